@@ -1,0 +1,137 @@
+"""In-process bus for the embedded ``holdout up``: same contract as RabbitMQ.
+
+Each subscription is a queue with its own consumer tasks (``prefetch`` of them), so a
+slow handler in one service does not hold up another. A handler that raises gets the
+message again after a backoff, up to ``max_deliveries``; then, or at once for a
+``PermanentError``, the message goes to the dead-letter handlers. Messages live in
+memory: what was not yet handled when the process dies is gone, and the reconcilers
+(not the bus) are what bring such submissions to an end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import structlog
+
+from shared.bus.base import Bus, DeadLetterHandler, PermanentError, Subscription, topic_matches
+from shared.context import set_correlation_id
+from shared.events import BaseEvent, dump_event, parse_event
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Message:
+    routing_key: str
+    body: bytes
+    message_id: str
+    delivery: int = 1
+
+
+class InProcessBus(Bus):
+    def __init__(self, *, hold_until_released: bool = False) -> None:
+        # ``holdout up`` holds publications until every service has subscribed, as a
+        # broker with durable queues would have kept them.
+        self._held: list[tuple[str, bytes, str]] | None = [] if hold_until_released else None
+        self._subs: list[tuple[Subscription, asyncio.Queue[_Message]]] = []
+        self._dead: list[DeadLetterHandler] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.dead_letters: list[tuple[bytes, str]] = []
+
+    async def start(self) -> None:
+        self._closed = False
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    async def ready(self) -> bool:
+        return not self._closed
+
+    async def publish(self, event: BaseEvent) -> None:
+        await self.publish_raw(event.type, dump_event(event), str(event.event_id))  # type: ignore[attr-defined]
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for routing_key, body, message_id in held:
+            self._route(routing_key, body, message_id)
+
+    async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
+        if self._held is not None:
+            self._held.append((routing_key, body, message_id))
+            return
+        self._route(routing_key, body, message_id)
+
+    def _route(self, routing_key: str, body: bytes, message_id: str) -> None:
+        for sub, queue in self._subs:
+            if any(topic_matches(p, routing_key) for p in sub.routing_keys):
+                queue.put_nowait(_Message(routing_key, body, message_id))
+
+    async def subscribe(self, subscription: Subscription) -> None:
+        queue: asyncio.Queue[_Message] = asyncio.Queue()
+        self._subs.append((subscription, queue))
+        for _ in range(max(1, subscription.prefetch)):
+            self._spawn(self._consume(subscription, queue))
+
+    async def subscribe_dead_letters(self, queue: str, handler: DeadLetterHandler) -> None:
+        self._dead.append(handler)
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _consume(self, sub: Subscription, queue: asyncio.Queue[_Message]) -> None:
+        while True:
+            msg = await queue.get()
+            try:
+                event = parse_event(msg.body)
+            except Exception as exc:  # a body that is not an event can never succeed
+                await self._dead_letter(msg, f"unparseable: {exc}")
+                continue
+            set_correlation_id(event.correlation_id)
+            try:
+                await sub.handler(event)
+            except asyncio.CancelledError:
+                raise
+            except PermanentError as exc:
+                log.warning("bus.rejected", queue=sub.queue, type=msg.routing_key, error=str(exc))
+                await self._dead_letter(msg, f"rejected by {sub.queue}: {exc}")
+            except Exception as exc:
+                log.warning(
+                    "bus.handler_failed",
+                    queue=sub.queue,
+                    type=msg.routing_key,
+                    delivery=msg.delivery,
+                    error=repr(exc),
+                )
+                if msg.delivery >= sub.max_deliveries:
+                    await self._dead_letter(
+                        msg, f"{sub.queue} failed {msg.delivery} times; last error: {exc!r}"
+                    )
+                else:
+                    self._spawn(self._redeliver(queue, msg, sub.backoff(msg.delivery)))
+            finally:
+                set_correlation_id(None)
+
+    async def _redeliver(self, queue: asyncio.Queue[_Message], msg: _Message, delay: float) -> None:
+        await asyncio.sleep(delay)
+        msg.delivery += 1
+        queue.put_nowait(msg)
+
+    async def _dead_letter(self, msg: _Message, why: str) -> None:
+        self.dead_letters.append((msg.body, why))
+        for handler in self._dead:
+            try:
+                await handler(msg.body, why)
+            except Exception as exc:
+                log.error("bus.dead_letter_handler_failed", error=repr(exc))

@@ -1,0 +1,195 @@
+"""RabbitMQ transport (aio-pika): the production bus.
+
+Topology (``ns`` is the namespace, ``holdout`` by default):
+- ``{ns}.events``: one durable topic exchange; routing key = event type.
+- ``{ns}.{queue}``: one durable quorum queue per consuming service, with
+  ``x-delivery-limit`` and ``x-dead-letter-exchange`` so a message that keeps failing
+  is dead-lettered by the broker itself, even if a consumer crashes mid-handling.
+- ``{ns}.dead-letter``: fanout exchange feeding ``{ns}.dead-letters``.
+
+Messages are persistent and published with publisher confirms; consumers ack by hand
+after the handler returned, with a bounded prefetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+
+from shared.bus.base import Bus, DeadLetterHandler, PermanentError, Subscription
+from shared.context import set_correlation_id
+from shared.events import BaseEvent, dump_event, parse_event
+
+log = structlog.get_logger(__name__)
+
+PUBLISH_TIMEOUT_S = 10.0
+
+
+class RabbitBus(Bus):
+    def __init__(self, url: str, namespace: str = "holdout") -> None:
+        self._url = url
+        self.namespace = namespace
+        self._conn: AbstractRobustConnection | None = None
+        self._pub_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._consumer_channels: list[AbstractChannel] = []
+        self._publish_lock = asyncio.Lock()
+
+    @property
+    def exchange_name(self) -> str:
+        return f"{self.namespace}.events"
+
+    @property
+    def dead_letter_exchange_name(self) -> str:
+        return f"{self.namespace}.dead-letter"
+
+    def queue_name(self, queue: str) -> str:
+        return f"{self.namespace}.{queue}"
+
+    async def start(self) -> None:
+        self._conn = await aio_pika.connect_robust(self._url, timeout=10)
+        self._pub_channel = await self._conn.channel(publisher_confirms=True)
+        self._exchange = await self._declare_exchanges(self._pub_channel)
+
+    async def _declare_exchanges(self, channel: AbstractChannel) -> AbstractExchange:
+        await channel.declare_exchange(
+            self.dead_letter_exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        return await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+
+    async def close(self) -> None:
+        for channel in self._consumer_channels:
+            if not channel.is_closed:
+                await channel.close()
+        self._consumer_channels.clear()
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def ready(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed
+
+    async def publish(self, event: BaseEvent) -> None:
+        await self.publish_raw(event.type, dump_event(event), str(event.event_id))  # type: ignore[attr-defined]
+
+    async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
+        if self._exchange is None:
+            raise RuntimeError("bus not started")
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message_id,
+            type=routing_key,
+        )
+        # publisher confirms: returns once the broker has the message on disk
+        await self._exchange.publish(message, routing_key=routing_key, timeout=PUBLISH_TIMEOUT_S)
+
+    async def _channel(self, prefetch: int) -> AbstractChannel:
+        if self._conn is None:
+            raise RuntimeError("bus not started")
+        channel = await self._conn.channel()
+        await channel.set_qos(prefetch_count=prefetch)
+        self._consumer_channels.append(channel)
+        return channel
+
+    async def subscribe(self, subscription: Subscription) -> None:
+        channel = await self._channel(subscription.prefetch)
+        exchange = await self._declare_exchanges(channel)
+        arguments: dict[str, Any] = {
+            "x-queue-type": "quorum",
+            # the broker dead-letters after this many redeliveries, crash or not
+            "x-delivery-limit": max(0, subscription.max_deliveries - 1),
+            "x-dead-letter-exchange": self.dead_letter_exchange_name,
+        }
+        queue = await channel.declare_queue(
+            self.queue_name(subscription.queue), durable=True, arguments=arguments
+        )
+        for key in subscription.routing_keys:
+            await queue.bind(exchange, routing_key=key)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._handle(subscription, message)
+
+        await queue.consume(on_message, no_ack=False)
+
+    async def _handle(self, sub: Subscription, message: AbstractIncomingMessage) -> None:
+        delivery = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
+        try:
+            event = parse_event(message.body)
+        except Exception as exc:
+            log.error("bus.unparseable", queue=sub.queue, error=str(exc))
+            await message.reject(requeue=False)
+            return
+        set_correlation_id(event.correlation_id)
+        try:
+            await sub.handler(event)
+        except asyncio.CancelledError:
+            raise
+        except PermanentError as exc:
+            log.warning("bus.rejected", queue=sub.queue, type=event.type, error=str(exc))
+            await message.reject(requeue=False)
+        except Exception as exc:
+            log.warning(
+                "bus.handler_failed",
+                queue=sub.queue,
+                type=event.type,
+                delivery=delivery,
+                error=repr(exc),
+            )
+            if delivery >= sub.max_deliveries:
+                await message.reject(requeue=False)
+            else:
+                await asyncio.sleep(sub.backoff(delivery))
+                await message.nack(requeue=True)
+        else:
+            await message.ack()
+        finally:
+            set_correlation_id(None)
+
+    async def subscribe_dead_letters(self, queue: str, handler: DeadLetterHandler) -> None:
+        channel = await self._channel(8)
+        await self._declare_exchanges(channel)
+        dlx = await channel.get_exchange(self.dead_letter_exchange_name)
+        dl_queue: AbstractQueue = await channel.declare_queue(
+            self.queue_name(queue), durable=True
+        )
+        await dl_queue.bind(dlx)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            headers = message.headers or {}
+            why = str(headers.get("x-first-death-reason", "dead-lettered"))
+            origin = headers.get("x-first-death-queue", "")
+            try:
+                await handler(message.body, f"{why} in {origin}".strip())
+            except Exception as exc:
+                log.error("bus.dead_letter_handler_failed", error=repr(exc))
+                await asyncio.sleep(1.0)
+                await message.nack(requeue=True)
+            else:
+                await message.ack()
+
+        await dl_queue.consume(on_message, no_ack=False)
+
+    async def delete_topology(self, queues: list[str]) -> None:
+        """Remove this namespace's queues and exchanges (tests use throwaway namespaces)."""
+        if self._conn is None:
+            return
+        channel = await self._conn.channel()
+        for q in queues:
+            await channel.queue_delete(self.queue_name(q))
+        await channel.exchange_delete(self.exchange_name)
+        await channel.exchange_delete(self.dead_letter_exchange_name)
+        await channel.close()

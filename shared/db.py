@@ -1,0 +1,231 @@
+"""Database plumbing: engines, the transactional outbox and the inbox.
+
+Each service owns its own metadata, tables and migrations; this module only gives
+them the same building blocks:
+
+- ``make_engine``: SQLite (embedded default) or PostgreSQL (asyncpg) from one URL.
+- the **outbox**: a service adds an event row in the same transaction as the state
+  change that causes it; ``OutboxRelay`` publishes committed rows and marks them sent.
+  A crash between commit and publish only delays the event.
+- the **inbox**: ``claim_event`` records a consumed ``event_id`` in the handler's
+  transaction, so a redelivered or duplicated event changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.bus.base import Bus
+from shared.events import BaseEvent, utcnow
+
+log = structlog.get_logger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs; use the async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("type", String(64), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("type", String(64), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+async def add_event(session: AsyncSession, outbox: Table, event: BaseEvent) -> None:
+    """Stage ``event`` for publication in the caller's transaction."""
+    await session.execute(
+        insert(outbox).values(
+            event_id=str(event.event_id),
+            type=event.type,  # type: ignore[attr-defined]
+            body=event.model_dump_json(),
+            created_at=utcnow(),
+        )
+    )
+
+
+async def claim_event(session: AsyncSession, inbox: Table, event: BaseEvent) -> bool:
+    """Record ``event`` as consumed; False if it already was (a duplicate delivery).
+
+    Two concurrent deliveries of one event can both pass the check; the primary key
+    makes the second commit fail, and its redelivery then finds the row.
+    """
+    seen = await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(event.event_id)))
+    if seen is not None:
+        return False
+    await session.execute(
+        insert(inbox).values(event_id=str(event.event_id), type=event.type, processed_at=utcnow())  # type: ignore[attr-defined]
+    )
+    return True
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; call ``notify()`` after a commit."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        bus: Bus,
+        *,
+        poll_seconds: float = 1.0,
+        batch: int = 200,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._outbox = outbox
+        self._bus = bus
+        self._poll = poll_seconds
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(30.0, 0.5 * 2**failures)
+                log.warning("outbox.relay_failed", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                continue
+            if sent >= self._batch:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending events; returns how many were sent."""
+        o = self._outbox
+        async with self._sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(o.c.id, o.c.event_id, o.c.type, o.c.body)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self._batch)
+                )
+            ).all()
+        for row in rows:
+            await self._bus.publish_raw(row.type, row.body.encode(), row.event_id)
+            async with self._sessionmaker() as session, session.begin():
+                await session.execute(update(o).where(o.c.id == row.id).values(published_at=utcnow()))
+        return len(rows)
+
+
+@contextlib.asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], relay: OutboxRelay | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit at the end, then wake the relay."""
+    async with sessionmaker() as session, session.begin():
+        yield session
+    if relay is not None:
+        relay.notify()
+
+
+def uuid_str(value: uuid.UUID | str) -> str:
+    return str(value)
+
+
+def as_aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything in Holdout is UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

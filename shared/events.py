@@ -1,0 +1,197 @@
+"""Event contracts: every message that crosses a service boundary.
+
+Sits at the bottom of the stack: services publish and consume these models through
+``shared.bus``; nothing here knows about a service. Each event carries ``event_id``
+(the idempotency key for consumers), ``occurred_at``, ``version`` and the
+``correlation_id`` of the request that caused it, so one upload can be followed
+through every log line it produces.
+
+Events are self-contained: ``submission.queued`` carries a snapshot of what the run
+and the scoring need, so the orchestrator and the scorer never have to ask the
+gateway about a competition while it is being edited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from shared.context import current_correlation_id
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FailureReason(StrEnum):
+    """Why a submission failed, as a participant sees it (DESIGN.md lifecycle)."""
+
+    INVALID_SUBMISSION = "invalid_submission"
+    RUNTIME_ERROR = "runtime_error"
+    TIME_LIMIT_EXCEEDED = "time_limit_exceeded"
+    MEMORY_LIMIT_EXCEEDED = "memory_limit_exceeded"
+    OUTPUT_LIMIT_EXCEEDED = "output_limit_exceeded"
+    MISSING_PREDICTIONS = "missing_predictions"
+    INVALID_PREDICTIONS = "invalid_predictions"
+    INTERNAL_ERROR = "internal_error"
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExecutionSpec(Contract):
+    """What the executor needs to run one submission (a snapshot of the competition)."""
+
+    runtime: str = "default"
+    time_limit_s: float = Field(gt=0)
+    memory_mb: int = Field(gt=0)
+    cpus: float = Field(gt=0)
+    max_processes: int = Field(default=64, gt=0)
+    output_limit_mb: int = Field(default=100, gt=0)
+    log_limit_kb: int = Field(default=64, gt=0)
+    data_container: str = "data"
+    data_prefix: str
+    data_files: list[str]
+    predictions_filename: str = "submission.csv"
+    gpu: bool = False
+
+
+class ScoringSpec(Contract):
+    """What the scorer needs to score one run (a snapshot of the competition)."""
+
+    metric: str
+    id_column: str
+    target_columns: list[str]
+    labels_key: str
+
+
+class Resources(Contract):
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    peak_memory_mb: float = 0.0
+
+
+class BaseEvent(Contract):
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+    correlation_id: str | None = Field(default_factory=current_correlation_id)
+
+
+class SubmissionQueued(BaseEvent):
+    type: Literal["submission.queued"] = "submission.queued"
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    submitted_at: datetime
+    is_smoke: bool = False
+    archive_key: str
+    execution: ExecutionSpec
+    scoring: ScoringSpec
+
+
+class SubmissionCancelled(BaseEvent):
+    type: Literal["submission.cancelled"] = "submission.cancelled"
+    submission_id: uuid.UUID
+
+
+class ExecutionStarted(BaseEvent):
+    type: Literal["execution.started"] = "execution.started"
+    submission_id: uuid.UUID
+    attempt: int
+    started_at: datetime
+
+
+class ExecutionFinished(BaseEvent):
+    """A run ended. ``failure_reason`` is None when the run produced predictions."""
+
+    type: Literal["execution.finished"] = "execution.finished"
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    submitted_at: datetime
+    is_smoke: bool = False
+    attempt: int
+    failure_reason: FailureReason | None = None
+    detail: str = ""
+    exit_code: int | None = None
+    predictions_key: str | None = None
+    log_key: str | None = None
+    resources: Resources = Resources()
+    scoring: ScoringSpec
+
+
+class SubmissionScored(BaseEvent):
+    type: Literal["submission.scored"] = "submission.scored"
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    submitted_at: datetime
+    is_smoke: bool = False
+    metric: str
+    higher_is_better: bool
+    public_score: float
+    private_score: float | None
+
+
+class SubmissionScoringFailed(BaseEvent):
+    type: Literal["submission.scoring_failed"] = "submission.scoring_failed"
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    reason: FailureReason
+    detail: str
+
+
+class CompetitionRevealed(BaseEvent):
+    """The host revealed the private leaderboard."""
+
+    type: Literal["competition.revealed"] = "competition.revealed"
+    competition_id: uuid.UUID
+
+
+Event = Annotated[
+    SubmissionQueued
+    | SubmissionCancelled
+    | ExecutionStarted
+    | ExecutionFinished
+    | SubmissionScored
+    | SubmissionScoringFailed
+    | CompetitionRevealed,
+    Field(discriminator="type"),
+]
+
+_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+EVENT_TYPES: tuple[str, ...] = (
+    "submission.queued",
+    "submission.cancelled",
+    "execution.started",
+    "execution.finished",
+    "submission.scored",
+    "submission.scoring_failed",
+    "competition.revealed",
+)
+
+
+def parse_event(raw: bytes | str | dict[str, Any]) -> Event:
+    """Parse one event from JSON (bytes/str) or an already-decoded dict."""
+    if isinstance(raw, dict):
+        return _adapter.validate_python(raw)
+    return _adapter.validate_json(raw)
+
+
+def dump_event(event: BaseEvent) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def event_json_schema() -> dict[str, Any]:
+    """The JSON schema of the event union, published as ``docs/events.schema.json``."""
+    return _adapter.json_schema()

@@ -1,0 +1,37 @@
+"""Structured logs: ``domain.action`` event names, key-value fields, correlation id."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from shared.context import current_correlation_id
+
+
+def _add_correlation_id(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    cid = current_correlation_id()
+    if cid is not None:
+        event_dict.setdefault("correlation_id", cid)
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", *, json: bool = False, service: str | None = None) -> None:
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        _add_correlation_id,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if service:
+        processors.insert(0, lambda _l, _n, ed: {**ed, "service": ed.get("service", service)})
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")

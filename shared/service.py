@@ -1,0 +1,109 @@
+"""What every service's lifespan opens and closes: database, bus, storage, outbox relay.
+
+``holdout up`` builds one in-process bus and one storage and hands them to all four
+services; ``holdout serve`` lets each service build its own from the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.bus.base import Bus
+from shared.bus.memory import InProcessBus
+from shared.db import OutboxRelay, make_engine, make_sessionmaker
+from shared.migrations import upgrade
+from shared.settings import CommonSettings
+from shared.storage import LocalStorage, Storage
+
+
+def build_bus(settings: CommonSettings) -> Bus:
+    if settings.amqp_url:
+        from shared.bus.rabbitmq import RabbitBus
+
+        return RabbitBus(settings.amqp_url, namespace=settings.bus_namespace)
+    return InProcessBus()
+
+
+def build_storage(settings: CommonSettings) -> Storage:
+    return LocalStorage(settings.storage_root)
+
+
+@dataclass
+class ServiceRuntime:
+    """The clients one service owns for its lifetime."""
+
+    name: str
+    database_url: str
+    migrations_dir: Path
+    outbox: Table | None
+    bus: Bus
+    storage: Storage
+    owns_bus: bool
+    owns_storage: bool
+    migrate_on_start: bool = True
+    engine: AsyncEngine = field(init=False)
+    sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
+    relay: OutboxRelay | None = field(init=False, default=None)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        settings: CommonSettings,
+        database_url: str,
+        migrations_dir: Path,
+        outbox: Table | None,
+        *,
+        bus: Bus | None = None,
+        storage: Storage | None = None,
+        migrate_on_start: bool = True,
+    ) -> ServiceRuntime:
+        return cls(
+            name=name,
+            database_url=database_url,
+            migrations_dir=migrations_dir,
+            outbox=outbox,
+            bus=bus if bus is not None else build_bus(settings),
+            storage=storage if storage is not None else build_storage(settings),
+            owns_bus=bus is None,
+            owns_storage=storage is None,
+            migrate_on_start=migrate_on_start,
+        )
+
+    async def start(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            Path(self.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        if self.migrate_on_start:
+            await upgrade(self.migrations_dir, self.database_url)
+        self.engine = make_engine(self.database_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+        if self.owns_bus:
+            await self.bus.start()
+        if self.outbox is not None:
+            self.relay = OutboxRelay(self.sessionmaker, self.outbox, self.bus)
+
+    async def start_relay(self) -> None:
+        """Start publishing; call after the service has subscribed its consumers."""
+        if self.relay is not None:
+            await self.relay.start()
+
+    async def stop(self) -> None:
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.owns_bus:
+            await self.bus.close()
+        if self.owns_storage:
+            await self.storage.close()
+        await self.engine.dispose()
+
+    async def database_ready(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    def readiness_checks(self) -> dict[str, object]:
+        return {"database": self.database_ready, "bus": self.bus.ready, "storage": self.storage.ready}

@@ -1,0 +1,108 @@
+"""The storage contract every backend honours.
+
+Containers keep kinds of data apart so that access can be granted per kind:
+``submissions`` (uploaded zips), ``data`` (test features), ``labels`` (hidden labels,
+read only by the scorer) and ``outputs`` (predictions and logs of runs).
+Writes are atomic: a reader sees the whole object or nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTAINERS = ("submissions", "data", "labels", "outputs")
+
+
+class StorageError(Exception):
+    """The storage backend failed (unreachable, refused): usually transient."""
+
+
+class BlobNotFound(StorageError):
+    def __init__(self, container: str, key: str) -> None:
+        super().__init__(f"no object {key!r} in container {container!r}")
+        self.container = container
+        self.key = key
+
+
+class ObjectTooLarge(StorageError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"object is larger than the {limit}-byte limit")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    container: str
+    key: str
+    size: int
+    sha256: str
+
+
+class Storage(abc.ABC):
+    @abc.abstractmethod
+    async def put_stream(
+        self,
+        container: str,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        *,
+        max_bytes: int | None = None,
+    ) -> StoredObject:
+        """Store a stream; raise ``ObjectTooLarge`` past ``max_bytes`` and keep nothing."""
+
+    async def put_bytes(self, container: str, key: str, data: bytes) -> StoredObject:
+        async def one() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put_stream(container, key, one())
+
+    async def put_file(self, container: str, key: str, path: Path) -> StoredObject:
+        return await self.put_stream(container, key, _file_chunks(path))
+
+    @abc.abstractmethod
+    def iter_chunks(self, container: str, key: str) -> AsyncIterator[bytes]: ...
+
+    async def get_bytes(self, container: str, key: str, *, max_bytes: int | None = None) -> bytes:
+        out = bytearray()
+        async for chunk in self.iter_chunks(container, key):
+            out += chunk
+            if max_bytes is not None and len(out) > max_bytes:
+                raise ObjectTooLarge(max_bytes)
+        return bytes(out)
+
+    @abc.abstractmethod
+    async def download_to(self, container: str, key: str, path: Path) -> int:
+        """Write the object to ``path`` (atomically); returns its size."""
+
+    @abc.abstractmethod
+    async def exists(self, container: str, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def delete(self, container: str, key: str) -> None:
+        """Delete; a missing object is not an error."""
+
+    @abc.abstractmethod
+    async def list(self, container: str, prefix: str = "") -> list[str]: ...
+
+    async def ready(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+CHUNK = 1 << 20
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    import asyncio
+
+    with path.open("rb") as f:
+        while True:
+            chunk = await asyncio.to_thread(f.read, CHUNK)
+            if not chunk:
+                return
+            yield chunk

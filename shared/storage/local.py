@@ -1,0 +1,127 @@
+"""Local-directory storage (the embedded default): ``root/<container>/<key>``.
+
+Keys are validated so nothing can climb out of the root, and every write goes to a
+temporary file first and is renamed into place, so no half-written object is visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path, PurePosixPath
+
+from shared.storage.base import (
+    CHUNK,
+    CONTAINERS,
+    BlobNotFound,
+    ObjectTooLarge,
+    Storage,
+    StorageError,
+    StoredObject,
+)
+
+
+class LocalStorage(Storage):
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        for container in CONTAINERS:
+            (self.root / container).mkdir(parents=True, exist_ok=True)
+        (self.root / ".partial").mkdir(parents=True, exist_ok=True)
+
+    def path(self, container: str, key: str) -> Path:
+        if container not in CONTAINERS:
+            raise StorageError(f"unknown container {container!r}")
+        pure = PurePosixPath(key)
+        if not key or pure.is_absolute() or any(p in ("..", ".", "") for p in key.split("/")):
+            raise StorageError(f"invalid key {key!r}")
+        return self.root / container / Path(*pure.parts)
+
+    async def put_stream(
+        self,
+        container: str,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        *,
+        max_bytes: int | None = None,
+    ) -> StoredObject:
+        final = self.path(container, key)
+        tmp = self.root / ".partial" / uuid.uuid4().hex
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with tmp.open("wb") as f:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise ObjectTooLarge(max_bytes)
+                    digest.update(chunk)
+                    await asyncio.to_thread(f.write, chunk)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return StoredObject(container, key, size, digest.hexdigest())
+
+    async def put_file(self, container: str, key: str, path: Path) -> StoredObject:
+        final = self.path(container, key)
+        tmp = self.root / ".partial" / uuid.uuid4().hex
+
+        def copy() -> StoredObject:
+            digest = hashlib.sha256()
+            size = 0
+            with path.open("rb") as src, tmp.open("wb") as dst:
+                while block := src.read(CHUNK):
+                    digest.update(block)
+                    size += len(block)
+                    dst.write(block)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return StoredObject(container, key, size, digest.hexdigest())
+
+        try:
+            return await asyncio.to_thread(copy)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    async def iter_chunks(self, container: str, key: str) -> AsyncIterator[bytes]:
+        path = self.path(container, key)
+        try:
+            f = path.open("rb")
+        except FileNotFoundError:
+            raise BlobNotFound(container, key) from None
+        with f:
+            while chunk := await asyncio.to_thread(f.read, CHUNK):
+                yield chunk
+
+    async def download_to(self, container: str, key: str, path: Path) -> int:
+        src = self.path(container, key)
+        if not src.is_file():
+            raise BlobNotFound(container, key)
+        tmp = path.with_name(path.name + ".partial")
+
+        def copy() -> int:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, path)
+            return path.stat().st_size
+
+        return await asyncio.to_thread(copy)
+
+    async def exists(self, container: str, key: str) -> bool:
+        return self.path(container, key).is_file()
+
+    async def delete(self, container: str, key: str) -> None:
+        self.path(container, key).unlink(missing_ok=True)
+
+    async def list(self, container: str, prefix: str = "") -> list[str]:
+        base = self.root / container
+        out = []
+        for p in base.rglob("*"):
+            if p.is_file():
+                rel = p.relative_to(base).as_posix()
+                if rel.startswith(prefix):
+                    out.append(rel)
+        return sorted(out)

@@ -1,0 +1,204 @@
+"""HTTP plumbing every service mounts: problem+json errors, health, metrics, correlation.
+
+Expected failures are raised as ``ProblemError`` (or a subclass) by domain code and
+become RFC 9457 ``application/problem+json`` responses; only a genuine bug becomes a
+500, and that one says so without leaking internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.context import new_correlation_id, set_correlation_id
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://holdout.dev/problems/"
+
+HTTP_REQUESTS = Counter(
+    "holdout_http_requests_total", "HTTP requests handled", ["service", "method", "status"]
+)
+
+
+class ProblemError(Exception):
+    """An expected failure a client can act on."""
+
+    status: int = 400
+    code: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.title = title or HTTPStatus(self.status).phrase
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, code = 404, "not-found"
+
+
+class Conflict(ProblemError):
+    status, code = 409, "conflict"
+
+
+class Forbidden(ProblemError):
+    status, code = 403, "forbidden"
+
+
+class Unauthorized(ProblemError):
+    status, code = 401, "unauthorized"
+
+
+class PayloadTooLarge(ProblemError):
+    status, code = 413, "payload-too-large"
+
+
+class TooManyRequests(ProblemError):
+    status, code = 429, "quota-exceeded"
+
+
+def problem_response(
+    status: int, code: str, title: str, detail: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        status = exc.status_code
+        code = HTTPStatus(status).phrase.lower().replace(" ", "-")
+        return problem_response(status, code, HTTPStatus(status).phrase, str(exc.detail), request.url.path)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return problem_response(
+            422,
+            "validation-error",
+            "Unprocessable Content",
+            f"{where}: {first['msg']}" if where else str(first["msg"]),
+            request.url.path,
+            errors=errors,
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", path=request.url.path, error=repr(exc))
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal Server Error",
+            "Holdout hit an unexpected error; it has been logged. Nothing you sent was lost.",
+            request.url.path,
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class CorrelationIdMiddleware:
+    """Reads ``X-Correlation-ID`` (or makes one), exposes it to logs and events."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"x-correlation-id", b"").decode("latin-1")[:64]
+        cid = raw if raw and raw.replace("-", "").isalnum() else new_correlation_id()
+        set_correlation_id(cid)
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-correlation-id", cid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            HTTP_REQUESTS.labels(self.service, scope.get("method", ""), str(status_holder["status"])).inc()
+            set_correlation_id(None)
+
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def ops_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer), ``/metrics``."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", operation_id="healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", operation_id="readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = bool(await check())
+            except Exception:
+                results[name] = False
+        ok = all(results.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": results},
+            status_code=200 if ok else 503,
+        )
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
