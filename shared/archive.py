@@ -88,7 +88,8 @@ def inspect_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Arch
             if stat.S_ISLNK(mode):
                 problems.append(f"{name!r}: symbolic links are not allowed")
                 continue
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # many zip tools store permission bits only (no file type): that is a file
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 problems.append(f"{name!r}: only regular files and folders are allowed")
                 continue
             if info.flag_bits & 0x1:

@@ -1,0 +1,109 @@
+"""``holdout``: run the platform, migrate databases, manage users and runtimes, demo."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shared.logging import configure_logging
+from shared.settings import SERVICES, CommonSettings
+
+app = typer.Typer(help="Holdout: code-execution competitions.", no_args_is_help=True)
+admin_app = typer.Typer(help="Users and tokens.", no_args_is_help=True)
+runtime_app = typer.Typer(help="Local sandbox runtimes (Python environments).", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(runtime_app, name="runtime")
+
+
+def _logging() -> None:
+    settings = CommonSettings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
+@app.command()
+def up(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1") -> None:
+    """Run all four services in one process on the embedded defaults."""
+    from holdout.server import run_embedded
+
+    _logging()
+    asyncio.run(run_embedded(host))
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="gateway | orchestrator | scorer | leaderboard")],
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Defaults to the service's usual port.")] = None,
+) -> None:
+    """Run one service alone with production parts (PostgreSQL, RabbitMQ) from the environment."""
+    from holdout.server import run_one
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
+    _logging()
+    asyncio.run(run_one(service, host, port))
+
+
+@app.command()
+def migrate(
+    service: Annotated[str, typer.Argument(help="a service name, or 'all'")] = "all",
+    revision: str = "head",
+) -> None:
+    """Apply database migrations (Alembic) for one service or all of them."""
+    from holdout.wiring import service_spec
+    from shared.migrations import upgrade_sync
+
+    names = SERVICES if service == "all" else (service,)
+    for name in names:
+        if name not in SERVICES:
+            raise typer.BadParameter(f"unknown service {name!r}")
+        spec = service_spec(name)
+        settings = spec.settings()
+        url = settings.database_url  # type: ignore[attr-defined]
+        if url.startswith("sqlite"):
+            Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        upgrade_sync(spec.migrations_dir, url, revision)
+        typer.echo(f"{name}: migrated to {revision}")
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: str,
+    host: Annotated[bool, typer.Option("--host", help="May create competitions.")] = False,
+    admin: Annotated[bool, typer.Option("--admin", help="May do everything.")] = False,
+) -> None:
+    """Create a user in the gateway's database and print its token (shown once)."""
+    from services.gateway.bootstrap import create_user_cli
+
+    token = asyncio.run(create_user_cli(username, is_host=host or admin, is_admin=admin))
+    typer.echo(token)
+
+
+@runtime_app.command("build")
+def runtime_build(name: str = "default") -> None:
+    """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
+    from services.orchestrator.runtimes import build_runtime_cli
+
+    path = build_runtime_cli(name)
+    typer.echo(f"runtime {name!r} ready at {path}")
+
+
+@app.command()
+def demo(
+    keep_running: Annotated[
+        bool | None,
+        typer.Option(help="Keep serving after the demo (default: only when run in a terminal)."),
+    ] = None,
+) -> None:
+    """Start Holdout, run the digits demo competition end to end, print the leaderboard."""
+    from holdout.demo import run_demo
+
+    _logging()
+    raise typer.Exit(asyncio.run(run_demo(keep_running)))
+
+
+def main() -> None:
+    app()

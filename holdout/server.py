@@ -1,0 +1,121 @@
+"""Running services: all four in one process (``holdout up``) or one alone (``serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
+
+import structlog
+import uvicorn
+
+from holdout.wiring import ServiceSpec, all_specs, service_spec
+from shared.bus.memory import InProcessBus
+from shared.settings import CommonSettings
+from shared.storage import LocalStorage
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to us (several share one loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass
+class Running:
+    servers: dict[str, _Server]
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.should_exit = True
+
+
+def _server(spec: ServiceSpec, app: object, host: str, port: int) -> _Server:
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return _Server(config)
+
+
+async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> None:
+    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for s in servers:
+            s.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for t in done:
+            if t.exception() is not None:
+                raise t.exception()  # type: ignore[misc]
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def embedded_servers(host: str, settings: CommonSettings) -> tuple[dict[str, _Server], InProcessBus]:
+    """Four servers sharing one in-process bus and one storage directory."""
+    bus = InProcessBus(hold_until_released=True)
+    storage = LocalStorage(settings.storage_root)
+    servers: dict[str, _Server] = {}
+    for spec in all_specs():
+        app = spec.create_app(spec.settings(), bus=bus, storage=storage)
+        port = int(getattr(settings, f"{spec.name}_url").rsplit(":", 1)[1].split("/")[0])
+        servers[spec.name] = _server(spec, app, host, port)
+    return servers, bus
+
+
+async def run_embedded(host: str = "127.0.0.1", ready: asyncio.Event | None = None) -> None:
+    settings = CommonSettings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o755)
+    servers, bus = embedded_servers(host, settings)
+
+    async def release_when_started() -> None:
+        while not all(s.started for s in servers.values()):
+            if any(s.should_exit for s in servers.values()):
+                return
+            await asyncio.sleep(0.05)
+        bus.release()
+        log.info("holdout.up", data_dir=str(settings.data_dir), api=f"{settings.gateway_url}/docs")
+        if ready is not None:
+            ready.set()
+
+    releaser = asyncio.create_task(release_when_started())
+    try:
+        await _serve_all(list(servers.values()))
+    finally:
+        releaser.cancel()
+        await bus.close()
+
+
+async def run_one(name: str, host: str, port: int | None) -> None:
+    spec = service_spec(name)
+    settings = spec.settings()
+    if not settings.amqp_url:
+        raise SystemExit(
+            f"holdout serve {name}: set HOLDOUT_AMQP_URL (a service alone needs RabbitMQ; "
+            "`holdout up` runs all four with an in-process bus)"
+        )
+    app = spec.create_app(settings)
+    await _serve_all([_server(spec, app, host, port or spec.default_port)])

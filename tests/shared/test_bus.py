@@ -1,0 +1,195 @@
+"""The bus contract, held against both transports: the in-process bus and RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aio_pika
+import pytest
+
+from shared.bus import Bus, PermanentError, Subscription
+from shared.bus.memory import InProcessBus
+from shared.bus.rabbitmq import RabbitBus
+from shared.context import set_correlation_id
+from shared.events import Event, SubmissionCancelled, parse_event
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(params=["memory", "rabbitmq"])
+async def bus(request: Any, amqp_url: str, bus_namespace: str) -> AsyncIterator[Bus]:
+    b: Bus = InProcessBus() if request.param == "memory" else RabbitBus(amqp_url, bus_namespace)
+    await b.start()
+    yield b
+    if isinstance(b, RabbitBus):
+        await b.delete_topology(["consumer", "other", "dead-letters"])
+    await b.close()
+
+
+def sub(handler: Any, queue: str = "consumer", **kw: Any) -> Subscription:
+    return Subscription(
+        queue=queue,
+        routing_keys=["submission.*"],
+        handler=handler,
+        retry_base_seconds=0.05,
+        retry_cap_seconds=0.2,
+        **kw,
+    )
+
+
+async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> None:
+    got: dict[str, list[Event]] = {"consumer": [], "other": []}
+
+    async def h1(e: Event) -> None:
+        got["consumer"].append(e)
+
+    async def h2(e: Event) -> None:
+        got["other"].append(e)
+
+    await bus.subscribe(sub(h1))
+    await bus.subscribe(sub(h2, queue="other"))
+    set_correlation_id("abc123")
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    set_correlation_id(None)
+    await bus.publish(event)
+    await wait_for(lambda: len(got["consumer"]) == 1 and len(got["other"]) == 1)
+    assert got["consumer"][0] == event
+    assert got["consumer"][0].correlation_id == "abc123"
+
+
+async def test_failing_handler_gets_the_event_again_until_it_succeeds(bus: Bus) -> None:
+    attempts: list[uuid.UUID] = []
+
+    async def flaky(e: Event) -> None:
+        attempts.append(e.event_id)
+        if len(attempts) < 3:
+            raise RuntimeError("database briefly down")
+
+    await bus.subscribe(sub(flaky, max_deliveries=5))
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await bus.publish(event)
+    await wait_for(lambda: len(attempts) == 3)
+    await asyncio.sleep(0.3)  # no fourth delivery after the success
+    assert attempts == [event.event_id] * 3
+
+
+async def test_poison_message_is_dead_lettered_after_bounded_deliveries(bus: Bus) -> None:
+    attempts = 0
+    dead: list[tuple[bytes, str]] = []
+
+    async def always_fails(e: Event) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("bug")
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append((body, why))
+
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(sub(always_fails, max_deliveries=3))
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await bus.publish(event)
+    await wait_for(lambda: len(dead) == 1)
+    assert attempts == 3
+    assert parse_event(dead[0][0]) == event
+
+
+async def test_permanent_error_dead_letters_at_once(bus: Bus) -> None:
+    attempts = 0
+    dead: list[bytes] = []
+
+    async def reject(e: Event) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise PermanentError("refers to a competition that does not exist")
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append(body)
+
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(sub(reject, max_deliveries=5))
+    await bus.publish(SubmissionCancelled(submission_id=uuid.uuid4()))
+    await wait_for(lambda: len(dead) == 1)
+    assert attempts == 1
+
+
+CRASHING_CONSUMER = """
+import asyncio, sys
+from shared.bus import Subscription
+from shared.bus.rabbitmq import RabbitBus
+
+async def main():
+    bus = RabbitBus(sys.argv[1], sys.argv[2])
+    await bus.start()
+    async def hangs(event):
+        print("handling", event.event_id, flush=True)
+        await asyncio.Event().wait()
+    await bus.subscribe(Subscription(queue="consumer", routing_keys=["submission.*"], handler=hangs))
+    print("subscribed", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def test_rabbitmq_redelivers_when_a_consumer_is_killed_before_acking(
+    amqp_url: str, bus_namespace: str
+) -> None:
+    """A consumer process killed mid-handling (SIGKILL, no ack) loses nothing: the
+    broker hands the message to the next consumer."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CRASHING_CONSUMER, amqp_url, bus_namespace,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert line.startswith(b"subscribed"), line
+    publisher = RabbitBus(amqp_url, bus_namespace)
+    await publisher.start()
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await publisher.publish(event)
+    line = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert line.decode().split() == ["handling", str(event.event_id)]
+    proc.kill()
+    await proc.wait()
+
+    got: list[Event] = []
+
+    async def ok(e: Event) -> None:
+        got.append(e)
+
+    await publisher.subscribe(sub(ok))
+    await wait_for(lambda: len(got) == 1, timeout=30)
+    assert got[0].event_id == event.event_id
+    await publisher.delete_topology(["consumer"])
+    await publisher.close()
+
+
+async def test_rabbitmq_topology_is_durable_with_dead_lettering(amqp_url: str, bus_namespace: str) -> None:
+    b = RabbitBus(amqp_url, bus_namespace)
+    await b.start()
+
+    async def noop(e: Event) -> None:
+        return None
+
+    await b.subscribe(sub(noop, max_deliveries=4))
+    conn = await aio_pika.connect(amqp_url)
+    ch = await conn.channel()
+    # passive declares fail if the queue/exchange does not exist with these properties
+    q = await ch.declare_queue(b.queue_name("consumer"), passive=True)
+    assert q.name == f"{bus_namespace}.consumer"
+    await ch.declare_exchange(b.exchange_name, aio_pika.ExchangeType.TOPIC, passive=True)
+    await conn.close()
+    await b.delete_topology(["consumer"])
+    await b.close()

@@ -1,0 +1,35 @@
+"""Layering: a service never imports another, and shared/ imports no service.
+
+Runs import-linter's contracts from pyproject.toml; a violating import fails here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_the_contracts_catch_a_cross_service_import(tmp_path: Path) -> None:
+    """The checker itself works: a planted import from scorer into gateway breaks it."""
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "*.db", "node_modules"))
+    planted = copy / "services" / "scorer" / "planted.py"
+    planted.write_text("import services.gateway\n")
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint), "--no-cache"], cwd=copy, capture_output=True, text=True,
+        env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert "services.scorer" in result.stdout and "services.gateway" in result.stdout
