@@ -66,13 +66,17 @@ class HoldoutClient:
     async def upload_data(self, competition: str, path: Path, filename: str | None = None) -> Any:
         name = filename or path.name
         return await self._json(
-            "PUT", f"/api/v1/competitions/{competition}/data/{name}", content=path.read_bytes(),
+            "PUT",
+            f"/api/v1/competitions/{competition}/data/{name}",
+            content=path.read_bytes(),
             headers={"Content-Type": "application/octet-stream"},
         )
 
     async def upload_labels(self, competition: str, path: Path) -> Any:
         return await self._json(
-            "PUT", f"/api/v1/competitions/{competition}/labels", content=path.read_bytes(),
+            "PUT",
+            f"/api/v1/competitions/{competition}/labels",
+            content=path.read_bytes(),
             headers={"Content-Type": "text/csv"},
         )
 
@@ -108,7 +112,9 @@ class HoldoutClient:
         path = f"/api/v1/competitions/{competition}/leaderboard" + ("/private" if private else "")
         return await self._json("GET", path)  # type: ignore[no-any-return]
 
-    async def wait_on_leaderboard(self, competition: str, submission_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    async def wait_on_leaderboard(
+        self, competition: str, submission_id: str, timeout: float = 60.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             board = await self.leaderboard(competition)

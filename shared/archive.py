@@ -97,9 +97,8 @@ def inspect_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Arch
                 continue
             total += info.file_size
             total_compressed += info.compress_size
-            if (
-                info.file_size > limits.ratio_floor_bytes
-                and info.file_size > limits.max_ratio * max(info.compress_size, 1)
+            if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+                info.compress_size, 1
             ):
                 problems.append(
                     f"{name!r}: compression ratio {info.file_size / max(info.compress_size, 1):.0f}:1 "
@@ -154,9 +153,8 @@ def safe_extract(
                         raise ArchiveError(
                             [f"the archive unpacks to more than {limits.max_unpacked_bytes} bytes"]
                         )
-                    if (
-                        entry_written > limits.ratio_floor_bytes
-                        and entry_written > limits.max_ratio * max(info.compress_size, 1)
+                    if entry_written > limits.ratio_floor_bytes and entry_written > limits.max_ratio * max(
+                        info.compress_size, 1
                     ):
                         raise ArchiveError(
                             [f"{info.filename!r}: expands beyond the {limits.max_ratio:.0f}:1 ratio limit"]

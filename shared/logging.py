@@ -27,7 +27,9 @@ def configure_logging(level: str = "INFO", *, json: bool = False, service: str |
     ]
     if service:
         processors.insert(0, lambda _l, _n, ed: {**ed, "service": ed.get("service", service)})
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

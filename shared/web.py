@@ -98,9 +98,7 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(
-            exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra
-        )
+        return problem_response(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

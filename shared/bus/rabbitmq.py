@@ -65,9 +65,7 @@ class RabbitBus(Bus):
         await channel.declare_exchange(
             self.dead_letter_exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
-        return await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        return await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
     async def close(self) -> None:
         for channel in self._consumer_channels:
@@ -163,9 +161,7 @@ class RabbitBus(Bus):
         channel = await self._channel(8)
         await self._declare_exchanges(channel)
         dlx = await channel.get_exchange(self.dead_letter_exchange_name)
-        dl_queue: AbstractQueue = await channel.declare_queue(
-            self.queue_name(queue), durable=True
-        )
+        dl_queue: AbstractQueue = await channel.declare_queue(self.queue_name(queue), durable=True)
         await dl_queue.bind(dlx)
 
         async def on_message(message: AbstractIncomingMessage) -> None:

@@ -31,7 +31,7 @@ def local_public_accuracy(archive: Path, digits: DigitsData) -> float:
 
 
 async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> None:
-    comp, host_token = await create_digits_competition(p, digits)
+    comp, _host_token = await create_digits_competition(p, digits)
     async with p.client() as admin:
         ada = await admin.create_user("ada")
         linus = await admin.create_user("linus")

@@ -149,7 +149,11 @@ async def test_rabbitmq_redelivers_when_a_consumer_is_killed_before_acking(
     """A consumer process killed mid-handling (SIGKILL, no ack) loses nothing: the
     broker hands the message to the next consumer."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CRASHING_CONSUMER, amqp_url, bus_namespace,
+        sys.executable,
+        "-c",
+        CRASHING_CONSUMER,
+        amqp_url,
+        bus_namespace,
         stdout=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None

@@ -1,0 +1,89 @@
+"""Holdout as real processes: ``holdout up`` or one ``holdout serve`` per service.
+
+Used by the end-to-end tests and the benchmarks to run the platform as an operator
+would, on free ports and a private data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from holdout.client import HoldoutClient
+from shared.settings import SERVICES
+
+HOLDOUT = str(Path(sys.executable).with_name("holdout"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Platform:
+    env: dict[str, str]
+    admin_token: str
+    data_dir: Path
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return self.env["HOLDOUT_GATEWAY_URL"]
+
+    def start(self, name: str, *args: str) -> None:
+        log = self.data_dir / f"{name}.log"
+        self.logs[name] = log
+        self.procs[name] = subprocess.Popen(
+            [HOLDOUT, *args],
+            env=self.env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs[name]
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            self.procs.pop(name)
+
+    def dump_logs(self) -> str:
+        return "\n".join(
+            f"--- {n} ---\n{p.read_text(errors='replace')[-4000:]}" for n, p in self.logs.items()
+        )
+
+    def client(self, token: str | None = None) -> HoldoutClient:
+        return HoldoutClient(self.gateway_url, token or self.admin_token)
+
+
+def base_env(data_dir: Path, runtimes_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
+    env.update(
+        HOLDOUT_DATA_DIR=str(data_dir),
+        HOLDOUT_RUNTIMES_DIR=str(runtimes_dir),
+        HOLDOUT_ADMIN_TOKEN="hdt_admin_" + secrets.token_urlsafe(16),
+        HOLDOUT_LOG_LEVEL="INFO",
+    )
+    for name in SERVICES:
+        env[f"HOLDOUT_{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
+    return env
