@@ -1,0 +1,32 @@
+"""Run the benchmarks: ``python -m bench [P1 ...]`` (all by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bench import p1_latency
+from bench.common import RESULTS, record
+
+BENCHMARKS = {"P1": p1_latency.run}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(BENCHMARKS)
+    for key in chosen:
+        if key not in BENCHMARKS:
+            print(f"unknown benchmark {key!r}; choose from {', '.join(BENCHMARKS)}")
+            return 2
+        result = asyncio.run(BENCHMARKS[key]())
+        record(key, result)
+        print(
+            f"{key}: {result['value']:.3f} (p99 {result['p99']:.3f}), goal {result['goal']}, "
+            f"{'met' if result['met'] else 'NOT met'} | Holdout {result['holdout_text']} | "
+            f"baseline {result['baseline_text']}"
+        )
+    print(f"results: {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
