@@ -47,7 +47,8 @@ def write_inputs(work: Path) -> tuple[Path, Path, Path]:
     features.write_text("id,x\n" + "".join(f"r{i},{i}\n" for i in range(ROWS)))
     labels = work / "labels.csv"
     labels.write_text(
-        "id,label,Usage\n" + "".join(f"r{i},{i % 2},{'Public' if i % 2 else 'Private'}\n" for i in range(ROWS))
+        "id,label,Usage\n"
+        + "".join(f"r{i},{i % 2},{'Public' if i % 2 else 'Private'}\n" for i in range(ROWS))
     )
     archive = work / "noop.zip"
     with zipfile.ZipFile(archive, "w") as zf:
