@@ -1,0 +1,50 @@
+"""The scorer's internal HTTP API: a submission's scoring outcome."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scorer import repository
+from shared.web import NotFound
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+class ScoreOut(BaseModel):
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    attempt: int
+    status: str  # "scored" | "failed"
+    metric: str
+    higher_is_better: bool | None
+    public_score: float | None
+    private_score: float | None
+    reason: str | None
+    detail: str
+    scored_at: datetime
+
+
+router = APIRouter(prefix="/internal/v1", tags=["internal"])
+
+
+@router.get("/scores/{submission_id}", operation_id="get_score", response_model=ScoreOut)
+async def get_score(submission_id: uuid.UUID, session: SessionDep) -> ScoreOut:
+    record = await repository.get(session, submission_id)
+    if record is None:
+        raise NotFound(
+            f"the scorer has no outcome for submission {submission_id} (not scored yet, or unknown)"
+        )
+    return ScoreOut(**record.__dict__)

@@ -1,0 +1,64 @@
+"""The scorer's ASGI app: lifespan wiring (database, bus, storage, consumer, relay)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.scorer.api import router
+from services.scorer.config import ScorerSettings
+from services.scorer.consumers import ExecutionFinishedConsumer
+from services.scorer.models import outbox
+from shared.bus.base import Bus
+from shared.service import ServiceRuntime
+from shared.storage import Storage
+from shared.web import CorrelationIdMiddleware, ReadinessCheck, install_problem_handlers, ops_router
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(
+    settings: ScorerSettings | None = None, *, bus: Bus | None = None, storage: Storage | None = None
+) -> FastAPI:
+    settings = settings or ScorerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = ServiceRuntime.create(
+            "scorer", settings, settings.database_url, MIGRATIONS_DIR, outbox, bus=bus, storage=storage
+        )
+        await rt.start()
+        app.state.runtime = rt
+        try:
+            await rt.bus.subscribe(ExecutionFinishedConsumer(rt, settings).subscription())
+            await rt.start_relay()
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(title="Holdout scorer", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware, service="scorer")
+    app.include_router(router)
+    app.include_router(ops_router(_lazy_checks(app)))
+    return app
+
+
+def _lazy_checks(app: FastAPI) -> dict[str, ReadinessCheck]:
+    """Readiness checks that look the runtime up when called (it exists only in the lifespan)."""
+
+    def check(name: str) -> ReadinessCheck:
+        async def run() -> bool:
+            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
+            if rt is None:
+                return False
+            probe = rt.readiness_checks()[name]
+            return bool(await probe())  # type: ignore[operator]
+
+        return run
+
+    return {name: check(name) for name in ("database", "bus", "storage")}

@@ -1,0 +1,15 @@
+"""Scorer settings (``HOLDOUT_*`` environment variables)."""
+
+from __future__ import annotations
+
+from shared.settings import CommonSettings
+
+
+class ScorerSettings(CommonSettings):
+    scorer_database_url: str | None = None
+    # a predictions file larger than this is rejected without being read further
+    max_predictions_bytes: int = 1 << 30
+
+    @property
+    def database_url(self) -> str:
+        return self.scorer_database_url or self.sqlite_url("scorer")
