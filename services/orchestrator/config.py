@@ -1,0 +1,44 @@
+"""Orchestrator settings (``HOLDOUT_*`` environment variables)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from services.orchestrator.runtimes import REPO_RUNTIMES_DIR
+from shared.settings import CommonSettings
+
+
+class OrchestratorSettings(CommonSettings):
+    orchestrator_database_url: str | None = None
+    max_concurrent_runs: int = max(1, os.cpu_count() or 1)
+    # the unprivileged user the sandbox runs as (shared by every run; cgroups keep runs apart)
+    sandbox_uid: int = 64000
+    sandbox_gid: int = 64000
+    sandbox_tmp_mb: int = 256
+    # None: under data_dir ("runtimes", "runs", "cache")
+    runtimes_dir: Path | None = None
+    runs_dir: Path | None = None
+    cache_dir: Path | None = None
+    runtimes_requirements_dir: Path = REPO_RUNTIMES_DIR
+    # build a missing runtime on first use (about half a minute) instead of failing the run
+    build_missing_runtimes: bool = True
+    scheduler_poll_seconds: float = 2.0
+    # how often a run interrupted by a platform fault is started again before it fails
+    max_attempts: int = 2
+
+    @property
+    def database_url(self) -> str:
+        return self.orchestrator_database_url or self.sqlite_url("orchestrator")
+
+    @property
+    def runtimes_path(self) -> Path:
+        return self.runtimes_dir or self.data_dir / "runtimes"
+
+    @property
+    def runs_path(self) -> Path:
+        return self.runs_dir or self.data_dir / "runs"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"

@@ -1,0 +1,303 @@
+"""Executors: how one run of a submission happens, from the archive in storage to the
+predictions and log back in storage.
+
+The scheduler (``scheduler.py``) only knows the ``Executor`` interface; the local
+bubblewrap sandbox is ``LocalSandboxExecutor``, a Kubernetes executor plugs in at the
+same seam. ``run`` always returns a ``RunOutcome`` (platform faults included, as
+``internal_error``); cancelling the calling task stops the run and cleans up.
+
+Run directory (``<runs_dir>/<submission_id>/<attempt>/``)::
+
+    archive.zip    downloaded, deleted once unpacked
+    src/           unpacked code, owned by root, mounted read-only
+    data/          hard links to the cached test features, mounted read-only
+    submission/    owned by the sandbox user, the only writable mount
+    log.txt, predictions.csv   host-side copies, uploaded then deleted
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+import structlog
+
+from services.orchestrator import runtimes
+from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
+from shared.archive import ArchiveError, safe_extract
+from shared.events import ExecutionSpec, FailureReason, Resources
+from shared.storage import Storage
+from shared.storage.base import BlobNotFound, StorageError
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+PLATFORM_FAULT = (
+    "Holdout could not run the submission because of a platform fault ({what}); "
+    "it does not count against your quota"
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    attempt: int
+    archive_key: str
+    execution: ExecutionSpec
+    is_smoke: bool = False
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    failure_reason: FailureReason | None
+    detail: str = ""
+    exit_code: int | None = None
+    resources: Resources = field(default_factory=Resources)
+    predictions_key: str | None = None
+    log_key: str | None = None
+    # a platform fault that another attempt may not hit
+    retryable: bool = False
+
+    @classmethod
+    def internal(cls, what: str, *, retryable: bool = True, log_key: str | None = None) -> RunOutcome:
+        return cls(
+            FailureReason.INTERNAL_ERROR,
+            PLATFORM_FAULT.format(what=what),
+            retryable=retryable,
+            log_key=log_key,
+        )
+
+
+class Executor(abc.ABC):
+    @abc.abstractmethod
+    async def run(self, request: RunRequest) -> RunOutcome:
+        """Run one attempt to its end. Cancelling the caller stops it."""
+
+    async def close(self) -> None:
+        return None
+
+
+def output_keys(submission_id: uuid.UUID, attempt: int) -> tuple[str, str]:
+    base = f"{submission_id}/{attempt}"
+    return f"{base}/predictions.csv", f"{base}/log.txt"
+
+
+class _StorageFailed(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class LocalSandboxExecutor(Executor):
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        runs_dir: Path,
+        cache_dir: Path,
+        runtimes_dir: Path,
+        requirements_dir: Path = runtimes.REPO_RUNTIMES_DIR,
+        build_missing_runtimes: bool = True,
+        sandbox_uid: int = 64000,
+        sandbox_gid: int = 64000,
+        tmp_bytes: int = 256 * MIB,
+        storage_attempts: int = 3,
+        storage_retry_seconds: float = 0.5,
+    ) -> None:
+        self.storage = storage
+        self.runs_dir = Path(runs_dir)
+        self.cache_dir = Path(cache_dir)
+        self.runtimes_dir = Path(runtimes_dir)
+        self.requirements_dir = Path(requirements_dir)
+        self.build_missing_runtimes = build_missing_runtimes
+        self.uid = sandbox_uid
+        self.gid = sandbox_gid
+        self.tmp_bytes = tmp_bytes
+        self.storage_attempts = storage_attempts
+        self.storage_retry_seconds = storage_retry_seconds
+        for path in (self.runs_dir, self.cache_dir):
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
+
+    async def run(self, request: RunRequest) -> RunOutcome:
+        run_dir = self.runs_dir / str(request.submission_id) / str(request.attempt)
+        try:
+            return await self._run(request, run_dir)
+        except _StorageFailed as exc:
+            log.error("executor.storage_failed", submission_id=str(request.submission_id), what=exc.what)
+            return RunOutcome.internal(exc.what)
+        except Exception as exc:
+            log.exception("executor.failed", submission_id=str(request.submission_id), error=repr(exc))
+            return RunOutcome.internal("the executor failed")
+        finally:
+            await asyncio.to_thread(shutil.rmtree, run_dir.parent, True)
+
+    async def _run(self, request: RunRequest, run_dir: Path) -> RunOutcome:
+        spec = request.execution
+        if run_dir.exists():  # left behind by a crashed process
+            await asyncio.to_thread(shutil.rmtree, run_dir)
+        src, data, submission = run_dir / "src", run_dir / "data", run_dir / "submission"
+        for path in (run_dir.parent, run_dir, src, data, submission):
+            path.mkdir(mode=0o755, parents=True, exist_ok=True)
+            path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
+        if os.geteuid() == 0:
+            os.chown(submission, self.uid, self.gid)
+
+        runtime_dir = await self._runtime(spec.runtime)
+        if runtime_dir is None:
+            return RunOutcome.internal(f"the runtime {spec.runtime!r} is not installed", retryable=False)
+
+        archive = run_dir / "archive.zip"
+        try:
+            await self._storage(
+                "download the submission",
+                self.storage.download_to,
+                "submissions",
+                request.archive_key,
+                archive,
+            )
+        except BlobNotFound:
+            return RunOutcome.internal("the submission archive is missing from storage", retryable=False)
+        try:
+            summary = await asyncio.to_thread(safe_extract, archive, src)
+        except ArchiveError as exc:
+            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
+        finally:
+            archive.unlink(missing_ok=True)
+
+        try:
+            await self._stage_data(spec, data)
+        except BlobNotFound as exc:
+            return RunOutcome.internal(f"the test data file {exc.key!r} is missing", retryable=False)
+
+        predictions_key, log_key = output_keys(request.submission_id, request.attempt)
+        result = await run_sandbox(
+            SandboxSpec(
+                runtime_dir=runtime_dir,
+                src_dir=src,
+                data_dir=data,
+                submission_dir=submission,
+                entrypoint=summary.entrypoint,
+                is_smoke=request.is_smoke,
+                uid=self.uid,
+                gid=self.gid,
+            ),
+            SandboxLimits(
+                time_limit_s=spec.time_limit_s,
+                memory_bytes=spec.memory_mb * MIB,
+                cpus=spec.cpus,
+                max_processes=spec.max_processes,
+                output_limit_bytes=spec.output_limit_mb * MIB,
+                log_limit_bytes=spec.log_limit_kb * 1024,
+                tmp_bytes=self.tmp_bytes,
+            ),
+            log_path=run_dir / "log.txt",
+            predictions_filename=spec.predictions_filename,
+            predictions_copy=run_dir / "predictions.csv",
+            run_name=f"{request.submission_id}-{request.attempt}",
+        )
+        await self._storage("upload the log", self.storage.put_file, "outputs", log_key, result.log_path)
+        if result.predictions_path is not None:
+            await self._storage(
+                "upload the predictions",
+                self.storage.put_file,
+                "outputs",
+                predictions_key,
+                result.predictions_path,
+            )
+        return RunOutcome(
+            failure_reason=result.failure_reason,
+            detail=result.detail,
+            exit_code=result.exit_code,
+            resources=result.resources,
+            predictions_key=predictions_key if result.predictions_path is not None else None,
+            log_key=log_key,
+        )
+
+    async def _runtime(self, name: str) -> Path | None:
+        try:
+            path = runtimes.runtime_path(name, self.runtimes_dir)
+        except ValueError:
+            return None
+        if runtimes.is_built(name, self.runtimes_dir, self.requirements_dir):
+            return path
+        if path.is_dir() and (path / runtimes.STAMP).exists():
+            # built from other requirements (an older checkout): still a working runtime
+            return path
+        if not self.build_missing_runtimes:
+            return None
+        if not runtimes.requirements_file(name, self.requirements_dir).is_file():
+            return None
+        try:
+            return await asyncio.to_thread(
+                runtimes.build_runtime,
+                name,
+                self.runtimes_dir,
+                self.requirements_dir,
+                check_uid=self.uid,
+                check_gid=self.gid,
+            )
+        except runtimes.RuntimeBuildError as exc:
+            log.error("executor.runtime_build_failed", runtime=name, error=str(exc))
+            return None
+
+    async def _stage_data(self, spec: ExecutionSpec, dest: Path) -> None:
+        """Link the run's data files from the cache, fetching each once per data version."""
+        prefix = _safe_relative(spec.data_prefix.rstrip("/"), "data prefix")
+        cache = self.cache_dir / "data" / prefix
+        for filename in spec.data_files:
+            rel = _safe_relative(filename, "data file")
+            cached = cache / rel
+            if not cached.is_file():
+                await self._fetch_data(spec.data_container, f"{prefix.as_posix()}/{rel.as_posix()}", cached)
+            target = dest / rel
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            try:
+                os.link(cached, target)
+            except OSError:  # another file system: copy instead
+                await asyncio.to_thread(shutil.copyfile, cached, target)
+                target.chmod(0o644)
+
+    async def _fetch_data(self, container: str, key: str, cached: Path) -> None:
+        partial = self.cache_dir / ".partial"
+        partial.mkdir(parents=True, exist_ok=True)
+        tmp = partial / uuid.uuid4().hex
+        try:
+            await self._storage("download the test data", self.storage.download_to, container, key, tmp)
+            tmp.chmod(0o644)
+            for parent in reversed(cached.relative_to(self.cache_dir).parents):
+                (self.cache_dir / parent).mkdir(mode=0o755, exist_ok=True)
+            os.replace(tmp, cached)
+            log.info("executor.data_cached", key=key)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    async def _storage(self, what: str, op: Callable[..., Awaitable[T]], *args: object) -> T:
+        """Call a storage operation, retrying transient failures; BlobNotFound is final."""
+        for attempt in range(1, self.storage_attempts + 1):
+            try:
+                return await op(*args)
+            except BlobNotFound:
+                raise
+            except (StorageError, OSError) as exc:
+                if attempt == self.storage_attempts:
+                    raise _StorageFailed(f"could not {what}") from exc
+                log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
+                await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+
+def _safe_relative(value: str, what: str) -> Path:
+    pure = PurePosixPath(value)
+    if not value or pure.is_absolute() or any(p in ("..", ".", "") for p in value.split("/")):
+        raise ValueError(f"invalid {what} {value!r}")
+    return Path(*pure.parts)

@@ -1,0 +1,211 @@
+"""Runtimes for the local sandbox: one Python virtual environment per runtime name.
+
+A competition names its runtime (``ExecutionSpec.runtime``); on Kubernetes that is a
+container image, here it is a venv built from ``runtimes/<name>/requirements.txt`` with
+Debian's ``/usr/bin/python3`` (the sandbox user must be able to read the interpreter,
+which rules out a pyenv Python under ``/root``). The venv is bind-mounted read-only at
+``/opt/holdout/runtime`` inside the sandbox; Python finds a venv through the
+``pyvenv.cfg`` next to the binary it was started as, so the relocated path works.
+
+Building is idempotent: a stamp file records the sha256 of the requirements the venv
+was built from, and a matching stamp skips the build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+BASE_PYTHON = "/usr/bin/python3"
+STAMP = ".holdout-runtime"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[2] / "runtimes"
+
+# distributions whose import name differs from the distribution name
+IMPORT_NAMES = {
+    "scikit-learn": "sklearn",
+    "scikit-image": "skimage",
+    "pillow": "PIL",
+    "opencv-python": "cv2",
+    "opencv-python-headless": "cv2",
+    "python-dateutil": "dateutil",
+    "pyyaml": "yaml",
+    "beautifulsoup4": "bs4",
+}
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class RuntimeBuildError(Exception):
+    """The runtime could not be built or failed its import test."""
+
+
+def runtime_path(name: str, root: Path) -> Path:
+    if not NAME_RE.match(name):
+        raise ValueError(f"invalid runtime name {name!r}: use lower-case letters, digits, '.', '_' or '-'")
+    return Path(root) / name
+
+
+def runtime_python(path: Path) -> Path:
+    return path / "bin" / "python"
+
+
+def requirements_file(name: str, requirements_dir: Path = REPO_RUNTIMES_DIR) -> Path:
+    return Path(requirements_dir) / name / "requirements.txt"
+
+
+def requirements_digest(requirements: Path) -> str:
+    return hashlib.sha256(requirements.read_bytes()).hexdigest()
+
+
+def requirement_names(requirements: Path) -> list[str]:
+    names = []
+    for line in requirements.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        if m := _REQ_NAME.match(line):
+            names.append(m.group(1).lower())
+    return names
+
+
+def import_names(requirements: Path) -> list[str]:
+    names = requirement_names(requirements)
+    return [IMPORT_NAMES.get(n, n.replace("-", "_").replace(".", "_")) for n in names]
+
+
+def is_built(name: str, root: Path, requirements_dir: Path = REPO_RUNTIMES_DIR) -> bool:
+    path = runtime_path(name, root)
+    stamp = path / STAMP
+    req = requirements_file(name, requirements_dir)
+    try:
+        return req.is_file() and stamp.read_text().strip() == requirements_digest(req)
+    except OSError:
+        return False
+
+
+def build_runtime(
+    name: str,
+    root: Path,
+    requirements_dir: Path = REPO_RUNTIMES_DIR,
+    *,
+    check_uid: int | None = None,
+    check_gid: int | None = None,
+) -> Path:
+    """Build (or reuse) the venv for runtime ``name`` under ``root``; returns its path.
+
+    ``check_uid``/``check_gid``: run the import test as that user (root only), which
+    also proves the sandbox user can read every file of the runtime.
+    """
+    path = runtime_path(name, root)
+    req = requirements_file(name, requirements_dir)
+    if not req.is_file():
+        raise RuntimeBuildError(f"unknown runtime {name!r}: {req} does not exist")
+    digest = requirements_digest(req)
+    _make_traversable_dirs(Path(root))
+    with _lock(Path(root) / f".{name}.lock"):
+        if is_built(name, root, requirements_dir):
+            return path
+        log.info("runtime.build_started", runtime=name, path=str(path))
+        if path.exists():
+            shutil.rmtree(path)
+        _run([BASE_PYTHON, "-m", "venv", str(path)], "create the venv")
+        py = str(runtime_python(path))
+        _run([py, "-m", "pip", "install", "--no-input", "--quiet", "-r", str(req)], "install requirements")
+        _make_world_readable(path)
+        check_imports(path, import_names(req), uid=check_uid, gid=check_gid)
+        (path / STAMP).write_text(digest + "\n")
+        (path / STAMP).chmod(0o644)
+        log.info("runtime.built", runtime=name, path=str(path))
+    return path
+
+
+def check_imports(path: Path, modules: list[str], *, uid: int | None = None, gid: int | None = None) -> None:
+    """Import every module with the runtime's own Python; raise ``RuntimeBuildError``."""
+    code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+    cmd = [str(runtime_python(path)), "-I", "-c", code, *modules]
+    if uid is not None and os.geteuid() == 0:
+        cmd = [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={gid if gid is not None else uid}",
+            "--clear-groups",
+            *cmd,
+        ]
+    _run(cmd, "import test", cwd="/")
+
+
+def _run(cmd: list[str], what: str, cwd: str | None = None) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout)[-4000:]
+        raise RuntimeBuildError(f"runtime build failed to {what} (exit {proc.returncode}):\n{tail}")
+
+
+def _make_world_readable(path: Path) -> None:
+    for dirpath, dirnames, filenames in os.walk(path):
+        for d in dirnames:
+            p = os.path.join(dirpath, d)
+            if not os.path.islink(p):
+                os.chmod(p, os.lstat(p).st_mode | 0o755)  # noqa: S103 - the sandbox user reads it
+        for f in filenames:
+            p = os.path.join(dirpath, f)
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode):
+                extra = 0o044 | (0o011 if st.st_mode & stat.S_IXUSR else 0)
+                os.chmod(p, st.st_mode | extra)
+    os.chmod(path, 0o755)  # noqa: S103 - the sandbox user reads it
+
+
+def _make_traversable_dirs(root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(root.stat().st_mode | 0o755)
+    for parent in root.resolve().parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            log.warning(
+                "runtime.parent_not_traversable",
+                path=str(parent),
+                hint="the sandbox user cannot reach the runtime; use a root under /var/lib or /opt",
+            )
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def build_runtime_cli(name: str = "default") -> Path:
+    """``holdout runtime build NAME``: build into the configured ``runtimes_dir``."""
+    from services.orchestrator.config import OrchestratorSettings
+
+    settings = OrchestratorSettings()
+    return build_runtime(
+        name,
+        settings.runtimes_path,
+        settings.runtimes_requirements_dir,
+        check_uid=settings.sandbox_uid,
+        check_gid=settings.sandbox_gid,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m services.orchestrator.runtimes NAME`
+    print(build_runtime_cli(sys.argv[1] if len(sys.argv) > 1 else "default"))

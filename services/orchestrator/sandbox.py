@@ -1,0 +1,503 @@
+"""The local sandbox: run one submission under bubblewrap, limit it, classify the outcome.
+
+Sits below the executor (``executor.py``), which prepares the directories this module
+mounts. The command line is built by pure functions (``build_argv``, ``build_env``) so
+the isolation can be asserted without running anything. ``run_sandbox`` spawns it:
+
+- as root, privileges are dropped with ``setpriv`` *before* bwrap (bwrap started as root
+  maps the sandbox user to host root, see FACTS.md);
+- the child joins the run's cgroups (``cgroups.py``) and sets rlimits before exec;
+- the host enforces wall time, watches the output size, keeps the tail of
+  stdout+stderr, and kills every process of the run when it ends, however it ends;
+- anything the submission wrote is read with ``O_NOFOLLOW``: a symlink planted in
+  ``/code_execution/submission`` is never followed by the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import resource
+import shutil
+import signal
+import stat
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from services.orchestrator import cgroups
+from shared.events import FailureReason, Resources
+
+log = structlog.get_logger(__name__)
+
+RUNTIME_MOUNT = "/opt/holdout/runtime"
+CODE_ROOT = "/code_execution"
+SRC_MOUNT = f"{CODE_ROOT}/src"
+DATA_MOUNT = f"{CODE_ROOT}/data"
+SUBMISSION_MOUNT = f"{CODE_ROOT}/submission"
+SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own private tmpfs, not the host's /tmp
+MIB = 1024 * 1024
+# /etc files a Python runtime needs; nothing secret (no shadow, no passwd of the host)
+ETC_FILES = ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime")
+OUTPUT_WATCH_SECONDS = 1.0
+MAX_OUTPUT_ENTRIES = 10_000
+LOG_LINES_IN_DETAIL = 15
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    time_limit_s: float
+    memory_bytes: int
+    cpus: float
+    max_processes: int = 64
+    output_limit_bytes: int = 100 * MIB
+    log_limit_bytes: int = 64 * 1024
+    tmp_bytes: int = 256 * MIB
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Host paths to mount and how to start the submission."""
+
+    runtime_dir: Path
+    src_dir: Path
+    data_dir: Path
+    submission_dir: Path
+    entrypoint: str = "main.py"
+    is_smoke: bool = False
+    uid: int = 64000
+    gid: int = 64000
+
+
+@dataclass
+class SandboxResult:
+    failure_reason: FailureReason | None
+    detail: str
+    exit_code: int | None
+    wall_seconds: float
+    cpu_seconds: float
+    peak_memory_mb: float
+    log_path: Path
+    predictions_path: Path | None = None
+    cgroups_used: bool = False
+    leftover_pids: list[int] = field(default_factory=list)
+
+    @property
+    def resources(self) -> Resources:
+        return Resources(
+            wall_seconds=round(self.wall_seconds, 3),
+            cpu_seconds=round(self.cpu_seconds, 3),
+            peak_memory_mb=round(self.peak_memory_mb, 1),
+        )
+
+
+def build_env(spec: SandboxSpec, limits: SandboxLimits) -> dict[str, str]:
+    """The whole environment of the submission: the contract's variables and nothing else."""
+    threads = str(max(1, math.ceil(limits.cpus)))
+    return {
+        "IS_SMOKE": "true" if spec.is_smoke else "false",
+        "CPU_OR_GPU": "cpu",
+        "PYTHONUNBUFFERED": "1",
+        "HOME": SANDBOX_TMP,
+        "PATH": f"{RUNTIME_MOUNT}/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+    }
+
+
+def entry_command(entrypoint: str) -> list[str]:
+    if entrypoint == "main.sh":
+        return ["/bin/bash", "main.sh"]
+    if entrypoint == "main.py":
+        return [f"{RUNTIME_MOUNT}/bin/python", "main.py"]
+    raise ValueError(f"unsupported entrypoint {entrypoint!r}")
+
+
+def build_argv(
+    spec: SandboxSpec,
+    limits: SandboxLimits,
+    *,
+    as_root: bool | None = None,
+    bwrap: str = "bwrap",
+    setpriv: str = "setpriv",
+    etc_files: tuple[str, ...] | None = None,
+) -> list[str]:
+    """The full command line: ``[setpriv ...] bwrap ... -- <entrypoint>``."""
+    if as_root is None:
+        as_root = os.geteuid() == 0
+    argv: list[str] = []
+    if as_root:
+        argv += [
+            setpriv,
+            f"--reuid={spec.uid}",
+            f"--regid={spec.gid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--no-new-privs",
+        ]
+    argv += [
+        bwrap,
+        "--unshare-all",  # only loopback in the new network namespace
+        "--unshare-user",  # needed by --disable-userns (bwrap 0.8)
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+        "--clearenv",
+    ]
+    for key, value in build_env(spec, limits).items():
+        argv += ["--setenv", key, value]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if os.path.lexists(f"/usr/{name}") or name in ("bin", "lib"):
+            argv += ["--symlink", f"usr/{name}", f"/{name}"]
+    for path in ETC_FILES if etc_files is None else etc_files:
+        if os.path.exists(path):
+            argv += ["--ro-bind", path, path]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        SANDBOX_TMP,
+        "--ro-bind",
+        str(spec.runtime_dir),
+        RUNTIME_MOUNT,
+        "--ro-bind",
+        str(spec.src_dir),
+        SRC_MOUNT,
+        "--ro-bind",
+        str(spec.data_dir),
+        DATA_MOUNT,
+        "--bind",
+        str(spec.submission_dir),
+        SUBMISSION_MOUNT,
+        "--remount-ro",
+        "/",
+        "--chdir",
+        SRC_MOUNT,
+        "--",
+        *entry_command(spec.entrypoint),
+    ]
+    return argv
+
+
+class TailBuffer:
+    """Keeps the last ``limit`` bytes written to it and counts what it dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buf = bytearray()
+        self.dropped = 0
+
+    def write(self, data: bytes) -> None:
+        self.buf += data
+        excess = len(self.buf) - self.limit
+        if excess > 0:
+            del self.buf[:excess]
+            self.dropped += excess
+
+    def text(self) -> str:
+        body = bytes(self.buf).decode("utf-8", errors="replace")
+        if self.dropped:
+            return (
+                f"[holdout: {self.dropped} earlier bytes of output were dropped; "
+                f"the last {self.limit // 1024} KiB are kept]\n" + body
+            )
+        return body
+
+
+def tree_usage(root: Path, max_entries: int = MAX_OUTPUT_ENTRIES) -> tuple[int, int]:
+    """(bytes, entries) under ``root`` without following any symlink."""
+    total = entries = 0
+    stack = [str(root)]
+    while stack:
+        current = stack.pop()
+        try:
+            it = os.scandir(current)
+        except OSError:
+            continue
+        with it:
+            for entry in it:
+                entries += 1
+                if entries > max_entries:
+                    return total, entries
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(entry.path)
+                elif stat.S_ISREG(st.st_mode):
+                    total += st.st_size
+    return total, entries
+
+
+def copy_predictions(
+    submission_dir: Path, filename: str, dest: Path, max_bytes: int
+) -> tuple[FailureReason, str] | None:
+    """Copy the predictions to a host-owned file; a failure (reason, detail) otherwise.
+
+    ``O_NOFOLLOW | O_NONBLOCK`` then ``fstat``: a symlink is refused instead of
+    followed, and a FIFO cannot make the host block.
+    """
+    expected = f"{SUBMISSION_MOUNT}/{filename}"
+    try:
+        fd = os.open(submission_dir / filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return FailureReason.MISSING_PREDICTIONS, f"predictions file is missing: expected {expected}"
+    except OSError as exc:
+        if os.path.islink(submission_dir / filename):
+            return (
+                FailureReason.INVALID_PREDICTIONS,
+                f"{expected} is a symbolic link; write the predictions to a regular file",
+            )
+        return FailureReason.INVALID_PREDICTIONS, f"{expected} could not be opened ({exc.strerror})"
+    with os.fdopen(fd, "rb") as src:
+        st = os.fstat(src.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return FailureReason.INVALID_PREDICTIONS, f"{expected} is not a regular file"
+        copied = 0
+        with dest.open("wb") as out:
+            while block := src.read(1 << 20):
+                copied += len(block)
+                if copied > max_bytes:
+                    return (
+                        FailureReason.OUTPUT_LIMIT_EXCEEDED,
+                        f"{expected} is larger than the {max_bytes // MIB} MiB output limit",
+                    )
+                out.write(block)
+    return None
+
+
+def _log_tail_lines(text: str, lines: int = LOG_LINES_IN_DETAIL) -> str:
+    tail = text.rstrip("\n").splitlines()[-lines:]
+    return "\n".join(tail)[-2000:]
+
+
+def _fmt_seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def classify(
+    *,
+    timed_out: bool,
+    oom_killed: bool,
+    output_exceeded: bool,
+    exit_code: int | None,
+    limits: SandboxLimits,
+    log_text: str,
+) -> tuple[FailureReason, str] | None:
+    """The failure (reason, detail) of a finished run, before looking at its predictions."""
+    if timed_out:
+        return (
+            FailureReason.TIME_LIMIT_EXCEEDED,
+            f"ran longer than the {_fmt_seconds(limits.time_limit_s)} s time limit and was stopped",
+        )
+    if oom_killed and exit_code != 0:
+        return (
+            FailureReason.MEMORY_LIMIT_EXCEEDED,
+            f"exceeded the {limits.memory_bytes // MIB} MiB memory limit and was killed",
+        )
+    if output_exceeded or exit_code == 128 + signal.SIGXFSZ:
+        return (
+            FailureReason.OUTPUT_LIMIT_EXCEEDED,
+            f"wrote more than the {limits.output_limit_bytes // MIB} MiB output limit to {SUBMISSION_MOUNT}",
+        )
+    if exit_code != 0:
+        how = f"exited with code {exit_code}"
+        if exit_code is not None and exit_code > 128:
+            with contextlib.suppress(ValueError):
+                how += f" (killed by {signal.Signals(exit_code - 128).name})"
+        tail = _log_tail_lines(log_text)
+        return FailureReason.RUNTIME_ERROR, f"{how}; last lines of the log:\n{tail}" if tail else how
+    return None
+
+
+def _preexec(procs_files: list[str], rlimits: list[tuple[int, int]]) -> Callable[[], None]:
+    def run() -> None:
+        if procs_files:
+            cgroups.enter(procs_files)
+        for res, value in rlimits:
+            resource.setrlimit(res, (value, value))
+
+    return run
+
+
+async def run_sandbox(
+    spec: SandboxSpec,
+    limits: SandboxLimits,
+    *,
+    log_path: Path,
+    predictions_filename: str = "submission.csv",
+    predictions_copy: Path | None = None,
+    run_name: str | None = None,
+) -> SandboxResult:
+    """Run the submission to the end (or its limit) and classify what happened.
+
+    Cancelling the calling task kills the run (every process of it) and re-raises.
+    """
+    if "/" in predictions_filename or predictions_filename in ("", ".", ".."):
+        raise ValueError(f"invalid predictions file name {predictions_filename!r}")
+    name = run_name or uuid.uuid4().hex[:12]
+    as_root = os.geteuid() == 0
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise RuntimeError("bubblewrap is not installed (apt-get install bubblewrap)")
+    setpriv = shutil.which("setpriv") or "setpriv"
+    argv = build_argv(spec, limits, as_root=as_root, bwrap=bwrap, setpriv=setpriv)
+
+    group = await asyncio.to_thread(
+        cgroups.RunCgroup.create,
+        name,
+        memory_bytes=limits.memory_bytes,
+        max_processes=limits.max_processes,
+        cpus=limits.cpus,
+    )
+    rlimits = [
+        (resource.RLIMIT_CORE, 0),
+        # one byte over the limit, so a file stopped by it is seen as over the limit
+        # (Python ignores SIGXFSZ: the write fails with EFBIG and the exit code is 1)
+        (resource.RLIMIT_FSIZE, limits.output_limit_bytes + 1),
+    ]
+    if group is None:
+        # second line only: without a memory cgroup, cap the address space instead
+        rlimits.append((resource.RLIMIT_AS, limits.memory_bytes + 256 * MIB))
+
+    tail = TailBuffer(limits.log_limit_bytes)
+    timed_out = output_exceeded = False
+    exit_code: int | None = None
+    started = time.monotonic()
+    proc: asyncio.subprocess.Process | None = None
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            cwd="/",
+            preexec_fn=_preexec(group.procs_files() if group else [], rlimits),
+        )
+        log.info("sandbox.started", run=name, pid=proc.pid, cgroups=group is not None)
+        assert proc.stdout is not None
+        reader = asyncio.create_task(_pump(proc.stdout, tail))
+        watcher = asyncio.create_task(_watch_output(spec.submission_dir, limits.output_limit_bytes))
+        waiter = asyncio.create_task(proc.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {waiter, watcher}, timeout=limits.time_limit_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            if waiter in done:
+                exit_code = waiter.result()
+            elif watcher in done:
+                output_exceeded = True
+            else:
+                timed_out = True
+        finally:
+            watcher.cancel()
+            await _kill_run(proc, group)
+            exit_code = exit_code if exit_code is not None else await proc.wait()
+            try:
+                await asyncio.wait_for(reader, timeout=5)
+            except TimeoutError:
+                reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+    finally:
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        wall = time.monotonic() - started
+        leftover: list[int] = []
+        cpu = peak = 0.0
+        oom = False
+        if group is not None:
+            await asyncio.to_thread(group.kill_all)
+            leftover = sorted(group.pids())
+            cpu, peak, oom = group.cpu_seconds(), group.peak_memory_bytes() / MIB, group.oom_killed()
+            await asyncio.to_thread(group.remove)
+        log_text = tail.text()
+        log_path.write_text(log_text)
+
+    # a run stopped from outside is reported through the stop reason, not its exit code
+    if not timed_out and not output_exceeded and exit_code is not None and exit_code < 0:
+        exit_code = 128 - exit_code
+    if not output_exceeded:
+        used, entries = await asyncio.to_thread(tree_usage, spec.submission_dir)
+        output_exceeded = used > limits.output_limit_bytes or entries > MAX_OUTPUT_ENTRIES
+    failure = classify(
+        timed_out=timed_out,
+        oom_killed=oom,
+        output_exceeded=output_exceeded,
+        exit_code=exit_code,
+        limits=limits,
+        log_text=log_text,
+    )
+    predictions: Path | None = None
+    if failure is None:
+        dest = predictions_copy or log_path.with_name("predictions.csv")
+        failure = await asyncio.to_thread(
+            copy_predictions, spec.submission_dir, predictions_filename, dest, limits.output_limit_bytes
+        )
+        if failure is None:
+            predictions = dest
+    result = SandboxResult(
+        failure_reason=failure[0] if failure else None,
+        detail=failure[1] if failure else "",
+        exit_code=exit_code,
+        wall_seconds=wall,
+        cpu_seconds=cpu,
+        peak_memory_mb=peak,
+        log_path=log_path,
+        predictions_path=predictions,
+        cgroups_used=group is not None,
+        leftover_pids=leftover,
+    )
+    log.info(
+        "sandbox.finished",
+        run=name,
+        exit_code=exit_code,
+        failure_reason=result.failure_reason,
+        wall_seconds=round(wall, 3),
+        cpu_seconds=round(cpu, 3),
+        peak_memory_mb=round(peak, 1),
+    )
+    return result
+
+
+async def _pump(stream: asyncio.StreamReader, tail: TailBuffer) -> None:
+    while chunk := await stream.read(65536):
+        tail.write(chunk)
+
+
+async def _watch_output(submission_dir: Path, limit: int) -> None:
+    """Returns once the submission directory holds more than ``limit`` bytes."""
+    while True:
+        await asyncio.sleep(OUTPUT_WATCH_SECONDS)
+        used, entries = await asyncio.to_thread(tree_usage, submission_dir)
+        if used > limit or entries > MAX_OUTPUT_ENTRIES:
+            return
+
+
+async def _kill_run(proc: asyncio.subprocess.Process, group: cgroups.RunCgroup | None) -> None:
+    if group is not None:
+        await asyncio.to_thread(group.kill_all)
+    elif proc.returncode is None:
+        # bwrap's --die-with-parent and its pid namespace take the rest down with it
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
