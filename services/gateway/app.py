@@ -1,0 +1,103 @@
+"""Builds the gateway's FastAPI app; its lifespan opens and closes every client it owns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway.api import api_router
+from services.gateway.auth.service import ensure_admin
+from services.gateway.config import GatewaySettings
+from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
+from services.gateway.models import outbox
+from services.gateway.openapi import TAGS, Problem
+from shared.bus.base import Bus
+from shared.service import ServiceRuntime
+from shared.storage import Storage
+from shared.web import CorrelationIdMiddleware, install_problem_handlers, ops_router
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _version() -> str:
+    try:
+        return version("holdout")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    bus: Bus | None = None,
+    storage: Storage | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """``http_transport`` replaces the network for calls to the other services (tests)."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = ServiceRuntime.create(
+            "gateway", settings, settings.database_url, MIGRATIONS_DIR, outbox, bus=bus, storage=storage
+        )
+        await rt.start()
+        app.state.runtime = rt
+        app.state.settings = settings
+        app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_s, transport=http_transport)
+        try:
+            settings.uploads_tmp_dir.mkdir(parents=True, exist_ok=True)
+            if settings.admin_token:
+                await ensure_admin(rt.sessionmaker, settings.admin_token)
+            consumers = GatewayConsumers(rt)
+            await rt.bus.subscribe(consumers.subscription())
+            await rt.bus.subscribe_dead_letters(DEAD_LETTER_QUEUE, consumers.on_dead_letter)
+            await rt.start_relay()
+            yield
+        finally:
+            await app.state.http.aclose()
+            await rt.stop()
+
+    app = FastAPI(
+        title="Holdout",
+        version=_version(),
+        summary="Code-execution competitions: upload a model, it runs against hidden data, it is ranked.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware, service="gateway")
+
+    async def check(name: str) -> bool:
+        rt: ServiceRuntime = app.state.runtime
+        probe = rt.readiness_checks()[name]
+        return bool(await probe())  # type: ignore[operator]
+
+    def lazy(name: str):  # type: ignore[no-untyped-def]
+        return lambda: check(name)
+
+    app.include_router(ops_router({name: lazy(name) for name in ("database", "bus", "storage")}))
+    app.include_router(api_router())
+    _declare_problem_schema(app)
+    return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Make sure ``#/components/schemas/Problem`` exists for the error responses."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {}).setdefault("Problem", Problem.model_json_schema())
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

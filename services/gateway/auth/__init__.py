@@ -1,0 +1,1 @@
+"""Users and bearer tokens (stored as sha256 hashes only)."""

@@ -1,0 +1,1 @@
+"""Competitions: settings, test data files and hidden labels (hosts)."""

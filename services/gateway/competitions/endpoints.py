@@ -1,0 +1,105 @@
+"""``/api/v1/competitions``: create and read competitions, upload test data and labels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from services.gateway.auth.dependencies import CurrentUser, HostUser
+from services.gateway.competitions import service
+from services.gateway.competitions.schemas import CompetitionCreate, CompetitionRead, DataFileRead, LabelsRead
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.openapi import Page, binary_body, problems
+from services.gateway.uploads import check_content_length, spool
+
+router = APIRouter(prefix="/competitions", tags=["competitions"])
+
+
+@router.post(
+    "",
+    operation_id="create_competition",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CompetitionRead,
+    responses=problems(401, 403, 409, 422),
+)
+async def create_competition(
+    body: CompetitionCreate, host: HostUser, session: SessionDep, rt: RuntimeDep
+) -> CompetitionRead:
+    """Create a competition; the caller becomes its host."""
+    competition = await service.create(session, host, body)
+    await commit(session, rt)
+    return await service.read(session, competition)
+
+
+@router.get("", operation_id="list_competitions", response_model=Page[CompetitionRead])
+async def list_competitions(session: SessionDep, page: PageDep) -> Page[CompetitionRead]:
+    """All competitions, newest first."""
+    items, total = await service.page(session, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get(
+    "/{competition}",
+    operation_id="get_competition",
+    response_model=CompetitionRead,
+    responses=problems(404),
+)
+async def get_competition(competition: str, session: SessionDep) -> CompetitionRead:
+    """One competition, by id or slug."""
+    return await service.read(session, await service.get(session, competition))
+
+
+@router.put(
+    "/{competition}/data/{filename}",
+    operation_id="upload_competition_data",
+    response_model=DataFileRead,
+    responses=problems(401, 403, 404, 413, 422),
+    openapi_extra=binary_body("application/octet-stream", "The file's bytes (a test-features file)."),
+)
+async def upload_data(
+    competition: str,
+    filename: str,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> DataFileRead:
+    """Upload (or replace) one test-data file; runs see it in `/code_execution/data`."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    service.check_filename(filename)
+    check_content_length(request, "data file", settings.max_data_bytes)
+    result = await service.upload_data(
+        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes
+    )
+    await commit(session, rt)
+    return result
+
+
+@router.put(
+    "/{competition}/labels",
+    operation_id="upload_competition_labels",
+    response_model=LabelsRead,
+    responses=problems(401, 403, 404, 413, 422),
+    openapi_extra=binary_body(
+        "text/csv", "The hidden labels: the id column, every target column and Usage (Public/Private)."
+    ),
+)
+async def upload_labels(
+    competition: str,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> LabelsRead:
+    """Upload the hidden labels; each upload becomes a new labels version."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    check_content_length(request, "labels file", settings.max_labels_bytes)
+    async with spool(
+        request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
+    ) as up:
+        result = await service.upload_labels(session, rt.storage, found, up)
+    await commit(session, rt)
+    return result

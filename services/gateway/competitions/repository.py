@@ -1,0 +1,76 @@
+"""Competition and data-file queries; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.models import Competition, DataFile
+
+
+async def get(session: AsyncSession, competition_id: uuid.UUID) -> Competition | None:
+    return await session.get(Competition, competition_id)
+
+
+async def get_by_ref(session: AsyncSession, ref: str) -> Competition | None:
+    """``ref`` is an id or a slug."""
+    try:
+        competition_id = uuid.UUID(ref)
+    except ValueError:
+        found: Competition | None = await session.scalar(select(Competition).where(Competition.slug == ref))
+        return found
+    return await session.get(Competition, competition_id)
+
+
+async def slug_taken(session: AsyncSession, slug: str) -> bool:
+    return await session.scalar(select(Competition.id).where(Competition.slug == slug)) is not None
+
+
+async def page(session: AsyncSession, offset: int, limit: int) -> tuple[Sequence[Competition], int]:
+    total = await session.scalar(select(func.count()).select_from(Competition)) or 0
+    rows = await session.scalars(
+        select(Competition)
+        .order_by(Competition.created_at.desc(), Competition.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return rows.all(), total
+
+
+async def data_files(session: AsyncSession, competition_id: uuid.UUID, version: int) -> Sequence[DataFile]:
+    rows = await session.scalars(
+        select(DataFile)
+        .where(DataFile.competition_id == competition_id, DataFile.data_version == version)
+        .order_by(DataFile.filename)
+    )
+    return rows.all()
+
+
+async def data_files_of(
+    session: AsyncSession, competitions: Sequence[Competition]
+) -> dict[uuid.UUID, list[DataFile]]:
+    """The current data files of several competitions in one query."""
+    out: dict[uuid.UUID, list[DataFile]] = {c.id: [] for c in competitions}
+    if not competitions:
+        return out
+    versions = {c.id: c.data_version for c in competitions}
+    rows = await session.scalars(
+        select(DataFile).where(DataFile.competition_id.in_(versions)).order_by(DataFile.filename)
+    )
+    for row in rows:
+        if versions[row.competition_id] == row.data_version:
+            out[row.competition_id].append(row)
+    return out
+
+
+async def upsert_data_file(session: AsyncSession, file: DataFile) -> None:
+    existing = await session.get(DataFile, (file.competition_id, file.data_version, file.filename))
+    if existing is None:
+        session.add(file)
+    else:
+        existing.size_bytes = file.size_bytes
+        existing.sha256 = file.sha256
+        existing.uploaded_at = file.uploaded_at

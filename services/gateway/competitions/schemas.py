@@ -1,0 +1,100 @@
+"""Request and response bodies of the competitions API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+
+
+class Limits(BaseModel):
+    """What one run may use; enforced by the executor."""
+
+    time_limit_s: float = Field(600, gt=0, le=7 * 24 * 3600)
+    memory_mb: int = Field(2048, gt=0)
+    cpus: float = Field(1.0, gt=0)
+    max_processes: int = Field(64, gt=0)
+    output_limit_mb: int = Field(100, gt=0)
+    log_limit_kb: int = Field(64, gt=0)
+    gpu: bool = False
+
+
+class CompetitionCreate(BaseModel):
+    slug: str = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits and '-'; unique.")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    metric: str = Field(description="A metric name from the catalog (see the 422 problem for the list).")
+    id_column: str = Field(min_length=1, max_length=128)
+    target_columns: list[str] = Field(min_length=1)
+    predictions_filename: str = Field("submission.csv", pattern=FILENAME_PATTERN)
+    runtime: str = Field("default", min_length=1, max_length=64)
+    limits: Limits = Limits()
+    daily_quota: int = Field(5, ge=0)
+    smoke_daily_quota: int = Field(10, ge=0)
+    show_logs: bool = Field(
+        True, description="Whether participants may read the logs of real (non-smoke) runs."
+    )
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CompetitionCreate:
+        if len(set(self.target_columns)) != len(self.target_columns):
+            raise ValueError("target_columns must not repeat a name")
+        if any(not c for c in self.target_columns):
+            raise ValueError("target_columns must not contain an empty name")
+        if self.id_column in self.target_columns:
+            raise ValueError(f"the id column {self.id_column!r} cannot also be a target column")
+        if "Usage" in (self.id_column, *self.target_columns):
+            raise ValueError("'Usage' is reserved for the labels file's Public/Private column")
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class DataFileRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    filename: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class CompetitionRead(BaseModel):
+    id: uuid.UUID
+    slug: str
+    title: str
+    description: str
+    metric: str
+    higher_is_better: bool
+    id_column: str
+    target_columns: list[str]
+    predictions_filename: str
+    runtime: str
+    limits: Limits
+    daily_quota: int
+    smoke_daily_quota: int
+    show_logs: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    host_id: uuid.UUID
+    data_version: int
+    data_files: list[DataFileRead]
+    labels_version: int | None
+    revealed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LabelsRead(BaseModel):
+    labels_version: int
+    rows: int
+    public_rows: int
+    private_rows: int
+    size_bytes: int
+    sha256: str

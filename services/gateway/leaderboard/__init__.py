@@ -1,0 +1,1 @@
+"""Leaderboards through the gateway (proxied to the leaderboard service) and reveal."""

@@ -1,0 +1,113 @@
+"""``/api/v1/competitions/{competition}/leaderboard`` (proxied) and ``/reveal``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from services.gateway import proxy
+from services.gateway.auth.dependencies import CurrentUser, OptionalUser
+from services.gateway.competitions import service as competitions
+from services.gateway.competitions.schemas import CompetitionRead
+from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.leaderboard.schemas import Leaderboard
+from services.gateway.models import Competition
+from services.gateway.openapi import problems
+from shared.metrics_catalog import METRICS
+from shared.web import PROBLEM_JSON, Forbidden
+
+router = APIRouter(prefix="/competitions/{competition}", tags=["leaderboard"])
+
+
+def _empty(
+    competition: Competition, board: Literal["public", "private"], offset: int, limit: int
+) -> Leaderboard:
+    """The board of a competition the leaderboard has not heard of yet (nothing scored)."""
+    info = METRICS.get(competition.metric)
+    return Leaderboard(
+        competition_id=competition.id,
+        board=board,
+        metric=competition.metric,
+        higher_is_better=info.higher_is_better if info else True,
+        revealed=competition.revealed_at is not None,
+        total=0,
+        offset=offset,
+        limit=limit,
+        entries=[],
+    )
+
+
+def _relay(upstream_status: int, content: bytes, content_type: str) -> Response:
+    media = PROBLEM_JSON if "problem" in content_type else "application/json"
+    return Response(content=content, status_code=upstream_status, media_type=media)
+
+
+@router.get(
+    "/leaderboard",
+    operation_id="get_public_leaderboard",
+    response_model=Leaderboard,
+    responses=problems(404, 503),
+)
+async def get_public_leaderboard(
+    competition: str,
+    _user: OptionalUser,
+    session: SessionDep,
+    http: HttpDep,
+    settings: SettingsDep,
+    page: PageDep,
+) -> Response:
+    """The public leaderboard: each team's best public score (anyone may read it)."""
+    found = await competitions.get(session, competition)
+    await session.close()
+    url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard"
+    upstream = await proxy.get(http, "leaderboard", url, {"offset": page.offset, "limit": page.limit})
+    if upstream.status_code == 404:
+        return JSONResponse(_empty(found, "public", page.offset, page.limit).model_dump(mode="json"))
+    return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
+
+
+@router.get(
+    "/leaderboard/private",
+    operation_id="get_private_leaderboard",
+    response_model=Leaderboard,
+    responses=problems(403, 404, 503),
+)
+async def get_private_leaderboard(
+    competition: str,
+    user: OptionalUser,
+    session: SessionDep,
+    http: HttpDep,
+    settings: SettingsDep,
+    page: PageDep,
+) -> Response:
+    """The private leaderboard: hidden until the host reveals it (the host always sees it)."""
+    found = await competitions.get(session, competition)
+    await session.close()
+    base = settings.leaderboard_url.rstrip("/")
+    if competitions.is_host(found, user):
+        url = f"{base}/internal/v1/competitions/{found.id}/leaderboard/private"
+    elif found.revealed_at is None:
+        raise Forbidden("the private leaderboard is hidden until the host reveals it", code="not-revealed")
+    else:
+        url = f"{base}/api/v1/competitions/{found.id}/leaderboard/private"
+    upstream = await proxy.get(http, "leaderboard", url, {"offset": page.offset, "limit": page.limit})
+    if upstream.status_code == 404:
+        return JSONResponse(_empty(found, "private", page.offset, page.limit).model_dump(mode="json"))
+    return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
+
+
+@router.post(
+    "/reveal",
+    operation_id="reveal_private_leaderboard",
+    response_model=CompetitionRead,
+    responses=problems(401, 403, 404),
+)
+async def reveal(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> CompetitionRead:
+    """Reveal the private leaderboard to everyone (host; revealing again changes nothing)."""
+    found = await competitions.get(session, competition)
+    competitions.require_host(found, user)
+    await competitions.reveal(session, found)
+    await commit(session, rt)
+    return await competitions.read(session, found)

@@ -1,0 +1,139 @@
+"""The gateway's tables (its own metadata and migrations; nobody else reads them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import inbox_table, new_metadata, outbox_table
+from shared.events import utcnow
+
+metadata = new_metadata()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    is_host: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # sha256 of the bearer token; the token itself is shown once and never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Competition(Base):
+    __tablename__ = "competitions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    metric: Mapped[str] = mapped_column(String(64))
+    id_column: Mapped[str] = mapped_column(String(128))
+    target_columns: Mapped[list[str]] = mapped_column(JSON)
+    predictions_filename: Mapped[str] = mapped_column(String(255))
+    runtime: Mapped[str] = mapped_column(String(64))
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON)
+    daily_quota: Mapped[int] = mapped_column(Integer)
+    smoke_daily_quota: Mapped[int] = mapped_column(Integer)
+    show_logs: Mapped[bool] = mapped_column(Boolean, default=True)
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    host_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    data_version: Mapped[int] = mapped_column(Integer, default=1)
+    # set once a submission ran against data_version: replacing a file then starts a new version
+    data_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    labels_version: Mapped[int | None] = mapped_column(Integer)
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class DataFile(Base):
+    __tablename__ = "data_files"
+
+    competition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("competition_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    competition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # written first in every submission's transaction: it serialises a team's uploads
+    # (a row lock on PostgreSQL, the write lock on SQLite), so the quota holds under races
+    last_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TeamMember(Base):
+    """The primary key is what keeps a user in at most one team per competition."""
+
+    __tablename__ = "team_members"
+
+    competition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_team_created", "team_id", "created_at"),
+        Index("ix_submissions_competition_created", "competition_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    competition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    public_score: Mapped[float | None] = mapped_column(Float)
+    is_smoke: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    archive_key: Mapped[str] = mapped_column(String(255))
+    # set by execution.started: a submission cancelled before it ran does not use quota
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,90 @@
+"""Pieces of the public OpenAPI document shared by every router: tags, the problem
+schema declared on error responses, pagination."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.web import PROBLEM_JSON
+
+API_PREFIX = "/api/v1"
+
+TAGS: list[dict[str, str]] = [
+    {"name": "users", "description": "Accounts and their bearer tokens."},
+    {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
+    {"name": "teams", "description": "Teams: every submission belongs to one."},
+    {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
+    {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},
+]
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``type`` ends with a stable machine-readable code."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+_DESCRIPTIONS = {
+    400: "The request is malformed.",
+    401: "Missing or invalid bearer token.",
+    403: "Not allowed for this user, or not at this time.",
+    404: "No such resource (or not visible to this user).",
+    409: "Conflicts with the current state.",
+    413: "The upload is larger than allowed.",
+    422: "The request or the uploaded content is invalid; `detail` says what was expected.",
+    429: "Daily quota used up; see `resets_at`.",
+    503: "A service this request depends on is unavailable; retry later.",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status documented as ``application/problem+json``."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS.get(status, "Error."),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def binary_body(media_type: str, description: str) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads its raw body as a stream."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class PageParams(BaseModel):
+    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=200)
+
+
+def page_params(
+    offset: int = Query(0, ge=0, description="How many items to skip."),
+    limit: int = Query(50, ge=1, le=200, description="How many items to return."),
+) -> PageParams:
+    return PageParams(offset=offset, limit=limit)

@@ -1,0 +1,1 @@
+"""Submissions: upload, quota, the status a participant sees, cancel, logs."""

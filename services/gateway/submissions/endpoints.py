@@ -1,0 +1,117 @@
+"""``/api/v1/.../submissions``: upload a solution, list, read, cancel, read its log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from services.gateway import proxy
+from services.gateway.auth.dependencies import CurrentUser
+from services.gateway.competitions import service as competitions
+from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.openapi import API_PREFIX, Page, binary_body, problems
+from services.gateway.submissions import repository, service
+from services.gateway.submissions.schemas import SubmissionRead
+from services.gateway.uploads import check_content_length
+from shared.web import Forbidden, NotFound
+
+router = APIRouter(tags=["submissions"])
+
+
+@router.post(
+    "/competitions/{competition}/submissions",
+    operation_id="create_submission",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubmissionRead,
+    responses=problems(401, 403, 404, 409, 413, 422, 429),
+    openapi_extra=binary_body("application/zip", "The solution: a zip with main.py at its root."),
+)
+async def create_submission(
+    competition: str,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+    smoke: Annotated[bool, Query(description="A smoke run on the public sample (its own quota).")] = False,
+) -> SubmissionRead:
+    """Upload a zipped solution; it is queued to run against the hidden test data."""
+    check_content_length(request, "submission", settings.max_submission_bytes)
+    result = await service.submit(rt, settings, user, competition, request.stream(), smoke=smoke)
+    response.headers["Location"] = f"{API_PREFIX}/submissions/{result.id}"
+    return result
+
+
+@router.get(
+    "/competitions/{competition}/submissions",
+    operation_id="list_submissions",
+    response_model=Page[SubmissionRead],
+    responses=problems(401, 404),
+)
+async def list_submissions(
+    competition: str, user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[SubmissionRead]:
+    """Your team's submissions, newest first (the host sees every team's)."""
+    found = await competitions.get(session, competition)
+    items, total = await service.page(session, found, user, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    operation_id="get_submission",
+    response_model=SubmissionRead,
+    responses=problems(401, 404),
+)
+async def get_submission(submission_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> SubmissionRead:
+    """One submission of your team (or of a competition you host)."""
+    submission, _ = await service.get_visible(session, submission_id, user)
+    return (await service.read_many(session, [submission]))[0]
+
+
+@router.post(
+    "/submissions/{submission_id}/cancel",
+    operation_id="cancel_submission",
+    response_model=SubmissionRead,
+    responses=problems(401, 404, 409),
+)
+async def cancel_submission(
+    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> SubmissionRead:
+    """Cancel a queued or running submission."""
+    submission, _ = await service.get_visible(session, submission_id, user, for_update=True)
+    await service.cancel(session, submission)
+    await commit(session, rt)
+    names = await repository.team_names(session, {submission.team_id})
+    return service.to_read(submission, names.get(submission.team_id, ""))
+
+
+@router.get(
+    "/submissions/{submission_id}/log",
+    operation_id="get_submission_log",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The log's tail."},
+        **problems(401, 403, 404, 503),
+    },
+)
+async def get_submission_log(
+    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep, http: HttpDep, settings: SettingsDep
+) -> PlainTextResponse:
+    """The captured stdout and stderr of the run (a bounded tail)."""
+    submission, competition = await service.get_visible(session, submission_id, user)
+    if not (submission.is_smoke or competition.show_logs or competitions.is_host(competition, user)):
+        raise Forbidden(
+            "the host has hidden the logs of real runs; smoke runs show theirs", code="logs-hidden"
+        )
+    await session.close()
+    url = f"{settings.orchestrator_url.rstrip('/')}/internal/v1/executions/{submission_id}/log"
+    upstream = await proxy.get(http, "orchestrator", url)
+    if upstream.status_code == 404:
+        raise NotFound("no log yet: the run has not started", code="log-not-found")
+    if upstream.status_code != 200:
+        raise proxy.ServiceUnavailable(f"the orchestrator answered {upstream.status_code} for the log")
+    return PlainTextResponse(upstream.text)

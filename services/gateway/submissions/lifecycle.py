@@ -1,0 +1,87 @@
+"""How consumed events move a submission through its lifecycle.
+
+Forward only (queued < running < scoring < terminal): a stale or duplicated event
+finds the submission already past it and changes nothing.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.gateway.models import Submission
+from services.gateway.submissions.schemas import TERMINAL, SubmissionStatus, moves_forward
+from shared.events import (
+    ExecutionFinished,
+    ExecutionStarted,
+    FailureReason,
+    SubmissionScored,
+    SubmissionScoringFailed,
+    utcnow,
+)
+
+log = structlog.get_logger(__name__)
+
+LifecycleEvent = ExecutionStarted | ExecutionFinished | SubmissionScored | SubmissionScoringFailed
+
+
+def _move(submission: Submission, new: SubmissionStatus, event_type: str) -> bool:
+    if not moves_forward(submission.status, new):
+        log.info(
+            "submission.stale_event_ignored",
+            submission_id=str(submission.id),
+            status=submission.status,
+            event=event_type,
+        )
+        return False
+    log.info(
+        "submission.status_changed", submission_id=str(submission.id), old=submission.status, new=new.value
+    )
+    submission.status = new.value
+    submission.updated_at = utcnow()
+    return True
+
+
+def _fail(submission: Submission, reason: FailureReason, detail: str, event_type: str) -> bool:
+    if not _move(submission, SubmissionStatus.FAILED, event_type):
+        return False
+    submission.failure_reason = reason.value
+    submission.detail = detail
+    return True
+
+
+def apply(submission: Submission, event: LifecycleEvent) -> bool:
+    """Apply ``event``; returns whether anything changed."""
+    if isinstance(event, ExecutionStarted):
+        if submission.started_at is None:
+            # even when a cancel won the race, the run did start (so it uses quota)
+            submission.started_at = event.started_at
+        return _move(submission, SubmissionStatus.RUNNING, event.type)
+    if isinstance(event, ExecutionFinished):
+        if event.failure_reason is not None:
+            changed = _fail(submission, event.failure_reason, event.detail, event.type)
+        else:
+            changed = _move(submission, SubmissionStatus.SCORING, event.type)
+        if changed:
+            submission.exit_code = event.exit_code
+            if submission.started_at is None:
+                submission.started_at = event.occurred_at
+        return changed
+    if isinstance(event, SubmissionScored):
+        if not _move(submission, SubmissionStatus.SCORED, event.type):
+            return False
+        submission.public_score = event.public_score
+        submission.detail = ""
+        return True
+    return _fail(submission, event.reason, event.detail, event.type)
+
+
+def fail_internal(submission: Submission, why: str) -> bool:
+    """The platform could not process the submission: failed, and free of quota."""
+    if SubmissionStatus(submission.status) in TERMINAL:
+        return False
+    return _fail(
+        submission,
+        FailureReason.INTERNAL_ERROR,
+        f"Holdout failed to process this submission ({why}); it does not count against your quota",
+        "dead_letter",
+    )

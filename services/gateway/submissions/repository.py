@@ -1,0 +1,80 @@
+"""Submission queries; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, not_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.models import Submission, Team
+from shared.events import FailureReason
+
+
+async def get(
+    session: AsyncSession, submission_id: uuid.UUID, *, for_update: bool = False
+) -> Submission | None:
+    stmt = select(Submission).where(Submission.id == submission_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found: Submission | None = await session.scalar(stmt)
+    return found
+
+
+async def team_names(session: AsyncSession, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not team_ids:
+        return {}
+    rows = await session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))
+    return {row.id: row.name for row in rows}
+
+
+async def page(
+    session: AsyncSession,
+    competition_id: uuid.UUID,
+    team_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Submission], int]:
+    """Newest first; ``team_id`` None means every team's (the host's view)."""
+    where = [Submission.competition_id == competition_id]
+    if team_id is not None:
+        where.append(Submission.team_id == team_id)
+    total = await session.scalar(select(func.count()).select_from(Submission).where(*where)) or 0
+    rows = await session.scalars(
+        select(Submission)
+        .where(*where)
+        .order_by(Submission.created_at.desc(), Submission.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return rows.all(), total
+
+
+async def lock_team(session: AsyncSession, team_id: uuid.UUID, now: datetime) -> None:
+    """Serialise a team's submissions: a write before anything is read."""
+    await session.execute(update(Team).where(Team.id == team_id).values(last_submitted_at=now))
+
+
+async def count_against_quota(
+    session: AsyncSession, team_id: uuid.UUID, *, is_smoke: bool, since: datetime
+) -> int:
+    """Submissions that use quota: not the platform's failures, not cancelled before running."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(
+            Submission.team_id == team_id,
+            Submission.is_smoke == is_smoke,
+            Submission.created_at >= since,
+            not_(
+                and_(
+                    Submission.status == "failed",
+                    Submission.failure_reason == FailureReason.INTERNAL_ERROR.value,
+                )
+            ),
+            not_(and_(Submission.status == "cancelled", Submission.started_at.is_(None))),
+        )
+    )
+    return count or 0

@@ -1,0 +1,54 @@
+"""Response bodies of the submissions API and the status state machine."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from shared.events import FailureReason
+
+
+class SubmissionStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SCORING = "scoring"
+    SCORED = "scored"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({SubmissionStatus.SCORED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED})
+
+_RANK = {
+    SubmissionStatus.QUEUED: 0,
+    SubmissionStatus.RUNNING: 1,
+    SubmissionStatus.SCORING: 2,
+    SubmissionStatus.SCORED: 3,
+    SubmissionStatus.FAILED: 3,
+    SubmissionStatus.CANCELLED: 3,
+}
+
+
+def moves_forward(current: str, new: SubmissionStatus) -> bool:
+    """Statuses only move forward (queued < running < scoring < terminal)."""
+    return _RANK[new] > _RANK[SubmissionStatus(current)]
+
+
+class SubmissionRead(BaseModel):
+    id: uuid.UUID
+    competition_id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    status: SubmissionStatus
+    failure_reason: FailureReason | None
+    detail: str
+    exit_code: int | None
+    public_score: float | None
+    is_smoke: bool
+    sha256: str
+    size_bytes: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,291 @@
+"""Submission use cases: the upload pipeline, reading, cancelling.
+
+The upload runs in phases so that no database transaction is open while bytes move:
+find the competition; spool the body (size cap, sha256); check the zip; check
+readiness, schedule, team and quota; store the zip; then ONE transaction that
+re-checks the quota under the team's lock, inserts the submission and stages
+``submission.queued`` in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.competitions import repository as competitions_repo
+from services.gateway.competitions import service as competitions
+from services.gateway.competitions.schemas import Limits
+from services.gateway.config import GatewaySettings
+from services.gateway.models import Competition, Submission, Team, User, outbox
+from services.gateway.submissions import repository
+from services.gateway.submissions.schemas import TERMINAL, SubmissionRead, SubmissionStatus
+from services.gateway.teams import repository as teams_repo
+from services.gateway.teams import service as teams
+from services.gateway.uploads import spool
+from shared.archive import ArchiveError, inspect_archive
+from shared.db import add_event, as_aware
+from shared.events import (
+    ExecutionSpec,
+    FailureReason,
+    ScoringSpec,
+    SubmissionCancelled,
+    SubmissionQueued,
+    utcnow,
+)
+from shared.service import ServiceRuntime
+from shared.web import Conflict, Forbidden, NotFound, ProblemError, TooManyRequests
+
+log = structlog.get_logger(__name__)
+
+
+def archive_key(competition_id: uuid.UUID, submission_id: uuid.UUID) -> str:
+    return f"{competition_id}/{submission_id}.zip"
+
+
+def utc_day(now: datetime) -> tuple[datetime, datetime]:
+    start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+async def submit(
+    rt: ServiceRuntime,
+    settings: GatewaySettings,
+    user: User,
+    competition_ref: str,
+    body: AsyncIterable[bytes],
+    *,
+    smoke: bool,
+) -> SubmissionRead:
+    async with rt.sessionmaker() as session:
+        competition = await competitions.get(session, competition_ref)
+    limit = settings.max_submission_bytes
+    async with spool(body, settings.uploads_tmp_dir, "submission", limit) as upload:
+        try:
+            await asyncio.to_thread(inspect_archive, upload.path)
+        except ArchiveError as exc:
+            log.info("submission.rejected", competition_id=str(competition.id), problems=exc.problems)
+            raise ProblemError(
+                "the submission was rejected: " + "; ".join(exc.problems),
+                status=422,
+                code="invalid-submission",
+                problems=exc.problems,
+            ) from None
+
+        async with rt.sessionmaker() as session, session.begin():
+            competition = await competitions.get(session, str(competition.id))
+            await _check_ready(session, competition)
+            _check_schedule(competition, user, utcnow())
+            team = await teams.ensure_team(session, competition, user)
+            await _check_quota(session, competition, team, smoke=smoke, now=utcnow())
+
+        submission_id = uuid.uuid4()
+        key = archive_key(competition.id, submission_id)
+        await rt.storage.put_file("submissions", key, upload.path)
+        try:
+            async with rt.sessionmaker() as session, session.begin():
+                now = utcnow()
+                await repository.lock_team(session, team.id, now)
+                await _check_quota(session, competition, team, smoke=smoke, now=now)
+                competition = await competitions.get(session, str(competition.id))
+                submission = Submission(
+                    id=submission_id,
+                    competition_id=competition.id,
+                    team_id=team.id,
+                    user_id=user.id,
+                    status=SubmissionStatus.QUEUED.value,
+                    detail="",
+                    is_smoke=smoke,
+                    sha256=upload.sha256,
+                    size_bytes=upload.size,
+                    archive_key=key,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(submission)
+                event = await _queued_event(session, competition, team, submission)
+                competition.data_frozen = True
+                await add_event(session, outbox, event)
+        except BaseException:
+            await rt.storage.delete("submissions", key)
+            raise
+    if rt.relay is not None:
+        rt.relay.notify()
+    log.info(
+        "submission.queued",
+        submission_id=str(submission_id),
+        competition_id=str(competition.id),
+        team=team.name,
+        smoke=smoke,
+        size=upload.size,
+    )
+    return to_read(submission, team.name)
+
+
+async def _check_ready(session: AsyncSession, competition: Competition) -> None:
+    missing = []
+    if not await competitions_repo.data_files(session, competition.id, competition.data_version):
+        missing.append("test data (PUT .../data/{filename})")
+    if competition.labels_version is None:
+        missing.append("labels (PUT .../labels)")
+    if missing:
+        raise Conflict(
+            f"{competition.slug!r} is not ready for submissions: the host has not uploaded "
+            + " or ".join(missing),
+            code="competition-not-ready",
+            missing=["data" if m.startswith("test") else "labels" for m in missing],
+        )
+
+
+def _check_schedule(competition: Competition, user: User, now: datetime) -> None:
+    # the host may try their own competition before it opens and after it closes
+    if competition.host_id == user.id:
+        return
+    if competition.opens_at is not None and now < as_aware(competition.opens_at):
+        opens = as_aware(competition.opens_at).isoformat()
+        raise Forbidden(
+            f"{competition.slug!r} opens for submissions at {opens}",
+            code="competition-not-open",
+            opens_at=opens,
+        )
+    if competition.closes_at is not None and now >= as_aware(competition.closes_at):
+        closed = as_aware(competition.closes_at).isoformat()
+        raise Forbidden(
+            f"{competition.slug!r} closed for submissions at {closed}",
+            code="competition-closed",
+            closes_at=closed,
+        )
+
+
+async def _check_quota(
+    session: AsyncSession, competition: Competition, team: Team, *, smoke: bool, now: datetime
+) -> None:
+    quota = competition.smoke_daily_quota if smoke else competition.daily_quota
+    start, resets_at = utc_day(now)
+    used = await repository.count_against_quota(session, team.id, is_smoke=smoke, since=start)
+    if used >= quota:
+        kind = "smoke-run" if smoke else "submission"
+        raise TooManyRequests(
+            f"team {team.name!r} has used its {quota} {kind}s for today (UTC); "
+            f"the quota resets at {resets_at.isoformat()}",
+            limit=quota,
+            remaining=0,
+            resets_at=resets_at.isoformat(),
+        )
+
+
+async def _queued_event(
+    session: AsyncSession, competition: Competition, team: Team, submission: Submission
+) -> SubmissionQueued:
+    files = await competitions_repo.data_files(session, competition.id, competition.data_version)
+    limits = Limits.model_validate(competition.limits)
+    labels_key = competitions.labels_key(competition)
+    assert labels_key is not None  # _check_ready saw labels; they are never removed
+    return SubmissionQueued(
+        submission_id=submission.id,
+        competition_id=competition.id,
+        team_id=team.id,
+        team_name=team.name,
+        submitted_at=submission.created_at,
+        is_smoke=submission.is_smoke,
+        archive_key=submission.archive_key,
+        execution=ExecutionSpec(
+            runtime=competition.runtime,
+            time_limit_s=limits.time_limit_s,
+            memory_mb=limits.memory_mb,
+            cpus=limits.cpus,
+            max_processes=limits.max_processes,
+            output_limit_mb=limits.output_limit_mb,
+            log_limit_kb=limits.log_limit_kb,
+            data_prefix=competitions.data_prefix(competition),
+            data_files=[f.filename for f in files],
+            predictions_filename=competition.predictions_filename,
+            gpu=limits.gpu,
+        ),
+        scoring=ScoringSpec(
+            metric=competition.metric,
+            id_column=competition.id_column,
+            target_columns=list(competition.target_columns),
+            labels_key=labels_key,
+        ),
+    )
+
+
+def to_read(submission: Submission, team_name: str) -> SubmissionRead:
+    return SubmissionRead(
+        id=submission.id,
+        competition_id=submission.competition_id,
+        team_id=submission.team_id,
+        team_name=team_name,
+        status=SubmissionStatus(submission.status),
+        failure_reason=FailureReason(submission.failure_reason) if submission.failure_reason else None,
+        detail=submission.detail,
+        exit_code=submission.exit_code,
+        public_score=submission.public_score,
+        is_smoke=submission.is_smoke,
+        sha256=submission.sha256,
+        size_bytes=submission.size_bytes,
+        created_at=as_aware(submission.created_at),
+        updated_at=as_aware(submission.updated_at),
+    )
+
+
+async def read_many(session: AsyncSession, rows: Sequence[Submission]) -> list[SubmissionRead]:
+    names = await repository.team_names(session, {s.team_id for s in rows})
+    return [to_read(s, names.get(s.team_id, "")) for s in rows]
+
+
+async def get_visible(
+    session: AsyncSession, submission_id: uuid.UUID, user: User, *, for_update: bool = False
+) -> tuple[Submission, Competition]:
+    """The submission if ``user`` is in its team or hosts its competition; else 404,
+    so that nobody learns which ids exist."""
+    submission = await repository.get(session, submission_id, for_update=for_update)
+    if submission is not None:
+        competition = await competitions_repo.get(session, submission.competition_id)
+        assert competition is not None
+        if competitions.is_host(competition, user):
+            return submission, competition
+        team = await teams_repo.team_of(session, competition.id, user.id)
+        if team is not None and team.id == submission.team_id:
+            return submission, competition
+    raise NotFound(f"no submission {submission_id} visible to you", code="submission-not-found")
+
+
+async def page(
+    session: AsyncSession, competition: Competition, user: User, offset: int, limit: int
+) -> tuple[list[SubmissionRead], int]:
+    if competitions.is_host(competition, user):
+        rows, total = await repository.page(session, competition.id, None, offset, limit)
+    else:
+        team = await teams_repo.team_of(session, competition.id, user.id)
+        if team is None:
+            return [], 0
+        rows, total = await repository.page(session, competition.id, team.id, offset, limit)
+    return await read_many(session, rows), total
+
+
+async def cancel(session: AsyncSession, submission: Submission) -> Submission:
+    status = SubmissionStatus(submission.status)
+    if status in TERMINAL:
+        raise Conflict(
+            f"the submission is already {status.value}; only queued or running ones can be cancelled",
+            code="submission-finished",
+            status_now=status.value,
+        )
+    if status is SubmissionStatus.SCORING:
+        raise Conflict(
+            "the submission has finished running and is being scored; it can no longer be cancelled",
+            code="submission-finished",
+            status_now=status.value,
+        )
+    submission.status = SubmissionStatus.CANCELLED.value
+    submission.detail = "cancelled by the participant"
+    submission.updated_at = utcnow()
+    await add_event(session, outbox, SubmissionCancelled(submission_id=submission.id))
+    log.info("submission.cancelled", submission_id=str(submission.id))
+    return submission

@@ -1,0 +1,1 @@
+"""Teams: a user belongs to at most one team per competition."""

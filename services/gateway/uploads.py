@@ -1,0 +1,83 @@
+"""Streaming uploads: a request body spooled to a temporary file under a size cap,
+hashing as it goes, so memory use never grows with the file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+
+from shared.web import PayloadTooLarge
+
+FLUSH_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Spooled:
+    path: Path
+    size: int
+    sha256: str
+
+
+def too_large(what: str, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the {what} is larger than the {human_bytes(limit)} limit", max_bytes=limit)
+
+
+def check_content_length(request: Request, what: str, limit: int) -> None:
+    """Refuse at once when the client announces a body over the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(what, limit)
+
+
+async def capped(chunks: AsyncIterable[bytes], what: str, limit: int) -> AsyncIterator[bytes]:
+    """Pass chunks through, raising 413 as soon as more than ``limit`` bytes went by."""
+    seen = 0
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            raise too_large(what, limit)
+        yield chunk
+
+
+@contextlib.asynccontextmanager
+async def spool(
+    chunks: AsyncIterable[bytes], directory: Path, what: str, limit: int
+) -> AsyncIterator[Spooled]:
+    """Write the stream to a temp file (deleted on exit); 413 past ``limit`` bytes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    path = Path(name)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            buffer = bytearray()
+            async for chunk in capped(chunks, what, limit):
+                size += len(chunk)
+                digest.update(chunk)
+                buffer += chunk
+                if len(buffer) >= FLUSH_BYTES:
+                    await asyncio.to_thread(out.write, bytes(buffer))
+                    buffer.clear()
+            if buffer:
+                await asyncio.to_thread(out.write, bytes(buffer))
+        yield Spooled(path, size, digest.hexdigest())
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" or value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} bytes"
