@@ -1,0 +1,63 @@
+"""The leaderboard's ASGI app: lifespan wiring (database, bus, consumer)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.leaderboard.api import internal_router, router
+from services.leaderboard.config import LeaderboardSettings
+from services.leaderboard.consumers import LeaderboardConsumer
+from shared.bus.base import Bus
+from shared.service import ServiceRuntime
+from shared.storage import Storage
+from shared.web import CorrelationIdMiddleware, ReadinessCheck, install_problem_handlers, ops_router
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(
+    settings: LeaderboardSettings | None = None, *, bus: Bus | None = None, storage: Storage | None = None
+) -> FastAPI:
+    settings = settings or LeaderboardSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = ServiceRuntime.create(
+            "leaderboard", settings, settings.database_url, MIGRATIONS_DIR, None, bus=bus, storage=storage
+        )
+        await rt.start()
+        app.state.runtime = rt
+        try:
+            await rt.bus.subscribe(LeaderboardConsumer(rt).subscription())
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(title="Holdout leaderboard", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware, service="leaderboard")
+    app.include_router(router)
+    app.include_router(internal_router)
+    app.include_router(ops_router(_lazy_checks(app)))
+    return app
+
+
+def _lazy_checks(app: FastAPI) -> dict[str, ReadinessCheck]:
+    """Readiness checks that look the runtime up when called (it exists only in the lifespan)."""
+
+    def check(name: str) -> ReadinessCheck:
+        async def run() -> bool:
+            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
+            if rt is None:
+                return False
+            probe = rt.readiness_checks()[name]
+            return bool(await probe())  # type: ignore[operator]
+
+        return run
+
+    return {name: check(name) for name in ("database", "bus", "storage")}

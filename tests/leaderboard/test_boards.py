@@ -1,0 +1,283 @@
+"""The leaderboard through its HTTP API, fed with events: ranking rules, the private
+board's visibility and finals, pagination, idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.leaderboard.app import create_app
+from services.leaderboard.config import LeaderboardSettings
+from services.leaderboard.consumers import LeaderboardConsumer
+from shared.bus.memory import InProcessBus
+from shared.events import CompetitionRevealed, SubmissionScored
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+CID = uuid.UUID(int=1)
+
+
+@dataclass
+class Leaderboard:
+    app: FastAPI
+    bus: InProcessBus
+    client: httpx.AsyncClient
+    consumer: LeaderboardConsumer
+
+    async def feed(self, *events: SubmissionScored | CompetitionRevealed) -> None:
+        """Apply events as the bus would, and know they are applied when this returns."""
+        for event in events:
+            await self.consumer.handle(event)
+
+    async def board(self, path: str = "", competition_id: uuid.UUID = CID, **params: Any) -> dict[str, Any]:
+        response = await self.client.get(
+            f"/api/v1/competitions/{competition_id}/leaderboard{path}", params=params
+        )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+def team(n: int) -> uuid.UUID:
+    return uuid.UUID(int=1000 + n)
+
+
+def scored(
+    team_no: int,
+    public: float,
+    private: float | None = None,
+    *,
+    minutes: int = 0,
+    higher_is_better: bool = True,
+    competition_id: uuid.UUID = CID,
+    **extra: Any,
+) -> SubmissionScored:
+    return SubmissionScored(
+        submission_id=extra.pop("submission_id", uuid.uuid4()),
+        competition_id=competition_id,
+        team_id=team(team_no),
+        team_name=f"team-{team_no}",
+        submitted_at=T0 + timedelta(minutes=minutes),
+        metric="accuracy" if higher_is_better else "rmse",
+        higher_is_better=higher_is_better,
+        public_score=public,
+        private_score=private,
+        **extra,
+    )
+
+
+async def start(data_dir: Path, database_url: str | None = None) -> AsyncIterator[Leaderboard]:
+    bus = InProcessBus()
+    settings = LeaderboardSettings(data_dir=data_dir, leaderboard_database_url=database_url)
+    app = create_app(settings, bus=bus)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://leaderboard") as client:
+            yield Leaderboard(app, bus, client, LeaderboardConsumer(app.state.runtime))
+    await bus.close()
+
+
+@pytest.fixture
+async def lb(data_dir: Path) -> AsyncIterator[Leaderboard]:
+    async for board in start(data_dir):
+        yield board
+
+
+@pytest.fixture
+async def pg_lb(data_dir: Path, pg_database: Any) -> AsyncIterator[Leaderboard]:
+    async for board in start(data_dir, await pg_database("leaderboard")):
+        yield board
+
+
+def standings(board: dict[str, Any]) -> list[tuple[int, str, float, int]]:
+    return [(e["rank"], e["team_name"], e["score"], e["submissions"]) for e in board["entries"]]
+
+
+async def check_public_ranking(lb: Leaderboard) -> None:
+    best_of_1 = scored(1, 0.90, minutes=5)
+    await lb.feed(
+        scored(1, 0.80, minutes=1), best_of_1, scored(2, 0.85, minutes=2), scored(3, 0.70, minutes=3)
+    )
+    board = await lb.board()
+    assert standings(board) == [(1, "team-1", 0.90, 2), (2, "team-2", 0.85, 1), (3, "team-3", 0.70, 1)]
+    assert board["entries"][0]["submission_id"] == str(best_of_1.submission_id)
+    assert board["entries"][0]["team_id"] == str(team(1))
+    assert (
+        board["board"],
+        board["metric"],
+        board["higher_is_better"],
+        board["revealed"],
+        board["total"],
+    ) == (
+        "public",
+        "accuracy",
+        True,
+        False,
+        3,
+    )
+
+
+async def check_private_uses_finals(lb: Leaderboard) -> None:
+    # team 1's best private score (0.99) is on its third-best public submission: not a final
+    await lb.feed(
+        scored(1, 0.90, 0.50, minutes=1),
+        scored(1, 0.80, 0.60, minutes=2),
+        scored(1, 0.70, 0.99, minutes=3),
+        scored(2, 0.60, 0.70, minutes=4),
+        CompetitionRevealed(competition_id=CID),
+    )
+    board = await lb.board("/private")
+    assert standings(board) == [(1, "team-2", 0.70, 1), (2, "team-1", 0.60, 3)]
+    assert (board["board"], board["revealed"]) == ("private", True)
+
+
+async def test_public_board_best_score_per_team(lb: Leaderboard) -> None:
+    await check_public_ranking(lb)
+
+
+async def test_public_board_on_postgresql(pg_lb: Leaderboard) -> None:
+    await check_public_ranking(pg_lb)
+
+
+async def test_private_board_on_postgresql(pg_lb: Leaderboard) -> None:
+    await check_private_uses_finals(pg_lb)
+
+
+async def test_private_board_ranks_each_teams_finals(lb: Leaderboard) -> None:
+    await check_private_uses_finals(lb)
+
+
+async def test_lower_is_better(lb: Leaderboard) -> None:
+    await lb.feed(
+        scored(1, 2.5, higher_is_better=False),
+        scored(1, 1.5, higher_is_better=False, minutes=1),
+        scored(2, 2.0, higher_is_better=False, minutes=2),
+    )
+    board = await lb.board()
+    assert standings(board) == [(1, "team-1", 1.5, 2), (2, "team-2", 2.0, 1)]
+    assert (board["metric"], board["higher_is_better"]) == ("rmse", False)
+
+
+async def test_ties_go_to_the_earlier_submission(lb: Leaderboard) -> None:
+    earlier_of_1 = scored(1, 0.9, minutes=3)
+    await lb.feed(
+        scored(1, 0.9, minutes=9), earlier_of_1, scored(2, 0.9, minutes=5), scored(3, 0.9, minutes=4)
+    )
+    board = await lb.board()
+    # team 1's place is held by its earlier 0.9, which also beats the other teams' later ones
+    assert [e["team_name"] for e in board["entries"]] == ["team-1", "team-3", "team-2"]
+    assert [e["rank"] for e in board["entries"]] == [1, 2, 3]
+    assert board["entries"][0]["submission_id"] == str(earlier_of_1.submission_id)
+
+
+async def test_smoke_runs_never_enter_the_board(lb: Leaderboard) -> None:
+    await lb.feed(scored(1, 0.99, is_smoke=True), scored(2, 0.5))
+    board = await lb.board()
+    assert standings(board) == [(1, "team-2", 0.5, 1)]
+
+
+async def test_private_board_hidden_until_revealed(lb: Leaderboard) -> None:
+    await lb.feed(scored(1, 0.9, 0.8))
+    url = f"/api/v1/competitions/{CID}/leaderboard/private"
+    hidden = await lb.client.get(url)
+    assert hidden.status_code == 403
+    assert hidden.headers["content-type"] == "application/problem+json"
+    assert hidden.json()["detail"] == "the private leaderboard is hidden until the host reveals it"
+
+    internal = await lb.client.get(f"/internal/v1/competitions/{CID}/leaderboard/private")
+    assert internal.status_code == 200
+    assert standings(internal.json()) == [(1, "team-1", 0.8, 1)]
+
+    await lb.feed(CompetitionRevealed(competition_id=CID))
+    revealed = await lb.board("/private")
+    assert standings(revealed) == [(1, "team-1", 0.8, 1)]
+    assert (await lb.board())["revealed"] is True
+
+
+async def test_reveal_before_any_score(lb: Leaderboard) -> None:
+    await lb.feed(CompetitionRevealed(competition_id=CID))
+    empty = await lb.board("/private")
+    assert (empty["total"], empty["entries"], empty["metric"]) == (0, [], None)
+    await lb.feed(scored(1, 0.7, 0.6))
+    board = await lb.board("/private")
+    assert standings(board) == [(1, "team-1", 0.6, 1)]
+    assert board["metric"] == "accuracy"
+
+
+async def test_unknown_competition_is_an_empty_public_board(lb: Leaderboard) -> None:
+    other = uuid.uuid4()
+    board = await lb.board(competition_id=other)
+    assert board["competition_id"] == str(other)
+    assert (board["total"], board["entries"], board["revealed"]) == (0, [], False)
+
+
+async def test_boards_are_per_competition(lb: Leaderboard) -> None:
+    other = uuid.uuid4()
+    await lb.feed(scored(1, 0.9), scored(2, 0.8, competition_id=other))
+    assert standings(await lb.board()) == [(1, "team-1", 0.9, 1)]
+    assert standings(await lb.board(competition_id=other)) == [(1, "team-2", 0.8, 1)]
+
+
+async def test_pagination(lb: Leaderboard) -> None:
+    await lb.feed(*(scored(n, n / 10) for n in range(1, 8)))
+    page = await lb.board(offset=2, limit=3)
+    assert [(e["rank"], e["team_name"]) for e in page["entries"]] == [
+        (3, "team-5"),
+        (4, "team-4"),
+        (5, "team-3"),
+    ]
+    assert (page["total"], page["offset"], page["limit"]) == (7, 2, 3)
+    beyond = await lb.board(offset=50)
+    assert (beyond["total"], beyond["entries"]) == (7, [])
+    assert (await lb.board(limit=500))["total"] == 7
+
+    too_many = await lb.client.get(f"/api/v1/competitions/{CID}/leaderboard", params={"limit": 501})
+    assert too_many.status_code == 422
+    assert too_many.headers["content-type"] == "application/problem+json"
+    assert "limit" in too_many.json()["detail"]
+
+
+async def test_duplicate_event_changes_nothing_and_rescore_updates(lb: Leaderboard) -> None:
+    first = scored(1, 0.5, 0.4)
+    await lb.feed(first, first)
+    assert standings(await lb.board()) == [(1, "team-1", 0.5, 1)]
+
+    rescore = first.model_copy(
+        update={
+            "event_id": uuid.uuid4(),
+            "occurred_at": first.occurred_at + timedelta(hours=1),
+            "public_score": 0.6,
+        }
+    )
+    stale = first.model_copy(
+        update={
+            "event_id": uuid.uuid4(),
+            "occurred_at": first.occurred_at - timedelta(hours=1),
+            "public_score": 0.1,
+        }
+    )
+    await lb.feed(rescore, stale)
+    assert standings(await lb.board()) == [(1, "team-1", 0.6, 1)]
+
+
+async def test_events_arrive_through_the_bus(lb: Leaderboard) -> None:
+    await lb.bus.publish(scored(1, 0.75))
+    deadline = asyncio.get_running_loop().time() + 10
+    while (board := await lb.board())["total"] == 0:
+        assert asyncio.get_running_loop().time() < deadline, "the scored event never reached the board"
+        await asyncio.sleep(0.02)
+    assert standings(board) == [(1, "team-1", 0.75, 1)]
+
+
+async def test_openapi_operation_ids(lb: Leaderboard) -> None:
+    spec = (await lb.client.get("/openapi.json")).json()
+    ops = {op["operationId"]: op for path in spec["paths"].values() for op in path.values()}
+    assert ops["get_public_leaderboard"]["tags"] == ["leaderboard"]
+    assert ops["get_private_leaderboard"]["tags"] == ["leaderboard"]
