@@ -1,0 +1,86 @@
+"""Internal HTTP API: an execution's state and its log, for the gateway."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from services.orchestrator import repository
+from services.orchestrator.models import ExecutionStatus
+from shared.db import as_aware
+from shared.events import FailureReason, Resources
+from shared.service import ServiceRuntime
+from shared.storage.base import BlobNotFound
+from shared.web import NotFound
+
+router = APIRouter(prefix="/internal/v1", tags=["executions"])
+
+MAX_LOG_BYTES = 4 * 1024 * 1024
+
+
+class ExecutionView(BaseModel):
+    submission_id: uuid.UUID
+    status: ExecutionStatus
+    attempt: int
+    failure_reason: FailureReason | None
+    detail: str
+    exit_code: int | None
+    resources: Resources
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    rt: ServiceRuntime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+async def _load(rt: ServiceRuntime, submission_id: uuid.UUID) -> Any:
+    async with rt.sessionmaker() as session:
+        row = await repository.get(session, str(submission_id))
+    if row is None:
+        raise NotFound(f"no execution for submission {submission_id}")
+    return row
+
+
+@router.get("/executions/{submission_id}", operation_id="getExecution", response_model=ExecutionView)
+async def get_execution(submission_id: uuid.UUID, rt: RuntimeDep) -> ExecutionView:
+    row = await _load(rt, submission_id)
+    return ExecutionView(
+        submission_id=row.submission_id,
+        status=row.status,
+        attempt=row.attempt,
+        failure_reason=row.failure_reason,
+        detail=row.detail or "",
+        exit_code=row.exit_code,
+        resources=Resources(**(row.resources or {})),
+        started_at=as_aware(row.started_at) if row.started_at else None,
+        finished_at=as_aware(row.finished_at) if row.finished_at else None,
+    )
+
+
+@router.get(
+    "/executions/{submission_id}/log",
+    operation_id="getExecutionLog",
+    response_class=PlainTextResponse,
+)
+async def get_execution_log(submission_id: uuid.UUID, rt: RuntimeDep) -> PlainTextResponse:
+    row = await _load(rt, submission_id)
+    if row.log_key is None:
+        raise NotFound(
+            f"submission {submission_id} has no log: it is {row.status}"
+            + ("" if row.status != ExecutionStatus.FINISHED else " and it did not run (see its detail)")
+        )
+    try:
+        data = await rt.storage.get_bytes("outputs", row.log_key, max_bytes=MAX_LOG_BYTES)
+    except BlobNotFound:
+        raise NotFound(f"the log of submission {submission_id} is no longer stored") from None
+    return PlainTextResponse(data.decode("utf-8", errors="replace"))

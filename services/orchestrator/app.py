@@ -1,0 +1,98 @@
+"""The orchestrator's ASGI app: lifespan wiring (database, bus, storage, executor,
+scheduler, consumer, relay)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.orchestrator.api import router
+from services.orchestrator.config import OrchestratorSettings
+from services.orchestrator.consumers import SubmissionConsumer
+from services.orchestrator.executor import Executor, LocalSandboxExecutor
+from services.orchestrator.models import outbox
+from services.orchestrator.sandbox import MIB
+from services.orchestrator.scheduler import Scheduler
+from shared.bus.base import Bus
+from shared.service import ServiceRuntime
+from shared.storage import Storage
+from shared.web import CorrelationIdMiddleware, install_problem_handlers, ops_router
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def build_executor(settings: OrchestratorSettings, storage: Storage) -> Executor:
+    return LocalSandboxExecutor(
+        storage,
+        runs_dir=settings.runs_path,
+        cache_dir=settings.cache_path,
+        runtimes_dir=settings.runtimes_path,
+        requirements_dir=settings.runtimes_requirements_dir,
+        build_missing_runtimes=settings.build_missing_runtimes,
+        sandbox_uid=settings.sandbox_uid,
+        sandbox_gid=settings.sandbox_gid,
+        tmp_bytes=settings.sandbox_tmp_mb * MIB,
+    )
+
+
+def create_app(
+    settings: OrchestratorSettings | None = None,
+    *,
+    bus: Bus | None = None,
+    storage: Storage | None = None,
+    executor: Executor | None = None,
+) -> FastAPI:
+    settings = settings or OrchestratorSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = ServiceRuntime.create(
+            "orchestrator", settings, settings.database_url, MIGRATIONS_DIR, outbox, bus=bus, storage=storage
+        )
+        await rt.start()
+        app.state.runtime = rt
+        run_executor = executor or build_executor(settings, rt.storage)
+        scheduler = Scheduler(
+            rt,
+            run_executor,
+            max_concurrent=settings.max_concurrent_runs,
+            poll_seconds=settings.scheduler_poll_seconds,
+            max_attempts=settings.max_attempts,
+        )
+        app.state.scheduler = scheduler
+        try:
+            await rt.bus.subscribe(SubmissionConsumer(rt, scheduler).subscription())
+            await rt.start_relay()
+            await scheduler.start()
+            yield
+        finally:
+            await scheduler.stop()
+            await run_executor.close()
+            await rt.stop()
+
+    app = FastAPI(title="Holdout orchestrator", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware, service="orchestrator")
+    app.include_router(router)
+    app.include_router(ops_router(_lazy_checks(app)))
+    return app
+
+
+def _lazy_checks(app: FastAPI) -> dict[str, Callable[[], Awaitable[bool]]]:
+    """Readiness checks that look the runtime up when called (it exists only in the lifespan)."""
+
+    def check(name: str) -> Callable[[], Awaitable[bool]]:
+        async def run() -> bool:
+            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
+            if rt is None:
+                return False
+            probe = rt.readiness_checks()[name]
+            return bool(await probe())  # type: ignore[operator]
+
+        return run
+
+    return {name: check(name) for name in ("database", "bus", "storage")}

@@ -1,0 +1,46 @@
+"""The orchestrator's tables: executions, plus its outbox and inbox."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text
+
+from shared.db import inbox_table, new_metadata, outbox_table
+
+metadata = new_metadata()
+
+
+class ExecutionStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("submission_id", String(36), primary_key=True),
+    Column("competition_id", String(36), nullable=True),
+    Column("team_id", String(36), nullable=True),
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),
+    # the SubmissionQueued event as received: what to run and what to copy into
+    # execution.finished (None for a cancellation that arrived before its submission)
+    Column("snapshot", Text, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("failure_reason", String(32), nullable=True),
+    Column("detail", Text, nullable=False, default=""),
+    Column("exit_code", Integer, nullable=True),
+    Column("resources", JSON, nullable=True),
+    Column("predictions_key", String(300), nullable=True),
+    Column("log_key", String(300), nullable=True),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_executions_status_queued_at", "status", "queued_at"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,259 @@
+"""The scheduler: starts queued executions oldest-first, up to a concurrency limit.
+
+Consumers only record work (``consumers.py``); this loop does it. Each start and each
+end is one transaction that changes the execution's row and stages the event it
+causes (``execution.started`` / ``execution.finished``) in the outbox. The loop wakes
+when a consumer records something, when a run ends, and every ``poll_seconds``.
+
+After a crash, executions still marked ``running`` belonged to a dead process (the
+local sandbox runs inside this process, so nothing else can be running them): each
+is queued again as its next attempt, and an execution interrupted on its last
+attempt ends with ``internal_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+import structlog
+from sqlalchemy import Row
+
+from services.orchestrator import repository
+from services.orchestrator.executor import Executor, RunOutcome, RunRequest
+from services.orchestrator.models import ExecutionStatus, outbox
+from shared.db import add_event, transaction
+from shared.events import ExecutionFinished, ExecutionStarted, FailureReason, SubmissionQueued, utcnow
+from shared.service import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+
+INTERRUPTED_TWICE = "the run was interrupted twice by a platform fault"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        rt: ServiceRuntime,
+        executor: Executor,
+        *,
+        max_concurrent: int,
+        poll_seconds: float = 2.0,
+        max_attempts: int = 2,
+    ) -> None:
+        self.rt = rt
+        self.executor = executor
+        self.max_concurrent = max(1, max_concurrent)
+        self.poll_seconds = poll_seconds
+        self.max_attempts = max(1, max_attempts)
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._runs: dict[str, asyncio.Task[None]] = {}
+        self._cancelling: set[str] = set()
+
+    @property
+    def running(self) -> set[str]:
+        return set(self._runs)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def cancel(self, submission_id: str) -> bool:
+        """Stop this process's run of ``submission_id``; False if it is not running here."""
+        task = self._runs.get(submission_id)
+        if task is None:
+            return False
+        self._cancelling.add(submission_id)
+        task.cancel()
+        return True
+
+    async def start(self) -> None:
+        await self.recover()
+        self._loop_task = asyncio.create_task(self._loop(), name="orchestrator-scheduler")
+
+    async def stop(self) -> None:
+        """Stop starting runs and kill the ones in progress.
+
+        Their rows stay ``running``: the next start treats them as interrupted.
+        """
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        tasks = list(self._runs.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def recover(self) -> None:
+        async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+            for row in await repository.running(session):
+                if row.submission_id in self._runs:
+                    continue
+                await self._end_interrupted(session, row)
+
+    async def _end_interrupted(self, session: Any, row: Row[Any]) -> None:
+        sid, attempt = row.submission_id, row.attempt
+        if row.cancel_requested:
+            await repository.mark_finished(session, sid, attempt, status=ExecutionStatus.CANCELLED)
+            log.info("execution.cancelled", submission_id=sid, attempt=attempt)
+        elif attempt < self.max_attempts:
+            await repository.requeue(session, sid, attempt)
+            log.warning("execution.requeued_after_interruption", submission_id=sid, attempt=attempt + 1)
+        else:
+            outcome = RunOutcome(FailureReason.INTERNAL_ERROR, INTERRUPTED_TWICE)
+            await self._record_finished(session, row, outcome)
+            log.error("execution.interrupted_twice", submission_id=sid, attempt=attempt)
+
+    async def _loop(self) -> None:
+        failures = 0
+        while True:
+            self._wake.clear()
+            try:
+                await self.start_due()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(30.0, 0.5 * 2**failures)
+                log.warning("scheduler.failed", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def start_due(self) -> int:
+        """Claim queued executions for the free slots and start them; returns how many."""
+        free = self.max_concurrent - len(self._runs)
+        if free <= 0:
+            return 0
+        now = utcnow()
+        claimed: list[Row[Any]] = []
+        async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+            for row in await repository.oldest_queued(session, free, exclude=list(self._runs)):
+                if not await repository.mark_running(session, row.submission_id, row.attempt, now):
+                    continue
+                queued = SubmissionQueued.model_validate_json(row.snapshot)
+                await add_event(
+                    session,
+                    outbox,
+                    ExecutionStarted(
+                        submission_id=queued.submission_id,
+                        attempt=row.attempt,
+                        started_at=now,
+                        correlation_id=queued.correlation_id,
+                    ),
+                )
+                claimed.append(row)
+        for row in claimed:
+            log.info("execution.started", submission_id=row.submission_id, attempt=row.attempt)
+            task = asyncio.create_task(self._execute(row), name=f"run-{row.submission_id}")
+            self._runs[row.submission_id] = task
+        return len(claimed)
+
+    async def _execute(self, row: Row[Any]) -> None:
+        sid, attempt = row.submission_id, row.attempt
+        queued = SubmissionQueued.model_validate_json(row.snapshot)
+        request = RunRequest(
+            submission_id=uuid.UUID(sid),
+            competition_id=queued.competition_id,
+            attempt=attempt,
+            archive_key=queued.archive_key,
+            execution=queued.execution,
+            is_smoke=queued.is_smoke,
+        )
+        try:
+            try:
+                outcome = await self.executor.run(request)
+            except asyncio.CancelledError:
+                if sid not in self._cancelling:
+                    raise  # shutting down: the row stays running, the next start recovers it
+                await self._finish(row, None)
+                return
+            except Exception as exc:
+                log.exception("execution.executor_crashed", submission_id=sid, error=repr(exc))
+                outcome = RunOutcome.internal("the executor crashed")
+            await self._finish(row, outcome)
+        finally:
+            self._runs.pop(sid, None)
+            self._cancelling.discard(sid)
+            self.wake()
+
+    async def _finish(self, row: Row[Any], outcome: RunOutcome | None) -> None:
+        """Record the end of a run (``outcome`` None: it was cancelled), retrying the database."""
+        for attempt in range(1, 6):
+            try:
+                async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+                    await self._record_end(session, row, outcome)
+                return
+            except Exception as exc:
+                log.warning("execution.finish_failed", submission_id=row.submission_id, error=repr(exc))
+                if attempt == 5:
+                    # left running: the next start of the service recovers it
+                    return
+                await asyncio.sleep(0.5 * 2**attempt)
+
+    async def _record_end(self, session: Any, row: Row[Any], outcome: RunOutcome | None) -> None:
+        sid, attempt = row.submission_id, row.attempt
+        current = await repository.get(session, sid)
+        if current is None or current.status != ExecutionStatus.RUNNING or current.attempt != attempt:
+            return
+        if outcome is None or current.cancel_requested:
+            await repository.mark_finished(session, sid, attempt, status=ExecutionStatus.CANCELLED)
+            log.info("execution.cancelled", submission_id=sid, attempt=attempt)
+        elif outcome.retryable and attempt < self.max_attempts:
+            await repository.requeue(session, sid, attempt)
+            log.warning("execution.retrying", submission_id=sid, attempt=attempt + 1, detail=outcome.detail)
+        else:
+            await self._record_finished(session, current, outcome)
+            log.info(
+                "execution.finished",
+                submission_id=sid,
+                attempt=attempt,
+                failure_reason=outcome.failure_reason,
+                exit_code=outcome.exit_code,
+            )
+
+    async def _record_finished(self, session: Any, row: Row[Any], outcome: RunOutcome) -> None:
+        queued = SubmissionQueued.model_validate_json(row.snapshot)
+        updated = await repository.mark_finished(
+            session,
+            row.submission_id,
+            row.attempt,
+            status=ExecutionStatus.FINISHED,
+            failure_reason=outcome.failure_reason.value if outcome.failure_reason else None,
+            detail=outcome.detail,
+            exit_code=outcome.exit_code,
+            resources=outcome.resources.model_dump(),
+            predictions_key=outcome.predictions_key,
+            log_key=outcome.log_key,
+        )
+        if not updated:
+            return
+        await add_event(
+            session,
+            outbox,
+            ExecutionFinished(
+                submission_id=queued.submission_id,
+                competition_id=queued.competition_id,
+                team_id=queued.team_id,
+                team_name=queued.team_name,
+                submitted_at=queued.submitted_at,
+                is_smoke=queued.is_smoke,
+                attempt=row.attempt,
+                failure_reason=outcome.failure_reason,
+                detail=outcome.detail,
+                exit_code=outcome.exit_code,
+                predictions_key=outcome.predictions_key,
+                log_key=outcome.log_key,
+                resources=outcome.resources,
+                scoring=queued.scoring,
+                correlation_id=queued.correlation_id,
+            ),
+        )
