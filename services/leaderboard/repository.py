@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Subquery, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,20 +119,26 @@ async def upsert_entry(session: AsyncSession, entry: EntryScores) -> bool:
         "competition_id": str(entry.competition_id),
         "team_id": str(entry.team_id),
         "team_name": entry.team_name,
-        "submitted_at": entry.submitted_at,
+        "submitted_at": _utc(entry.submitted_at),
         "public_score": entry.public_score,
         "private_score": entry.private_score,
         "metric": entry.metric,
         "higher_is_better": entry.higher_is_better,
-        "scored_at": entry.scored_at,
+        "scored_at": _utc(entry.scored_at),
     }
     if stored is None:
         await session.execute(insert(entries).values(submission_id=sid, **values))
         return True
-    if as_aware(stored) > entry.scored_at:
+    if as_aware(stored) > _utc(entry.scored_at):
         return False
     await session.execute(update(entries).where(entries.c.submission_id == sid).values(**values))
     return True
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite keeps the wall-clock time and drops the offset: store UTC so that ordering
+    # by time means the same on both databases
+    return as_aware(value).astimezone(UTC)
 
 
 # --- boards ---------------------------------------------------------------------------

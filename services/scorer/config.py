@@ -9,6 +9,8 @@ class ScorerSettings(CommonSettings):
     scorer_database_url: str | None = None
     # a predictions file larger than this is rejected without being read further
     max_predictions_bytes: int = 1 << 30
+    # runs scored at once: each holds a predictions file and its parsed frame in memory
+    scoring_concurrency: int = 4
 
     @property
     def database_url(self) -> str:

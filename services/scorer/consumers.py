@@ -57,7 +57,12 @@ class ExecutionFinishedConsumer:
         self.settings = settings
 
     def subscription(self) -> Subscription:
-        return Subscription(queue="scorer", routing_keys=["execution.finished"], handler=self.handle)
+        return Subscription(
+            queue="scorer",
+            routing_keys=["execution.finished"],
+            handler=self.handle,
+            prefetch=self.settings.scoring_concurrency,
+        )
 
     async def handle(self, event: Event) -> None:
         if not isinstance(event, ExecutionFinished) or event.failure_reason is not None:

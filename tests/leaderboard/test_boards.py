@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def scored(
         competition_id=competition_id,
         team_id=team(team_no),
         team_name=f"team-{team_no}",
-        submitted_at=T0 + timedelta(minutes=minutes),
+        submitted_at=extra.pop("submitted_at", T0 + timedelta(minutes=minutes)),
         metric="accuracy" if higher_is_better else "rmse",
         higher_is_better=higher_is_better,
         public_score=public,
@@ -281,3 +281,12 @@ async def test_openapi_operation_ids(lb: Leaderboard) -> None:
     ops = {op["operationId"]: op for path in spec["paths"].values() for op in path.values()}
     assert ops["get_public_leaderboard"]["tags"] == ["leaderboard"]
     assert ops["get_private_leaderboard"]["tags"] == ["leaderboard"]
+
+
+async def test_submission_times_compare_across_offsets(lb: Leaderboard) -> None:
+    ten_utc_written_in_cest = datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    await lb.feed(
+        scored(2, 0.9, submitted_at=datetime(2025, 3, 1, 11, 0, tzinfo=UTC)),
+        scored(1, 0.9, submitted_at=ten_utc_written_in_cest),
+    )
+    assert [e["team_name"] for e in (await lb.board())["entries"]] == ["team-1", "team-2"]

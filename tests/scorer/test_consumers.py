@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -84,7 +85,7 @@ HarnessFactory = Callable[[str | None], Awaitable[Harness]]
 
 @pytest.fixture
 async def harness(data_dir: Path) -> AsyncIterator[HarnessFactory]:
-    stack: list[object] = []
+    stack: list[tuple[Any, httpx.AsyncClient, InProcessBus]] = []
 
     async def make(database_url: str | None = None) -> Harness:
         bus = InProcessBus()
@@ -110,7 +111,7 @@ async def harness(data_dir: Path) -> AsyncIterator[HarnessFactory]:
         return Harness(bus, storage, received, client, app)
 
     yield make
-    for lifespan, client, bus in stack:  # type: ignore[misc]
+    for lifespan, client, bus in stack:
         await client.aclose()
         await lifespan.__aexit__(None, None, None)
         await bus.close()
@@ -253,3 +254,21 @@ async def test_readiness(harness: HarnessFactory) -> None:
     response = await h.client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": True, "bus": True, "storage": True}
+
+
+async def test_a_newer_attempt_is_scored_after_a_failed_one(harness: HarnessFactory) -> None:
+    h = await harness(None)
+    first = finished(uuid.uuid4())
+    await put_files(h, first, predictions="id,target\n")
+    await h.bus.publish(first)
+    await h.wait_for(1)
+    key = f"{first.submission_id}/2/predictions.csv"
+    second = finished(first.submission_id, attempt=2, predictions_key=key)
+    await put_files(h, second)
+    await h.bus.publish(second)
+    failed, scored = await h.wait_for(2)
+    assert isinstance(failed, SubmissionScoringFailed)
+    assert isinstance(scored, SubmissionScored)
+    assert scored.public_score == pytest.approx(expected_scores()[0])
+    body = (await h.client.get(f"/internal/v1/scores/{first.submission_id}")).json()
+    assert (body["status"], body["attempt"]) == ("scored", 2)
