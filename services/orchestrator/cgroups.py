@@ -19,6 +19,7 @@ import contextlib
 import os
 import signal
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,9 +101,11 @@ class RunCgroup:
             log.warning("sandbox.cgroups_unavailable", reason=str(exc))
             return None
         group = cls(name=name, dirs={})
+        # unique even when a crashed process left a group of the same run behind
+        dirname = f"holdout-{name}-{uuid.uuid4().hex[:6]}"
         try:
             for controller, parent in parents.items():
-                path = parent / f"holdout-{name}"
+                path = parent / dirname
                 if path not in group.created:
                     path.mkdir()
                     group.created.append(path)

@@ -155,6 +155,10 @@ class LocalSandboxExecutor(Executor):
         runtime_dir = await self._runtime(spec.runtime)
         if runtime_dir is None:
             return RunOutcome.internal(f"the runtime {spec.runtime!r} is not installed", retryable=False)
+        for path in (run_dir, runtime_dir, self.cache_dir):
+            if (blocked := unreachable_parent(path)) is not None:
+                log.error("executor.mount_source_unreachable", path=str(path), blocked_by=str(blocked))
+                return RunOutcome.internal("the sandbox user cannot reach its directories", retryable=False)
 
         archive = run_dir / "archive.zip"
         try:
@@ -294,6 +298,23 @@ class LocalSandboxExecutor(Executor):
                 log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
                 await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
+
+
+def unreachable_parent(path: Path) -> Path | None:
+    """The first directory on the way to ``path`` that other users cannot traverse.
+
+    bwrap opens its mount sources as the sandbox user, so a 0700 parent (a home
+    directory, pytest's tmp_path) would fail every run with a confusing bwrap error.
+    """
+    if os.geteuid() != 0:
+        return None  # the sandbox runs as the current user, who can reach them
+    for directory in [*reversed(path.resolve().parents), path.resolve()]:
+        try:
+            if not directory.stat().st_mode & 0o001:
+                return directory
+        except OSError:
+            return directory
+    return None
 
 
 def _safe_relative(value: str, what: str) -> Path:

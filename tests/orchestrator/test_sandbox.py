@@ -343,3 +343,40 @@ def _in_run(pid: str, marker: str) -> bool:
         return f"holdout-{marker}{os.getpid()}" in Path(f"/proc/{pid}/cgroup").read_text()
     except OSError:
         return False
+
+
+@needs_sandbox
+async def test_process_limit_contains_a_fork_bomb(data_dir: Path, default_runtime: Path) -> None:
+    r = make_run(
+        data_dir,
+        default_runtime,
+        """
+        import os, time
+        children = 0
+        try:
+            for _ in range(200):
+                if os.fork() == 0:
+                    time.sleep(60)
+                    os._exit(0)
+                children += 1
+        except OSError as exc:
+            print("fork refused after", children, "children:", exc.strerror)
+            raise SystemExit(4)
+        """,
+    )
+    result = await run(r, SandboxLimits(time_limit_s=30, memory_bytes=512 * MIB, cpus=1, max_processes=16))
+    assert result.failure_reason == FailureReason.RUNTIME_ERROR and result.exit_code == 4
+    assert "fork refused after" in result.detail
+    assert result.leftover_pids == []
+
+
+@needs_sandbox
+async def test_main_sh_entrypoint(data_dir: Path, default_runtime: Path) -> None:
+    r = make_run(data_dir, default_runtime, "")
+    (r.spec.src_dir / "main.sh").write_text(
+        'set -e\necho "id,y" > /code_execution/submission/submission.csv\n'
+    )
+    spec = SandboxSpec(**{**r.spec.__dict__, "entrypoint": "main.sh"})
+    result = await run_sandbox(spec, LIMITS, log_path=r.root / "log.txt")
+    assert result.failure_reason is None, result.detail
+    assert result.predictions_path is not None and result.predictions_path.read_text() == "id,y\n"

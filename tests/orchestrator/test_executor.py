@@ -1,0 +1,112 @@
+"""The local executor around the sandbox: storage in and out, data cache, platform faults."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from pathlib import Path
+
+from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
+from shared.events import ExecutionSpec, FailureReason
+from shared.storage import LocalStorage
+from shared.storage.base import StorageError
+from tests.orchestrator.conftest import needs_sandbox
+
+pytestmark = needs_sandbox
+
+MAIN = b"""
+import shutil
+shutil.copy("/code_execution/data/features.csv", "/code_execution/submission/submission.csv")
+"""
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+class FlakyStorage(LocalStorage):
+    """Fails every data download (the storage account is unreachable)."""
+
+    downloads = 0
+
+    async def download_to(self, container: str, key: str, path: Path) -> int:
+        if container == "data":
+            FlakyStorage.downloads += 1
+            raise StorageError("connection reset")
+        return await super().download_to(container, key, path)
+
+
+async def setup(storage: LocalStorage, main: bytes = MAIN) -> RunRequest:
+    sid, cid = uuid.uuid4(), uuid.uuid4()
+    await storage.put_bytes("submissions", f"{cid}/{sid}.zip", zip_bytes({"main.py": main}))
+    await storage.put_bytes("data", f"{cid}/v1/features.csv", b"id,y\n1,2\n")
+    return RunRequest(
+        submission_id=sid,
+        competition_id=cid,
+        attempt=1,
+        archive_key=f"{cid}/{sid}.zip",
+        execution=ExecutionSpec(
+            time_limit_s=30, memory_mb=512, cpus=1, data_prefix=f"{cid}/v1/", data_files=["features.csv"]
+        ),
+    )
+
+
+def executor(storage: LocalStorage, data_dir: Path, runtimes_dir: Path) -> LocalSandboxExecutor:
+    return LocalSandboxExecutor(
+        storage,
+        runs_dir=data_dir / "runs",
+        cache_dir=data_dir / "cache",
+        runtimes_dir=runtimes_dir,
+        build_missing_runtimes=False,
+        storage_retry_seconds=0.01,
+    )
+
+
+async def test_data_is_fetched_once_and_reused(data_dir: Path, runtimes_dir: Path) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    ex = executor(storage, data_dir, runtimes_dir)
+    request = await setup(storage)
+    first = await ex.run(request)
+    assert first.failure_reason is None, first.detail
+    # the data object disappears from storage: the cached copy still serves the next run
+    await storage.delete("data", f"{request.competition_id}/v1/features.csv")
+    second = await ex.run(RunRequest(**{**request.__dict__, "attempt": 2}))
+    assert second.failure_reason is None, second.detail
+    assert await storage.get_bytes("outputs", f"{request.submission_id}/2/predictions.csv") == b"id,y\n1,2\n"
+
+
+async def test_storage_outage_is_an_internal_error_after_retries(data_dir: Path, runtimes_dir: Path) -> None:
+    storage = FlakyStorage(data_dir / "storage")
+    FlakyStorage.downloads = 0
+    outcome = await executor(storage, data_dir, runtimes_dir).run(await setup(storage))
+    assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
+    assert "could not download the test data" in outcome.detail
+    assert "does not count against your quota" in outcome.detail
+    assert outcome.retryable and FlakyStorage.downloads == 3
+    assert not any((data_dir / "runs").iterdir())
+
+
+async def test_unknown_runtime_is_an_internal_error(data_dir: Path, runtimes_dir: Path) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    request = await setup(storage)
+    request = RunRequest(
+        **{**request.__dict__, "execution": request.execution.model_copy(update={"runtime": "gpu-xl"})}
+    )
+    outcome = await executor(storage, data_dir, runtimes_dir).run(request)
+    assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
+    assert "the runtime 'gpu-xl' is not installed" in outcome.detail and not outcome.retryable
+
+
+async def test_a_private_data_dir_is_reported_not_blamed_on_the_participant(
+    tmp_path: Path, runtimes_dir: Path
+) -> None:
+    # pytest's tmp_path is under a 0700 directory the sandbox user cannot traverse
+    storage = LocalStorage(tmp_path / "storage")
+    outcome = await executor(storage, tmp_path, runtimes_dir).run(await setup(storage))
+    assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
+    assert "cannot reach its directories" in outcome.detail
