@@ -1,0 +1,15 @@
+"""The Kubernetes executor: one pod per run in a dedicated namespace (AKS in production).
+
+Sits behind the orchestrator's ``Executor`` seam (``services/orchestrator/executor.py``)
+and knows nothing of the scheduler or the database:
+
+- ``config``    ``KubernetesSettings`` (``HOLDOUT_KUBERNETES_*``)
+- ``objects``   pure functions building the run pod (kubespawner's ``make_pod`` style)
+- ``classify``  pure function: pod status -> outcome
+- ``watcher``   list-then-watch reflector of the namespace's run pods
+- ``executor``  ``KubernetesExecutor``: create / adopt, wait, read the log, delete; recovery
+- ``urls``      short-lived SAS URLs the pod uses for its archive and its predictions
+- ``fetch``     runs *in the pod* (init container): download and safely unpack the zip
+- ``runner``    runs *in the pod* (main container, stdlib only): run ``main.py``, upload
+                the predictions, report through the termination message
+"""

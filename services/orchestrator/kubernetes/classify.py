@@ -1,0 +1,212 @@
+"""Pod status -> the run's outcome: a pure function of the pod's JSON, no I/O.
+
+``classify`` returns None while the run is still going, else a ``Verdict`` in the
+orchestrator's terms (the same failure reasons as the local sandbox). The main
+container's runner reports through its termination message (``runner.py``); the pod's
+phase, reasons and exit codes decide whenever that report is absent or disagrees.
+
+- the submission's fault: non-zero exit (``runtime_error``), ``OOMKilled``
+  (``memory_limit_exceeded``), the runner's time limit or the pod's deadline after the
+  program started (``time_limit_exceeded``), an eviction for exceeding the pod's own
+  ephemeral storage (``output_limit_exceeded``), a zip the init container rejected
+  (``invalid_submission``), no or bad predictions file;
+- the host's to fix, failed at once and not retried: image pull errors, a missing
+  archive, a pod the API accepts but the kubelet cannot configure;
+- the platform's, retried as another attempt: evictions and disruptions, a pod that
+  never got to start before its deadline, a failed download or upload.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.orchestrator.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
+from shared.events import ExecutionSpec, FailureReason, Resources
+
+IMAGE_ERRORS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
+CONFIG_ERRORS = frozenset({"CreateContainerConfigError"})
+TIMEOUT_EXIT = 124
+FETCH_INVALID = 3
+FETCH_MISSING = 4
+_STORAGE_EVICTION = ("ephemeral local storage", "ephemeral-storage", "emptydir volume")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    failure_reason: FailureReason | None
+    detail: str = ""
+    exit_code: int | None = None
+    resources: Resources = field(default_factory=Resources)
+    retryable: bool = False
+    predictions_uploaded: bool = False
+
+
+def _internal(detail: str, *, retryable: bool) -> Verdict:
+    return Verdict(FailureReason.INTERNAL_ERROR, detail, retryable=retryable)
+
+
+def _statuses(pod: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    return {s.get("name", ""): s for s in (pod.get("status") or {}).get(key) or []}
+
+
+def _report(terminated: dict[str, Any]) -> dict[str, Any]:
+    try:
+        report = json.loads(terminated.get("message") or "")
+    except ValueError:
+        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _resources(terminated: dict[str, Any], report: dict[str, Any]) -> Resources:
+    wall = report.get("wall_seconds")
+    if not isinstance(wall, int | float):
+        started = _parse_time(terminated.get("startedAt"))
+        finished = _parse_time(terminated.get("finishedAt"))
+        wall = (finished - started).total_seconds() if started and finished else 0.0
+    cpu, peak = report.get("cpu_seconds", 0.0), report.get("peak_memory_mb", 0.0)
+    return Resources(
+        wall_seconds=float(wall),
+        cpu_seconds=float(cpu) if isinstance(cpu, int | float) else 0.0,
+        peak_memory_mb=float(peak) if isinstance(peak, int | float) else 0.0,
+    )
+
+
+def _fmt_seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
+    for condition in (pod.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "DisruptionTarget" and condition.get("status") == "True":
+            return dict(condition)
+    return None
+
+
+def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
+    """The outcome of the run this pod is, or None while it is not over."""
+    status = pod.get("status") or {}
+    phase = status.get("phase", "Pending")
+    reason = status.get("reason") or ""
+    message = status.get("message") or ""
+
+    if reason == "Evicted" or (disruption := _disruption(pod)) is not None:
+        if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
+            return Verdict(
+                FailureReason.OUTPUT_LIMIT_EXCEEDED,
+                f"wrote more than its disk allowance ({spec.output_limit_mb} MiB to {SUBMISSION_DIR}, "
+                f"plus a small /tmp) and was stopped",
+            )
+        why = message or (disruption or {}).get("reason") or "the node needed the room"
+        return _internal(f"the run was evicted: {why}", retryable=True)
+
+    inits, mains = _statuses(pod, "initContainerStatuses"), _statuses(pod, "containerStatuses")
+    for name, container in (*inits.items(), *mains.items()):
+        waiting = (container.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason") in IMAGE_ERRORS:
+            return _internal(
+                f"the image {container.get('image', '?')!r} of container {name!r} could not be pulled "
+                f"({waiting['reason']}: {waiting.get('message', '')}); the host must fix the competition's "
+                "runtime",
+                retryable=False,
+            )
+        if waiting.get("reason") in CONFIG_ERRORS:
+            return _internal(
+                f"the run pod could not be configured ({waiting['reason']}: {waiting.get('message', '')})",
+                retryable=False,
+            )
+
+    fetch = (inits.get(FETCH_CONTAINER, {}).get("state") or {}).get("terminated")
+    if fetch and fetch.get("exitCode", 0) != 0:
+        report = _report(fetch)
+        if fetch.get("exitCode") == FETCH_INVALID and report.get("problems"):
+            return Verdict(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
+        if fetch.get("exitCode") == FETCH_MISSING:
+            return _internal("the submission archive is missing from storage", retryable=False)
+        why = report.get("error") or fetch.get("reason") or f"exit code {fetch.get('exitCode')}"
+        return _internal(f"the submission could not be fetched into the pod ({why})", retryable=True)
+
+    main = mains.get(RUN_CONTAINER, {})
+    state = main.get("state") or {}
+    terminated = state.get("terminated")
+    if reason == "DeadlineExceeded":
+        if terminated or state.get("running") or (main.get("lastState") or {}).get("terminated"):
+            return Verdict(
+                FailureReason.TIME_LIMIT_EXCEEDED,
+                f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
+            )
+        return _internal("the run pod did not start before its deadline", retryable=True)
+
+    if phase not in ("Succeeded", "Failed"):
+        return None
+    if not terminated:
+        return _internal(f"the run pod failed ({reason or 'no reason'}: {message})", retryable=True)
+
+    report = _report(terminated)
+    resources = _resources(terminated, report)
+    exit_code = terminated.get("exitCode")
+    if terminated.get("reason") == "OOMKilled":
+        return Verdict(
+            FailureReason.MEMORY_LIMIT_EXCEEDED,
+            f"exceeded the {spec.memory_mb} MiB memory limit and was killed",
+            exit_code=exit_code,
+            resources=resources,
+        )
+    if report.get("timed_out") is True:
+        return Verdict(
+            FailureReason.TIME_LIMIT_EXCEEDED,
+            f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
+            resources=resources,
+        )
+    if exit_code != 0:
+        how = f"exited with code {exit_code}"
+        if isinstance(report.get("signal"), int):
+            how += f" (killed by signal {report['signal']})"
+        return Verdict(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
+
+    expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
+    predictions = report.get("predictions")
+    if predictions == "uploaded":
+        return Verdict(None, exit_code=0, resources=resources, predictions_uploaded=True)
+    if predictions == "missing":
+        return Verdict(
+            FailureReason.MISSING_PREDICTIONS,
+            f"predictions file is missing: expected {expected}",
+            exit_code=0,
+            resources=resources,
+        )
+    if predictions == "not_regular":
+        return Verdict(
+            FailureReason.INVALID_PREDICTIONS,
+            f"{expected} is not a regular file (a symbolic link?); write the predictions to a regular file",
+            exit_code=0,
+            resources=resources,
+        )
+    if predictions == "too_large":
+        return Verdict(
+            FailureReason.OUTPUT_LIMIT_EXCEEDED,
+            f"{expected} is larger than the {spec.output_limit_mb} MiB output limit",
+            exit_code=0,
+            resources=resources,
+        )
+    if predictions == "upload_failed":
+        return _internal(f"the predictions could not be stored ({report.get('detail', '')})", retryable=True)
+    return _internal("the run ended without the runner's report", retryable=True)
+
+
+def is_started(pod: dict[str, Any]) -> bool:
+    """Whether the pod got past scheduling and the init container (for the pending timeout)."""
+    main = _statuses(pod, "containerStatuses").get(RUN_CONTAINER, {})
+    state = main.get("state") or {}
+    return bool(state.get("running") or state.get("terminated"))

@@ -1,0 +1,328 @@
+"""``KubernetesExecutor``: the orchestrator's ``Executor`` seam, one pod per attempt.
+
+``run``: build the pod (``objects``), create it (409: a pod of this attempt exists
+already, from before a restart: adopt it), wait until ``classify`` says it is over
+(through the ``PodWatcher``, with a direct read now and then in case the watch is
+behind), read the main container's log with a byte cap *before* deleting the pod,
+store the log, delete the pod (404: already gone) and return the same ``RunOutcome``
+the local sandbox returns. The predictions were uploaded by the pod itself
+(``runner.py``) to ``outputs/<submission>/<attempt>/predictions.csv``.
+
+Cancelling ``run`` deletes the pod, unless ``detach()`` was called first: an
+orchestrator shutting down (a rolling update) leaves its pods running, and after the
+restart ``recover`` sorts the namespace out and ``run`` of the same attempt adopts.
+Every API call has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
+
+from services.orchestrator.executor import Executor, RunOutcome, RunRequest, output_keys
+from services.orchestrator.kubernetes.classify import Verdict, classify, is_started
+from services.orchestrator.kubernetes.config import KubernetesSettings
+from services.orchestrator.kubernetes.objects import (
+    ATTEMPT_LABEL,
+    RUN_CONTAINER,
+    SUBMISSION_LABEL,
+    active_deadline_seconds,
+    make_run_pod,
+    pod_name,
+)
+from services.orchestrator.kubernetes.urls import BlobUrls
+from services.orchestrator.kubernetes.watcher import PodWatcher, raw, read_json
+from shared.events import ExecutionSpec, FailureReason
+from shared.storage import Storage, StorageError
+
+log = structlog.get_logger(__name__)
+
+LOG_READ_FACTOR = 4  # read this many times the kept tail, so whole lines survive the cut
+
+
+async def make_api_client(settings: KubernetesSettings) -> ApiClient:
+    """An API client: ``api_url`` (no auth), else in-cluster, else the kubeconfig."""
+    if settings.api_url:
+        configuration = client.Configuration(host=settings.api_url)
+        return ApiClient(configuration)
+    if settings.kubeconfig is None:
+        with contextlib.suppress(config.ConfigException):
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
+            return ApiClient()
+    await config.load_kube_config(config_file=settings.kubeconfig)
+    return ApiClient()
+
+
+@dataclass
+class Recovery:
+    """What ``recover`` found: pods of runs still active (their ``run`` adopts them) and
+    pods of no active run (deleted)."""
+
+    running: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+class KubernetesExecutor(Executor):
+    def __init__(
+        self,
+        storage: Storage,
+        urls: BlobUrls,
+        settings: KubernetesSettings,
+        api_client: ApiClient,
+        *,
+        poll_seconds: float = 30.0,
+        storage_attempts: int = 3,
+    ) -> None:
+        self.storage = storage
+        self.urls = urls
+        self.settings = settings
+        self.api_client = api_client
+        self.api = CoreV1Api(api_client)
+        self.watcher = PodWatcher(self.api, settings)
+        self.poll_seconds = poll_seconds
+        self.storage_attempts = storage_attempts
+        self._detached = False
+
+    # -- the seam -------------------------------------------------------------------------
+
+    async def run(self, request: RunRequest) -> RunOutcome:
+        name = pod_name(request.submission_id, request.attempt)
+        try:
+            return await self._run(request, name)
+        except asyncio.CancelledError:
+            if not self._detached:
+                await asyncio.shield(self._delete(name))
+            raise
+        except Exception as exc:
+            log.exception("k8s.run_failed", submission_id=str(request.submission_id), error=repr(exc)[:300])
+            with contextlib.suppress(Exception):
+                await self._delete(name)
+            return RunOutcome.internal("the Kubernetes executor failed")
+
+    def detach(self) -> None:
+        """From now on, cancelling a run leaves its pod running (call before shutting down)."""
+        self._detached = True
+
+    async def close(self) -> None:
+        await self.watcher.stop()
+        await self.api_client.close()
+
+    async def recover(self, active: Collection[tuple[uuid.UUID | str, int]]) -> Recovery:
+        """After a restart: keep the pods of ``active`` runs (submission id, attempt), which
+        ``run`` will adopt (running) or collect (finished), and delete every other run pod."""
+        wanted = {(str(sid), int(attempt)) for sid, attempt in active}
+        pods, _ = await self.watcher.list_pods()
+        found = Recovery()
+        for pod in pods:
+            meta = pod.get("metadata") or {}
+            labels = meta.get("labels") or {}
+            key = (labels.get(SUBMISSION_LABEL, ""), _int(labels.get(ATTEMPT_LABEL)))
+            name = meta["name"]
+            if key not in wanted:
+                await self._delete(name)
+                found.deleted.append(name)
+            elif (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                found.finished.append(name)
+            else:
+                found.running.append(name)
+        log.info("k8s.recovered", running=found.running, finished=found.finished, deleted=found.deleted)
+        return found
+
+    # -- one run --------------------------------------------------------------------------
+
+    async def _run(self, request: RunRequest, name: str) -> RunOutcome:
+        spec = request.execution
+        image = self.settings.image_for(spec.runtime)
+        if image is None:
+            return RunOutcome.internal(
+                f"no container image is configured for runtime {spec.runtime!r}", retryable=False
+            )
+        self.watcher.start()
+        predictions_key, log_key = output_keys(request.submission_id, request.attempt)
+        ttl = timedelta(
+            seconds=active_deadline_seconds(request, self.settings)
+            + self.settings.pending_timeout_seconds
+            + self.settings.url_slack_seconds
+        )
+        pod = make_run_pod(
+            request,
+            self.settings,
+            image=image,
+            archive_url=self.urls.read_url("submissions", request.archive_key, ttl),
+            predictions_url=self.urls.write_url("outputs", predictions_key, ttl),
+        )
+        await self._create(pod, str(request.submission_id))
+        verdict, started = await self._wait(name, spec)
+        text = await self._read_log(name, spec) if started else ""
+        stored_log = await self._store_log(log_key, text)
+        await self._delete(name)
+        log.info(
+            "k8s.run_finished",
+            submission_id=str(request.submission_id),
+            attempt=request.attempt,
+            failure_reason=verdict.failure_reason,
+            retryable=verdict.retryable,
+        )
+        if not stored_log:
+            return RunOutcome.internal("could not store the run's log")
+        detail = verdict.detail
+        if verdict.failure_reason == FailureReason.RUNTIME_ERROR and (tail := _last_lines(text)):
+            detail = f"{detail}; last lines of the log:\n{tail}"
+        return RunOutcome(
+            failure_reason=verdict.failure_reason,
+            detail=detail,
+            exit_code=verdict.exit_code,
+            resources=verdict.resources,
+            predictions_key=predictions_key if verdict.predictions_uploaded else None,
+            log_key=log_key,
+            retryable=verdict.retryable,
+        )
+
+    async def _create(self, pod: dict[str, Any], submission_id: str) -> None:
+        name = pod["metadata"]["name"]
+        try:
+            response = await self.api.create_namespaced_pod(
+                self.settings.namespace,
+                pod,  # type: ignore[arg-type]  # the client sends a dict as it is
+                _preload_content=False,
+                _request_timeout=self.settings.api_timeout_seconds,
+            )
+            await read_json(response)
+            log.info("k8s.pod_created", pod=name, submission_id=submission_id)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            log.info("k8s.pod_adopted", pod=name, submission_id=submission_id)
+
+    async def _read(self, name: str) -> dict[str, Any] | None:
+        try:
+            response = await self.api.read_namespaced_pod(
+                name,
+                self.settings.namespace,
+                _preload_content=False,
+                _request_timeout=self.settings.api_timeout_seconds,
+            )
+            return await read_json(response)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def _wait(self, name: str, spec: ExecutionSpec) -> tuple[Verdict, bool]:
+        """Until the pod's run is over: (verdict, whether the main container ever started)."""
+        loop = asyncio.get_running_loop()
+        since = loop.time()
+        started = False
+        pod = self.watcher.get(name)
+        while True:
+            tick = self.watcher.tick
+            if pod is not None:
+                started = started or is_started(pod)
+                if (verdict := classify(pod, spec)) is not None:
+                    return verdict, started
+                if not started and loop.time() - since > self.settings.pending_timeout_seconds:
+                    reason = (pod.get("status") or {}).get("message") or "no node could take it"
+                    return Verdict(
+                        FailureReason.INTERNAL_ERROR,
+                        f"Holdout could not start the run in time ({reason}); it does not count against "
+                        "your quota",
+                        retryable=True,
+                    ), False
+            try:
+                await asyncio.wait_for(tick.wait(), timeout=self.poll_seconds)
+                pod = self.watcher.get(name)
+            except TimeoutError:
+                # the watch may be behind (reconnecting): ask directly
+                try:
+                    pod = await self._read(name)
+                except Exception as exc:
+                    log.warning("k8s.read_failed", pod=name, error=repr(exc)[:300])
+                    pod = self.watcher.get(name)
+                    continue
+                if pod is None:
+                    return Verdict(
+                        FailureReason.INTERNAL_ERROR,
+                        "Holdout lost the run's pod (deleted outside Holdout); it does not count against "
+                        "your quota",
+                        retryable=True,
+                    ), started
+
+    async def _read_log(self, name: str, spec: ExecutionSpec) -> str:
+        keep = spec.log_limit_kb * 1024
+        try:
+            response = raw(
+                await self.api.read_namespaced_pod_log(
+                    name,
+                    self.settings.namespace,
+                    container=RUN_CONTAINER,
+                    tail_lines=self.settings.log_tail_lines,
+                    limit_bytes=keep * LOG_READ_FACTOR,
+                    _preload_content=False,
+                    _request_timeout=self.settings.api_timeout_seconds,
+                )
+            )
+            try:
+                if response.status != 200:
+                    raise ApiException(status=response.status, reason=(await response.text())[:300])
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    body += chunk
+                    if len(body) > keep * LOG_READ_FACTOR:  # a server that ignores limitBytes
+                        del body[: len(body) - keep * LOG_READ_FACTOR]
+            finally:
+                response.release()
+        except Exception as exc:
+            log.warning("k8s.log_unavailable", pod=name, error=repr(exc)[:300])
+            return "[holdout: the log of this run could not be read]\n"
+        text = body.decode("utf-8", "replace")
+        if len(body) > keep:
+            text = body[-keep:].decode("utf-8", "replace")
+            text = f"[holdout: earlier output was dropped; the last {keep // 1024} KiB are kept]\n" + text
+        return text
+
+    async def _store_log(self, key: str, text: str) -> bool:
+        for attempt in range(1, self.storage_attempts + 1):
+            try:
+                await self.storage.put_bytes("outputs", key, text.encode())
+                return True
+            except (StorageError, OSError) as exc:
+                log.warning("k8s.log_store_retry", key=key, attempt=attempt, error=repr(exc)[:300])
+                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+        return False
+
+    async def _delete(self, name: str) -> None:
+        try:
+            response = await self.api.delete_namespaced_pod(
+                name,
+                self.settings.namespace,
+                grace_period_seconds=0,
+                propagation_policy="Background",
+                _preload_content=False,
+                _request_timeout=self.settings.api_timeout_seconds,
+            )
+            await read_json(response)
+            log.info("k8s.pod_deleted", pod=name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
+
+
+def _last_lines(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])[-2000:]

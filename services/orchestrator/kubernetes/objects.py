@@ -1,0 +1,228 @@
+"""Pure functions that build the run pod (kubespawner's ``make_pod`` habit): no I/O, so
+every object they produce is checked offline against the Kubernetes schema in tests.
+
+One pod per attempt, named ``holdout-run-<submission_id>-<attempt>`` so that a create
+after a crash finds (409) the pod it made before. How a run moves its files:
+
+- init container ``fetch`` (the Holdout image): downloads the zip with a read-only SAS
+  URL for exactly that blob, unpacks it with ``shared.archive.safe_extract`` into the
+  ``src`` volume, and copies ``runner.py`` into the ``tools`` volume;
+- container ``run`` (the competition's runtime image): ``python -I runner.py`` runs
+  ``main.py`` in ``/code_execution/src`` (read-only), then uploads
+  ``/code_execution/submission/<file>`` with a write-only SAS URL for exactly the
+  blob ``outputs/<submission_id>/<attempt>/predictions.csv`` and writes a JSON report
+  to its termination message;
+- the orchestrator reads the log (capped) through the API and uploads it itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.orchestrator.executor import RunRequest
+from services.orchestrator.kubernetes.config import KubernetesSettings
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGER = "holdout"
+SUBMISSION_LABEL = "holdout.dev/submission-id"
+ATTEMPT_LABEL = "holdout.dev/attempt"
+COMPETITION_LABEL = "holdout.dev/competition-id"
+SELECTOR = f"{MANAGED_BY}={MANAGER},app.kubernetes.io/component=run"
+
+RUN_CONTAINER = "run"
+FETCH_CONTAINER = "fetch"
+SRC_DIR = "/code_execution/src"
+DATA_DIR = "/code_execution/data"
+SUBMISSION_DIR = "/code_execution/submission"
+STAGE_DIR = "/holdout/stage"
+TOOLS_DIR = "/holdout/tools"
+MIB = 1024 * 1024
+TMP_DIR = "/tmp"  # noqa: S108 - a private emptyDir per pod, the contract's scratch space
+
+
+def pod_name(submission_id: object, attempt: int) -> str:
+    return f"holdout-run-{submission_id}-{attempt}"
+
+
+def run_labels(request: RunRequest) -> dict[str, str]:
+    return {
+        MANAGED_BY: MANAGER,
+        "app.kubernetes.io/component": "run",
+        SUBMISSION_LABEL: str(request.submission_id),
+        ATTEMPT_LABEL: str(request.attempt),
+        COMPETITION_LABEL: str(request.competition_id),
+    }
+
+
+def cpu_quantity(cpus: float) -> str:
+    return f"{max(1, round(cpus * 1000))}m"
+
+
+def active_deadline_seconds(request: RunRequest, settings: KubernetesSettings) -> int:
+    # the runner enforces the participant's limit exactly; this is the backstop for all
+    return int(request.execution.time_limit_s) + 1 + settings.startup_grace_seconds
+
+
+def _security_context() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _equal(resources: dict[str, str]) -> dict[str, dict[str, str]]:
+    # requests == limits: the Guaranteed QoS class, no overcommit between runs
+    return {"requests": dict(resources), "limits": dict(resources)}
+
+
+def _empty_dir(name: str, size_mb: int) -> dict[str, Any]:
+    return {"name": name, "emptyDir": {"sizeLimit": f"{size_mb}Mi"}}
+
+
+def make_run_pod(
+    request: RunRequest,
+    settings: KubernetesSettings,
+    *,
+    image: str,
+    archive_url: str,
+    predictions_url: str,
+) -> dict[str, Any]:
+    """The pod for one attempt of one submission, as the API's JSON."""
+    spec = request.execution
+    data_subpath = spec.data_prefix.strip("/")
+    if not data_subpath or any(part in ("", ".", "..") for part in data_subpath.split("/")):
+        raise ValueError(f"invalid data prefix {spec.data_prefix!r}")
+    run_resources = {
+        "cpu": cpu_quantity(spec.cpus),
+        "memory": f"{spec.memory_mb}Mi",
+        "ephemeral-storage": (
+            f"{settings.src_size_mb + settings.tmp_size_mb + spec.output_limit_mb + settings.log_slack_mb}Mi"
+        ),
+    }
+    if spec.gpu:
+        run_resources["nvidia.com/gpu"] = "1"
+    fetch_resources = {
+        "cpu": settings.helper_cpu,
+        "memory": settings.helper_memory,
+        "ephemeral-storage": f"{settings.src_size_mb + settings.log_slack_mb}Mi",
+    }
+    fetch = {
+        "name": FETCH_CONTAINER,
+        "image": settings.helper_image,
+        "imagePullPolicy": settings.image_pull_policy,
+        "command": ["python", "-m", "services.orchestrator.kubernetes.fetch"],
+        "args": [
+            "--url",
+            archive_url,
+            "--stage",
+            STAGE_DIR,
+            "--tools",
+            TOOLS_DIR,
+        ],
+        "env": [{"name": "PYTHONUNBUFFERED", "value": "1"}, {"name": "HOME", "value": TMP_DIR}],
+        "resources": _equal(fetch_resources),
+        "securityContext": _security_context(),
+        "terminationMessagePolicy": "File",
+        "volumeMounts": [
+            {"name": "src", "mountPath": STAGE_DIR},
+            {"name": "tools", "mountPath": TOOLS_DIR},
+        ],
+    }
+    run = {
+        "name": RUN_CONTAINER,
+        "image": image,
+        "imagePullPolicy": settings.image_pull_policy,
+        "command": ["python", "-I", f"{TOOLS_DIR}/runner.py"],
+        "args": [
+            "--src",
+            SRC_DIR,
+            "--predictions",
+            f"{SUBMISSION_DIR}/{spec.predictions_filename}",
+            "--time-limit",
+            str(spec.time_limit_s),
+            "--output-limit-bytes",
+            str(spec.output_limit_mb * MIB),
+            "--upload-url",
+            predictions_url,
+        ],
+        "workingDir": SRC_DIR,
+        # the execution contract, and nothing else from the platform
+        "env": [
+            {"name": "IS_SMOKE", "value": "true" if request.is_smoke else "false"},
+            {"name": "CPU_OR_GPU", "value": "gpu" if spec.gpu else "cpu"},
+            {"name": "PYTHONUNBUFFERED", "value": "1"},
+            {"name": "HOME", "value": TMP_DIR},
+        ],
+        "resources": _equal(run_resources),
+        "securityContext": _security_context(),
+        "terminationMessagePolicy": "File",
+        "volumeMounts": [
+            {"name": "src", "mountPath": SRC_DIR, "subPath": "src", "readOnly": True},
+            {"name": "data", "mountPath": DATA_DIR, "subPath": data_subpath, "readOnly": True},
+            {"name": "submission", "mountPath": SUBMISSION_DIR},
+            {"name": "tmp", "mountPath": TMP_DIR},
+            {"name": "tools", "mountPath": TOOLS_DIR, "readOnly": True},
+        ],
+    }
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "activeDeadlineSeconds": active_deadline_seconds(request, settings),
+        "terminationGracePeriodSeconds": 5,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "hostNetwork": False,
+        "hostPID": False,
+        "hostIPC": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": settings.run_as_user,
+            "runAsGroup": settings.run_as_group,
+            "fsGroup": settings.run_as_group,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "initContainers": [fetch],
+        "containers": [run],
+        "volumes": [
+            _empty_dir("src", settings.src_size_mb),
+            _empty_dir("submission", spec.output_limit_mb),
+            _empty_dir("tmp", settings.tmp_size_mb),
+            _empty_dir("tools", 1),
+            {
+                "name": "data",
+                "persistentVolumeClaim": {
+                    "claimName": settings.data_claim.format(competition_id=request.competition_id),
+                    "readOnly": True,
+                },
+            },
+        ],
+    }
+    if spec.gpu:
+        pod_spec["nodeSelector"] = dict(settings.gpu_node_selector)
+        pod_spec["tolerations"] = [
+            {
+                "key": settings.gpu_toleration_key,
+                "operator": "Equal",
+                "value": settings.gpu_toleration_value,
+                "effect": "NoSchedule",
+            },
+            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+        ]
+    if settings.storage_host_ip and settings.storage_host_name:
+        pod_spec["hostAliases"] = [
+            {"ip": settings.storage_host_ip, "hostnames": [settings.storage_host_name]}
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": pod_name(request.submission_id, request.attempt),
+            "namespace": settings.namespace,
+            "labels": run_labels(request),
+            "annotations": {"holdout.dev/is-smoke": "true" if request.is_smoke else "false"},
+        },
+        "spec": pod_spec,
+    }

@@ -1,0 +1,149 @@
+"""Runs *inside the run pod*, as the main container's PID 1, with the runtime image's
+own Python (``python -I runner.py ...``). Standard library only: the runtime image is the
+competition's, not Holdout's; the init container copies this file into a read-only
+volume, so any image with a ``python`` works and the runner always matches the
+orchestrator that built the pod.
+
+It runs the participant's ``main.py`` (or ``main.sh``) in its own process group, kills
+the whole group at the time limit, uploads the predictions file (a regular file, never
+through a symlink, at most the output limit) with a write-only SAS URL for exactly one
+blob, and writes a JSON report to the termination message, which the orchestrator
+reads from the pod's status. The container exits with the participant's exit code
+(124 after the time limit), so the status tells the same story without the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+TIMEOUT_EXIT = 124
+REPORT_LIMIT = 4000  # the kubelet keeps at most 4096 bytes of a termination message
+UPLOAD_ATTEMPTS = 3
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def run_participant(src: str, time_limit: float) -> dict[str, object]:
+    if os.path.isfile(os.path.join(src, "main.py")):
+        cmd = [sys.executable, "main.py"]
+    elif os.path.isfile(os.path.join(src, "main.sh")):
+        cmd = ["/bin/sh", "main.sh"]
+    else:
+        return {"exit_code": 2, "timed_out": False, "detail": "no main.py or main.sh in the submission"}
+    started = time.monotonic()
+    # without -I: the participant's program sees the execution contract's environment as is
+    proc = subprocess.Popen(cmd, cwd=src, start_new_session=True)
+    timed_out = False
+    try:
+        code = proc.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc.pid)
+        code = proc.wait()
+    _kill_group(proc.pid)  # nothing the program started outlives it
+    wall = time.monotonic() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    exit_code = TIMEOUT_EXIT if timed_out else (code if code >= 0 else 128 - code)
+    return {
+        "exit_code": exit_code,
+        "signal": -code if code < 0 and not timed_out else None,
+        "timed_out": timed_out,
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_memory_mb": round(usage.ru_maxrss / 1024, 1),  # KiB on Linux
+    }
+
+
+def upload_predictions(path: str, url: str, limit: int) -> tuple[str, str]:
+    """Returns (status, detail); status: uploaded | missing | not_regular | too_large | upload_failed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return "missing", f"{path} was not written"
+    except OSError as exc:  # ELOOP: a symlink
+        return "not_regular", f"{path} could not be opened ({exc.strerror}); write a regular file"
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return "not_regular", f"{path} is not a regular file"
+        if st.st_size > limit:
+            return "too_large", f"{path} has {st.st_size} bytes; the limit is {limit}"
+        last = ""
+        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+            f.seek(0)
+            request = urllib.request.Request(  # noqa: S310 - an https SAS URL from the orchestrator
+                url,
+                data=f,
+                method="PUT",
+                headers={
+                    "x-ms-blob-type": "BlockBlob",
+                    "Content-Length": str(st.st_size),
+                    "Content-Type": "text/csv",
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                    if 200 <= response.status < 300:
+                        return "uploaded", ""
+                    last = f"HTTP {response.status}"
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code}"
+                if exc.code in (401, 403, 404):
+                    break
+            except OSError as exc:
+                last = str(exc)
+            time.sleep(attempt)
+        return "upload_failed", f"the upload failed: {last}"
+
+
+def write_report(path: str, report: dict[str, object]) -> None:
+    text = json.dumps(report, separators=(",", ":"))
+    if len(text) > REPORT_LIMIT:
+        report = dict(report, detail=str(report.get("detail", ""))[:200])
+        text = json.dumps(report, separators=(",", ":"))
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as exc:
+        print(f"holdout runner: could not write the report: {exc}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run a Holdout submission and upload its predictions.")
+    parser.add_argument("--src", required=True)
+    parser.add_argument("--predictions", required=True)
+    parser.add_argument("--time-limit", type=float, required=True)
+    parser.add_argument("--output-limit-bytes", type=int, required=True)
+    parser.add_argument("--upload-url", required=True)
+    parser.add_argument("--report", default="/dev/termination-log")
+    args = parser.parse_args(argv)
+
+    report = run_participant(args.src, args.time_limit)
+    if report["exit_code"] == 0 and not report["timed_out"]:
+        status, detail = upload_predictions(args.predictions, args.upload_url, args.output_limit_bytes)
+        report["predictions"] = status
+        if detail:
+            report["detail"] = detail
+    else:
+        report["predictions"] = "skipped"
+    write_report(args.report, report)
+    code = report["exit_code"]
+    return code if isinstance(code, int) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

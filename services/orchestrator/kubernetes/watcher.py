@@ -1,0 +1,167 @@
+"""A reflector of the run pods in the runs namespace (kubespawner's habit).
+
+List the pods by label selector, then watch from the list's ``resourceVersion`` with
+bookmarks; each watch request has a server-side timeout and a client read timeout, and
+is renewed from the last version seen. A 410 Gone (the version fell out of the API
+server's window) re-lists at once; any other error (a dropped connection, an API
+outage) re-lists after a capped, jittered exponential backoff; a full re-list also
+happens every ``relist_seconds`` whatever the watch says. Waiters hold ``tick`` (an
+event replaced on every change) so they never sleep through an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+from typing import Any
+
+import aiohttp
+import structlog
+from kubernetes_asyncio.client import ApiException, CoreV1Api
+
+from services.orchestrator.kubernetes.config import KubernetesSettings
+from services.orchestrator.kubernetes.objects import SELECTOR
+
+log = structlog.get_logger(__name__)
+
+
+def raw(response: object) -> aiohttp.ClientResponse:
+    """The client's typing assumes parsed models; ``_preload_content=False`` gives this."""
+    if not isinstance(response, aiohttp.ClientResponse):
+        raise TypeError(f"expected a raw response, got {type(response).__name__}")
+    return response
+
+
+async def read_json(response: object) -> dict[str, Any]:
+    """The body of a response got with ``_preload_content=False``; non-2xx raises ApiException."""
+    response = raw(response)
+    try:
+        body = await response.read()
+    finally:
+        response.release()
+    if not 200 <= response.status < 300:
+        raise ApiException(status=response.status, reason=body[:500].decode("utf-8", "replace"))
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("the API answered something other than a JSON object")
+    return data
+
+
+class PodWatcher:
+    def __init__(self, api: CoreV1Api, settings: KubernetesSettings, *, selector: str = SELECTOR) -> None:
+        self.api = api
+        self.settings = settings
+        self.selector = selector
+        self.pods: dict[str, dict[str, Any]] = {}
+        self.synced = asyncio.Event()
+        self.tick = asyncio.Event()
+        self.relists = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        return self.pods.get(name)
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="holdout-k8s-pod-watcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _changed(self) -> None:
+        tick, self.tick = self.tick, asyncio.Event()
+        tick.set()
+
+    async def list_pods(self) -> tuple[list[dict[str, Any]], str]:
+        response = await self.api.list_namespaced_pod(
+            self.settings.namespace,
+            label_selector=self.selector,
+            _preload_content=False,
+            _request_timeout=self.settings.api_timeout_seconds,
+        )
+        data = await read_json(response)
+        return list(data.get("items") or []), str((data.get("metadata") or {}).get("resourceVersion", ""))
+
+    async def _relist(self) -> str:
+        items, version = await self.list_pods()
+        self.pods = {pod["metadata"]["name"]: pod for pod in items}
+        self.relists += 1
+        self.synced.set()
+        self._changed()
+        log.debug("k8s.pods_listed", count=len(items), resource_version=version)
+        return version
+
+    async def _watch(self, version: str, timeout: int) -> str:
+        response = raw(
+            await self.api.list_namespaced_pod(
+                self.settings.namespace,
+                label_selector=self.selector,
+                watch=True,
+                allow_watch_bookmarks=True,
+                resource_version=version,
+                timeout_seconds=timeout,
+                _preload_content=False,
+                _request_timeout=aiohttp.ClientTimeout(
+                    connect=self.settings.api_timeout_seconds,
+                    sock_read=timeout + self.settings.api_timeout_seconds,
+                ),
+            )
+        )
+        try:
+            if response.status != 200:
+                body = await response.read()
+                raise ApiException(status=response.status, reason=body[:500].decode("utf-8", "replace"))
+            async for line in response.content:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                kind, obj = event.get("type"), event.get("object") or {}
+                if kind == "ERROR":
+                    raise ApiException(status=obj.get("code", 500), reason=obj.get("message", "watch error"))
+                version = obj.get("metadata", {}).get("resourceVersion") or version
+                if kind == "BOOKMARK":
+                    continue
+                name = obj["metadata"]["name"]
+                if kind == "DELETED":
+                    self.pods.pop(name, None)
+                else:
+                    self.pods[name] = obj
+                self._changed()
+        finally:
+            response.release()
+        return version
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = self.settings.backoff_initial_seconds
+        gone_in_a_row = 0
+        while True:
+            try:
+                version = await self._relist()
+                backoff = self.settings.backoff_initial_seconds
+                relist_at = loop.time() + self.settings.relist_seconds
+                while (left := relist_at - loop.time()) > 0:
+                    timeout = max(1, min(self.settings.watch_timeout_seconds, int(left)))
+                    version = await self._watch(version, timeout)
+                    gone_in_a_row = 0
+            except asyncio.CancelledError:
+                raise
+            except ApiException as exc:
+                reason = str(exc.reason)[:200]
+                # a fresh list's version should never be gone at once; if it is, back off
+                if exc.status == 410 and gone_in_a_row == 0:
+                    gone_in_a_row += 1
+                    log.info("k8s.watch_expired", reason=reason)
+                    continue
+                gone_in_a_row = 0
+                log.warning("k8s.watch_failed", status=exc.status, reason=reason, retry_in=backoff)
+            except Exception as exc:
+                log.warning("k8s.watch_failed", error=repr(exc)[:300], retry_in=backoff)
+            await asyncio.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+            backoff = min(backoff * 2, self.settings.backoff_max_seconds)
