@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: demo test bench up lint typecheck lock system-deps runtime clean
+.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,13 @@ install: $(STAMP) system-deps
 system-deps:
 	@command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap; }
 
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-* && touch $@
+
+node-deps: $(NODE_STAMP)
+
 runtime: install
 	$(BIN)/holdout runtime build default
 
@@ -29,7 +38,7 @@ demo: runtime
 up: runtime
 	$(BIN)/holdout up
 
-test: install
+test: install node-deps
 	$(BIN)/pytest
 
 bench: runtime
@@ -50,4 +59,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,16 @@ def build_bus(settings: CommonSettings) -> Bus:
 
 
 def build_storage(settings: CommonSettings) -> Storage:
+    if settings.storage_backend == "azure":
+        from shared.storage.azure import AzureBlobStorage
+
+        assert settings.azure_storage_connection_string is not None  # the settings validate it
+        return AzureBlobStorage(
+            settings.azure_storage_connection_string.get_secret_value(),
+            container_prefix=settings.azure_container_prefix,
+            retries=settings.azure_storage_retries,
+            retry_backoff=settings.azure_storage_retry_backoff_seconds,
+        )
     return LocalStorage(settings.storage_root)
 
 

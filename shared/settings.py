@@ -2,14 +2,17 @@
 
 The embedded default needs none of them: data lives under ``data_dir`` (SQLite files,
 a storage directory), the bus is in-process. Production sets, per service,
-``HOLDOUT_<SERVICE>_DATABASE_URL`` and a shared ``HOLDOUT_AMQP_URL``.
+``HOLDOUT_<SERVICE>_DATABASE_URL`` and a shared ``HOLDOUT_AMQP_URL``; for Azure Blob
+Storage, ``HOLDOUT_STORAGE_BACKEND=azure`` and ``HOLDOUT_AZURE_STORAGE_CONNECTION_STRING``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "orchestrator", "scorer", "leaderboard")
@@ -30,6 +33,13 @@ class CommonSettings(BaseSettings):
     amqp_url: str | None = None
     bus_namespace: str = "holdout"
     storage_dir: Path | None = None
+    storage_backend: Literal["local", "azure"] = "local"
+    azure_storage_connection_string: SecretStr | None = None
+    # prepended to the four container names ("holdout-" gives "holdout-submissions"),
+    # so several deployments can share one storage account
+    azure_container_prefix: str = ""
+    azure_storage_retries: int = 3
+    azure_storage_retry_backoff_seconds: float = 0.5
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -37,6 +47,15 @@ class CommonSettings(BaseSettings):
     orchestrator_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
     scorer_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['scorer']}"
     leaderboard_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['leaderboard']}"
+
+    @model_validator(mode="after")
+    def _azure_needs_a_connection_string(self) -> CommonSettings:
+        if self.storage_backend == "azure" and not self.azure_storage_connection_string:
+            raise ValueError(
+                "HOLDOUT_STORAGE_BACKEND=azure needs HOLDOUT_AZURE_STORAGE_CONNECTION_STRING "
+                "(the storage account's connection string)"
+            )
+        return self
 
     @property
     def storage_root(self) -> Path:

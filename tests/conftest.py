@@ -14,6 +14,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+pytest_plugins = ["tests.azurite"]
+
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("HOLDOUT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
