@@ -187,8 +187,11 @@ class OutboxRelay:
             if sent >= self._batch:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+            # lands as the event is set, and stop() then waits forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; returns how many were sent."""
