@@ -223,9 +223,11 @@ class KubernetesExecutor(Executor):
         loop = asyncio.get_running_loop()
         since = loop.time()
         started = False
-        pod = self.watcher.get(name)
+        read: dict[str, Any] | None = None
         while True:
+            # take the tick before looking, so a change in between wakes the wait below
             tick = self.watcher.tick
+            pod, read = read or self.watcher.get(name), None
             if pod is not None:
                 started = started or is_started(pod)
                 if (verdict := classify(pod, spec)) is not None:
@@ -240,22 +242,22 @@ class KubernetesExecutor(Executor):
                     ), False
             try:
                 await asyncio.wait_for(tick.wait(), timeout=self.poll_seconds)
-                pod = self.watcher.get(name)
+                continue
             except TimeoutError:
-                # the watch may be behind (reconnecting): ask directly
-                try:
-                    pod = await self._read(name)
-                except Exception as exc:
-                    log.warning("k8s.read_failed", pod=name, error=repr(exc)[:300])
-                    pod = self.watcher.get(name)
-                    continue
-                if pod is None:
-                    return Verdict(
-                        FailureReason.INTERNAL_ERROR,
-                        "Holdout lost the run's pod (deleted outside Holdout); it does not count against "
-                        "your quota",
-                        retryable=True,
-                    ), started
+                pass
+            # the watch may be behind (reconnecting): ask directly
+            try:
+                read = await self._read(name)
+            except Exception as exc:
+                log.warning("k8s.read_failed", pod=name, error=repr(exc)[:300])
+                continue
+            if read is None:
+                return Verdict(
+                    FailureReason.INTERNAL_ERROR,
+                    "Holdout lost the run's pod (deleted outside Holdout); it does not count against "
+                    "your quota",
+                    retryable=True,
+                ), started
 
     async def _read_log(self, name: str, spec: ExecutionSpec) -> str:
         keep = spec.log_limit_kb * 1024

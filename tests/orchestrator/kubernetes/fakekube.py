@@ -1,0 +1,224 @@
+"""A small Kubernetes API server for the tests: pods create/get/list/watch/delete/log.
+
+No cluster can run on the development or CI machines, so the real
+``kubernetes_asyncio`` client talks HTTP to this instead. It is written here rather
+than taken from kmock because the scenarios need what kmock lacks (FACTS.md): a
+``resourceVersion`` on every object and list, label selectors, pod status that the test
+scripts, bookmarks, a history window that answers 410 Gone to a stale version, and a
+watch connection that can be cut. ``watch`` is accepted as ``true``/``True``/``1``
+like the real API server (Go's ``strconv.ParseBool``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _status(code: int, reason: str, message: str) -> web.Response:
+    body = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code, "reason": reason}
+    return web.json_response(dict(body, message=message), status=code)
+
+
+def _selected(pod: dict[str, Any], selector: str | None) -> bool:
+    labels = pod["metadata"].get("labels") or {}
+    for term in filter(None, (selector or "").split(",")):
+        key, _, value = term.partition("=")
+        if labels.get(key) != value:
+            return False
+    return True
+
+
+@dataclass
+class FakeKube:
+    namespace: str = "holdout-runs"
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    logs: dict[str, bytes] = field(default_factory=dict)
+    version: int = 100
+    # events older than this version are "compacted": a watch from before it gets 410
+    oldest: int = 100
+    history: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    bookmark_seconds: float = 0.2
+    # faults the next watch requests meet, in order: "gone" (an ERROR 410 event) or "drop"
+    watch_faults: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    url: str = ""
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    # -- scripting ------------------------------------------------------------------------
+
+    async def _record(self, kind: str, pod: dict[str, Any]) -> None:
+        self.version += 1
+        pod["metadata"]["resourceVersion"] = str(self.version)
+        self.history.append((self.version, kind, copy.deepcopy(pod)))
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def set_status(self, name: str, status: dict[str, Any], *, log: bytes | None = None) -> None:
+        pod = self.pods[name]
+        pod["status"] = copy.deepcopy(status)
+        if log is not None:
+            self.logs[name] = log
+        await self._record("MODIFIED", pod)
+
+    async def add_pod(self, pod: dict[str, Any]) -> None:
+        """A pod made outside the test's executor (e.g. by an orchestrator before a restart)."""
+        pod = copy.deepcopy(pod)
+        self._stamp(pod)
+        self.pods[pod["metadata"]["name"]] = pod
+        await self._record("ADDED", pod)
+
+    def compact(self) -> None:
+        """Forget all history: a watch from any version seen so far gets 410 Gone."""
+        self.oldest = self.version + 1
+
+    def watch_requests(self) -> list[dict[str, str]]:
+        return [q for m, p, q in self.requests if m == "GET" and p.endswith("/pods") and "watch" in q]
+
+    def _stamp(self, pod: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        meta.setdefault("namespace", self.namespace)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = _now()
+        pod.setdefault("status", {"phase": "Pending"})
+
+    # -- the API --------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._log_requests])
+        base = "/api/v1/namespaces/{namespace}/pods"
+        app.router.add_post(base, self.create)
+        app.router.add_get(base, self.list_or_watch)
+        app.router.add_get(base + "/{name}", self.read)
+        app.router.add_delete(base + "/{name}", self.delete)
+        app.router.add_get(base + "/{name}/log", self.read_log)
+        return app
+
+    @web.middleware
+    async def _log_requests(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.method, request.path, dict(request.query)))
+        return await handler(request)
+
+    async def create(self, request: web.Request) -> web.Response:
+        pod = await request.json()
+        name = pod["metadata"]["name"]
+        if name in self.pods:
+            return _status(409, "AlreadyExists", f'pods "{name}" already exists')
+        self._stamp(pod)
+        self.pods[name] = pod
+        await self._record("ADDED", pod)
+        return web.json_response(pod, status=201)
+
+    async def read(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in self.pods:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        return web.json_response(self.pods[name])
+
+    async def delete(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        pod = self.pods.pop(name, None)
+        if pod is None:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        self.logs.pop(name, None)
+        await self._record("DELETED", pod)
+        return web.json_response(pod)
+
+    async def read_log(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in self.pods:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        data = self.logs.get(name, b"")
+        if "tailLines" in request.query:
+            data = b"".join(data.splitlines(keepends=True)[-int(request.query["tailLines"]) :])
+        if "limitBytes" in request.query:
+            data = data[: int(request.query["limitBytes"])]
+        return web.Response(body=data, content_type="text/plain")
+
+    async def list_or_watch(self, request: web.Request) -> web.StreamResponse:
+        query = request.query
+        selector = query.get("labelSelector")
+        if query.get("watch", "").lower() not in ("true", "1"):
+            items = [p for p in self.pods.values() if _selected(p, selector)]
+            return web.json_response(
+                {
+                    "kind": "PodList",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": str(self.version)},
+                    "items": items,
+                }
+            )
+        since = int(query.get("resourceVersion") or self.version)
+        timeout = float(query.get("timeoutSeconds") or 30)
+        bookmarks = query.get("allowWatchBookmarks", "").lower() == "true"
+        fault = self.watch_faults.pop(0) if self.watch_faults else None
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+
+        async def send(kind: str, obj: dict[str, Any]) -> None:
+            await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+
+        if since < self.oldest - 1 or fault == "gone":
+            gone = {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "status": "Failure",
+                "code": 410,
+                "reason": "Expired",
+            }
+            await send("ERROR", dict(gone, message=f"too old resource version: {since} ({self.oldest})"))
+            await response.write_eof()
+            return response
+        if fault == "drop":
+            request.transport.close()  # type: ignore[union-attr]  # mid-stream, no chunked terminator
+            return response
+        with contextlib.suppress(ConnectionResetError):  # the client went away
+            await self._stream(response, send, since, timeout, selector, bookmarks)
+        return response
+
+    async def _stream(
+        self,
+        response: web.StreamResponse,
+        send: Any,
+        since: int,
+        timeout: float,
+        selector: str | None,
+        bookmarks: bool,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while loop.time() < end:
+            for version, kind, obj in [h for h in self.history if h[0] > since]:
+                since = version
+                if _selected(obj, selector):
+                    await send(kind, obj)
+            async with self._changed:
+                try:
+                    wait = min(self.bookmark_seconds, max(0.0, end - loop.time()))
+                    await asyncio.wait_for(self._changed.wait(), timeout=wait)
+                except TimeoutError:
+                    if bookmarks:
+                        meta = {"resourceVersion": str(since)}
+                        await send("BOOKMARK", {"kind": "Pod", "apiVersion": "v1", "metadata": meta})
+        await response.write_eof()
+
+    async def start(self) -> web.AppRunner:
+        runner = web.AppRunner(self.app(), shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return runner
