@@ -216,3 +216,31 @@ def test_gpu_pod_asks_for_a_gpu_node() -> None:
 def test_smoke_pod_says_so() -> None:
     (run,) = run_pod(smoke=True)["spec"]["containers"]
     assert {e["name"]: e["value"] for e in run["env"]}["IS_SMOKE"] == "true"
+
+
+# -- images --------------------------------------------------------------------------------
+
+
+def test_runtime_image_import_test_matches_the_local_sandbox() -> None:
+    import importlib.util
+
+    from services.orchestrator import runtimes
+
+    spec = importlib.util.spec_from_file_location(
+        "import_test", REPO / "deploy" / "docker" / "import_test.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.IMPORT_NAMES == runtimes.IMPORT_NAMES
+    for requirements in (REPO / "runtimes").glob("*/requirements.txt"):
+        assert module.import_names(requirements.read_text()) == runtimes.import_names(requirements)
+    assert module.main(str(REPO / "runtimes" / "default" / "requirements.txt")) == 0  # same packages here
+
+
+def test_dockerfiles_run_unprivileged() -> None:
+    for name in ("service.Dockerfile", "runtime.Dockerfile"):
+        text = (REPO / "deploy" / "docker" / name).read_text()
+        users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
+        assert users and all(u.split(":")[0].isdigit() and u.split(":")[0] != "0" for u in users)
+    assert "import_test.py" in (REPO / "deploy" / "docker" / "runtime.Dockerfile").read_text()
