@@ -30,7 +30,7 @@ def _move(submission: Submission, new: SubmissionStatus, event_type: str) -> boo
             "submission.stale_event_ignored",
             submission_id=str(submission.id),
             status=submission.status,
-            event=event_type,
+            on=event_type,
         )
         return False
     log.info(

@@ -52,17 +52,26 @@ async def mine(session: AsyncSession, competition: Competition, user: User) -> T
 
 async def ensure_team(session: AsyncSession, competition: Competition, user: User) -> Team:
     """The user's team, or a new solo team named after them (suffixed if taken)."""
-    team = await repository.team_of(session, competition.id, user.id)
-    if team is not None:
+    for _ in range(5):
+        team = await repository.team_of(session, competition.id, user.id)
+        if team is not None:
+            return team
+        name, n = user.username, 1
+        while await repository.name_taken(session, competition.id, name):
+            n += 1
+            name = f"{user.username}-{n}"
+        team = Team(competition_id=competition.id, name=name)
+        try:
+            async with session.begin_nested():
+                await repository.add_with_member(session, team, user.id)
+        except IntegrityError:
+            # a concurrent upload of the same user (or a team taking the name) won: look again
+            continue
+        log.info("team.solo_created", team_id=str(team.id), competition_id=str(competition.id), name=name)
         return team
-    name, n = user.username, 1
-    while await repository.name_taken(session, competition.id, name):
-        n += 1
-        name = f"{user.username}-{n}"
-    team = Team(competition_id=competition.id, name=name)
-    await repository.add_with_member(session, team, user.id)
-    log.info("team.solo_created", team_id=str(team.id), competition_id=str(competition.id), name=name)
-    return team
+    raise Conflict(
+        "your team could not be created under concurrent requests; try again", code="team-conflict"
+    )
 
 
 async def read(session: AsyncSession, team: Team) -> TeamRead:

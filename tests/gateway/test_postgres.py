@@ -1,0 +1,67 @@
+"""The submission flow on PostgreSQL (the production database), including the quota
+holding under concurrent uploads from one team."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.gateway.conftest import Gateway
+from tests.gateway.test_consumers import finished, queued, scored, started
+
+
+async def run_flow(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    alice = await gw.user("alice")
+    comp = await gw.ready_competition(host, daily_quota=2)
+    sub, q = await queued(gw, alice)
+    assert await gw.storage.exists("submissions", f"{comp['id']}/{sub['id']}.zip")
+    assert q.execution.data_files == ["test.csv"]
+
+    await gw.bus.publish(started(q))
+    await gw.wait_status(sub["id"], alice, "running")
+    await gw.bus.publish(finished(q, exit_code=0))
+    await gw.wait_status(sub["id"], alice, "scoring")
+    score = scored(q, 0.8)
+    await gw.bus.publish(score)
+    await gw.bus.publish(score)
+    late = started(q, attempt=2)
+    await gw.bus.publish(late)
+    await gw.consumed(late)
+    done = await gw.status_of(sub["id"], alice)
+    assert done["status"] == "scored" and done["public_score"] == 0.8
+
+    second = (await gw.submit(alice)).json()
+    cancel = await gw.client.post(f"/api/v1/submissions/{second['id']}/cancel", headers=alice)
+    assert cancel.json()["status"] == "cancelled"
+    assert (await gw.submit(alice)).status_code == 202  # cancelled before running: quota back
+    over = await gw.submit(alice)
+    assert over.status_code == 429 and over.json()["remaining"] == 0
+    bad = await gw.submit(alice, body=b"PK\x03\x04 not really")
+    assert bad.status_code == 422
+
+
+async def test_submission_flow_on_postgresql(make_gateway: Callable[..., Any], pg_database: Any) -> None:
+    url = await pg_database("gateway")
+    async with make_gateway(gateway_database_url=url) as gw:
+        await run_flow(gw)
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_concurrent_uploads_never_exceed_the_quota(
+    make_gateway: Callable[..., Any], pg_database: Any, database: str
+) -> None:
+    overrides = {"gateway_database_url": await pg_database("gateway")} if database == "postgresql" else {}
+    async with make_gateway(**overrides) as gw:
+        host = await gw.user("hana", is_host=True)
+        alice = await gw.user("alice")
+        await gw.ready_competition(host, daily_quota=3)
+        results = await asyncio.gather(*(gw.submit(alice) for _ in range(8)))
+        codes = sorted(r.status_code for r in results)
+        assert codes == [202] * 3 + [429] * 5, [r.text for r in results]
+        listed = (await gw.client.get("/api/v1/competitions/titanic/submissions", headers=alice)).json()
+        assert listed["total"] == 3
+        assert {s["team_name"] for s in listed["items"]} == {"alice"}
