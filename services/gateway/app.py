@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -19,7 +20,7 @@ from services.gateway.openapi import TAGS, Problem
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime
 from shared.storage import Storage
-from shared.web import CorrelationIdMiddleware, install_problem_handlers, ops_router
+from shared.web import PROBLEM_JSON, CorrelationIdMiddleware, install_problem_handlers, ops_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -91,12 +92,22 @@ def _declare_problem_schema(app: FastAPI) -> None:
     """Make sure ``#/components/schemas/Problem`` exists for the error responses."""
     original = app.openapi
 
-    def openapi() -> dict[str, object]:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
         components = schema.setdefault("components", {})
-        components.setdefault("schemas", {}).setdefault("Problem", Problem.model_json_schema())
+        schemas = components.setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        # FastAPI documents request-validation errors as plain JSON; they are problems here
+        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None and PROBLEM_JSON not in invalid.get("content", {}):
+                    invalid["content"] = problem
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         app.openapi_schema = schema
         return schema
 

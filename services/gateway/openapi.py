@@ -79,8 +79,8 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageParams(BaseModel):
-    offset: int = Field(0, ge=0)
-    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=200)
 
 
 def page_params(

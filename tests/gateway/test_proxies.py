@@ -4,6 +4,7 @@ when the service behind is down."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 
@@ -113,7 +114,7 @@ async def test_private_leaderboard_host_always_others_after_reveal(gw: Gateway) 
     assert anonymous.status_code == 200
 
 
-async def _now(value: object) -> object:
+async def _now(value: Any) -> Any:
     return value
 
 

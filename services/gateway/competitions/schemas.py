@@ -14,12 +14,12 @@ FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 class Limits(BaseModel):
     """What one run may use; enforced by the executor."""
 
-    time_limit_s: float = Field(600, gt=0, le=7 * 24 * 3600)
-    memory_mb: int = Field(2048, gt=0)
-    cpus: float = Field(1.0, gt=0)
-    max_processes: int = Field(64, gt=0)
-    output_limit_mb: int = Field(100, gt=0)
-    log_limit_kb: int = Field(64, gt=0)
+    time_limit_s: float = Field(default=600, gt=0, le=7 * 24 * 3600)
+    memory_mb: int = Field(default=2048, gt=0)
+    cpus: float = Field(default=1.0, gt=0)
+    max_processes: int = Field(default=64, gt=0)
+    output_limit_mb: int = Field(default=100, gt=0)
+    log_limit_kb: int = Field(default=64, gt=0)
     gpu: bool = False
 
 
@@ -30,11 +30,11 @@ class CompetitionCreate(BaseModel):
     metric: str = Field(description="A metric name from the catalog (see the 422 problem for the list).")
     id_column: str = Field(min_length=1, max_length=128)
     target_columns: list[str] = Field(min_length=1)
-    predictions_filename: str = Field("submission.csv", pattern=FILENAME_PATTERN)
-    runtime: str = Field("default", min_length=1, max_length=64)
-    limits: Limits = Limits()
-    daily_quota: int = Field(5, ge=0)
-    smoke_daily_quota: int = Field(10, ge=0)
+    predictions_filename: str = Field(default="submission.csv", pattern=FILENAME_PATTERN)
+    runtime: str = Field(default="default", min_length=1, max_length=64)
+    limits: Limits = Field(default_factory=Limits)
+    daily_quota: int = Field(default=5, ge=0)
+    smoke_daily_quota: int = Field(default=10, ge=0)
     show_logs: bool = Field(
         True, description="Whether participants may read the logs of real (non-smoke) runs."
     )
