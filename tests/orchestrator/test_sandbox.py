@@ -7,6 +7,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from services.orchestrator import cgroups
 from services.orchestrator.sandbox import (
     DATA_MOUNT,
@@ -380,3 +382,23 @@ async def test_main_sh_entrypoint(data_dir: Path, default_runtime: Path) -> None
     result = await run_sandbox(spec, LIMITS, log_path=r.root / "log.txt")
     assert result.failure_reason is None, result.detail
     assert result.predictions_path is not None and result.predictions_path.read_text() == "id,y\n"
+
+
+@needs_sandbox
+async def test_without_cgroups_the_sandbox_degrades_to_rlimits(
+    data_dir: Path, default_runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cgroups.RunCgroup, "create", classmethod(lambda cls, *a, **k: None))
+    ok = make_run(data_dir, default_runtime, PANDAS_PREDICT, name="ok")
+    result = await run(ok)
+    assert result.failure_reason is None, result.detail
+    assert not result.cgroups_used
+    greedy = make_run(data_dir, default_runtime, "x = bytearray(2 * 1024**3)\n", name="greedy")
+    result = await run(greedy)
+    assert result.failure_reason == FailureReason.RUNTIME_ERROR and "MemoryError" in result.detail
+
+
+PANDAS_PREDICT = """
+import pandas, sklearn
+pandas.DataFrame({"id": [1], "y": [2]}).to_csv("/code_execution/submission/submission.csv", index=False)
+"""
