@@ -76,10 +76,23 @@ def create_user(
     admin: Annotated[bool, typer.Option("--admin", help="May do everything.")] = False,
 ) -> None:
     """Create a user in the gateway's database and print its token (shown once)."""
-    from services.gateway.bootstrap import create_user_cli
+    typer.echo(asyncio.run(_create_user(username, is_host=host or admin, is_admin=admin)))
 
-    token = asyncio.run(create_user_cli(username, is_host=host or admin, is_admin=admin))
-    typer.echo(token)
+
+async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
+    from services.gateway.auth.service import create_user_with_token
+    from services.gateway.config import GatewaySettings
+    from shared.db import make_engine, make_sessionmaker
+
+    settings = GatewaySettings()
+    engine = make_engine(settings.database_url)
+    try:
+        _user, token = await create_user_with_token(
+            make_sessionmaker(engine), username, is_host=is_host, is_admin=is_admin
+        )
+    finally:
+        await engine.dispose()
+    return token
 
 
 @runtime_app.command("build")

@@ -37,3 +37,6 @@ def configure_logging(level: str = "INFO", *, json: bool = False, service: str |
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # third-party chatter stays out of the way unless something goes wrong
+    for noisy in ("alembic", "aiormq", "aio_pika", "httpx", "azure"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ Each service keeps its own migration scripts and its own version table
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -30,8 +31,18 @@ def upgrade_sync(migrations_dir: Path, url: str, revision: str = "head") -> None
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
+# Alembic keeps the running migration context in module globals, so two services
+# migrating at once in one process (``holdout up``) would mix their scripts up.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _upgrade_locked(migrations_dir: Path, url: str, revision: str) -> None:
+    with _ONE_AT_A_TIME:
+        upgrade_sync(migrations_dir, url, revision)
+
+
 async def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
-    await asyncio.to_thread(upgrade_sync, migrations_dir, url, revision)
+    await asyncio.to_thread(_upgrade_locked, migrations_dir, url, revision)
 
 
 def run_env(metadata: MetaData, version_table: str) -> None:
