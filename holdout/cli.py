@@ -96,7 +96,7 @@ async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
 
 
 @runtime_app.command("build")
-def runtime_build(name: str = "default") -> None:
+def runtime_build(name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default") -> None:
     """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
     from services.orchestrator.runtimes import build_runtime_cli
 

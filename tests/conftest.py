@@ -14,6 +14,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.orchestrator.runtimes import (
+    REPO_RUNTIMES_DIR,
+    build_runtime,
+    requirements_digest,
+    requirements_file,
+)
+
 pytest_plugins = ["tests.azurite"]
 
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -71,3 +78,25 @@ def data_dir() -> Iterator[Path]:
     path = make_traversable_dir("holdout-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# The sandbox runtime takes ~30 s to build, so it is cached across sessions under
+# /var/tmp/holdout-test-runtimes/<hash of the requirements>/ (every parent 0755).
+TEST_RUNTIMES_ROOT = Path(os.environ.get("HOLDOUT_TEST_RUNTIMES_ROOT", "/var/tmp/holdout-test-runtimes"))
+
+
+@pytest.fixture(scope="session")
+def runtimes_dir() -> Path:
+    """A runtimes root holding the built ``default`` runtime (see ``OrchestratorSettings.runtimes_dir``)."""
+    digest = requirements_digest(requirements_file("default"))[:16]
+    root = TEST_RUNTIMES_ROOT / digest
+    root.mkdir(parents=True, exist_ok=True)
+    for path in (TEST_RUNTIMES_ROOT, root):
+        path.chmod(0o755)
+    build_runtime("default", root, REPO_RUNTIMES_DIR, check_uid=64000, check_gid=64000)
+    return root
+
+
+@pytest.fixture(scope="session")
+def default_runtime(runtimes_dir: Path) -> Path:
+    return runtimes_dir / "default"

@@ -17,7 +17,6 @@ from holdout.digits import COMPETITION, DigitsData, build_dataset, build_example
 from holdout.processes import HOLDOUT, Platform, base_env
 from shared.settings import SERVICES
 from tests.conftest import make_traversable_dir
-from tests.orchestrator.conftest import runtimes_dir  # noqa: F401  (session fixture)
 
 
 @pytest.fixture
