@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.orchestrator.executor import PLATFORM_FAULT
 from services.orchestrator.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
 from shared.events import ExecutionSpec, FailureReason, Resources
 
@@ -44,8 +45,9 @@ class Verdict:
     predictions_uploaded: bool = False
 
 
-def _internal(detail: str, *, retryable: bool) -> Verdict:
-    return Verdict(FailureReason.INTERNAL_ERROR, detail, retryable=retryable)
+def _internal(what: str, *, retryable: bool) -> Verdict:
+    """A platform fault, worded as the local executor words it (never counted against a team)."""
+    return Verdict(FailureReason.INTERNAL_ERROR, PLATFORM_FAULT.format(what=what), retryable=retryable)
 
 
 def _statuses(pod: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ import structlog
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 
-from services.orchestrator.executor import Executor, RunOutcome, RunRequest, output_keys
+from services.orchestrator.executor import PLATFORM_FAULT, Executor, RunOutcome, RunRequest, output_keys
 from services.orchestrator.kubernetes.classify import Verdict, classify, is_started
 from services.orchestrator.kubernetes.config import KubernetesSettings
 from services.orchestrator.kubernetes.objects import (
@@ -234,14 +234,11 @@ class KubernetesExecutor(Executor):
                     return verdict, started
                 if not started and loop.time() - since > self.settings.pending_timeout_seconds:
                     reason = (pod.get("status") or {}).get("message") or "no node could take it"
-                    return Verdict(
-                        FailureReason.INTERNAL_ERROR,
-                        f"Holdout could not start the run in time ({reason}); it does not count against "
-                        "your quota",
-                        retryable=True,
-                    ), False
+                    return _internal(f"the run could not start in time: {reason}"), False
             try:
-                await asyncio.wait_for(tick.wait(), timeout=self.poll_seconds)
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+                async with asyncio.timeout(self.poll_seconds):
+                    await tick.wait()
                 continue
             except TimeoutError:
                 pass
@@ -252,12 +249,7 @@ class KubernetesExecutor(Executor):
                 log.warning("k8s.read_failed", pod=name, error=repr(exc)[:300])
                 continue
             if read is None:
-                return Verdict(
-                    FailureReason.INTERNAL_ERROR,
-                    "Holdout lost the run's pod (deleted outside Holdout); it does not count against "
-                    "your quota",
-                    retryable=True,
-                ), started
+                return _internal("the run's pod was deleted outside Holdout"), started
 
     async def _read_log(self, name: str, spec: ExecutionSpec) -> str:
         keep = spec.log_limit_kb * 1024
@@ -317,6 +309,10 @@ class KubernetesExecutor(Executor):
         except ApiException as exc:
             if exc.status != 404:
                 raise
+
+
+def _internal(what: str) -> Verdict:
+    return Verdict(FailureReason.INTERNAL_ERROR, PLATFORM_FAULT.format(what=what), retryable=True)
 
 
 def _int(value: str | None) -> int:
