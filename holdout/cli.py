@@ -96,7 +96,9 @@ async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
 
 
 @runtime_app.command("build")
-def runtime_build(name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default") -> None:
+def runtime_build(
+    name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default",
+) -> None:
     """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
     from services.orchestrator.runtimes import build_runtime_cli
 
@@ -114,7 +116,6 @@ def demo(
     """Start Holdout, run the digits demo competition end to end, print the leaderboard."""
     from holdout.demo import run_demo
 
-    _logging()
     raise typer.Exit(asyncio.run(run_demo(keep_running)))
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from holdout.client import HoldoutClient
 from holdout.digits import COMPETITION, build_dataset, build_example
+from shared.logging import configure_logging
 from shared.settings import default_data_dir
 
 EXAMPLES = (("ada", "strong"), ("grace", "baseline"), ("linus", "broken"))
@@ -38,11 +39,12 @@ async def run_demo(keep_running: bool | None) -> int:
     os.environ["HOLDOUT_DATA_DIR"] = str(demo_dir)
     os.environ.setdefault("HOLDOUT_RUNTIMES_DIR", str(root / "runtimes"))
     os.environ["HOLDOUT_ADMIN_TOKEN"] = admin_token
+    configure_logging(os.environ.get("HOLDOUT_LOG_LEVEL", "WARNING"))
 
     from holdout.server import run_embedded
 
-    ready = asyncio.Event()
-    platform = asyncio.create_task(run_embedded("127.0.0.1", ready))
+    ready, stop = asyncio.Event(), asyncio.Event()
+    platform = asyncio.create_task(run_embedded("127.0.0.1", ready, stop))
     ready_or_dead = asyncio.create_task(ready.wait())
     await asyncio.wait([platform, ready_or_dead], return_when=asyncio.FIRST_COMPLETED)
     if platform.done():
@@ -60,10 +62,9 @@ async def run_demo(keep_running: bool | None) -> int:
             await platform
         return code
     finally:
-        if not platform.done():
-            platform.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await platform
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await platform
 
 
 async def _scenario(console: Console, base: str, admin_token: str, work: Path) -> int:

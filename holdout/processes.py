@@ -40,10 +40,13 @@ class Platform:
         return self.env["HOLDOUT_GATEWAY_URL"]
 
     def start(self, name: str, *args: str) -> None:
+        self.start_argv(name, [HOLDOUT, *args])
+
+    def start_argv(self, name: str, argv: list[str]) -> None:
         log = self.data_dir / f"{name}.log"
         self.logs[name] = log
         self.procs[name] = subprocess.Popen(
-            [HOLDOUT, *args],
+            argv,
             env=self.env,
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -52,7 +55,8 @@ class Platform:
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(name)
-        os.killpg(proc.pid, sig)
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
 
     def stop_all(self) -> None:

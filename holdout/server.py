@@ -85,7 +85,10 @@ def embedded_servers(host: str, settings: CommonSettings) -> tuple[dict[str, _Se
     return servers, bus
 
 
-async def run_embedded(host: str = "127.0.0.1", ready: asyncio.Event | None = None) -> None:
+async def run_embedded(
+    host: str = "127.0.0.1", ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM or until ``stop`` is set; shuts down gracefully."""
     settings = CommonSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.data_dir.chmod(0o755)
@@ -101,11 +104,18 @@ async def run_embedded(host: str = "127.0.0.1", ready: asyncio.Event | None = No
         if ready is not None:
             ready.set()
 
-    releaser = asyncio.create_task(release_when_started())
+    async def stop_when_asked() -> None:
+        if stop is not None:
+            await stop.wait()
+            for s in servers.values():
+                s.should_exit = True
+
+    helpers = [asyncio.create_task(release_when_started()), asyncio.create_task(stop_when_asked())]
     try:
         await _serve_all(list(servers.values()))
     finally:
-        releaser.cancel()
+        for task in helpers:
+            task.cancel()
         await bus.close()
 
 

@@ -6,7 +6,15 @@ import abc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from prometheus_client import Counter
+
 from shared.events import BaseEvent, Event
+
+DELIVERIES = Counter(
+    "holdout_bus_deliveries_total",
+    "Messages handled by a consumer, by how the handling ended",
+    ["queue", "type", "outcome"],  # outcome: acked | retried | dead_lettered
+)
 
 Handler = Callable[[Event], Awaitable[None]]
 DeadLetterHandler = Callable[[bytes, str], Awaitable[None]]

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import structlog
 
-from shared.bus.base import Bus, DeadLetterHandler, PermanentError, Subscription, topic_matches
+from shared.bus.base import (
+    DELIVERIES,
+    Bus,
+    DeadLetterHandler,
+    PermanentError,
+    Subscription,
+    topic_matches,
+)
 from shared.context import set_correlation_id
 from shared.events import BaseEvent, dump_event, parse_event
 
@@ -101,10 +108,12 @@ class InProcessBus(Bus):
             set_correlation_id(event.correlation_id)
             try:
                 await sub.handler(event)
+                DELIVERIES.labels(sub.queue, msg.routing_key, "acked").inc()
             except asyncio.CancelledError:
                 raise
             except PermanentError as exc:
                 log.warning("bus.rejected", queue=sub.queue, type=msg.routing_key, error=str(exc))
+                DELIVERIES.labels(sub.queue, msg.routing_key, "dead_lettered").inc()
                 await self._dead_letter(msg, f"rejected by {sub.queue}: {exc}")
             except Exception as exc:
                 log.warning(
@@ -115,10 +124,12 @@ class InProcessBus(Bus):
                     error=repr(exc),
                 )
                 if msg.delivery >= sub.max_deliveries:
+                    DELIVERIES.labels(sub.queue, msg.routing_key, "dead_lettered").inc()
                     await self._dead_letter(
                         msg, f"{sub.queue} failed {msg.delivery} times; last error: {exc!r}"
                     )
                 else:
+                    DELIVERIES.labels(sub.queue, msg.routing_key, "retried").inc()
                     self._spawn(self._redeliver(queue, msg, sub.backoff(msg.delivery)))
             finally:
                 set_correlation_id(None)

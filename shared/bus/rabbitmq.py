@@ -26,7 +26,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from shared.bus.base import Bus, DeadLetterHandler, PermanentError, Subscription
+from shared.bus.base import DELIVERIES, Bus, DeadLetterHandler, PermanentError, Subscription
 from shared.context import set_correlation_id
 from shared.events import BaseEvent, dump_event, parse_event
 
@@ -139,6 +139,7 @@ class RabbitBus(Bus):
         except PermanentError as exc:
             log.warning("bus.rejected", queue=sub.queue, type=event.type, error=str(exc))
             await message.reject(requeue=False)
+            DELIVERIES.labels(sub.queue, event.type, "dead_lettered").inc()
         except Exception as exc:
             log.warning(
                 "bus.handler_failed",
@@ -149,11 +150,14 @@ class RabbitBus(Bus):
             )
             if delivery >= sub.max_deliveries:
                 await message.reject(requeue=False)
+                DELIVERIES.labels(sub.queue, event.type, "dead_lettered").inc()
             else:
                 await asyncio.sleep(sub.backoff(delivery))
                 await message.nack(requeue=True)
+                DELIVERIES.labels(sub.queue, event.type, "retried").inc()
         else:
             await message.ack()
+            DELIVERIES.labels(sub.queue, event.type, "acked").inc()
         finally:
             set_correlation_id(None)
 

@@ -51,27 +51,45 @@ async def embedded(platform_dir: Path, runtimes_dir: Path) -> AsyncIterator[Plat
         p.stop_all()
 
 
-@pytest.fixture
-async def distributed(
-    platform_dir: Path, runtimes_dir: Path, pg_database: Any, amqp_url: str, bus_namespace: str
-) -> AsyncIterator[Platform]:
-    """Four `holdout serve` processes on PostgreSQL (a database each) and RabbitMQ."""
+async def start_distributed(
+    platform_dir: Path,
+    runtimes_dir: Path,
+    pg_database: Any,
+    amqp_url: str,
+    bus_namespace: str,
+    commands: dict[str, list[str]] | None = None,
+) -> Platform:
+    """Migrate, then start the four services as separate processes (consumers first,
+    so their durable queues exist before anything is published). ``commands``
+    replaces a service's command line (the crash tests wrap one)."""
     env = base_env(platform_dir, runtimes_dir)
     env["HOLDOUT_AMQP_URL"] = amqp_url
     env["HOLDOUT_BUS_NAMESPACE"] = bus_namespace
     for name in SERVICES:
         env[f"HOLDOUT_{name.upper()}_DATABASE_URL"] = await pg_database(name)
     p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], platform_dir)
-    try:
-        for name in SERVICES:
-            subprocess.run([HOLDOUT, "migrate", name], env=env, check=True, capture_output=True)
-        # consumers first, so their durable queues exist before anything is published
-        for name in ("leaderboard", "scorer", "orchestrator", "gateway"):
-            port = env[f"HOLDOUT_{name.upper()}_URL"].rsplit(":", 1)[1]
+    for name in SERVICES:
+        subprocess.run([HOLDOUT, "migrate", name], env=env, check=True, capture_output=True)
+    for name in ("leaderboard", "scorer", "orchestrator", "gateway"):
+        port = env[f"HOLDOUT_{name.upper()}_URL"].rsplit(":", 1)[1]
+        argv = (commands or {}).get(name)
+        if argv is None:
             p.start(name, "serve", name, "--port", port)
-        for name in SERVICES:
-            async with HoldoutClient(env[f"HOLDOUT_{name.upper()}_URL"]) as c:
-                await c.wait_ready(60)
+        else:
+            p.start_argv(name, [*argv, "--port", port])
+    for name in SERVICES:
+        async with HoldoutClient(env[f"HOLDOUT_{name.upper()}_URL"]) as c:
+            await c.wait_ready(60)
+    return p
+
+
+@pytest.fixture
+async def distributed(
+    platform_dir: Path, runtimes_dir: Path, pg_database: Any, amqp_url: str, bus_namespace: str
+) -> AsyncIterator[Platform]:
+    """Four `holdout serve` processes on PostgreSQL (a database each) and RabbitMQ."""
+    p = await start_distributed(platform_dir, runtimes_dir, pg_database, amqp_url, bus_namespace)
+    try:
         yield p
     finally:
         p.stop_all()
