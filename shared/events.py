@@ -157,6 +157,39 @@ class CompetitionRevealed(BaseEvent):
     competition_id: uuid.UUID
 
 
+class CompetitionUpdated(BaseEvent):
+    """A competition was created or edited: what the boards need to rank it."""
+
+    type: Literal["competition.updated"] = "competition.updated"
+    competition_id: uuid.UUID
+    slug: str
+    title: str
+    metric: str
+    higher_is_better: bool
+    final_count: int = Field(default=2, ge=1)
+
+
+class FinalSelectionChanged(BaseEvent):
+    """A team chose its final submissions (empty: back to its best ``final_count``)."""
+
+    type: Literal["final_selection.changed"] = "final_selection.changed"
+    competition_id: uuid.UUID
+    team_id: uuid.UUID
+    submission_ids: list[uuid.UUID]
+
+
+class CompetitionRescoreRequested(BaseEvent):
+    """The host replaced the labels or fixed the metric: score everything again.
+
+    ``rescore_id`` identifies this rescoring; it is resumable and idempotent per id.
+    """
+
+    type: Literal["competition.rescore_requested"] = "competition.rescore_requested"
+    competition_id: uuid.UUID
+    rescore_id: uuid.UUID
+    scoring: ScoringSpec
+
+
 Event = Annotated[
     SubmissionQueued
     | SubmissionCancelled
@@ -164,7 +197,10 @@ Event = Annotated[
     | ExecutionFinished
     | SubmissionScored
     | SubmissionScoringFailed
-    | CompetitionRevealed,
+    | CompetitionRevealed
+    | CompetitionUpdated
+    | FinalSelectionChanged
+    | CompetitionRescoreRequested,
     Field(discriminator="type"),
 ]
 
@@ -178,6 +214,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "submission.scored",
     "submission.scoring_failed",
     "competition.revealed",
+    "competition.updated",
+    "final_selection.changed",
+    "competition.rescore_requested",
 )
 
 
