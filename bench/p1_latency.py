@@ -10,6 +10,7 @@ Samples alternate between the two so both see the same machine.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -132,7 +133,7 @@ async def run(samples: int = 30, warmup: int = 3) -> dict[str, Any]:
                     bare.append(t_bare)
     finally:
         p.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True) if not os.environ.get("HOLDOUT_BENCH_KEEP") else None
     s_e2e, s_bare = summary(e2e), summary(bare)
     ratio_p50 = s_e2e["p50"] / s_bare["p50"]
     ratio_p99 = s_e2e["p99"] / s_bare["p99"]

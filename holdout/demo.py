@@ -68,7 +68,7 @@ async def run_demo(keep_running: bool | None) -> int:
 
 
 async def _scenario(console: Console, base: str, admin_token: str, work: Path) -> int:
-    data = build_dataset(work / "data")
+    data = await asyncio.to_thread(build_dataset, work / "data")
     async with HoldoutClient(base, admin_token) as admin:
         await admin.wait_ready()
         host_user = await admin.create_user("host", is_host=True)
@@ -80,7 +80,8 @@ async def _scenario(console: Console, base: str, admin_token: str, work: Path) -
 
             submissions = []
             for username, example in EXAMPLES:
-                archive = build_example(example, data, work / "zips")
+                # training runs in a worker thread: the platform shares this event loop
+                archive = await asyncio.to_thread(build_example, example, data, work / "zips")
                 user = await admin.create_user(username)
                 async with admin.as_user(user["token"]) as participant:
                     sub = await participant.submit(comp["id"], archive)
