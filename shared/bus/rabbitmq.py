@@ -124,7 +124,8 @@ class RabbitBus(Bus):
         await queue.consume(on_message, no_ack=False)
 
     async def _handle(self, sub: Subscription, message: AbstractIncomingMessage) -> None:
-        delivery = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
+        count = (message.headers or {}).get("x-delivery-count", 0)
+        delivery = (int(count) if isinstance(count, int | str) else 0) + 1
         try:
             event = parse_event(message.body)
         except Exception as exc:
@@ -171,7 +172,7 @@ class RabbitBus(Bus):
         async def on_message(message: AbstractIncomingMessage) -> None:
             headers = message.headers or {}
             why = str(headers.get("x-first-death-reason", "dead-lettered"))
-            origin = headers.get("x-first-death-queue", "")
+            origin = str(headers.get("x-first-death-queue", ""))
             try:
                 await handler(message.body, f"{why} in {origin}".strip())
             except Exception as exc:

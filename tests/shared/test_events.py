@@ -33,7 +33,9 @@ def queued() -> SubmissionQueued:
         execution=ExecutionSpec(
             time_limit_s=60, memory_mb=512, cpus=1, data_prefix="c/v1/", data_files=["features.csv"]
         ),
-        scoring=ScoringSpec(metric="accuracy", id_column="id", target_columns=["label"], labels_key="c/l.csv"),
+        scoring=ScoringSpec(
+            metric="accuracy", id_column="id", target_columns=["label"], labels_key="c/l.csv"
+        ),
     )
 
 

@@ -14,5 +14,7 @@ args = parser.parse_args()
 
 train = pd.read_csv(args.train)
 features = [c for c in train.columns if c.startswith("p")]
-model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(train[features].to_numpy(), train["label"].to_numpy())
+model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+    train[features].to_numpy(), train["label"].to_numpy()
+)
 joblib.dump(model, args.out / "model.joblib")
