@@ -70,6 +70,13 @@ class Competition(Base):
     data_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     labels_version: Mapped[int | None] = mapped_column(Integer)
     revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # metrics computed and shown as extra columns; the board ranks by ``metric``
+    extra_metrics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    final_count: Mapped[int] = mapped_column(Integer, default=2)
+    # the smoke sample (features + labels without Usage) versions like the test data
+    smoke_data_version: Mapped[int] = mapped_column(Integer, default=1)
+    smoke_data_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    smoke_labels_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -81,6 +88,8 @@ class DataFile(Base):
         ForeignKey("competitions.id", ondelete="CASCADE"), primary_key=True
     )
     data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "test" (public and private rows; real runs) or "smoke" (the public sample)
+    subset: Mapped[str] = mapped_column(String(8), primary_key=True, default="test")
     filename: Mapped[str] = mapped_column(String(255), primary_key=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -98,6 +107,8 @@ class Team(Base):
     # written first in every submission's transaction: it serialises a team's uploads
     # (a row lock on PostgreSQL, the write lock on SQLite), so the quota holds under races
     last_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # shared by the members with whoever they invite; rotating it voids the old one
+    invite_code: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class TeamMember(Base):
@@ -135,5 +146,32 @@ class Submission(Base):
     archive_key: Mapped[str] = mapped_column(String(255))
     # set by execution.started: a submission cancelled before it ran does not use quota
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # occurred_at of the submission.scored event applied last: a rescore's newer one wins
+    scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class FinalSelection(Base):
+    """A team's chosen final submissions (none: its best ``final_count`` public ones)."""
+
+    __tablename__ = "final_selections"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Rescore(Base):
+    """One rescoring a host asked for; the scoring spec it carries makes it idempotent."""
+
+    __tablename__ = "rescores"
+    __table_args__ = (Index("ix_rescores_competition_requested", "competition_id", "requested_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    competition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    scoring: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
