@@ -76,7 +76,15 @@ def create_user(
     admin: Annotated[bool, typer.Option("--admin", help="May do everything.")] = False,
 ) -> None:
     """Create a user in the gateway's database and print its token (shown once)."""
-    typer.echo(asyncio.run(_create_user(username, is_host=host or admin, is_admin=admin)))
+    from shared.web import ProblemError
+
+    _logging()
+    try:
+        token = asyncio.run(_create_user(username, is_host=host or admin, is_admin=admin))
+    except ProblemError as exc:
+        typer.echo(f"holdout admin create-user: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(token)
 
 
 async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
