@@ -68,6 +68,8 @@ class ScoringSpec(Contract):
     id_column: str
     target_columns: list[str]
     labels_key: str
+    # shown as extra columns on the boards; ranking is by ``metric`` alone
+    extra_metrics: list[str] = Field(default_factory=list)
 
 
 class Resources(Contract):
