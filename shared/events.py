@@ -59,6 +59,8 @@ class ExecutionSpec(Contract):
     data_files: list[str]
     predictions_filename: str = "submission.csv"
     gpu: bool = False
+    # the most runs of this competition at once on the platform (None: only the global limit)
+    max_concurrent_runs: int | None = Field(default=None, gt=0)
 
 
 class ScoringSpec(Contract):
@@ -76,6 +78,8 @@ class Resources(Contract):
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_memory_mb: float = 0.0
+    # the time a GPU was held by the run (0 when it asked for none)
+    gpu_seconds: float = 0.0
 
 
 class BaseEvent(Contract):
