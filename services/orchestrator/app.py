@@ -24,7 +24,21 @@ from shared.web import CorrelationIdMiddleware, install_problem_handlers, ops_ro
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def build_executor(settings: OrchestratorSettings, storage: Storage) -> Executor:
+async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Executor:
+    """The executor ``HOLDOUT_EXECUTOR`` names: the one place the choice is made."""
+    if settings.executor == "kubernetes":
+        # imported here: the embedded default never loads the Kubernetes client
+        from services.orchestrator.kubernetes.config import KubernetesSettings
+        from services.orchestrator.kubernetes.executor import KubernetesExecutor, make_api_client
+        from services.orchestrator.kubernetes.urls import AzureSasUrls
+
+        assert settings.azure_storage_connection_string is not None  # the settings validate it
+        kube = KubernetesSettings()
+        urls = AzureSasUrls(
+            settings.azure_storage_connection_string.get_secret_value(),
+            container_prefix=settings.azure_container_prefix,
+        )
+        return KubernetesExecutor(storage, urls, kube, await make_api_client(kube))
     return LocalSandboxExecutor(
         storage,
         runs_dir=settings.runs_path,
@@ -54,7 +68,7 @@ def create_app(
         )
         await rt.start()
         app.state.runtime = rt
-        run_executor = executor or build_executor(settings, rt.storage)
+        run_executor = executor or await build_executor(settings, rt.storage)
         scheduler = Scheduler(
             rt,
             run_executor,
@@ -69,6 +83,8 @@ def create_app(
             await scheduler.start()
             yield
         finally:
+            # runs outside this process (pods) keep going; the next start resumes them
+            run_executor.detach()
             await scheduler.stop()
             await run_executor.close()
             await rt.stop()

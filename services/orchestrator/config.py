@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
 
 from services.orchestrator.runtimes import REPO_RUNTIMES_DIR
 from shared.settings import CommonSettings
@@ -11,6 +14,9 @@ from shared.settings import CommonSettings
 
 class OrchestratorSettings(CommonSettings):
     orchestrator_database_url: str | None = None
+    # "local": bubblewrap sandboxes on this machine; "kubernetes": a pod per run
+    # (HOLDOUT_KUBERNETES_* settings, services/orchestrator/kubernetes/config.py)
+    executor: Literal["local", "kubernetes"] = "local"
     max_concurrent_runs: int = max(1, os.cpu_count() or 1)
     # the unprivileged user the sandbox runs as (shared by every run; cgroups keep runs apart)
     sandbox_uid: int = 64000
@@ -26,6 +32,15 @@ class OrchestratorSettings(CommonSettings):
     scheduler_poll_seconds: float = 2.0
     # how often a run interrupted by a platform fault is started again before it fails
     max_attempts: int = 2
+
+    @model_validator(mode="after")
+    def _kubernetes_needs_azure(self) -> OrchestratorSettings:
+        if self.executor == "kubernetes" and self.storage_backend != "azure":
+            raise ValueError(
+                "HOLDOUT_EXECUTOR=kubernetes needs HOLDOUT_STORAGE_BACKEND=azure: run pods fetch "
+                "the submission and upload the predictions with SAS URLs of the storage account"
+            )
+        return self
 
     @property
     def database_url(self) -> str:

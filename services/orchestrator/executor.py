@@ -22,7 +22,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -81,6 +81,17 @@ class Executor(abc.ABC):
     @abc.abstractmethod
     async def run(self, request: RunRequest) -> RunOutcome:
         """Run one attempt to its end. Cancelling the caller stops it."""
+
+    async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
+        """At start-up, with the (submission id, attempt) runs a previous process left
+        running. True: they may still be going outside this process (a pod), and ``run``
+        of the same attempt carries each on; False (the default): they died with it."""
+        return False
+
+    def detach(self) -> None:
+        """Shutting down: from now on, cancelling a run leaves whatever runs outside this
+        process running (``resume`` picks it up after the restart)."""
+        return None
 
     async def close(self) -> None:
         return None

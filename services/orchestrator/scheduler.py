@@ -8,7 +8,9 @@ when a consumer records something, when a run ends, and every ``poll_seconds``.
 After a crash, executions still marked ``running`` belonged to a dead process (the
 local sandbox runs inside this process, so nothing else can be running them): each
 is queued again as its next attempt, and an execution interrupted on its last
-attempt ends with ``internal_error``.
+attempt ends with ``internal_error``. An executor whose runs live outside the process
+(Kubernetes pods) says so in ``Executor.resume``: then the same attempt is run again,
+and the executor adopts the pod or collects its result.
 """
 
 from __future__ import annotations
@@ -91,11 +93,22 @@ class Scheduler:
                 await task
 
     async def recover(self) -> None:
+        async with self.rt.sessionmaker() as session:
+            rows = [r for r in await repository.running(session) if r.submission_id not in self._runs]
+        live = [r for r in rows if not r.cancel_requested]
+        # an executor whose runs outside this process may outlive it (Kubernetes pods)
+        # carries on the same attempt; otherwise they died with the previous process
+        resumed = await self.executor.resume([(r.submission_id, r.attempt) for r in live])
         async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-            for row in await repository.running(session):
-                if row.submission_id in self._runs:
-                    continue
-                await self._end_interrupted(session, row)
+            for row in rows:
+                if not (resumed and not row.cancel_requested):
+                    await self._end_interrupted(session, row)
+        if resumed:
+            for row in live:
+                log.info("execution.resumed", submission_id=row.submission_id, attempt=row.attempt)
+                self._runs[row.submission_id] = asyncio.create_task(
+                    self._execute(row), name=f"run-{row.submission_id}"
+                )
 
     async def _end_interrupted(self, session: Any, row: Row[Any]) -> None:
         sid, attempt = row.submission_id, row.attempt

@@ -113,6 +113,16 @@ class KubernetesExecutor(Executor):
         """From now on, cancelling a run leaves its pod running (call before shutting down)."""
         self._detached = True
 
+    async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
+        """After a restart the runs' pods may still be going: delete the orphans, and let
+        ``run`` of the same attempts adopt (409) or collect the others. An API outage here
+        only leaves orphans for the next start; the runs carry on either way."""
+        try:
+            await self.recover(runs)
+        except Exception as exc:
+            log.warning("k8s.recover_failed", error=repr(exc)[:300])
+        return True
+
     async def close(self) -> None:
         await self.watcher.stop()
         await self.api_client.close()

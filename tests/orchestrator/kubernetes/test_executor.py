@@ -152,12 +152,19 @@ async def test_dropped_watch_connection_is_survived(kube: FakeKube, make_executo
     kube.watch_faults.extend(["drop", "drop"])
     executor = await make_executor()
     request = make_request()
-    outcome = await scenario(
-        kube, executor, request, (statuses.running(), None), (statuses.finished(0, statuses.report()), b"")
-    )
+    name = pod_name(request.submission_id, request.attempt)
+    task = asyncio.create_task(executor.run(request))
+    await until(lambda: name in kube.pods)
+    # both connections are cut mid-stream, each followed by a fresh list after a backoff;
+    # only then does the pod move, so the end can only reach the executor through the
+    # third watch (poll_seconds is 60 s: no direct read within the test's time)
+    await until(lambda: not kube.watch_faults and executor.watcher.relists >= 3)
+    await until(lambda: len(kube.watch_requests()) >= 3)
+    await kube.set_status(name, statuses.running())
+    await kube.set_status(name, statuses.finished(0, statuses.report()), log=b"")
+    outcome = await asyncio.wait_for(task, timeout=10)
     assert outcome.failure_reason is None
-    assert not kube.watch_faults  # both connections were cut mid-stream
-    assert executor.watcher.relists >= 2  # and each cut led to a fresh list, after a backoff
+    assert executor.watcher.relists == 3  # nothing but the two cuts made it list again
 
 
 async def test_restart_adopts_running_collects_finished_deletes_orphans(
