@@ -57,6 +57,10 @@ class ExecutionSpec(Contract):
     data_container: str = "data"
     data_prefix: str
     data_files: list[str]
+    # filename -> sha256 (hex) recorded when the host uploaded it: executors cache test
+    # data by content, so a new data version with the same bytes is not fetched again.
+    # Empty for files whose hash is unknown (cached by path instead).
+    data_sha256: dict[str, str] = Field(default_factory=dict)
     predictions_filename: str = "submission.csv"
     gpu: bool = False
     # the most runs of this competition at once on the platform (None: only the global limit)

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable, Collection
@@ -28,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 import structlog
+from prometheus_client import Counter
 
 from services.orchestrator import runtimes
 from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
@@ -39,6 +42,13 @@ from shared.storage.base import BlobNotFound, StorageError
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+DATA_CACHE = Counter(
+    "holdout_executor_data_cache_total",
+    "Test data files a run needed, by whether this machine's cache had them (miss: downloaded)",
+    ["result"],
+)
 
 PLATFORM_FAULT = (
     "Holdout could not run the submission because of a platform fault ({what}); "
@@ -266,14 +276,28 @@ class LocalSandboxExecutor(Executor):
             return None
 
     async def _stage_data(self, spec: ExecutionSpec, dest: Path) -> None:
-        """Link the run's data files from the cache, fetching each once per data version."""
+        """Link the run's data files from this machine's cache, fetching each once.
+
+        Cached by content (the sha256 the gateway recorded at upload) when it is known, so
+        a new data version or another competition with the same bytes costs no download;
+        by data version and name otherwise. The files are mounted read-only.
+        """
         prefix = _safe_relative(spec.data_prefix.rstrip("/"), "data prefix")
-        cache = self.cache_dir / "data" / prefix
         for filename in spec.data_files:
             rel = _safe_relative(filename, "data file")
-            cached = cache / rel
-            if not cached.is_file():
-                await self._fetch_data(spec.data_container, f"{prefix.as_posix()}/{rel.as_posix()}", cached)
+            digest = spec.data_sha256.get(filename)
+            if digest is not None and not _SHA256.fullmatch(digest):
+                raise ValueError(f"invalid sha256 {digest!r} for data file {filename!r}")
+            if digest is not None:
+                cached = self.cache_dir / "sha256" / digest[:2] / digest
+            else:
+                cached = self.cache_dir / "data" / prefix / rel
+            if cached.is_file():
+                DATA_CACHE.labels(result="hit").inc()
+            else:
+                key = f"{prefix.as_posix()}/{rel.as_posix()}"
+                await self._fetch_data(spec.data_container, key, cached, digest)
+                DATA_CACHE.labels(result="miss").inc()
             target = dest / rel
             target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             try:
@@ -282,17 +306,20 @@ class LocalSandboxExecutor(Executor):
                 await asyncio.to_thread(shutil.copyfile, cached, target)
                 target.chmod(0o644)
 
-    async def _fetch_data(self, container: str, key: str, cached: Path) -> None:
+    async def _fetch_data(self, container: str, key: str, cached: Path, digest: str | None) -> None:
         partial = self.cache_dir / ".partial"
         partial.mkdir(parents=True, exist_ok=True)
         tmp = partial / uuid.uuid4().hex
         try:
             await self._storage("download the test data", self.storage.download_to, container, key, tmp)
+            if digest is not None and await asyncio.to_thread(_file_sha256, tmp) != digest:
+                # never cache bytes under a hash they do not have
+                raise _StorageFailed(f"the test data file {key!r} does not match its recorded sha256")
             tmp.chmod(0o644)
             for parent in reversed(cached.relative_to(self.cache_dir).parents):
                 (self.cache_dir / parent).mkdir(mode=0o755, exist_ok=True)
             os.replace(tmp, cached)
-            log.info("executor.data_cached", key=key)
+            log.info("executor.data_cached", key=key, sha256=digest)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -309,6 +336,14 @@ class LocalSandboxExecutor(Executor):
                 log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
                 await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def unreachable_parent(path: Path) -> Path | None:

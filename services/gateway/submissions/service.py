@@ -203,6 +203,7 @@ async def _queued_event(
             log_limit_kb=limits.log_limit_kb,
             data_prefix=competitions.data_prefix(competition),
             data_files=[f.filename for f in files],
+            data_sha256={f.filename: f.sha256 for f in files},
             predictions_filename=competition.predictions_filename,
             gpu=limits.gpu,
         ),
