@@ -1,8 +1,17 @@
 """The metric names a competition may choose, and which way is better.
 
-A contract, not an implementation: the gateway validates a competition's metric
-against this list and the leaderboard ranks by ``higher_is_better``; the scorer
-implements every name (a test holds it to that).
+A contract, not an implementation: the gateway validates a competition's metric (and
+its extra display metrics) against this list and the leaderboard ranks by
+``higher_is_better``; the scorer implements every name (a test holds it to that).
+
+How predictions and labels are laid out for each kind:
+
+- ``label``: one predicted class per row and target column (text or integer classes);
+- ``probability``: one score or probability per row and target column; with several
+  target columns, ``multiclass`` metrics read the columns as classes (the labels are
+  one-hot, each predicted row is a probability distribution summing to one), the
+  others score each column on its own (multilabel) and average;
+- ``value``: a real number per row and target column (regression).
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ class MetricInfo:
     higher_is_better: bool
     kind: PredictionKind
     description: str
+    # several target columns are the classes of one multi-class problem (labels one-hot)
+    multiclass: bool = False
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -33,10 +44,41 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("f1_macro", True, PredictionKind.LABEL, "F1 averaged over classes"),
         MetricInfo("f1_micro", True, PredictionKind.LABEL, "F1 over all rows"),
         MetricInfo("f1_weighted", True, PredictionKind.LABEL, "F1 averaged over classes by support"),
-        MetricInfo("roc_auc", True, PredictionKind.PROBABILITY, "area under the ROC curve (binary)"),
-        MetricInfo("log_loss", False, PredictionKind.PROBABILITY, "cross-entropy of predicted probabilities"),
+        MetricInfo(
+            "jaccard",
+            True,
+            PredictionKind.LABEL,
+            "Jaccard index (intersection over union) averaged over classes",
+        ),
+        MetricInfo(
+            "roc_auc",
+            True,
+            PredictionKind.PROBABILITY,
+            "area under the ROC curve (binary; several columns: averaged per column)",
+        ),
+        MetricInfo(
+            "roc_auc_ovr",
+            True,
+            PredictionKind.PROBABILITY,
+            "multi-class ROC AUC, one-vs-rest, macro-averaged (one probability column per class)",
+            multiclass=True,
+        ),
+        MetricInfo(
+            "log_loss",
+            False,
+            PredictionKind.PROBABILITY,
+            "cross-entropy of predicted probabilities (several columns: one per class)",
+            multiclass=True,
+        ),
+        MetricInfo(
+            "average_precision",
+            True,
+            PredictionKind.PROBABILITY,
+            "average precision (several columns: mean average precision over columns)",
+        ),
         MetricInfo("rmse", False, PredictionKind.VALUE, "root mean squared error"),
         MetricInfo("mae", False, PredictionKind.VALUE, "mean absolute error"),
         MetricInfo("r2", True, PredictionKind.VALUE, "coefficient of determination"),
+        MetricInfo("mape", False, PredictionKind.VALUE, "mean absolute percentage error (as a fraction)"),
     )
 }

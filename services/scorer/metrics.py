@@ -6,10 +6,11 @@ several. For a probability metric on a single column, that column holds the
 positive-class probability. With several target columns:
 
 - label metrics score each column on its own and average the results;
-- ``roc_auc`` averages the per-column AUCs (multilabel, macro);
-- ``log_loss`` reads the columns as classes: the labels are one-hot, the predictions
-  are per-class probabilities;
-- ``rmse``, ``mae`` and ``r2`` average over the columns (scikit-learn's default).
+- ``roc_auc`` and ``average_precision`` average the per-column scores (multilabel, macro);
+- ``log_loss`` and ``roc_auc_ovr`` read the columns as classes: the labels are one-hot,
+  the predictions are per-class probabilities (rows are normalised to sum to exactly
+  one after validation has checked they sum to one within ``ROW_SUM_TOLERANCE``);
+- ``rmse``, ``mae``, ``r2`` and ``mape`` average over the columns (scikit-learn's default).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from shared.metrics_catalog import PredictionKind
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
+# how far a multi-class row of probabilities may be from summing to one (6-digit rounding
+# of a dozen classes stays well inside; a row of raw scores does not)
+ROW_SUM_TOLERANCE = 1e-3
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -35,6 +40,8 @@ class Metric:
     compute: MetricFn
     # predictions outside this closed range are invalid (log loss needs probabilities)
     value_range: tuple[float, float] | None = None
+    # with several target columns, each predicted row is a distribution over the classes
+    multiclass: bool = False
 
 
 def _per_column(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
@@ -46,23 +53,36 @@ def _per_column(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
     return compute
 
 
-def _roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.roc_auc_score(y_true, y_pred))
+def _normalised(y_pred: np.ndarray) -> np.ndarray:
+    return y_pred / y_pred.sum(axis=1, keepdims=True)
+
+
+def _roc_auc_ovr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    if y_true.ndim == 1:
+        return float(skm.roc_auc_score(y_true, y_pred))
+    classes = list(range(y_true.shape[1]))
+    return float(
+        skm.roc_auc_score(
+            np.argmax(y_true, axis=1), _normalised(y_pred), multi_class="ovr", average="macro", labels=classes
+        )
+    )
 
 
 def _log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if y_true.ndim == 1:
         return float(skm.log_loss(y_true, y_pred, labels=[0, 1]))
     classes = list(range(y_true.shape[1]))
-    return float(skm.log_loss(np.argmax(y_true, axis=1), y_pred, labels=classes))
+    return float(skm.log_loss(np.argmax(y_true, axis=1), _normalised(y_pred), labels=classes))
 
 
-def _sk(fn: Callable[..., Any]) -> MetricFn:
+def _sk(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
     def compute(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(fn(y_true, y_pred))
+        return float(fn(y_true, y_pred, **kwargs))
 
     return compute
 
+
+_PROBABILITIES = (0.0, 1.0)
 
 _IMPLEMENTATIONS: dict[str, tuple[MetricFn, tuple[float, float] | None]] = {
     "accuracy": (_per_column(skm.accuracy_score), None),
@@ -70,11 +90,15 @@ _IMPLEMENTATIONS: dict[str, tuple[MetricFn, tuple[float, float] | None]] = {
     "f1_macro": (_per_column(skm.f1_score, average="macro"), None),
     "f1_micro": (_per_column(skm.f1_score, average="micro"), None),
     "f1_weighted": (_per_column(skm.f1_score, average="weighted"), None),
-    "roc_auc": (_roc_auc, None),
-    "log_loss": (_log_loss, (0.0, 1.0)),
+    "jaccard": (_per_column(skm.jaccard_score, average="macro"), None),
+    "roc_auc": (_sk(skm.roc_auc_score), None),
+    "roc_auc_ovr": (_roc_auc_ovr, _PROBABILITIES),
+    "log_loss": (_log_loss, _PROBABILITIES),
+    "average_precision": (_sk(skm.average_precision_score), None),
     "rmse": (_sk(skm.root_mean_squared_error), None),
     "mae": (_sk(skm.mean_absolute_error), None),
     "r2": (_sk(skm.r2_score), None),
+    "mape": (_sk(skm.mean_absolute_percentage_error), None),
 }
 
 METRICS: dict[str, Metric] = {
@@ -84,6 +108,7 @@ METRICS: dict[str, Metric] = {
         kind=info.kind,
         compute=_IMPLEMENTATIONS[name][0],
         value_range=_IMPLEMENTATIONS[name][1],
+        multiclass=info.multiclass,
     )
     for name, info in CATALOG.items()
     if name in _IMPLEMENTATIONS
