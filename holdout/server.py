@@ -13,8 +13,8 @@ import uvicorn
 
 from holdout.wiring import ServiceSpec, all_specs, service_spec
 from shared.bus.memory import InProcessBus
+from shared.service import build_storage
 from shared.settings import CommonSettings
-from shared.storage import LocalStorage
 
 log = structlog.get_logger(__name__)
 
@@ -74,9 +74,9 @@ async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> N
 
 
 def embedded_servers(host: str, settings: CommonSettings) -> tuple[dict[str, _Server], InProcessBus]:
-    """Four servers sharing one in-process bus and one storage directory."""
+    """Four servers sharing one in-process bus and one storage (HOLDOUT_STORAGE_BACKEND)."""
     bus = InProcessBus(hold_until_released=True)
-    storage = LocalStorage(settings.storage_root)
+    storage = build_storage(settings)
     servers: dict[str, _Server] = {}
     for spec in all_specs():
         app = spec.create_app(spec.settings(), bus=bus, storage=storage)

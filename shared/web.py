@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import new_correlation_id, set_correlation_id
+from shared.storage.base import BlobNotFound, StorageError
 
 log = structlog.get_logger(__name__)
 
@@ -133,7 +134,25 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    async def on_storage(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StorageError)
+        if isinstance(exc, BlobNotFound):  # an object Holdout recorded is gone: a bug, not an outage
+            return await on_unexpected(request, exc)
+        # the backend's message names its endpoint: logged for the operator, not shown
+        log.error("http.storage_unavailable", path=request.url.path, error=str(exc)[:500])
+        response = problem_response(
+            503,
+            "storage-unavailable",
+            "Service Unavailable",
+            "Holdout's file storage is unavailable right now, so nothing from this request was "
+            "stored; try again in a few minutes",
+            request.url.path,
+        )
+        response.headers["Retry-After"] = "30"
+        return response
+
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StorageError, on_storage)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)

@@ -1,12 +1,20 @@
-"""``/api/v1/competitions``: create and read competitions, upload test data and labels."""
+"""``/api/v1/competitions``: create, edit and read competitions; upload test data, the
+smoke sample and labels; rescore."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser
-from services.gateway.competitions import service
-from services.gateway.competitions.schemas import CompetitionCreate, CompetitionRead, DataFileRead, LabelsRead
+from services.gateway.competitions import rescoring, service
+from services.gateway.competitions.schemas import (
+    CompetitionCreate,
+    CompetitionRead,
+    CompetitionUpdate,
+    DataFileRead,
+    LabelsRead,
+    RescoreRead,
+)
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import Page, binary_body, problems
 from services.gateway.uploads import check_content_length, spool
@@ -48,11 +56,28 @@ async def get_competition(competition: str, session: SessionDep) -> CompetitionR
     return await service.read(session, await service.get(session, competition))
 
 
+@router.patch(
+    "/{competition}",
+    operation_id="update_competition",
+    response_model=CompetitionRead,
+    responses=problems(401, 403, 404, 409, 422),
+)
+async def update_competition(
+    competition: str, body: CompetitionUpdate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> CompetitionRead:
+    """Edit a competition (host): only the fields sent change. Queued runs keep their settings."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    await service.update(session, found, body)
+    await commit(session, rt)
+    return await service.read(session, found)
+
+
 @router.put(
     "/{competition}/data/{filename}",
     operation_id="upload_competition_data",
     response_model=DataFileRead,
-    responses=problems(401, 403, 404, 413, 422),
+    responses=problems(401, 403, 404, 413, 422, 503),
     openapi_extra=binary_body("application/octet-stream", "The file's bytes (a test-features file)."),
 )
 async def upload_data(
@@ -80,7 +105,7 @@ async def upload_data(
     "/{competition}/labels",
     operation_id="upload_competition_labels",
     response_model=LabelsRead,
-    responses=problems(401, 403, 404, 413, 422),
+    responses=problems(401, 403, 404, 413, 422, 503),
     openapi_extra=binary_body(
         "text/csv", "The hidden labels: the id column, every target column and Usage (Public/Private)."
     ),
@@ -103,3 +128,102 @@ async def upload_labels(
         result = await service.upload_labels(session, rt.storage, found, up)
     await commit(session, rt)
     return result
+
+
+@router.put(
+    "/{competition}/smoke/data/{filename}",
+    operation_id="upload_competition_smoke_data",
+    response_model=DataFileRead,
+    responses=problems(401, 403, 404, 413, 422),
+    openapi_extra=binary_body("application/octet-stream", "The file's bytes (a smoke-sample features file)."),
+)
+async def upload_smoke_data(
+    competition: str,
+    filename: str,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> DataFileRead:
+    """Upload (or replace) one file of the smoke sample: smoke runs see it instead of the test data."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    service.check_filename(filename)
+    check_content_length(request, "data file", settings.max_data_bytes)
+    result = await service.upload_data(
+        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes, "smoke"
+    )
+    await commit(session, rt)
+    return result
+
+
+@router.put(
+    "/{competition}/smoke/labels",
+    operation_id="upload_competition_smoke_labels",
+    response_model=LabelsRead,
+    responses=problems(401, 403, 404, 413, 422),
+    openapi_extra=binary_body(
+        "text/csv", "The smoke sample's labels: the id column and every target column (Usage optional)."
+    ),
+)
+async def upload_smoke_labels(
+    competition: str,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> LabelsRead:
+    """Upload the smoke sample's labels (public: smoke scores are shown to the participant)."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    check_content_length(request, "labels file", settings.max_labels_bytes)
+    async with spool(
+        request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
+    ) as up:
+        result = await service.upload_labels(session, rt.storage, found, up, smoke=True)
+    await commit(session, rt)
+    return result
+
+
+@router.post(
+    "/{competition}/rescore",
+    operation_id="rescore_competition",
+    response_model=RescoreRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        200: {"description": "This rescoring was already requested.", "model": RescoreRead},
+        **problems(401, 403, 404, 409),
+    },
+)
+async def rescore_competition(
+    competition: str, response: Response, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> RescoreRead:
+    """Score every scored submission again with the current labels and metric (host).
+
+    Asking again with nothing changed returns the same rescoring (200) and starts nothing.
+    """
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    result = await rescoring.request(session, found, user)
+    await commit(session, rt)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.get(
+    "/{competition}/rescores",
+    operation_id="list_competition_rescores",
+    response_model=Page[RescoreRead],
+    responses=problems(401, 403, 404),
+)
+async def list_rescores(
+    competition: str, user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[RescoreRead]:
+    """The rescorings asked for, newest first (host)."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    items, total = await rescoring.page(session, found, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)

@@ -26,7 +26,7 @@ router = APIRouter(tags=["submissions"])
     operation_id="create_submission",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SubmissionRead,
-    responses=problems(401, 403, 404, 409, 413, 422, 429),
+    responses=problems(401, 403, 404, 409, 413, 422, 429, 503),
     openapi_extra=binary_body("application/zip", "The solution: a zip with main.py at its root."),
 )
 async def create_submission(
