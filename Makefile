@@ -18,9 +18,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) system-deps
 
-# bubblewrap (the local sandbox) from Debian
+# bubblewrap and libseccomp (the local sandbox and its seccomp filter) from Debian
 system-deps:
-	@command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap; }
+	@command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2 ' || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap libseccomp2; }
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }

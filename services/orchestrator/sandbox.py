@@ -6,6 +6,12 @@ the isolation can be asserted without running anything. ``run_sandbox`` spawns i
 
 - as root, privileges are dropped with ``setpriv`` *before* bwrap (bwrap started as root
   maps the sandbox user to host root, see FACTS.md);
+- bwrap unshares every namespace (only loopback remains), forbids nested user
+  namespaces, drops all capabilities, clears the environment and loads the seccomp
+  blocklist (``seccomp.py``) before it execs the submission;
+- ``/code_execution/submission`` and ``/tmp`` are size-capped tmpfs mounts
+  (``scratch.py``): filling them fills no disk;
+- a competition that asks for a GPU gets the host's NVIDIA devices (``gpu.py``);
 - the child joins the run's cgroups (``cgroups.py``) and sets rlimits before exec;
 - the host enforces wall time, watches the output size, keeps the tail of
   stdout+stderr, and kills every process of the run when it ends, however it ends;
@@ -31,7 +37,9 @@ from pathlib import Path
 
 import structlog
 
-from services.orchestrator import cgroups
+from services.orchestrator import cgroups, seccomp
+from services.orchestrator.gpu import GpuPassthrough, bwrap_args
+from services.orchestrator.scratch import Scratch
 from shared.events import FailureReason, Resources
 
 log = structlog.get_logger(__name__)
@@ -73,6 +81,8 @@ class SandboxSpec:
     is_smoke: bool = False
     uid: int = 64000
     gid: int = 64000
+    # the host's GPU devices, found by ``gpu.discover`` (None: a CPU run)
+    gpu: GpuPassthrough | None = None
 
 
 @dataclass
@@ -100,9 +110,9 @@ class SandboxResult:
 def build_env(spec: SandboxSpec, limits: SandboxLimits) -> dict[str, str]:
     """The whole environment of the submission: the contract's variables and nothing else."""
     threads = str(max(1, math.ceil(limits.cpus)))
-    return {
+    env = {
         "IS_SMOKE": "true" if spec.is_smoke else "false",
-        "CPU_OR_GPU": "cpu",
+        "CPU_OR_GPU": "gpu" if spec.gpu is not None else "cpu",
         "PYTHONUNBUFFERED": "1",
         "HOME": SANDBOX_TMP,
         "PATH": f"{RUNTIME_MOUNT}/bin:/usr/bin:/bin",
@@ -111,6 +121,9 @@ def build_env(spec: SandboxSpec, limits: SandboxLimits) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
     }
+    if spec.gpu is not None and spec.gpu.lib_dirs:
+        env["LD_LIBRARY_PATH"] = ":".join(spec.gpu.lib_dirs)
+    return env
 
 
 def entry_command(entrypoint: str) -> list[str]:
@@ -129,8 +142,15 @@ def build_argv(
     bwrap: str = "bwrap",
     setpriv: str = "setpriv",
     etc_files: tuple[str, ...] | None = None,
+    seccomp_fd: int | None = None,
+    tmp_dir: Path | None = None,
 ) -> list[str]:
-    """The full command line: ``[setpriv ...] bwrap ... -- <entrypoint>``."""
+    """The full command line: ``[setpriv ...] bwrap ... -- <entrypoint>``.
+
+    ``seccomp_fd``: a descriptor holding the compiled filter (``seccomp.filter_fd``),
+    inherited by the child. ``tmp_dir``: a host folder (a capped tmpfs) to bind as
+    ``/tmp``; without it bwrap makes a tmpfs of ``limits.tmp_bytes``.
+    """
     if as_root is None:
         as_root = os.geteuid() == 0
     argv: list[str] = []
@@ -156,6 +176,8 @@ def build_argv(
         "sandbox",
         "--clearenv",
     ]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     for key, value in build_env(spec, limits).items():
         argv += ["--setenv", key, value]
     argv += ["--ro-bind", "/usr", "/usr"]
@@ -165,15 +187,14 @@ def build_argv(
     for path in ETC_FILES if etc_files is None else etc_files:
         if os.path.exists(path):
             argv += ["--ro-bind", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    if tmp_dir is not None:
+        argv += ["--bind", str(tmp_dir), SANDBOX_TMP]
+    else:
+        argv += ["--size", str(limits.tmp_bytes), "--tmpfs", SANDBOX_TMP]
+    if spec.gpu is not None:
+        argv += bwrap_args(spec.gpu)
     argv += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(limits.tmp_bytes),
-        "--tmpfs",
-        SANDBOX_TMP,
         "--ro-bind",
         str(spec.runtime_dir),
         RUNTIME_MOUNT,
@@ -278,7 +299,7 @@ def copy_predictions(
                 if copied > max_bytes:
                     return (
                         FailureReason.OUTPUT_LIMIT_EXCEEDED,
-                        f"{expected} is larger than the {max_bytes // MIB} MiB output limit",
+                        f"{expected} is larger than the {fmt_bytes(max_bytes)} output limit",
                     )
                 out.write(block)
     return None
@@ -293,6 +314,15 @@ def _fmt_seconds(value: float) -> str:
     return f"{value:g}"
 
 
+def fmt_bytes(value: int) -> str:
+    """``2 GiB``, ``512 MiB``: as a host writes limits."""
+    if value >= 1024 * MIB and value % (1024 * MIB) == 0:
+        return f"{value // (1024 * MIB)} GiB"
+    if value >= MIB:
+        return f"{value / MIB:g} MiB"
+    return f"{value} bytes"
+
+
 def classify(
     *,
     timed_out: bool,
@@ -301,6 +331,7 @@ def classify(
     exit_code: int | None,
     limits: SandboxLimits,
     log_text: str,
+    tmp_full: bool = False,
 ) -> tuple[FailureReason, str] | None:
     """The failure (reason, detail) of a finished run, before looking at its predictions."""
     if timed_out:
@@ -311,12 +342,20 @@ def classify(
     if oom_killed and exit_code != 0:
         return (
             FailureReason.MEMORY_LIMIT_EXCEEDED,
-            f"exceeded the {limits.memory_bytes // MIB} MiB memory limit and was killed",
+            f"exceeded the {fmt_bytes(limits.memory_bytes)} memory limit and was killed "
+            "(memory written to /tmp counts too)",
         )
     if output_exceeded or exit_code == 128 + signal.SIGXFSZ:
         return (
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
-            f"wrote more than the {limits.output_limit_bytes // MIB} MiB output limit to {SUBMISSION_MOUNT}",
+            f"wrote more than the {fmt_bytes(limits.output_limit_bytes)} output limit to {SUBMISSION_MOUNT}; "
+            "write only the predictions there",
+        )
+    if tmp_full and exit_code != 0:
+        return (
+            FailureReason.OUTPUT_LIMIT_EXCEEDED,
+            f"filled the {fmt_bytes(limits.tmp_bytes)} scratch space in {SANDBOX_TMP} "
+            f"(no space left on device) and exited with code {exit_code}",
         )
     if exit_code != 0:
         how = f"exited with code {exit_code}"
@@ -350,16 +389,64 @@ async def run_sandbox(
     """Run the submission to the end (or its limit) and classify what happened.
 
     Cancelling the calling task kills the run (every process of it) and re-raises.
+    Whatever the submission wrote is gone afterwards, except the copies made here (the
+    log at ``log_path``, the predictions at ``predictions_copy``).
     """
     if "/" in predictions_filename or predictions_filename in ("", ".", ".."):
         raise ValueError(f"invalid predictions file name {predictions_filename!r}")
-    name = run_name or uuid.uuid4().hex[:12]
-    as_root = os.geteuid() == 0
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
+    if shutil.which("bwrap") is None:
         raise RuntimeError("bubblewrap is not installed (apt-get install bubblewrap)")
+    filter_fd = seccomp.filter_fd()
+    try:
+        scratch = await asyncio.to_thread(
+            Scratch.create,
+            spec.submission_dir,
+            output_bytes=limits.output_limit_bytes,
+            output_entries=MAX_OUTPUT_ENTRIES,
+            tmp_bytes=limits.tmp_bytes,
+            uid=spec.uid,
+            gid=spec.gid,
+        )
+        try:
+            return await _run(
+                spec,
+                limits,
+                log_path=log_path,
+                predictions_filename=predictions_filename,
+                predictions_copy=predictions_copy,
+                name=run_name or uuid.uuid4().hex[:12],
+                scratch=scratch,
+                seccomp_fd=filter_fd,
+            )
+        finally:
+            await asyncio.to_thread(scratch.release)
+    finally:
+        os.close(filter_fd)
+
+
+async def _run(
+    spec: SandboxSpec,
+    limits: SandboxLimits,
+    *,
+    log_path: Path,
+    predictions_filename: str,
+    predictions_copy: Path | None,
+    name: str,
+    scratch: Scratch,
+    seccomp_fd: int,
+) -> SandboxResult:
+    as_root = os.geteuid() == 0
+    bwrap = shutil.which("bwrap") or "bwrap"
     setpriv = shutil.which("setpriv") or "setpriv"
-    argv = build_argv(spec, limits, as_root=as_root, bwrap=bwrap, setpriv=setpriv)
+    argv = build_argv(
+        spec,
+        limits,
+        as_root=as_root,
+        bwrap=bwrap,
+        setpriv=setpriv,
+        seccomp_fd=seccomp_fd,
+        tmp_dir=scratch.tmp_dir,
+    )
 
     group = await asyncio.to_thread(
         cgroups.RunCgroup.create,
@@ -392,6 +479,7 @@ async def run_sandbox(
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             cwd="/",
             preexec_fn=_preexec(group.procs_files() if group else [], rlimits),
+            pass_fds=(seccomp_fd,),
         )
         log.info("sandbox.started", run=name, pid=proc.pid, cgroups=group is not None)
         assert proc.stdout is not None
@@ -447,6 +535,7 @@ async def run_sandbox(
         exit_code=exit_code,
         limits=limits,
         log_text=log_text,
+        tmp_full=await asyncio.to_thread(scratch.tmp_full),
     )
     predictions: Path | None = None
     if failure is None:
