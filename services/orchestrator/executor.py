@@ -32,7 +32,7 @@ from typing import TypeVar
 import structlog
 from prometheus_client import Counter
 
-from services.orchestrator import runtimes
+from services.orchestrator import gpu, runtimes
 from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
 from shared.archive import ArchiveError, safe_extract
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -173,6 +173,14 @@ class LocalSandboxExecutor(Executor):
         if os.geteuid() == 0:
             os.chown(submission, self.uid, self.gid)
 
+        passthrough: gpu.GpuPassthrough | None = None
+        if spec.gpu:
+            try:
+                passthrough = gpu.discover()
+            except gpu.NoGpu as exc:
+                # never run a GPU competition on the CPU; another machine may have one
+                log.error("executor.no_gpu", submission_id=str(request.submission_id))
+                return RunOutcome.internal(exc.detail, retryable=False)
         runtime_dir = await self._runtime(spec.runtime)
         if runtime_dir is None:
             return RunOutcome.internal(f"the runtime {spec.runtime!r} is not installed", retryable=False)
@@ -213,6 +221,7 @@ class LocalSandboxExecutor(Executor):
                 submission_dir=submission,
                 entrypoint=summary.entrypoint,
                 is_smoke=request.is_smoke,
+                gpu=passthrough,
                 uid=self.uid,
                 gid=self.gid,
             ),

@@ -7,6 +7,8 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import LocalStorage
@@ -110,3 +112,23 @@ async def test_a_private_data_dir_is_reported_not_blamed_on_the_participant(
     outcome = await executor(storage, tmp_path, runtimes_dir).run(await setup(storage))
     assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
     assert "cannot reach its directories" in outcome.detail
+
+
+async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_cpu(
+    data_dir: Path, runtimes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.orchestrator import gpu
+
+    def no_gpu() -> gpu.GpuPassthrough:
+        raise gpu.NoGpu()
+
+    monkeypatch.setattr(gpu, "discover", no_gpu)
+    storage = LocalStorage(data_dir / "storage")
+    request = await setup(storage)
+    request = RunRequest(
+        **{**request.__dict__, "execution": request.execution.model_copy(update={"gpu": True})}
+    )
+    outcome = await executor(storage, data_dir, runtimes_dir).run(request)
+    assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
+    assert "this machine has no GPU" in outcome.detail and "the competition asks for one" in outcome.detail
+    assert not outcome.retryable and outcome.log_key is None
