@@ -1,4 +1,5 @@
-"""Internal HTTP API: an execution's state and its log, for the gateway."""
+"""Internal HTTP API for the gateway: an execution's state, its log, and a replay of
+the event its state caused (for the gateway's reconciler when a message was lost)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from services.orchestrator import repository
-from services.orchestrator.models import ExecutionStatus
-from shared.db import as_aware
+from services.orchestrator.models import ExecutionStatus, outbox
+from services.orchestrator.scheduler import replayed_event
+from shared.db import add_event, as_aware, transaction
 from shared.events import FailureReason, Resources
 from shared.service import ServiceRuntime
 from shared.storage.base import BlobNotFound
@@ -31,8 +33,16 @@ class ExecutionView(BaseModel):
     detail: str
     exit_code: int | None
     resources: Resources
+    queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class Replay(BaseModel):
+    submission_id: uuid.UUID
+    status: ExecutionStatus
+    # the event type published again; None when the state caused none (queued, cancelled)
+    republished: str | None
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -62,6 +72,7 @@ async def get_execution(submission_id: uuid.UUID, rt: RuntimeDep) -> ExecutionVi
         detail=row.detail or "",
         exit_code=row.exit_code,
         resources=Resources(**(row.resources or {})),
+        queued_at=as_aware(row.queued_at),
         started_at=as_aware(row.started_at) if row.started_at else None,
         finished_at=as_aware(row.finished_at) if row.finished_at else None,
     )
@@ -84,3 +95,19 @@ async def get_execution_log(submission_id: uuid.UUID, rt: RuntimeDep) -> PlainTe
     except BlobNotFound:
         raise NotFound(f"the log of submission {submission_id} is no longer stored") from None
     return PlainTextResponse(data.decode("utf-8", errors="replace"))
+
+
+@router.post(
+    "/executions/{submission_id}/republish", operation_id="republishExecutionEvent", response_model=Replay
+)
+async def republish(submission_id: uuid.UUID, rt: RuntimeDep) -> Replay:
+    """Publish again what the execution's state caused (``execution.started`` while
+    running, ``execution.finished`` once finished), with a new event id."""
+    async with transaction(rt.sessionmaker, rt.relay) as session:
+        row = await repository.get(session, str(submission_id))
+        if row is None:
+            raise NotFound(f"no execution for submission {submission_id}")
+        event = replayed_event(row)
+        if event is not None:
+            await add_event(session, outbox, event)
+    return Replay(submission_id=submission_id, status=row.status, republished=event.type if event else None)

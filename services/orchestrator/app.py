@@ -75,6 +75,8 @@ def create_app(
             max_concurrent=settings.max_concurrent_runs,
             poll_seconds=settings.scheduler_poll_seconds,
             max_attempts=settings.max_attempts,
+            grace_seconds=settings.run_grace_seconds,
+            reconcile_seconds=settings.reconcile_seconds,
         )
         app.state.scheduler = scheduler
         try:

@@ -32,6 +32,11 @@ class OrchestratorSettings(CommonSettings):
     scheduler_poll_seconds: float = 2.0
     # how often a run interrupted by a platform fault is started again before it fails
     max_attempts: int = 2
+    # a run still going this long after its time limit (setup, upload, a stuck executor)
+    # is stopped and ends as a retryable platform fault
+    run_grace_seconds: float = 300.0
+    # how often rows left running without a run in this process are looked for
+    reconcile_seconds: float = 30.0
 
     @model_validator(mode="after")
     def _kubernetes_needs_azure(self) -> OrchestratorSettings:

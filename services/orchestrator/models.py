@@ -36,10 +36,14 @@ executions = Table(
     Column("resources", JSON, nullable=True),
     Column("predictions_key", String(300), nullable=True),
     Column("log_key", String(300), nullable=True),
+    # the competition's cap on runs at once (ExecutionSpec.max_concurrent_runs), for the scheduler
+    Column("max_concurrent", Integer, nullable=True),
     Column("queued_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Index("ix_executions_status_queued_at", "status", "queued_at"),
+    # fair share: when each team last had a run started
+    Index("ix_executions_team_started_at", "team_id", "started_at"),
 )
 
 outbox = outbox_table(metadata)

@@ -17,6 +17,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orchestrator.models import ExecutionStatus, executions
+from shared.db import as_aware
 from shared.events import SubmissionQueued, utcnow
 
 E = executions.c
@@ -38,6 +39,7 @@ async def insert_queued(session: AsyncSession, event: SubmissionQueued) -> bool:
             attempt=1,
             status=ExecutionStatus.QUEUED,
             snapshot=event.model_dump_json(),
+            max_concurrent=event.execution.max_concurrent_runs,
             cancel_requested=False,
             detail="",
             queued_at=utcnow(),
@@ -81,16 +83,50 @@ async def request_cancel(session: AsyncSession, submission_id: str) -> Execution
     return status
 
 
-async def oldest_queued(session: AsyncSession, limit: int, exclude: Sequence[str] = ()) -> list[Row[Any]]:
-    query = (
-        select(executions)
-        .where(E.status == ExecutionStatus.QUEUED)
-        .order_by(E.queued_at, E.submission_id)
-        .limit(limit)
+async def queued_heads(session: AsyncSession, per_group: int, exclude: Sequence[str] = ()) -> list[Row[Any]]:
+    """The ``per_group`` oldest queued executions of each (team, competition): every run
+    the fair-share pick could choose for ``per_group`` free slots, however long one
+    team's queue is."""
+    rank = (
+        func.row_number()
+        .over(partition_by=(E.team_id, E.competition_id), order_by=(E.queued_at, E.submission_id))
+        .label("rank")
     )
+    inner = select(executions, rank).where(E.status == ExecutionStatus.QUEUED)
     if exclude:
-        query = query.where(E.submission_id.not_in(list(exclude)))
+        inner = inner.where(E.submission_id.not_in(list(exclude)))
+    ranked = inner.subquery()
+    query = select(ranked).where(ranked.c.rank <= per_group).order_by(ranked.c.queued_at)
     return list((await session.execute(query)).all())
+
+
+async def running_counts(session: AsyncSession) -> tuple[dict[str, int], dict[str, int]]:
+    """Executions running now, by team and by competition."""
+    rows = (
+        await session.execute(
+            select(E.team_id, E.competition_id, func.count())
+            .where(E.status == ExecutionStatus.RUNNING)
+            .group_by(E.team_id, E.competition_id)
+        )
+    ).all()
+    by_team: dict[str, int] = {}
+    by_competition: dict[str, int] = {}
+    for team, competition, n in rows:
+        by_team[team] = by_team.get(team, 0) + n
+        by_competition[competition] = by_competition.get(competition, 0) + n
+    return by_team, by_competition
+
+
+async def last_started(session: AsyncSession, team_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each team last had a run started (teams that never had one are absent)."""
+    if not team_ids:
+        return {}
+    rows = await session.execute(
+        select(E.team_id, func.max(E.started_at))
+        .where(E.team_id.in_(list(team_ids)), E.started_at.is_not(None))
+        .group_by(E.team_id)
+    )
+    return {team: as_aware(at) for team, at in rows.all() if at is not None}
 
 
 async def mark_running(session: AsyncSession, submission_id: str, attempt: int, now: datetime) -> bool:

@@ -1,4 +1,16 @@
-"""The scheduler: starts queued executions oldest-first, up to a concurrency limit.
+"""The scheduler: starts queued executions fairly, up to a global concurrency limit
+and each competition's own cap.
+
+Fair share: each free slot goes to the team with the fewest runs running now, then
+to the team whose last run started longest ago, then to the oldest queued run. A team
+with 500 queued runs therefore delays another team's single run by at most one free
+slot (the slot that frees first after it is queued goes to it).
+
+Every run has a deadline: its time limit plus ``grace_seconds`` (download, unpack,
+upload). A run still going then is stopped and ends as a retryable platform fault, so
+no execution stays ``running`` for ever; a row left ``running`` by this process
+without a task (its end could not be written) is found by the periodic reconcile and
+treated as interrupted.
 
 Consumers only record work (``consumers.py``); this loop does it. Each start and each
 end is one transaction that changes the execution's row and stages the event it
@@ -18,6 +30,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -26,13 +40,60 @@ from sqlalchemy import Row
 from services.orchestrator import repository
 from services.orchestrator.executor import Executor, RunOutcome, RunRequest
 from services.orchestrator.models import ExecutionStatus, outbox
-from shared.db import add_event, transaction
-from shared.events import ExecutionFinished, ExecutionStarted, FailureReason, SubmissionQueued, utcnow
+from shared.db import add_event, as_aware, transaction
+from shared.events import (
+    ExecutionFinished,
+    ExecutionStarted,
+    FailureReason,
+    Resources,
+    SubmissionQueued,
+    utcnow,
+)
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
 INTERRUPTED_TWICE = "the run was interrupted twice by a platform fault"
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def fair_pick(
+    candidates: Sequence[Row[Any]],
+    free: int,
+    running_by_team: dict[str, int],
+    running_by_competition: dict[str, int],
+    last_started: dict[str, datetime],
+) -> list[Row[Any]]:
+    """Choose up to ``free`` runs from ``candidates`` (queued rows), one slot at a time:
+    the team with the fewest running, then the one that started a run longest ago,
+    then the oldest queued run; a competition at its cap is skipped."""
+    by_team = dict(running_by_team)
+    by_competition = dict(running_by_competition)
+    started = dict(last_started)
+    pending = sorted(candidates, key=lambda r: (as_aware(r.queued_at), r.submission_id))
+    chosen: list[Row[Any]] = []
+    while len(chosen) < free:
+        best: Row[Any] | None = None
+        best_key: tuple[Any, ...] | None = None
+        seen_teams: set[str] = set()
+        for row in pending:
+            if row.team_id in seen_teams:
+                continue  # only a team's oldest eligible run competes for the slot
+            cap = row.max_concurrent
+            if cap is not None and by_competition.get(row.competition_id, 0) >= cap:
+                continue
+            seen_teams.add(row.team_id)
+            key = (by_team.get(row.team_id, 0), started.get(row.team_id, _NEVER))
+            if best_key is None or key < best_key:
+                best, best_key = row, key
+        if best is None:
+            break
+        chosen.append(best)
+        pending.remove(best)
+        by_team[best.team_id] = by_team.get(best.team_id, 0) + 1
+        by_competition[best.competition_id] = by_competition.get(best.competition_id, 0) + 1
+        started[best.team_id] = utcnow()
+    return chosen
 
 
 class Scheduler:
@@ -44,12 +105,16 @@ class Scheduler:
         max_concurrent: int,
         poll_seconds: float = 2.0,
         max_attempts: int = 2,
+        grace_seconds: float = 300.0,
+        reconcile_seconds: float = 30.0,
     ) -> None:
         self.rt = rt
         self.executor = executor
         self.max_concurrent = max(1, max_concurrent)
         self.poll_seconds = poll_seconds
         self.max_attempts = max(1, max_attempts)
+        self.grace_seconds = grace_seconds
+        self.reconcile_seconds = reconcile_seconds
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._runs: dict[str, asyncio.Task[None]] = {}
@@ -123,11 +188,25 @@ class Scheduler:
             await self._record_finished(session, row, outcome)
             log.error("execution.interrupted_twice", submission_id=sid, attempt=attempt)
 
+    async def reconcile(self) -> int:
+        """Rows ``running`` with no task here (their end could not be written): interrupted."""
+        async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+            orphans = [r for r in await repository.running(session) if r.submission_id not in self._runs]
+            for row in orphans:
+                log.warning("execution.orphan_found", submission_id=row.submission_id, attempt=row.attempt)
+                await self._end_interrupted(session, row)
+        return len(orphans)
+
     async def _loop(self) -> None:
         failures = 0
+        loop = asyncio.get_running_loop()
+        next_reconcile = loop.time() + self.reconcile_seconds
         while True:
             self._wake.clear()
             try:
+                if loop.time() >= next_reconcile:
+                    next_reconcile = loop.time() + self.reconcile_seconds
+                    await self.reconcile()
                 await self.start_due()
                 failures = 0
             except asyncio.CancelledError:
@@ -149,7 +228,12 @@ class Scheduler:
         now = utcnow()
         claimed: list[Row[Any]] = []
         async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-            for row in await repository.oldest_queued(session, free, exclude=list(self._runs)):
+            candidates = await repository.queued_heads(session, free, exclude=list(self._runs))
+            if not candidates:
+                return 0
+            by_team, by_competition = await repository.running_counts(session)
+            started = await repository.last_started(session, sorted({r.team_id for r in candidates}))
+            for row in fair_pick(candidates, free, by_team, by_competition, started):
                 if not await repository.mark_running(session, row.submission_id, row.attempt, now):
                     continue
                 queued = SubmissionQueued.model_validate_json(row.snapshot)
@@ -181,9 +265,19 @@ class Scheduler:
             execution=queued.execution,
             is_smoke=queued.is_smoke,
         )
+        started = as_aware(row.started_at) if row.started_at is not None else utcnow()
+        allowed = queued.execution.time_limit_s + self.grace_seconds
+        remaining = allowed - (utcnow() - started).total_seconds()
         try:
             try:
-                outcome = await self.executor.run(request)
+                async with asyncio.timeout(max(0.0, remaining)):
+                    outcome = await self.executor.run(request)
+            except TimeoutError:
+                log.error("execution.deadline_passed", submission_id=sid, attempt=attempt, allowed_s=allowed)
+                outcome = RunOutcome.internal(
+                    f"the run did not end within its {queued.execution.time_limit_s:g} s time limit "
+                    f"plus {self.grace_seconds:g} s and was stopped"
+                )
             except asyncio.CancelledError:
                 if sid not in self._cancelling:
                     raise  # shutting down: the row stays running, the next start recovers it
@@ -235,6 +329,10 @@ class Scheduler:
 
     async def _record_finished(self, session: Any, row: Row[Any], outcome: RunOutcome) -> None:
         queued = SubmissionQueued.model_validate_json(row.snapshot)
+        resources = outcome.resources
+        if queued.execution.gpu and not resources.gpu_seconds:
+            # the GPU is the run's alone for as long as it runs
+            resources = resources.model_copy(update={"gpu_seconds": resources.wall_seconds})
         updated = await repository.mark_finished(
             session,
             row.submission_id,
@@ -243,7 +341,7 @@ class Scheduler:
             failure_reason=outcome.failure_reason.value if outcome.failure_reason else None,
             detail=outcome.detail,
             exit_code=outcome.exit_code,
-            resources=outcome.resources.model_dump(),
+            resources=resources.model_dump(),
             predictions_key=outcome.predictions_key,
             log_key=outcome.log_key,
         )
@@ -265,8 +363,41 @@ class Scheduler:
                 exit_code=outcome.exit_code,
                 predictions_key=outcome.predictions_key,
                 log_key=outcome.log_key,
-                resources=outcome.resources,
+                resources=resources,
                 scoring=queued.scoring,
                 correlation_id=queued.correlation_id,
             ),
         )
+
+
+def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None:
+    """The event the execution's current state caused, again (a new ``event_id``): for a
+    reconciler whose copy was lost. Consumers are idempotent on the state machine, so a
+    replay changes nothing where the original arrived. None: queued or cancelled."""
+    if row.snapshot is None or row.status not in (ExecutionStatus.RUNNING, ExecutionStatus.FINISHED):
+        return None
+    queued = SubmissionQueued.model_validate_json(row.snapshot)
+    if row.status == ExecutionStatus.RUNNING:
+        return ExecutionStarted(
+            submission_id=queued.submission_id,
+            attempt=row.attempt,
+            started_at=as_aware(row.started_at) if row.started_at else utcnow(),
+            correlation_id=queued.correlation_id,
+        )
+    return ExecutionFinished(
+        submission_id=queued.submission_id,
+        competition_id=queued.competition_id,
+        team_id=queued.team_id,
+        team_name=queued.team_name,
+        submitted_at=queued.submitted_at,
+        is_smoke=queued.is_smoke,
+        attempt=row.attempt,
+        failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
+        detail=row.detail or "",
+        exit_code=row.exit_code,
+        predictions_key=row.predictions_key,
+        log_key=row.log_key,
+        resources=Resources(**(row.resources or {})),
+        scoring=queued.scoring,
+        correlation_id=queued.correlation_id,
+    )
