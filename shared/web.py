@@ -37,6 +37,8 @@ class ProblemError(Exception):
 
     status: int = 400
     code: str = "bad-request"
+    # extra response headers (e.g. Retry-After on a 429); set by the raiser
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -99,7 +101,12 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+        response = problem_response(
+            exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -4,6 +4,7 @@ ignored, dead letters end a submission as internal_error (free of quota)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from shared.bus.base import PermanentError, Subscription
@@ -94,7 +95,8 @@ async def test_duplicates_and_stale_events_change_nothing(gw: Gateway) -> None:
     await gw.bus.publish(late_start)
     late_finish = finished(q, failure_reason=FailureReason.RUNTIME_ERROR, detail="boom", exit_code=1)
     await gw.bus.publish(late_finish)
-    other_score = scored(q, 0.1)
+    # a different score that is older than the one applied (a late, superseded one)
+    other_score = scored(q, 0.1).model_copy(update={"occurred_at": score.occurred_at - timedelta(seconds=1)})
     await gw.bus.publish(other_score)
     for event in (late_start, late_finish, other_score):
         await gw.consumed(event)
@@ -103,6 +105,27 @@ async def test_duplicates_and_stale_events_change_nothing(gw: Gateway) -> None:
     assert after["status"] == "scored"
     assert after["public_score"] == 0.5
     assert after["failure_reason"] is None and after["exit_code"] is None
+
+
+async def test_a_newer_score_replaces_the_score_of_a_scored_submission(gw: Gateway) -> None:
+    """A rescoring answers with newer submission.scored events; only newer ones win."""
+    host = await gw.user("hana", is_host=True)
+    await gw.ready_competition(host)
+    sub, q = await queued(gw, host)
+    first = scored(q, 0.5)
+    await gw.bus.publish(first)
+    await gw.wait_status(sub["id"], host, "scored")
+
+    rescored = scored(q, 0.75).model_copy(update={"occurred_at": first.occurred_at + timedelta(minutes=5)})
+    await gw.bus.publish(rescored)
+    await gw.consumed(rescored)
+    assert (await gw.status_of(sub["id"], host))["public_score"] == 0.75
+
+    between = scored(q, 0.6).model_copy(update={"occurred_at": first.occurred_at + timedelta(minutes=1)})
+    await gw.bus.publish(between)
+    await gw.consumed(between)
+    after = await gw.status_of(sub["id"], host)
+    assert after["public_score"] == 0.75 and after["status"] == "scored"
 
 
 async def test_run_failure_and_scoring_failure_carry_reason_and_detail(gw: Gateway) -> None:

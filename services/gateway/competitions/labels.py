@@ -2,7 +2,8 @@
 
 Pure and synchronous (run it in a thread): the id column, every target column and a
 ``Usage`` column whose values are ``Public`` or ``Private``; unique, non-empty ids;
-at least one public row.
+at least one public row. A smoke sample's labels may leave ``Usage`` out: then every
+row is public.
 """
 
 from __future__ import annotations
@@ -30,21 +31,27 @@ class LabelsSummary:
     private_rows: int
 
 
-def check_labels(path: Path, id_column: str, target_columns: list[str]) -> LabelsSummary:
+def check_labels(
+    path: Path, id_column: str, target_columns: list[str], *, usage_required: bool = True
+) -> LabelsSummary:
     expected = [id_column, *target_columns, USAGE]
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            return _check(csv.reader(f), id_column, expected)
+            return _check(csv.reader(f), id_column, expected, usage_required)
     except UnicodeDecodeError:
         raise LabelsInvalid(["the labels file is not UTF-8 text; upload a CSV file"]) from None
     except csv.Error as exc:
         raise LabelsInvalid([f"the labels file is not valid CSV: {exc}"]) from None
 
 
-def _check(reader: Iterator[list[str]], id_column: str, expected: list[str]) -> LabelsSummary:
+def _check(
+    reader: Iterator[list[str]], id_column: str, expected: list[str], usage_required: bool
+) -> LabelsSummary:
     header = next(reader, None)
     if not header:
         raise LabelsInvalid([f"the labels file is empty; expected a header with {', '.join(expected)}"])
+    if not usage_required and USAGE not in header:
+        expected = expected[:-1]
     missing = [c for c in expected if c not in header]
     if missing:
         raise LabelsInvalid(
@@ -56,7 +63,8 @@ def _check(reader: Iterator[list[str]], id_column: str, expected: list[str]) -> 
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise LabelsInvalid([f"the labels header repeats {', '.join(repr(c) for c in repeated)}"])
-    id_at, usage_at = header.index(id_column), header.index(USAGE)
+    id_at = header.index(id_column)
+    usage_at = header.index(USAGE) if USAGE in header else None
     problems: list[str] = []
     first_seen: dict[str, int] = {}
     public = private = 0
@@ -69,7 +77,7 @@ def _check(reader: Iterator[list[str]], id_column: str, expected: list[str]) -> 
         if len(row) != len(header):
             problems.append(f"line {line}: {len(row)} fields, but the header has {len(header)}")
             continue
-        usage, row_id = row[usage_at], row[id_at]
+        usage, row_id = ("Public" if usage_at is None else row[usage_at]), row[id_at]
         if usage == "Public":
             public += 1
         elif usage == "Private":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Competition, DataFile
+from services.gateway.models import Competition, DataFile, Rescore, Submission
 
 
 async def get(session: AsyncSession, competition_id: uuid.UUID) -> Competition | None:
@@ -40,10 +40,16 @@ async def page(session: AsyncSession, offset: int, limit: int) -> tuple[Sequence
     return rows.all(), total
 
 
-async def data_files(session: AsyncSession, competition_id: uuid.UUID, version: int) -> Sequence[DataFile]:
+async def data_files(
+    session: AsyncSession, competition_id: uuid.UUID, version: int, subset: str = "test"
+) -> Sequence[DataFile]:
     rows = await session.scalars(
         select(DataFile)
-        .where(DataFile.competition_id == competition_id, DataFile.data_version == version)
+        .where(
+            DataFile.competition_id == competition_id,
+            DataFile.data_version == version,
+            DataFile.subset == subset,
+        )
         .order_by(DataFile.filename)
     )
     return rows.all()
@@ -56,21 +62,55 @@ async def data_files_of(
     out: dict[uuid.UUID, list[DataFile]] = {c.id: [] for c in competitions}
     if not competitions:
         return out
-    versions = {c.id: c.data_version for c in competitions}
+    versions = {c.id: {"test": c.data_version, "smoke": c.smoke_data_version} for c in competitions}
     rows = await session.scalars(
         select(DataFile).where(DataFile.competition_id.in_(versions)).order_by(DataFile.filename)
     )
     for row in rows:
-        if versions[row.competition_id] == row.data_version:
+        if versions[row.competition_id].get(row.subset) == row.data_version:
             out[row.competition_id].append(row)
     return out
 
 
 async def upsert_data_file(session: AsyncSession, file: DataFile) -> None:
-    existing = await session.get(DataFile, (file.competition_id, file.data_version, file.filename))
+    existing = await session.get(
+        DataFile, (file.competition_id, file.data_version, file.subset, file.filename)
+    )
     if existing is None:
         session.add(file)
     else:
         existing.size_bytes = file.size_bytes
         existing.sha256 = file.sha256
         existing.uploaded_at = file.uploaded_at
+
+
+async def has_submissions(session: AsyncSession, competition_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Submission.id).where(Submission.competition_id == competition_id).limit(1)
+    )
+    return found is not None
+
+
+async def latest_rescore(session: AsyncSession, competition_id: uuid.UUID) -> Rescore | None:
+    found: Rescore | None = await session.scalar(
+        select(Rescore)
+        .where(Rescore.competition_id == competition_id)
+        .order_by(Rescore.requested_at.desc(), Rescore.id)
+        .limit(1)
+    )
+    return found
+
+
+async def rescores(
+    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int
+) -> tuple[Sequence[Rescore], int]:
+    where = Rescore.competition_id == competition_id
+    total = await session.scalar(select(func.count()).select_from(Rescore).where(where)) or 0
+    rows = await session.scalars(
+        select(Rescore)
+        .where(where)
+        .order_by(Rescore.requested_at.desc(), Rescore.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return rows.all(), total

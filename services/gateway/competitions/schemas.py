@@ -23,6 +23,14 @@ class Limits(BaseModel):
     gpu: bool = False
 
 
+def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"{name} needs a time zone (e.g. '2026-01-31T23:59:59Z')")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValueError("closes_at must be after opens_at")
+
+
 class CompetitionCreate(BaseModel):
     slug: str = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits and '-'; unique.")
     title: str = Field(min_length=1, max_length=200)
@@ -40,6 +48,15 @@ class CompetitionCreate(BaseModel):
     )
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    extra_metrics: list[str] = Field(
+        default_factory=list, description="More catalog metrics shown as board columns (ranked by `metric`)."
+    )
+    final_count: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="How many final submissions a team may pick for the private board.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CompetitionCreate:
@@ -51,15 +68,56 @@ class CompetitionCreate(BaseModel):
             raise ValueError(f"the id column {self.id_column!r} cannot also be a target column")
         if "Usage" in (self.id_column, *self.target_columns):
             raise ValueError("'Usage' is reserved for the labels file's Public/Private column")
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
+        _check_schedule(self.opens_at, self.closes_at)
         return self
+
+
+class LimitsPatch(BaseModel):
+    """Only the limits named change; the others keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_s: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
+    memory_mb: int | None = Field(default=None, gt=0)
+    cpus: float | None = Field(default=None, gt=0)
+    max_processes: int | None = Field(default=None, gt=0)
+    output_limit_mb: int | None = Field(default=None, gt=0)
+    log_limit_kb: int | None = Field(default=None, gt=0)
+    gpu: bool | None = None
+
+
+class CompetitionUpdate(BaseModel):
+    """A partial edit: only the fields sent change (``null`` clears ``opens_at``/``closes_at``).
+
+    The prediction format (``id_column``, ``target_columns``) can change only until the
+    first submission; changing it discards the uploaded labels, which must match it.
+    Runs already queued keep the settings they were queued with.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    metric: str | None = None
+    extra_metrics: list[str] | None = None
+    id_column: str | None = Field(default=None, min_length=1, max_length=128)
+    target_columns: list[str] | None = Field(default=None, min_length=1)
+    predictions_filename: str | None = Field(default=None, pattern=FILENAME_PATTERN)
+    runtime: str | None = Field(default=None, min_length=1, max_length=64)
+    limits: LimitsPatch | None = None
+    daily_quota: int | None = Field(default=None, ge=0)
+    smoke_daily_quota: int | None = Field(default=None, ge=0)
+    show_logs: bool | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    final_count: int | None = Field(default=None, ge=1, le=20)
 
 
 class DataFileRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     filename: str
+    subset: str = Field(description="`test` (real runs) or `smoke` (the public sample for smoke runs).")
     size_bytes: int
     sha256: str
     uploaded_at: datetime
@@ -86,6 +144,12 @@ class CompetitionRead(BaseModel):
     data_version: int
     data_files: list[DataFileRead]
     labels_version: int | None
+    smoke_data_version: int
+    smoke_data_files: list[DataFileRead]
+    smoke_labels_version: int | None
+    extra_metrics: list[str]
+    final_count: int
+    is_open: bool = Field(description="Whether participants may submit now (the schedule).")
     revealed_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -98,3 +162,11 @@ class LabelsRead(BaseModel):
     private_rows: int
     size_bytes: int
     sha256: str
+
+
+class RescoreRead(BaseModel):
+    id: uuid.UUID
+    competition_id: uuid.UUID
+    scoring: dict[str, object]
+    requested_at: datetime
+    created: bool = Field(description="False when the same rescoring had already been requested.")

@@ -1,4 +1,5 @@
-"""Competition use cases: create, read, upload test data and hidden labels, reveal.
+"""Competition use cases: create, edit, read, upload test data (and the smoke sample)
+and hidden labels, reveal. Every create and edit publishes ``competition.updated``.
 
 Takes a session from the caller and never commits: the endpoint commits at the
 request boundary.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +23,7 @@ from services.gateway.competitions.schemas import (
     FILENAME_PATTERN,
     CompetitionCreate,
     CompetitionRead,
+    CompetitionUpdate,
     DataFileRead,
     LabelsRead,
     Limits,
@@ -27,7 +31,7 @@ from services.gateway.competitions.schemas import (
 from services.gateway.models import Competition, DataFile, User, outbox
 from services.gateway.uploads import Spooled, too_large
 from shared.db import add_event, as_aware
-from shared.events import CompetitionRevealed, utcnow
+from shared.events import CompetitionRevealed, CompetitionUpdated, ScoringSpec, utcnow
 from shared.metrics_catalog import METRICS
 from shared.storage import Storage
 from shared.storage.base import ObjectTooLarge
@@ -36,7 +40,18 @@ from shared.web import Conflict, Forbidden, NotFound, ProblemError
 log = structlog.get_logger(__name__)
 
 
-def data_prefix(competition: Competition) -> str:
+Subset = Literal["test", "smoke"]
+
+
+def data_version(competition: Competition, subset: Subset) -> int:
+    return competition.smoke_data_version if subset == "smoke" else competition.data_version
+
+
+def data_prefix(competition: Competition, subset: Subset = "test") -> str:
+    # the smoke sample sits beside the versions, never inside one: a pod mounting a
+    # test version's prefix must not see it, nor the other way round
+    if subset == "smoke":
+        return f"{competition.id}/smoke-{competition.smoke_data_version}/"
     return f"{competition.id}/{competition.data_version}/"
 
 
@@ -44,6 +59,67 @@ def labels_key(competition: Competition) -> str | None:
     if competition.labels_version is None:
         return None
     return f"{competition.id}/{competition.labels_version}.csv"
+
+
+def smoke_labels_key(competition: Competition) -> str | None:
+    if competition.smoke_labels_version is None:
+        return None
+    return f"{competition.id}/smoke-{competition.smoke_labels_version}.csv"
+
+
+def scoring_spec(competition: Competition, labels: str) -> ScoringSpec:
+    return ScoringSpec(
+        metric=competition.metric,
+        id_column=competition.id_column,
+        target_columns=list(competition.target_columns),
+        labels_key=labels,
+        extra_metrics=list(competition.extra_metrics or []),
+    )
+
+
+def is_open(competition: Competition, now: datetime) -> bool:
+    if competition.opens_at is not None and now < as_aware(competition.opens_at):
+        return False
+    return competition.closes_at is None or now < as_aware(competition.closes_at)
+
+
+def higher_is_better(metric: str) -> bool:
+    info = METRICS.get(metric)
+    return info.higher_is_better if info is not None else True
+
+
+def _check_metrics(metric: str, extra: Sequence[str]) -> None:
+    names = sorted(METRICS)
+    unknown = [m for m in (metric, *extra) if m not in METRICS]
+    if unknown:
+        raise ProblemError(
+            f"unknown metric {unknown[0]!r}; choose one of: {', '.join(names)}",
+            status=422,
+            code="unknown-metric",
+            valid_metrics=names,
+        )
+    if len(set(extra)) != len(extra) or metric in extra:
+        raise ProblemError(
+            "extra_metrics must not repeat a name nor include the ranking metric",
+            status=422,
+            code="invalid-extra-metrics",
+        )
+
+
+async def _announce(session: AsyncSession, competition: Competition) -> None:
+    """What the boards need to rank this competition (sent on create and every edit)."""
+    await add_event(
+        session,
+        outbox,
+        CompetitionUpdated(
+            competition_id=competition.id,
+            slug=competition.slug,
+            title=competition.title,
+            metric=competition.metric,
+            higher_is_better=higher_is_better(competition.metric),
+            final_count=competition.final_count,
+        ),
+    )
 
 
 async def get(session: AsyncSession, ref: str) -> Competition:
@@ -63,14 +139,7 @@ def require_host(competition: Competition, user: User) -> None:
 
 
 async def create(session: AsyncSession, host: User, body: CompetitionCreate) -> Competition:
-    if body.metric not in METRICS:
-        names = sorted(METRICS)
-        raise ProblemError(
-            f"unknown metric {body.metric!r}; choose one of: {', '.join(names)}",
-            status=422,
-            code="unknown-metric",
-            valid_metrics=names,
-        )
+    _check_metrics(body.metric, body.extra_metrics)
     if await repository.slug_taken(session, body.slug):
         raise Conflict(f"the slug {body.slug!r} is taken; choose another", code="slug-taken")
     competition = Competition(
@@ -91,16 +160,82 @@ async def create(session: AsyncSession, host: User, body: CompetitionCreate) -> 
         host_id=host.id,
         data_version=1,
         data_frozen=False,
+        extra_metrics=list(body.extra_metrics),
+        final_count=body.final_count,
+        smoke_data_version=1,
+        smoke_data_frozen=False,
     )
     session.add(competition)
     await session.flush()
+    await _announce(session, competition)
     log.info("competition.created", competition_id=str(competition.id), slug=body.slug, host=host.username)
     return competition
 
 
+_PLAIN_FIELDS = (
+    "title",
+    "description",
+    "predictions_filename",
+    "runtime",
+    "daily_quota",
+    "smoke_daily_quota",
+    "show_logs",
+    "final_count",
+)
+
+
+async def update(session: AsyncSession, competition: Competition, body: CompetitionUpdate) -> Competition:
+    """Apply a partial edit (host); see ``CompetitionUpdate`` for the rules."""
+    sent = body.model_fields_set
+    metric = body.metric if body.metric is not None else competition.metric
+    extra = body.extra_metrics if body.extra_metrics is not None else list(competition.extra_metrics or [])
+    _check_metrics(metric, extra)
+    opens_at = body.opens_at if "opens_at" in sent else competition.opens_at
+    closes_at = body.closes_at if "closes_at" in sent else competition.closes_at
+    id_column = body.id_column or competition.id_column
+    targets = body.target_columns or list(competition.target_columns)
+    try:
+        # the create-time rules, applied to the merged result
+        CompetitionCreate(
+            slug=competition.slug,
+            title=body.title or competition.title,
+            metric=metric,
+            id_column=id_column,
+            target_columns=targets,
+            opens_at=as_aware(opens_at) if opens_at is not None else None,
+            closes_at=as_aware(closes_at) if closes_at is not None else None,
+        )
+    except ValueError as exc:
+        raise ProblemError(f"the edit is invalid: {exc}", status=422, code="invalid-competition") from None
+    format_changed = id_column != competition.id_column or targets != list(competition.target_columns)
+    if format_changed:
+        if await repository.has_submissions(session, competition.id):
+            raise Conflict(
+                "the prediction format (id_column, target_columns) cannot change once teams have "
+                "submitted; create a new competition instead",
+                code="format-locked",
+            )
+        # labels are checked against the format: ones checked against the old one are void
+        competition.labels_version = None
+        competition.smoke_labels_version = None
+    for name in _PLAIN_FIELDS:
+        if (value := getattr(body, name)) is not None:
+            setattr(competition, name, value)
+    if body.limits is not None:
+        merged = {**competition.limits, **body.limits.model_dump(exclude_none=True)}
+        competition.limits = Limits.model_validate(merged).model_dump()
+    competition.metric, competition.extra_metrics = metric, list(extra)
+    competition.id_column, competition.target_columns = id_column, list(targets)
+    competition.opens_at, competition.closes_at = opens_at, closes_at
+    competition.updated_at = utcnow()
+    await _announce(session, competition)
+    log.info("competition.updated", competition_id=str(competition.id), fields=sorted(sent))
+    return competition
+
+
 async def read(session: AsyncSession, competition: Competition) -> CompetitionRead:
-    files = await repository.data_files(session, competition.id, competition.data_version)
-    return to_read(competition, files)
+    files = await repository.data_files_of(session, [competition])
+    return to_read(competition, files[competition.id])
 
 
 async def page(session: AsyncSession, offset: int, limit: int) -> tuple[list[CompetitionRead], int]:
@@ -119,9 +254,7 @@ def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionR
         title=competition.title,
         description=competition.description,
         metric=competition.metric,
-        higher_is_better=METRICS[competition.metric].higher_is_better
-        if competition.metric in METRICS
-        else True,
+        higher_is_better=higher_is_better(competition.metric),
         id_column=competition.id_column,
         target_columns=list(competition.target_columns),
         predictions_filename=competition.predictions_filename,
@@ -134,8 +267,14 @@ def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionR
         closes_at=aware(competition.closes_at),  # type: ignore[arg-type]
         host_id=competition.host_id,
         data_version=competition.data_version,
-        data_files=[DataFileRead.model_validate(f) for f in files],
+        data_files=[DataFileRead.model_validate(f) for f in files if f.subset == "test"],
         labels_version=competition.labels_version,
+        smoke_data_version=competition.smoke_data_version,
+        smoke_data_files=[DataFileRead.model_validate(f) for f in files if f.subset == "smoke"],
+        smoke_labels_version=competition.smoke_labels_version,
+        extra_metrics=list(competition.extra_metrics or []),
+        final_count=competition.final_count,
+        is_open=is_open(competition, utcnow()),
         revealed_at=aware(competition.revealed_at),  # type: ignore[arg-type]
         created_at=as_aware(competition.created_at),
         updated_at=as_aware(competition.updated_at),
@@ -152,6 +291,13 @@ def check_filename(filename: str) -> None:
         )
 
 
+def _set_version(competition: Competition, subset: Subset, version: int) -> None:
+    if subset == "smoke":
+        competition.smoke_data_version, competition.smoke_data_frozen = version, False
+    else:
+        competition.data_version, competition.data_frozen = version, False
+
+
 async def upload_data(
     session: AsyncSession,
     storage: Storage,
@@ -159,46 +305,47 @@ async def upload_data(
     filename: str,
     body: AsyncIterable[bytes],
     max_bytes: int,
+    subset: Subset = "test",
 ) -> DataFileRead:
-    """Store one test-data file in the competition's current data version.
+    """Store one file of the test data (or of the smoke sample) in its current version.
 
     Runs already queued read the version they were given; so replacing a file of a
     version that submissions used starts a new version (the other files are copied).
     """
     check_filename(filename)
-    current = await repository.data_files(session, competition.id, competition.data_version)
+    old_version = data_version(competition, subset)
+    frozen = competition.smoke_data_frozen if subset == "smoke" else competition.data_frozen
+    current = await repository.data_files(session, competition.id, old_version, subset)
     replacing = any(f.filename == filename for f in current)
-    version = competition.data_version
-    if replacing and competition.data_frozen:
-        version += 1
-    key = f"{competition.id}/{version}/{filename}"
+    version = old_version + 1 if replacing and frozen else old_version
+    old_prefix = data_prefix(competition, subset)
+    _set_version(competition, subset, version)
+    prefix = data_prefix(competition, subset)
     try:
-        stored = await storage.put_stream("data", key, body, max_bytes=max_bytes)
+        stored = await storage.put_stream("data", prefix + filename, body, max_bytes=max_bytes)
     except ObjectTooLarge:
         raise too_large("data file", max_bytes) from None
-    if version != competition.data_version:
+    if version != old_version:
         for f in current:
             if f.filename != filename:
                 await storage.put_stream(
-                    "data",
-                    f"{competition.id}/{version}/{f.filename}",
-                    storage.iter_chunks("data", f"{competition.id}/{f.data_version}/{f.filename}"),
+                    "data", prefix + f.filename, storage.iter_chunks("data", old_prefix + f.filename)
                 )
                 session.add(
                     DataFile(
                         competition_id=competition.id,
                         data_version=version,
+                        subset=subset,
                         filename=f.filename,
                         size_bytes=f.size_bytes,
                         sha256=f.sha256,
                         uploaded_at=f.uploaded_at,
                     )
                 )
-        competition.data_version = version
-        competition.data_frozen = False
     record = DataFile(
         competition_id=competition.id,
         data_version=version,
+        subset=subset,
         filename=filename,
         size_bytes=stored.size,
         sha256=stored.sha256,
@@ -209,6 +356,7 @@ async def upload_data(
     log.info(
         "competition.data_uploaded",
         competition_id=str(competition.id),
+        subset=subset,
         filename=filename,
         data_version=version,
         size=stored.size,
@@ -217,12 +365,24 @@ async def upload_data(
 
 
 async def upload_labels(
-    session: AsyncSession, storage: Storage, competition: Competition, spooled: Spooled
+    session: AsyncSession,
+    storage: Storage,
+    competition: Competition,
+    spooled: Spooled,
+    *,
+    smoke: bool = False,
 ) -> LabelsRead:
-    """Check a spooled labels CSV, store it as a new labels version."""
+    """Check a spooled labels CSV, store it as a new labels version.
+
+    The smoke sample's labels may leave out ``Usage`` (every row is then public).
+    """
     try:
         summary = await asyncio.to_thread(
-            check_labels, Path(spooled.path), competition.id_column, list(competition.target_columns)
+            check_labels,
+            Path(spooled.path),
+            competition.id_column,
+            list(competition.target_columns),
+            usage_required=not smoke,
         )
     except LabelsInvalid as exc:
         raise ProblemError(
@@ -231,13 +391,21 @@ async def upload_labels(
             code="invalid-labels",
             problems=exc.problems,
         ) from None
-    version = (competition.labels_version or 0) + 1
-    await storage.put_file("labels", f"{competition.id}/{version}.csv", spooled.path)
-    competition.labels_version = version
+    if smoke:
+        version = (competition.smoke_labels_version or 0) + 1
+        competition.smoke_labels_version = version
+        key = smoke_labels_key(competition)
+    else:
+        version = (competition.labels_version or 0) + 1
+        competition.labels_version = version
+        key = labels_key(competition)
+    assert key is not None
+    await storage.put_file("labels", key, spooled.path)
     competition.updated_at = utcnow()
     log.info(
         "competition.labels_uploaded",
         competition_id=str(competition.id),
+        smoke=smoke,
         labels_version=version,
         rows=summary.rows,
     )

@@ -13,9 +13,11 @@ from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import API_PREFIX, Page, binary_body, problems
-from services.gateway.submissions import repository, service
-from services.gateway.submissions.schemas import SubmissionRead
+from services.gateway.submissions import quota, repository, service
+from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
+from services.gateway.teams import repository as teams_repo
 from services.gateway.uploads import check_content_length
+from shared.events import utcnow
 from shared.web import Forbidden, NotFound
 
 router = APIRouter(tags=["submissions"])
@@ -38,11 +40,29 @@ async def create_submission(
     settings: SettingsDep,
     smoke: Annotated[bool, Query(description="A smoke run on the public sample (its own quota).")] = False,
 ) -> SubmissionRead:
-    """Upload a zipped solution; it is queued to run against the hidden test data."""
+    """Upload a zipped solution; it is queued to run against the hidden test data.
+
+    `X-Quota-Limit`, `X-Quota-Remaining` and `X-Quota-Reset` tell what is left today
+    of this kind of run (real or smoke) for the team, and when it resets.
+    """
     check_content_length(request, "submission", settings.max_submission_bytes)
     result = await service.submit(rt, settings, user, competition, request.stream(), smoke=smoke)
-    response.headers["Location"] = f"{API_PREFIX}/submissions/{result.id}"
-    return result
+    response.headers["Location"] = f"{API_PREFIX}/submissions/{result.submission.id}"
+    response.headers.update(quota.headers(result.quota, result.resets_at))
+    return result.submission
+
+
+@router.get(
+    "/competitions/{competition}/quota",
+    operation_id="get_my_quota",
+    response_model=QuotaRead,
+    responses=problems(401, 404),
+)
+async def get_my_quota(competition: str, user: CurrentUser, session: SessionDep) -> QuotaRead:
+    """What your team has left today (UTC) of real and of smoke runs, and when it resets."""
+    found = await competitions.get(session, competition)
+    team = await teams_repo.team_of(session, found.id, user.id)
+    return await quota.status(session, found, team, utcnow())
 
 
 @router.get(

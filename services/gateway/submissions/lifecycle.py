@@ -1,7 +1,9 @@
 """How consumed events move a submission through its lifecycle.
 
 Forward only (queued < running < scoring < terminal): a stale or duplicated event
-finds the submission already past it and changes nothing.
+finds the submission already past it and changes nothing. One exception: a scored
+submission takes the score of a newer ``submission.scored`` (a rescoring), judged by
+``occurred_at``; an older one arriving late is ignored.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import structlog
 
 from services.gateway.models import Submission
 from services.gateway.submissions.schemas import TERMINAL, SubmissionStatus, moves_forward
+from shared.db import as_aware
 from shared.events import (
     ExecutionFinished,
     ExecutionStarted,
@@ -67,12 +70,32 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
                 submission.started_at = event.occurred_at
         return changed
     if isinstance(event, SubmissionScored):
+        if submission.status == SubmissionStatus.SCORED.value:
+            return _rescored(submission, event)
         if not _move(submission, SubmissionStatus.SCORED, event.type):
             return False
         submission.public_score = event.public_score
+        submission.scored_at = event.occurred_at
         submission.detail = ""
         return True
     return _fail(submission, event.reason, event.detail, event.type)
+
+
+def _rescored(submission: Submission, event: SubmissionScored) -> bool:
+    last = as_aware(submission.scored_at) if submission.scored_at is not None else None
+    if last is not None and event.occurred_at <= last:
+        log.info("submission.stale_score_ignored", submission_id=str(submission.id), on=event.type)
+        return False
+    log.info(
+        "submission.rescored",
+        submission_id=str(submission.id),
+        old=submission.public_score,
+        new=event.public_score,
+    )
+    submission.public_score = event.public_score
+    submission.scored_at = event.occurred_at
+    submission.updated_at = utcnow()
+    return True
 
 
 def fail_internal(submission: Submission, why: str) -> bool:

@@ -52,3 +52,18 @@ class SubmissionRead(BaseModel):
     size_bytes: int
     created_at: datetime
     updated_at: datetime
+
+
+class QuotaCounter(BaseModel):
+    limit: int
+    used: int
+    remaining: int
+
+
+class QuotaRead(BaseModel):
+    """A team's quota today (UTC); the two kinds of run are counted apart."""
+
+    team_id: uuid.UUID | None
+    resets_at: datetime
+    submissions: QuotaCounter
+    smoke_runs: QuotaCounter

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterable, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,8 @@ from services.gateway.competitions import service as competitions
 from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
-from services.gateway.submissions import repository
-from services.gateway.submissions.schemas import TERMINAL, SubmissionRead, SubmissionStatus
+from services.gateway.submissions import quota, repository
+from services.gateway.submissions.schemas import TERMINAL, QuotaCounter, SubmissionRead, SubmissionStatus
 from services.gateway.teams import repository as teams_repo
 from services.gateway.teams import service as teams
 from services.gateway.uploads import spool
@@ -32,13 +33,12 @@ from shared.db import add_event, as_aware
 from shared.events import (
     ExecutionSpec,
     FailureReason,
-    ScoringSpec,
     SubmissionCancelled,
     SubmissionQueued,
     utcnow,
 )
 from shared.service import ServiceRuntime
-from shared.web import Conflict, Forbidden, NotFound, ProblemError, TooManyRequests
+from shared.web import Conflict, Forbidden, NotFound, ProblemError
 
 log = structlog.get_logger(__name__)
 
@@ -47,9 +47,11 @@ def archive_key(competition_id: uuid.UUID, submission_id: uuid.UUID) -> str:
     return f"{competition_id}/{submission_id}.zip"
 
 
-def utc_day(now: datetime) -> tuple[datetime, datetime]:
-    start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
+@dataclass(frozen=True)
+class Submitted:
+    submission: SubmissionRead
+    quota: QuotaCounter  # after this submission
+    resets_at: datetime
 
 
 async def submit(
@@ -60,7 +62,7 @@ async def submit(
     body: AsyncIterable[bytes],
     *,
     smoke: bool,
-) -> SubmissionRead:
+) -> Submitted:
     async with rt.sessionmaker() as session:
         competition = await competitions.get(session, competition_ref)
     limit = settings.max_submission_bytes
@@ -78,10 +80,10 @@ async def submit(
 
         async with rt.sessionmaker() as session, session.begin():
             competition = await competitions.get(session, str(competition.id))
-            await _check_ready(session, competition)
+            await _check_ready(session, competition, smoke=smoke)
             _check_schedule(competition, user, utcnow())
             team = await teams.ensure_team(session, competition, user)
-            await _check_quota(session, competition, team, smoke=smoke, now=utcnow())
+            await quota.check(session, competition, team, smoke=smoke, now=utcnow())
 
         submission_id = uuid.uuid4()
         key = archive_key(competition.id, submission_id)
@@ -90,8 +92,9 @@ async def submit(
             async with rt.sessionmaker() as session, session.begin():
                 now = utcnow()
                 await repository.lock_team(session, team.id, now)
-                await _check_quota(session, competition, team, smoke=smoke, now=now)
+                before = await quota.check(session, competition, team, smoke=smoke, now=now)
                 competition = await competitions.get(session, str(competition.id))
+                await _check_ready(session, competition, smoke=smoke)
                 submission = Submission(
                     id=submission_id,
                     competition_id=competition.id,
@@ -108,7 +111,10 @@ async def submit(
                 )
                 session.add(submission)
                 event = await _queued_event(session, competition, team, submission)
-                competition.data_frozen = True
+                if event.execution.data_prefix == competitions.data_prefix(competition, "smoke"):
+                    competition.smoke_data_frozen = True
+                else:
+                    competition.data_frozen = True
                 await add_event(session, outbox, event)
         except BaseException:
             await rt.storage.delete("submissions", key)
@@ -123,10 +129,28 @@ async def submit(
         smoke=smoke,
         size=upload.size,
     )
-    return to_read(submission, team.name)
+    after = QuotaCounter(limit=before.limit, used=before.used + 1, remaining=before.remaining - 1)
+    return Submitted(to_read(submission, team.name), after, quota.utc_day(now)[1])
 
 
-async def _check_ready(session: AsyncSession, competition: Competition) -> None:
+async def _smoke_sample(session: AsyncSession, competition: Competition) -> bool:
+    """Whether smoke runs use the smoke sample (uploaded whole) or, with none, the test data."""
+    files = await competitions_repo.data_files(
+        session, competition.id, competition.smoke_data_version, "smoke"
+    )
+    labels = competition.smoke_labels_version is not None
+    if bool(files) != labels:
+        lacking = "its labels (PUT .../smoke/labels)" if files else "its data (PUT .../smoke/data/{filename})"
+        raise Conflict(
+            f"{competition.slug!r} has half a smoke sample: the host has not uploaded {lacking}",
+            code="smoke-sample-incomplete",
+        )
+    return labels
+
+
+async def _check_ready(session: AsyncSession, competition: Competition, *, smoke: bool) -> None:
+    if smoke:
+        await _smoke_sample(session, competition)
     missing = []
     if not await competitions_repo.data_files(session, competition.id, competition.data_version):
         missing.append("test data (PUT .../data/{filename})")
@@ -161,30 +185,17 @@ def _check_schedule(competition: Competition, user: User, now: datetime) -> None
         )
 
 
-async def _check_quota(
-    session: AsyncSession, competition: Competition, team: Team, *, smoke: bool, now: datetime
-) -> None:
-    quota = competition.smoke_daily_quota if smoke else competition.daily_quota
-    start, resets_at = utc_day(now)
-    used = await repository.count_against_quota(session, team.id, is_smoke=smoke, since=start)
-    if used >= quota:
-        kind = "smoke-run" if smoke else "submission"
-        raise TooManyRequests(
-            f"team {team.name!r} has used its {quota} {kind}s for today (UTC); "
-            f"the quota resets at {resets_at.isoformat()}",
-            limit=quota,
-            remaining=0,
-            resets_at=resets_at.isoformat(),
-        )
-
-
 async def _queued_event(
     session: AsyncSession, competition: Competition, team: Team, submission: Submission
 ) -> SubmissionQueued:
-    files = await competitions_repo.data_files(session, competition.id, competition.data_version)
-    limits = Limits.model_validate(competition.limits)
+    subset: competitions.Subset = "test"
     labels_key = competitions.labels_key(competition)
-    assert labels_key is not None  # _check_ready saw labels; they are never removed
+    if submission.is_smoke and await _smoke_sample(session, competition):
+        subset, labels_key = "smoke", competitions.smoke_labels_key(competition)
+    version = competitions.data_version(competition, subset)
+    files = await competitions_repo.data_files(session, competition.id, version, subset)
+    limits = Limits.model_validate(competition.limits)
+    assert labels_key is not None  # _check_ready saw labels in this transaction
     return SubmissionQueued(
         submission_id=submission.id,
         competition_id=competition.id,
@@ -201,18 +212,13 @@ async def _queued_event(
             max_processes=limits.max_processes,
             output_limit_mb=limits.output_limit_mb,
             log_limit_kb=limits.log_limit_kb,
-            data_prefix=competitions.data_prefix(competition),
+            data_prefix=competitions.data_prefix(competition, subset),
             data_files=[f.filename for f in files],
             data_sha256={f.filename: f.sha256 for f in files},
             predictions_filename=competition.predictions_filename,
             gpu=limits.gpu,
         ),
-        scoring=ScoringSpec(
-            metric=competition.metric,
-            id_column=competition.id_column,
-            target_columns=list(competition.target_columns),
-            labels_key=labels_key,
-        ),
+        scoring=competitions.scoring_spec(competition, labels_key),
     )
 
 
