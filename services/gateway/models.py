@@ -129,6 +129,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_team_created", "team_id", "created_at"),
         Index("ix_submissions_competition_created", "competition_id", "created_at"),
+        # the reconciler looks for submissions that have sat in one state too long
+        Index("ix_submissions_status_updated", "status", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -148,6 +150,11 @@ class Submission(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # occurred_at of the submission.scored event applied last: a rescore's newer one wins
     scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # what the run used (execution.finished's resources), shown to the team and the host
+    resources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the stuck-submission reconciler: when it last acted on this one, and how many times
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reconciliations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -1,12 +1,16 @@
 """Reading and checking a predictions file against the hidden labels.
 
 Pure functions over bytes (no I/O, no database), called from ``scoring`` in a worker
-thread. Every problem a participant can cause raises ``InvalidPredictions`` with a
-detail that says what was wrong, where (lines, ids, columns, a few examples) and what
-was expected. A broken labels file is the host's problem, not the participant's: it
-raises ``InvalidLabels``, which the consumer reports as an internal error.
+thread. A file is first read on the fast path (``columnar``, pyarrow); when that path
+has any doubt, the file is read again here, cell by cell as text, to find and word the
+problem (or to accept what the fast path was too strict about).
 
-Both files are read with every cell as text, so ids compare exactly as written and
+Every problem a participant can cause raises ``InvalidPredictions`` with a detail that
+says what was wrong, where (lines, ids, columns, a few examples) and what was expected.
+A broken labels file is the host's problem, not the participant's: it raises
+``InvalidLabels``, which the consumer reports as an internal error.
+
+The detailed path reads every cell as text, so ids compare exactly as written and
 each value's problem can be quoted back as it appears in the file. Line numbers count
 the header as line 1.
 """
@@ -20,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from services.scorer.metrics import Metric
+from services.scorer import columnar
+from services.scorer.metrics import ROW_SUM_TOLERANCE, Metric
 from shared.metrics_catalog import PredictionKind
 
 USAGE_COLUMN = "Usage"
@@ -45,22 +51,36 @@ class InvalidLabels(ScoringProblem):
     """The host's labels file is unusable (the platform's fault, not the participant's)."""
 
 
-class LabelKind:
-    INTEGER = "integer"
-    NUMBER = "number"
-    TEXT = "text"
+LabelKind = columnar.ColumnKind
+
+# what a file that is not CSV text starts with, and what to tell its author
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (
+        b"PK\x03\x04",
+        "is a ZIP archive (an Excel .xlsx workbook, or a zipped file?); export it as a plain CSV",
+    ),
+    (b"\xd0\xcf\x11\xe0", "is an Excel .xls workbook; export it as a plain CSV"),
+    (b"\x1f\x8b", "is gzip-compressed; write it uncompressed"),
+    (b"PAR1", "is a Parquet file; write it as CSV (for pandas: DataFrame.to_csv(path, index=False))"),
+    (b"\xff\xfe", "is UTF-16 text; save it as UTF-8"),
+    (b"\xfe\xff", "is UTF-16 text; save it as UTF-8"),
+)
 
 
 @dataclass(frozen=True)
 class Labels:
-    """A parsed labels file: ids in file order, target values, usage per row."""
+    """A parsed labels file: ids in file order, target values, the public/private split."""
 
     id_column: str
     target_columns: tuple[str, ...]
-    ids: pd.Series
+    ids: pa.Array  # text, trimmed, in file order
     values: np.ndarray  # (rows, targets)
-    usage: np.ndarray  # "Public" | "Private" per row
+    public: np.ndarray  # bool per row
+    private: np.ndarray  # bool per row
     kinds: tuple[str, ...]  # one LabelKind per target column
+
+    def id_series(self) -> pd.Series:
+        return pd.Series(self.ids.to_pylist(), dtype=object)
 
 
 def examples(values: Iterable[object], limit: int = MAX_EXAMPLES, *, quote: bool = True) -> str:
@@ -83,26 +103,44 @@ def _count(n: int, one: str, verb_one: str = "is", verb_many: str = "are") -> st
     return f"{_plural(n, one)} {verb_one if n == 1 else verb_many}"
 
 
-def read_csv(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> pd.DataFrame:
-    """Parse CSV bytes (UTF-8, optional BOM, LF or CRLF) with every cell as stripped text."""
-    wanted = ",".join(expected)
+def _undecodable(what: str, exc: UnicodeDecodeError, base: int = 0) -> str:
+    return (
+        f"the {what} file is not UTF-8 text (undecodable byte at offset {base + exc.start}); "
+        "save it as a UTF-8 CSV"
+    )
+
+
+def read_header(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> list[str]:
+    """The header's column names, after the checks that need only the file's start."""
     if not data.strip():
+        wanted = ",".join(expected)
         raise error(f"the {what} file is empty; expected a CSV with the header {wanted} and one row per id")
+    for signature, why in _SIGNATURES:
+        if data.startswith(signature):
+            raise error(f"the {what} file {why}")
     if b"\x00" in data[:65536]:
         raise error(f"the {what} file is not a CSV text file (it contains NUL bytes: is it binary?)")
+    end = data.find(b"\n")
     try:
-        text = data.decode("utf-8-sig")
+        first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError as exc:
-        raise error(
-            f"the {what} file is not UTF-8 text (undecodable byte at offset {exc.start}); "
-            "save it as a UTF-8 CSV"
-        ) from None
-    first_line = text.partition("\n")[0].rstrip("\r")
+        raise error(_undecodable(what, exc)) from None
     header = [h.strip() for h in next(csv.reader([first_line]), [])]
     seen: set[str] = set()
     repeated = [h for h in header if h in seen or seen.add(h)]  # type: ignore[func-returns-value]
     if repeated:
         raise error(f"the {what} file has repeated columns in its header: {examples(repeated)}")
+    return header
+
+
+def read_csv(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> pd.DataFrame:
+    """Parse CSV bytes (UTF-8, optional BOM, LF or CRLF) with every cell as stripped text."""
+    wanted = ",".join(expected)
+    read_header(data, what, expected, error)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(_undecodable(what, exc)) from None
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.ParserError as exc:
@@ -135,12 +173,53 @@ def _classify(series: pd.Series) -> str:
 
 def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], metric: Metric) -> Labels:
     targets = tuple(target_columns)
-    frame = read_csv(data, "labels", [id_column, *targets, USAGE_COLUMN], InvalidLabels)
-    missing = [c for c in (id_column, *targets) if c not in frame.columns]
+    header = read_header(data, "labels", [id_column, *targets, USAGE_COLUMN], InvalidLabels)
+    missing = [c for c in (id_column, *targets) if c not in header]
     if missing:
         raise InvalidLabels(
-            f"the labels file lacks the columns {examples(missing)}; it has {examples(frame.columns, 50)}"
+            f"the labels file lacks the columns {examples(missing)}; it has {examples(header, 50)}"
         )
+    try:
+        fast = columnar.labels(
+            data, id_column, targets, USAGE_COLUMN in header, numeric=metric.kind != PredictionKind.LABEL
+        )
+    except columnar.Defer:
+        parsed = _parse_labels_detailed(data, id_column, targets, metric)
+    else:
+        parsed = Labels(
+            id_column=id_column,
+            target_columns=targets,
+            ids=fast.ids,
+            values=_stack(fast.values),
+            public=fast.public,
+            private=fast.private,
+            kinds=fast.kinds,
+        )
+    if metric.multiclass and len(targets) > 1:
+        _check_one_hot(parsed)
+    return parsed
+
+
+def _stack(columns: list[np.ndarray]) -> np.ndarray:
+    return np.column_stack(columns) if len(columns) > 1 else columns[0].reshape(-1, 1)
+
+
+def _check_one_hot(labels: Labels) -> None:
+    """Several columns of a multi-class metric are the classes: one 1 per row, 0 elsewhere."""
+    values = labels.values
+    ok = np.isin(values, (0, 1)).all(axis=1) & (values.sum(axis=1) == 1)
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        rows = ", ".join(f"id {labels.ids[int(p)].as_py()!r}" for p in bad[:MAX_EXAMPLES])
+        raise InvalidLabels(
+            f"the labels columns {', '.join(labels.target_columns)} are the classes of one "
+            f"multi-class target, so each row must be one-hot (a single 1, the rest 0); "
+            f"{_count(len(bad), 'row')} not: {rows}"
+        )
+
+
+def _parse_labels_detailed(data: bytes, id_column: str, targets: tuple[str, ...], metric: Metric) -> Labels:
+    frame = read_csv(data, "labels", [id_column, *targets, USAGE_COLUMN], InvalidLabels)
     if frame.empty:
         raise InvalidLabels("the labels file has a header but no rows")
     ids = frame[id_column]
@@ -165,15 +244,15 @@ def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], met
     for col in targets:
         series = frame[col]
         kind = _classify(series)
-        if metric.kind is not PredictionKind.LABEL and kind is LabelKind.TEXT:
+        if metric.kind != PredictionKind.LABEL and kind == LabelKind.TEXT:
             raise InvalidLabels(f"the labels column {col!r} must be numeric for the metric {metric.name}")
-        if kind is LabelKind.TEXT:
+        if kind == LabelKind.TEXT:
             empty = np.flatnonzero((series == "").to_numpy())
             if len(empty):
                 where = _where(frame, id_column, empty)
                 raise InvalidLabels(f"the labels column {col!r} has empty values: {where}")
             columns.append(series.to_numpy(dtype=object))
-        elif kind is LabelKind.INTEGER:
+        elif kind == LabelKind.INTEGER:
             columns.append(pd.to_numeric(series).to_numpy(dtype=np.int64))
         else:
             columns.append(pd.to_numeric(series).to_numpy(dtype=float))
@@ -181,17 +260,18 @@ def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], met
     return Labels(
         id_column=id_column,
         target_columns=targets,
-        ids=ids.reset_index(drop=True),
-        values=np.column_stack(columns) if len(columns) > 1 else columns[0].reshape(-1, 1),
-        usage=usage,
+        ids=pa.array(ids.tolist(), type=pa.string()),
+        values=_stack(columns),
+        public=usage == "Public",
+        private=usage == "Private",
         kinds=tuple(kinds),
     )
 
 
-def _check_columns(frame: pd.DataFrame, labels: Labels) -> None:
+def _check_columns(header: Sequence[str], labels: Labels) -> None:
     expected = [labels.id_column, *labels.target_columns]
-    missing = [c for c in expected if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in expected]
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
     if missing or extra:
         parts = []
         if missing:
@@ -217,7 +297,7 @@ def _check_ids(frame: pd.DataFrame, labels: Labels) -> None:
             f"{_count(len(duplicated), 'id', 'appears', 'appear')} more than once, "
             f"e.g. {examples(duplicated)} (expected exactly one row per id)"
         )
-    label_ids = labels.ids
+    label_ids = labels.id_series()
     missing = label_ids[~label_ids.isin(ids)]
     if len(missing):
         problems.append(
@@ -238,7 +318,7 @@ def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, met
     """Convert one predicted column to what the metric compares, or say which rows are bad."""
     raw = frame[col]
     id_col = labels.id_column
-    if metric.kind is PredictionKind.LABEL and kind is LabelKind.TEXT:
+    if metric.kind is PredictionKind.LABEL and kind == LabelKind.TEXT:
         empty = np.flatnonzero((raw == "").to_numpy())
         if len(empty):
             raise InvalidPredictions(
@@ -265,7 +345,7 @@ def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, met
         raise InvalidPredictions(
             f"column {col!r}: {_count(len(bad), 'value')} not a finite number: {', '.join(reasons)}{more}"
         )
-    if metric.kind is PredictionKind.LABEL and kind is LabelKind.INTEGER:
+    if metric.kind is PredictionKind.LABEL and kind == LabelKind.INTEGER:
         fractional = np.flatnonzero(numbers != np.round(numbers))
         if len(fractional):
             raise InvalidPredictions(
@@ -285,16 +365,60 @@ def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, met
     return np.asarray(numbers)
 
 
+def _check_row_sums(frame: pd.DataFrame, labels: Labels, values: np.ndarray, metric: Metric) -> None:
+    bad = _bad_row_sums(values, metric)
+    if len(bad):
+        sums = values[bad[:MAX_EXAMPLES]].sum(axis=1)
+        shown = ", ".join(
+            f"line {p + 2} (id {frame[labels.id_column].iat[p]!r}) sums to {total:.6g}"
+            for p, total in zip(bad[:MAX_EXAMPLES], sums, strict=True)
+        )
+        more = ", ..." if len(bad) > MAX_EXAMPLES else ""
+        raise InvalidPredictions(
+            f"{metric.name} reads the columns {', '.join(labels.target_columns)} as the probabilities "
+            f"of each class, so every row must sum to 1 (within {ROW_SUM_TOLERANCE:g}); "
+            f"{_count(len(bad), 'row')} not: {shown}{more}"
+        )
+
+
+def _bad_row_sums(values: np.ndarray, metric: Metric) -> np.ndarray:
+    if not metric.multiclass or values.shape[1] < 2:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.abs(values.sum(axis=1) - 1.0) > ROW_SUM_TOLERANCE)
+
+
 def parse_predictions(data: bytes, labels: Labels, metric: Metric) -> np.ndarray:
     """Validate the predictions; return their values aligned row by row with ``labels``."""
+    expected = [labels.id_column, *labels.target_columns]
+    _check_columns(read_header(data, "predictions", expected, InvalidPredictions), labels)
+    try:
+        columns = columnar.predictions(
+            data,
+            labels.id_column,
+            labels.target_columns,
+            labels.kinds,
+            labels.ids,
+            as_labels=metric.kind == PredictionKind.LABEL,
+            value_range=metric.value_range,
+        )
+        values = _stack(columns)
+        if len(_bad_row_sums(values, metric)):
+            raise columnar.Defer
+        return values
+    except columnar.Defer:
+        return _parse_predictions_detailed(data, labels, metric)
+
+
+def _parse_predictions_detailed(data: bytes, labels: Labels, metric: Metric) -> np.ndarray:
     frame = read_csv(data, "predictions", [labels.id_column, *labels.target_columns], InvalidPredictions)
-    _check_columns(frame, labels)
+    _check_columns(list(frame.columns), labels)
     _check_ids(frame, labels)
     columns = [
         _column_values(frame, col, labels, kind, metric)
         for col, kind in zip(labels.target_columns, labels.kinds, strict=True)
     ]
-    values = np.column_stack(columns) if len(columns) > 1 else columns[0].reshape(-1, 1)
+    values = _stack(columns)
+    _check_row_sums(frame, labels, values, metric)
     # ids are exactly the label ids (checked above), so this is a permutation
-    order = pd.Index(frame[labels.id_column]).get_indexer(labels.ids)
+    order = pd.Index(frame[labels.id_column]).get_indexer(labels.id_series())
     return np.asarray(values[order])

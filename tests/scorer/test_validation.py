@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from services.scorer import validation
 from services.scorer.metrics import get_metric
 from services.scorer.scoring import score
 from services.scorer.validation import InvalidLabels, InvalidPredictions, parse_labels, parse_predictions
@@ -17,9 +19,11 @@ def spec(metric: str = "accuracy", targets: tuple[str, ...] = ("y",)) -> Scoring
     return ScoringSpec(metric=metric, id_column="id", target_columns=list(targets), labels_key="c/v1.csv")
 
 
-def rejection(predictions: bytes, metric: str = "accuracy", labels: bytes = LABELS) -> str:
+def rejection(
+    predictions: bytes, metric: str = "accuracy", labels: bytes = LABELS, targets: tuple[str, ...] = ("y",)
+) -> str:
     with pytest.raises(InvalidPredictions) as info:
-        score(predictions, labels, spec(metric))
+        score(predictions, labels, spec(metric, targets))
     return info.value.detail
 
 
@@ -153,3 +157,118 @@ def test_parse_predictions_returns_values_in_label_order() -> None:
     labels = parse_labels(b"id,y\nb,2.5\na,1.5\n", "id", ["y"], get_metric("mae"))
     values = parse_predictions(b"id,y\na,10\nb,20\n", labels, get_metric("mae"))
     assert values[:, 0].tolist() == [20.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00rest-of-an-xlsx", "is a ZIP archive (an Excel .xlsx workbook"),
+        (b"\x1f\x8b\x08\x00compressed", "is gzip-compressed; write it uncompressed"),
+        (b"PAR1\x15\x04parquet", "is a Parquet file; write it as CSV"),
+        ("id,y\n1,0\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an Excel .xls workbook"),
+    ],
+)
+def test_wrong_file_types_are_named(data: bytes, why: str) -> None:
+    assert f"the predictions file {why}" in rejection(data)
+
+
+def test_latin1_text_says_where_it_stops_being_utf8() -> None:
+    detail = rejection("id,y\n1,0\n2,1\n3,caf\u00e9\n".encode("latin-1"))
+    assert "not UTF-8 text (undecodable byte at offset 18); save it as a UTF-8 CSV" in detail
+
+
+def test_cells_with_surrounding_spaces_and_quotes_are_accepted() -> None:
+    data = b'id,y\r\n"1", 0\r\n2 ,1\r\n3, 1 \r\n"4",0\r\n5,1\r\n'
+    assert score(data, LABELS, spec()).public_score == 1.0
+
+
+MULTI_LABELS = b"id,cat,dog,owl,Usage\n1,1,0,0,Public\n2,0,1,0,Public\n3,0,0,1,Public\n4,0,1,0,Private\n"
+
+
+def test_multiclass_rows_must_sum_to_one() -> None:
+    data = b"id,cat,dog,owl\n1,0.7,0.2,0.1\n2,0.5,0.5,0.5\n3,0.2,0.2,0.6\n4,0.1,0.8,0.1\n"
+    for metric in ("log_loss", "roc_auc_ovr"):
+        detail = rejection(data, metric=metric, labels=MULTI_LABELS, targets=("cat", "dog", "owl"))
+        assert f"{metric} reads the columns cat, dog, owl as the probabilities of each class" in detail
+        assert "every row must sum to 1 (within 0.001); 1 row is not: line 3 (id '2') sums to 1.5" in detail
+
+
+def test_multiclass_rows_rounded_by_the_participant_are_accepted() -> None:
+    data = b"id,cat,dog,owl\n1,0.333,0.333,0.333\n2,0.1,0.8,0.1\n3,0.2,0.2,0.6\n4,0.1,0.8,0.1\n"
+    result = score(data, MULTI_LABELS, spec("log_loss", ("cat", "dog", "owl")))
+    assert result.public_score > 0
+
+
+def test_multiclass_probabilities_out_of_range() -> None:
+    data = b"id,cat,dog,owl\n1,1.2,-0.1,-0.1\n2,0.1,0.8,0.1\n3,0.2,0.2,0.6\n4,0.1,0.8,0.1\n"
+    detail = rejection(data, metric="roc_auc_ovr", labels=MULTI_LABELS, targets=("cat", "dog", "owl"))
+    assert "column 'cat': 1 value is outside [0, 1]: line 2 (id '1'): '1.2'" in detail
+
+
+def test_multiclass_labels_must_be_one_hot() -> None:
+    labels = b"id,cat,dog,Usage\n1,1,0,Public\n2,1,1,Public\n"
+    with pytest.raises(InvalidLabels, match=r"each row must be one-hot .* 1 row is not: id '2'"):
+        parse_labels(labels, "id", ["cat", "dog"], get_metric("log_loss"))
+
+
+def big_case(rows: int = 5000) -> tuple[bytes, bytes]:
+    rng = np.random.default_rng(3)
+    ids = [f"s{i}" for i in range(rows)]
+    truth = rng.integers(0, 2, rows)
+    probs = rng.random(rows)
+    usage = np.where(rng.random(rows) < 0.3, "Public", "Private")
+    labels = "id,y,Usage\n" + "".join(f"{i},{t},{u}\n" for i, t, u in zip(ids, truth, usage, strict=True))
+    order = rng.permutation(rows)
+    predictions = "id,y\n" + "".join(f"{ids[k]},{probs[k]:.6f}\n" for k in order)
+    return predictions.encode(), labels.encode()
+
+
+def test_a_valid_file_is_read_on_the_fast_path_and_scores_as_the_detailed_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    predictions, labels = big_case()
+    slow = score(predictions, labels, spec("roc_auc"))
+    metric = get_metric("roc_auc")
+    parsed = parse_labels(labels, "id", ["y"], metric)
+    detailed = validation._parse_predictions_detailed(predictions, parsed, metric)
+
+    def not_expected(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a valid file fell back to the detailed path")
+
+    monkeypatch.setattr(validation, "read_csv", not_expected)
+    fast = score(predictions, labels, spec("roc_auc"))
+    assert (fast.public_score, fast.private_score) == (slow.public_score, slow.private_score)
+    assert np.array_equal(parse_predictions(predictions, parsed, metric), detailed)
+
+
+def test_text_classes_on_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    labels = b"id,animal,Usage\na,cat,Public\nb,dog,Public\nc,dog,Private\nd,True,Private\n"
+    monkeypatch.setattr(validation, "read_csv", None)
+    result = score(b"id,animal\nd,True\na,cat\nb,cat\nc,dog\n", labels, spec(targets=("animal",)))
+    assert (result.public_score, result.private_score) == (0.5, 1.0)
+
+
+def test_extra_metrics_are_computed_on_both_parts() -> None:
+    extra = ScoringSpec(
+        metric="accuracy",
+        id_column="id",
+        target_columns=["y"],
+        labels_key="c/v1.csv",
+        extra_metrics=["f1_macro", "balanced_accuracy", "rmse"],
+    )
+    result = score(b"id,y\n1,0\n2,1\n3,0\n4,0\n5,1\n", LABELS, extra)
+    assert result.public_extra == {"f1_macro": 1.0, "balanced_accuracy": 1.0, "rmse": 0.0}
+    assert result.private_extra["balanced_accuracy"] == 0.5  # one of two classes recalled
+
+
+def test_an_extra_metric_that_does_not_fit_the_predictions_is_left_out() -> None:
+    extra = ScoringSpec(
+        metric="roc_auc",
+        id_column="id",
+        target_columns=["y"],
+        labels_key="c/v1.csv",
+        extra_metrics=["accuracy"],
+    )
+    result = score(b"id,y\n1,0.1\n2,0.9\n3,0.8\n4,0.3\n5,0.7\n", LABELS, extra)
+    assert (result.public_score, result.public_extra) == (1.0, {})

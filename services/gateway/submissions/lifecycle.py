@@ -66,6 +66,7 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
             changed = _move(submission, SubmissionStatus.SCORING, event.type)
         if changed:
             submission.exit_code = event.exit_code
+            submission.resources = event.resources.model_dump()
             if submission.started_at is None:
                 submission.started_at = event.occurred_at
         return changed

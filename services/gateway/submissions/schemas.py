@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from shared.events import FailureReason
+from shared.events import FailureReason, Resources
 
 
 class SubmissionStatus(StrEnum):
@@ -50,6 +50,9 @@ class SubmissionRead(BaseModel):
     is_smoke: bool
     sha256: str
     size_bytes: int
+    # what the run used: wall time, CPU seconds, peak memory, GPU time (None until it ran)
+    resources: Resources | None = None
+    started_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

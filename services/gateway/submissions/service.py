@@ -33,6 +33,7 @@ from shared.db import add_event, as_aware
 from shared.events import (
     ExecutionSpec,
     FailureReason,
+    Resources,
     SubmissionCancelled,
     SubmissionQueued,
     utcnow,
@@ -236,6 +237,8 @@ def to_read(submission: Submission, team_name: str) -> SubmissionRead:
         is_smoke=submission.is_smoke,
         sha256=submission.sha256,
         size_bytes=submission.size_bytes,
+        resources=Resources(**submission.resources) if submission.resources else None,
+        started_at=as_aware(submission.started_at) if submission.started_at else None,
         created_at=as_aware(submission.created_at),
         updated_at=as_aware(submission.updated_at),
     )
