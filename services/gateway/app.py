@@ -17,6 +17,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
 from services.gateway.models import outbox
 from services.gateway.openapi import TAGS, Problem
+from services.gateway.submissions.reconciler import Reconciler
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime
 from shared.storage import Storage
@@ -59,8 +60,12 @@ def create_app(
             await rt.bus.subscribe(consumers.subscription())
             await rt.bus.subscribe_dead_letters(DEAD_LETTER_QUEUE, consumers.on_dead_letter)
             await rt.start_relay()
+            app.state.reconciler = Reconciler(rt, settings, app.state.http)
+            app.state.reconciler.start()
             yield
         finally:
+            if getattr(app.state, "reconciler", None) is not None:
+                await app.state.reconciler.stop()
             await app.state.http.aclose()
             await rt.stop()
 

@@ -20,6 +20,16 @@ class GatewaySettings(CommonSettings):
     max_labels_bytes: int = 1 * GiB
     uploads_dir: Path | None = None
     proxy_timeout_s: float = 10.0
+    # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),
+    # how long each state may last before the orchestrator is asked what happened, how
+    # many replays it tries, and the most a submission may wait in the queue
+    reconcile_interval_s: float = 60.0
+    reconcile_batch: int = 200
+    queued_deadline_s: float = 600.0
+    running_margin_s: float = 900.0
+    scoring_deadline_s: float = 900.0
+    max_reconciliations: int = 3
+    queued_max_s: float = 2 * 24 * 3600.0
 
     @property
     def database_url(self) -> str:

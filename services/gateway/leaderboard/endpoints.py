@@ -1,4 +1,5 @@
-"""``/api/v1/competitions/{competition}/leaderboard`` (proxied) and ``/reveal``."""
+"""``/api/v1/competitions/{competition}/leaderboard`` (proxied), its CSV export for
+hosts (proxied) and ``/reveal``."""
 
 from __future__ import annotations
 
@@ -111,3 +112,39 @@ async def reveal(competition: str, user: CurrentUser, session: SessionDep, rt: R
     await competitions.reveal(session, found)
     await commit(session, rt)
     return await competitions.read(session, found)
+
+
+@router.get(
+    "/leaderboard/{board}.csv",
+    operation_id="export_leaderboard_csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The whole board."},
+        **problems(401, 403, 404, 503),
+    },
+)
+async def export_leaderboard_csv(
+    competition: str,
+    board: Literal["public", "private"],
+    user: CurrentUser,
+    session: SessionDep,
+    http: HttpDep,
+    settings: SettingsDep,
+) -> Response:
+    """The whole public or private board as CSV (host; the private one before the reveal too)."""
+    found = await competitions.get(session, competition)
+    competitions.require_host(found, user)
+    await session.close()
+    url = (
+        f"{settings.leaderboard_url.rstrip('/')}/internal/v1/competitions/{found.id}"
+        f"/leaderboard/{board}/export.csv"
+    )
+    upstream = await proxy.get(http, "leaderboard", url)
+    content_type = upstream.headers.get("content-type", "")
+    if upstream.status_code != 200:
+        return _relay(upstream.status_code, upstream.content, content_type)
+    return Response(
+        content=upstream.content,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}-{board}-leaderboard.csv"'},
+    )

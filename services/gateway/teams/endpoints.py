@@ -1,15 +1,22 @@
-"""``/api/v1/competitions/{competition}/teams``."""
+"""``/api/v1/competitions/{competition}/teams``: create, list, join by invite code,
+leave, rotate the invite code, final selection."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from services.gateway.auth.dependencies import CurrentUser
+from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import RuntimeDep, SessionDep, commit
-from services.gateway.openapi import problems
-from services.gateway.teams import service
-from services.gateway.teams.schemas import TeamCreate, TeamRead
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, commit
+from services.gateway.openapi import Page, problems
+from services.gateway.teams import finals, service
+from services.gateway.teams.schemas import (
+    FinalSelectionRead,
+    FinalSelectionUpdate,
+    TeamCreate,
+    TeamJoin,
+    TeamRead,
+)
 
 router = APIRouter(prefix="/competitions/{competition}/teams", tags=["teams"])
 
@@ -24,15 +31,111 @@ router = APIRouter(prefix="/competitions/{competition}/teams", tags=["teams"])
 async def create_team(
     competition: str, body: TeamCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
 ) -> TeamRead:
-    """Create a team and join it."""
+    """Create a team and join it; share its `invite_code` to invite others."""
     found = await competitions.get(session, competition)
     team = await service.create(session, found, user, body.name)
     await commit(session, rt)
-    return await service.read(session, team)
+    return await service.read(session, team, user)
+
+
+@router.get("", operation_id="list_teams", response_model=Page[TeamRead], responses=problems(404))
+async def list_teams(
+    competition: str, user: OptionalUser, session: SessionDep, page: PageDep
+) -> Page[TeamRead]:
+    """The competition's teams and their members, by name (invite codes stay with members)."""
+    found = await competitions.get(session, competition)
+    items, total = await service.page(session, found, user, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
 
 
 @router.get("/mine", operation_id="get_my_team", response_model=TeamRead, responses=problems(401, 404))
-async def get_my_team(competition: str, user: CurrentUser, session: SessionDep) -> TeamRead:
-    """The caller's team in this competition."""
+async def get_my_team(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> TeamRead:
+    """The caller's team in this competition (with its invite code)."""
     found = await competitions.get(session, competition)
-    return await service.read(session, await service.mine(session, found, user))
+    result = await service.read(session, await service.mine(session, found, user), user)
+    await commit(session, rt)  # a team older than invite codes gets one on first read
+    return result
+
+
+@router.post(
+    "/join",
+    operation_id="join_team",
+    response_model=TeamRead,
+    responses=problems(401, 404, 409, 422),
+)
+async def join_team(
+    competition: str, body: TeamJoin, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> TeamRead:
+    """Join the team whose invite code you were given.
+
+    Allowed when you have no team, or your team is yours alone and has not submitted
+    (it is dissolved). Your quota is then the team's, used submissions included.
+    """
+    found = await competitions.get(session, competition)
+    team = await service.join(session, found, user, body.invite_code)
+    await commit(session, rt)
+    return await service.read(session, team, user)
+
+
+@router.post(
+    "/mine/leave",
+    operation_id="leave_team",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 404, 409),
+)
+async def leave_team(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> None:
+    """Leave your team; only a team that has not submitted can be left (its quota is shared)."""
+    found = await competitions.get(session, competition)
+    await service.leave(session, found, user)
+    await commit(session, rt)
+
+
+@router.post(
+    "/mine/invite-code",
+    operation_id="rotate_team_invite_code",
+    response_model=TeamRead,
+    responses=problems(401, 404),
+)
+async def rotate_invite_code(
+    competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> TeamRead:
+    """Replace your team's invite code; the old one stops working."""
+    found = await competitions.get(session, competition)
+    team = await service.rotate_invite(session, await service.mine(session, found, user))
+    await commit(session, rt)
+    return await service.read(session, team, user)
+
+
+@router.get(
+    "/mine/final-submissions",
+    operation_id="get_final_submissions",
+    response_model=FinalSelectionRead,
+    responses=problems(401, 404),
+)
+async def get_final_submissions(
+    competition: str, user: CurrentUser, session: SessionDep
+) -> FinalSelectionRead:
+    """Your team's final submissions for the private leaderboard (empty: the default)."""
+    found = await competitions.get(session, competition)
+    return await finals.read(session, found, await service.mine(session, found, user))
+
+
+@router.put(
+    "/mine/final-submissions",
+    operation_id="select_final_submissions",
+    response_model=FinalSelectionRead,
+    responses=problems(401, 404, 409, 422),
+)
+async def select_final_submissions(
+    competition: str, body: FinalSelectionUpdate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> FinalSelectionRead:
+    """Choose up to `final_count` scored submissions of your team for the private board.
+
+    An empty list goes back to the default: your best `final_count` public scores.
+    Locked once the host reveals the private leaderboard.
+    """
+    found = await competitions.get(session, competition)
+    team = await service.mine(session, found, user)
+    result = await finals.select(session, found, team, body.submission_ids)
+    await commit(session, rt)
+    return result

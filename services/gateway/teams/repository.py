@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Team, TeamMember, User
+from services.gateway.models import FinalSelection, Submission, Team, TeamMember, User
 
 
 async def team_of(session: AsyncSession, competition_id: uuid.UUID, user_id: uuid.UUID) -> Team | None:
@@ -45,3 +46,72 @@ async def add_with_member(session: AsyncSession, team: Team, user_id: uuid.UUID)
 
 async def get(session: AsyncSession, team_id: uuid.UUID) -> Team | None:
     return await session.get(Team, team_id)
+
+
+async def by_invite(session: AsyncSession, competition_id: uuid.UUID, code: str) -> Team | None:
+    team: Team | None = await session.scalar(
+        select(Team).where(Team.competition_id == competition_id, Team.invite_code == code)
+    )
+    return team
+
+
+async def member_count(session: AsyncSession, team_id: uuid.UUID) -> int:
+    return (
+        await session.scalar(
+            select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team_id)
+        )
+        or 0
+    )
+
+
+async def has_submissions(session: AsyncSession, team_id: uuid.UUID) -> bool:
+    return (
+        await session.scalar(select(Submission.id).where(Submission.team_id == team_id).limit(1)) is not None
+    )
+
+
+async def remove_member(session: AsyncSession, competition_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(TeamMember).where(TeamMember.competition_id == competition_id, TeamMember.user_id == user_id)
+    )
+
+
+async def add_member(session: AsyncSession, team: Team, user_id: uuid.UUID) -> None:
+    session.add(TeamMember(competition_id=team.competition_id, user_id=user_id, team_id=team.id))
+    await session.flush()
+
+
+async def delete_team(session: AsyncSession, team: Team) -> None:
+    await session.delete(team)
+    await session.flush()
+
+
+async def page(
+    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int
+) -> tuple[Sequence[Team], int]:
+    where = Team.competition_id == competition_id
+    total = await session.scalar(select(func.count()).select_from(Team).where(where)) or 0
+    rows = await session.scalars(select(Team).where(where).order_by(Team.name).offset(offset).limit(limit))
+    return rows.all(), total
+
+
+async def final_selection(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(FinalSelection.submission_id)
+        .where(FinalSelection.team_id == team_id)
+        .order_by(FinalSelection.selected_at, FinalSelection.submission_id)
+    )
+    return list(rows)
+
+
+async def replace_final_selection(
+    session: AsyncSession, team_id: uuid.UUID, submission_ids: Sequence[uuid.UUID]
+) -> None:
+    await session.execute(delete(FinalSelection).where(FinalSelection.team_id == team_id))
+    session.add_all(FinalSelection(team_id=team_id, submission_id=s) for s in submission_ids)
+    await session.flush()
+
+
+async def submissions_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Submission]:
+    rows = await session.scalars(select(Submission).where(Submission.id.in_(ids)))
+    return rows.all()

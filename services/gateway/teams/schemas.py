@@ -14,9 +14,32 @@ class TeamCreate(BaseModel):
     )
 
 
+class TeamJoin(BaseModel):
+    invite_code: str = Field(min_length=1, max_length=64, description="The code a member of the team shared.")
+
+
 class TeamRead(BaseModel):
     id: uuid.UUID
     competition_id: uuid.UUID
     name: str
     members: list[str]
     created_at: datetime
+    invite_code: str | None = Field(
+        default=None, description="Shown to the team's members only: share it to invite someone."
+    )
+
+
+class FinalSelectionUpdate(BaseModel):
+    submission_ids: list[uuid.UUID] = Field(
+        description="Up to the competition's final_count scored submissions of your team; "
+        "an empty list goes back to the default (your best ones on the public board)."
+    )
+
+
+class FinalSelectionRead(BaseModel):
+    team_id: uuid.UUID
+    submission_ids: list[uuid.UUID]
+    final_count: int
+    default: bool = Field(
+        description="True when nothing is selected: the best final_count public scores count."
+    )

@@ -1,6 +1,20 @@
-"""Team use cases: create-and-join, my team, the automatic solo team."""
+"""Team use cases: create-and-join, invite codes, join, leave, my team, the automatic
+solo team.
+
+Membership rules, so that a team's shared daily quota cannot be dodged:
+- a user is in at most one team per competition (the primary key of team_members);
+- a member may leave only while the team has no submissions (any, refunded or not):
+  once a team has submitted, its members stay, so a member cannot spend one team's
+  quota and then another's;
+- joining by invite code is open to a user with no team, or whose team is theirs
+  alone and has no submissions (that empty team is dissolved); the team joined keeps
+  its own quota, already used submissions included;
+- a team whose last member leaves is deleted (it has no submissions, by the rule above).
+"""
 
 from __future__ import annotations
+
+import secrets
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +41,7 @@ async def create(session: AsyncSession, competition: Competition, user: User, na
         raise Conflict(
             f"a team named {name!r} already exists in {competition.slug!r}", code="team-name-taken"
         )
-    team = Team(competition_id=competition.id, name=name)
+    team = Team(competition_id=competition.id, name=name, invite_code=new_invite_code())
     try:
         async with session.begin_nested():
             await repository.add_with_member(session, team, user.id)
@@ -60,7 +74,7 @@ async def ensure_team(session: AsyncSession, competition: Competition, user: Use
         while await repository.name_taken(session, competition.id, name):
             n += 1
             name = f"{user.username}-{n}"
-        team = Team(competition_id=competition.id, name=name)
+        team = Team(competition_id=competition.id, name=name, invite_code=new_invite_code())
         try:
             async with session.begin_nested():
                 await repository.add_with_member(session, team, user.id)
@@ -74,11 +88,81 @@ async def ensure_team(session: AsyncSession, competition: Competition, user: Use
     )
 
 
-async def read(session: AsyncSession, team: Team) -> TeamRead:
+def new_invite_code() -> str:
+    return "hdi_" + secrets.token_urlsafe(18)
+
+
+async def join(session: AsyncSession, competition: Competition, user: User, code: str) -> Team:
+    team = await repository.by_invite(session, competition.id, code)
+    if team is None:
+        raise NotFound(
+            f"no team in {competition.slug!r} has that invite code (it may have been replaced)",
+            code="invite-not-found",
+        )
+    current = await repository.team_of(session, competition.id, user.id)
+    if current is not None and current.id == team.id:
+        return team
+    if current is not None:
+        if (
+            await repository.has_submissions(session, current.id)
+            or await repository.member_count(session, current.id) > 1
+        ):
+            raise Conflict(
+                f"you are in team {current.name!r}, which has submitted or has other members; "
+                "a user belongs to at most one team per competition, and leaves only a team "
+                "that has not submitted",
+                code="already-in-team",
+            )
+        await repository.remove_member(session, competition.id, user.id)
+        await repository.delete_team(session, current)
+    try:
+        async with session.begin_nested():
+            await repository.add_member(session, team, user.id)
+    except IntegrityError:
+        raise Conflict("you joined a team at the same moment; look again", code="team-conflict") from None
+    log.info("team.joined", team_id=str(team.id), user=user.username)
+    return team
+
+
+async def leave(session: AsyncSession, competition: Competition, user: User) -> None:
+    team = await mine(session, competition, user)
+    if await repository.has_submissions(session, team.id):
+        raise Conflict(
+            f"team {team.name!r} has submitted, so its members stay in it: its daily quota is "
+            "shared, and leaving would let a member use a second team's",
+            code="team-has-submissions",
+        )
+    await repository.remove_member(session, competition.id, user.id)
+    if await repository.member_count(session, team.id) == 0:
+        await repository.delete_team(session, team)
+    log.info("team.left", team_id=str(team.id), user=user.username)
+
+
+async def rotate_invite(session: AsyncSession, team: Team) -> Team:
+    team.invite_code = new_invite_code()
+    return team
+
+
+async def read(session: AsyncSession, team: Team, viewer: User | None = None) -> TeamRead:
+    """``invite_code`` only for a member of the team."""
+    members = await repository.member_names(session, team.id)
+    code = None
+    if viewer is not None and viewer.username in members:
+        if team.invite_code is None:  # a team made before invite codes existed
+            team.invite_code = new_invite_code()
+        code = team.invite_code
     return TeamRead(
         id=team.id,
         competition_id=team.competition_id,
         name=team.name,
-        members=await repository.member_names(session, team.id),
+        members=members,
         created_at=as_aware(team.created_at),
+        invite_code=code,
     )
+
+
+async def page(
+    session: AsyncSession, competition: Competition, viewer: User | None, offset: int, limit: int
+) -> tuple[list[TeamRead], int]:
+    rows, total = await repository.page(session, competition.id, offset, limit)
+    return [await read(session, t, viewer) for t in rows], total
