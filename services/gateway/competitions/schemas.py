@@ -21,6 +21,9 @@ class Limits(BaseModel):
     output_limit_mb: int = Field(default=100, gt=0)
     log_limit_kb: int = Field(default=64, gt=0)
     gpu: bool = False
+    max_concurrent_runs: int | None = Field(
+        default=None, gt=0, description="The most runs of this competition at once (none: the platform's limit)."
+    )
 
 
 def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> None:
@@ -84,6 +87,7 @@ class LimitsPatch(BaseModel):
     output_limit_mb: int | None = Field(default=None, gt=0)
     log_limit_kb: int | None = Field(default=None, gt=0)
     gpu: bool | None = None
+    max_concurrent_runs: int | None = Field(default=None, gt=0)
 
 
 class CompetitionUpdate(BaseModel):
@@ -111,6 +115,11 @@ class CompetitionUpdate(BaseModel):
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     final_count: int | None = Field(default=None, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _aware(self) -> CompetitionUpdate:
+        _check_schedule(self.opens_at, self.closes_at)
+        return self
 
 
 class DataFileRead(BaseModel):

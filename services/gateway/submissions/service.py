@@ -218,6 +218,7 @@ async def _queued_event(
             data_sha256={f.filename: f.sha256 for f in files},
             predictions_filename=competition.predictions_filename,
             gpu=limits.gpu,
+            max_concurrent_runs=limits.max_concurrent_runs,
         ),
         scoring=competitions.scoring_spec(competition, labels_key),
     )
