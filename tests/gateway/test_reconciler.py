@@ -163,3 +163,10 @@ async def test_an_unreachable_orchestrator_changes_nothing(gw: Gateway, upstream
     assert check.action == "unreachable"
     body = await gw.status_of(sub["id"], alice)
     assert body["status"] == "queued" and body["resources"] is None and body["started_at"] is None
+
+
+async def test_the_competitions_cap_on_runs_at_once_travels_with_the_queued_event(gw: Gateway) -> None:
+    host, alice = await gw.user("hana", is_host=True), await gw.user("alice")
+    await gw.ready_competition(host, limits={"max_concurrent_runs": 3})
+    _, q = await queued(gw, alice)
+    assert q.execution.max_concurrent_runs == 3

@@ -22,7 +22,7 @@ class Limits(BaseModel):
     log_limit_kb: int = Field(default=64, gt=0)
     gpu: bool = False
     max_concurrent_runs: int | None = Field(
-        default=None, gt=0, description="The most runs of this competition at once (none: the platform's limit)."
+        default=None, gt=0, description="The most runs of this competition at once (none: the platform's)."
     )
 
 
