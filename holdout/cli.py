@@ -114,6 +114,30 @@ def runtime_build(
     typer.echo(f"runtime {name!r} ready at {path}")
 
 
+@app.command("test-submission")
+def test_submission(
+    archive: Annotated[Path, typer.Argument(help="The submission zip, as you would upload it.")],
+    competition: Annotated[
+        Path,
+        typer.Option(help="Folder with competition.json, data/ and labels.csv (the smoke sample)."),
+    ],
+    show_log: Annotated[bool, typer.Option(help="Print the run's log (stdout and stderr).")] = False,
+) -> None:
+    """Run a submission locally in Holdout's own sandbox and runtime on the smoke sample;
+    print its score or why it failed (exit status 1)."""
+    from holdout.local_test import CompetitionDirError, run_local_test
+
+    configure_logging("WARNING", json=False)  # the result, not the sandbox's info lines
+    try:
+        result = asyncio.run(run_local_test(archive, competition))
+    except CompetitionDirError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--competition") from None
+    if show_log and result.log:
+        typer.echo("--- log ---\n" + result.log.rstrip("\n") + "\n--- end of log ---")
+    typer.echo(result.report())
+    raise typer.Exit(0 if result.failure_reason is None else 1)
+
+
 @app.command()
 def demo(
     keep_running: Annotated[

@@ -1,0 +1,223 @@
+"""``holdout test-submission ZIP --competition DIR``: run a submission on the participant's
+own machine, in the very sandbox and runtime Holdout uses, on a competition's smoke
+sample, and score it with the scorer's own validation and metric.
+
+A participant finds a missing file, a crash, a slow model or malformed predictions
+before uploading (DrivenData's ``make test-submission``). ``DIR`` holds::
+
+    competition.json   {"metric", "id_column", "target_columns", "limits": {...},
+                        "runtime", "predictions_filename", "gpu"}
+    data/              the smoke sample's features (all of it goes to /code_execution/data)
+    labels.csv         the smoke sample's labels (a ``Usage`` column is optional)
+
+This is the CLI's side of the platform (it may import services; services never import it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.orchestrator import gpu, runtimes
+from services.orchestrator.config import OrchestratorSettings
+from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
+from services.scorer.scoring import score
+from services.scorer.validation import InvalidPredictions, ScoringProblem
+from shared.archive import ArchiveError, safe_extract
+from shared.events import FailureReason, ScoringSpec
+
+
+class CompetitionDirError(Exception):
+    """The competition folder is incomplete or malformed."""
+
+
+@dataclass(frozen=True)
+class LocalCompetition:
+    root: Path
+    metric: str
+    id_column: str
+    target_columns: list[str]
+    time_limit_s: float
+    memory_mb: int
+    cpus: float
+    max_processes: int
+    output_limit_mb: int
+    log_limit_kb: int
+    runtime: str
+    predictions_filename: str
+    gpu: bool
+
+    @classmethod
+    def load(cls, root: Path) -> LocalCompetition:
+        config = root / "competition.json"
+        try:
+            raw: dict[str, Any] = json.loads(config.read_text())
+        except FileNotFoundError:
+            raise CompetitionDirError(f"{config} is missing") from None
+        except json.JSONDecodeError as exc:
+            raise CompetitionDirError(f"{config} is not valid JSON: {exc}") from None
+        missing = [k for k in ("metric", "id_column", "target_columns") if k not in raw]
+        if missing:
+            raise CompetitionDirError(f"{config} lacks {', '.join(missing)}")
+        if not (root / "data").is_dir() or not any((root / "data").iterdir()):
+            raise CompetitionDirError(f"{root / 'data'} must hold the smoke sample's features")
+        if not (root / "labels.csv").is_file():
+            raise CompetitionDirError(f"{root / 'labels.csv'} (the smoke sample's labels) is missing")
+        limits = raw.get("limits", {})
+        return cls(
+            root=root,
+            metric=raw["metric"],
+            id_column=raw["id_column"],
+            target_columns=list(raw["target_columns"]),
+            time_limit_s=float(limits.get("time_limit_s", 600)),
+            memory_mb=int(limits.get("memory_mb", 2048)),
+            cpus=float(limits.get("cpus", 1.0)),
+            max_processes=int(limits.get("max_processes", 64)),
+            output_limit_mb=int(limits.get("output_limit_mb", 100)),
+            log_limit_kb=int(limits.get("log_limit_kb", 64)),
+            runtime=raw.get("runtime", "default"),
+            predictions_filename=raw.get("predictions_filename", "submission.csv"),
+            gpu=bool(raw.get("gpu", False)),
+        )
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    failure_reason: FailureReason | None
+    detail: str
+    score: float | None
+    metric: str
+    log: str
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    peak_memory_mb: float = 0.0
+
+    def report(self) -> str:
+        lines = []
+        if self.failure_reason is None:
+            lines.append(f"score: {self.metric} = {self.score:.6g} on the smoke sample")
+        else:
+            lines.append(f"failed: {self.failure_reason.value}")
+            lines.append(self.detail)
+        if self.wall_seconds:
+            lines.append(
+                f"resources: {self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU, "
+                f"{self.peak_memory_mb:.0f} MiB peak memory"
+            )
+        return "\n".join(lines)
+
+
+def _traversable_tmp() -> Path:
+    # under /tmp with 0755: the sandbox user (when running as root) opens mount sources
+    path = Path(tempfile.mkdtemp(prefix="holdout-local-", dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+async def run_local_test(
+    archive: Path,
+    competition_dir: Path,
+    *,
+    settings: OrchestratorSettings | None = None,
+    build_runtime: bool = True,
+) -> LocalResult:
+    """Unpack, run in the sandbox on the smoke sample, validate and score."""
+    settings = settings or OrchestratorSettings()
+    comp = LocalCompetition.load(competition_dir)
+
+    def failed(reason: FailureReason, detail: str, log: str = "") -> LocalResult:
+        return LocalResult(reason, detail, None, comp.metric, log)
+
+    passthrough = None
+    if comp.gpu:
+        try:
+            passthrough = gpu.discover()
+        except gpu.NoGpu as exc:
+            return failed(FailureReason.INTERNAL_ERROR, exc.detail)
+    runtime_dir = runtimes.runtime_path(comp.runtime, settings.runtimes_path)
+    if not (runtime_dir / runtimes.STAMP).exists():
+        if not build_runtime:
+            return failed(
+                FailureReason.INTERNAL_ERROR,
+                f"the runtime {comp.runtime!r} is not built: run `holdout runtime build {comp.runtime}`",
+            )
+        runtime_dir = await asyncio.to_thread(
+            runtimes.build_runtime,
+            comp.runtime,
+            settings.runtimes_path,
+            settings.runtimes_requirements_dir,
+            check_uid=settings.sandbox_uid if os.geteuid() == 0 else None,
+            check_gid=settings.sandbox_gid if os.geteuid() == 0 else None,
+        )
+
+    work = _traversable_tmp()
+    try:
+        src, data, submission = work / "src", work / "data", work / "submission"
+        for path in (src, data, submission):
+            path.mkdir(mode=0o755)
+            path.chmod(0o755)
+        if os.geteuid() == 0:
+            os.chown(submission, settings.sandbox_uid, settings.sandbox_gid)
+        try:
+            summary = await asyncio.to_thread(safe_extract, archive, src)
+        except ArchiveError as exc:
+            return failed(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
+        for item in sorted((comp.root / "data").iterdir()):
+            if item.is_file() and not item.is_symlink():
+                shutil.copyfile(item, data / item.name)
+                (data / item.name).chmod(0o644)
+
+        result = await run_sandbox(
+            SandboxSpec(
+                runtime_dir=runtime_dir,
+                src_dir=src,
+                data_dir=data,
+                submission_dir=submission,
+                entrypoint=summary.entrypoint,
+                is_smoke=True,
+                uid=settings.sandbox_uid,
+                gid=settings.sandbox_gid,
+                gpu=passthrough,
+            ),
+            SandboxLimits(
+                time_limit_s=comp.time_limit_s,
+                memory_bytes=comp.memory_mb * MIB,
+                cpus=comp.cpus,
+                max_processes=comp.max_processes,
+                output_limit_bytes=comp.output_limit_mb * MIB,
+                log_limit_bytes=comp.log_limit_kb * 1024,
+                tmp_bytes=settings.sandbox_tmp_mb * MIB,
+            ),
+            log_path=work / "log.txt",
+            predictions_filename=comp.predictions_filename,
+            predictions_copy=work / "predictions.csv",
+        )
+        log = result.log_path.read_text(errors="replace")
+        usage = {
+            "wall_seconds": result.wall_seconds,
+            "cpu_seconds": result.cpu_seconds,
+            "peak_memory_mb": result.peak_memory_mb,
+        }
+        if result.failure_reason is not None or result.predictions_path is None:
+            reason = result.failure_reason or FailureReason.MISSING_PREDICTIONS
+            return LocalResult(reason, result.detail, None, comp.metric, log, **usage)
+        spec = ScoringSpec(
+            metric=comp.metric, id_column=comp.id_column, target_columns=comp.target_columns, labels_key="-"
+        )
+        try:
+            scores = await asyncio.to_thread(
+                score, result.predictions_path.read_bytes(), (comp.root / "labels.csv").read_bytes(), spec
+            )
+        except InvalidPredictions as exc:
+            return LocalResult(FailureReason.INVALID_PREDICTIONS, str(exc), None, comp.metric, log, **usage)
+        except ScoringProblem as exc:
+            raise CompetitionDirError(f"the smoke sample could not be scored: {exc}") from None
+        return LocalResult(None, "", scores.public_score, comp.metric, log, **usage)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
