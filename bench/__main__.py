@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import p1_latency
+from bench import p1_latency, p6_read
 from bench.common import RESULTS, record
 
-BENCHMARKS = {"P1": p1_latency.run}
+BENCHMARKS = {"P1": p1_latency.run, "P6": p6_read.run}
 
 
 def main(argv: list[str]) -> int:
