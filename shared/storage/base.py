@@ -87,6 +87,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def list(self, container: str, prefix: str = "") -> list[str]: ...
 
+    async def ensure_containers(self) -> None:
+        """Make the four containers exist now. Writes through this interface make them as
+        needed; call this before something else writes with a SAS URL (a run pod)."""
+        return None
+
     async def ready(self) -> bool:
         return True
 

@@ -171,6 +171,8 @@ class KubernetesExecutor(Executor):
             archive_url=self.urls.read_url("submissions", request.archive_key, ttl),
             predictions_url=self.urls.write_url("outputs", predictions_key, ttl),
         )
+        # the pod uploads its predictions with a SAS URL, which cannot create a container
+        await self.storage.ensure_containers()
         await self._create(pod, str(request.submission_id))
         verdict, started = await self._wait(name, spec)
         text = await self._read_log(name, spec) if started else ""

@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +56,9 @@ class FakeKube:
     watch_faults: list[str] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     url: str = ""
+    # a "kubelet" to tell about pods made and deleted through the API (kubelet.py)
+    on_create: Callable[[dict[str, Any]], None] | None = None
+    on_delete: Callable[[str], None] | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     # -- scripting ------------------------------------------------------------------------
@@ -119,6 +123,8 @@ class FakeKube:
         self._stamp(pod)
         self.pods[name] = pod
         await self._record("ADDED", pod)
+        if self.on_create is not None:
+            self.on_create(copy.deepcopy(pod))
         return web.json_response(pod, status=201)
 
     async def read(self, request: web.Request) -> web.Response:
@@ -134,6 +140,8 @@ class FakeKube:
             return _status(404, "NotFound", f'pods "{name}" not found')
         self.logs.pop(name, None)
         await self._record("DELETED", pod)
+        if self.on_delete is not None:
+            self.on_delete(name)
         return web.json_response(pod)
 
     async def read_log(self, request: web.Request) -> web.Response:
