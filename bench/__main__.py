@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import p1_latency, p6_read
+from bench import p1_latency, p2_throughput, p6_read, p7_fairness
 from bench.common import RESULTS, record
 
-BENCHMARKS = {"P1": p1_latency.run, "P6": p6_read.run}
+BENCHMARKS = {"P1": p1_latency.run, "P2": p2_throughput.run, "P6": p6_read.run, "P7": p7_fairness.run}
 
 
 def main(argv: list[str]) -> int:
