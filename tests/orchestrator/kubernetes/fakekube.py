@@ -16,7 +16,7 @@ import contextlib
 import copy
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -111,7 +111,9 @@ class FakeKube:
         return app
 
     @web.middleware
-    async def _log_requests(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _log_requests(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         self.requests.append((request.method, request.path, dict(request.query)))
         return await handler(request)
 
