@@ -245,8 +245,8 @@ async def page(session: AsyncSession, offset: int, limit: int) -> tuple[list[Com
 
 
 def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionRead:
-    def aware(value: object) -> object:
-        return as_aware(value) if value is not None else None  # type: ignore[arg-type]
+    def aware(value: datetime | None) -> datetime | None:
+        return as_aware(value) if value is not None else None
 
     return CompetitionRead(
         id=competition.id,
@@ -263,8 +263,8 @@ def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionR
         daily_quota=competition.daily_quota,
         smoke_daily_quota=competition.smoke_daily_quota,
         show_logs=competition.show_logs,
-        opens_at=aware(competition.opens_at),  # type: ignore[arg-type]
-        closes_at=aware(competition.closes_at),  # type: ignore[arg-type]
+        opens_at=aware(competition.opens_at),
+        closes_at=aware(competition.closes_at),
         host_id=competition.host_id,
         data_version=competition.data_version,
         data_files=[DataFileRead.model_validate(f) for f in files if f.subset == "test"],
@@ -275,7 +275,7 @@ def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionR
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,
         is_open=is_open(competition, utcnow()),
-        revealed_at=aware(competition.revealed_at),  # type: ignore[arg-type]
+        revealed_at=aware(competition.revealed_at),
         created_at=as_aware(competition.created_at),
         updated_at=as_aware(competition.updated_at),
     )
