@@ -51,6 +51,7 @@ async def test_success_reads_the_log_before_deleting_the_pod(
     assert outcome.failure_reason is None
     assert outcome.predictions_key == f"{request.submission_id}/1/predictions.csv"
     assert outcome.resources.wall_seconds == 6.5 and outcome.resources.cpu_seconds == 5.25
+    assert outcome.log_key is not None
     assert await executor.storage.get_bytes("outputs", outcome.log_key) == b"loading model\npredicting\n"
     assert calls(kube, name)[-2:] == ["GET log", f"DELETE {name}"]
     log_query = next(q for m, p, q in kube.requests if p.endswith("/log"))
@@ -189,7 +190,7 @@ async def test_restart_adopts_running_collects_finished_deletes_orphans(
     assert pod_name(orphan.submission_id, 1) not in kube.pods
 
     collected = await asyncio.wait_for(executor.run(finished), timeout=10)
-    assert collected.failure_reason is None
+    assert collected.failure_reason is None and collected.log_key is not None
     assert await executor.storage.get_bytes("outputs", collected.log_key) == b"done\n"
 
     outcome = await scenario(kube, executor, running, (statuses.finished(0, statuses.report()), b""))
