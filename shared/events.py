@@ -150,6 +150,9 @@ class SubmissionScored(BaseEvent):
     higher_is_better: bool
     public_score: float
     private_score: float | None
+    # the competition's extra display metrics (ScoringSpec.extra_metrics) that could be computed
+    public_extra_scores: dict[str, float] = Field(default_factory=dict)
+    private_extra_scores: dict[str, float] = Field(default_factory=dict)
 
 
 class SubmissionScoringFailed(BaseEvent):
