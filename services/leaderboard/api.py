@@ -1,16 +1,28 @@
-"""The leaderboard's HTTP routes: public and private boards, and the internal host view."""
+"""The leaderboard's HTTP routes: the boards, a team's standing, the host's CSV export,
+and live updates as server-sent events.
+
+Board reads carry an ``ETag`` made of the competition's board version and the query,
+so a client (or a cache) that sends ``If-None-Match`` gets a 304 after a single
+primary-key lookup; ``Cache-Control`` lets shared caches keep the public board a few
+seconds, and keeps private and internal reads out of shared caches.
+"""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import boards
-from services.leaderboard.schemas import Board
+from services.leaderboard.live import BoardNotifier
+from services.leaderboard.repository import BoardKind
+from services.leaderboard.schemas import Board, TeamStanding
 from shared.web import PROBLEM_JSON
 
 
@@ -23,43 +35,167 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 Offset = Annotated[int, Query(ge=0, description="number of teams to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="number of teams to return (at most 500)")]
 
+PUBLIC_CACHE = "public, max-age=5, must-revalidate"
+PRIVATE_CACHE = "private, no-cache"
+
 _PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+_HIDDEN = {403: {"description": "the private leaderboard is not revealed yet", **_PROBLEM}}
+_NOT_MODIFIED = {304: {"description": "unchanged since the ETag sent in If-None-Match"}}
 
 router = APIRouter(prefix="/api/v1", tags=["leaderboard"])
 internal_router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 
-@router.get(
+async def _cached(
+    request: Request,
+    response: Response,
+    session: AsyncSession,
+    competition_id: uuid.UUID,
+    parts: tuple[object, ...],
+    cache_control: str,
+    build: Callable[[], Awaitable[Any]],
+) -> Any:
+    """Answer 304 when the client holds this version of the board; otherwise build it."""
+    version = await boards.version(session, competition_id)
+    etag = '"' + "-".join(str(p) for p in (version, *parts)) + '"'
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    body = await build()
+    response.headers.update(headers)
+    return body
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def _board_route(board: BoardKind, internal: bool) -> Callable[..., Awaitable[Any]]:
+    cache = PRIVATE_CACHE if internal or board == "private" else PUBLIC_CACHE
+
+    async def read(
+        competition_id: uuid.UUID,
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> Any:
+        async def build() -> Board:
+            return await boards.get_board(
+                session, competition_id, board, offset=offset, limit=limit, internal=internal
+            )
+
+        if board == "private" and not internal:
+            await build()  # raises 403 before revealing anything, ETag included
+        return await _cached(request, response, session, competition_id, (board, offset, limit), cache, build)
+
+    return read
+
+
+router.add_api_route(
     "/competitions/{competition_id}/leaderboard",
+    _board_route("public", internal=False),
+    methods=["GET"],
     operation_id="get_public_leaderboard",
     response_model=Board,
     summary="The public leaderboard: each team's best public score",
+    responses=_NOT_MODIFIED,
 )
-async def get_public_leaderboard(
-    competition_id: uuid.UUID, session: SessionDep, offset: Offset = 0, limit: Limit = 50
-) -> Board:
-    return await boards.public_board(session, competition_id, offset=offset, limit=limit)
-
-
-@router.get(
+router.add_api_route(
     "/competitions/{competition_id}/leaderboard/private",
+    _board_route("private", internal=False),
+    methods=["GET"],
     operation_id="get_private_leaderboard",
     response_model=Board,
     summary="The private leaderboard, once the host has revealed it",
-    responses={403: {"description": "the private leaderboard is not revealed yet", **_PROBLEM}},
+    responses={**_HIDDEN, **_NOT_MODIFIED},
 )
-async def get_private_leaderboard(
-    competition_id: uuid.UUID, session: SessionDep, offset: Offset = 0, limit: Limit = 50
-) -> Board:
-    return await boards.private_board(session, competition_id, offset=offset, limit=limit)
+internal_router.add_api_route(
+    "/competitions/{competition_id}/leaderboard/private",
+    _board_route("private", internal=True),
+    methods=["GET"],
+    operation_id="get_private_leaderboard_internal",
+    response_model=Board,
+    responses=_NOT_MODIFIED,
+)
+
+
+@router.get(
+    "/competitions/{competition_id}/leaderboard/teams/{team_id}",
+    operation_id="get_team_standing",
+    response_model=TeamStanding,
+    summary="A team's own place on the public leaderboard",
+    responses={404: {"description": "the team has no scored submission", **_PROBLEM}},
+)
+async def get_team_standing(
+    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep
+) -> TeamStanding:
+    return await boards.team_standing(session, competition_id, "public", team_id)
+
+
+@router.get(
+    "/competitions/{competition_id}/leaderboard/private/teams/{team_id}",
+    operation_id="get_private_team_standing",
+    response_model=TeamStanding,
+    summary="A team's own place on the private leaderboard, once revealed",
+    responses={**_HIDDEN, 404: {"description": "the team is not on the private board", **_PROBLEM}},
+)
+async def get_private_team_standing(
+    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep
+) -> TeamStanding:
+    return await boards.team_standing(session, competition_id, "private", team_id)
 
 
 @internal_router.get(
-    "/competitions/{competition_id}/leaderboard/private",
-    operation_id="get_private_leaderboard_internal",
-    response_model=Board,
+    "/competitions/{competition_id}/leaderboard/{board}/export.csv",
+    operation_id="export_leaderboard_csv",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "the whole board, one row per team"}},
 )
-async def get_private_leaderboard_internal(
-    competition_id: uuid.UUID, session: SessionDep, offset: Offset = 0, limit: Limit = 50
-) -> Board:
-    return await boards.private_board(session, competition_id, offset=offset, limit=limit, internal=True)
+async def export_leaderboard_csv(
+    competition_id: uuid.UUID, board: Literal["public", "private"], session: SessionDep
+) -> Response:
+    body = await boards.export_csv(session, competition_id, board)
+    filename = f"leaderboard-{competition_id}-{board}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": PRIVATE_CACHE},
+    )
+
+
+@router.get(
+    "/competitions/{competition_id}/leaderboard/events",
+    operation_id="stream_leaderboard_events",
+    summary="Server-sent events: one `board` event now, then one each time the boards change",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_leaderboard_events(competition_id: uuid.UUID, request: Request) -> StreamingResponse:
+    app = request.app
+    notifier: BoardNotifier = app.state.notifier
+    settings = app.state.settings
+
+    async def events() -> AsyncIterator[str]:
+        yield f"retry: {int(settings.live_retry_ms)}\n\n"
+        last: int | None = None
+        quiet_since = time.monotonic()
+        ends_at = time.monotonic() + settings.live_max_seconds
+        while not notifier.closing.is_set() and time.monotonic() < ends_at:
+            async with app.state.runtime.sessionmaker() as session:
+                version = await boards.version(session, competition_id)
+            if version != last:
+                data = json.dumps({"competition_id": str(competition_id), "version": version})
+                yield f"id: {version}\nevent: board\ndata: {data}\n\n"
+                last, quiet_since = version, time.monotonic()
+            elif time.monotonic() - quiet_since > settings.live_keepalive_seconds:
+                yield ": keep-alive\n\n"
+                quiet_since = time.monotonic()
+            await notifier.wait(competition_id, timeout=settings.live_poll_seconds)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.leaderboard.api import internal_router, router
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
+from services.leaderboard.live import BoardNotifier
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime
 from shared.storage import Storage
@@ -31,10 +32,12 @@ def create_app(
         )
         await rt.start()
         app.state.runtime = rt
+        notifier = app.state.notifier = BoardNotifier()
         try:
-            await rt.bus.subscribe(LeaderboardConsumer(rt).subscription())
+            await rt.bus.subscribe(LeaderboardConsumer(rt, notifier).subscription())
             yield
         finally:
+            notifier.close()  # live streams end, so the server can stop
             await rt.stop()
 
     app = FastAPI(title="Holdout leaderboard", version="1", lifespan=lifespan)

@@ -7,61 +7,106 @@ is internal (the gateway's host view).
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import repository
-from services.leaderboard.schemas import Board, BoardEntry
-from shared.web import Forbidden
+from services.leaderboard.repository import BoardKind, Competition
+from services.leaderboard.schemas import Board, BoardEntry, TeamStanding
+from shared.web import Forbidden, NotFound
 
-DEFAULT_FINAL_COUNT = 2
+HIDDEN = "the private leaderboard is hidden until the host reveals it"
 
 
-async def public_board(session: AsyncSession, competition_id: uuid.UUID, *, offset: int, limit: int) -> Board:
+async def version(session: AsyncSession, competition_id: uuid.UUID) -> int:
+    return await repository.get_version(session, competition_id) or 0
+
+
+async def _visible(
+    session: AsyncSession, competition_id: uuid.UUID, board: BoardKind, internal: bool
+) -> Competition | None:
     competition = await repository.get_competition(session, competition_id)
-    higher = _direction(competition)
-    total, rows = await repository.public_board(session, competition_id, higher, offset=offset, limit=limit)
-    return _board("public", competition_id, competition, total, rows, offset, limit)
+    if board == "private" and not internal and (competition is None or not competition.revealed):
+        raise Forbidden(HIDDEN)
+    return competition
 
 
-async def private_board(
-    session: AsyncSession, competition_id: uuid.UUID, *, offset: int, limit: int, internal: bool = False
-) -> Board:
-    competition = await repository.get_competition(session, competition_id)
-    if not internal and (competition is None or not competition.revealed):
-        raise Forbidden("the private leaderboard is hidden until the host reveals it")
-    final_count = competition.final_count if competition is not None else DEFAULT_FINAL_COUNT
-    total, rows = await repository.private_board(
-        session, competition_id, _direction(competition), final_count, offset=offset, limit=limit
-    )
-    return _board("private", competition_id, competition, total, rows, offset, limit)
-
-
-def _direction(competition: repository.Competition | None) -> bool:
-    # with no score yet there is nothing to order, so the default is immaterial
-    if competition is None or competition.higher_is_better is None:
-        return True
-    return competition.higher_is_better
-
-
-def _board(
-    kind: str,
+async def get_board(
+    session: AsyncSession,
     competition_id: uuid.UUID,
-    competition: repository.Competition | None,
-    total: int,
-    rows: list[repository.RankedRow],
+    board: BoardKind,
+    *,
     offset: int,
     limit: int,
+    internal: bool = False,
 ) -> Board:
+    competition = await _visible(session, competition_id, board, internal)
+    total = await repository.count(session, competition_id, board)
+    rows = await repository.page(session, competition_id, board, offset=offset, limit=limit)
+    entries = [BoardEntry(**row.__dict__) for row in rows]
     return Board(
         competition_id=competition_id,
-        board=kind,  # type: ignore[arg-type]
+        board=board,
         metric=competition.metric if competition else None,
         higher_is_better=competition.higher_is_better if competition else None,
         revealed=competition.revealed if competition else False,
         total=total,
         offset=offset,
         limit=limit,
-        entries=[BoardEntry(**row.__dict__) for row in rows],
+        extra_metrics=sorted({name for e in entries for name in e.extra_scores}),
+        version=competition.version if competition else 0,
+        entries=entries,
     )
+
+
+async def team_standing(
+    session: AsyncSession,
+    competition_id: uuid.UUID,
+    board: BoardKind,
+    team_id: uuid.UUID,
+    *,
+    internal: bool = False,
+) -> TeamStanding:
+    competition = await _visible(session, competition_id, board, internal)
+    row = await repository.team_row(session, competition_id, board, team_id)
+    if row is None or competition is None:
+        raise NotFound(
+            f"team {team_id} has no scored submission on the {board} leaderboard of this competition"
+        )
+    return TeamStanding(
+        competition_id=competition_id,
+        board=board,
+        metric=competition.metric,
+        higher_is_better=competition.higher_is_better,
+        total=await repository.count(session, competition_id, board),
+        version=competition.version,
+        entry=BoardEntry(**row.__dict__),
+    )
+
+
+async def export_csv(session: AsyncSession, competition_id: uuid.UUID, board: BoardKind) -> str:
+    """The whole board as CSV, for hosts (extra metrics as trailing columns)."""
+    rows = await repository.all_rows(session, competition_id, board)
+    extra = sorted({name for row in rows for name in row.extra_scores})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["rank", "team_id", "team_name", "submission_id", "score", "submitted_at", "submissions", *extra]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                r.rank,
+                r.team_id,
+                r.team_name,
+                r.submission_id,
+                repr(r.score),
+                r.submitted_at.isoformat(),
+                r.submissions,
+                *(repr(r.extra_scores[m]) if m in r.extra_scores else "" for m in extra),
+            ]
+        )
+    return out.getvalue()

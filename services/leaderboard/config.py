@@ -7,6 +7,13 @@ from shared.settings import CommonSettings
 
 class LeaderboardSettings(CommonSettings):
     leaderboard_database_url: str | None = None
+    # live updates: how often a stream re-reads the version (changes made by another
+    # replica), how long a quiet stream waits before a keep-alive comment, how long a
+    # stream lives before the client reconnects (EventSource does so by itself)
+    live_poll_seconds: float = 2.0
+    live_keepalive_seconds: float = 15.0
+    live_max_seconds: float = 300.0
+    live_retry_ms: int = 3000
 
     @property
     def database_url(self) -> str:

@@ -1,71 +1,168 @@
-"""The leaderboard's consumers: ``submission.scored`` and ``competition.revealed``.
+"""The leaderboard's consumers: scores, competition settings, final selections, reveals.
 
 Each event is applied in one transaction with its inbox claim, so a redelivered event
-changes nothing. A score upserts the submission's entry (a rescore replaces the
-scores, an older rescore arriving late is ignored); smoke runs never enter a board.
+changes nothing; in the same transaction the affected teams' ``team_best`` rows are
+recomputed and the competition's board version is bumped. After the commit, live
+streams are woken.
+
+- ``submission.scored`` upserts the submission's entry (a rescore replaces the scores,
+  an older rescore arriving late is ignored); smoke runs never enter a board;
+- ``submission.scoring_failed`` removes an entry whose rescoring now fails;
+- ``competition.updated`` sets metric, direction and final count (a stale one is
+  ignored); until the first one arrives, scores set the metric;
+- ``final_selection.changed`` sets a team's finals (empty: its best ``final_count``);
+- ``competition.revealed`` opens the private board.
 """
 
 from __future__ import annotations
 
+import uuid
+
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import repository
+from services.leaderboard.live import BoardNotifier
 from services.leaderboard.models import inbox
 from shared.bus import Subscription
 from shared.db import claim_event, transaction
-from shared.events import CompetitionRevealed, Event, SubmissionScored
+from shared.events import (
+    CompetitionRevealed,
+    CompetitionUpdated,
+    Event,
+    FinalSelectionChanged,
+    SubmissionScored,
+    SubmissionScoringFailed,
+)
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
+ROUTING_KEYS = [
+    "submission.scored",
+    "submission.scoring_failed",
+    "competition.revealed",
+    "competition.updated",
+    "final_selection.changed",
+]
+
 
 class LeaderboardConsumer:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, notifier: BoardNotifier | None = None) -> None:
         self.rt = runtime
+        self.notifier = notifier or BoardNotifier()
 
     def subscription(self) -> Subscription:
-        return Subscription(
-            queue="leaderboard",
-            routing_keys=["submission.scored", "competition.revealed"],
-            handler=self.handle,
-        )
+        return Subscription(queue="leaderboard", routing_keys=ROUTING_KEYS, handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        if isinstance(event, SubmissionScored):
-            await self.on_scored(event)
-        elif isinstance(event, CompetitionRevealed):
-            await self.on_revealed(event)
-
-    async def on_scored(self, event: SubmissionScored) -> None:
+        changed: uuid.UUID | None = None
         async with transaction(self.rt.sessionmaker) as session:
-            if not await claim_event(session, inbox, event) or event.is_smoke:
+            if not await claim_event(session, inbox, event):
                 return
-            await repository.set_metric(session, event.competition_id, event.metric, event.higher_is_better)
-            applied = await repository.upsert_entry(
-                session,
-                repository.EntryScores(
-                    submission_id=event.submission_id,
-                    competition_id=event.competition_id,
-                    team_id=event.team_id,
-                    team_name=event.team_name,
-                    submitted_at=event.submitted_at,
-                    public_score=event.public_score,
-                    private_score=event.private_score,
-                    metric=event.metric,
-                    higher_is_better=event.higher_is_better,
-                    scored_at=event.occurred_at,
-                ),
+            if isinstance(event, SubmissionScored):
+                changed = await self._scored(session, event)
+            elif isinstance(event, SubmissionScoringFailed):
+                changed = await self._scoring_failed(session, event)
+            elif isinstance(event, CompetitionUpdated):
+                changed = await self._updated(session, event)
+            elif isinstance(event, FinalSelectionChanged):
+                changed = await self._selection(session, event)
+            elif isinstance(event, CompetitionRevealed):
+                await repository.ensure_competition(session, event.competition_id)
+                await repository.update_competition(session, event.competition_id, revealed=True)
+                changed = event.competition_id
+            if changed is not None:
+                await repository.bump_version(session, changed)
+        if changed is not None:
+            self.notifier.changed(changed)
+
+    async def _scored(self, session: AsyncSession, event: SubmissionScored) -> uuid.UUID | None:
+        if event.is_smoke:
+            return None
+        competition = await repository.ensure_competition(session, event.competition_id)
+        if not competition.configured and (
+            competition.metric != event.metric or competition.higher_is_better != event.higher_is_better
+        ):
+            await repository.update_competition(
+                session, event.competition_id, metric=event.metric, higher_is_better=event.higher_is_better
             )
+            if competition.higher_is_better not in (None, event.higher_is_better):
+                # the direction flipped (a metric fix): every team's best changes
+                competition = await repository.ensure_competition(session, event.competition_id)
+                await repository.recompute_teams(session, competition)
+            competition = await repository.ensure_competition(session, event.competition_id)
+        applied = await repository.upsert_entry(
+            session,
+            repository.EntryScores(
+                submission_id=event.submission_id,
+                competition_id=event.competition_id,
+                team_id=event.team_id,
+                team_name=event.team_name,
+                submitted_at=event.submitted_at,
+                public_score=event.public_score,
+                private_score=event.private_score,
+                metric=event.metric,
+                higher_is_better=event.higher_is_better,
+                scored_at=event.occurred_at,
+                public_extra=event.public_extra_scores,
+                private_extra=event.private_extra_scores,
+            ),
+        )
         log.info(
             "leaderboard.entry_upserted" if applied else "leaderboard.stale_score_ignored",
             submission_id=str(event.submission_id),
             competition_id=str(event.competition_id),
             public_score=event.public_score,
         )
+        if not applied:
+            return None
+        await repository.recompute_teams(session, competition, [event.team_id])
+        return event.competition_id
 
-    async def on_revealed(self, event: CompetitionRevealed) -> None:
-        async with transaction(self.rt.sessionmaker) as session:
-            if not await claim_event(session, inbox, event):
-                return
-            await repository.set_revealed(session, event.competition_id)
-        log.info("leaderboard.revealed", competition_id=str(event.competition_id))
+    async def _scoring_failed(
+        self, session: AsyncSession, event: SubmissionScoringFailed
+    ) -> uuid.UUID | None:
+        team_id = await repository.remove_entry(session, event.submission_id, event.occurred_at)
+        if team_id is None:
+            return None
+        competition = await repository.ensure_competition(session, event.competition_id)
+        await repository.recompute_teams(session, competition, [team_id])
+        log.info(
+            "leaderboard.entry_removed", submission_id=str(event.submission_id), reason=event.reason.value
+        )
+        return event.competition_id
+
+    async def _updated(self, session: AsyncSession, event: CompetitionUpdated) -> uuid.UUID | None:
+        before = await repository.ensure_competition(session, event.competition_id)
+        last = await repository.last_update(session, event.competition_id)
+        if last is not None and last > event.occurred_at:
+            log.info("leaderboard.stale_update_ignored", competition_id=str(event.competition_id))
+            return None
+        await repository.update_competition(
+            session,
+            event.competition_id,
+            metric=event.metric,
+            higher_is_better=event.higher_is_better,
+            final_count=event.final_count,
+            slug=event.slug,
+            title=event.title,
+            updated_at=event.occurred_at,
+        )
+        if before.higher_is_better != event.higher_is_better or before.final_count != event.final_count:
+            after = await repository.ensure_competition(session, event.competition_id)
+            await repository.recompute_teams(session, after)
+        log.info(
+            "leaderboard.competition_updated", competition_id=str(event.competition_id), metric=event.metric
+        )
+        return event.competition_id
+
+    async def _selection(self, session: AsyncSession, event: FinalSelectionChanged) -> uuid.UUID | None:
+        competition = await repository.ensure_competition(session, event.competition_id)
+        applied = await repository.set_selection(
+            session, event.competition_id, event.team_id, event.submission_ids, event.occurred_at
+        )
+        if not applied:
+            return None
+        await repository.recompute_teams(session, competition, [event.team_id])
+        return event.competition_id

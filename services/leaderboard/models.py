@@ -1,9 +1,32 @@
-"""The leaderboard's tables: one ``entries`` row per scored (non-smoke) submission, one
-``competitions`` row per competition seen, and the inbox of consumed events."""
+"""The leaderboard's tables.
+
+- ``entries``: one row per scored (non-smoke) submission, the source of truth;
+- ``team_best``: one row per team, materialised on write from the team's entries: the
+  submission holding its public place and the one holding its private place, with a
+  sort key per board (the score, negated when higher is better) so that both boards
+  are one indexed range scan whatever the metric's direction;
+- ``final_selections``: a team's chosen finals (none: its best ``final_count``);
+- ``competitions``: metric, direction, final count, reveal, and ``version``, bumped by
+  every change to the competition's boards (the ETag and the live updates use it);
+- the inbox of consumed events.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Double, Index, Integer, String, Table, false, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
 
 from shared.db import inbox_table, new_metadata
 
@@ -25,16 +48,63 @@ entries = Table(
     Column("higher_is_better", Boolean, nullable=False),
     # when the scorer produced these scores: a rescore older than the stored one is stale
     Column("scored_at", DateTime(timezone=True), nullable=False),
+    # extra display metrics, JSON objects {metric: score}
+    Column("public_extra", Text, nullable=False, server_default="{}"),
+    Column("private_extra", Text, nullable=False, server_default="{}"),
     Index("ix_entries_competition_team", "competition_id", "team_id"),
+)
+
+team_best = Table(
+    "team_best",
+    metadata,
+    Column("competition_id", String(36), primary_key=True),
+    Column("team_id", String(36), primary_key=True),
+    Column("team_name", String(200), nullable=False),
+    Column("submissions", Integer, nullable=False),
+    Column("public_submission_id", String(36), nullable=False),
+    Column("public_score", Double, nullable=False),
+    Column("public_key", Double, nullable=False),
+    Column("public_submitted_at", DateTime(timezone=True), nullable=False),
+    Column("public_extra", Text, nullable=False, server_default="{}"),
+    # null while none of the team's finals has a private score
+    Column("private_submission_id", String(36), nullable=True),
+    Column("private_score", Double, nullable=True),
+    Column("private_key", Double, nullable=True),
+    Column("private_submitted_at", DateTime(timezone=True), nullable=True),
+    Column("private_extra", Text, nullable=False, server_default="{}"),
+    Index(
+        "ix_team_best_public", "competition_id", "public_key", "public_submitted_at", "public_submission_id"
+    ),
+    Index(
+        "ix_team_best_private",
+        "competition_id",
+        "private_key",
+        "private_submitted_at",
+        "private_submission_id",
+    ),
+)
+
+final_selections = Table(
+    "final_selections",
+    metadata,
+    Column("competition_id", String(36), primary_key=True),
+    Column("team_id", String(36), primary_key=True),
+    Column("submission_ids", Text, nullable=False),  # JSON list; empty: the default best N
+    Column("selected_at", DateTime(timezone=True), nullable=False),
 )
 
 competitions = Table(
     "competitions",
     metadata,
     Column("competition_id", String(36), primary_key=True),
-    # unknown until the first score arrives (the reveal may come first)
+    # unknown until the competition's settings or its first score arrive (the reveal may come first)
     Column("metric", String(64), nullable=True),
     Column("higher_is_better", Boolean, nullable=True),
     Column("revealed", Boolean, nullable=False, server_default=false()),
     Column("final_count", Integer, nullable=False, server_default=text("2")),
+    Column("slug", String(100), nullable=True),
+    Column("title", String(200), nullable=True),
+    # when the last competition.updated was issued (null: none yet, scores set the metric)
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("version", BigInteger, nullable=False, server_default=text("0")),
 )

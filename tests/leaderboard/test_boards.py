@@ -80,7 +80,7 @@ async def start(data_dir: Path, database_url: str | None = None) -> AsyncIterato
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://leaderboard") as client:
-            yield Leaderboard(app, bus, client, LeaderboardConsumer(app.state.runtime))
+            yield Leaderboard(app, bus, client, LeaderboardConsumer(app.state.runtime, app.state.notifier))
     await bus.close()
 
 

@@ -1,0 +1,40 @@
+"""Live board updates: wake the server-sent-event streams when a board changes.
+
+The consumers call ``changed(competition_id)`` after each commit; a stream waits on
+``wait``. A change committed by another replica wakes nobody here, so a stream also
+re-reads the board's version every ``poll_seconds``: in-process changes arrive at
+once, others within the poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+
+class BoardNotifier:
+    def __init__(self) -> None:
+        self._events: dict[uuid.UUID, asyncio.Event] = {}
+        self.closing = asyncio.Event()
+
+    def changed(self, competition_id: uuid.UUID) -> None:
+        event = self._events.pop(competition_id, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, competition_id: uuid.UUID, timeout: float) -> None:
+        """Return on a change, on shutdown, or after ``timeout`` seconds."""
+        event = self._events.setdefault(competition_id, asyncio.Event())
+        closing = asyncio.ensure_future(self.closing.wait())
+        changed = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait({closing, changed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (closing, changed):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def close(self) -> None:
+        self.closing.set()
