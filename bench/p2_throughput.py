@@ -118,9 +118,9 @@ async def bare_throughput(s: NoopSetup, n: int, concurrency: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-async def platform_throughput(s: NoopSetup, n: int, teams: int = 4) -> float:
+async def platform_throughput(s: NoopSetup, n: int, tag: str, teams: int = 4) -> float:
     """No-op submissions scored per second: first upload to last score."""
-    users = [await s.admin.create_user(f"p2team{i}") for i in range(teams)]
+    users = [await s.admin.create_user(f"p2-{tag}-{i}") for i in range(teams)]
     clients = [s.admin.as_user(u["token"]) for u in users]
     t0 = time.perf_counter()
     ids = []
@@ -148,9 +148,9 @@ async def run(n: int = 60, warmup: int = 4) -> dict[str, Any]:
     concurrency = os.cpu_count() or 1
     async with noop_platform("p2", concurrency) as s:
         await bare_throughput(s, warmup, concurrency)
-        await platform_throughput(s, warmup)
+        await platform_throughput(s, warmup, "warmup")
         bare = await bare_throughput(s, n, concurrency)
-        holdout = await platform_throughput(s, n)
+        holdout = await platform_throughput(s, n, "measured")
     ratio = holdout / bare
     return {
         "measure": "no-op submissions scored per second at saturation / bare sandbox runs per second",
