@@ -1,4 +1,4 @@
-"""The scorer's internal HTTP API: a submission's scoring outcome."""
+"""The scorer's internal HTTP API: a submission's scoring outcome, a rescoring's progress."""
 
 from __future__ import annotations
 
@@ -47,4 +47,25 @@ async def get_score(submission_id: uuid.UUID, session: SessionDep) -> ScoreOut:
         raise NotFound(
             f"the scorer has no outcome for submission {submission_id} (not scored yet, or unknown)"
         )
-    return ScoreOut(**record.__dict__)
+    return ScoreOut(**{k: v for k, v in record.__dict__.items() if k in ScoreOut.model_fields})
+
+
+class RescoreOut(BaseModel):
+    rescore_id: uuid.UUID
+    competition_id: uuid.UUID
+    status: str  # "running" | "done" | "failed"
+    requested_at: datetime
+    rescored: int
+    failed: int
+    skipped: int
+    detail: str
+    finished_at: datetime | None
+
+
+@router.get("/rescores/{rescore_id}", operation_id="get_rescore", response_model=RescoreOut)
+async def get_rescore(rescore_id: uuid.UUID, session: SessionDep) -> RescoreOut:
+    rescore = await repository.get_rescore(session, rescore_id)
+    if rescore is None:
+        raise NotFound(f"the scorer has no rescoring {rescore_id} (not requested yet, or unknown)")
+    fields = {k: v for k, v in rescore.__dict__.items() if k in RescoreOut.model_fields}
+    return RescoreOut(**fields)

@@ -1,7 +1,9 @@
-"""The scorer's ASGI app: lifespan wiring (database, bus, storage, consumer, relay)."""
+"""The scorer's ASGI app: lifespan wiring (database, bus, storage, consumers, relay, rescoring worker)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ from services.scorer.api import router
 from services.scorer.config import ScorerSettings
 from services.scorer.consumers import ExecutionFinishedConsumer
 from services.scorer.models import outbox
+from services.scorer.rescoring import RescoreRequestedConsumer, RescoreWorker
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime
 from shared.storage import Storage
@@ -33,9 +36,18 @@ def create_app(
         await rt.start()
         app.state.runtime = rt
         try:
-            await rt.bus.subscribe(ExecutionFinishedConsumer(rt, settings).subscription())
+            worker = RescoreWorker(rt, settings)
+            rescores = RescoreRequestedConsumer(rt, worker)
+            await rt.bus.subscribe(ExecutionFinishedConsumer(rt, settings).subscription(also=rescores.handle))
             await rt.start_relay()
-            yield
+            # resumes any rescoring an earlier process left unfinished
+            worker_task = asyncio.create_task(worker.run(), name="scorer-rescore-worker")
+            try:
+                yield
+            finally:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
         finally:
             await rt.stop()
 

@@ -11,6 +11,8 @@ class ScorerSettings(CommonSettings):
     max_predictions_bytes: int = 1 << 30
     # runs scored at once: each holds a predictions file and its parsed frame in memory
     scoring_concurrency: int = 4
+    # how often the rescoring worker looks for unfinished rescorings (a request wakes it at once)
+    rescore_poll_seconds: float = 30.0
 
     @property
     def database_url(self) -> str:

@@ -8,17 +8,26 @@ a worker thread, then in one transaction record the outcome and stage
 Idempotent twice over: the inbox drops a redelivered event, and the ``scores`` row
 keyed on the submission drops a stale or repeated run (a scored submission, or an
 attempt no newer than the one already judged).
+
+A run submitted before the competition's latest rescoring was requested is scored
+with that rescoring's spec, not with the (older) snapshot in its event, so a run that
+finishes while a rescoring is under way cannot slip through with the old labels.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer import repository
 from services.scorer.config import ScorerSettings
@@ -32,6 +41,7 @@ from shared.events import (
     Event,
     ExecutionFinished,
     FailureReason,
+    ScoringSpec,
     SubmissionScored,
     SubmissionScoringFailed,
     utcnow,
@@ -56,11 +66,19 @@ class ExecutionFinishedConsumer:
         self.rt = runtime
         self.settings = settings
 
-    def subscription(self) -> Subscription:
+    def subscription(self, also: Callable[[Event], Awaitable[None]] | None = None) -> Subscription:
+        """The scorer's one queue; ``also`` handles ``competition.rescore_requested``."""
+
+        async def handle(event: Event) -> None:
+            if isinstance(event, ExecutionFinished):
+                await self.handle(event)
+            elif also is not None:
+                await also(event)
+
         return Subscription(
             queue="scorer",
-            routing_keys=["execution.finished"],
-            handler=self.handle,
+            routing_keys=["execution.finished", *(["competition.rescore_requested"] if also else [])],
+            handler=handle,
             prefetch=self.settings.scoring_concurrency,
         )
 
@@ -73,16 +91,22 @@ class ExecutionFinishedConsumer:
             )
             return
         started = time.perf_counter()
-        outcome = await self._judge(event)
+        async with self.rt.sessionmaker() as session:
+            spec, rescore_id = await _applicable_spec(session, event)
+        outcome = await self._judge(event, spec)
         SCORING_SECONDS.observe(time.perf_counter() - started)
 
         async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+            if (await _applicable_spec(session, event))[1] != rescore_id:
+                raise TransientError(
+                    "a rescoring was requested while this run was being scored; scoring it again"
+                )
             if not await claim_event(session, inbox, event):
                 return
             existing = await repository.get(session, event.submission_id)
             if existing is not None and existing.supersedes(event.attempt):
                 return
-            record, result = _outcome_records(event, outcome)
+            record, result = _outcome_records(event, outcome, spec.metric)
             await repository.save(session, record, replace=existing is not None)
             await add_event(session, outbox, result)
         SCORINGS.labels("scored" if isinstance(outcome, Scores) else outcome.reason.value).inc()
@@ -112,7 +136,7 @@ class ExecutionFinishedConsumer:
             existing = await repository.get(session, event.submission_id)
         return existing is not None and existing.supersedes(event.attempt)
 
-    async def _judge(self, event: ExecutionFinished) -> Scores | Failure:
+    async def _judge(self, event: ExecutionFinished, spec: ScoringSpec) -> Scores | Failure:
         storage = self.rt.storage
         if not event.predictions_key:
             return Failure(
@@ -134,12 +158,12 @@ class ExecutionFinishedConsumer:
         except StorageError as exc:
             raise TransientError(f"reading predictions failed: {exc}") from exc
         try:
-            labels = await storage.get_bytes("labels", event.scoring.labels_key)
+            labels = await storage.get_bytes("labels", spec.labels_key)
         except BlobNotFound:
             log.error(
                 "scoring.labels_missing",
                 competition_id=str(event.competition_id),
-                labels_key=event.scoring.labels_key,
+                labels_key=spec.labels_key,
             )
             return Failure(
                 FailureReason.INTERNAL_ERROR,
@@ -149,7 +173,7 @@ class ExecutionFinishedConsumer:
         except StorageError as exc:
             raise TransientError(f"reading labels failed: {exc}") from exc
         try:
-            return await asyncio.to_thread(score, predictions, labels, event.scoring)
+            return await asyncio.to_thread(score, predictions, labels, spec)
         except InvalidPredictions as exc:
             return Failure(FailureReason.INVALID_PREDICTIONS, exc.detail)
         except ScoringProblem as exc:
@@ -160,15 +184,57 @@ class ExecutionFinishedConsumer:
             )
 
 
-def _outcome_records(
-    event: ExecutionFinished, outcome: Scores | Failure
-) -> tuple[ScoreRecord, SubmissionScored | SubmissionScoringFailed]:
-    now = utcnow()
+async def _applicable_spec(
+    session: AsyncSession, event: ExecutionFinished
+) -> tuple[ScoringSpec, uuid.UUID | None]:
+    """The spec to score ``event`` with, and the rescoring it comes from (None: the event's)."""
+    if event.is_smoke:
+        return event.scoring, None
+    latest = await repository.latest_rescore(session, event.competition_id)
+    if latest is None or latest.requested_at <= event.submitted_at:
+        return event.scoring, None
+    return latest.spec, latest.rescore_id
+
+
+def outcome_event(
+    record: ScoreRecord,
+    team_id: uuid.UUID,
+    team_name: str,
+    submitted_at: datetime,
+    reason: FailureReason | None,
+) -> SubmissionScored | SubmissionScoringFailed:
+    """The event that announces ``record`` (a run's scoring or a rescoring)."""
+    if record.status == "scored":
+        return SubmissionScored(
+            submission_id=record.submission_id,
+            competition_id=record.competition_id,
+            team_id=team_id,
+            team_name=team_name,
+            submitted_at=submitted_at,
+            is_smoke=record.is_smoke,
+            metric=record.metric,
+            higher_is_better=bool(record.higher_is_better),
+            public_score=record.public_score or 0.0,
+            private_score=record.private_score,
+            public_extra_scores=record.public_extra,
+            private_extra_scores=record.private_extra,
+        )
+    return SubmissionScoringFailed(
+        submission_id=record.submission_id,
+        competition_id=record.competition_id,
+        reason=reason or FailureReason.INTERNAL_ERROR,
+        detail=record.detail,
+    )
+
+
+def outcome_record(
+    base: dict[str, Any], outcome: Scores | Failure, metric: str, rescore_id: uuid.UUID | None = None
+) -> ScoreRecord:
+    """``base``: submission_id, competition_id, attempt, team_id, team_name, submitted_at,
+    is_smoke, predictions_key."""
     if isinstance(outcome, Scores):
-        record = ScoreRecord(
-            submission_id=event.submission_id,
-            competition_id=event.competition_id,
-            attempt=event.attempt,
+        return ScoreRecord(
+            **base,
             status="scored",
             metric=outcome.metric,
             higher_is_better=outcome.higher_is_better,
@@ -176,41 +242,41 @@ def _outcome_records(
             private_score=outcome.private_score,
             reason=None,
             detail="",
-            scored_at=now,
+            scored_at=utcnow(),
+            public_extra=outcome.public_extra,
+            private_extra=outcome.private_extra,
+            rescore_id=rescore_id,
         )
-        scored = SubmissionScored(
-            submission_id=event.submission_id,
-            competition_id=event.competition_id,
-            team_id=event.team_id,
-            team_name=event.team_name,
-            submitted_at=event.submitted_at,
-            is_smoke=event.is_smoke,
-            metric=outcome.metric,
-            higher_is_better=outcome.higher_is_better,
-            public_score=outcome.public_score,
-            private_score=outcome.private_score,
-        )
-        return record, scored
-    record = ScoreRecord(
-        submission_id=event.submission_id,
-        competition_id=event.competition_id,
-        attempt=event.attempt,
+    return ScoreRecord(
+        **base,
         status="failed",
-        metric=event.scoring.metric,
+        metric=metric,
         higher_is_better=None,
         public_score=None,
         private_score=None,
         reason=outcome.reason.value,
         detail=outcome.detail,
-        scored_at=now,
+        scored_at=utcnow(),
+        rescore_id=rescore_id,
     )
-    failed = SubmissionScoringFailed(
-        submission_id=event.submission_id,
-        competition_id=event.competition_id,
-        reason=outcome.reason,
-        detail=outcome.detail,
-    )
-    return record, failed
+
+
+def _outcome_records(
+    event: ExecutionFinished, outcome: Scores | Failure, metric: str
+) -> tuple[ScoreRecord, SubmissionScored | SubmissionScoringFailed]:
+    base = {
+        "submission_id": event.submission_id,
+        "competition_id": event.competition_id,
+        "attempt": event.attempt,
+        "team_id": event.team_id,
+        "team_name": event.team_name,
+        "submitted_at": event.submitted_at,
+        "is_smoke": event.is_smoke,
+        "predictions_key": event.predictions_key,
+    }
+    record = outcome_record(base, outcome, metric)
+    reason = None if isinstance(outcome, Scores) else outcome.reason
+    return record, outcome_event(record, event.team_id, event.team_name, event.submitted_at, reason)
 
 
 def _human_bytes(n: int) -> str:

@@ -1,16 +1,20 @@
-"""SQL over the ``scores`` table; the caller owns the session and its transaction."""
+"""SQL over the ``scores`` and ``rescores`` tables; the caller owns the session and its
+transaction."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scorer.models import scores
+from services.scorer.models import rescores, scores
 from shared.db import as_aware
+from shared.events import ScoringSpec
 
 
 @dataclass(frozen=True)
@@ -26,16 +30,21 @@ class ScoreRecord:
     reason: str | None
     detail: str
     scored_at: datetime
+    team_id: uuid.UUID | None = None
+    team_name: str | None = None
+    submitted_at: datetime | None = None
+    is_smoke: bool = False
+    predictions_key: str | None = None
+    public_extra: dict[str, float] = field(default_factory=dict)
+    private_extra: dict[str, float] = field(default_factory=dict)
+    rescore_id: uuid.UUID | None = None
 
     def supersedes(self, attempt: int) -> bool:
         """True when this outcome makes a run of ``attempt`` stale (nothing to redo)."""
         return self.status == "scored" or self.attempt >= attempt
 
 
-async def get(session: AsyncSession, submission_id: uuid.UUID) -> ScoreRecord | None:
-    row = (await session.execute(select(scores).where(scores.c.submission_id == str(submission_id)))).first()
-    if row is None:
-        return None
+def _record(row: Row[Any]) -> ScoreRecord:
     return ScoreRecord(
         submission_id=uuid.UUID(row.submission_id),
         competition_id=uuid.UUID(row.competition_id),
@@ -48,7 +57,20 @@ async def get(session: AsyncSession, submission_id: uuid.UUID) -> ScoreRecord | 
         reason=row.reason,
         detail=row.detail,
         scored_at=as_aware(row.scored_at),
+        team_id=uuid.UUID(row.team_id) if row.team_id else None,
+        team_name=row.team_name,
+        submitted_at=as_aware(row.submitted_at) if row.submitted_at else None,
+        is_smoke=bool(row.is_smoke),
+        predictions_key=row.predictions_key,
+        public_extra=json.loads(row.public_extra),
+        private_extra=json.loads(row.private_extra),
+        rescore_id=uuid.UUID(row.rescore_id) if row.rescore_id else None,
     )
+
+
+async def get(session: AsyncSession, submission_id: uuid.UUID) -> ScoreRecord | None:
+    row = (await session.execute(select(scores).where(scores.c.submission_id == str(submission_id)))).first()
+    return None if row is None else _record(row)
 
 
 async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> None:
@@ -64,6 +86,14 @@ async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> 
         "reason": record.reason,
         "detail": record.detail,
         "scored_at": record.scored_at,
+        "team_id": str(record.team_id) if record.team_id else None,
+        "team_name": record.team_name,
+        "submitted_at": record.submitted_at,
+        "is_smoke": record.is_smoke,
+        "predictions_key": record.predictions_key,
+        "public_extra": json.dumps(record.public_extra, sort_keys=True),
+        "private_extra": json.dumps(record.private_extra, sort_keys=True),
+        "rescore_id": str(record.rescore_id) if record.rescore_id else None,
     }
     if replace:
         await session.execute(
@@ -71,3 +101,115 @@ async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> 
         )
     else:
         await session.execute(insert(scores).values(**values))
+
+
+# --- rescoring ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rescore:
+    rescore_id: uuid.UUID
+    competition_id: uuid.UUID
+    spec: ScoringSpec
+    status: str  # "running" | "done" | "failed"
+    requested_at: datetime
+    cursor: str | None
+    rescored: int
+    failed: int
+    skipped: int
+    detail: str
+    finished_at: datetime | None
+
+
+def _rescore(row: Row[Any]) -> Rescore:
+    return Rescore(
+        rescore_id=uuid.UUID(row.rescore_id),
+        competition_id=uuid.UUID(row.competition_id),
+        spec=ScoringSpec.model_validate_json(row.spec),
+        status=row.status,
+        requested_at=as_aware(row.requested_at),
+        cursor=row.cursor,
+        rescored=row.rescored,
+        failed=row.failed,
+        skipped=row.skipped,
+        detail=row.detail,
+        finished_at=as_aware(row.finished_at) if row.finished_at else None,
+    )
+
+
+async def get_rescore(session: AsyncSession, rescore_id: uuid.UUID) -> Rescore | None:
+    row = (await session.execute(select(rescores).where(rescores.c.rescore_id == str(rescore_id)))).first()
+    return None if row is None else _rescore(row)
+
+
+async def add_rescore(
+    session: AsyncSession, rescore_id: uuid.UUID, competition_id: uuid.UUID, spec: ScoringSpec, at: datetime
+) -> None:
+    await session.execute(
+        insert(rescores).values(
+            rescore_id=str(rescore_id),
+            competition_id=str(competition_id),
+            spec=spec.model_dump_json(),
+            status="running",
+            requested_at=at,
+        )
+    )
+
+
+async def running_rescores(session: AsyncSession) -> list[uuid.UUID]:
+    query = (
+        select(rescores.c.rescore_id).where(rescores.c.status == "running").order_by(rescores.c.requested_at)
+    )
+    return [uuid.UUID(r) for r in (await session.scalars(query)).all()]
+
+
+async def latest_rescore(session: AsyncSession, competition_id: uuid.UUID) -> Rescore | None:
+    row = (
+        await session.execute(
+            select(rescores)
+            .where(rescores.c.competition_id == str(competition_id))
+            .order_by(rescores.c.requested_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else _rescore(row)
+
+
+async def advance_rescore(session: AsyncSession, rescore_id: uuid.UUID, cursor: str, outcome: str) -> None:
+    """Move the cursor past one submission, counting its outcome ("rescored"|"failed"|"skipped")."""
+    column = rescores.c[outcome]
+    await session.execute(
+        update(rescores)
+        .where(rescores.c.rescore_id == str(rescore_id))
+        .values({"cursor": cursor, column: column + 1})
+    )
+
+
+async def finish_rescore(
+    session: AsyncSession, rescore_id: uuid.UUID, status: str, at: datetime, detail: str = ""
+) -> None:
+    await session.execute(
+        update(rescores)
+        .where(rescores.c.rescore_id == str(rescore_id))
+        .values(status=status, finished_at=at, detail=detail)
+    )
+
+
+async def rescorable(
+    session: AsyncSession, competition_id: uuid.UUID, after: str | None, limit: int
+) -> list[ScoreRecord]:
+    """The next submissions to rescore, in id order: every one that was ever scored
+    (a later rescoring may have failed it), smoke runs aside (they use the smoke labels)."""
+    query = (
+        select(scores)
+        .where(
+            scores.c.competition_id == str(competition_id),
+            or_(scores.c.status == "scored", scores.c.rescore_id.is_not(None)),
+            scores.c.is_smoke.is_(False),
+        )
+        .order_by(scores.c.submission_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(scores.c.submission_id > after)
+    return [_record(row) for row in (await session.execute(query)).all()]
