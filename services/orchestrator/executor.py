@@ -32,7 +32,7 @@ from typing import TypeVar
 import structlog
 from prometheus_client import Counter
 
-from services.orchestrator import gpu, runtimes
+from services.orchestrator import gpu, runtimes, scratch
 from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
 from shared.archive import ArchiveError, safe_extract
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -160,12 +160,12 @@ class LocalSandboxExecutor(Executor):
             log.exception("executor.failed", submission_id=str(request.submission_id), error=repr(exc))
             return RunOutcome.internal("the executor failed")
         finally:
-            await asyncio.to_thread(shutil.rmtree, run_dir.parent, True)
+            await asyncio.to_thread(_remove_run_dir, run_dir.parent)
 
     async def _run(self, request: RunRequest, run_dir: Path) -> RunOutcome:
         spec = request.execution
         if run_dir.exists():  # left behind by a crashed process
-            await asyncio.to_thread(shutil.rmtree, run_dir)
+            await asyncio.to_thread(_remove_run_dir, run_dir)
         src, data, submission = run_dir / "src", run_dir / "data", run_dir / "submission"
         for path in (run_dir.parent, run_dir, src, data, submission):
             path.mkdir(mode=0o755, parents=True, exist_ok=True)
@@ -353,6 +353,13 @@ def _file_sha256(path: Path) -> str:
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _remove_run_dir(path: Path) -> None:
+    # a process killed mid-run leaves its capped tmpfs mounts behind
+    if os.geteuid() == 0 and path.exists():
+        scratch.unmount_under(path)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def unreachable_parent(path: Path) -> Path | None:

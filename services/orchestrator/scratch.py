@@ -47,6 +47,32 @@ def _unmount(target: Path) -> None:
         log.error("sandbox.unmount_failed", path=str(target), error=os.strerror(err))
 
 
+def unmount_under(root: Path) -> list[str]:
+    """Unmount every mount at or below ``root`` (left by a process killed mid-run).
+
+    Without this, removing a crashed run's folder would fail on its busy mount points.
+    """
+    prefix = str(root.resolve())
+    found: list[str] = []
+    try:
+        mountinfo = Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return found
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        # mountinfo escapes blanks as octal (\040)
+        point = fields[4].encode().decode("unicode_escape")
+        if point == prefix or point.startswith(prefix + "/"):
+            found.append(point)
+    for point in sorted(found, key=len, reverse=True):
+        _unmount(Path(point))
+    if found:
+        log.warning("sandbox.stale_mounts_removed", mounts=found)
+    return found
+
+
 def _bytes_used(path: Path) -> int:
     st = os.statvfs(path)
     return (st.f_blocks - st.f_bfree) * st.f_frsize

@@ -132,3 +132,22 @@ async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_
     assert outcome.failure_reason == FailureReason.INTERNAL_ERROR
     assert "this machine has no GPU" in outcome.detail and "the competition asks for one" in outcome.detail
     assert not outcome.retryable and outcome.log_key is None
+
+
+async def test_a_run_left_mounted_by_a_killed_process_is_cleaned_up(
+    data_dir: Path, runtimes_dir: Path
+) -> None:
+    from services.orchestrator import scratch
+
+    storage = LocalStorage(data_dir / "storage")
+    request = await setup(storage)
+    ex = executor(storage, data_dir, runtimes_dir)
+    # what a SIGKILLed orchestrator leaves: the run's folder with its tmpfs still mounted
+    stale = data_dir / "runs" / str(request.submission_id) / "1" / "submission"
+    stale.mkdir(parents=True)
+    scratch._mount_tmpfs(stale, 1024 * 1024, 64, 64000, 64000)
+    (stale / "old.csv").write_text("stale")
+    outcome = await ex.run(request)
+    assert outcome.failure_reason is None, outcome.detail
+    assert str(stale) not in Path("/proc/self/mountinfo").read_text()
+    assert not (data_dir / "runs" / str(request.submission_id)).exists()
