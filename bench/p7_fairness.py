@@ -2,7 +2,7 @@
 counted in free slots: how many other runs started between B's submission and B's
 start (0 = B took the very next free slot).
 
-Team A uploads 500 no-op submissions to `holdout up` (the scheduler's limit at the
+Team A uploads 500 submissions that each sleep a few seconds to `holdout up` (the scheduler's limit at the
 CPU count); while A's queue is still hundreds deep, teams B1..Bk each upload one
 submission, one after another. For each B the count is taken twice, from the
 timestamps the platform reports: from the gateway's acceptance (created_at, which
@@ -15,13 +15,18 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import zipfile
 from datetime import datetime
 from typing import Any
 
 import httpx
 
 from bench.common import machine
+from bench.p1_latency import NOOP_MAIN
 from bench.p2_throughput import NoopSetup, all_submissions, noop_platform
+
+# A's runs take a few seconds, so A's queue is still deep when the B teams arrive
+A_SECONDS = 3
 
 
 def parse(ts: str) -> datetime:
@@ -42,9 +47,12 @@ async def wait_started(s: NoopSetup, client: Any, sid: str, timeout: float = 300
 async def run(queued: int = 500, samples: int = 5) -> dict[str, Any]:
     concurrency = os.cpu_count() or 1
     async with noop_platform("p7", concurrency, daily_quota=queued + 10) as s:
+        a_archive = s.work / "slow.zip"
+        with zipfile.ZipFile(a_archive, "w") as zf:
+            zf.writestr("main.py", f"import time\ntime.sleep({A_SECONDS})\n" + NOOP_MAIN)
         a_user = await s.admin.create_user("team-a")
         async with s.admin.as_user(a_user["token"]) as a:
-            a_ids = [(await a.submit(s.competition_id, s.archive))["id"] for _ in range(queued)]
+            a_ids = [(await a.submit(s.competition_id, a_archive))["id"] for _ in range(queued)]
         b_subs = []
         orchestrator = s.platform.env["HOLDOUT_ORCHESTRATOR_URL"]
         async with httpx.AsyncClient(base_url=orchestrator) as internal:
@@ -86,7 +94,8 @@ async def run(queued: int = 500, samples: int = 5) -> dict[str, Any]:
         ),
         "baseline_text": f"first-come-first-served: B waits behind all {queued} of A's runs",
         "method": (
-            f"team A uploads {queued} no-op submissions to `holdout up` (scheduler limit {concurrency}); "
+            f"team A uploads {queued} submissions that sleep {A_SECONDS} s to `holdout up` (scheduler "
+            f"limit {concurrency}); "
             f"then {samples} teams B each upload one, one after another, while A's queue is still deep. "
             "For each B: A's runs whose started_at falls between B's queued_at at the orchestrator (value: "
             "the worst B) or B's created_at at the gateway (p99 column: the worst B, including the trip "
