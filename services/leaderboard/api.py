@@ -39,8 +39,12 @@ PUBLIC_CACHE = "public, max-age=5, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
 
 _PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-_HIDDEN = {403: {"description": "the private leaderboard is not revealed yet", **_PROBLEM}}
-_NOT_MODIFIED = {304: {"description": "unchanged since the ETag sent in If-None-Match"}}
+_HIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the private leaderboard is not revealed yet", **_PROBLEM}
+}
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "unchanged since the ETag sent in If-None-Match"}
+}
 
 router = APIRouter(prefix="/api/v1", tags=["leaderboard"])
 internal_router = APIRouter(prefix="/internal/v1", tags=["internal"])

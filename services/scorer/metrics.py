@@ -54,7 +54,7 @@ def _per_column(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
 
 
 def _normalised(y_pred: np.ndarray) -> np.ndarray:
-    return y_pred / y_pred.sum(axis=1, keepdims=True)
+    return np.asarray(y_pred / y_pred.sum(axis=1, keepdims=True))
 
 
 def _roc_auc_ovr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
