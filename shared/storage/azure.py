@@ -216,16 +216,19 @@ class AzureBlobStorage(Storage):
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
                     raise ObjectTooLarge(max_bytes)
-                digest.update(chunk)
                 buffer += chunk
                 while len(buffer) >= (wanted := block_size_for(len(block_ids), self.block_size)):
                     with memoryview(buffer) as view:
                         block = bytes(view[:wanted])
                     del buffer[:wanted]
+                    # hashed a block at a time off the event loop (hashlib releases the GIL)
+                    await asyncio.to_thread(digest.update, block)
                     await stage(block)
             if buffer:
-                await stage(bytes(buffer))
+                block = bytes(buffer)
                 buffer.clear()
+                await asyncio.to_thread(digest.update, block)
+                await stage(block)
             if pending:
                 done, _ = await asyncio.wait(pending)
                 pending.clear()

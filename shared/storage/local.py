@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from shared.storage.base import (
     CHUNK,
@@ -52,14 +53,37 @@ class LocalStorage(Storage):
         tmp = self.root / ".partial" / uuid.uuid4().hex
         digest = hashlib.sha256()
         size = 0
+
+        def write(f: BinaryIO, block: bytes) -> None:
+            # off the event loop; hashlib and the write both release the GIL
+            digest.update(block)
+            f.write(block)
+
         try:
             with tmp.open("wb") as f:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise ObjectTooLarge(max_bytes)
-                    digest.update(chunk)
-                    await asyncio.to_thread(f.write, chunk)
+                # a request body comes in pieces of ~64 KiB: batch them to 1 MiB, and write one
+                # batch in a thread while the next is received (at most two in memory)
+                buffer = bytearray()
+                writing: asyncio.Future[None] | None = None
+                try:
+                    async for chunk in chunks:
+                        size += len(chunk)
+                        if max_bytes is not None and size > max_bytes:
+                            raise ObjectTooLarge(max_bytes)
+                        buffer += chunk
+                        if len(buffer) >= CHUNK:
+                            block = bytes(buffer)
+                            buffer.clear()
+                            if writing is not None:
+                                await writing
+                            writing = asyncio.ensure_future(asyncio.to_thread(write, f, block))
+                    if writing is not None:
+                        await writing
+                    if buffer:
+                        await asyncio.to_thread(write, f, bytes(buffer))
+                finally:
+                    if writing is not None and not writing.done():
+                        await asyncio.shield(writing)  # the file closes only after its last write
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
         finally:
