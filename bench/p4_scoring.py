@@ -46,8 +46,17 @@ def write_files(work: Path, rows: int) -> tuple[Path, Path]:
         fp.write("id,target\n")
         for start in range(0, rows, chunk):
             end = min(rows, start + chunk)
-            fl.write("\n".join(f"{i},{t},{u}" for i, t, u in zip(ids[start:end], truth[start:end], usage[start:end], strict=True)) + "\n")  # noqa: E501
-            fp.write("\n".join(f"{i},{p:.6f}" for i, p in zip(ids[start:end], probs[start:end], strict=True)) + "\n")  # noqa: E501
+            fl.write(
+                "\n".join(
+                    f"{i},{t},{u}"
+                    for i, t, u in zip(ids[start:end], truth[start:end], usage[start:end], strict=True)
+                )
+                + "\n"
+            )
+            fp.write(
+                "\n".join(f"{i},{p:.6f}" for i, p in zip(ids[start:end], probs[start:end], strict=True))
+                + "\n"
+            )
     return predictions, labels
 
 
@@ -58,7 +67,11 @@ def holdout(predictions: Path, labels: Path) -> dict[str, Any]:
     spec = ScoringSpec(metric="roc_auc", id_column="id", target_columns=["target"], labels_key="x")
     t0 = time.perf_counter()
     result = score(predictions.read_bytes(), labels.read_bytes(), spec)
-    return {"seconds": time.perf_counter() - t0, "public": result.public_score, "private": result.private_score}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "public": result.public_score,
+        "private": result.private_score,
+    }
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
@@ -135,10 +148,11 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
         "holdout_text": f"{h_time:.2f} s, peak RSS {h_mem:.0f} MB",
         "baseline_text": f"{b_time:.2f} s, peak RSS {b_mem:.0f} MB",
         "method": (
-            f"{rows:,}-row predictions and labels CSVs ({size_mb:.0f} MB together, 30% public), {repeats} runs "
-            "of each side alternating, each in its own subprocess: `services.scorer.scoring.score` on the bytes "
-            "(the scorer's whole path after storage) vs pyarrow.csv.read_csv + a numpy rank-sum ROC AUC; both "
-            "give the same scores. value = median time ratio (timed after imports), p99 column = peak RSS "
+            f"{rows:,}-row predictions and labels CSVs ({size_mb:.0f} MB together, 30% public), "
+            f"{repeats} runs of each side alternating, each in its own subprocess: "
+            "`services.scorer.scoring.score` on the bytes (the scorer's whole path after storage) vs "
+            "pyarrow.csv.read_csv + a numpy rank-sum ROC AUC; both give the same scores. "
+            "value = median time ratio (timed after imports), p99 column = peak RSS "
             "ratio (os.wait4, imports included)."
         ),
         "machine": machine(),
