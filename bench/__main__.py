@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import p1_latency, p2_throughput, p4_scoring, p5_board, p6_read, p7_fairness
+from bench import p1_latency, p2_throughput, p3_upload, p4_scoring, p5_board, p6_read, p7_fairness
 from bench.common import RESULTS, record
 
 BENCHMARKS = {
     "P1": p1_latency.run,
     "P2": p2_throughput.run,
+    "P3": p3_upload.run,
     "P4": p4_scoring.run,
     "P5": p5_board.run,
     "P6": p6_read.run,
