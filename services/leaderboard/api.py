@@ -2,9 +2,10 @@
 and live updates as server-sent events.
 
 Board reads carry an ``ETag`` made of the competition's board version and the query,
-so a client (or a cache) that sends ``If-None-Match`` gets a 304 after a single
-primary-key lookup; ``Cache-Control`` lets shared caches keep the public board a few
-seconds, and keeps private and internal reads out of shared caches.
+so a client (or a cache) that sends ``If-None-Match`` gets a 304 after at most one
+primary-key lookup (``cache.PageCache`` serves fresh pages without any);
+``Cache-Control`` lets shared caches keep the public board a few seconds, and keeps
+private and internal reads out of shared caches.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import boards
+from services.leaderboard.cache import PageCache
 from services.leaderboard.live import BoardNotifier
 from services.leaderboard.repository import BoardKind
 from services.leaderboard.schemas import Board, TeamStanding
@@ -52,22 +55,30 @@ internal_router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 async def _cached(
     request: Request,
-    response: Response,
     session: AsyncSession,
     competition_id: uuid.UUID,
     parts: tuple[object, ...],
     cache_control: str,
-    build: Callable[[], Awaitable[Any]],
-) -> Any:
-    """Answer 304 when the client holds this version of the board; otherwise build it."""
-    version = await boards.version(session, competition_id)
-    etag = '"' + "-".join(str(p) for p in (version, *parts)) + '"'
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if etag in _etags(request.headers.get("if-none-match", "")):
+    build: Callable[[], Awaitable[BaseModel]],
+) -> Response:
+    """The page from the process's cache while fresh, else revalidated by the board's
+    version (one primary-key read), else built; 304 when the client holds it already."""
+    pages: PageCache = request.app.state.pages
+    key = (competition_id, *parts)
+    page = pages.fresh(key)
+    if page is None:
+        version = await boards.version(session, competition_id)
+        page = pages.get(key)
+        if page is not None and page.version == version:
+            pages.touch(page)
+        else:
+            body = (await build()).model_dump_json().encode()
+            etag = '"' + "-".join(str(p) for p in (version, *parts)) + '"'
+            page = pages.put(key, version, etag, body)
+    headers = {"ETag": page.etag, "Cache-Control": cache_control}
+    if page.etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
-    body = await build()
-    response.headers.update(headers)
-    return body
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 def _etags(header: str) -> set[str]:
@@ -80,19 +91,20 @@ def _board_route(board: BoardKind, internal: bool) -> Callable[..., Awaitable[An
     async def read(
         competition_id: uuid.UUID,
         request: Request,
-        response: Response,
         session: SessionDep,
         offset: Offset = 0,
         limit: Limit = 50,
-    ) -> Any:
+    ) -> Response:
         async def build() -> Board:
             return await boards.get_board(
                 session, competition_id, board, offset=offset, limit=limit, internal=internal
             )
 
         if board == "private" and not internal:
-            await build()  # raises 403 before revealing anything, ETag included
-        return await _cached(request, response, session, competition_id, (board, offset, limit), cache, build)
+            # raises 403 before revealing anything, ETag included; a revealed board stays revealed
+            await boards.check_revealed(session, competition_id)
+        parts = (board, "internal" if internal else "api", offset, limit)
+        return await _cached(request, session, competition_id, parts, cache, build)
 
     return read
 

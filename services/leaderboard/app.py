@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.leaderboard.api import internal_router, router
+from services.leaderboard.cache import PageCache
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from services.leaderboard.live import BoardNotifier
@@ -32,7 +33,8 @@ def create_app(
         )
         await rt.start()
         app.state.runtime = rt
-        notifier = app.state.notifier = BoardNotifier()
+        app.state.pages = PageCache(ttl=settings.page_cache_seconds)
+        notifier = app.state.notifier = BoardNotifier(on_change=app.state.pages.drop)
         try:
             await rt.bus.subscribe(LeaderboardConsumer(rt, notifier).subscription())
             yield

@@ -25,6 +25,10 @@ async def version(session: AsyncSession, competition_id: uuid.UUID) -> int:
     return await repository.get_version(session, competition_id) or 0
 
 
+async def check_revealed(session: AsyncSession, competition_id: uuid.UUID) -> None:
+    await _visible(session, competition_id, "private", internal=False)
+
+
 async def _visible(
     session: AsyncSession, competition_id: uuid.UUID, board: BoardKind, internal: bool
 ) -> Competition | None:

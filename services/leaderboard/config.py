@@ -14,6 +14,9 @@ class LeaderboardSettings(CommonSettings):
     live_keepalive_seconds: float = 15.0
     live_max_seconds: float = 300.0
     live_retry_ms: int = 3000
+    # how long a rendered board page is served without re-reading the board's version
+    # (changes from this process drop it at once; another replica's within this time)
+    page_cache_seconds: float = 1.0
 
     @property
     def database_url(self) -> str:

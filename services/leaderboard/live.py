@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 
 
 class BoardNotifier:
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[uuid.UUID], None] | None = None) -> None:
         self._events: dict[uuid.UUID, asyncio.Event] = {}
+        self._on_change = on_change
         self.closing = asyncio.Event()
 
     def changed(self, competition_id: uuid.UUID) -> None:
+        if self._on_change is not None:
+            self._on_change(competition_id)
         event = self._events.pop(competition_id, None)
         if event is not None:
             event.set()

@@ -1,0 +1,53 @@
+"""A small in-process cache of rendered board pages.
+
+Boards are read far more often than they change. A page is kept as its JSON bytes
+with the board version it was built from; for ``ttl`` seconds it is served without
+touching the database (the public board's ``Cache-Control`` already allows caches to
+keep it 5 s), after that one primary-key read of the version revalidates it. A change
+applied by this process's consumer drops the competition's pages at once (through
+``BoardNotifier``); a change applied by another replica is seen within ``ttl``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+
+@dataclass
+class Page:
+    version: int
+    etag: str
+    body: bytes
+    fresh_until: float
+
+
+class PageCache:
+    def __init__(self, ttl: float = 1.0, size: int = 1024) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._pages: OrderedDict[tuple[object, ...], Page] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> Page | None:
+        return self._pages.get(key)
+
+    def fresh(self, key: tuple[object, ...]) -> Page | None:
+        page = self._pages.get(key)
+        return page if page is not None and time.monotonic() < page.fresh_until else None
+
+    def put(self, key: tuple[object, ...], version: int, etag: str, body: bytes) -> Page:
+        page = Page(version, etag, body, time.monotonic() + self.ttl)
+        self._pages[key] = page
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+        return page
+
+    def touch(self, page: Page) -> None:
+        page.fresh_until = time.monotonic() + self.ttl
+
+    def drop(self, competition_id: uuid.UUID) -> None:
+        for key in [k for k in self._pages if k[0] == competition_id]:
+            del self._pages[key]
