@@ -17,8 +17,10 @@ finishes while a rescoring is under way cannot slip through with the old labels.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +35,7 @@ from services.scorer import repository
 from services.scorer.config import ScorerSettings
 from services.scorer.models import inbox, outbox
 from services.scorer.repository import ScoreRecord
-from services.scorer.scoring import Scores, score
+from services.scorer.scoring import Prepared, Scores, prepare, score_prepared
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.bus import Subscription, TransientError
 from shared.db import add_event, claim_event, transaction
@@ -52,6 +54,7 @@ from shared.storage import BlobNotFound, ObjectTooLarge, StorageError
 log = structlog.get_logger(__name__)
 
 SCORINGS = Counter("holdout_scorer_scorings_total", "Runs judged by the scorer", ["outcome"])
+LABELS_CACHED = 2
 SCORING_SECONDS = Histogram("holdout_scorer_scoring_seconds", "Time to validate and score one run")
 
 
@@ -65,6 +68,20 @@ class ExecutionFinishedConsumer:
     def __init__(self, runtime: ServiceRuntime, settings: ScorerSettings) -> None:
         self.rt = runtime
         self.settings = settings
+        # parsed labels of the last few specs: every run of a competition is scored
+        # against the same labels, and parsing millions of rows each time would dominate
+        self._labels: OrderedDict[tuple[str, bytes], Prepared] = OrderedDict()
+
+    async def _prepared(self, labels: bytes, spec: ScoringSpec) -> Prepared:
+        key = (spec.model_dump_json(), hashlib.blake2b(labels, digest_size=16).digest())
+        found = self._labels.get(key)
+        if found is None:
+            found = await asyncio.to_thread(prepare, labels, spec)
+            self._labels[key] = found
+            while len(self._labels) > LABELS_CACHED:
+                self._labels.popitem(last=False)
+        self._labels.move_to_end(key)
+        return found
 
     def subscription(self, also: Callable[[Event], Awaitable[None]] | None = None) -> Subscription:
         """The scorer's one queue; ``also`` handles ``competition.rescore_requested``."""
@@ -173,7 +190,8 @@ class ExecutionFinishedConsumer:
         except StorageError as exc:
             raise TransientError(f"reading labels failed: {exc}") from exc
         try:
-            return await asyncio.to_thread(score, predictions, labels, spec)
+            prepared = await self._prepared(labels, spec)
+            return await asyncio.to_thread(score_prepared, predictions, prepared)
         except InvalidPredictions as exc:
             return Failure(FailureReason.INVALID_PREDICTIONS, exc.detail)
         except ScoringProblem as exc:
