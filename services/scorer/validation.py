@@ -112,7 +112,8 @@ def _undecodable(what: str, exc: UnicodeDecodeError, base: int = 0) -> str:
 
 def read_header(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> list[str]:
     """The header's column names, after the checks that need only the file's start."""
-    if not data.strip():
+    # only a file that starts blank can be all blank: don't copy a big file to find out
+    if not data[:4096].strip() and not data.strip():
         wanted = ",".join(expected)
         raise error(f"the {what} file is empty; expected a CSV with the header {wanted} and one row per id")
     for signature, why in _SIGNATURES:
@@ -253,7 +254,7 @@ def _parse_labels_detailed(data: bytes, id_column: str, targets: tuple[str, ...]
                 raise InvalidLabels(f"the labels column {col!r} has empty values: {where}")
             columns.append(series.to_numpy(dtype=object))
         elif kind == LabelKind.INTEGER:
-            columns.append(pd.to_numeric(series).to_numpy(dtype=np.int64))
+            columns.append(columnar.compact_integers(pd.to_numeric(series).to_numpy(dtype=np.int64)))
         else:
             columns.append(pd.to_numeric(series).to_numpy(dtype=float))
         kinds.append(kind)
