@@ -23,6 +23,7 @@ import uvicorn
 from services.leaderboard.app import create_app
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
+from services.leaderboard.live import BoardNotifier
 from shared.bus.memory import InProcessBus
 from shared.events import (
     CompetitionRevealed,
@@ -275,3 +276,27 @@ async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Pat
 async def test_export_of_an_unknown_competition_is_just_the_header(lb: Leaderboard, board: str) -> None:
     response = await lb.client.get(f"/internal/v1/competitions/{uuid.uuid4()}/leaderboard/{board}/export.csv")
     assert response.text == "rank,team_id,team_name,submission_id,score,submitted_at,submissions\n"
+
+
+async def test_a_change_applied_by_another_replica_shows_once_the_cached_page_expires(data_dir: Path) -> None:
+    bus = InProcessBus()
+    app = create_app(LeaderboardSettings(data_dir=data_dir, page_cache_seconds=0.2), bus=bus)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lb") as client,
+    ):
+        here = LeaderboardConsumer(app.state.runtime, app.state.notifier)
+        # another replica: same database, its own notifier (this process hears nothing)
+        elsewhere = LeaderboardConsumer(app.state.runtime, BoardNotifier())
+        await here.handle(scored(1, 0.5))
+        assert standings((await client.get(BOARD)).json()) == [(1, "team-1", 0.5, 1)]
+        await elsewhere.handle(scored(2, 0.9))
+        deadline = asyncio.get_running_loop().time() + 10
+        while len((board := (await client.get(BOARD)).json())["entries"]) < 2:
+            assert asyncio.get_running_loop().time() < deadline, "the other replica's change never showed"
+            await asyncio.sleep(0.05)
+        assert standings(board) == [(1, "team-2", 0.9, 1), (2, "team-1", 0.5, 1)]
+        # a change applied here shows at once
+        await here.handle(scored(3, 0.95))
+        assert (await client.get(BOARD)).json()["entries"][0]["team_name"] == "team-3"
+    await bus.close()
