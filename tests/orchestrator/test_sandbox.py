@@ -439,3 +439,37 @@ PANDAS_PREDICT = """
 import pandas, sklearn
 pandas.DataFrame({"id": [1], "y": [2]}).to_csv("/code_execution/submission/submission.csv", index=False)
 """
+
+
+@needs_sandbox
+async def test_code_never_runs_when_the_launcher_cannot_enter_the_cgroups(
+    data_dir: Path, default_runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cgroups.RunCgroup, "procs_files", lambda self: ["/nonexistent/cgroup.procs"])
+    r = make_run(
+        data_dir, default_runtime, 'open("/code_execution/submission/ran", "w").write("1")\n', name="nocg"
+    )
+    with pytest.raises(RuntimeError, match="launcher"):
+        await run(r)
+    assert not (r.submission / "ran").exists()
+
+
+@needs_sandbox
+async def test_the_run_gets_the_exact_file_size_limit_and_no_core_dumps(
+    data_dir: Path, default_runtime: Path
+) -> None:
+    r = make_run(
+        data_dir,
+        default_runtime,
+        """
+        import resource
+        print(resource.getrlimit(resource.RLIMIT_FSIZE), resource.getrlimit(resource.RLIMIT_CORE))
+        open("/code_execution/submission/submission.csv", "w").write("id,y\\n")
+        """,
+        name="limits",
+    )
+    result = await run(
+        r, SandboxLimits(time_limit_s=30, memory_bytes=512 * MIB, cpus=1, output_limit_bytes=12345)
+    )
+    assert result.failure_reason is None, result.detail
+    assert "(12346, 12346) (0, 0)" in (r.root / "log.txt").read_text()
