@@ -18,6 +18,17 @@ def _add_correlation_id(_logger: Any, _name: str, event_dict: dict[str, Any]) ->
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is *now*: a stream captured at set-up time may
+    be closed later (test runners swap stderr), and logging must never raise."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", *, json: bool = False, service: str | None = None) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -33,7 +44,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False, service: str |
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
