@@ -205,10 +205,17 @@ class OutboxRelay:
                     .limit(self._batch)
                 )
             ).all()
-        for row in rows:
-            await self._bus.publish_raw(row.type, row.body.encode(), row.event_id)
-            async with self._sessionmaker() as session, session.begin():
-                await session.execute(update(o).where(o.c.id == row.id).values(published_at=utcnow()))
+        # one commit (one fsync) marks the whole batch: a crash in between republishes
+        # what was sent, which idempotent consumers (the inbox) already absorb
+        sent: list[int] = []
+        try:
+            for row in rows:
+                await self._bus.publish_raw(row.type, row.body.encode(), row.event_id)
+                sent.append(row.id)
+        finally:
+            if sent:
+                async with self._sessionmaker() as session, session.begin():
+                    await session.execute(update(o).where(o.c.id.in_(sent)).values(published_at=utcnow()))
         return len(rows)
 
 
