@@ -128,6 +128,37 @@ async def test_a_newer_score_replaces_the_score_of_a_scored_submission(gw: Gatew
     assert after["public_score"] == 0.75 and after["status"] == "scored"
 
 
+async def test_a_rescore_that_finds_the_predictions_invalid_withdraws_the_score(gw: Gateway) -> None:
+    """After new labels, a scored submission's predictions may no longer fit: the newer
+    scoring failure withdraws its score; a failure older than the score is stale."""
+    host = await gw.user("hana", is_host=True)
+    await gw.ready_competition(host)
+    sub, q = await queued(gw, host)
+    first = scored(q, 0.5)
+    await gw.bus.publish(first)
+    await gw.wait_status(sub["id"], host, "scored")
+
+    def failure(at_offset: timedelta) -> SubmissionScoringFailed:
+        return SubmissionScoringFailed(
+            submission_id=q.submission_id,
+            competition_id=q.competition_id,
+            reason=FailureReason.INVALID_PREDICTIONS,
+            detail="missing 3 ids (e.g. 'x1')",
+            occurred_at=first.occurred_at + at_offset,
+        )
+
+    stale = failure(-timedelta(seconds=1))
+    await gw.bus.publish(stale)
+    await gw.consumed(stale)
+    assert (await gw.status_of(sub["id"], host))["status"] == "scored"
+
+    newer = failure(timedelta(minutes=5))
+    await gw.bus.publish(newer)
+    after = await gw.wait_status(sub["id"], host, "failed")
+    assert after["failure_reason"] == "invalid_predictions" and after["public_score"] is None
+    assert after["detail"] == "after the host rescored the competition: missing 3 ids (e.g. 'x1')"
+
+
 async def test_run_failure_and_scoring_failure_carry_reason_and_detail(gw: Gateway) -> None:
     host = await gw.user("hana", is_host=True)
     await gw.ready_competition(host)

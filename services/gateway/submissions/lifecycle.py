@@ -3,7 +3,9 @@
 Forward only (queued < running < scoring < terminal): a stale or duplicated event
 finds the submission already past it and changes nothing. One exception: a scored
 submission takes the score of a newer ``submission.scored`` (a rescoring), judged by
-``occurred_at``; an older one arriving late is ignored.
+``occurred_at``; an older one arriving late is ignored. Likewise a newer
+``submission.scoring_failed`` (a rescoring that found the predictions no longer fit)
+withdraws the score.
 """
 
 from __future__ import annotations
@@ -79,7 +81,27 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
         submission.scored_at = event.occurred_at
         submission.detail = ""
         return True
+    if submission.status == SubmissionStatus.SCORED.value:
+        return _rescore_failed(submission, event)
     return _fail(submission, event.reason, event.detail, event.type)
+
+
+def _rescore_failed(submission: Submission, event: SubmissionScoringFailed) -> bool:
+    """A rescoring found these predictions no longer valid (new labels, new metric): the
+    score is withdrawn, as the leaderboard withdraws the entry. Only a failure newer
+    than the score counts; a late failure from before the score is stale."""
+    last = as_aware(submission.scored_at) if submission.scored_at is not None else None
+    if last is None or event.occurred_at <= last:
+        log.info("submission.stale_event_ignored", submission_id=str(submission.id), on=event.type)
+        return False
+    log.info("submission.rescore_failed", submission_id=str(submission.id), reason=event.reason.value)
+    submission.status = SubmissionStatus.FAILED.value
+    submission.failure_reason = event.reason.value
+    submission.detail = f"after the host rescored the competition: {event.detail}"
+    submission.public_score = None
+    submission.scored_at = event.occurred_at
+    submission.updated_at = utcnow()
+    return True
 
 
 def _rescored(submission: Submission, event: SubmissionScored) -> bool:
