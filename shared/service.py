@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import FastAPI
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +19,12 @@ from shared.db import OutboxRelay, make_engine, make_sessionmaker
 from shared.migrations import upgrade
 from shared.settings import CommonSettings
 from shared.storage import LocalStorage, Storage
+from shared.web import (
+    CorrelationIdMiddleware,
+    ReadinessCheck,
+    install_problem_handlers,
+    ops_router,
+)
 
 
 def build_bus(settings: CommonSettings) -> Bus:
@@ -115,5 +122,22 @@ class ServiceRuntime:
             await conn.execute(text("SELECT 1"))
         return True
 
-    def readiness_checks(self) -> dict[str, object]:
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
         return {"database": self.database_ready, "bus": self.bus.ready, "storage": self.storage.ready}
+
+
+def install_service_plumbing(app: FastAPI, service: str) -> None:
+    """What every service's app has: problem+json errors, the correlation id, and
+    ``/healthz``, ``/readyz``, ``/metrics``. Readiness looks the runtime up when asked,
+    since it exists only while the lifespan runs."""
+
+    def check(name: str) -> ReadinessCheck:
+        async def run() -> bool:
+            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
+            return rt is not None and await rt.readiness_checks()[name]()
+
+        return run
+
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware, service=service)
+    app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}))

@@ -19,9 +19,9 @@ from services.gateway.models import outbox
 from services.gateway.openapi import TAGS, Problem
 from services.gateway.submissions.reconciler import Reconciler
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
-from shared.web import PROBLEM_JSON, CorrelationIdMiddleware, install_problem_handlers, ops_router
+from shared.web import PROBLEM_JSON
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -76,18 +76,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
-    app.add_middleware(CorrelationIdMiddleware, service="gateway")
-
-    async def check(name: str) -> bool:
-        rt: ServiceRuntime = app.state.runtime
-        probe = rt.readiness_checks()[name]
-        return bool(await probe())  # type: ignore[operator]
-
-    def lazy(name: str):  # type: ignore[no-untyped-def]
-        return lambda: check(name)
-
-    app.include_router(ops_router({name: lazy(name) for name in ("database", "bus", "storage")}))
+    install_service_plumbing(app, "gateway")
     app.include_router(api_router())
     _declare_problem_schema(app)
     return app

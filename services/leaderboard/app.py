@@ -14,9 +14,8 @@ from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from services.leaderboard.live import BoardNotifier
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
-from shared.web import CorrelationIdMiddleware, ReadinessCheck, install_problem_handlers, ops_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -44,25 +43,7 @@ def create_app(
 
     app = FastAPI(title="Holdout leaderboard", version="1", lifespan=lifespan)
     app.state.settings = settings
-    install_problem_handlers(app)
-    app.add_middleware(CorrelationIdMiddleware, service="leaderboard")
+    install_service_plumbing(app, "leaderboard")
     app.include_router(router)
     app.include_router(internal_router)
-    app.include_router(ops_router(_lazy_checks(app)))
     return app
-
-
-def _lazy_checks(app: FastAPI) -> dict[str, ReadinessCheck]:
-    """Readiness checks that look the runtime up when called (it exists only in the lifespan)."""
-
-    def check(name: str) -> ReadinessCheck:
-        async def run() -> bool:
-            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
-            if rt is None:
-                return False
-            probe = rt.readiness_checks()[name]
-            return bool(await probe())  # type: ignore[operator]
-
-        return run
-
-    return {name: check(name) for name in ("database", "bus", "storage")}

@@ -3,7 +3,7 @@ scheduler, consumer, relay)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,9 +17,8 @@ from services.orchestrator.models import outbox
 from services.orchestrator.sandbox import MIB
 from services.orchestrator.scheduler import Scheduler
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
-from shared.web import CorrelationIdMiddleware, install_problem_handlers, ops_router
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -93,24 +92,6 @@ def create_app(
 
     app = FastAPI(title="Holdout orchestrator", version="1", lifespan=lifespan)
     app.state.settings = settings
-    install_problem_handlers(app)
-    app.add_middleware(CorrelationIdMiddleware, service="orchestrator")
+    install_service_plumbing(app, "orchestrator")
     app.include_router(router)
-    app.include_router(ops_router(_lazy_checks(app)))
     return app
-
-
-def _lazy_checks(app: FastAPI) -> dict[str, Callable[[], Awaitable[bool]]]:
-    """Readiness checks that look the runtime up when called (it exists only in the lifespan)."""
-
-    def check(name: str) -> Callable[[], Awaitable[bool]]:
-        async def run() -> bool:
-            rt: ServiceRuntime | None = getattr(app.state, "runtime", None)
-            if rt is None:
-                return False
-            probe = rt.readiness_checks()[name]
-            return bool(await probe())  # type: ignore[operator]
-
-        return run
-
-    return {name: check(name) for name in ("database", "bus", "storage")}
