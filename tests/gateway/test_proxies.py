@@ -155,3 +155,36 @@ async def test_hidden_logs_of_real_runs(gw: Gateway) -> None:
     assert (await gw.client.get(f"/api/v1/submissions/{real['id']}/log", headers=alice)).status_code == 403
     assert (await gw.client.get(f"/api/v1/submissions/{smoke['id']}/log", headers=alice)).status_code == 200
     assert (await gw.client.get(f"/api/v1/submissions/{real['id']}/log", headers=host)).status_code == 200
+
+
+async def test_live_board_updates_are_relayed_as_server_sent_events(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    comp = await gw.competition(host)
+    body = (
+        b"retry: 3000\n\n"
+        + f'id: 7\nevent: board\ndata: {{"competition_id": "{comp["id"]}", "version": 7}}\n\n'.encode()
+    )
+
+    async def sse() -> Any:
+        for line in body.splitlines(keepends=True):  # arrives piece by piece, as a live stream does
+            yield line
+
+    def leaderboard(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == f"/api/v1/competitions/{comp['id']}/leaderboard/events"
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse())
+
+    gw.upstreams.leaderboard = leaderboard
+    async with gw.client.stream("GET", "/api/v1/competitions/titanic/leaderboard/events") as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["cache-control"] == "no-cache"
+        received = b"".join([chunk async for chunk in r.aiter_raw()])
+    assert received == body
+
+
+async def test_live_board_with_the_leaderboard_down_is_a_503_problem(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    await gw.competition(host)
+    r = await gw.client.get("/api/v1/competitions/titanic/leaderboard/events")
+    assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+    assert (await gw.client.get("/api/v1/competitions/nope/leaderboard/events")).status_code == 404

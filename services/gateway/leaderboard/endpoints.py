@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
@@ -67,6 +67,23 @@ async def get_public_leaderboard(
     if upstream.status_code == 404:
         return JSONResponse(_empty(found, "public", page.offset, page.limit).model_dump(mode="json"))
     return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
+
+
+@router.get(
+    "/leaderboard/events",
+    operation_id="stream_leaderboard_events",
+    summary="Live updates: a server-sent `board` event now, then one each time the boards change",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **problems(404, 503)},
+)
+async def stream_leaderboard_events(
+    competition: str, _user: OptionalUser, session: SessionDep, http: HttpDep, settings: SettingsDep
+) -> StreamingResponse:
+    """Anyone may follow the boards live; re-read the board when a `board` event comes."""
+    found = await competitions.get(session, competition)
+    await session.close()  # the stream may last long: hold no database connection
+    url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard/events"
+    return await proxy.stream(http, "leaderboard", url)
 
 
 @router.get(
