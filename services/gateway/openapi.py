@@ -3,14 +3,19 @@ schema declared on error responses, pagination."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shared.db import as_aware
 from shared.web import PROBLEM_JSON
 
 API_PREFIX = "/api/v1"
+
+# SQLite hands back naive datetimes; the API promises RFC 3339 date-times, which carry an offset (UTC)
+UtcDatetime = Annotated[datetime, AfterValidator(as_aware)]
 
 TAGS: list[dict[str, str]] = [
     {"name": "users", "description": "Accounts and their bearer tokens."},

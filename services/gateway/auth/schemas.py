@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.gateway.openapi import UtcDatetime
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -22,7 +23,7 @@ class UserRead(BaseModel):
     username: str
     is_host: bool
     is_admin: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class UserCreated(BaseModel):

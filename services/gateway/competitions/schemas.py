@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.gateway.openapi import UtcDatetime
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 
@@ -129,7 +131,7 @@ class DataFileRead(BaseModel):
     subset: str = Field(description="`test` (real runs) or `smoke` (the public sample for smoke runs).")
     size_bytes: int
     sha256: str
-    uploaded_at: datetime
+    uploaded_at: UtcDatetime
 
 
 class CompetitionRead(BaseModel):
@@ -147,8 +149,8 @@ class CompetitionRead(BaseModel):
     daily_quota: int
     smoke_daily_quota: int
     show_logs: bool
-    opens_at: datetime | None
-    closes_at: datetime | None
+    opens_at: UtcDatetime | None
+    closes_at: UtcDatetime | None
     host_id: uuid.UUID
     data_version: int
     data_files: list[DataFileRead]
@@ -159,9 +161,9 @@ class CompetitionRead(BaseModel):
     extra_metrics: list[str]
     final_count: int
     is_open: bool = Field(description="Whether participants may submit now (the schedule).")
-    revealed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    revealed_at: UtcDatetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class LabelsRead(BaseModel):
@@ -177,5 +179,5 @@ class RescoreRead(BaseModel):
     id: uuid.UUID
     competition_id: uuid.UUID
     scoring: dict[str, object]
-    requested_at: datetime
+    requested_at: UtcDatetime
     created: bool = Field(description="False when the same rescoring had already been requested.")

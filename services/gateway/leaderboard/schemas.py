@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from services.gateway.openapi import UtcDatetime
 
 
 class LeaderboardEntry(BaseModel):
@@ -17,7 +18,7 @@ class LeaderboardEntry(BaseModel):
     team_name: str
     submission_id: uuid.UUID
     score: float
-    submitted_at: datetime
+    submitted_at: UtcDatetime
     submissions: int
 
 

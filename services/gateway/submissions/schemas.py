@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
 
+from services.gateway.openapi import UtcDatetime
 from shared.events import FailureReason, Resources
 
 
@@ -52,9 +52,9 @@ class SubmissionRead(BaseModel):
     size_bytes: int
     # what the run used: wall time, CPU seconds, peak memory, GPU time (None until it ran)
     resources: Resources | None = None
-    started_at: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
+    started_at: UtcDatetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class QuotaCounter(BaseModel):
@@ -67,6 +67,6 @@ class QuotaRead(BaseModel):
     """A team's quota today (UTC); the two kinds of run are counted apart."""
 
     team_id: uuid.UUID | None
-    resets_at: datetime
+    resets_at: UtcDatetime
     submissions: QuotaCounter
     smoke_runs: QuotaCounter

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, Field
+
+from services.gateway.openapi import UtcDatetime
 
 
 class TeamCreate(BaseModel):
@@ -23,7 +24,7 @@ class TeamRead(BaseModel):
     competition_id: uuid.UUID
     name: str
     members: list[str]
-    created_at: datetime
+    created_at: UtcDatetime
     invite_code: str | None = Field(
         default=None, description="Shown to the team's members only: share it to invite someone."
     )
