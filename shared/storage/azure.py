@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -42,6 +42,7 @@ from shared.storage.base import (
     Storage,
     StorageError,
     StoredObject,
+    check_key,
 )
 
 log = structlog.get_logger(__name__)
@@ -73,13 +74,8 @@ def block_size_for(index: int, base: int) -> int:
 
 
 def _validate_key(key: str) -> None:
-    # the same rules as the local backend, so a key valid in one is valid in the other
-    if (
-        not key
-        or len(key) > 1024
-        or PurePosixPath(key).is_absolute()
-        or any(p in ("..", ".", "") for p in key.split("/"))
-    ):
+    check_key(key)
+    if len(key) > 1024:  # Azure's own limit on a blob name
         raise StorageError(f"invalid key {key!r}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 CONTAINERS = ("submissions", "data", "labels", "outputs")
 
@@ -31,6 +31,13 @@ class ObjectTooLarge(StorageError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"object is larger than the {limit}-byte limit")
         self.limit = limit
+
+
+def check_key(key: str) -> None:
+    """Every backend's key rules: relative, '/'-separated, no empty, '.' or '..' part,
+    so a key valid in one backend is valid in the other and none climbs out."""
+    if not key or PurePosixPath(key).is_absolute() or any(p in ("..", ".", "") for p in key.split("/")):
+        raise StorageError(f"invalid key {key!r}")
 
 
 @dataclass(frozen=True)

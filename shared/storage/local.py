@@ -23,6 +23,7 @@ from shared.storage.base import (
     Storage,
     StorageError,
     StoredObject,
+    check_key,
 )
 
 
@@ -36,10 +37,8 @@ class LocalStorage(Storage):
     def path(self, container: str, key: str) -> Path:
         if container not in CONTAINERS:
             raise StorageError(f"unknown container {container!r}")
-        pure = PurePosixPath(key)
-        if not key or pure.is_absolute() or any(p in ("..", ".", "") for p in key.split("/")):
-            raise StorageError(f"invalid key {key!r}")
-        return self.root / container / Path(*pure.parts)
+        check_key(key)
+        return self.root / container / Path(*PurePosixPath(key).parts)
 
     async def put_stream(
         self,
