@@ -224,14 +224,3 @@ class RunCgroup:
             else:
                 log.error("sandbox.cgroup_not_removed", path=str(path))
         self.created.clear()
-
-
-def enter(procs_files: list[str]) -> None:
-    """Move the calling process into the run's groups (runs in the child before exec)."""
-    pid = str(os.getpid()).encode()
-    for path in procs_files:
-        fd = os.open(path, os.O_WRONLY)
-        try:
-            os.write(fd, pid)
-        finally:
-            os.close(fd)

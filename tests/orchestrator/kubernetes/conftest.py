@@ -4,15 +4,13 @@ real kubernetes_asyncio client, and a run request."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from services.orchestrator.executor import RunRequest
 from services.orchestrator.kubernetes.config import KubernetesSettings
@@ -30,21 +28,6 @@ class FakeUrls:
 
     def write_url(self, container: str, key: str, ttl: timedelta) -> str:
         return f"https://storage.invalid/{container}/{key}?sp=cw"
-
-
-@pytest.fixture(autouse=True)
-def open_log_sink() -> Iterator[None]:
-    """Logs go to this test's stderr, whatever an earlier test left configured.
-
-    ``holdout test-submission`` run in-process by typer's CliRunner (tests/holdout) calls
-    ``configure_logging``, which binds structlog to CliRunner's stderr; CliRunner closes
-    that stream, so in a full run every later warning raised ValueError, and the first one
-    (the watcher's, on a dropped watch) killed the reflector task from its error handler.
-    """
-    saved = structlog.get_config()["logger_factory"]
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
-    yield
-    structlog.configure(logger_factory=saved)
 
 
 @pytest.fixture
