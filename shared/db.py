@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.aio import cancel_and_wait, wait_event
 from shared.bus.base import Bus
 from shared.events import BaseEvent, utcnow
 
@@ -164,11 +165,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         failures = 0
@@ -187,11 +185,7 @@ class OutboxRelay:
             if sent >= self._batch:
                 continue
             self._wake.clear()
-            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
-            # lands as the event is set, and stop() then waits forever
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll):
-                    await self._wake.wait()
+            await wait_event(self._wake, self._poll)
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; returns how many were sent."""

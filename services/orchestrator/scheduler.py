@@ -40,6 +40,7 @@ from sqlalchemy import Row
 from services.orchestrator import repository
 from services.orchestrator.executor import Executor, RunOutcome, RunRequest
 from services.orchestrator.models import ExecutionStatus, outbox
+from shared.aio import cancel_and_wait, wait_event
 from shared.db import add_event, as_aware, transaction
 from shared.events import (
     ExecutionFinished,
@@ -145,11 +146,8 @@ class Scheduler:
 
         Their rows stay ``running``: the next start treats them as interrupted.
         """
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+        await cancel_and_wait(self._loop_task)
+        self._loop_task = None
         tasks = list(self._runs.values())
         for task in tasks:
             task.cancel()
@@ -217,8 +215,7 @@ class Scheduler:
                 log.warning("scheduler.failed", error=repr(exc), retry_in=delay)
                 await asyncio.sleep(delay)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            await wait_event(self._wake, self.poll_seconds)
 
     async def start_due(self) -> int:
         """Claim queued executions for the free slots and start them; returns how many."""

@@ -15,7 +15,6 @@ announced twice for one rescoring, none is missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from typing import Any
 
@@ -28,6 +27,7 @@ from services.scorer.models import inbox, outbox
 from services.scorer.repository import Rescore, ScoreRecord
 from services.scorer.scoring import Prepared, Scores, prepare, score_prepared
 from services.scorer.validation import InvalidPredictions, ScoringProblem
+from shared.aio import wait_event
 from shared.db import add_event, claim_event, transaction
 from shared.events import CompetitionRescoreRequested, Event, FailureReason, utcnow
 from shared.service import ServiceRuntime
@@ -84,9 +84,7 @@ class RescoreWorker:
                 log.warning("rescore.interrupted", error=str(exc))
             except Exception:
                 log.exception("rescore.crashed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.rescore_poll_seconds):
-                    await self._wake.wait()
+            await wait_event(self._wake, self.settings.rescore_poll_seconds)
 
     async def process(self, rescore_id: uuid.UUID) -> None:
         async with self.rt.sessionmaker() as session:

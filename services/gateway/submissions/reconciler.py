@@ -24,7 +24,6 @@ orchestrator's two attempts plus ``running_margin_s``; scoring ``scoring_deadlin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from services.gateway.models import Competition, Submission, outbox
 from services.gateway.submissions import lifecycle
 from services.gateway.submissions import repository as submissions
 from services.gateway.submissions.schemas import SubmissionStatus
+from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import SubmissionCancelled, SubmissionQueued, utcnow
 from shared.service import ServiceRuntime
@@ -70,11 +70,8 @@ class Reconciler:
             self._task = asyncio.create_task(self._loop(), name="gateway-reconciler")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         while True:

@@ -41,6 +41,7 @@ from services.orchestrator.kubernetes.objects import (
 )
 from services.orchestrator.kubernetes.urls import BlobUrls
 from services.orchestrator.kubernetes.watcher import PodWatcher, raw, read_json
+from shared.aio import wait_event
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import Storage, StorageError
 
@@ -247,13 +248,8 @@ class KubernetesExecutor(Executor):
                 if not started and loop.time() - since > self.settings.pending_timeout_seconds:
                     reason = (pod.get("status") or {}).get("message") or "no node could take it"
                     return _internal(f"the run could not start in time: {reason}"), False
-            try:
-                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
-                async with asyncio.timeout(self.poll_seconds):
-                    await tick.wait()
+            if await wait_event(tick, self.poll_seconds):
                 continue
-            except TimeoutError:
-                pass
             # the watch may be behind (reconnecting): ask directly
             try:
                 read = await self._read(name)

@@ -12,7 +12,6 @@ event replaced on every change) so they never sleep through an update.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 from typing import Any
@@ -23,6 +22,7 @@ from kubernetes_asyncio.client import ApiException, CoreV1Api
 
 from services.orchestrator.kubernetes.config import KubernetesSettings
 from services.orchestrator.kubernetes.objects import SELECTOR
+from shared.aio import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -68,11 +68,8 @@ class PodWatcher:
             self._task = asyncio.create_task(self._run(), name="holdout-k8s-pod-watcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def _changed(self) -> None:
         tick, self.tick = self.tick, asyncio.Event()
