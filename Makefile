@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
+# the web app (web/): its own npm dependencies, built by Vite into web/dist (served by the gateway at /)
+WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha256sum | cut -c1-12)
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean
+.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean web web-types screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +21,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) system-deps
 
-# bubblewrap and libseccomp (the local sandbox and its seccomp filter) from Debian
+# bubblewrap and libseccomp (the local sandbox and its seccomp filter) from Debian, and
+# Chromium, which the browser tests drive headless (never a downloaded browser)
 system-deps:
 	@command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2 ' || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap libseccomp2; }
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
@@ -30,19 +35,38 @@ $(NODE_STAMP): package.json package-lock.json
 
 node-deps: $(NODE_STAMP)
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	rm -f web/node_modules/.installed-* && touch $@
+
+web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npx tsc --noEmit && npx vite build --logLevel warn
+
+web: web/dist/index.html
+
+# the OpenAPI document the web app's types come from, and the types (commit both)
+web-types: install $(WEB_STAMP)
+	$(BIN)/python -m services.gateway.openapi_export web/openapi.json
+	cd web && npx openapi-typescript openapi.json -o src/api/schema.d.ts
+
+# screenshots of the main pages from a real browser run, into docs/screenshots/
+screenshots: runtime web
+	$(BIN)/python -m tests.web.screenshots docs/screenshots
+
 runtime: install
 	$(BIN)/holdout runtime build default
 
-demo: runtime
+demo: runtime web
 	$(BIN)/holdout demo
 
-up: runtime
+up: runtime web
 	$(BIN)/holdout up
 
-test: install node-deps
+test: install node-deps web
 	$(BIN)/pytest
 
-bench: runtime
+bench: runtime web
 	$(BIN)/python -m bench
 
 lint: install
@@ -60,4 +84,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,8 @@ async def run_demo(keep_running: bool | None) -> int:
         code = await _scenario(console, base, admin_token, demo_dir / "work")
         if keep_running is None:
             keep_running = sys.stdin.isatty() and sys.stdout.isatty()
-        console.print(f"\nAPI docs: {base}/docs   OpenAPI: {base}/openapi.json")
+        console.print(f"\nWeb app: {base}/c/{COMPETITION['slug']}/leaderboard   (all competitions: {base}/)")
+        console.print(f"API docs: {base}/docs   OpenAPI: {base}/openapi.json")
         if keep_running and code == 0:
             console.print("Holdout keeps running; press Ctrl+C to stop.")
             await platform

@@ -18,6 +18,7 @@ from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
 from services.gateway.models import outbox
 from services.gateway.openapi import TAGS, Problem
 from services.gateway.submissions.reconciler import Reconciler
+from services.gateway.webapp import install_web_app
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
@@ -79,6 +80,7 @@ def create_app(
     install_service_plumbing(app, "gateway")
     app.include_router(api_router())
     _declare_problem_schema(app)
+    install_web_app(app, settings.web_dir)
     return app
 
 

@@ -20,6 +20,8 @@ class GatewaySettings(CommonSettings):
     max_labels_bytes: int = 1 * GiB
     uploads_dir: Path | None = None
     proxy_timeout_s: float = 10.0
+    # the built web app served at / (default: web/dist of the checkout)
+    web_dir: Path | None = None
     # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),
     # how long each state may last before the orchestrator is asked what happened, how
     # many replays it tries, and the most a submission may wait in the queue

@@ -1,0 +1,83 @@
+"""A running ``holdout up`` for the browser tests and the screenshots, and a small
+synchronous API client to set the scene (users, competitions, data) around the browser."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from holdout.digits import COMPETITION, DigitsData
+from holdout.processes import Platform, base_env
+from tests.conftest import make_traversable_dir
+
+
+class Api:
+    """The public REST API as a test sets things up (bearer tokens, like the CLI)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.http = httpx.Client(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    def __call__(self, method: str, path: str, **kw: Any) -> Any:
+        r = self.http.request(method, path, **kw)
+        assert r.status_code < 400, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content and r.headers.get("content-type", "").endswith("json") else r.text
+
+    def as_user(self, token: str) -> Api:
+        return Api(self.base, token)
+
+    def create_user(self, username: str, *, is_host: bool = False) -> str:
+        return str(self("POST", "/users", json={"username": username, "is_host": is_host})["token"])
+
+    def create_competition(self, data: DigitsData, **fields: Any) -> dict[str, Any]:
+        slug = fields.pop("slug", f"digits-{secrets.token_hex(3)}")
+        comp: dict[str, Any] = self("POST", "/competitions", json={**COMPETITION, "slug": slug, **fields})
+        self("PUT", f"/competitions/{slug}/data/features.csv", content=data.features.read_bytes(),
+             headers={"Content-Type": "application/octet-stream"})
+        self("PUT", f"/competitions/{slug}/labels", content=data.labels.read_bytes(), headers={"Content-Type": "text/csv"})
+        return comp
+
+    def submit(self, slug: str, archive: Path, *, smoke: bool = False) -> dict[str, Any]:
+        return dict(self("POST", f"/competitions/{slug}/submissions", params={"smoke": smoke},
+                         content=archive.read_bytes(), headers={"Content-Type": "application/zip"}))
+
+    def wait_for(self, submission_id: str, timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            s: dict[str, Any] = self("GET", f"/submissions/{submission_id}")
+            if s["status"] in ("scored", "failed", "cancelled"):
+                return s
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"submission {submission_id} still {s['status']}")
+            time.sleep(0.2)
+
+
+@contextmanager
+def running_platform(runtimes_dir: Path) -> Iterator[tuple[Platform, Api]]:
+    data_dir = make_traversable_dir("holdout-web-")
+    env = base_env(data_dir, runtimes_dir)
+    env["HOLDOUT_LOG_LEVEL"] = "WARNING"
+    p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], data_dir)
+    p.start("up", "up")
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(p.gateway_url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or p.procs["up"].poll() is not None:
+                raise RuntimeError("holdout up did not become ready:\n" + p.dump_logs())
+            time.sleep(0.2)
+        yield p, Api(p.gateway_url, p.admin_token)
+    finally:
+        p.stop_all()
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,56 @@
+// Server state more than one feature reads: who is signed in, a competition, your team.
+import { useQuery } from "@tanstack/react-query";
+import { mayBeSignedIn } from "./auth";
+import { api, call } from "./client";
+import { ApiError } from "./problem";
+
+export const keys = {
+  me: ["me"] as const,
+  competitions: ["competitions"] as const,
+  competition: (slug: string) => ["competition", slug] as const,
+  myTeam: (slug: string) => ["competition", slug, "team"] as const,
+  quota: (slug: string) => ["competition", slug, "quota"] as const,
+  submissions: (slug: string) => ["competition", slug, "submissions"] as const,
+  board: (slug: string, board: string, offset: number) => ["competition", slug, "board", board, offset] as const,
+};
+
+export function useMe() {
+  return useQuery({
+    queryKey: keys.me,
+    enabled: mayBeSignedIn(),
+    retry: false,
+    staleTime: 60_000,
+    queryFn: async () => {
+      try {
+        return await call(api.GET("/api/v1/users/me"));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) return null; // an expired session: a visitor
+        throw e;
+      }
+    },
+  });
+}
+
+export function useCompetition(slug: string) {
+  return useQuery({
+    queryKey: keys.competition(slug),
+    queryFn: () => call(api.GET("/api/v1/competitions/{competition}", { params: { path: { competition: slug } } })),
+  });
+}
+
+/** Your team in a competition; null when you have none (404). */
+export function useMyTeam(slug: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.myTeam(slug),
+    enabled: enabled && mayBeSignedIn(),
+    retry: false,
+    queryFn: async () => {
+      try {
+        return await call(api.GET("/api/v1/competitions/{competition}/teams/mine", { params: { path: { competition: slug } } }));
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 401)) return null;
+        throw e;
+      }
+    },
+  });
+}

@@ -1,0 +1,113 @@
+// Submit: drop a zip, watch it upload, then watch its status change until it ends.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "wouter";
+import { api, call, pathOf } from "@/api/client";
+import type { Schemas } from "@/api/client";
+import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
+import { uploadWithProgress, type Progress } from "@/api/upload";
+import { DropZone } from "@/components/DropZone";
+import { ErrorNotice, formatScore, Loading, ProgressBar, RelativeTime } from "@/components/ui";
+import { reasonText, ResourcesLine, StatusBadge, TERMINAL, type Submission } from "./shared";
+
+export function SubmitPage({ slug }: { slug: string }) {
+  const me = useMe();
+  const comp = useCompetition(slug);
+  const team = useMyTeam(slug, !!me.data);
+  const qc = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [smoke, setSmoke] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [sent, setSent] = useState<string | null>(null);
+
+  const quota = useQuery({
+    queryKey: keys.quota(slug),
+    enabled: !!team.data,
+    queryFn: () => call(api.GET("/api/v1/competitions/{competition}/quota", { params: { path: { competition: slug } } })),
+  });
+  const upload = useMutation({
+    mutationFn: async (f: File) => {
+      const url = pathOf("/api/v1/competitions/{competition}/submissions", { competition: slug }) + (smoke ? "?smoke=true" : "");
+      const { data } = await uploadWithProgress<Submission>("POST", url, f, "application/zip", setProgress);
+      return data;
+    },
+    onSuccess: (s) => {
+      setSent(s.id);
+      setFile(null);
+      void qc.invalidateQueries({ queryKey: keys.quota(slug) });
+      void qc.invalidateQueries({ queryKey: keys.submissions(slug) });
+    },
+  });
+
+  if (!me.data) return <p><Link href="/login">Log in</Link> to submit.</p>;
+  if (team.isPending || comp.isPending) return <Loading what="your team" />;
+  if (!team.data) return <p>You need a team first: <Link href={`/c/${slug}/team`}>create or join one</Link>.</p>;
+
+  return (
+    <div className="grid two">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (file) upload.mutate(file);
+        }}
+        aria-label="Submit a solution"
+      >
+        <h2>Submit a solution</h2>
+        <p className="muted">A zip with <code>main.py</code> at its root; it runs against the hidden test data and writes <code>{comp.data?.predictions_filename}</code>.</p>
+        <DropZone name="zip" label="Solution zip" accept=".zip,application/zip" file={file} onFile={setFile} />
+        <fieldset>
+          <legend>Kind of run</legend>
+          <label className="inline">
+            <input type="radio" name="kind" checked={!smoke} onChange={() => setSmoke(false)} /> Real run (hidden test data, counts on the board)
+          </label>
+          <label className="inline">
+            <input type="radio" name="kind" checked={smoke} onChange={() => setSmoke(true)} /> Smoke run (the public sample, its own quota)
+          </label>
+        </fieldset>
+        {upload.isPending && progress && <ProgressBar value={progress.loaded} max={progress.total} label="Upload progress" />}
+        <ErrorNotice error={upload.error} />
+        <button type="submit" disabled={!file || upload.isPending}>{upload.isPending ? "Uploading…" : "Submit"}</button>
+      </form>
+      <aside>
+        <h2>Quota today</h2>
+        {quota.data ? <QuotaBox q={quota.data} /> : <Loading what="your quota" />}
+        {sent && <LiveSubmission id={sent} slug={slug} />}
+      </aside>
+    </div>
+  );
+}
+
+function QuotaBox({ q }: { q: Schemas["QuotaRead"] }) {
+  return (
+    <dl data-testid="quota">
+      <dt>Real runs left</dt>
+      <dd>{q.submissions.remaining} of {q.submissions.limit}</dd>
+      <dt>Smoke runs left</dt>
+      <dd>{q.smoke_runs.remaining} of {q.smoke_runs.limit}</dd>
+      <dt>Resets</dt>
+      <dd><RelativeTime iso={q.resets_at} /></dd>
+    </dl>
+  );
+}
+
+/** The submission just sent, polled every second until it ends. */
+export function LiveSubmission({ id, slug }: { id: string; slug: string }) {
+  const q = useQuery({
+    queryKey: ["submission", id],
+    queryFn: () => call(api.GET("/api/v1/submissions/{submission_id}", { params: { path: { submission_id: id } } })),
+    refetchInterval: (query) => (query.state.data && TERMINAL.has(query.state.data.status) ? false : 1000),
+  });
+  if (!q.data) return <ErrorNotice error={q.error} />;
+  const s = q.data;
+  return (
+    <section className="card" aria-live="polite" data-testid="live-submission">
+      <h3>Your submission</h3>
+      <p>
+        <StatusBadge s={s} /> {s.status === "scored" && <>score <strong data-testid="score">{formatScore(s.public_score)}</strong></>}
+      </p>
+      {s.failure_reason && <p className="error">{reasonText(s.failure_reason)}{s.detail ? `: ${s.detail}` : ""}</p>}
+      <ResourcesLine s={s} />
+      <p><Link href={`/c/${slug}/submissions/${s.id}`}>Details and log</Link></p>
+    </section>
+  );
+}

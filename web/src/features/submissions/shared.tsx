@@ -1,0 +1,43 @@
+// Words and badges for a submission's state, shared by the submit and list pages.
+import type { Schemas } from "@/api/client";
+import { formatDuration } from "@/components/ui";
+
+export type Submission = Schemas["SubmissionRead"];
+
+export const TERMINAL = new Set(["scored", "failed", "cancelled"]);
+
+const REASONS: Record<string, string> = {
+  invalid_submission: "The zip is not a valid submission",
+  runtime_error: "Your code exited with an error",
+  time_limit_exceeded: "The run took longer than the time limit",
+  memory_limit_exceeded: "The run used more memory than allowed",
+  output_limit_exceeded: "The run wrote more output than allowed",
+  missing_predictions: "The run wrote no predictions file",
+  invalid_predictions: "The predictions file does not match the expected format",
+  internal_error: "Holdout failed to run it (not your fault); it can be resubmitted",
+};
+
+export function reasonText(reason: string | null | undefined): string {
+  return reason ? (REASONS[reason] ?? reason.replace(/_/g, " ")) : "";
+}
+
+export function StatusBadge({ s }: { s: Submission }) {
+  const cls = s.status === "scored" ? "ok" : s.status === "failed" ? "bad" : s.status === "cancelled" ? "" : "wait";
+  return (
+    <span className={`badge ${cls}`} data-testid="status">
+      {s.status}
+      {s.is_smoke ? " (smoke)" : ""}
+    </span>
+  );
+}
+
+export function ResourcesLine({ s }: { s: Submission }) {
+  const r = s.resources;
+  if (!r) return null;
+  return (
+    <span className="muted">
+      wall {formatDuration(r.wall_seconds)}, CPU {r.cpu_seconds.toFixed(1)} s, peak memory {r.peak_memory_mb.toFixed(0)} MB
+      {r.gpu_seconds > 0 ? `, GPU ${formatDuration(r.gpu_seconds)}` : ""}
+    </span>
+  );
+}
