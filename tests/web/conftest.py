@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -15,6 +15,12 @@ from services.gateway.webapp import DEFAULT_WEB_DIR
 from tests.browser import launch_chromium
 from tests.web.platform import Api, running_platform
 
+Site = tuple[Platform, Api]
+
+
+class OpenAs(Protocol):
+    def __call__(self, token: str | None, *, width: int = 1200) -> Page: ...
+
 
 @pytest.fixture(scope="session")
 def web_built() -> None:
@@ -22,7 +28,7 @@ def web_built() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(runtimes_dir: Path, web_built: None) -> Iterator[tuple[Platform, Api]]:
+def site(runtimes_dir: Path, web_built: None) -> Iterator[Site]:
     with running_platform(runtimes_dir) as pair:
         yield pair
 
@@ -47,10 +53,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_as(browser: Browser, site: tuple[Platform, Api]) -> Iterator[Any]:
+def open_as(browser: Browser, site: Site) -> Iterator[OpenAs]:
     """``open_as(token)`` -> a fresh page signed in with that token (None: a visitor).
     Every page fails its test on a JavaScript error or an alert (a script that ran)."""
-    contexts = []
+    contexts: list[Any] = []
     errors: list[str] = []
 
     def make(token: str | None, *, width: int = 1200) -> Page:

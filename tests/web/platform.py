@@ -23,7 +23,9 @@ class Api:
 
     def __init__(self, base: str, token: str) -> None:
         self.base = base
-        self.http = httpx.Client(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        self.http = httpx.Client(
+            base_url=base + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
 
     def __call__(self, method: str, path: str, **kw: Any) -> Any:
         r = self.http.request(method, path, **kw)
@@ -39,14 +41,30 @@ class Api:
     def create_competition(self, data: DigitsData, **fields: Any) -> dict[str, Any]:
         slug = fields.pop("slug", f"digits-{secrets.token_hex(3)}")
         comp: dict[str, Any] = self("POST", "/competitions", json={**COMPETITION, "slug": slug, **fields})
-        self("PUT", f"/competitions/{slug}/data/features.csv", content=data.features.read_bytes(),
-             headers={"Content-Type": "application/octet-stream"})
-        self("PUT", f"/competitions/{slug}/labels", content=data.labels.read_bytes(), headers={"Content-Type": "text/csv"})
+        self(
+            "PUT",
+            f"/competitions/{slug}/data/features.csv",
+            content=data.features.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        self(
+            "PUT",
+            f"/competitions/{slug}/labels",
+            content=data.labels.read_bytes(),
+            headers={"Content-Type": "text/csv"},
+        )
         return comp
 
     def submit(self, slug: str, archive: Path, *, smoke: bool = False) -> dict[str, Any]:
-        return dict(self("POST", f"/competitions/{slug}/submissions", params={"smoke": smoke},
-                         content=archive.read_bytes(), headers={"Content-Type": "application/zip"}))
+        return dict(
+            self(
+                "POST",
+                f"/competitions/{slug}/submissions",
+                params={"smoke": smoke},
+                content=archive.read_bytes(),
+                headers={"Content-Type": "application/zip"},
+            )
+        )
 
     def wait_for(self, submission_id: str, timeout: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -9,14 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from holdout.digits import DigitsData
-from holdout.processes import Platform
-from tests.web.platform import Api
+from tests.web.conftest import OpenAs, Site
 
 pytestmark = pytest.mark.e2e
 
 
-def test_participant_flow(site: tuple[Platform, Api], data: DigitsData, zips: dict[str, Path], open_as) -> None:  # type: ignore[no-untyped-def]
-    platform, admin = site
+def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs) -> None:
+    _, admin = site
     host = admin.as_user(admin.create_user("webhost", is_host=True))
     comp = host.create_competition(data, final_count=1)
     slug = comp["slug"]

@@ -1,0 +1,78 @@
+"""An open leaderboard updates when another team scores; HTML or script in a
+competition's overview, a team's name or a run's log is shown as text, never run."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from holdout.digits import DigitsData
+from tests.web.conftest import OpenAs, Site
+
+pytestmark = pytest.mark.e2e
+
+SCRIPT = "<script>window.__pwned = 1; alert('xss')</script>"
+IMG = "<img src=x onerror=\"window.__pwned = 1; alert('xss')\">"
+
+
+def test_open_board_updates_when_another_team_scores(
+    site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs
+) -> None:
+    _, admin = site
+    host = admin.as_user(admin.create_user("live-host", is_host=True))
+    slug = host.create_competition(data)["slug"]
+    page = open_as(None)
+    page.goto(f"/c/{slug}/leaderboard")
+    expect(page.get_by_test_id("live")).to_have_text("live")
+    expect(page.get_by_text("No team has a score yet.")).to_be_visible()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/api/" in r.url else None)
+
+    for name, example in (("grace", "baseline"), ("linus", "strong")):
+        p = admin.as_user(admin.create_user(f"live-{name}"))
+        p("POST", f"/competitions/{slug}/teams", json={"name": f"team {name}"})
+        assert p.wait_for(p.submit(slug, zips[example])["id"])["status"] == "scored"
+    rows = page.get_by_test_id("board-row")
+    expect(rows).to_have_count(2, timeout=30_000)
+    expect(rows.first).to_contain_text("team linus")  # the strong example ranks first
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
+    assert any("/leaderboard?" in u for u in requests)  # re-read on the server's event
+
+
+def test_html_and_script_are_shown_as_text(
+    site: Site, data: DigitsData, tmp_path: Path, open_as: OpenAs
+) -> None:
+    _, admin = site
+    host = admin.as_user(admin.create_user("xss-host", is_host=True))
+    slug = host.create_competition(
+        data, description=f"# Rules\n\n{SCRIPT}\n\n{IMG}\n\n[x](javascript:alert(1))"
+    )["slug"]
+    token = admin.create_user("xss-player")
+    player = admin.as_user(token)
+    player("POST", f"/competitions/{slug}/teams", json={"name": IMG})
+    noisy = tmp_path / "noisy.zip"
+    with zipfile.ZipFile(noisy, "w") as z:
+        z.writestr("main.py", f"print({SCRIPT!r})\nprint({IMG!r})\nraise SystemExit(3)\n")
+    sub = player.wait_for(player.submit(slug, noisy, smoke=False)["id"])
+    assert sub["status"] == "failed"
+
+    page = open_as(token)
+    page.goto(f"/c/{slug}")
+    overview = page.locator(".markdown")
+    expect(overview).to_contain_text(SCRIPT)
+    expect(overview).to_contain_text(IMG)
+    assert overview.locator("script, img").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+
+    page.goto(f"/c/{slug}/team")
+    expect(page.locator(".team-name").first).to_have_text(IMG)
+
+    page.goto(f"/c/{slug}/submissions/{sub['id']}")
+    log = page.get_by_test_id("log")
+    expect(log).to_contain_text(SCRIPT)
+    expect(log).to_contain_text(IMG)
+    assert log.locator("script, img").count() == 0
+    assert page.evaluate("window.__pwned") is None  # no injected script ran (an alert also fails the test)
