@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import p1_latency, p2_throughput, p3_upload, p4_scoring, p5_board, p6_read, p7_fairness
+from bench import p1_latency, p2_throughput, p3_upload, p4_scoring, p5_board, p6_read, p7_fairness, p8_web
 from bench.common import RESULTS, record
 
 BENCHMARKS = {
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "P5": p5_board.run,
     "P6": p6_read.run,
     "P7": p7_fairness.run,
+    "P8": p8_web.run,
 }
 
 
