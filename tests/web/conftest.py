@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from holdout.digits import DigitsData, build_dataset, build_example
 from holdout.processes import Platform
@@ -59,6 +59,10 @@ def open_as(browser: Browser, site: Site) -> Iterator[OpenAs]:
     contexts: list[Any] = []
     errors: list[str] = []
 
+    def on_dialog(dialog: Dialog) -> None:
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
     def make(token: str | None, *, width: int = 1200) -> Page:
         ctx = browser.new_context(base_url=site[0].gateway_url, viewport={"width": width, "height": 900})
         if token:
@@ -66,7 +70,7 @@ def open_as(browser: Browser, site: Site) -> Iterator[OpenAs]:
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on("dialog", on_dialog)
         page.set_default_timeout(30_000)
         return page
 

@@ -2,32 +2,54 @@
 
 export type Point = { t: number; y: number };
 
+type Scored = { status: string; is_smoke: boolean; public_score: number | null; created_at: string };
+
+/** The points where a team's best public score improved, oldest first. */
+export function bestOverTime(subs: Scored[], higherIsBetter: boolean): Point[] {
+  const scored = subs
+    .filter((s) => s.status === "scored" && !s.is_smoke && s.public_score !== null)
+    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const out: Point[] = [];
+  let best: number | null = null;
+  for (const s of scored) {
+    const v = s.public_score as number;
+    if (best === null || (higherIsBetter ? v > best : v < best)) {
+      best = v;
+      out.push({ t: new Date(s.created_at).getTime(), y: v });
+    }
+  }
+  return out;
+}
+
 /** A step line: a team's best score over time. */
 export function ScoreChart({ points, label }: { points: Point[]; label: string }) {
   if (points.length === 0) return <p className="muted">No scored submissions yet.</p>;
-  const w = 320, h = 120, pad = 28;
-  const t0 = points[0]!.t, t1 = Math.max(points[points.length - 1]!.t, t0 + 1);
+  const w = 320, h = 120, margin = 28;
+  // the line runs on to now: the best score still stands
+  const t0 = points[0]!.t, t1 = Math.max(Date.now(), points[points.length - 1]!.t + 60_000);
   const ys = points.map((p) => p.y);
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
-  if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
-  const x = (t: number) => pad + ((t - t0) / (t1 - t0)) * (w - 2 * pad);
-  const y = (v: number) => h - pad + 8 - ((v - y0) / (y1 - y0)) * (h - 2 * pad);
+  const pad = Math.max((y1 - y0) * 0.1, Math.abs(y1) * 0.02, 1e-3);
+  y0 -= pad; y1 += pad;
+  const x = (t: number) => margin + ((t - t0) / (t1 - t0)) * (w - 2 * margin);
+  const y = (v: number) => h - margin + 8 - ((v - y0) / (y1 - y0)) * (h - 2 * margin);
   let d = "";
   points.forEach((p, i) => {
     d += i === 0 ? `M${x(p.t)},${y(p.y)}` : `H${x(p.t)}V${y(p.y)}`;
   });
+  d += `H${x(t1)}`;
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
-        <line x1={pad} y1={h - pad + 8} x2={w - pad} y2={h - pad + 8} className="axis" />
+        <line x1={margin} y1={h - margin + 8} x2={w - margin} y2={h - margin + 8} className="axis" />
         <path d={d} className="line" />
         {points.map((p, i) => (
           <circle key={i} cx={x(p.t)} cy={y(p.y)} r={3} className="dot">
             <title>{`${new Date(p.t).toLocaleString()}: ${p.y}`}</title>
           </circle>
         ))}
-        <text x={2} y={y(y1) + 4} className="tick">{y1.toPrecision(3)}</text>
-        <text x={2} y={y(y0) + 4} className="tick">{y0.toPrecision(3)}</text>
+        <text x={2} y={y(Math.max(...ys)) + 4} className="tick">{Math.max(...ys).toPrecision(3)}</text>
+        {ys.length > 1 && <text x={2} y={y(Math.min(...ys)) + 4} className="tick">{Math.min(...ys).toPrecision(3)}</text>}
       </svg>
       <figcaption>{label}</figcaption>
     </figure>

@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useEffect, useState } from "react";
 import { api, call, pathOf } from "@/api/client";
 import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
+import { bestOverTime, ScoreChart } from "@/components/charts";
 import { ErrorNotice, formatDate, formatScore, Loading } from "@/components/ui";
 
 const PAGE = 50;
@@ -77,9 +78,9 @@ export function LeaderboardPage({ slug }: { slug: string }) {
                 <th scope="col">#</th>
                 <th scope="col">Team</th>
                 <th scope="col">Score</th>
-                {extra.map((m) => <th scope="col" key={m}>{m}</th>)}
-                <th scope="col">Submissions</th>
-                <th scope="col">Last improved</th>
+                {extra.map((m) => <th scope="col" key={m} className="wide-only">{m}</th>)}
+                <th scope="col" className="wide-only">Submissions</th>
+                <th scope="col" className="wide-only">Last improved</th>
               </tr>
             </thead>
             <tbody>
@@ -89,11 +90,11 @@ export function LeaderboardPage({ slug }: { slug: string }) {
                 return (
                   <tr key={e.team_id} className={mine ? "mine" : undefined} data-testid="board-row" aria-current={mine ? "true" : undefined}>
                     <td>{e.rank}</td>
-                    <td className="team-name">{e.team_name}{mine ? " (your team)" : ""}</td>
+                    <td className="team-name">{e.team_name}{mine && <span className="badge mine-badge">your team</span>}</td>
                     <td data-testid="board-score">{formatScore(e.score)}</td>
-                    {extra.map((m) => <td key={m}>{formatScore(scores[m])}</td>)}
-                    <td>{e.submissions}</td>
-                    <td>{formatDate(e.submitted_at)}</td>
+                    {extra.map((m) => <td key={m} className="wide-only">{formatScore(scores[m])}</td>)}
+                    <td className="wide-only">{e.submissions}</td>
+                    <td className="wide-only">{formatDate(e.submitted_at)}</td>
                   </tr>
                 );
               })}
@@ -110,6 +111,22 @@ export function LeaderboardPage({ slug }: { slug: string }) {
           <button type="button" className="secondary" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>Next</button>
         </nav>
       )}
+      {team.data && c && <TeamHistory slug={slug} teamName={team.data.name} higherIsBetter={c.higher_is_better} />}
     </section>
+  );
+}
+
+/** Your team's best public score over time (read after the board: it is not needed for the rows). */
+function TeamHistory({ slug, teamName, higherIsBetter }: { slug: string; teamName: string; higherIsBetter: boolean }) {
+  const subs = useQuery({
+    queryKey: keys.submissions(slug),
+    queryFn: () => call(api.GET("/api/v1/competitions/{competition}/submissions", { params: { path: { competition: slug }, query: { limit: 200 } } })),
+  });
+  if (!subs.data) return null;
+  return (
+    <>
+      <h3>Your team's best score over time</h3>
+      <ScoreChart points={bestOverTime(subs.data.items, higherIsBetter)} label={`Best public score of ${teamName}`} />
+    </>
   );
 }

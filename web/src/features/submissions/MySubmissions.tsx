@@ -4,25 +4,9 @@ import { useEffect, useState } from "react";
 import { Link } from "wouter";
 import { api, call } from "@/api/client";
 import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
-import { ScoreChart, type Point } from "@/components/charts";
+import { bestOverTime, ScoreChart } from "@/components/charts";
 import { ErrorNotice, formatDate, formatScore, Loading } from "@/components/ui";
-import { reasonText, ResourcesLine, StatusBadge, TERMINAL, type Submission } from "./shared";
-
-export function bestOverTime(subs: Submission[], higherIsBetter: boolean): Point[] {
-  const scored = subs
-    .filter((s) => s.status === "scored" && !s.is_smoke && s.public_score !== null)
-    .sort((a, b) => a.created_at.localeCompare(b.created_at));
-  const out: Point[] = [];
-  let best: number | null = null;
-  for (const s of scored) {
-    const v = s.public_score as number;
-    if (best === null || (higherIsBetter ? v > best : v < best)) {
-      best = v;
-      out.push({ t: new Date(s.created_at).getTime(), y: v });
-    }
-  }
-  return out;
-}
+import { reasonText, ResourcesLine, StatusBadge, TERMINAL } from "./shared";
 
 export function MySubmissions({ slug }: { slug: string }) {
   const me = useMe();
