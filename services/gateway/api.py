@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.gateway.auth.endpoints import router as users
+from services.gateway.auth.session_endpoints import router as auth
 from services.gateway.competitions.endpoints import router as competitions
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
@@ -14,6 +15,6 @@ from services.gateway.teams.endpoints import router as teams
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for part in (users, competitions, teams, submissions, leaderboard):
+    for part in (auth, users, competitions, teams, submissions, leaderboard):
         router.include_router(part)
     return router

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.gateway.api import api_router
+from services.gateway.auth.passwords import Passwords
 from services.gateway.auth.service import ensure_admin
 from services.gateway.config import GatewaySettings
 from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
@@ -52,6 +53,7 @@ def create_app(
         await rt.start()
         app.state.runtime = rt
         app.state.settings = settings
+        app.state.passwords = Passwords.from_settings(settings)
         app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_s, transport=http_transport)
         try:
             settings.uploads_tmp_dir.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import field_validator
+from pydantic_settings import NoDecode
 
 from shared.settings import CommonSettings
 
@@ -32,6 +36,32 @@ class GatewaySettings(CommonSettings):
     scoring_deadline_s: float = 900.0
     max_reconciliations: int = 3
     queued_max_s: float = 2 * 24 * 3600.0
+
+    # accounts (auth/): who may sign up (an empty list: any e-mail domain), how long a
+    # browser session lasts, the login rate limit (failures per account and per client
+    # address within the window), the cookie's Secure flag (None: when served over HTTPS),
+    # and Argon2id's cost (RFC 9106's low-memory profile by default; hashes made with other
+    # costs still verify, and are redone with these at the next login)
+    signup_enabled: bool = True
+    # HOLDOUT_SIGNUP_EMAIL_DOMAINS=example.org,example.com (exact domains, any case)
+    signup_email_domains: Annotated[list[str], NoDecode] = []
+    session_ttl_s: int = 7 * 24 * 3600
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_failure_window_s: int = 15 * 60
+    cookie_secure: bool | None = None
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
+
+    @field_validator("signup_email_domains", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(d).strip().lower().lstrip("@") for d in value if str(d).strip()]
+        return value
 
     @property
     def database_url(self) -> str:

@@ -18,7 +18,8 @@ API_PREFIX = "/api/v1"
 UtcDatetime = Annotated[datetime, AfterValidator(as_aware)]
 
 TAGS: list[dict[str, str]] = [
-    {"name": "users", "description": "Accounts and their bearer tokens."},
+    {"name": "auth", "description": "Sign up, log in and out of a browser session (cookies)."},
+    {"name": "users", "description": "Accounts and their personal access tokens (bearer)."},
     {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
@@ -40,7 +41,7 @@ class Problem(BaseModel):
 
 _DESCRIPTIONS = {
     400: "The request is malformed.",
-    401: "Missing or invalid bearer token.",
+    401: "Missing or invalid credentials (bearer token or session cookie).",
     403: "Not allowed for this user, or not at this time.",
     404: "No such resource (or not visible to this user).",
     409: "Conflicts with the current state.",

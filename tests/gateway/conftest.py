@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.gateway.app import create_app
@@ -28,6 +29,9 @@ from shared.service import ServiceRuntime
 from shared.storage import LocalStorage
 
 ADMIN_TOKEN = "hdt_test-admin-token"
+# Argon2 at its cheapest, so tests that log in many times stay quick (the production
+# cost is tested on its own in test_accounts.py)
+CHEAP_PASSWORD_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
 LABELS = "id,target,Usage\n1,0,Public\n2,1,Private\n3,1,Public\n"
 
 T = TypeVar("T")
@@ -86,8 +90,15 @@ class Gateway:
     settings: GatewaySettings
     upstreams: Upstreams
     events: list[Event]
+    app: FastAPI | None = None
 
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    def browser(self, address: str = "127.0.0.1", base_url: str = "http://gateway.test") -> httpx.AsyncClient:
+        """Another client of the same app, with its own cookie jar and client address."""
+        assert self.app is not None
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url=base_url)
 
     async def user(self, username: str, *, is_host: bool = False) -> dict[str, str]:
         r = await self.client.post(
@@ -174,7 +185,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
             admin_token=ADMIN_TOKEN,
             leaderboard_url="http://leaderboard.test",
             orchestrator_url="http://orchestrator.test",
-            **overrides,
+            **{**CHEAP_PASSWORD_HASHING, **overrides},
         )
         bus = InProcessBus()
         storage = LocalStorage(data_dir / "storage")
@@ -188,7 +199,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events)
+                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app)
         await bus.close()
 
     return make

@@ -54,10 +54,12 @@ async def test_only_hosts_create_competitions(gw: Gateway) -> None:
 async def test_tokens_are_stored_hashed(gw: Gateway) -> None:
     from sqlalchemy import select
 
-    from services.gateway.models import User
+    from services.gateway.models import AccessToken, User
 
     r = await gw.client.post("/api/v1/users", json={"username": "alice"}, headers=gw.admin)
     token = r.json()["token"]
     async with gw.runtime.sessionmaker() as session:
-        stored = await session.scalar(select(User.token_hash).where(User.username == "alice"))
+        stored = await session.scalar(
+            select(AccessToken.token_hash).join(User).where(User.username == "alice")
+        )
     assert stored is not None and token not in stored and len(stored) == 64

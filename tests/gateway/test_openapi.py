@@ -9,6 +9,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
     doc = (await gw.client.get("/openapi.json")).json()
     assert doc["info"]["title"] == "Holdout"
     assert {t["name"] for t in doc["tags"]} == {
+        "auth",
         "users",
         "teams",
         "competitions",

@@ -1,48 +1,55 @@
-"""Tokens and accounts: making users, authenticating a bearer token, the admin user."""
+"""Accounts: making users, authenticating a bearer token, the admin user.
+
+Sign-up, log-in and the administrator's changes to a user are in ``accounts``; tokens in
+``tokens``; browser sessions in ``sessions``.
+"""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.gateway.auth import repository
+from services.gateway.auth import repository, tokens
 from services.gateway.models import User
 from shared.web import Conflict
 
 log = structlog.get_logger(__name__)
 
-TOKEN_PREFIX = "hdt_"  # noqa: S105 (a prefix, not a secret)
 ADMIN_USERNAME = "admin"
 
 
-def new_token() -> str:
-    """A random token with a recognisable prefix (so secret scanners can spot leaks)."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def authenticate(session: AsyncSession, token: str) -> User | None:
-    return await repository.get_by_token_hash(session, hash_token(token))
+    return await tokens.authenticate(session, token)
 
 
 async def create_user(
-    session: AsyncSession, username: str, *, is_host: bool, is_admin: bool
-) -> tuple[User, str]:
-    """Stage a new user in ``session``; returns it with its token (shown once)."""
+    session: AsyncSession,
+    username: str,
+    *,
+    is_host: bool,
+    is_admin: bool,
+    email: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Stage a new user in ``session`` (no token: the caller issues one if it needs one)."""
     if await repository.get_by_username(session, username) is not None:
         raise Conflict(f"the username {username!r} is taken; choose another", code="username-taken")
-    token = new_token()
-    user = User(username=username, is_host=is_host, is_admin=is_admin, token_hash=hash_token(token))
+    user = User(
+        username=username, is_host=is_host, is_admin=is_admin, email=email, password_hash=password_hash
+    )
     repository.add(session, user)
     await session.flush()
     log.info("user.created", user_id=str(user.id), username=username, is_host=is_host, is_admin=is_admin)
-    return user, token
+    return user
+
+
+async def create_user_with_first_token(
+    session: AsyncSession, username: str, *, is_host: bool, is_admin: bool
+) -> tuple[User, str]:
+    """A user made by an administrator (API or CLI): it gets a first token, shown once."""
+    user = await create_user(session, username, is_host=is_host, is_admin=is_admin)
+    _token, value = await tokens.issue(session, user, tokens.FIRST_TOKEN_NAME)
+    return user, value
 
 
 async def create_user_with_token(
@@ -50,20 +57,30 @@ async def create_user_with_token(
 ) -> tuple[User, str]:
     """Create a user in its own transaction (for the CLI); returns it with its token."""
     async with sessionmaker() as session, session.begin():
-        return await create_user(session, username, is_host=is_host, is_admin=is_admin)
+        return await create_user_with_first_token(session, username, is_host=is_host, is_admin=is_admin)
 
 
 async def ensure_admin(sessionmaker: async_sessionmaker[AsyncSession], token: str) -> None:
-    """Make ``token`` authenticate as the user "admin" (created if missing)."""
+    """Make ``token`` authenticate as the user "admin" (created, or enabled again, if need be).
+
+    The token is stored as the admin's token named ``HOLDOUT_ADMIN_TOKEN``; a different
+    value from before replaces it, so changing the variable revokes the old value.
+    """
     async with sessionmaker() as session, session.begin():
         user = await repository.get_by_username(session, ADMIN_USERNAME)
         if user is None:
-            repository.add(
-                session,
-                User(username=ADMIN_USERNAME, is_host=True, is_admin=True, token_hash=hash_token(token)),
-            )
+            user = User(username=ADMIN_USERNAME, is_host=True, is_admin=True)
+            repository.add(session, user)
+            await session.flush()
             log.info("user.admin_created")
-        else:
-            user.is_admin = True
-            user.is_host = True
-            user.token_hash = hash_token(token)
+        user.is_admin = True
+        user.is_host = True
+        user.is_disabled = False
+        found = await repository.get_by_token_hash(session, tokens.hash_token(token))
+        if found is not None and found[0].id == user.id:
+            return
+        if found is not None:  # the variable names another user's token: it becomes the admin's
+            await session.delete(found[1])
+        await repository.delete_tokens_named(session, user.id, tokens.BOOTSTRAP_TOKEN_NAME)
+        await session.flush()
+        await tokens.issue(session, user, tokens.BOOTSTRAP_TOKEN_NAME, value=token)
