@@ -19,14 +19,24 @@ def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], o
     host = admin.as_user(admin.create_user("webhost", is_host=True))
     comp = host.create_competition(data, final_count=1)
     slug = comp["slug"]
-    ada, bob = admin.create_user("ada"), admin.create_user("bob")
+    bob = admin.create_user("bob")
 
-    # logging in with a token through the login form
+    # a new user signs up (a session cookie from now on, and its CSRF header on every change)
     page = open_as(None)
-    page.goto("/login")
-    page.get_by_label("Access token", exact=True).fill(ada)
-    page.get_by_role("button", name="Log in with token").click()
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username", exact=True).fill("ada")
+    page.get_by_label("E-mail", exact=True).fill("ada@example.org")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_role("button", name="Create account").click()
+    password_field = page.locator(".field.invalid").filter(has=page.get_by_label("Password", exact=True))
+    expect(password_field.get_by_role("alert")).to_be_visible()
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.get_by_role("button", name="Create account").click()
     expect(page.get_by_test_id("whoami")).to_have_text("ada")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["holdout_session"]["httpOnly"] and not cookies["holdout_csrf"]["httpOnly"]
+    assert page.evaluate("localStorage.getItem('holdout.token')") is None
 
     page.goto(f"/c/{slug}/team")
     page.get_by_label("Team name", exact=True).fill("Ada's team")
@@ -34,8 +44,13 @@ def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], o
     code = page.get_by_test_id("invite-code").inner_text()
     assert code
 
-    # a second user joins with the invite code
-    other = open_as(bob)
+    # a second user, logging in with a token, joins with the invite code
+    other = open_as(None)
+    other.goto("/login")
+    other.get_by_text("Use an access token instead").click()
+    other.get_by_label("Access token", exact=True).fill(bob)
+    other.get_by_role("button", name="Log in with token").click()
+    expect(other.get_by_test_id("whoami")).to_have_text("bob")
     other.goto(f"/c/{slug}/team")
     other.get_by_label("Invite code", exact=True).fill(code)
     other.get_by_role("button", name="Join team").click()
@@ -66,9 +81,45 @@ def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], o
     page.get_by_role("checkbox").first.check()
     page.get_by_role("button", name=re.compile("Save final selection")).click()
     expect(page.get_by_text("Saved.")).to_be_visible()
-    finals = admin.as_user(ada)("GET", f"/competitions/{slug}/teams/mine/final-submissions")
+    finals = admin.as_user(bob)("GET", f"/competitions/{slug}/teams/mine/final-submissions")
     assert len(finals["submission_ids"]) == 1 and finals["default"] is False
 
     # the board highlights the team
     page.get_by_role("link", name="Leaderboard").click()
     expect(page.locator("tr.mine")).to_contain_text("Ada's team")
+
+
+def test_account_pages_log_in_make_and_revoke_a_token(site: Site, open_as: OpenAs) -> None:
+    _, admin = site
+    page = open_as(None)
+    page.goto("/signup")
+    page.get_by_label("Username", exact=True).fill("tokenuser")
+    page.get_by_label("E-mail", exact=True).fill("tokens@example.org")
+    page.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_test_id("whoami")).to_have_text("tokenuser")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+
+    page.goto("/login")
+    page.get_by_label("Username or e-mail", exact=True).fill("tokens@example.org")
+    page.get_by_label("Password", exact=True).fill("wrong password")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    alert = page.get_by_role("form", name="Log in").get_by_role("alert")
+    expect(alert).to_be_visible()
+    assert "{" not in alert.inner_text()  # a sentence, not the raw problem
+    page.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_test_id("whoami")).to_have_text("tokenuser")
+
+    page.get_by_role("link", name="Tokens").click()
+    page.get_by_label("Token name", exact=True).fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_test_id("new-token").inner_text()
+    assert token.startswith("hdt_")
+    expect(page.get_by_test_id("token-row")).to_have_count(1)
+    assert admin.as_user(token)("GET", "/users/me")["username"] == "tokenuser"
+
+    page.get_by_role("button", name="Revoke laptop").click()
+    expect(page.get_by_test_id("token-row")).to_have_count(0)
+    assert admin.as_user(token).http.get("/users/me").status_code == 401

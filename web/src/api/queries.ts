@@ -1,7 +1,7 @@
 // Server state more than one feature reads: who is signed in, a competition, your team.
-import { useQuery } from "@tanstack/react-query";
+import { type QueryClient, useQuery } from "@tanstack/react-query";
 import { mayBeSignedIn } from "./auth";
-import { api, call } from "./client";
+import { api, call, type Schemas } from "./client";
 import { ApiError } from "./problem";
 
 export const keys = {
@@ -53,4 +53,10 @@ export function useMyTeam(slug: string, enabled = true) {
       }
     },
   });
+}
+
+/** After logging in or out: the new identity, and nothing cached from the previous one. */
+export function switchUser(qc: QueryClient, me: Schemas["UserRead"] | null): void {
+  qc.setQueryData(keys.me, me);
+  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "me" });
 }

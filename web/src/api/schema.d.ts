@@ -4,7 +4,7 @@
  */
 
 export interface paths {
-    "/api/v1/users": {
+    "/api/v1/auth/signup": {
         parameters: {
             query?: never;
             header?: never;
@@ -12,6 +12,72 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
+        /**
+         * Sign Up
+         * @description Create an account with a password and start its browser session (cookies).
+         */
+        post: operations["sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log In
+         * @description Log in with a username (or e-mail) and password; starts a new browser session.
+         *
+         *     A session cookie sent with this request is ended: the session after log-in is a new one.
+         */
+        post: operations["log_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log Out
+         * @description End the browser session and clear its cookies (a session that already ended is fine).
+         */
+        post: operations["log_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Every user, oldest first (administrators only).
+         */
+        get: operations["list_users"];
         put?: never;
         /**
          * Create User
@@ -33,12 +99,77 @@ export interface paths {
         };
         /**
          * Get Me
-         * @description The user the bearer token belongs to.
+         * @description The user the bearer token or the session cookie belongs to.
          */
         get: operations["get_current_user"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Grant or remove the host role, or disable a user: their sessions and tokens stop
+         *     working at once (administrators only).
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Tokens
+         * @description Your personal access tokens, oldest first (never their values).
+         */
+        get: operations["list_my_tokens"];
+        put?: never;
+        /**
+         * Create My Token
+         * @description A new personal access token for the API and the CLI; its value is shown only this once.
+         */
+        post: operations["create_my_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke My Token
+         * @description Revoke one of your tokens: it fails from the next request on.
+         */
+        delete: operations["revoke_my_token"];
         options?: never;
         head?: never;
         patch?: never;
@@ -929,6 +1060,13 @@ export interface components {
             /** Max Concurrent Runs */
             max_concurrent_runs?: number | null;
         };
+        /** LogIn */
+        LogIn: {
+            /** Username Or Email */
+            username_or_email: string;
+            /** Password */
+            password: string;
+        };
         /** Page[CompetitionRead] */
         Page_CompetitionRead_: {
             /** Items */
@@ -966,6 +1104,28 @@ export interface components {
         Page_TeamRead_: {
             /** Items */
             items: components["schemas"]["TeamRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /** Page[TokenRead] */
+        Page_TokenRead_: {
+            /** Items */
+            items: components["schemas"]["TokenRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /** Page[UserRead] */
+        Page_UserRead_: {
+            /** Items */
+            items: components["schemas"]["UserRead"][];
             /** Total */
             total: number;
             /** Offset */
@@ -1046,6 +1206,24 @@ export interface components {
              * @default 0
              */
             gpu_seconds: number;
+        };
+        /** SignUp */
+        SignUp: {
+            /**
+             * Username
+             * @description Letters, digits, '_', '.', '-'.
+             */
+            username: string;
+            /**
+             * Email
+             * @description Stored lower-cased; one account per address.
+             */
+            email: string;
+            /**
+             * Password
+             * @description At least 8 characters, not a common password.
+             */
+            password: string;
         };
         /** SubmissionRead */
         SubmissionRead: {
@@ -1142,6 +1320,65 @@ export interface components {
              */
             invite_code?: string | null;
         };
+        /** TokenCreate */
+        TokenCreate: {
+            /**
+             * Name
+             * @description What the token is for, e.g. 'laptop CLI'.
+             */
+            name: string;
+            /**
+             * Expires In Days
+             * @description Days until it stops working; none: until revoked.
+             */
+            expires_in_days?: number | null;
+        };
+        /** TokenCreated */
+        TokenCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Token
+             * @description The bearer token; shown only this once.
+             */
+            token: string;
+        };
+        /** TokenRead */
+        TokenRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The first characters of the value, to tell tokens apart.
+             */
+            prefix: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -1181,15 +1418,38 @@ export interface components {
             id: string;
             /** Username */
             username: string;
+            /**
+             * Email
+             * @description Set for users who signed up; none for users an administrator made.
+             */
+            email: string | null;
             /** Is Host */
             is_host: boolean;
             /** Is Admin */
             is_admin: boolean;
+            /** Is Disabled */
+            is_disabled: boolean;
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * UserUpdate
+         * @description An administrator's change to a user; fields left out stay as they are.
+         */
+        UserUpdate: {
+            /**
+             * Is Host
+             * @description May create and run competitions.
+             */
+            is_host?: boolean | null;
+            /**
+             * Is Disabled
+             * @description A disabled user's sessions and tokens stop working at once.
+             */
+            is_disabled?: boolean | null;
         };
         /**
          * Problem
@@ -1218,6 +1478,202 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUp"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description `holdout_session` (HttpOnly) and `holdout_csrf` (readable by scripts). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    log_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description `holdout_session` (HttpOnly) and `holdout_csrf` (readable by scripts). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed log-ins for this account or from this address; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    log_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_user: {
         parameters: {
             query?: never;
@@ -1240,7 +1696,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserCreated"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1296,8 +1752,247 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_tokens: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TokenRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_my_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_my_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1363,7 +2058,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1465,7 +2160,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1538,7 +2233,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataFileRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1619,7 +2314,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelsRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,7 +2396,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataFileRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1773,7 +2468,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelsRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1849,7 +2544,7 @@ export interface operations {
                     "application/json": components["schemas"]["RescoreRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1921,7 +2616,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RescoreRead_"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2086,7 +2781,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +2834,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2195,7 +2890,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2253,7 +2948,7 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2302,7 +2997,7 @@ export interface operations {
                     "application/json": components["schemas"]["FinalSelectionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2355,7 +3050,7 @@ export interface operations {
                     "application/json": components["schemas"]["FinalSelectionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2418,7 +3113,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SubmissionRead_"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2475,7 +3170,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,7 +3264,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2618,7 +3313,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2667,7 +3362,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2725,7 +3420,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2958,7 +3653,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,7 +3712,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Missing or invalid bearer token. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
                     [name: string]: unknown;

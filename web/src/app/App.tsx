@@ -2,10 +2,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { Link, Route, Switch, useLocation } from "wouter";
-import { storeToken } from "@/api/auth";
-import { keys, useMe } from "@/api/queries";
+import { storedToken, storeToken } from "@/api/auth";
+import { api } from "@/api/client";
+import { switchUser, useMe } from "@/api/queries";
 import { Loading } from "@/components/ui";
 import { LoginPage } from "@/features/auth/LoginPage";
+import { SignupPage } from "@/features/auth/SignupPage";
 import { CompetitionsList } from "@/features/competitions/CompetitionsList";
 import { CompetitionLayout } from "./CompetitionLayout";
 
@@ -16,15 +18,18 @@ const SubmitPage = lazy(() => import("@/features/submissions/SubmitPage").then((
 const MySubmissions = lazy(() => import("@/features/submissions/MySubmissions").then((m) => ({ default: m.MySubmissions })));
 const SubmissionDetail = lazy(() => import("@/features/submissions/SubmissionDetail").then((m) => ({ default: m.SubmissionDetail })));
 const HostConsole = lazy(() => import("@/features/host/HostConsole").then((m) => ({ default: m.HostConsole })));
+const TokensPage = lazy(() => import("@/features/auth/TokensPage").then((m) => ({ default: m.TokensPage })));
 const NewCompetitionPage = lazy(() => import("@/features/host/CompetitionForm").then((m) => ({ default: m.NewCompetitionPage })));
 
 function Header() {
   const me = useMe();
   const qc = useQueryClient();
   const [, navigate] = useLocation();
-  function logout() {
-    storeToken(null);
-    qc.setQueryData(keys.me, null);
+  async function logout() {
+    // a pasted token is only forgotten; a session is ended on the server too
+    if (storedToken()) storeToken(null);
+    else await api.POST("/api/v1/auth/logout").catch(() => undefined);
+    switchUser(qc, null);
     navigate("/");
   }
   return (
@@ -34,11 +39,15 @@ function Header() {
         <Link href="/">Competitions</Link>
         {me.data ? (
           <>
+            <Link href="/account/tokens">Tokens</Link>
             <span className="muted" data-testid="whoami">{me.data.username}</span>
             <button type="button" className="link" onClick={logout}>Log out</button>
           </>
         ) : (
-          <Link href="/login">Log in</Link>
+          <>
+            <Link href="/login">Log in</Link>
+            <Link href="/signup">Sign up</Link>
+          </>
         )}
       </nav>
     </header>
@@ -71,6 +80,8 @@ export function App() {
           <Switch>
             <Route path="/" component={CompetitionsList} />
             <Route path="/login" component={LoginPage} />
+            <Route path="/signup" component={SignupPage} />
+            <Route path="/account/tokens" component={TokensPage} />
             <Route path="/host/new" component={NewCompetitionPage} />
             <Route path="/c/:slug" component={Overview} />
             <Route path="/c/:slug/leaderboard" component={Board} />
