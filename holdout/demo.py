@@ -82,7 +82,7 @@ async def _scenario(console: Console, base: str, admin_token: str, work: Path) -
             for username, example in EXAMPLES:
                 # training runs in a worker thread: the platform shares this event loop
                 archive = await asyncio.to_thread(build_example, example, data, work / "zips")
-                user = await admin.create_user(username)
+                user = await admin.create_participant(username, comp["id"])
                 async with admin.as_user(user["token"]) as participant:
                     sub = await participant.submit(comp["id"], archive)
                     submissions.append((username, example, sub["id"]))
