@@ -84,6 +84,30 @@ class HoldoutClient:
             headers={"Content-Type": "application/octet-stream"},
         )
 
+    async def upload_smoke_sample(self, competition: str, features: Path, labels: Path) -> None:
+        """Upload the smoke sample: one features file and its labels."""
+        await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/smoke/data/{features.name}",
+            content=features.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/smoke/labels",
+            content=labels.read_bytes(),
+            headers={"Content-Type": "text/csv"},
+        )
+
+    async def upload_participant_file(self, competition: str, path: Path, kind: str = "other") -> Any:
+        return await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/files/{path.name}",
+            params={"kind": kind},
+            content=path.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+
     async def upload_labels(self, competition: str, path: Path) -> Any:
         return await self._json(
             "PUT",

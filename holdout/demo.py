@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from holdout.client import HoldoutClient
-from holdout.digits import COMPETITION, build_dataset, build_example
+from holdout.digits import COMPETITION, build_dataset, build_example, build_smoke_sample
 from shared.logging import configure_logging
 from shared.settings import default_data_dir
 
@@ -76,7 +76,13 @@ async def _scenario(console: Console, base: str, admin_token: str, work: Path) -
             comp = await host.create_competition(COMPETITION)
             await host.upload_data(comp["id"], data.features, "features.csv")
             await host.upload_labels(comp["id"], data.labels)
-            console.print(f"Competition [bold]{comp['title']}[/bold] created; test data and labels uploaded.")
+            smoke = await asyncio.to_thread(build_smoke_sample, data, work / "smoke")
+            await host.upload_smoke_sample(comp["id"], smoke.features, smoke.labels)
+            await host.upload_participant_file(comp["id"], data.train, "training")
+            console.print(
+                f"Competition [bold]{comp['title']}[/bold] created; test data, labels, the smoke "
+                "sample and the training data uploaded."
+            )
 
             submissions = []
             for username, example in EXAMPLES:

@@ -32,11 +32,14 @@ async def test_a_host_attaches_files_and_a_participant_lists_and_downloads_them(
     await gw.client.put(f"{COMP}/files/sample.csv", content=b"id,target\n1,0\n", headers=host)
 
     listed = (await gw.client.get(f"{COMP}/files")).json()
-    assert [(f["filename"], f["kind"]) for f in listed] == [
+    assert listed["total"] == 3
+    assert [(f["filename"], f["kind"]) for f in listed["items"]] == [
         ("README.md", "docs"),
         ("sample.csv", "other"),
         ("train.csv", "training"),
     ]
+    second_page = (await gw.client.get(f"{COMP}/files", params={"offset": 2, "limit": 1})).json()
+    assert [f["filename"] for f in second_page["items"]] == ["train.csv"]
     shown = (await gw.client.get(COMP)).json()["participant_files"]
     assert [f["filename"] for f in shown] == ["README.md", "sample.csv", "train.csv"]
 
@@ -110,7 +113,7 @@ async def test_replacing_and_deleting_a_file(gw: Gateway) -> None:
     assert (await gw.client.get(f"{COMP}/files/train.csv", headers=alice)).status_code == 404
     assert (await gw.client.delete(f"{COMP}/files/train.csv", headers=host)).status_code == 404
     assert await gw.storage.list("files") == []
-    assert (await gw.client.get(f"{COMP}/files")).json() == []
+    assert (await gw.client.get(f"{COMP}/files")).json()["items"] == []
 
 
 async def test_only_the_host_uploads_and_the_upload_is_checked(make_gateway) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +137,7 @@ async def test_only_the_host_uploads_and_the_upload_is_checked(make_gateway) -> 
         assert streamed.status_code == 413
         assert "1000 bytes" in streamed.json()["detail"]
         assert await gw.storage.list("files") == []
-        assert (await gw.client.get(f"{COMP}/files")).json() == []
+        assert (await gw.client.get(f"{COMP}/files")).json()["items"] == []
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
-from holdout.digits import COMPETITION, build_dataset, build_example
+from holdout.digits import COMPETITION, build_dataset, build_example, build_smoke_sample
 from holdout.processes import HOLDOUT
 from tests.gateway.conftest import Gateway
 from tests.orchestrator.conftest import needs_sandbox, sandbox_available  # noqa: F401 - the fixture
@@ -100,10 +98,7 @@ async def test_holdout_test_submission_runs_on_the_downloaded_sample(
     """A participant downloads the digits smoke sample through the API and tests the
     baseline example on it with the CLI, exactly as downloaded."""
     digits = build_dataset(data_dir / "digits")
-    smoke_features = data_dir / "smoke-features.csv"
-    smoke_labels = data_dir / "smoke-labels.csv"
-    pd.read_csv(digits.features).head(60).to_csv(smoke_features, index=False)
-    pd.read_csv(digits.labels).head(60).drop(columns=["Usage"]).to_csv(smoke_labels, index=False)
+    smoke = build_smoke_sample(digits, data_dir / "smoke", rows=60)
 
     host = await gw.user("hana", is_host=True)
     ada = await gw.user("ada")
@@ -114,8 +109,8 @@ async def test_holdout_test_submission_runs_on_the_downloaded_sample(
     uploads = [
         (f"{base}/data/features.csv", digits.features),
         (f"{base}/labels", digits.labels),
-        (f"{base}/smoke/data/features.csv", smoke_features),
-        (f"{base}/smoke/labels", smoke_labels),
+        (f"{base}/smoke/data/features.csv", smoke.features),
+        (f"{base}/smoke/labels", smoke.labels),
     ]
     for url, path in uploads:
         assert (await gw.client.put(url, content=path.read_bytes(), headers=host)).status_code == 200

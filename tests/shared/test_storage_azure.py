@@ -219,7 +219,9 @@ async def test_read_sas_reads_that_blob_only_and_cannot_write(azure_storage: Azu
         )
         assert (await http.get(expired)).status_code == 403
         # as a download: served as an attachment of that name, fixed by the signature
-        named = azure_storage.read_url("outputs", "s1/1/predictions.csv", timedelta(minutes=5), filename="p.csv")
+        named = azure_storage.read_url(
+            "outputs", "s1/1/predictions.csv", timedelta(minutes=5), filename="p.csv"
+        )
         assert named is not None
         read = await http.get(named)
         assert read.headers["content-disposition"] == 'attachment; filename="p.csv"'

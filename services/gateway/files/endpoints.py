@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.files import service, serving, smoke_sample
 from services.gateway.files.schemas import FileKind, ParticipantFileRead
 from services.gateway.files.serving import CONTAINER
-from services.gateway.openapi import binary_body, problems
+from services.gateway.openapi import Page, binary_body, problems
 from services.gateway.rules import service as rules
 from services.gateway.uploads import check_content_length
 from shared.storage import StorageError
@@ -93,12 +93,14 @@ async def delete_file(
 @router.get(
     "/files",
     operation_id="list_participant_files",
-    response_model=list[ParticipantFileRead],
+    response_model=Page[ParticipantFileRead],
     responses=problems(404),
 )
-async def list_files(competition: str, session: SessionDep) -> list[ParticipantFileRead]:
+async def list_files(competition: str, session: SessionDep, page: PageDep) -> Page[ParticipantFileRead]:
     """The files participants may download, by name (downloading needs the rules accepted)."""
-    return await service.listing(session, await competitions.get(session, competition))
+    found = await competitions.get(session, competition)
+    items, total = await service.page(session, found, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
 
 
 @router.get(

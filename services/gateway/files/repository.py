@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.models import ParticipantFile
@@ -13,6 +13,17 @@ from services.gateway.models import ParticipantFile
 
 async def get(session: AsyncSession, competition_id: uuid.UUID, filename: str) -> ParticipantFile | None:
     return await session.get(ParticipantFile, (competition_id, filename))
+
+
+async def page(
+    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int
+) -> tuple[Sequence[ParticipantFile], int]:
+    where = ParticipantFile.competition_id == competition_id
+    total = await session.scalar(select(func.count()).select_from(ParticipantFile).where(where)) or 0
+    rows = await session.scalars(
+        select(ParticipantFile).where(where).order_by(ParticipantFile.filename).offset(offset).limit(limit)
+    )
+    return rows.all(), total
 
 
 async def of_competitions(

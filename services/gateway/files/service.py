@@ -99,9 +99,11 @@ async def delete(session: AsyncSession, competition: Competition, filename: str)
     return key
 
 
-async def listing(session: AsyncSession, competition: Competition) -> list[ParticipantFileRead]:
-    files = await repository.of_competitions(session, [competition.id])
-    return [ParticipantFileRead.model_validate(f) for f in files[competition.id]]
+async def page(
+    session: AsyncSession, competition: Competition, offset: int, limit: int
+) -> tuple[list[ParticipantFileRead], int]:
+    rows, total = await repository.page(session, competition.id, offset, limit)
+    return [ParticipantFileRead.model_validate(f) for f in rows], total
 
 
 async def of_competitions(
