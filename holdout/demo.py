@@ -34,7 +34,8 @@ async def run_demo(keep_running: bool | None) -> int:
         shutil.rmtree(demo_dir, ignore_errors=True)
     demo_dir.mkdir(parents=True, exist_ok=True)
     for p in (root, demo_dir):
-        p.chmod(0o755)
+        if p.exists():  # the root is not made when HOLDOUT_DATA_DIR points elsewhere
+            p.chmod(0o755)
     admin_token = "hdt_admin_" + secrets.token_urlsafe(24)
     os.environ["HOLDOUT_DATA_DIR"] = str(demo_dir)
     os.environ.setdefault("HOLDOUT_RUNTIMES_DIR", str(root / "runtimes"))
