@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.gateway.app import create_app
@@ -87,12 +88,12 @@ class Gateway:
     settings: GatewaySettings
     upstreams: Upstreams
     events: list[Event]
+    app: FastAPI | None = None
     # Every user made with user() accepts the rules of every competition made with
     # competition(), whichever comes first, so that tests of other behaviour need not
     # repeat it; the tests of the rules gate opt out with user(..., accept_rules=False).
     accepting: list[dict[str, str]] = field(default_factory=list)
     slugs: list[str] = field(default_factory=list)
-    app: Any = None
 
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -195,6 +196,7 @@ class Gateway:
             "server": ("gateway.test", 80),
             "client": ("127.0.0.1", 50000),
         }
+        assert self.app is not None
         status, body = 0, bytearray()
 
         async def receive() -> dict[str, Any]:
@@ -242,7 +244,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app=app)
+                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app)
         await bus.close()
 
     return make
