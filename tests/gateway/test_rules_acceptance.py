@@ -3,6 +3,12 @@ creating or joining a team, downloading files and submitting."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
 from tests.gateway.conftest import Gateway
 
 COMP = "/api/v1/competitions/titanic"
@@ -100,3 +106,30 @@ async def test_rules_are_markdown_text_and_bounded(gw: Gateway) -> None:
     assert comp["rules"] == script
     too_long = await gw.client.patch(COMP, json={"rules": "x" * 100_001}, headers=host)
     assert too_long.status_code == 422
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_concurrent_acceptances_record_one_and_files_work_on_both_databases(
+    make_gateway: Callable[..., Any], pg_database: Any, database: str
+) -> None:
+    overrides = {"gateway_database_url": await pg_database("gateway")} if database == "postgresql" else {}
+    async with make_gateway(**overrides) as gw:
+        host = await gw.user("hana", is_host=True)
+        alice = await gw.user("alice", accept_rules=False)
+        await gw.competition(host, rules="v1")
+        results = await asyncio.gather(
+            *(gw.client.post(f"{COMP}/rules/acceptance", headers=alice) for _ in range(6))
+        )
+        assert sorted(r.status_code for r in results) == [200] * 5 + [201], [r.text for r in results]
+        assert len({r.json()["accepted_at"] for r in results}) == 1
+
+        put = await gw.client.put(
+            f"{COMP}/files/train.csv", params={"kind": "training"}, content=b"a,b\n", headers=host
+        )
+        assert put.status_code == 201, put.text
+        got = await gw.client.get(f"{COMP}/files/train.csv", headers=alice)
+        assert got.status_code == 200 and got.content == b"a,b\n"
+        await gw.client.patch(COMP, json={"rules": "v2"}, headers=host)
+        assert (await gw.client.get(f"{COMP}/files/train.csv", headers=alice)).status_code == 403
+        await gw.accept_rules(alice)
+        assert (await gw.client.get(f"{COMP}/files/train.csv", headers=alice)).status_code == 200
