@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import machine
-from holdout.client import HoldoutClient
 from holdout.digits import COMPETITION, build_dataset
 from holdout.processes import Platform, base_env
 from services.gateway.webapp import DEFAULT_WEB_DIR
@@ -134,7 +133,12 @@ async def run() -> dict[str, Any]:
         "api_requests": requests,
         "goal": f"<= {KB_GOAL:.0f} kB and api_requests <= {REQUESTS_GOAL}",
         "met": kb <= KB_GOAL and requests <= REQUESTS_GOAL,
-        "holdout": {"js_css_gzip_kb": kb, "files": len(m["assets"]), "api_requests": requests, "api_paths": paths},
+        "holdout": {
+            "js_css_gzip_kb": kb,
+            "files": len(m["assets"]),
+            "api_requests": requests,
+            "api_paths": paths,
+        },
         "baseline": {"kb_goal": KB_GOAL, "requests_goal": REQUESTS_GOAL},
         "holdout_text": f"{kb:.1f} kB gzipped in {len(m['assets'])} files; board: {requests} API requests "
         f"({', '.join(paths)})",
