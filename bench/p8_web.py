@@ -59,6 +59,7 @@ async def _seed(p: Platform, work: Path) -> str:
             with zipfile.ZipFile(archive, "w") as z:
                 z.writestr("main.py", CONSTANT.replace("{k}", str(n % 7 + 1)))
             async with admin.as_user(user["token"]) as c:
+                await c.accept_rules("p8")
                 await c._json("POST", "/api/v1/competitions/p8/teams", json={"name": f"team {n:03d}"})
                 sub = await c.submit("p8", archive)
                 await c.wait_terminal(sub["id"], timeout=600)

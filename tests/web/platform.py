@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from holdout.digits import COMPETITION, DigitsData
+from holdout.digits import COMPETITION, DigitsData, build_smoke_sample
 from holdout.processes import Platform, base_env
 from tests.conftest import make_traversable_dir
 
@@ -39,21 +39,40 @@ class Api:
         return str(self("POST", "/users", json={"username": username, "is_host": is_host})["token"])
 
     def create_competition(self, data: DigitsData, **fields: Any) -> dict[str, Any]:
+        """Created with its test data and labels, the smoke sample and the training data."""
         slug = fields.pop("slug", f"digits-{secrets.token_hex(3)}")
         comp: dict[str, Any] = self("POST", "/competitions", json={**COMPETITION, "slug": slug, **fields})
+        octets = {"Content-Type": "application/octet-stream"}
+        csv = {"Content-Type": "text/csv"}
         self(
             "PUT",
             f"/competitions/{slug}/data/features.csv",
             content=data.features.read_bytes(),
-            headers={"Content-Type": "application/octet-stream"},
+            headers=octets,
         )
+        self("PUT", f"/competitions/{slug}/labels", content=data.labels.read_bytes(), headers=csv)
+        smoke = build_smoke_sample(data, data.train.parent / f"smoke-{slug}")
+        # named as the runs read it (data/features.csv)
         self(
             "PUT",
-            f"/competitions/{slug}/labels",
-            content=data.labels.read_bytes(),
-            headers={"Content-Type": "text/csv"},
+            f"/competitions/{slug}/smoke/data/features.csv",
+            content=smoke.features.read_bytes(),
+            headers=octets,
+        )
+        self("PUT", f"/competitions/{slug}/smoke/labels", content=smoke.labels.read_bytes(), headers=csv)
+        self(
+            "PUT",
+            f"/competitions/{slug}/files/train.csv",
+            params={"kind": "training"},
+            content=data.train.read_bytes(),
+            headers=octets,
         )
         return comp
+
+    def join(self, slug: str, team: str) -> dict[str, Any]:
+        """Accept the rules and create a team."""
+        self("POST", f"/competitions/{slug}/rules/acceptance")
+        return dict(self("POST", f"/competitions/{slug}/teams", json={"name": team}))
 
     def submit(self, slug: str, archive: Path, *, smoke: bool = False) -> dict[str, Any]:
         return dict(

@@ -45,7 +45,7 @@ def shoot(out: Path) -> list[Path]:
         ):
             tokens[user] = admin.create_user(user)
             c = admin.as_user(tokens[user])
-            c("POST", "/competitions/digits/teams", json={"name": team})
+            c.join("digits", team)
             c.wait_for(c.submit("digits", zips[example])["id"])
         ada = admin.as_user(tokens["ada"])
         ada.wait_for(ada.submit("digits", zips["broken"])["id"])

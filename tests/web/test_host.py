@@ -51,7 +51,7 @@ def test_host_creates_uploads_and_reveals(
     # a participant's run shows up in the console's list
     player = admin.create_user("console-player")
     p = admin.as_user(player)
-    p("POST", "/competitions/console-digits/teams", json={"name": "players"})
+    p.join("console-digits", "players")
     p.wait_for(p.submit("console-digits", zips["baseline"])["id"])
     expect(page.get_by_test_id("host-submission-row")).to_have_count(1, timeout=20_000)
     page.get_by_label("Status").select_option("failed")

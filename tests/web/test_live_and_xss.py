@@ -33,7 +33,7 @@ def test_open_board_updates_when_another_team_scores(
 
     for name, example in (("grace", "baseline"), ("linus", "strong")):
         p = admin.as_user(admin.create_user(f"live-{name}"))
-        p("POST", f"/competitions/{slug}/teams", json={"name": f"team {name}"})
+        p.join(slug, f"team {name}")
         assert p.wait_for(p.submit(slug, zips[example])["id"])["status"] == "scored"
     rows = page.get_by_test_id("board-row")
     expect(rows).to_have_count(2, timeout=30_000)
@@ -47,12 +47,11 @@ def test_html_and_script_are_shown_as_text(
 ) -> None:
     _, admin = site
     host = admin.as_user(admin.create_user("xss-host", is_host=True))
-    slug = host.create_competition(
-        data, description=f"# Rules\n\n{SCRIPT}\n\n{IMG}\n\n[x](javascript:alert(1))"
-    )["slug"]
+    markdown = f"# Heading\n\n{SCRIPT}\n\n{IMG}\n\n[x](javascript:alert(1))"
+    slug = host.create_competition(data, description=markdown, rules=markdown)["slug"]
     token = admin.create_user("xss-player")
     player = admin.as_user(token)
-    player("POST", f"/competitions/{slug}/teams", json={"name": IMG})
+    player.join(slug, IMG)
     noisy = tmp_path / "noisy.zip"
     with zipfile.ZipFile(noisy, "w") as z:
         z.writestr("main.py", f"print({SCRIPT!r})\nprint({IMG!r})\nraise SystemExit(3)\n")
@@ -61,10 +60,11 @@ def test_html_and_script_are_shown_as_text(
 
     page = open_as(token)
     page.goto(f"/c/{slug}")
-    overview = page.locator(".markdown")
-    expect(overview).to_contain_text(SCRIPT)
-    expect(overview).to_contain_text(IMG)
-    assert overview.locator("script, img").count() == 0
+    overview, rules = page.locator(".markdown").first, page.get_by_role("region", name="Rules (version 1)")
+    for shown in (overview, rules):
+        expect(shown).to_contain_text(SCRIPT)
+        expect(shown).to_contain_text(IMG)
+        assert shown.locator("script, img").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
 
     page.goto(f"/c/{slug}/team")

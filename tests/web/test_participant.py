@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from holdout.digits import DigitsData
+from holdout.processes import HOLDOUT
 from tests.web.conftest import OpenAs, Site
 
 pytestmark = pytest.mark.e2e
 
 
-def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs) -> None:
+def test_participant_flow(
+    site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs, tmp_path: Path, runtimes_dir: Path
+) -> None:
     _, admin = site
     host = admin.as_user(admin.create_user("webhost", is_host=True))
     comp = host.create_competition(data, final_count=1)
@@ -38,6 +43,30 @@ def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], o
     assert cookies["holdout_session"]["httpOnly"] and not cookies["holdout_csrf"]["httpOnly"]
     assert page.evaluate("localStorage.getItem('holdout.token')") is None
 
+    # the rules first: before accepting them, nothing can be downloaded
+    page.goto(f"/c/{slug}")
+    expect(page.get_by_text("Log in and accept the rules to download.")).to_be_visible()
+    page.get_by_role("button", name="Accept the rules").click()
+    expect(page.get_by_test_id("rules-accepted")).to_be_visible()
+
+    # the training data and the smoke sample, and a local test run on the downloaded sample
+    with page.expect_download() as training:
+        page.get_by_role("link", name="train.csv").click()
+    assert training.value.path().read_bytes() == data.train.read_bytes()
+    with page.expect_download() as smoke:
+        page.get_by_role("link", name=f"{slug}-smoke.zip").click()
+    sample = tmp_path / f"{slug}-smoke.zip"
+    smoke.value.save_as(sample)
+    local = subprocess.run(
+        [HOLDOUT, "test-submission", str(zips["strong"]), "--competition", str(sample)],
+        env={**os.environ, "HOLDOUT_RUNTIMES_DIR": str(runtimes_dir)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert local.returncode == 0, local.stdout + local.stderr
+    assert "accuracy" in local.stdout
+
     page.goto(f"/c/{slug}/team")
     page.get_by_label("Team name", exact=True).fill("Ada's team")
     page.get_by_role("button", name="Create team").click()
@@ -51,6 +80,9 @@ def test_participant_flow(site: Site, data: DigitsData, zips: dict[str, Path], o
     other.get_by_label("Access token", exact=True).fill(bob)
     other.get_by_role("button", name="Log in with token").click()
     expect(other.get_by_test_id("whoami")).to_have_text("bob")
+    other.goto(f"/c/{slug}")
+    other.get_by_role("button", name="Accept the rules").click()
+    expect(other.get_by_test_id("rules-accepted")).to_be_visible()
     other.goto(f"/c/{slug}/team")
     other.get_by_label("Invite code", exact=True).fill(code)
     other.get_by_role("button", name="Join team").click()

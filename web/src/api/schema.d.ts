@@ -208,7 +208,7 @@ export interface paths {
         };
         /**
          * Get Competition
-         * @description One competition, by id or slug.
+         * @description One competition, by id or slug: its overview (`description`), rules, files and settings.
          */
         get: operations["get_competition"];
         put?: never;
@@ -337,6 +337,101 @@ export interface paths {
          * @description The rescorings asked for, newest first (host).
          */
         get: operations["list_competition_rescores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/rules/acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Rules
+         * @description Accept the competition's current rules (its `rules` and `rules_version`).
+         *
+         *     Needed before creating or joining a team, downloading the competition's files and
+         *     submitting. When the host changes the rules, the new version must be accepted again.
+         */
+        post: operations["accept_competition_rules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/files/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download File
+         * @description Download a participant file (after accepting the rules). Supports `Range` and
+         *     `If-None-Match`; on Azure storage the answer is a redirect to the file itself.
+         */
+        get: operations["download_participant_file"];
+        /**
+         * Upload File
+         * @description Attach (or replace) a file participants download: training data, a submission
+         *     format example, documentation (host). Never seen by runs; test data goes to `data/`.
+         */
+        put: operations["upload_participant_file"];
+        post?: never;
+        /**
+         * Delete File
+         * @description Remove a participant file (host).
+         */
+        delete: operations["delete_participant_file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Files
+         * @description The files participants may download, by name (downloading needs the rules accepted).
+         */
+        get: operations["list_participant_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/smoke-sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Smoke Sample
+         * @description Download the smoke sample (features and public labels) with the competition's
+         *     settings, to try a submission locally with `holdout test-submission` (after
+         *     accepting the rules).
+         */
+        get: operations["download_smoke_sample"];
         put?: never;
         post?: never;
         delete?: never;
@@ -701,9 +796,16 @@ export interface components {
             title: string;
             /**
              * Description
+             * @description The overview participants read first (Markdown; shown as text, never as raw HTML).
              * @default
              */
             description: string;
+            /**
+             * Rules
+             * @description The rules participants accept before taking part (Markdown; shown as text, never as raw HTML).
+             * @default
+             */
+            rules: string;
             /**
              * Metric
              * @description A metric name from the catalog (see the 422 problem for the list).
@@ -767,8 +869,36 @@ export interface components {
             slug: string;
             /** Title */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description The overview participants read first (Markdown; shown as text, never as raw HTML).
+             */
             description: string;
+            /**
+             * Rules
+             * @description The rules participants accept before taking part (Markdown; shown as text, never as raw HTML).
+             */
+            rules: string;
+            /**
+             * Rules Version
+             * @description Bumps each time the rules text changes.
+             */
+            rules_version: number;
+            /**
+             * Rules Accepted
+             * @description Whether you may take part under the current rules: you accepted this version, or need not (the host, administrators). `null` when anonymous.
+             */
+            rules_accepted: boolean | null;
+            /**
+             * Participant Files
+             * @description What participants download (after accepting the rules).
+             */
+            participant_files: components["schemas"]["ParticipantFileRead"][];
+            /**
+             * Smoke Sample Available
+             * @description Whether the smoke sample (features and labels) can be downloaded, packaged for `holdout test-submission`.
+             */
+            smoke_sample_available: boolean;
             /** Metric */
             metric: string;
             /** Higher Is Better */
@@ -842,8 +972,16 @@ export interface components {
         CompetitionUpdate: {
             /** Title */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description The overview participants read first (Markdown; shown as text, never as raw HTML).
+             */
             description?: string | null;
+            /**
+             * Rules
+             * @description The rules participants accept before taking part (Markdown; shown as text, never as raw HTML). Changing the text bumps `rules_version`.
+             */
+            rules?: string | null;
             /** Metric */
             metric?: string | null;
             /** Extra Metrics */
@@ -895,6 +1033,12 @@ export interface components {
          * @enum {string}
          */
         FailureReason: "invalid_submission" | "runtime_error" | "time_limit_exceeded" | "memory_limit_exceeded" | "output_limit_exceeded" | "missing_predictions" | "invalid_predictions" | "internal_error";
+        /**
+         * FileKind
+         * @description What a participant file is, so the web app can group the downloads.
+         * @enum {string}
+         */
+        FileKind: "training" | "format" | "docs" | "other";
         /** FinalSelectionRead */
         FinalSelectionRead: {
             /**
@@ -1078,6 +1222,17 @@ export interface components {
             /** Limit */
             limit: number;
         };
+        /** Page[ParticipantFileRead] */
+        Page_ParticipantFileRead_: {
+            /** Items */
+            items: components["schemas"]["ParticipantFileRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
         /** Page[RescoreRead] */
         Page_RescoreRead_: {
             /** Items */
@@ -1132,6 +1287,22 @@ export interface components {
             offset: number;
             /** Limit */
             limit: number;
+        };
+        /** ParticipantFileRead */
+        ParticipantFileRead: {
+            /** Filename */
+            filename: string;
+            /** @description `training` (training data), `format` (a submission format example), `docs` (documentation) or `other`. */
+            kind: components["schemas"]["FileKind"];
+            /** Size Bytes */
+            size_bytes: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
         };
         /** QuotaCounter */
         QuotaCounter: {
@@ -1206,6 +1377,24 @@ export interface components {
              * @default 0
              */
             gpu_seconds: number;
+        };
+        /** RulesAcceptanceRead */
+        RulesAcceptanceRead: {
+            /**
+             * Rules Version
+             * @description The version of the rules accepted (the current one).
+             */
+            rules_version: number;
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /**
+             * Created
+             * @description False when this version had already been accepted.
+             */
+            created: boolean;
         };
         /** SignUp */
         SignUp: {
@@ -2654,6 +2843,428 @@ export interface operations {
             };
         };
     };
+    accept_competition_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This version of the rules was already accepted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesAcceptanceRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesAcceptanceRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_participant_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes (`Content-Length`, `ETag`, `Accept-Ranges: bytes`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The byte range asked for with `Range` (`Content-Range` says which). */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: `If-None-Match` names the current `ETag`. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL of this file alone. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_participant_file: {
+        parameters: {
+            query?: {
+                /** @description What the file is, for participants. */
+                kind?: components["schemas"]["FileKind"];
+            };
+            header?: never;
+            path: {
+                competition: string;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantFileRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_participant_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_participant_files: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ParticipantFileRead_"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_smoke_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A zip of `competition.json`, `data/` and `labels.csv`: what `holdout test-submission ZIP --competition <this zip>` takes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description The byte range asked for with `Range` (`Content-Range` says which). */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified: `If-None-Match` names the current `ETag`. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL of this file alone. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_teams: {
         parameters: {
             query?: {
@@ -2725,6 +3336,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2836,6 +3456,15 @@ export interface operations {
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user, or not at this time. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 import { lazy, Suspense } from "react";
 import { useCompetition } from "@/api/queries";
 import { formatDate, formatDuration, Loading, RelativeTime } from "@/components/ui";
+import { Downloads, Rules } from "./Downloads";
 
 const Markdown = lazy(() => import("./Markdown"));
 
@@ -21,6 +22,8 @@ export function CompetitionOverview({ slug }: { slug: string }) {
         ) : (
           <p className="muted">The host has not written an overview yet.</p>
         )}
+        <Downloads c={c} />
+        <Rules c={c} />
       </section>
       <aside>
         <h2>Schedule</h2>

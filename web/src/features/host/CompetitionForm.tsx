@@ -26,6 +26,7 @@ function initial(c?: Competition): Form {
     slug: c?.slug ?? "",
     title: c?.title ?? "",
     description: c?.description ?? "",
+    rules: c?.rules ?? "",
     metric: c?.metric ?? "accuracy",
     extra_metrics: (c?.extra_metrics ?? []).join(", "),
     id_column: c?.id_column ?? "id",
@@ -60,6 +61,7 @@ function body(f: Form) {
   return {
     title: f.title as string,
     description: f.description as string,
+    rules: f.rules as string,
     metric: (f.metric as string).trim(),
     extra_metrics: list(f.extra_metrics as string),
     id_column: (f.id_column as string).trim(),
@@ -127,6 +129,9 @@ export function CompetitionForm({ existing }: { existing?: Competition }) {
         {text("title", "Title")}
         <Field label="Overview (Markdown)" name="description" error={errors["description"]}>
           {(id, d) => <textarea id={id} aria-describedby={d} rows={8} value={f.description as string} onChange={set("description")} />}
+        </Field>
+        <Field label="Rules (Markdown)" name="rules" error={errors["rules"]} hint="Participants accept them before taking part; a change asks them again.">
+          {(id, d) => <textarea id={id} aria-describedby={d} rows={5} value={f.rules as string} onChange={set("rules")} />}
         </Field>
       </fieldset>
       <fieldset>

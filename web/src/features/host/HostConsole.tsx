@@ -1,7 +1,7 @@
 // The host's console for one competition: settings, data, submissions, rescore, reveal.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import { api, call, pathOf } from "@/api/client";
+import { api, call, pathOf, type Schemas } from "@/api/client";
 import { keys, useCompetition } from "@/api/queries";
 import { DayBars, type DayBar } from "@/components/charts";
 import { ErrorNotice, formatBytes, formatDate, formatScore, Loading } from "@/components/ui";
@@ -49,6 +49,7 @@ export function HostConsole({ slug }: { slug: string }) {
           <Uploader name="smoke-labels" title="Smoke sample labels" hint="CSV labels of the public sample." contentType="text/csv"
             url={() => pathOf("/api/v1/competitions/{competition}/smoke/labels", { competition: slug })} onDone={refresh} />
         </div>
+        <ParticipantFiles slug={slug} files={c.participant_files} onChange={refresh} />
       </section>
       <AllSubmissions slug={slug} />
       <section>
@@ -70,6 +71,42 @@ export function HostConsole({ slug }: { slug: string }) {
         <h2>Settings</h2>
         <CompetitionForm existing={c} key={c.updated_at} />
       </section>
+    </div>
+  );
+}
+
+const KINDS = ["training", "format", "docs", "other"] as const;
+
+/** What participants download: training data, a format example, documentation. */
+function ParticipantFiles({ slug, files, onChange }: { slug: string; files: Schemas["ParticipantFileRead"][]; onChange: () => void }) {
+  const [kind, setKind] = useState<(typeof KINDS)[number]>("training");
+  const remove = useMutation({
+    mutationFn: (filename: string) =>
+      call(api.DELETE("/api/v1/competitions/{competition}/files/{filename}", { params: { path: { competition: slug, filename } } })),
+    onSuccess: onChange,
+  });
+  return (
+    <div>
+      <h3>Participant files</h3>
+      {files.length === 0 ? <p className="muted">None yet.</p> : (
+        <ul>
+          {files.map((f) => (
+            <li key={f.filename}>
+              <code>{f.filename}</code> ({f.kind}, {formatBytes(f.size_bytes)}){" "}
+              <button type="button" className="secondary small" onClick={() => remove.mutate(f.filename)} aria-label={`Delete ${f.filename}`}>Delete</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorNotice error={remove.error} />
+      <label className="inline">
+        Kind of the next file{" "}
+        <select value={kind} onChange={(e) => setKind(e.target.value as (typeof KINDS)[number])}>
+          {KINDS.map((k) => <option key={k}>{k}</option>)}
+        </select>
+      </label>
+      <Uploader name="participant-file" title="Participant file" hint="Participants download it after accepting the rules." contentType="application/octet-stream"
+        url={(f) => pathOf("/api/v1/competitions/{competition}/files/{filename}", { competition: slug, filename: f.name }) + `?kind=${kind}`} onDone={onChange} />
     </div>
   );
 }
