@@ -109,6 +109,19 @@ def shoot(out: Path) -> list[Path]:
             v = page_for(None)
             v.goto("/login")
             snap(v, "login")
+            v.goto("/signup")
+            v.get_by_label("Username", exact=True).fill("newcomer")
+            v.get_by_label("E-mail", exact=True).fill("newcomer@example.org")
+            v.get_by_label("Password", exact=True).fill("short")
+            v.get_by_role("button", name="Create account").click()
+            expect(v.locator(".field-error").first).to_be_visible()
+            snap(v, "signup")
+
+            p.goto("/account/tokens")
+            p.get_by_label("Token name", exact=True).fill("laptop")
+            p.get_by_role("button", name="Create token").click()
+            expect(p.get_by_test_id("new-token")).to_be_visible()
+            snap(p, "tokens")
 
             for name, path in (
                 ("leaderboard-375", "/c/digits/leaderboard"),

@@ -57,6 +57,15 @@ def test_host_creates_uploads_and_reveals(
     page.get_by_label("Status").select_option("failed")
     expect(page.get_by_test_id("host-submission-row")).to_have_count(0)
 
+    page.get_by_label("Status").select_option("")
+
+    # rescoring, followed to its end; the board as CSV
+    page.get_by_role("button", name="Rescore every scored submission").click()
+    expect(page.get_by_text("1 of 1 submissions rescored.")).to_be_visible(timeout=60_000)
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="public board").click()
+    assert "players" in csv.value.path().read_text()
+
     page.get_by_role("button", name="Reveal the private board…").click()
     page.get_by_role("button", name="Yes, reveal it now").click()
     expect(page.get_by_text("The private board was revealed")).to_be_visible()

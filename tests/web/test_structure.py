@@ -31,4 +31,6 @@ def test_only_the_api_layer_calls_the_network() -> None:
         if source.parent == SRC / "api":
             continue
         text = source.read_text()
-        assert not re.search(r"\bfetch\(|XMLHttpRequest", text), f"{source.relative_to(SRC)} calls the network itself"
+        assert not re.search(r"\bfetch\(|XMLHttpRequest", text), (
+            f"{source.relative_to(SRC)} calls the network itself"
+        )

@@ -31,7 +31,8 @@ export function ScoreChart({ points, label }: { points: Point[]; label: string }
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
   const pad = Math.max((y1 - y0) * 0.1, Math.abs(y1) * 0.02, 1e-3);
   y0 -= pad; y1 += pad;
-  const x = (t: number) => margin + ((t - t0) / (t1 - t0)) * (w - 2 * margin);
+  const left = 44;
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (w - left - margin);
   const y = (v: number) => h - margin + 8 - ((v - y0) / (y1 - y0)) * (h - 2 * margin);
   let d = "";
   points.forEach((p, i) => {
@@ -41,7 +42,7 @@ export function ScoreChart({ points, label }: { points: Point[]; label: string }
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
-        <line x1={margin} y1={h - margin + 8} x2={w - margin} y2={h - margin + 8} className="axis" />
+        <line x1={left} y1={h - margin + 8} x2={w - margin} y2={h - margin + 8} className="axis" />
         <path d={d} className="line" />
         {points.map((p, i) => (
           <circle key={i} cx={x(p.t)} cy={y(p.y)} r={3} className="dot">
