@@ -550,7 +550,17 @@ CASES: list[Case] = [
         os.mkfifo("/code_execution/submission/submission.csv")
         """,
         expect=FailureReason.INVALID_PREDICTIONS,
-        detail_contains=("not a regular file",),
+        detail_contains=("is a named pipe (FIFO), expected a CSV file",),
+    ),
+    Case(
+        "directory_predictions",
+        "make the predictions a directory so the host fails reading it",
+        """
+        import os
+        os.makedirs("/code_execution/submission/submission.csv/inner")
+        """,
+        expect=FailureReason.INVALID_PREDICTIONS,
+        detail_contains=("is a directory, expected a CSV file",),
     ),
     Case(
         "zip_slip",
