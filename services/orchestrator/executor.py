@@ -32,7 +32,7 @@ from typing import TypeVar
 import structlog
 from prometheus_client import Counter
 
-from services.orchestrator import gpu, runtimes, scratch
+from services.orchestrator import cgroups, gpu, runtimes, scratch
 from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
 from shared.archive import ArchiveError, safe_extract
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -148,6 +148,15 @@ class LocalSandboxExecutor(Executor):
         for path in (self.runs_dir, self.cache_dir):
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
+        # the deployment's name for its runs' control groups (one runs folder, one deployment)
+        self.cgroup_scope = cgroups.scope_for(self.runs_dir)
+
+    async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
+        """The runs died with the previous process; remove the control groups it left."""
+        removed = await asyncio.to_thread(cgroups.remove_stale, self.cgroup_scope)
+        if removed:
+            log.warning("executor.stale_cgroups_removed", groups=len(removed))
+        return False
 
     async def run(self, request: RunRequest) -> RunOutcome:
         run_dir = self.runs_dir / str(request.submission_id) / str(request.attempt)
@@ -238,6 +247,7 @@ class LocalSandboxExecutor(Executor):
             predictions_filename=spec.predictions_filename,
             predictions_copy=run_dir / "predictions.csv",
             run_name=f"{request.submission_id}-{request.attempt}",
+            cgroup_scope=self.cgroup_scope,
         )
         await self._storage("upload the log", self.storage.put_file, "outputs", log_key, result.log_path)
         if result.predictions_path is not None:

@@ -466,8 +466,12 @@ async def run_sandbox(
     predictions_filename: str = "submission.csv",
     predictions_copy: Path | None = None,
     run_name: str | None = None,
+    cgroup_scope: str = cgroups.DEFAULT_SCOPE,
 ) -> SandboxResult:
     """Run the submission to the end (or its limit) and classify what happened.
+
+    ``cgroup_scope``: whose run this is (``cgroups.scope_for``), in the names of its
+    control groups, so that a later start-up finds those a killed process left behind.
 
     Cancelling the calling task kills the run (every process of it) and re-raises.
     Whatever the submission wrote is gone afterwards, except the copies made here (the
@@ -498,6 +502,7 @@ async def run_sandbox(
                 name=run_name or uuid.uuid4().hex[:12],
                 scratch=scratch,
                 seccomp_fd=filter_fd,
+                cgroup_scope=cgroup_scope,
             )
         finally:
             await asyncio.to_thread(scratch.release)
@@ -515,6 +520,7 @@ async def _run(
     name: str,
     scratch: Scratch,
     seccomp_fd: int,
+    cgroup_scope: str,
 ) -> SandboxResult:
     as_root = os.geteuid() == 0
     bwrap = shutil.which("bwrap") or "bwrap"
@@ -543,6 +549,7 @@ async def _run(
             predictions_copy=predictions_copy,
             name=name,
             scratch=scratch,
+            cgroup_scope=cgroup_scope,
         )
     finally:
         os.close(args_fd)
@@ -559,6 +566,7 @@ async def _run_in_cgroups(
     predictions_copy: Path | None,
     name: str,
     scratch: Scratch,
+    cgroup_scope: str,
 ) -> SandboxResult:
     group = await asyncio.to_thread(
         cgroups.RunCgroup.create,
@@ -566,6 +574,7 @@ async def _run_in_cgroups(
         memory_bytes=limits.memory_bytes,
         max_processes=limits.max_processes,
         cpus=limits.cpus,
+        scope=cgroup_scope,
     )
     rlimits = [
         (resource.RLIMIT_CORE, 0),

@@ -45,7 +45,14 @@ def test_bwrap_options_travel_through_a_descriptor_not_the_command_line() -> Non
     argv = build_argv(_spec(), SandboxLimits(time_limit_s=1, memory_bytes=MIB, cpus=1), as_root=True)
     visible, data = args_through_fd(argv, "bwrap", 9)
     assert visible[: visible.index("bwrap") + 1] == argv[: argv.index("bwrap") + 1]  # setpriv first
-    assert visible[visible.index("bwrap") :] == ["bwrap", "--args", "9", "--", "/opt/holdout/runtime/bin/python", "main.py"]
+    assert visible[visible.index("bwrap") :] == [
+        "bwrap",
+        "--args",
+        "9",
+        "--",
+        "/opt/holdout/runtime/bin/python",
+        "main.py",
+    ]
     options = data.split(b"\0")
     assert options[-1] == b""  # NUL-terminated, as bwrap reads them
     assert [o.decode() for o in options[:-1]] == argv[argv.index("bwrap") + 1 : argv.index("--")]
@@ -79,14 +86,19 @@ async def test_no_host_path_is_visible_in_any_process_inside(data_dir: Path, def
         ("os.mkdir(PREDICTIONS)", "is a directory, expected a CSV file"),
         ("os.makedirs(PREDICTIONS + '/inner')", "is a directory, expected a CSV file"),
         ("os.mkfifo(PREDICTIONS)", "is a named pipe (FIFO), expected a CSV file"),
-        ("import socket; socket.socket(socket.AF_UNIX).bind(PREDICTIONS)", "is a socket, expected a CSV file"),
+        (
+            "import socket; socket.socket(socket.AF_UNIX).bind(PREDICTIONS)",
+            "is a socket, expected a CSV file",
+        ),
     ],
 )
 async def test_predictions_that_are_not_a_file_are_the_participants_doing(
     data_dir: Path, default_runtime: Path, make: str, found: str
 ) -> None:
     r = make_run(
-        data_dir, default_runtime, f"import os\nPREDICTIONS = '/code_execution/submission/submission.csv'\n{make}\n"
+        data_dir,
+        default_runtime,
+        f"import os\nPREDICTIONS = '/code_execution/submission/submission.csv'\n{make}\n",
     )
     result = await run(r)
     assert result.failure_reason == FailureReason.INVALID_PREDICTIONS, result.detail
