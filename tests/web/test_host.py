@@ -48,6 +48,14 @@ def test_host_creates_uploads_and_reveals(
         expect(box.get_by_role("progressbar")).to_have_attribute("value", "100")
     expect(page.get_by_text("Hidden labels: version 1")).to_be_visible()
 
+    # editing: the settings form at the bottom of the console
+    settings = page.get_by_role("form", name="Edit the competition")
+    settings.get_by_label("Title", exact=True).fill("Console digits, edited")
+    settings.get_by_label("Real runs per team per day", exact=True).fill("7")
+    settings.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Console digits, edited", level=1)).to_be_visible()
+    assert admin("GET", "/competitions/console-digits")["daily_quota"] == 7
+
     # a participant's run shows up in the console's list
     player = admin.create_user("console-player")
     p = admin.as_user(player)
