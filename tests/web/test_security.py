@@ -24,7 +24,7 @@ def evil_site() -> Iterator[tuple[str, dict[str, str]]]:
     pages: dict[str, str] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        def do_GET(self) -> None:
             body = pages.get(self.path, "").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
