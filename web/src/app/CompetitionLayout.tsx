@@ -1,6 +1,6 @@
 // The frame of every competition page: title, schedule line and the tabs.
 import type { ReactNode } from "react";
-import { Link, useRoute } from "wouter";
+import { Link, useLocation, useRoute } from "wouter";
 import { useCompetition, useMe } from "@/api/queries";
 import { ErrorNotice, Loading, RelativeTime } from "@/components/ui";
 
@@ -45,7 +45,10 @@ export function CompetitionLayout({ slug, children }: { slug: string; children: 
 }
 
 function Tab({ href, label }: { href: string; label: string }) {
-  const [active] = useRoute(href);
+  const [exact] = useRoute(href);
+  const [location] = useLocation();
+  // a submission's own page still sits under "My submissions"
+  const active = exact || (href.endsWith("/submissions") && location.startsWith(href + "/"));
   return (
     <Link href={href} className={active ? "tab active" : "tab"} aria-current={active ? "page" : undefined}>
       {label}
