@@ -44,7 +44,9 @@ def zips(data: DigitsData, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     return {name: build_example(name, data, out) for name in ("strong", "baseline", "broken")}
 
 
-@pytest.fixture(scope="session")
+# module scope, not session: while Playwright's sync API runs it holds an event loop on
+# this thread, which would break every asyncio test that pytest runs after it
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = launch_chromium(p)
