@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.models import AccessToken, LoginAttempt, User, UserSession
@@ -93,6 +93,20 @@ async def get_token(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UU
         select(AccessToken).where(AccessToken.id == token_id, AccessToken.user_id == user_id)
     )
     return token
+
+
+async def touch_token(
+    session: AsyncSession, token_id: uuid.UUID, now: datetime, unless_since: datetime
+) -> None:
+    """Set ``last_used_at`` unless it is already later than ``unless_since``."""
+    await session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.id == token_id,
+            or_(AccessToken.last_used_at.is_(None), AccessToken.last_used_at < unless_since),
+        )
+        .values(last_used_at=now)
+    )
 
 
 async def delete_tokens_named(session: AsyncSession, user_id: uuid.UUID, name: str) -> None:

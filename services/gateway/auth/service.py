@@ -19,7 +19,8 @@ ADMIN_USERNAME = "admin"
 
 
 async def authenticate(session: AsyncSession, token: str) -> User | None:
-    return await tokens.authenticate(session, token)
+    found = await tokens.authenticate(session, token)
+    return None if found is None else found[0]
 
 
 async def create_user(
