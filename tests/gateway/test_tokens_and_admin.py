@@ -192,3 +192,10 @@ async def test_last_used_is_noted_while_requests_and_writes_run_concurrently(gw:
     assert [r.status_code for r in answers] == [200] * 12 + [201] * 12, [r.text for r in answers]
     listed = (await gw.client.get(TOKENS, params={"limit": 13}, headers=alice)).json()["items"]
     assert all(t["last_used_at"] is not None for t in listed)
+
+
+async def test_an_offset_past_any_list_is_a_422_not_a_500(gw: Gateway) -> None:
+    for path in ("/api/v1/users", TOKENS, "/api/v1/competitions"):
+        r = await gw.client.get(path, params={"offset": 10**20}, headers=gw.admin)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0]["loc"] == ["query", "offset"]
