@@ -157,8 +157,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         # spooled has been removed on the way out. The answer reaches nobody.
         log.info("http.client_disconnected", path=request.url.path, method=request.method)
         return problem_response(
-            400, "client-disconnected", "Bad Request", "the client closed the connection before "
-            "the request body was complete; nothing was kept", request.url.path,
+            400,
+            "client-disconnected",
+            "Bad Request",
+            "the client closed the connection before the request body was complete; nothing was kept",
+            request.url.path,
         )
 
     async def on_storage(request: Request, exc: Exception) -> JSONResponse:
