@@ -1,5 +1,5 @@
 """Time limits that every HTTP server Holdout starts puts around a service's app
-(``holdout/server.py`` wires them; ``docs/settings.md`` lists the settings).
+(``holdout/server.py`` wires them; the README's "Connections, time limits and shutdown" lists the settings).
 
 uvicorn closes an idle keep-alive connection, and nothing else: a client that connects
 and says nothing, sends its headers a byte at a time, or starts a body and then stalls

@@ -43,7 +43,7 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
-    # every HTTP server Holdout starts (holdout/guard.py; documented in docs/settings.md):
+    # every HTTP server Holdout starts (holdout/guard.py; the README lists them):
     # the most a connection may take to send a request's headers (from connecting, or
     # from the end of the previous response), how long an idle keep-alive connection
     # stays open, the longest pause inside a request body, and the slowest body accepted
