@@ -96,7 +96,7 @@ class InsufficientStorage(ProblemError):
     def __init__(self, what: str = "the upload") -> None:
         super().__init__(
             f"Holdout is out of disk space, so {what} was not kept (nothing from this request "
-            "was stored); try again later: the operators have been told"
+            "was stored); try again later"
         )
 
 
@@ -122,6 +122,8 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
+        if exc.status >= 500:  # the platform's trouble (a full disk, shutting down): the operator's to see
+            log.error("http.platform_problem", path=request.url.path, code=exc.code, detail=exc.detail)
         response = problem_response(
             exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra
         )
@@ -169,7 +171,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, BlobNotFound):  # an object Holdout recorded is gone: a bug, not an outage
             return internal_error(request.url.path, exc)
         if isinstance(exc, StorageFull):
-            log.error("http.out_of_space", path=request.url.path, error=str(exc)[:500])
             return await on_problem(request, InsufficientStorage())
         # the backend's message names its endpoint: logged for the operator, not shown
         log.error("http.storage_unavailable", path=request.url.path, error=str(exc)[:500])

@@ -25,15 +25,18 @@ def failing_app() -> FastAPI:
     app = FastAPI()
     install_service_plumbing(app, "probe")
 
-    def descend(depth: int, token: str) -> None:
-        rows = [{"team": f"team-{i}", "token": token, "features": list(range(50))} for i in range(200)]
+    def descend(depth: int, token: str, rows: list[dict[str, object]]) -> None:
         if depth == 0:
             raise ValueError(f"the probe broke after {len(rows)} rows")
-        descend(depth - 1, token)
+        descend(depth - 1, token, rows)
 
     @app.get("/boom")
     async def boom() -> None:
-        descend(150, SECRET)
+        # built once, held by every frame: cheap here, costly to print frame by frame
+        rows: list[dict[str, object]] = [
+            {"team": f"team-{i}", "token": SECRET, "features": list(range(50))} for i in range(200)
+        ]
+        descend(150, SECRET, rows)
 
     return app
 
