@@ -1,5 +1,9 @@
 """Streaming uploads: a request body spooled to a temporary file under a size cap,
-hashing as it goes, so memory use never grows with the file."""
+hashing as it goes, so memory use never grows with the file.
+
+A full disk is the platform's trouble, not the client's: a 507 problem, and the
+partial file is removed (as it is when the client goes away half-way).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from shared.web import PayloadTooLarge
+from shared.web import InsufficientStorage, PayloadTooLarge, is_out_of_space
 
 FLUSH_BYTES = 1 << 20
 
@@ -51,24 +55,35 @@ async def capped(chunks: AsyncIterable[bytes], what: str, limit: int) -> AsyncIt
 async def spool(
     chunks: AsyncIterable[bytes], directory: Path, what: str, limit: int
 ) -> AsyncIterator[Spooled]:
-    """Write the stream to a temp file (deleted on exit); 413 past ``limit`` bytes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    """Write the stream to a temp file (deleted on exit); 413 past ``limit`` bytes, 507
+    when the disk is full."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    except OSError as exc:
+        if is_out_of_space(exc):
+            raise InsufficientStorage(f"the {what}") from None
+        raise
     path = Path(name)
     digest = hashlib.sha256()
     size = 0
     try:
-        with os.fdopen(fd, "wb") as out:
-            buffer = bytearray()
-            async for chunk in capped(chunks, what, limit):
-                size += len(chunk)
-                digest.update(chunk)
-                buffer += chunk
-                if len(buffer) >= FLUSH_BYTES:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                buffer = bytearray()
+                async for chunk in capped(chunks, what, limit):
+                    size += len(chunk)
+                    digest.update(chunk)
+                    buffer += chunk
+                    if len(buffer) >= FLUSH_BYTES:
+                        await asyncio.to_thread(out.write, bytes(buffer))
+                        buffer.clear()
+                if buffer:
                     await asyncio.to_thread(out.write, bytes(buffer))
-                    buffer.clear()
-            if buffer:
-                await asyncio.to_thread(out.write, bytes(buffer))
+        except OSError as exc:
+            if is_out_of_space(exc):
+                raise InsufficientStorage(f"the {what}") from None
+            raise
         yield Spooled(path, size, digest.hexdigest())
     finally:
         path.unlink(missing_ok=True)
