@@ -1,5 +1,6 @@
 """The submission flow on PostgreSQL (the production database), including the quota
-holding under concurrent uploads from one team."""
+holding under concurrent uploads from one team; text PostgreSQL cannot store (NUL)
+and the name keys' unique constraints and their backfill (migration 0004)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.gateway.app import MIGRATIONS_DIR
+from shared.db import normalise_url
+from shared.migrations import upgrade
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_consumers import finished, queued, scored, started
+from tests.gateway.test_host_input import check_nul_bytes_are_refused
 
 
 async def run_flow(gw: Gateway) -> None:
@@ -65,3 +72,45 @@ async def test_concurrent_uploads_never_exceed_the_quota(
         listed = (await gw.client.get("/api/v1/competitions/titanic/submissions", headers=alice)).json()
         assert listed["total"] == 3
         assert {s["team_name"] for s in listed["items"]} == {"alice"}
+
+
+async def test_nul_bytes_and_name_keys_on_postgresql(
+    make_gateway: Callable[..., Any], pg_database: Any
+) -> None:
+    async with make_gateway(gateway_database_url=await pg_database("gateway")) as gw:
+        await check_nul_bytes_are_refused(gw)
+        alice = await gw.user("alice")
+        again = await gw.client.post("/api/v1/users", json={"username": "ALICE"}, headers=gw.admin)
+        assert again.status_code == 409
+        first = await gw.client.post(
+            "/api/v1/competitions/titanic/teams", json={"name": "Alpha"}, headers=alice
+        )
+        assert first.status_code == 201
+        hana = await gw.user("hana2")
+        taken = await gw.client.post(
+            "/api/v1/competitions/titanic/teams", json={"name": "alpha"}, headers=hana
+        )
+        assert taken.status_code == 409
+
+
+async def test_migration_0004_backfills_name_keys(pg_database: Any) -> None:
+    """Rows from before the keys get them; two names that already share a key both stay."""
+    url = await pg_database("gateway")
+    await upgrade(MIGRATIONS_DIR, url, "0003")
+    engine = create_async_engine(normalise_url(url))
+    try:
+        async with engine.begin() as conn:
+            for i, name in enumerate(("Alice", "alice", "bob")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, username, is_host, is_admin, token_hash, created_at) "
+                        f"VALUES ('00000000-0000-0000-0000-00000000000{i}', :name, false, false, :h, now())"
+                    ),
+                    {"name": name, "h": str(i) * 64},
+                )
+        await upgrade(MIGRATIONS_DIR, url)
+        async with engine.connect() as conn:
+            keys = dict((await conn.execute(text("SELECT username, username_key FROM users"))).all())
+    finally:
+        await engine.dispose()
+    assert keys == {"Alice": "alice", "alice": "alice#00000000-0000-0000-0000-000000000001", "bob": "bob"}
