@@ -5,11 +5,14 @@ and the name keys' unique constraints and their backfill (migration 0004)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.gateway.app import MIGRATIONS_DIR
@@ -93,24 +96,52 @@ async def test_nul_bytes_and_name_keys_on_postgresql(
         assert taken.status_code == 409
 
 
-async def test_migration_0004_backfills_name_keys(pg_database: Any) -> None:
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_migration_0004_backfills_name_keys(pg_database: Any, tmp_path: Path, database: str) -> None:
     """Rows from before the keys get them; two names that already share a key both stay."""
-    url = await pg_database("gateway")
+    url = await pg_database("gateway") if database == "postgresql" else f"sqlite:///{tmp_path}/gateway.db"
     await upgrade(MIGRATIONS_DIR, url, "0003")
     engine = create_async_engine(normalise_url(url))
+    # as each database stores a Uuid column (SQLite: 32 hex digits)
+    ids: list[Any] = [
+        uuid.UUID(int=i) if database == "postgresql" else uuid.UUID(int=i).hex for i in range(6)
+    ]
+    now = datetime.now(UTC)
     try:
         async with engine.begin() as conn:
+            meta = MetaData()
+            await conn.run_sync(lambda sync: meta.reflect(sync, only=["users", "competitions", "teams"]))
+            users, competitions, teams = (meta.tables[t] for t in ("users", "competitions", "teams"))
             for i, name in enumerate(("Alice", "alice", "bob")):
                 await conn.execute(
-                    text(
-                        "INSERT INTO users (id, username, is_host, is_admin, token_hash, created_at) "
-                        f"VALUES ('00000000-0000-0000-0000-00000000000{i}', :name, false, false, :h, now())"
-                    ),
-                    {"name": name, "h": str(i) * 64},
+                    users.insert().values(
+                        id=ids[i],
+                        username=name,
+                        is_host=False,
+                        is_admin=False,
+                        token_hash=str(i) * 64,
+                        created_at=now,
+                    )
+                )
+            competition = {
+                "slug": "c", "title": "C", "description": "", "metric": "accuracy", "id_column": "id",
+                "target_columns": ["y"], "predictions_filename": "submission.csv", "runtime": "default",
+                "limits": {}, "daily_quota": 1, "smoke_daily_quota": 1, "show_logs": True, "host_id": ids[2],
+                "data_version": 1, "data_frozen": False, "extra_metrics": [], "final_count": 2,
+                "smoke_data_version": 1, "smoke_data_frozen": False, "created_at": now, "updated_at": now,
+            }  # fmt: skip
+            await conn.execute(competitions.insert().values(id=ids[3], **competition))
+            for i, name in ((4, "Rocket"), (5, "ROCKET")):
+                at = now + timedelta(seconds=i)
+                await conn.execute(
+                    teams.insert().values(id=ids[i], competition_id=ids[3], name=name, created_at=at)
                 )
         await upgrade(MIGRATIONS_DIR, url)
         async with engine.connect() as conn:
-            keys = dict((await conn.execute(text("SELECT username, username_key FROM users"))).all())
+            user_keys = dict((await conn.execute(text("SELECT username, username_key FROM users"))).all())
+            team_keys = dict((await conn.execute(text("SELECT name, name_key FROM teams"))).all())
     finally:
         await engine.dispose()
-    assert keys == {"Alice": "alice", "alice": "alice#00000000-0000-0000-0000-000000000001", "bob": "bob"}
+    assert user_keys["Alice"] == "alice" and user_keys["bob"] == "bob"
+    assert user_keys["alice"].startswith("alice#")
+    assert team_keys["Rocket"] == "rocket" and team_keys["ROCKET"].startswith("rocket#")
