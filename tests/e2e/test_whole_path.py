@@ -33,8 +33,8 @@ def local_public_accuracy(archive: Path, digits: DigitsData) -> float:
 async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> None:
     comp, host_token = await create_digits_competition(p, digits)
     async with p.client() as admin:
-        ada = await admin.create_user("ada")
-        linus = await admin.create_user("linus")
+        ada = await admin.create_participant("ada", comp["id"])
+        linus = await admin.create_participant("linus", comp["id"])
     # the host tries their own competition first: the run is scored and shown to them,
     # but not ranked (a host is not a competitor)
     async with p.client(host_token) as h:
