@@ -46,7 +46,9 @@ _INVISIBLE = frozenset(
         *range(0xE0000, 0xE0080),  # tags
     }
 )
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# surrogates, private use and unassigned code points: no name needs them, and a lone
+# surrogate cannot even be stored as UTF-8
+_NOT_TEXT = frozenset({"Cs", "Co", "Cn"})
 
 
 class InvalidName(ProblemError):
@@ -64,11 +66,11 @@ class InvalidName(ProblemError):
 
 def _why_refused(char: str) -> str | None:
     category = unicodedata.category(char)
-    if ord(char) in _INVISIBLE or category in ("Cf",):
-        return "an invisible or text-direction character"
     if category == "Cc":
         return "a control character"
-    if category in _REFUSED_CATEGORIES:
+    if category == "Cf" or ord(char) in _INVISIBLE:
+        return "an invisible or text-direction character"
+    if category in _NOT_TEXT:
         return "a character that is unassigned or not meant for text"
     return None
 

@@ -32,6 +32,7 @@ def fullwidth(text: str) -> str:
         ("alice\u200f", "U+200F"),  # RIGHT-TO-LEFT MARK
         ("ali\u00adce", "U+00AD"),  # SOFT HYPHEN (Cf)
         ("ali\x07ce", "U+0007"),  # BELL (Cc)
+        ("two\nlines", "U+000A"),  # a line break (Cc)
         ("ali\u2028ce", "U+2028"),  # LINE SEPARATOR
         ("\u3164", "U+3164"),  # HANGUL FILLER (looks like nothing)
     ],
@@ -55,7 +56,7 @@ async def test_team_names_are_normalised_and_unique_ignoring_case(gw: Gateway) -
     alice, bob, carol = await gw.user("alice"), await gw.user("bob"), await gw.user("carol")
     await gw.competition(host)
     created = await gw.client.post(
-        TEAMS, json={"name": fullwidth("Team") + " Rocket"}, headers=alice
+        TEAMS, json={"name": fullwidth("Team") + " Rocket  "}, headers=alice
     )  # full-width
     assert created.status_code == 201, created.text
     assert created.json()["name"] == "Team Rocket"

@@ -12,7 +12,10 @@ from services.gateway.openapi import UtcDatetime
 
 class TeamCreate(RequestBody):
     name: str = Field(
-        min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Unique in the competition."
+        min_length=1,
+        max_length=64,
+        description="Unique in the competition, ignoring case; normalised (NFKC) and trimmed. "
+        "Control, invisible and text-direction characters are refused (a 422 names the one found).",
     )
 
 
