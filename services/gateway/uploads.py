@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from shared.web import InsufficientStorage, PayloadTooLarge, is_out_of_space
+from shared.web import InsufficientStorage, PayloadTooLarge, ProblemError, is_out_of_space
 
 FLUSH_BYTES = 1 << 20
 
@@ -48,6 +48,32 @@ async def capped(chunks: AsyncIterable[bytes], what: str, limit: int) -> AsyncIt
         seen += len(chunk)
         if seen > limit:
             raise too_large(what, limit)
+        yield chunk
+
+
+class EmptyUpload(ProblemError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"the {what} is empty (0 bytes); upload the file's contents", status=422, code="empty-file"
+        )
+
+
+async def non_empty(chunks: AsyncIterable[bytes], what: str) -> AsyncIterator[bytes]:
+    """The same stream, once its first byte has arrived; an empty body is refused here,
+    before anything is written, so it leaves no object in storage and no new version."""
+    iterator = aiter(chunks)
+    first = b""
+    async for first in iterator:
+        if first:
+            break
+    if not first:
+        raise EmptyUpload(what)
+    return _prepend(first, iterator)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
         yield chunk
 
 
