@@ -12,24 +12,35 @@ GiB = 1024**3
 
 class GatewaySettings(CommonSettings):
     gateway_database_url: str | None = None
-    # HOLDOUT_ADMIN_TOKEN: on start-up the user "admin" is created (or updated) so that
-    # this token authenticates as it; without one, no admin exists until the CLI makes one.
+    """The gateway's PostgreSQL URL (unset: SQLite `<data_dir>/gateway.db`)."""
     admin_token: str | None = None
+    """On start-up the user `admin` is created (or updated) so that this token authenticates as it; unset:
+    no admin until `holdout admin create-user --admin` makes one."""
     max_submission_bytes: int = 512 * MiB
+    """The largest submission zip accepted, in bytes."""
     max_data_bytes: int = 20 * GiB
+    """The largest test-features file a host may upload, in bytes."""
     max_labels_bytes: int = 1 * GiB
+    """The largest labels file a host may upload, in bytes."""
     uploads_dir: Path | None = None
+    """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0
-    # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),
-    # how long each state may last before the orchestrator is asked what happened, how
-    # many replays it tries, and the most a submission may wait in the queue
+    """Timeout of the gateway's calls to the other services, in seconds."""
     reconcile_interval_s: float = 60.0
+    """How often the stuck-submission reconciler looks, in seconds (0: never)."""
     reconcile_batch: int = 200
+    """The most submissions the reconciler checks in one pass."""
     queued_deadline_s: float = 600.0
+    """How long a submission may stay queued before the orchestrator is asked about it, in seconds."""
     running_margin_s: float = 900.0
+    """How long past its time limit a running submission may go before the orchestrator is asked, in
+    seconds."""
     scoring_deadline_s: float = 900.0
+    """How long a submission may stay in scoring before the orchestrator is asked, in seconds."""
     max_reconciliations: int = 3
+    """How many times the reconciler replays a stuck submission's events before failing it."""
     queued_max_s: float = 2 * 24 * 3600.0
+    """The most a submission may wait in the queue before it fails, in seconds."""
 
     @property
     def database_url(self) -> str:

@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import httpx
 import joblib
 import pandas as pd
 import pytest
@@ -43,6 +44,7 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
         entry = await c.wait_on_leaderboard(comp["id"], sub["id"])
         log = await c.log(sub["id"])
     assert "predicted" in log
+    await internal_apis_need_the_credential(p, comp["id"], sub["id"])
 
     # the score is the model's real accuracy on the public half, computed here independently
     expected = local_public_accuracy(zips["strong"], digits)
@@ -57,6 +59,41 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
     assert failed["status"] == "failed"
     assert failed["failure_reason"] == "invalid_predictions"
     assert "id" in failed["detail"]
+
+
+async def internal_apis_need_the_credential(p: Platform, competition_id: str, submission_id: str) -> None:
+    """Only the gateway faces users: the run's record and log, its scores (the private
+    one too) and both boards answer the service credential alone; ``/metrics`` is open
+    and names no competition, submission or team."""
+    routes = {
+        "orchestrator": [
+            f"/internal/v1/executions/{submission_id}",
+            f"/internal/v1/executions/{submission_id}/log",
+        ],
+        "scorer": [f"/internal/v1/scores/{submission_id}"],
+        "leaderboard": [
+            f"/api/v1/competitions/{competition_id}/leaderboard",
+            f"/internal/v1/competitions/{competition_id}/leaderboard/private",
+            f"/internal/v1/competitions/{competition_id}/leaderboard/private/export.csv",
+        ],
+    }
+    wrong = {"Authorization": "Bearer " + "x" * 43}
+    for service, paths in routes.items():
+        trusted = p.internal_client(service)
+        async with trusted, httpx.AsyncClient(base_url=trusted.base_url) as outsider:
+            for path in paths:
+                answer = await trusted.get(path)
+                assert answer.status_code == 200, (service, path, answer.text)
+                if service == "scorer":
+                    assert answer.json()["private_score"] is not None  # what an outsider must not read
+                for headers in ({}, wrong):
+                    refused = await outsider.get(path, headers=headers)
+                    assert refused.status_code == 401, (service, path, refused.status_code)
+                    assert refused.headers["content-type"] == "application/problem+json"
+            assert (await outsider.get("/healthz")).status_code == 200
+            metrics = await outsider.get("/metrics")
+            assert metrics.status_code == 200 and "holdout_http_requests_total" in metrics.text
+            assert submission_id not in metrics.text and competition_id not in metrics.text
 
 
 async def test_whole_path_on_embedded_defaults(
