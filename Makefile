@@ -36,8 +36,10 @@ runtime: install
 demo: runtime
 	$(BIN)/holdout demo
 
+# options for `holdout up`, e.g. make up ARGS="--port 9000"
+ARGS ?=
 up: runtime
-	$(BIN)/holdout up
+	$(BIN)/holdout up $(ARGS)
 
 test: install node-deps
 	$(BIN)/pytest

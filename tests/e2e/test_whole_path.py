@@ -4,6 +4,7 @@ production wiring (separate processes, PostgreSQL, RabbitMQ)."""
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from sklearn.metrics import accuracy_score
 
 from holdout.digits import DigitsData
+from shared.internal_auth import TOKEN_FILE
 from tests.e2e.conftest import Platform, create_digits_competition
 
 pytestmark = pytest.mark.e2e
@@ -100,6 +102,9 @@ async def test_whole_path_on_embedded_defaults(
     embedded: Platform, digits: DigitsData, digits_zips: dict[str, Path]
 ) -> None:
     await whole_path(embedded, digits, digits_zips)
+    # no HOLDOUT_INTERNAL_TOKEN was set: `holdout up` made the data directory's own
+    assert "HOLDOUT_INTERNAL_TOKEN" not in embedded.env
+    assert stat.S_IMODE((embedded.data_dir / TOKEN_FILE).stat().st_mode) == 0o600
 
 
 async def test_whole_path_on_separate_processes_with_postgres_and_rabbitmq(
