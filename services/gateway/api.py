@@ -6,14 +6,16 @@ from fastapi import APIRouter
 
 from services.gateway.auth.endpoints import router as users
 from services.gateway.competitions.endpoints import router as competitions
+from services.gateway.files.endpoints import router as files
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
+from services.gateway.rules.endpoints import router as rules
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for part in (users, competitions, teams, submissions, leaderboard):
+    for part in (users, competitions, rules, files, teams, submissions, leaderboard):
         router.include_router(part)
     return router

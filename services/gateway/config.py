@@ -22,6 +22,12 @@ class GatewaySettings(CommonSettings):
     """The largest test-features file a host may upload, in bytes."""
     max_labels_bytes: int = 1 * GiB
     """The largest labels file a host may upload, in bytes."""
+    max_participant_file_bytes: int = 20 * GiB
+    """The largest file a host may attach for participants (training data, examples, documentation), in
+    bytes."""
+    download_url_ttl_s: float = 300.0
+    """How long the read-only URL a participant's download redirects to stays valid (Azure storage), in
+    seconds."""
     uploads_dir: Path | None = None
     """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0

@@ -20,6 +20,7 @@ UtcDatetime = Annotated[datetime, AfterValidator(as_aware)]
 TAGS: list[dict[str, str]] = [
     {"name": "users", "description": "Accounts and their bearer tokens."},
     {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
+    {"name": "files", "description": "What participants download: participant files and the smoke sample."},
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
     {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},

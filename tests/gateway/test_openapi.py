@@ -12,6 +12,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "users",
         "teams",
         "competitions",
+        "files",
         "submissions",
         "leaderboard",
     }
@@ -40,6 +41,12 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "get_public_leaderboard",
         "get_private_leaderboard",
         "reveal_private_leaderboard",
+        "accept_competition_rules",
+        "upload_participant_file",
+        "delete_participant_file",
+        "list_participant_files",
+        "download_participant_file",
+        "download_smoke_sample",
     } <= set(ops)
     for op_id, op in ops.items():
         assert op["tags"], op_id
@@ -49,6 +56,8 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
     upload = ops["create_submission"]["requestBody"]["content"]
     assert upload["application/zip"]["schema"] == {"type": "string", "format": "binary"}
     assert "application/octet-stream" in ops["upload_competition_data"]["requestBody"]["content"]
+    smoke = ops["download_smoke_sample"]["responses"]
+    assert "application/zip" in smoke["200"]["content"] and {"206", "304", "307", "416"} <= set(smoke)
     assert "Problem" in doc["components"]["schemas"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
 
