@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import OutboxRelay, make_engine, make_sessionmaker
+from shared.docs import install_offline_docs
 from shared.internal_auth import InternalAuthMiddleware
 from shared.migrations import upgrade
 from shared.settings import CommonSettings
@@ -131,9 +132,9 @@ class ServiceRuntime:
 def install_service_plumbing(
     app: FastAPI, service: str, *, internal_token: SecretStr | None = None, faces_users: bool = False
 ) -> None:
-    """What every service's app has: problem+json errors, the correlation id, and
-    ``/healthz``, ``/readyz``, ``/metrics``. Readiness looks the runtime up when asked,
-    since it exists only while the lifespan runs.
+    """What every service's app has: problem+json errors, the correlation id,
+    ``/healthz``, ``/readyz``, ``/metrics``, and API docs that work offline. Readiness
+    looks the runtime up when asked, since it exists only while the lifespan runs.
 
     Unless it ``faces_users`` (the gateway alone), every other route answers only a
     caller presenting ``internal_token``; with none, it answers no one."""
@@ -151,3 +152,4 @@ def install_service_plumbing(
         app.add_middleware(InternalAuthMiddleware, token=internal_token, service=service)
     app.add_middleware(CorrelationIdMiddleware, service=service)
     app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}))
+    install_offline_docs(app)

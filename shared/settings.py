@@ -63,6 +63,24 @@ class CommonSettings(BaseSettings):
     services; `holdout serve` requires it. `holdout up` makes one per data directory
     (`<data_dir>/internal-token`) when it is unset."""
 
+    # every HTTP server Holdout starts (holdout/guard.py; the README lists them):
+    # the most a connection may take to send a request's headers (from connecting, or
+    # from the end of the previous response), how long an idle keep-alive connection
+    # stays open, the longest pause inside a request body, and the slowest body accepted
+    # (bytes per second on average, once the body has run for the idle timeout)
+    http_header_timeout_s: float = 10.0
+    """The most a connection may take to send a request's headers, in seconds (from
+    connecting, or from the end of the previous response)."""
+    http_keep_alive_timeout_s: float = 5.0
+    """How long an idle keep-alive connection stays open, in seconds."""
+    http_body_idle_timeout_s: float = 30.0
+    """The longest pause inside a request body, in seconds."""
+    http_body_min_rate_bytes_s: int = 1024
+    """The slowest request body accepted, in bytes per second on average (once the body has
+    run for the idle timeout)."""
+    shutdown_grace_s: float = 10.0
+    """On SIGTERM: how long uploads in flight may go on before they are answered 503, in seconds."""
+
     gateway_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"
     """The gateway's address (`holdout up` listens on its port unless `--port` says otherwise)."""
     orchestrator_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['orchestrator']}"

@@ -47,6 +47,27 @@ class GatewaySettings(CommonSettings):
     """How many times the reconciler replays a stuck submission's events before failing it."""
     queued_max_s: float = 2 * 24 * 3600.0
     """The most a submission may wait in the queue before it fails, in seconds."""
+    # the largest run machine (and the most a competition may ask for): a competition's
+    # limits are checked against these on create and on every edit; raise them to match
+    # the biggest machine runs go to
+    max_run_memory_mb: int = 64 * 1024
+    """The most memory a competition may give a run, in MiB (the largest run machine's)."""
+    max_run_cpus: float = 16.0
+    """The most CPUs a competition may give a run (the largest run machine's)."""
+    max_run_time_s: float = 7 * 24 * 3600.0
+    """The longest time limit a competition may give a run, in seconds."""
+    max_run_processes: int = 4096
+    """The most processes a competition may allow a run."""
+    max_run_output_mb: int = 10 * 1024
+    """The largest output limit a competition may give a run, in MiB."""
+    max_run_log_kb: int = 10 * 1024
+    """The largest log limit a competition may give a run, in KiB."""
+    max_concurrent_runs: int = 1000
+    """The most runs at once a competition may allow itself (its `limits.max_concurrent_runs`)."""
+    max_daily_quota: int = 1000
+    """The most runs a competition may allow a team per UTC day (real and smoke, each)."""
+    max_description_chars: int = 100_000
+    """The longest description (Markdown) a competition may have, in characters."""
 
     @property
     def database_url(self) -> str:

@@ -45,6 +45,14 @@ class OrchestratorSettings(CommonSettings):
     a retryable platform fault, in seconds."""
     reconcile_seconds: float = 30.0
     """How often rows left running without a run in this process are looked for, in seconds."""
+    # a run stopped by a full disk waits, then tries again: the first wait, doubling up
+    # to the longest, at most this many times (about 3 hours in all by default)
+    wait_retry_seconds: float = 30.0
+    """First wait before a run stopped by a full disk tries again, in seconds (it doubles each time)."""
+    wait_retry_max_seconds: float = 600.0
+    """Longest wait between tries of a run stopped by a full disk, in seconds."""
+    wait_retries: int = 20
+    """How many times a run stopped by a full disk tries again before it fails."""
 
     @model_validator(mode="after")
     def _kubernetes_needs_azure(self) -> OrchestratorSettings:
