@@ -62,7 +62,7 @@ class GatewaySettings(CommonSettings):
     """The largest output limit a competition may give a run, in MiB."""
     max_run_log_kb: int = 10 * 1024
     """The largest log limit a competition may give a run, in KiB."""
-    max_concurrent_runs: int = 1000
+    max_competition_concurrent_runs: int = 1000
     """The most runs at once a competition may allow itself (its `limits.max_concurrent_runs`)."""
     max_daily_quota: int = 1000
     """The most runs a competition may allow a team per UTC day (real and smoke, each)."""
