@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum 
 WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha256sum | cut -c1-12)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean web web-types screenshots
+.PHONY: demo test bench up install lint typecheck lock config-docs system-deps node-deps runtime clean web web-types screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,10 @@ runtime: install
 demo: runtime web
 	$(BIN)/holdout demo
 
+# options for `holdout up`, e.g. make up ARGS="--port 9000"
+ARGS ?=
 up: runtime web
-	$(BIN)/holdout up
+	$(BIN)/holdout up $(ARGS)
 
 test: install node-deps web
 	$(BIN)/pytest
@@ -75,6 +77,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy shared services holdout
+
+# docs/configuration.md from the settings classes (a test fails when it drifts)
+config-docs: install
+	$(BIN)/python -m holdout.config_docs
 
 # re-pin every dependency after editing pyproject.toml
 lock:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from services.gateway import proxy
 from services.gateway.api import api_router
 from services.gateway.auth.passwords import Passwords
 from services.gateway.auth.service import ensure_admin
@@ -54,7 +55,7 @@ def create_app(
         app.state.runtime = rt
         app.state.settings = settings
         app.state.passwords = Passwords.from_settings(settings)
-        app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_s, transport=http_transport)
+        app.state.http = proxy.internal_http(settings, http_transport)
         try:
             settings.uploads_tmp_dir.mkdir(parents=True, exist_ok=True)
             if settings.admin_token:
@@ -79,7 +80,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
-    install_service_plumbing(app, "gateway")
+    install_service_plumbing(app, "gateway", faces_users=True)
     app.include_router(api_router())
     _declare_problem_schema(app)
     install_web_app(app, settings.web_dir)

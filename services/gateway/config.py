@@ -16,47 +16,88 @@ GiB = 1024**3
 
 class GatewaySettings(CommonSettings):
     gateway_database_url: str | None = None
-    # HOLDOUT_ADMIN_TOKEN: on start-up the user "admin" is created (or updated) so that
-    # this token authenticates as it; without one, no admin exists until the CLI makes one.
+    """The gateway's PostgreSQL URL (unset: SQLite `<data_dir>/gateway.db`)."""
     admin_token: str | None = None
+    """On start-up the user `admin` is created (or updated) so that this token authenticates as it; unset:
+    no admin until `holdout admin create-user --admin` makes one."""
     max_submission_bytes: int = 512 * MiB
+    """The largest submission zip accepted, in bytes."""
     max_data_bytes: int = 20 * GiB
+    """The largest test-features file a host may upload, in bytes."""
     max_labels_bytes: int = 1 * GiB
-    # files a host attaches for participants (training data, examples, documentation)
+    """The largest labels file a host may upload, in bytes."""
     max_participant_file_bytes: int = 20 * GiB
-    # how long the read-only URL a download redirects to stays valid (Azure storage)
+    """The largest file a host may attach for participants (training data, examples, documentation), in
+    bytes."""
     download_url_ttl_s: float = 300.0
+    """How long the read-only URL a participant's download redirects to stays valid (Azure storage), in
+    seconds."""
     uploads_dir: Path | None = None
+    """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0
-    # the built web app served at / (default: web/dist of the checkout)
+    """Timeout of the gateway's calls to the other services, in seconds."""
     web_dir: Path | None = None
-    # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),
-    # how long each state may last before the orchestrator is asked what happened, how
-    # many replays it tries, and the most a submission may wait in the queue
+    """The built web app served at `/` (unset: `web/dist` of the checkout)."""
     reconcile_interval_s: float = 60.0
+    """How often the stuck-submission reconciler looks, in seconds (0: never)."""
     reconcile_batch: int = 200
+    """The most submissions the reconciler checks in one pass."""
     queued_deadline_s: float = 600.0
+    """How long a submission may stay queued before the orchestrator is asked about it, in seconds."""
     running_margin_s: float = 900.0
+    """How long past its time limit a running submission may go before the orchestrator is asked, in
+    seconds."""
     scoring_deadline_s: float = 900.0
+    """How long a submission may stay in scoring before the orchestrator is asked, in seconds."""
     max_reconciliations: int = 3
+    """How many times the reconciler replays a stuck submission's events before failing it."""
     queued_max_s: float = 2 * 24 * 3600.0
+    """The most a submission may wait in the queue before it fails, in seconds."""
+    # the largest run machine (and the most a competition may ask for): a competition's
+    # limits are checked against these on create and on every edit; raise them to match
+    # the biggest machine runs go to
+    max_run_memory_mb: int = 64 * 1024
+    """The most memory a competition may give a run, in MiB (the largest run machine's)."""
+    max_run_cpus: float = 16.0
+    """The most CPUs a competition may give a run (the largest run machine's)."""
+    max_run_time_s: float = 7 * 24 * 3600.0
+    """The longest time limit a competition may give a run, in seconds."""
+    max_run_processes: int = 4096
+    """The most processes a competition may allow a run."""
+    max_run_output_mb: int = 10 * 1024
+    """The largest output limit a competition may give a run, in MiB."""
+    max_run_log_kb: int = 10 * 1024
+    """The largest log limit a competition may give a run, in KiB."""
+    max_competition_concurrent_runs: int = 1000
+    """The most runs at once a competition may allow itself (its `limits.max_concurrent_runs`)."""
+    max_daily_quota: int = 1000
+    """The most runs a competition may allow a team per UTC day (real and smoke, each)."""
+    max_description_chars: int = 100_000
+    """The longest description (Markdown) a competition may have, in characters."""
 
-    # accounts (auth/): who may sign up (an empty list: any e-mail domain), how long a
-    # browser session lasts, the login rate limit (failures per account and per client
-    # address within the window), the cookie's Secure flag (None: when served over HTTPS),
-    # and Argon2id's cost (RFC 9106's low-memory profile by default; hashes made with other
-    # costs still verify, and are redone with these at the next login)
     signup_enabled: bool = True
-    # HOLDOUT_SIGNUP_EMAIL_DOMAINS=example.org,example.com (exact domains, any case)
+    """Whether anyone may sign up (`POST /api/v1/auth/signup`); false: only administrators make users."""
     signup_email_domains: Annotated[list[str], NoDecode] = []
+    """The e-mail domains sign-up is open to, comma-separated (`uni.example,lab.example`: exact domains,
+    any case); empty: any domain."""
     session_ttl_s: int = 7 * 24 * 3600
+    """How long a browser session (the `holdout_session` cookie) lasts after log-in, in seconds."""
     login_max_failures_per_account: int = 5
+    """Failed log-ins of one account within the window before its log-ins are refused (429)."""
     login_max_failures_per_address: int = 30
+    """Failed log-ins from one client address within the window before its log-ins are refused (429)."""
     login_failure_window_s: int = 15 * 60
+    """The window failed log-ins are counted in, in seconds."""
     cookie_secure: bool | None = None
+    """Mark the session cookies Secure; unset: when the request came over HTTPS (behind a proxy, as
+    uvicorn's forwarded headers say)."""
     argon2_time_cost: int = 3
+    """Argon2id passes over memory when hashing a password (with the next two: RFC 9106's low-memory
+    profile). Hashes made at another cost still verify, and are redone at this one at the next log-in."""
     argon2_memory_kib: int = 64 * 1024
+    """Memory Argon2id uses per password hash, in KiB."""
     argon2_parallelism: int = 4
+    """Argon2id's lanes (threads) per password hash."""
 
     @field_validator("signup_email_domains", mode="before")
     @classmethod

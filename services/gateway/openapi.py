@@ -85,13 +85,17 @@ class Page(BaseModel, Generic[T]):
     limit: int
 
 
+# beyond any list Holdout holds, and within a 64-bit SQL integer (SQLite overflows past that: a 500)
+MAX_OFFSET = 10**9
+
+
 class PageParams(BaseModel):
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     limit: int = Field(default=50, ge=1, le=200)
 
 
 def page_params(
-    offset: int = Query(0, ge=0, description="How many items to skip."),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="How many items to skip."),
     limit: int = Query(50, ge=1, le=200, description="How many items to return."),
 ) -> PageParams:
     return PageParams(offset=offset, limit=limit)

@@ -275,3 +275,20 @@ async def test_passwords_are_stored_as_argon2id_at_the_production_cost(gw: Gatew
     assert await production.verify(made, PASSWORD) and not await production.verify(made, "nope")
     # a hash made at another cost still verifies, and is redone at the next log-in
     assert await production.verify(stored, PASSWORD) and production.needs_rehash(stored)
+
+
+async def test_a_session_ends_when_it_expires(make_gateway: Callable[..., Any]) -> None:
+    from sqlalchemy import update
+
+    from services.gateway.models import UserSession
+    from shared.events import utcnow
+
+    async with make_gateway(session_ttl_s=3600) as gw:
+        r = await sign_up(gw.client)
+        assert all("max-age=3600" in c for c in set_cookies(r).values())
+        assert (await gw.client.get("/api/v1/users/me")).status_code == 200
+        async with gw.runtime.sessionmaker() as session:
+            await session.execute(update(UserSession).values(expires_at=utcnow()))
+            await session.commit()
+        expired = await gw.client.get("/api/v1/users/me")
+        assert expired.status_code == 401 and expired.json()["type"].endswith("/invalid-session")

@@ -39,7 +39,7 @@ from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from shared.bus.memory import InProcessBus
 from shared.storage import LocalStorage
-from tests.gateway.conftest import ADMIN_TOKEN, LABELS, make_zip
+from tests.gateway.conftest import ADMIN_TOKEN, CHEAP_PASSWORD_HASHING, LABELS, make_zip
 
 EXAMPLES_PER_OPERATION = 25
 # status_code_conformance is left out: the document does not list the 400 every JSON body answers when
@@ -93,6 +93,7 @@ def _serve(data_dir: Path, sock: socket.socket, ready: threading.Event, stop: th
             admin_token=ADMIN_TOKEN,
             leaderboard_url="http://leaderboard.test",
             orchestrator_url="http://orchestrator.test",
+            **CHEAP_PASSWORD_HASHING,
         )
         bus = InProcessBus()
         app = create_app(

@@ -3,6 +3,7 @@ changes to users: the host role, and disabling (which stops sessions and tokens 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -174,3 +175,27 @@ async def test_the_openapi_document_offers_a_bearer_token_or_the_session_cookie(
     } <= ops
     login = doc["paths"]["/api/v1/auth/login"]["post"]
     assert "Retry-After" in login["responses"]["429"]["headers"]
+
+
+async def test_last_used_is_noted_while_requests_and_writes_run_concurrently(gw: Gateway) -> None:
+    """Noting ``last_used_at`` is a write; on SQLite it must not make concurrent requests fail."""
+    alice = await gw.user("alice")
+    values = [
+        (await gw.client.post(TOKENS, json={"name": f"t{i}"}, headers=alice)).json()["token"]
+        for i in range(12)
+    ]
+    # first uses of fresh tokens, among other writers (token creation)
+    answers = await asyncio.gather(
+        *(gw.client.get("/api/v1/users/me", headers=bearer(v)) for v in values),
+        *(gw.client.post(TOKENS, json={"name": f"more{i}"}, headers=bearer(v)) for i, v in enumerate(values)),
+    )
+    assert [r.status_code for r in answers] == [200] * 12 + [201] * 12, [r.text for r in answers]
+    listed = (await gw.client.get(TOKENS, params={"limit": 13}, headers=alice)).json()["items"]
+    assert all(t["last_used_at"] is not None for t in listed)
+
+
+async def test_an_offset_past_any_list_is_a_422_not_a_500(gw: Gateway) -> None:
+    for path in ("/api/v1/users", TOKENS, "/api/v1/competitions"):
+        r = await gw.client.get(path, params={"offset": 10**20}, headers=gw.admin)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0]["loc"] == ["query", "offset"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth import ratelimit, repository, service, sessions
@@ -97,7 +96,7 @@ async def sign_up(
             code="signup-domain-not-allowed",
         )
     if await repository.get_by_email(session, body.email) is not None:
-        raise _email_taken()
+        raise service.email_taken()
     problem = _password_problem(body.password, body.username, body.email)
     if problem is not None:
         raise WeakPassword(
@@ -105,31 +104,11 @@ async def sign_up(
             errors=[{"loc": ["body", "password"], "msg": problem, "type": "weak_password"}],
         )
     password_hash = await passwords.hash(body.password)
-    try:
-        user = await service.create_user(
-            session,
-            body.username,
-            is_host=False,
-            is_admin=False,
-            email=body.email,
-            password_hash=password_hash,
-        )
-    except IntegrityError:  # a sign-up with the same name or address committed just before ours
-        await session.rollback()
-        if await repository.get_by_email(session, body.email) is not None:
-            raise _email_taken() from None
-        raise Conflict(
-            f"the username {body.username!r} is taken; choose another", code="username-taken"
-        ) from None
+    user = await service.create_user(
+        session, body.username, is_host=False, is_admin=False, email=body.email, password_hash=password_hash
+    )
     log.info("user.signed_up", user_id=str(user.id), email_domain=domain)
     return user
-
-
-def _email_taken() -> Conflict:
-    return Conflict(
-        "an account with this e-mail address exists; log in instead (or use another address)",
-        code="email-taken",
-    )
 
 
 async def log_in(

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from services.gateway.auth import service, sessions
+from services.gateway.auth import sessions, tokens
 from services.gateway.auth.passwords import Passwords
 from services.gateway.deps import RuntimeDep
 from services.gateway.models import User
@@ -56,21 +56,23 @@ async def optional_user(
 ) -> User | None:
     if credentials is not None:
         async with rt.sessionmaker() as session:
-            user = await service.authenticate(session, credentials.credentials)
-            await session.commit()  # when the token was last used
-        if user is None:
+            found = await tokens.authenticate(session, credentials.credentials)
+        if found is None:
             raise Unauthorized(
                 "the bearer token is not valid (revoked, expired or mistyped)", code="invalid-token"
             )
-        return _enabled(user)
+        user, token = found
+        _enabled(user)
+        await tokens.record_use(rt.sessionmaker, token)
+        return user
     if cookie:
         async with rt.sessionmaker() as session:
-            found = await sessions.authenticate(session, cookie)
-        if found is None:
+            signed_in = await sessions.authenticate(session, cookie)
+        if signed_in is None:
             raise Unauthorized(
                 "your session has ended (logged out or expired); log in again", code="invalid-session"
             )
-        if request.method not in SAFE_METHODS and not found.csrf_matches(
+        if request.method not in SAFE_METHODS and not signed_in.csrf_matches(
             request.headers.get(sessions.CSRF_HEADER)
         ):
             raise Forbidden(
@@ -78,7 +80,7 @@ async def optional_user(
                 f"value of the {sessions.CSRF_COOKIE} cookie (cross-site requests are refused)",
                 code="csrf-failed",
             )
-        return _enabled(found.user)
+        return _enabled(signed_in.user)
     return None
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway import names
 from services.gateway.models import AccessToken, LoginAttempt, User, UserSession
 
 
@@ -45,17 +46,11 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
 
 async def find_by_login_name(session: AsyncSession, name: str) -> User | None:
     """The user a log-in form names: by e-mail when it holds an '@', else by username
-    (the exact spelling first, then any case)."""
+    (compared as ``names.key`` compares them: ``ALICE`` is ``alice``)."""
     if "@" in name:
         by_email: User | None = await session.scalar(select(User).where(User.email == name.lower()))
         return by_email
-    exact = await get_by_username(session, name)
-    if exact is not None:
-        return exact
-    folded: User | None = await session.scalar(
-        select(User).where(func.lower(User.username) == name.lower()).order_by(User.created_at).limit(1)
-    )
-    return folded
+    return await get_by_username_key(session, names.key(name.strip()))
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
@@ -95,6 +90,20 @@ async def get_token(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UU
     return token
 
 
+async def touch_token(
+    session: AsyncSession, token_id: uuid.UUID, now: datetime, unless_since: datetime
+) -> None:
+    """Set ``last_used_at`` unless it is already later than ``unless_since``."""
+    await session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.id == token_id,
+            or_(AccessToken.last_used_at.is_(None), AccessToken.last_used_at < unless_since),
+        )
+        .values(last_used_at=now)
+    )
+
+
 async def delete_tokens_named(session: AsyncSession, user_id: uuid.UUID, name: str) -> None:
     await session.execute(delete(AccessToken).where(AccessToken.user_id == user_id, AccessToken.name == name))
 
@@ -130,3 +139,8 @@ async def forget_failures_of(session: AsyncSession, account: str) -> None:
 
 async def forget_failures_before(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= before))
+
+
+async def get_by_username_key(session: AsyncSession, username_key: str) -> User | None:
+    user: User | None = await session.scalar(select(User).where(User.username_key == username_key))
+    return user

@@ -7,6 +7,7 @@ import uuid
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.gateway.bodies import RequestBody
 from services.gateway.openapi import UtcDatetime
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -15,7 +16,7 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     username: str = Field(pattern=USERNAME_PATTERN, description="Letters, digits, '_', '.', '-'.")
     is_host: bool = False
 
@@ -41,7 +42,7 @@ class UserCreated(BaseModel):
     token: str = Field(description="The bearer token; shown only this once.")
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestBody):
     """An administrator's change to a user; fields left out stay as they are."""
 
     is_host: bool | None = Field(default=None, description="May create and run competitions.")
@@ -50,7 +51,7 @@ class UserUpdate(BaseModel):
     )
 
 
-class SignUp(BaseModel):
+class SignUp(RequestBody):
     username: str = Field(pattern=USERNAME_PATTERN, description="Letters, digits, '_', '.', '-'.")
     email: str = Field(max_length=320, description="Stored lower-cased; one account per address.")
     password: str = Field(
@@ -69,12 +70,12 @@ class SignUp(BaseModel):
         return checked.normalized.lower()
 
 
-class LogIn(BaseModel):
+class LogIn(RequestBody):
     username_or_email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'laptop CLI'.")
     expires_in_days: int | None = Field(
         default=None, ge=1, le=3650, description="Days until it stops working; none: until revoked."

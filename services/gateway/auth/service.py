@@ -7,8 +7,10 @@ Sign-up, log-in and the administrator's changes to a user are in ``accounts``; t
 from __future__ import annotations
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.gateway import names
 from services.gateway.auth import repository, tokens
 from services.gateway.models import User
 from shared.web import Conflict
@@ -19,7 +21,8 @@ ADMIN_USERNAME = "admin"
 
 
 async def authenticate(session: AsyncSession, token: str) -> User | None:
-    return await tokens.authenticate(session, token)
+    found = await tokens.authenticate(session, token)
+    return None if found is None else found[0]
 
 
 async def create_user(
@@ -31,16 +34,41 @@ async def create_user(
     email: str | None = None,
     password_hash: str | None = None,
 ) -> User:
-    """Stage a new user in ``session`` (no token: the caller issues one if it needs one)."""
-    if await repository.get_by_username(session, username) is not None:
-        raise Conflict(f"the username {username!r} is taken; choose another", code="username-taken")
+    """Stage a new user in ``session`` (no token: the caller issues one if it needs one).
+
+    The username is normalised and checked by ``names`` (so is every way a user is
+    made: the admin API, the CLI, sign-up); ``Alice`` is taken once ``alice`` exists.
+    """
+    username = names.normalise(username, "username")
+    username_key = names.key(username)
+    if await repository.get_by_username_key(session, username_key) is not None:
+        raise names.taken("username", username)
     user = User(
-        username=username, is_host=is_host, is_admin=is_admin, email=email, password_hash=password_hash
+        username=username,
+        username_key=username_key,
+        is_host=is_host,
+        is_admin=is_admin,
+        email=email,
+        password_hash=password_hash,
     )
-    repository.add(session, user)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            repository.add(session, user)
+            await session.flush()
+    except IntegrityError:
+        # a concurrent request took the name (or the e-mail address) between the check and the insert
+        if email is not None and await repository.get_by_email(session, email) is not None:
+            raise email_taken() from None
+        raise names.taken("username", username) from None
     log.info("user.created", user_id=str(user.id), username=username, is_host=is_host, is_admin=is_admin)
     return user
+
+
+def email_taken() -> Conflict:
+    return Conflict(
+        "an account with this e-mail address exists; log in instead (or use another address)",
+        code="email-taken",
+    )
 
 
 async def create_user_with_first_token(
@@ -69,7 +97,9 @@ async def ensure_admin(sessionmaker: async_sessionmaker[AsyncSession], token: st
     async with sessionmaker() as session, session.begin():
         user = await repository.get_by_username(session, ADMIN_USERNAME)
         if user is None:
-            user = User(username=ADMIN_USERNAME, is_host=True, is_admin=True)
+            user = User(
+                username=ADMIN_USERNAME, username_key=names.key(ADMIN_USERNAME), is_host=True, is_admin=True
+            )
             repository.add(session, user)
             await session.flush()
             log.info("user.admin_created")

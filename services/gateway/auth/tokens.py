@@ -12,7 +12,8 @@ import uuid
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.gateway.auth import repository
 from services.gateway.models import AccessToken, User
@@ -68,21 +69,33 @@ async def issue(
     return token, value
 
 
-async def authenticate(session: AsyncSession, value: str) -> User | None:
-    """The user a bearer token belongs to; ``None`` when unknown, revoked or expired.
-
-    Notes when the token was last used (in ``session``; the caller commits).
-    """
+async def authenticate(session: AsyncSession, value: str) -> tuple[User, AccessToken] | None:
+    """The user a bearer token belongs to, and the token; ``None`` when unknown, revoked
+    or expired. Reads only (see ``record_use``)."""
     found = await repository.get_by_token_hash(session, hash_token(value))
     if found is None:
         return None
-    user, token = found
-    now = utcnow()
-    if token.expires_at is not None and as_aware(token.expires_at) <= now:
+    token = found[1]
+    if token.expires_at is not None and as_aware(token.expires_at) <= utcnow():
         return None
-    if token.last_used_at is None or as_aware(token.last_used_at) < now - LAST_USED_RESOLUTION:
-        token.last_used_at = now
-    return user
+    return found
+
+
+async def record_use(sessionmaker: async_sessionmaker[AsyncSession], token: AccessToken) -> None:
+    """Note when ``token`` was last used, at most once a minute, in a transaction of its own.
+
+    The transaction writes first: SQLite cannot turn a read transaction into a write
+    while another connection writes, so a read-then-write here would fail requests under
+    load. A failure only loses the note, never the request.
+    """
+    now = utcnow()
+    if token.last_used_at is not None and as_aware(token.last_used_at) >= now - LAST_USED_RESOLUTION:
+        return
+    try:
+        async with sessionmaker() as session, session.begin():
+            await repository.touch_token(session, token.id, now, now - LAST_USED_RESOLUTION)
+    except SQLAlchemyError as exc:
+        log.warning("token.last_used_not_recorded", token_id=str(token.id), error=type(exc).__name__)
 
 
 async def list_for(

@@ -857,6 +857,12 @@ export interface components {
              * @default 2
              */
             final_count: number;
+            /**
+             * Rank Host Submissions
+             * @description Whether the teams of the host and of admins are ranked on the boards (by default their runs are shown to them but not ranked).
+             * @default false
+             */
+            rank_host_submissions: boolean;
         };
         /** CompetitionRead */
         CompetitionRead: {
@@ -943,6 +949,8 @@ export interface components {
             extra_metrics: string[];
             /** Final Count */
             final_count: number;
+            /** Rank Host Submissions */
+            rank_host_submissions: boolean;
             /**
              * Is Open
              * @description Whether participants may submit now (the schedule).
@@ -1007,6 +1015,8 @@ export interface components {
             closes_at?: string | null;
             /** Final Count */
             final_count?: number | null;
+            /** Rank Host Submissions */
+            rank_host_submissions?: boolean | null;
         };
         /** DataFileRead */
         DataFileRead: {
@@ -1138,7 +1148,8 @@ export interface components {
         };
         /**
          * Limits
-         * @description What one run may use; enforced by the executor.
+         * @description What one run may use; enforced by the executor. The upper bounds are the
+         *     gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
          */
         Limits: {
             /**
@@ -1470,7 +1481,7 @@ export interface components {
         TeamCreate: {
             /**
              * Name
-             * @description Unique in the competition.
+             * @description Unique in the competition, ignoring case; normalised (NFKC) and trimmed. Control, invisible and text-direction characters are refused (a 422 names the one found).
              */
             name: string;
         };

@@ -6,7 +6,7 @@ Each user's single ``users.token_hash`` becomes that user's first personal acces
 keeps working.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 """
 
 import uuid
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
