@@ -3,16 +3,18 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml clients/python/pyproject.toml | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean
+.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean openapi
 
-$(STAMP): requirements.lock pyproject.toml
+# the client package (clients/python: the `holdout` command) first, then the server that plugs into it
+$(STAMP): requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e clients/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -52,10 +54,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy shared services holdout
 
+# The public API's document (docs/openapi.json, from the gateway's routes) and the Python client
+# generated from it (clients/python/holdout_client/generated); tests fail when either drifts.
+openapi: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m holdout.openapi
+
 # re-pin every dependency after editing pyproject.toml
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/pip install --quiet -e '.[dev]'
+	.lockenv/bin/pip install --quiet -e clients/python -e '.[dev]'
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lockenv
 

@@ -11,9 +11,11 @@ from services.gateway.openapi import API_PREFIX
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
 
+FEATURE_ROUTERS = (users, competitions, teams, submissions, leaderboard)
+
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for part in (users, competitions, teams, submissions, leaderboard):
+    for part in FEATURE_ROUTERS:
         router.include_router(part)
     return router
