@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy shared services holdout
+	$(BIN)/mypy shared services holdout clients/python/holdout_client
 
 # The public API's document (docs/openapi.json, from the gateway's routes) and the Python client
 # generated from it (clients/python/holdout_client/generated); tests fail when either drifts.

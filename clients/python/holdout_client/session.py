@@ -70,14 +70,23 @@ class ProgressReader:
 class Holdout:
     """A session with one Holdout server, as one user (or anonymously, without a token)."""
 
-    def __init__(self, url: str, token: str | None = None, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """``transport`` replaces the network (tests)."""
         self.url = url.rstrip("/")
         self.token = token
         limits = httpx.Timeout(timeout, connect=10.0)
+        extra: dict[str, Any] = {"transport": transport} if transport is not None else {}
         self.client: Client | AuthenticatedClient = (
-            AuthenticatedClient(base_url=self.url, token=token, timeout=limits)
+            AuthenticatedClient(base_url=self.url, token=token, timeout=limits, httpx_args=extra)
             if token
-            else Client(base_url=self.url, timeout=limits)
+            else Client(base_url=self.url, timeout=limits, httpx_args=extra)
         )
 
     def __enter__(self) -> Holdout:
