@@ -137,6 +137,13 @@ async def test_participant_and_host_through_the_cli(
     (broken,) = linus.json("submissions", "-c", "digits-cli")  # type: ignore[misc]
     assert linus.run("status", broken["id"], ok=False).returncode == 1
 
+    # new labels: the host rescores and waits until every scored run has been scored again
+    host.run("host", "upload", "labels", str(digits.labels), "-c", "digits-cli")
+    rescored = host.run("host", "rescore", "-c", "digits-cli", "--wait")
+    assert "rescoring done" in rescored.stdout
+    again = ada.json("status", mine["id"])
+    assert again["status"] == "scored" and again["updated_at"] > mine["updated_at"]  # type: ignore[index]
+
     # the host reveals; everyone reads the private board; the host exports it
     assert "revealed" in host.run("host", "reveal", "-c", "digits-cli").stdout
     private_csv = ada.run("leaderboard", "digits-cli", "--private", "--csv").stdout.splitlines()

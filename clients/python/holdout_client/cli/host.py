@@ -6,6 +6,7 @@ import json
 import sys
 import time
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,22 +105,30 @@ def rescore(
     """Score every scored submission again with the current labels and metric."""
     with session() as h:
         started = h.call("rescore_competition", competition)
-        console.print(f"rescoring {started['id']} requested")
+        again = "" if started["created"] else " (already requested: nothing changed since)"
+        console.print(f"rescoring {started['id']} requested{again}")
         if wait:
             _wait_rescored(h, competition, started, timeout)
 
 
 def _wait_rescored(h: Holdout, competition: str, started: dict[str, Any], timeout: float) -> None:
-    """Done when no submission of the competition is still being scored (after the request)."""
+    """Done when every real run scored before the request has been scored again (or failed so):
+    the gateway stamps a submission when a rescoring's result reaches it."""
+    since = datetime.fromisoformat(started["requested_at"])
+    waiting = {s["id"] for s in h.submissions(competition) if s["status"] == "scored" and not s["is_smoke"]}
     deadline = time.monotonic() + timeout
-    while True:
-        pending = [s for s in h.submissions(competition) if s["status"] in ("queued", "running", "scoring")]
-        if not pending:
-            console.print("rescoring done")
-            return
-        if time.monotonic() > deadline:
-            raise HoldoutError(f"{len(pending)} submissions still pending after {timeout:.0f} s")
-        time.sleep(1.0)
+    with err.status(f"rescoring {len(waiting)} submissions") as shown:
+        while True:
+            for sub in h.submissions(competition):
+                if sub["id"] in waiting and datetime.fromisoformat(sub["updated_at"]) >= since:
+                    waiting.discard(sub["id"])
+            if not waiting:
+                break
+            if time.monotonic() > deadline:
+                raise HoldoutError(f"{len(waiting)} submissions not rescored after {timeout:.0f} s")
+            shown.update(f"rescoring: {len(waiting)} submissions to go")
+            time.sleep(1.0)
+    console.print("rescoring done")
 
 
 @host_app.command("reveal")
