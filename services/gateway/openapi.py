@@ -96,13 +96,14 @@ class Problem(BaseModel):
 DESCRIPTIONS = {
     400: "The request is malformed (e.g. a body that is not JSON).",
     401: "Missing or invalid bearer token.",
-    403: "Not allowed for this user, or not at this time.",
+    403: "Not allowed for this user (or the account is disabled), or not at this time.",
     404: "No such resource (or not visible to this user).",
     409: "Conflicts with the current state.",
     413: "The upload is larger than allowed; see `max_bytes`.",
     415: "The body's Content-Type is not one this upload accepts; see `accepted`.",
     422: "The request or the uploaded content is invalid; `detail` says what was expected.",
-    429: "Daily quota used up; see `resets_at` and `Retry-After`.",
+    429: "Too many requests: the daily quota is used up (see `resets_at`), or too many attempts; "
+    "`Retry-After` says when to try again.",
     500: "Holdout hit an unexpected error (a bug); it has been logged.",
     503: "A service this request depends on is unavailable; retry later (`Retry-After`).",
 }

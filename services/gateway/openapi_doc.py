@@ -108,9 +108,12 @@ def finish(schema: dict[str, Any], facts: dict[str, dict[str, Any]]) -> None:
 def _finish_operation(operation: dict[str, Any], fact: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if fact.get("reads_token"):
-        # a token is read (and refused with 401 when it is bad) even where none is needed
-        operation["security"] = [{BEARER: []}, {}] if fact.get("anonymous") else [{BEARER: []}]
+        # credentials are read (a bad one is refused with 401, a disabled account with 403) even
+        # where none is needed; there, "no credentials" is one more way in
+        security = [s for s in operation.get("security", [{BEARER: []}]) if s] or [{BEARER: []}]
+        operation["security"] = [*security, {}] if fact.get("anonymous") else security
         responses.setdefault("401", {})
+        responses.setdefault("403", {})
     body = operation.get("requestBody", {}).get("content", {})
     if fact.get("json_body"):
         responses.setdefault("400", {})  # a body that is not JSON at all
