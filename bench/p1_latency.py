@@ -73,7 +73,7 @@ async def bare_run(runtime: Path, src: Path, data: Path, scratch: Path) -> float
 
 
 async def e2e_run(p: Platform, admin: HoldoutClient, comp_id: str, archive: Path, i: int) -> float:
-    user = await admin.create_user(f"bench{i}")
+    user = await admin.create_participant(f"bench{i}", comp_id)
     async with admin.as_user(user["token"]) as c:
         sub = await c.submit(comp_id, archive)
         t0 = time.perf_counter()

@@ -120,7 +120,7 @@ async def bare_throughput(s: NoopSetup, n: int, concurrency: int) -> float:
 
 async def platform_throughput(s: NoopSetup, n: int, tag: str, teams: int = 4) -> float:
     """No-op submissions scored per second: first upload to last score."""
-    users = [await s.admin.create_user(f"p2-{tag}-{i}") for i in range(teams)]
+    users = [await s.admin.create_participant(f"p2-{tag}-{i}", s.competition_id) for i in range(teams)]
     clients = [s.admin.as_user(u["token"]) for u in users]
     t0 = time.perf_counter()
     ids = []

@@ -50,14 +50,14 @@ async def run(queued: int = 500, samples: int = 5) -> dict[str, Any]:
         a_archive = s.work / "slow.zip"
         with zipfile.ZipFile(a_archive, "w") as zf:
             zf.writestr("main.py", f"import time\ntime.sleep({A_SECONDS})\n" + NOOP_MAIN)
-        a_user = await s.admin.create_user("team-a")
+        a_user = await s.admin.create_participant("team-a", s.competition_id)
         async with s.admin.as_user(a_user["token"]) as a:
             a_ids = [(await a.submit(s.competition_id, a_archive))["id"] for _ in range(queued)]
         b_subs = []
         orchestrator = s.platform.env["HOLDOUT_ORCHESTRATOR_URL"]
         async with httpx.AsyncClient(base_url=orchestrator) as internal:
             for i in range(samples):
-                b_user = await s.admin.create_user(f"team-b{i}")
+                b_user = await s.admin.create_participant(f"team-b{i}", s.competition_id)
                 async with s.admin.as_user(b_user["token"]) as b:
                     sid = (await b.submit(s.competition_id, s.archive))["id"]
                     sub = await wait_started(s, b, sid)

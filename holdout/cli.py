@@ -125,7 +125,10 @@ def test_submission(
     archive: Annotated[Path, typer.Argument(help="The submission zip, as you would upload it.")],
     competition: Annotated[
         Path,
-        typer.Option(help="Folder with competition.json, data/ and labels.csv (the smoke sample)."),
+        typer.Option(
+            help="The smoke sample as downloaded (a zip), or a folder with competition.json, "
+            "data/ and labels.csv."
+        ),
     ],
     show_log: Annotated[bool, typer.Option(help="Print the run's log (stdout and stderr).")] = False,
 ) -> None:

@@ -60,14 +60,50 @@ class HoldoutClient:
     async def create_user(self, username: str, *, is_host: bool = False) -> dict[str, Any]:
         return await self._json("POST", "/api/v1/users", json={"username": username, "is_host": is_host})  # type: ignore[no-any-return]
 
+    async def create_participant(self, username: str, competition: str) -> dict[str, Any]:
+        """As an administrator: a new user who has accepted the competition's rules, as
+        every participant must before taking part."""
+        user = await self.create_user(username)
+        async with self.as_user(user["token"]) as participant:
+            await participant.accept_rules(competition)
+        return user
+
     async def create_competition(self, spec: dict[str, Any]) -> dict[str, Any]:
         return await self._json("POST", "/api/v1/competitions", json=spec)  # type: ignore[no-any-return]
+
+    async def accept_rules(self, competition: str) -> dict[str, Any]:
+        """Accept the competition's current rules (needed before taking part)."""
+        return await self._json("POST", f"/api/v1/competitions/{competition}/rules/acceptance")  # type: ignore[no-any-return]
 
     async def upload_data(self, competition: str, path: Path, filename: str | None = None) -> Any:
         name = filename or path.name
         return await self._json(
             "PUT",
             f"/api/v1/competitions/{competition}/data/{name}",
+            content=path.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+
+    async def upload_smoke_sample(self, competition: str, features: Path, labels: Path) -> None:
+        """Upload the smoke sample: one features file and its labels."""
+        await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/smoke/data/{features.name}",
+            content=features.read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/smoke/labels",
+            content=labels.read_bytes(),
+            headers={"Content-Type": "text/csv"},
+        )
+
+    async def upload_participant_file(self, competition: str, path: Path, kind: str = "other") -> Any:
+        return await self._json(
+            "PUT",
+            f"/api/v1/competitions/{competition}/files/{path.name}",
+            params={"kind": kind},
             content=path.read_bytes(),
             headers={"Content-Type": "application/octet-stream"},
         )

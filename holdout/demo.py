@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from holdout.client import HoldoutClient
-from holdout.digits import COMPETITION, build_dataset, build_example
+from holdout.digits import COMPETITION, build_dataset, build_example, build_smoke_sample
 from shared.logging import configure_logging
 from shared.settings import default_data_dir
 
@@ -34,7 +34,8 @@ async def run_demo(keep_running: bool | None) -> int:
         shutil.rmtree(demo_dir, ignore_errors=True)
     demo_dir.mkdir(parents=True, exist_ok=True)
     for p in (root, demo_dir):
-        p.chmod(0o755)
+        if p.exists():  # the root is not made when HOLDOUT_DATA_DIR points elsewhere
+            p.chmod(0o755)
     admin_token = "hdt_admin_" + secrets.token_urlsafe(24)
     os.environ["HOLDOUT_DATA_DIR"] = str(demo_dir)
     os.environ.setdefault("HOLDOUT_RUNTIMES_DIR", str(root / "runtimes"))
@@ -76,13 +77,19 @@ async def _scenario(console: Console, base: str, admin_token: str, work: Path) -
             comp = await host.create_competition(COMPETITION)
             await host.upload_data(comp["id"], data.features, "features.csv")
             await host.upload_labels(comp["id"], data.labels)
-            console.print(f"Competition [bold]{comp['title']}[/bold] created; test data and labels uploaded.")
+            smoke = await asyncio.to_thread(build_smoke_sample, data, work / "smoke")
+            await host.upload_smoke_sample(comp["id"], smoke.features, smoke.labels)
+            await host.upload_participant_file(comp["id"], data.train, "training")
+            console.print(
+                f"Competition [bold]{comp['title']}[/bold] created; test data, labels, the smoke "
+                "sample and the training data uploaded."
+            )
 
             submissions = []
             for username, example in EXAMPLES:
                 # training runs in a worker thread: the platform shares this event loop
                 archive = await asyncio.to_thread(build_example, example, data, work / "zips")
-                user = await admin.create_user(username)
+                user = await admin.create_participant(username, comp["id"])
                 async with admin.as_user(user["token"]) as participant:
                     sub = await participant.submit(comp["id"], archive)
                     submissions.append((username, example, sub["id"]))

@@ -21,6 +21,7 @@ COMPETITION = {
     "slug": "digits",
     "title": "Handwritten digits",
     "description": "Recognise 8x8 handwritten digits. Predict `label` (0-9) for every `id`.",
+    "rules": "One account per person. Train only on `train.csv`; never label the test data by hand.",
     "metric": "accuracy",
     "id_column": "id",
     "target_columns": ["label"],
@@ -32,6 +33,12 @@ COMPETITION = {
 @dataclass(frozen=True)
 class DigitsData:
     train: Path
+    features: Path
+    labels: Path
+
+
+@dataclass(frozen=True)
+class SmokeSample:
     features: Path
     labels: Path
 
@@ -55,6 +62,15 @@ def build_dataset(out: Path, *, test_fraction: float = 0.45, seed: int = 7) -> D
         out / "labels.csv", index=False
     )
     return DigitsData(out / "train.csv", out / "features.csv", out / "labels.csv")
+
+
+def build_smoke_sample(data: DigitsData, out: Path, rows: int = 60) -> SmokeSample:
+    """The first ``rows`` test rows with their labels (no Usage): what smoke runs use."""
+    out.mkdir(parents=True, exist_ok=True)
+    features, labels = out / "smoke-features.csv", out / "smoke-labels.csv"
+    pd.read_csv(data.features).head(rows).to_csv(features, index=False)
+    pd.read_csv(data.labels).head(rows).drop(columns=["Usage"]).to_csv(labels, index=False)
+    return SmokeSample(features, labels)
 
 
 def build_example(name: str, data: DigitsData, out: Path) -> Path:

@@ -3,7 +3,9 @@ own machine, in the very sandbox and runtime Holdout uses, on a competition's sm
 sample, and score it with the scorer's own validation and metric.
 
 A participant finds a missing file, a crash, a slow model or malformed predictions
-before uploading (DrivenData's ``make test-submission``). ``DIR`` holds::
+before uploading (DrivenData's ``make test-submission``). ``DIR`` is the smoke-sample
+zip as downloaded (``GET /api/v1/competitions/{competition}/smoke-sample``) or the
+folder it unpacks to, which holds::
 
     competition.json   {"metric", "id_column", "target_columns", "limits": {...},
                         "runtime", "predictions_filename", "gpu"}
@@ -16,10 +18,12 @@ This is the CLI's side of the platform (it may import services; services never i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,27 @@ from shared.events import FailureReason, ScoringSpec
 
 class CompetitionDirError(Exception):
     """The competition folder is incomplete or malformed."""
+
+
+@contextlib.contextmanager
+def competition_folder(path: Path) -> Iterator[Path]:
+    """The competition folder itself, or the downloaded smoke-sample zip unpacked (with
+    the submission rules: no ``..``, no symlinks, bounded size) into a temporary one."""
+    if path.is_dir():
+        yield path
+        return
+    if not path.is_file():
+        raise CompetitionDirError(f"{path} does not exist (give the smoke-sample zip or its folder)")
+    unpacked = Path(tempfile.mkdtemp(prefix="holdout-sample-"))
+    try:
+        try:
+            safe_extract(path, unpacked, entrypoints=("competition.json",))
+        except ArchiveError as exc:
+            problems = "; ".join(exc.problems)
+            raise CompetitionDirError(f"{path} is not a smoke-sample zip: {problems}") from None
+        yield unpacked
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -127,8 +152,15 @@ async def run_local_test(
     settings: OrchestratorSettings | None = None,
     build_runtime: bool = True,
 ) -> LocalResult:
-    """Unpack, run in the sandbox on the smoke sample, validate and score."""
-    settings = settings or OrchestratorSettings()
+    """Unpack, run in the sandbox on the smoke sample, validate and score.
+    ``competition_dir`` is the smoke-sample folder or the zip it was downloaded as."""
+    with competition_folder(competition_dir) as folder:
+        return await _run_local_test(archive, folder, settings or OrchestratorSettings(), build_runtime)
+
+
+async def _run_local_test(
+    archive: Path, competition_dir: Path, settings: OrchestratorSettings, build_runtime: bool
+) -> LocalResult:
     comp = LocalCompetition.load(competition_dir)
 
     def failed(reason: FailureReason, detail: str, log: str = "") -> LocalResult:

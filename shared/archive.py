@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -59,8 +60,11 @@ def _mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF if info.create_system == 3 else 0
 
 
-def inspect_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveSummary:
-    """Check a zip against the rules without unpacking it; raise ``ArchiveError``."""
+def inspect_archive(
+    path: Path, limits: ArchiveLimits = ArchiveLimits(), *, entrypoints: Sequence[str] = ENTRYPOINTS
+) -> ArchiveSummary:
+    """Check a zip against the rules without unpacking it; raise ``ArchiveError``.
+    One of ``entrypoints`` must be at its root (a submission's ``main.py`` by default)."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -109,11 +113,11 @@ def inspect_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Arch
                 f"the archive unpacks to {total} bytes; at most {limits.max_unpacked_bytes} are allowed"
             )
         names = {i.filename for i in infos}
-        entry = next((e for e in ENTRYPOINTS if e in names), None)
+        entry = next((e for e in entrypoints if e in names), None)
         if entry is None:
-            nested = sorted(n for n in names if PurePosixPath(n).name in ENTRYPOINTS)
+            nested = sorted(n for n in names if PurePosixPath(n).name in entrypoints)
             hint = f" (found {nested[0]!r}: zip the folder's contents, not the folder)" if nested else ""
-            problems.append(f"main.py must be at the root of the archive{hint}")
+            problems.append(f"{entrypoints[0]} must be at the root of the archive{hint}")
     if problems:
         raise ArchiveError(problems)
     assert entry is not None
@@ -121,14 +125,19 @@ def inspect_archive(path: Path, limits: ArchiveLimits = ArchiveLimits()) -> Arch
 
 
 def safe_extract(
-    path: Path, dest: Path, limits: ArchiveLimits = ArchiveLimits(), *, file_mode: int = 0o644
+    path: Path,
+    dest: Path,
+    limits: ArchiveLimits = ArchiveLimits(),
+    *,
+    file_mode: int = 0o644,
+    entrypoints: Sequence[str] = ENTRYPOINTS,
 ) -> ArchiveSummary:
     """Unpack into the empty directory ``dest``, counting the bytes really written.
 
     Never follows a symlink: every file is created with ``O_EXCL | O_NOFOLLOW`` under
     directories this function created itself.
     """
-    summary = inspect_archive(path, limits)
+    summary = inspect_archive(path, limits, entrypoints=entrypoints)
     if any(dest.iterdir()):
         raise ValueError(f"{dest} is not empty")
     written = 0

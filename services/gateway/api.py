@@ -6,12 +6,14 @@ from fastapi import APIRouter
 
 from services.gateway.auth.endpoints import router as users
 from services.gateway.competitions.endpoints import router as competitions
+from services.gateway.files.endpoints import router as files
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
+from services.gateway.rules.endpoints import router as rules
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
 
-FEATURE_ROUTERS = (users, competitions, teams, submissions, leaderboard)
+FEATURE_ROUTERS = (users, competitions, rules, files, teams, submissions, leaderboard)
 
 
 def api_router() -> APIRouter:

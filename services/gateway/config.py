@@ -18,6 +18,10 @@ class GatewaySettings(CommonSettings):
     max_submission_bytes: int = 512 * MiB
     max_data_bytes: int = 20 * GiB
     max_labels_bytes: int = 1 * GiB
+    # files a host attaches for participants (training data, examples, documentation)
+    max_participant_file_bytes: int = 20 * GiB
+    # how long the read-only URL a download redirects to stays valid (Azure storage)
+    download_url_ttl_s: float = 300.0
     uploads_dir: Path | None = None
     proxy_timeout_s: float = 10.0
     # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),

@@ -77,6 +77,10 @@ class Competition(Base):
     smoke_data_version: Mapped[int] = mapped_column(Integer, default=1)
     smoke_data_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     smoke_labels_version: Mapped[int | None] = mapped_column(Integer)
+    # Markdown shown to participants; every change of the text bumps the version, and a
+    # participant accepts the version they read (rules_acceptances)
+    rules: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rules_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -94,6 +98,36 @@ class DataFile(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ParticipantFile(Base):
+    """A file the host attaches for participants (training data, a format example,
+    documentation); stored in the ``files`` container, apart from test data and labels."""
+
+    __tablename__ = "participant_files"
+
+    competition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    filename: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(512))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RulesAcceptance(Base):
+    """A participant accepted one version of a competition's rules (kept per version)."""
+
+    __tablename__ = "rules_acceptances"
+
+    competition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rules_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Team(Base):

@@ -20,6 +20,7 @@ UtcDatetime = Annotated[datetime, AfterValidator(as_aware)]
 TAGS: list[dict[str, str]] = [
     {"name": "users", "description": "Accounts and their bearer tokens."},
     {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
+    {"name": "files", "description": "What participants download: participant files and the smoke sample."},
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
     {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},
@@ -128,6 +129,14 @@ WWW_AUTHENTICATE = {
 }
 LOCATION = {"Location": _header("The URL of the resource created.", {"type": "string"})}
 ETAG = {"ETag": _header("The entity tag of the file (send it back in `If-None-Match`).", {"type": "string"})}
+CONTENT_RANGE = {
+    "Content-Range": _header("Which bytes of the file this is (`bytes 0-99/1234`).", {"type": "string"})
+}
+CONTENT_DISPOSITION = {
+    "Content-Disposition": _header(
+        '`attachment; filename="..."`: the name to save it under.', {"type": "string"}
+    )
+}
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -151,11 +160,18 @@ def binary_body(description: str, accepted: tuple[str, ...], example: str | None
     media: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
     if example is not None:
         media["example"] = example
-    others = ", ".join(f"`{t}`" for t in accepted if t != "application/octet-stream")
+    if accepted == ("*/*",):
+        also = "also accepted with the file's own content type."
+    else:
+        also = (
+            "also accepted as "
+            + ", ".join(f"`{t}`" for t in accepted if t != "application/octet-stream")
+            + "."
+        )
     return {
         "requestBody": {
             "required": True,
-            "description": f"{description} Sent as raw bytes (not multipart); also accepted as {others}.",
+            "description": f"{description} Sent as raw bytes (not multipart); {also}",
             "content": {"application/octet-stream": media},
         }
     }

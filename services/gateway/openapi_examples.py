@@ -30,6 +30,13 @@ DATA_FILE: dict[str, Any] = {
     "sha256": "9f2c" + "0" * 60,
     "uploaded_at": _WHEN,
 }
+PARTICIPANT_FILE: dict[str, Any] = {
+    "filename": "train.csv",
+    "kind": "training",
+    "size_bytes": 220_414,
+    "sha256": "41be" + "0" * 60,
+    "uploaded_at": _WHEN,
+}
 COMPETITION: dict[str, Any] = {
     "id": _COMPETITION_ID,
     "slug": "digits",
@@ -58,6 +65,11 @@ COMPETITION: dict[str, Any] = {
     "final_count": 2,
     "is_open": True,
     "revealed_at": None,
+    "rules": "One account per person. No hand labelling of the test data.",
+    "rules_version": 1,
+    "rules_accepted": True,
+    "participant_files": [PARTICIPANT_FILE],
+    "smoke_sample_available": True,
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }
@@ -161,6 +173,9 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
         "limit": 50,
         "entries": [ENTRY],
     },
+    "ParticipantFileRead": PARTICIPANT_FILE,
+    "RulesAcceptanceRead": {"rules_version": 1, "accepted_at": _WHEN, "created": True},
+    "Resources": SUBMISSION["resources"],
     "FieldError": {
         "loc": ["body", "daily_quota"],
         "msg": "Input should be a valid integer",

@@ -53,6 +53,9 @@ DATA_TYPES = (
     "application/zip",
     "application/gzip",
 )
+# a participant file may be anything (PDF, images, data); only a form's encoding is surely not the file
+ANY_TYPE = ("*/*",)
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def check_content_type(request: Request, what: str, accepted: tuple[str, ...]) -> None:
@@ -65,6 +68,14 @@ def check_content_type(request: Request, what: str, accepted: tuple[str, ...]) -
     if declared is None or not declared.strip():
         return
     media_type = declared.split(";", 1)[0].strip().lower()
+    if accepted == ANY_TYPE:
+        if media_type in FORM_TYPES:
+            raise UnsupportedMediaType(
+                f"the {what} was sent as a form ({media_type!r}); send the file's raw bytes "
+                "(application/octet-stream, or the file's own type)",
+                accepted=["*/*"],
+            )
+        return
     if media_type not in accepted:
         raise UnsupportedMediaType(
             f"the {what} was sent as {media_type!r}; send its raw bytes as one of: {', '.join(accepted)}",

@@ -261,6 +261,19 @@ class AzureBlobStorage(Storage):
             async for chunk in downloader.chunks():
                 yield chunk
 
+    async def iter_range(self, container: str, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        blob = self._blob(container, key)
+        with self._errors("read", container, key):
+            downloader = await blob.download_blob(offset=start, length=end + 1 - start)
+            async for chunk in downloader.chunks():
+                yield chunk
+
+    async def size(self, container: str, key: str) -> int:
+        blob = self._blob(container, key)
+        with self._errors("read the properties of", container, key):
+            props = await blob.get_blob_properties()
+        return int(props.size)
+
     async def download_to(self, container: str, key: str, path: Path) -> int:
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
         size = 0
@@ -316,9 +329,24 @@ class AzureBlobStorage(Storage):
             return False
         return True
 
-    def generate_read_sas(self, container: str, key: str, ttl: timedelta = timedelta(minutes=15)) -> str:
+    def read_url(
+        self, container: str, key: str, ttl: timedelta, *, filename: str | None = None
+    ) -> str | None:
+        if not getattr(self._client.credential, "account_key", None):
+            return None  # signed with a token, not a key: the service passes the bytes on itself
+        return self.generate_read_sas(container, key, ttl, filename=filename)
+
+    def generate_read_sas(
+        self,
+        container: str,
+        key: str,
+        ttl: timedelta = timedelta(minutes=15),
+        *,
+        filename: str | None = None,
+    ) -> str:
         """A URL that lets its holder read this one blob, and nothing else, until ``ttl``
-        has passed; for things outside the service (a pod fetching its inputs, a browser)."""
+        has passed; for things outside the service (a pod fetching its inputs, a browser).
+        With ``filename`` the blob is served as an attachment of that name."""
         blob = self._blob(container, key)
         credential = self._client.credential
         account_key = getattr(credential, "account_key", None)
@@ -337,6 +365,8 @@ class AzureBlobStorage(Storage):
             start=now - timedelta(minutes=5),
             expiry=now + ttl,
             protocol="https" if self.endpoint.startswith("https://") else None,
+            # signed into the token, so the holder cannot change how the blob is served
+            content_disposition=f'attachment; filename="{filename}"' if filename else None,
         )
         return f"{blob.url}?{token}"
 

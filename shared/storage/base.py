@@ -2,7 +2,9 @@
 
 Containers keep kinds of data apart so that access can be granted per kind:
 ``submissions`` (uploaded zips), ``data`` (test features), ``labels`` (hidden labels,
-read only by the scorer) and ``outputs`` (predictions and logs of runs).
+read only by the scorer), ``outputs`` (predictions and logs of runs) and ``files``
+(what participants may download: the host's participant files and the packaged
+smoke sample; nothing else is ever served to a participant).
 Writes are atomic: a reader sees the whole object or nothing.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
-CONTAINERS = ("submissions", "data", "labels", "outputs")
+CONTAINERS = ("submissions", "data", "labels", "outputs", "files")
 
 
 class StorageError(Exception):
@@ -72,6 +75,25 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def iter_chunks(self, container: str, key: str) -> AsyncIterator[bytes]: ...
 
+    async def iter_range(self, container: str, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        """The bytes ``start`` to ``end`` (inclusive) of an object. This default reads from
+        the beginning and drops what comes before ``start``; backends override it to seek."""
+        position = 0
+        async for chunk in self.iter_chunks(container, key):
+            lo, hi = max(start - position, 0), min(end + 1 - position, len(chunk))
+            if lo < hi:
+                yield chunk[lo:hi]
+            position += len(chunk)
+            if position > end:
+                return
+
+    def read_url(
+        self, container: str, key: str, ttl: timedelta, *, filename: str | None = None
+    ) -> str | None:
+        """A short-lived URL that lets its holder read this one object and nothing else, so a
+        download need not pass through the service; ``None`` where the backend has none."""
+        return None
+
     async def get_bytes(self, container: str, key: str, *, max_bytes: int | None = None) -> bytes:
         out = bytearray()
         async for chunk in self.iter_chunks(container, key):
@@ -83,6 +105,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def download_to(self, container: str, key: str, path: Path) -> int:
         """Write the object to ``path`` (atomically); returns its size."""
+
+    @abc.abstractmethod
+    async def size(self, container: str, key: str) -> int:
+        """The object's size in bytes; ``BlobNotFound`` if there is none."""
 
     @abc.abstractmethod
     async def exists(self, container: str, key: str) -> bool: ...

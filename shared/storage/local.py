@@ -120,6 +120,19 @@ class LocalStorage(Storage):
             while chunk := await asyncio.to_thread(f.read, CHUNK):
                 yield chunk
 
+    async def iter_range(self, container: str, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        path = self.path(container, key)
+        try:
+            f = path.open("rb")
+        except FileNotFoundError:
+            raise BlobNotFound(container, key) from None
+        with f:
+            f.seek(start)
+            left = end + 1 - start
+            while left > 0 and (chunk := await asyncio.to_thread(f.read, min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+
     async def download_to(self, container: str, key: str, path: Path) -> int:
         src = self.path(container, key)
         if not src.is_file():
@@ -132,6 +145,12 @@ class LocalStorage(Storage):
             return path.stat().st_size
 
         return await asyncio.to_thread(copy)
+
+    async def size(self, container: str, key: str) -> int:
+        try:
+            return self.path(container, key).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(container, key) from None
 
     async def exists(self, container: str, key: str) -> bool:
         return self.path(container, key).is_file()

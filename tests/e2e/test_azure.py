@@ -169,7 +169,7 @@ async def test_a_run_whose_storage_fails_for_a_while_still_ends_correctly(
         # every download of a submission archive dies mid-connection until lifted
         proxy.drop.append(lambda method, path: method == "GET" and f"/{prefix}submissions/" in path)
         async with p.client() as admin:
-            ada = await admin.create_user("ada")
+            ada = await admin.create_participant("ada", comp["id"])
         async with (
             p.client(ada["token"]) as c,
             httpx.AsyncClient(base_url=p.env["HOLDOUT_ORCHESTRATOR_URL"]) as orchestrator,

@@ -60,7 +60,7 @@ async def scorer_rows(p: Platform, submission_id: str) -> tuple[int, int]:
 async def submit_strong(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> tuple[dict[str, Any], str]:
     comp, _ = await create_digits_competition(p, digits)
     async with p.client() as admin:
-        ada = await admin.create_user("ada")
+        ada = await admin.create_participant("ada", comp["id"])
     async with p.client(ada["token"]) as c:
         sub = await c.submit(comp["id"], zips["strong"])
     return comp, sub["id"]

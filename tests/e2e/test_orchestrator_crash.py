@@ -70,7 +70,7 @@ async def test_a_run_interrupted_by_sigkill_leaves_nothing_behind_and_is_scored_
     try:
         comp, _ = await create_digits_competition(p, digits)
         async with p.client() as admin:
-            ada = await admin.create_user("ada")
+            ada = await admin.create_participant("ada", comp["id"])
         async with p.client(ada["token"]) as c:
             sid = (await c.submit(comp["id"], archive))["id"]
 

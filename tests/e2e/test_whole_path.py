@@ -33,8 +33,8 @@ def local_public_accuracy(archive: Path, digits: DigitsData) -> float:
 async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> None:
     comp, _host_token = await create_digits_competition(p, digits)
     async with p.client() as admin:
-        ada = await admin.create_user("ada")
-        linus = await admin.create_user("linus")
+        ada = await admin.create_participant("ada", comp["id"])
+        linus = await admin.create_participant("linus", comp["id"])
     async with p.client(ada["token"]) as c:
         sub = await c.submit(comp["id"], zips["strong"])
         assert sub["status"] == "queued"

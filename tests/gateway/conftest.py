@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.gateway.app import create_app
@@ -25,7 +27,7 @@ from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus
 from shared.events import BaseEvent, Event
 from shared.service import ServiceRuntime
-from shared.storage import LocalStorage
+from shared.storage import LocalStorage, Storage
 
 ADMIN_TOKEN = "hdt_test-admin-token"
 LABELS = "id,target,Usage\n1,0,Public\n2,1,Private\n3,1,Public\n"
@@ -81,20 +83,38 @@ class Upstreams:
 class Gateway:
     client: httpx.AsyncClient
     bus: InProcessBus
-    storage: LocalStorage
+    storage: Storage
     runtime: ServiceRuntime
     settings: GatewaySettings
     upstreams: Upstreams
     events: list[Event]
+    app: FastAPI | None = None
+    # Every user made with user() accepts the rules of every competition made with
+    # competition(), whichever comes first, so that tests of other behaviour need not
+    # repeat it; the tests of the rules gate opt out with user(..., accept_rules=False).
+    accepting: list[dict[str, str]] = field(default_factory=list)
+    slugs: list[str] = field(default_factory=list)
 
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
-    async def user(self, username: str, *, is_host: bool = False) -> dict[str, str]:
+    async def user(
+        self, username: str, *, is_host: bool = False, accept_rules: bool = True
+    ) -> dict[str, str]:
         r = await self.client.post(
             "/api/v1/users", json={"username": username, "is_host": is_host}, headers=self.admin
         )
         assert r.status_code == 201, r.text
-        return {"Authorization": f"Bearer {r.json()['token']}"}
+        who = {"Authorization": f"Bearer {r.json()['token']}"}
+        if accept_rules:
+            self.accepting.append(who)
+            for slug in self.slugs:
+                await self.accept_rules(who, slug)
+        return who
+
+    async def accept_rules(self, who: dict[str, str], slug: str = "titanic") -> dict[str, Any]:
+        r = await self.client.post(f"/api/v1/competitions/{slug}/rules/acceptance", headers=who)
+        assert r.status_code in (200, 201), r.text
+        return dict(r.json())
 
     async def competition(self, host: dict[str, str], slug: str = "titanic", **extra: Any) -> dict[str, Any]:
         body = {
@@ -106,6 +126,9 @@ class Gateway:
         }
         r = await self.client.post("/api/v1/competitions", json={**body, **extra}, headers=host)
         assert r.status_code == 201, r.text
+        self.slugs.append(slug)
+        for who in self.accepting:
+            await self.accept_rules(who, slug)
         return dict(r.json())
 
     async def ready_competition(
@@ -156,6 +179,39 @@ class Gateway:
 
         await eventually(probe)
 
+    async def raw_get(self, raw_path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """GET a path exactly as written, as a client that does not normalise URLs sends it
+        (httpx removes dot segments); the server decodes it as uvicorn does."""
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            "server": ("gateway.test", 80),
+            "client": ("127.0.0.1", 50000),
+        }
+        assert self.app is not None
+        status, body = 0, bytearray()
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, bytes(body)
+
     def of_type(self, kind: str) -> list[Any]:
         return [e for e in self.events if e.type == kind]
 
@@ -168,7 +224,7 @@ def upstreams() -> Upstreams:
 @pytest.fixture
 def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
     @asynccontextmanager
-    async def make(**overrides: Any) -> AsyncIterator[Gateway]:
+    async def make(storage: Storage | None = None, **overrides: Any) -> AsyncIterator[Gateway]:
         settings = GatewaySettings(
             data_dir=data_dir,
             admin_token=ADMIN_TOKEN,
@@ -177,7 +233,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
             **overrides,
         )
         bus = InProcessBus()
-        storage = LocalStorage(data_dir / "storage")
+        storage = storage or LocalStorage(data_dir / "storage")
         events: list[Event] = []
 
         async def observe(event: Event) -> None:
@@ -188,7 +244,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events)
+                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app)
         await bus.close()
 
     return make

@@ -155,6 +155,8 @@ def _populate(base_url: str) -> Served:
         assert r.status_code == 200, r.text
         r = client.put(f"/api/v1/competitions/{SLUG}/labels", content=LABELS.encode(), headers=host)
         assert r.status_code == 200, r.text
+        r = client.post(f"/api/v1/competitions/{SLUG}/rules/acceptance", headers=participant)
+        assert r.status_code == 201, r.text
         r = client.post(f"/api/v1/competitions/{SLUG}/teams", json={"name": "alices"}, headers=participant)
         assert r.status_code == 201, r.text
         r = client.post(

@@ -27,6 +27,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "users",
         "teams",
         "competitions",
+        "files",
         "submissions",
         "leaderboard",
     }
@@ -55,6 +56,12 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "get_public_leaderboard",
         "get_private_leaderboard",
         "reveal_private_leaderboard",
+        "accept_competition_rules",
+        "upload_participant_file",
+        "delete_participant_file",
+        "list_participant_files",
+        "download_participant_file",
+        "download_smoke_sample",
     } <= set(ops)
     for op_id, op in ops.items():
         assert op["tags"], op_id
@@ -62,10 +69,17 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
             if status.startswith(("4", "5")):
                 assert "application/problem+json" in response["content"], (op_id, status)
     # raw bodies in the one binary form every generator supports without configuration
-    for op_id in ("create_submission", "upload_competition_data", "upload_competition_labels"):
+    for op_id in (
+        "create_submission",
+        "upload_competition_data",
+        "upload_competition_labels",
+        "upload_participant_file",
+    ):
         upload = ops[op_id]["requestBody"]["content"]
         assert list(upload) == ["application/octet-stream"], op_id
         assert upload["application/octet-stream"]["schema"] == {"type": "string", "format": "binary"}
+    smoke = ops["download_smoke_sample"]["responses"]
+    assert "application/zip" in smoke["200"]["content"] and {"206", "304", "307", "416"} <= set(smoke)
     assert "Problem" in doc["components"]["schemas"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
 
@@ -195,3 +209,18 @@ async def test_uploads_refuse_other_content_types_with_415_and_keep_nothing(gw: 
         headers={**host, "Content-Type": "application/octet-stream"},
     )
     assert r.status_code == 200, r.text
+
+
+async def test_every_example_is_valid_against_its_schema(gw: Gateway) -> None:
+    """The examples are hand-written; this keeps them true as the schemas change."""
+    from jsonschema import Draft202012Validator
+
+    doc = (await gw.client.get("/openapi.json")).json()
+    checked = 0
+    for name, schema in doc["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            wrapper = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+            errors = [e.message for e in Draft202012Validator(wrapper).iter_errors(example)]
+            assert not errors, (name, errors)
+            checked += 1
+    assert checked >= 20

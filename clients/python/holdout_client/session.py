@@ -136,6 +136,11 @@ class Holdout:
         """A JSON body as the generated model ``model`` (e.g. ``CompetitionCreate``)."""
         return getattr(models, model).from_dict(data)
 
+    @staticmethod
+    def enum(name: str, value: str) -> Any:
+        """A query or path value as the generated enum ``name`` (e.g. ``FileKind``)."""
+        return getattr(models, name)(value)
+
     # --- the usual operations ---------------------------------------------------------------------
     def whoami(self) -> dict[str, Any]:
         return dict(self.call("get_current_user"))

@@ -35,13 +35,13 @@ async def create_competition(
     """Create a competition; the caller becomes its host."""
     competition = await service.create(session, host, body)
     await commit(session, rt)
-    return await service.read(session, competition)
+    return await service.read(session, competition, host)
 
 
 @router.get("", operation_id="list_competitions", response_model=Page[CompetitionRead])
-async def list_competitions(_user: OptionalUser, session: SessionDep, page: PageDep) -> Page[CompetitionRead]:
+async def list_competitions(user: OptionalUser, session: SessionDep, page: PageDep) -> Page[CompetitionRead]:
     """All competitions, newest first."""
-    items, total = await service.page(session, page.offset, page.limit)
+    items, total = await service.page(session, page.offset, page.limit, user)
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)
 
 
@@ -51,9 +51,9 @@ async def list_competitions(_user: OptionalUser, session: SessionDep, page: Page
     response_model=CompetitionRead,
     responses=problems(404),
 )
-async def get_competition(competition: str, _user: OptionalUser, session: SessionDep) -> CompetitionRead:
-    """One competition, by id or slug."""
-    return await service.read(session, await service.get(session, competition))
+async def get_competition(competition: str, user: OptionalUser, session: SessionDep) -> CompetitionRead:
+    """One competition, by id or slug: its overview (`description`), rules, files and settings."""
+    return await service.read(session, await service.get(session, competition), user)
 
 
 @router.patch(
@@ -70,7 +70,7 @@ async def update_competition(
     service.require_host(found, user)
     await service.update(session, found, body)
     await commit(session, rt)
-    return await service.read(session, found)
+    return await service.read(session, found, user)
 
 
 @router.put(

@@ -7,10 +7,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.openapi import UtcDatetime
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+RULES_MAX = 100_000
+DESCRIPTION_DOC = "The overview participants read first (Markdown; shown as text, never as raw HTML)."
+RULES_DOC = (
+    "The rules participants accept before taking part (Markdown; shown as text, never as raw HTML)."
+)
 
 
 class Limits(BaseModel):
@@ -39,7 +45,8 @@ def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> No
 class CompetitionCreate(BaseModel):
     slug: str = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits and '-'; unique.")
     title: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field(default="", description=DESCRIPTION_DOC)
+    rules: str = Field(default="", max_length=RULES_MAX, description=RULES_DOC)
     metric: str = Field(description="A metric name from the catalog (see the 422 problem for the list).")
     id_column: str = Field(min_length=1, max_length=128)
     target_columns: list[str] = Field(min_length=1)
@@ -103,7 +110,12 @@ class CompetitionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
+    description: str | None = Field(default=None, description=DESCRIPTION_DOC)
+    rules: str | None = Field(
+        default=None,
+        max_length=RULES_MAX,
+        description=RULES_DOC + " Changing the text bumps `rules_version`.",
+    )
     metric: str | None = None
     extra_metrics: list[str] | None = None
     id_column: str | None = Field(default=None, min_length=1, max_length=128)
@@ -138,7 +150,20 @@ class CompetitionRead(BaseModel):
     id: uuid.UUID
     slug: str
     title: str
-    description: str
+    description: str = Field(description=DESCRIPTION_DOC)
+    rules: str = Field(description=RULES_DOC)
+    rules_version: int = Field(description="Bumps each time the rules text changes.")
+    rules_accepted: bool | None = Field(
+        description="Whether you may take part under the current rules: you accepted this "
+        "version, or need not (the host, administrators). `null` when anonymous."
+    )
+    participant_files: list[ParticipantFileRead] = Field(
+        description="What participants download (after accepting the rules)."
+    )
+    smoke_sample_available: bool = Field(
+        description="Whether the smoke sample (features and labels) can be downloaded, "
+        "packaged for `holdout test-submission`."
+    )
     metric: str
     higher_is_better: bool
     id_column: str

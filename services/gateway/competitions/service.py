@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import AsyncIterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,10 @@ from services.gateway.competitions.schemas import (
     LabelsRead,
     Limits,
 )
-from services.gateway.models import Competition, DataFile, User, outbox
+from services.gateway.files import repository as files_repo
+from services.gateway.files.schemas import ParticipantFileRead
+from services.gateway.models import Competition, DataFile, ParticipantFile, User, outbox
+from services.gateway.rules import repository as rules_repo
 from services.gateway.uploads import Spooled, too_large
 from shared.db import add_event, as_aware
 from shared.events import CompetitionRevealed, CompetitionUpdated, ScoringSpec, utcnow
@@ -146,6 +150,8 @@ async def create(session: AsyncSession, host: User, body: CompetitionCreate) -> 
         slug=body.slug,
         title=body.title,
         description=body.description,
+        rules=body.rules,
+        rules_version=1,
         metric=body.metric,
         id_column=body.id_column,
         target_columns=list(body.target_columns),
@@ -221,6 +227,10 @@ async def update(session: AsyncSession, competition: Competition, body: Competit
     for name in _PLAIN_FIELDS:
         if (value := getattr(body, name)) is not None:
             setattr(competition, name, value)
+    if body.rules is not None and body.rules != competition.rules:
+        # participants accepted the old text: each must accept the new one to go on
+        competition.rules = body.rules
+        competition.rules_version += 1
     if body.limits is not None:
         merged = {**competition.limits, **body.limits.model_dump(exclude_none=True)}
         competition.limits = Limits.model_validate(merged).model_dump()
@@ -233,26 +243,56 @@ async def update(session: AsyncSession, competition: Competition, body: Competit
     return competition
 
 
-async def read(session: AsyncSession, competition: Competition) -> CompetitionRead:
-    files = await repository.data_files_of(session, [competition])
-    return to_read(competition, files[competition.id])
+async def read(
+    session: AsyncSession, competition: Competition, viewer: User | None = None
+) -> CompetitionRead:
+    return (await _read_many(session, [competition], viewer))[0]
 
 
-async def page(session: AsyncSession, offset: int, limit: int) -> tuple[list[CompetitionRead], int]:
+async def page(
+    session: AsyncSession, offset: int, limit: int, viewer: User | None = None
+) -> tuple[list[CompetitionRead], int]:
     rows, total = await repository.page(session, offset, limit)
-    files = await repository.data_files_of(session, rows)
-    return [to_read(c, files[c.id]) for c in rows], total
+    return await _read_many(session, rows, viewer), total
 
 
-def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionRead:
+async def _read_many(
+    session: AsyncSession, competitions: Sequence[Competition], viewer: User | None
+) -> list[CompetitionRead]:
+    files = await repository.data_files_of(session, competitions)
+    shared = await files_repo.of_competitions(session, [c.id for c in competitions])
+    accepted: set[tuple[uuid.UUID, int]] = set()
+    if viewer is not None:
+        accepted = await rules_repo.accepted_versions(session, [c.id for c in competitions], viewer.id)
+
+    def rules_accepted(c: Competition) -> bool | None:
+        if viewer is None:
+            return None
+        return is_host(c, viewer) or (c.id, c.rules_version) in accepted
+
+    return [to_read(c, files[c.id], shared[c.id], rules_accepted(c)) for c in competitions]
+
+
+def to_read(
+    competition: Competition,
+    files: Sequence[DataFile],
+    participant_files: Sequence[ParticipantFile] = (),
+    rules_accepted: bool | None = None,
+) -> CompetitionRead:
     def aware(value: datetime | None) -> datetime | None:
         return as_aware(value) if value is not None else None
 
+    smoke_files = [f for f in files if f.subset == "smoke"]
     return CompetitionRead(
         id=competition.id,
         slug=competition.slug,
         title=competition.title,
         description=competition.description,
+        rules=competition.rules,
+        rules_version=competition.rules_version,
+        rules_accepted=rules_accepted,
+        participant_files=[ParticipantFileRead.model_validate(f) for f in participant_files],
+        smoke_sample_available=bool(smoke_files) and competition.smoke_labels_version is not None,
         metric=competition.metric,
         higher_is_better=higher_is_better(competition.metric),
         id_column=competition.id_column,
@@ -270,7 +310,7 @@ def to_read(competition: Competition, files: Sequence[DataFile]) -> CompetitionR
         data_files=[DataFileRead.model_validate(f) for f in files if f.subset == "test"],
         labels_version=competition.labels_version,
         smoke_data_version=competition.smoke_data_version,
-        smoke_data_files=[DataFileRead.model_validate(f) for f in files if f.subset == "smoke"],
+        smoke_data_files=[DataFileRead.model_validate(f) for f in smoke_files],
         smoke_labels_version=competition.smoke_labels_version,
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,

@@ -128,7 +128,7 @@ async def reveal(competition: str, user: CurrentUser, session: SessionDep, rt: R
     competitions.require_host(found, user)
     await competitions.reveal(session, found)
     await commit(session, rt)
-    return await competitions.read(session, found)
+    return await competitions.read(session, found, user)
 
 
 @router.get(

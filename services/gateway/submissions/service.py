@@ -23,6 +23,7 @@ from services.gateway.competitions import service as competitions
 from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
+from services.gateway.rules import service as rules
 from services.gateway.submissions import quota, repository
 from services.gateway.submissions.schemas import TERMINAL, QuotaCounter, SubmissionRead, SubmissionStatus
 from services.gateway.teams import repository as teams_repo
@@ -66,6 +67,8 @@ async def submit(
 ) -> Submitted:
     async with rt.sessionmaker() as session:
         competition = await competitions.get(session, competition_ref)
+        # before any byte is read: a participant who has not accepted the rules sends none
+        await rules.require_accepted(session, competition, user)
     limit = settings.max_submission_bytes
     async with spool(body, settings.uploads_tmp_dir, "submission", limit) as upload:
         try:

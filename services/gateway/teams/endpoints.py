@@ -9,6 +9,7 @@ from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, commit
 from services.gateway.openapi import Page, problems
+from services.gateway.rules import service as rules
 from services.gateway.teams import finals, service
 from services.gateway.teams.schemas import (
     FinalSelectionRead,
@@ -26,13 +27,14 @@ router = APIRouter(prefix="/competitions/{competition}/teams", tags=["teams"])
     operation_id="create_team",
     status_code=status.HTTP_201_CREATED,
     response_model=TeamRead,
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 async def create_team(
     competition: str, body: TeamCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
 ) -> TeamRead:
     """Create a team and join it; share its `invite_code` to invite others."""
     found = await competitions.get(session, competition)
+    await rules.require_accepted(session, found, user)
     team = await service.create(session, found, user, body.name)
     await commit(session, rt)
     return await service.read(session, team, user)
@@ -61,7 +63,7 @@ async def get_my_team(competition: str, user: CurrentUser, session: SessionDep, 
     "/join",
     operation_id="join_team",
     response_model=TeamRead,
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 async def join_team(
     competition: str, body: TeamJoin, user: CurrentUser, session: SessionDep, rt: RuntimeDep
@@ -72,6 +74,7 @@ async def join_team(
     (it is dissolved). Your quota is then the team's, used submissions included.
     """
     found = await competitions.get(session, competition)
+    await rules.require_accepted(session, found, user)
     team = await service.join(session, found, user, body.invite_code)
     await commit(session, rt)
     return await service.read(session, team, user)

@@ -84,7 +84,7 @@ def upload(
         raise typer.BadParameter(f"choose one of {', '.join(UPLOADS)}", param_hint="KIND")
     operation, named = UPLOADS[kind]
     args: list[Any] = [competition, name or file.name] if named else [competition]
-    extra = {"kind": file_kind} if kind == "file" else {}
+    extra = {"kind": Holdout.enum("FileKind", file_kind)} if kind == "file" else {}
     with session() as h, transfer(f"uploading {file.name}") as progress:
         result = h.upload(operation, file, *args, progress=progress, **extra)
     if as_json:

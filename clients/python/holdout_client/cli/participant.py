@@ -156,6 +156,29 @@ def competitions_show(competition: str, as_json: JsonOpt = False) -> None:
 
 
 @handle_errors
+def rules(
+    competition: str,
+    accept: Annotated[bool, typer.Option("--accept", help="Accept them (needed to take part).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a competition's rules; with --accept, accept the current version."""
+    from rich.markdown import Markdown
+
+    with session(anonymous_ok=not accept) as h:
+        comp = h.competition(competition)
+        accepted = h.call("accept_competition_rules", competition) if accept else None
+    if as_json:
+        print_json(accepted or {k: comp.get(k) for k in ("rules", "rules_version", "rules_accepted")})
+        return
+    if comp.get("rules"):
+        console.print(Markdown(comp["rules"]))
+    if accepted is not None:
+        console.print(f"rules version {accepted['rules_version']} accepted")
+    elif comp.get("rules_accepted") is False:
+        console.print(f"not accepted yet: `holdout rules {comp['slug']} --accept`")
+
+
+@handle_errors
 def download(
     competition: str,
     files: Annotated[list[str] | None, typer.Argument(help="Files to fetch (default: all of them).")] = None,

@@ -7,6 +7,7 @@ from .data_file_read import DataFileRead
 from .export_leaderboard_csv_board import ExportLeaderboardCsvBoard
 from .failure_reason import FailureReason
 from .field_error import FieldError
+from .file_kind import FileKind
 from .final_selection_read import FinalSelectionRead
 from .final_selection_update import FinalSelectionUpdate
 from .labels_read import LabelsRead
@@ -16,15 +17,18 @@ from .leaderboard_entry import LeaderboardEntry
 from .limits import Limits
 from .limits_patch import LimitsPatch
 from .page_competition_read import PageCompetitionRead
+from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
 from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
+from .participant_file_read import ParticipantFileRead
 from .problem import Problem
 from .quota_counter import QuotaCounter
 from .quota_read import QuotaRead
 from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
+from .rules_acceptance_read import RulesAcceptanceRead
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
 from .team_create import TeamCreate
@@ -42,6 +46,7 @@ __all__ = (
     "ExportLeaderboardCsvBoard",
     "FailureReason",
     "FieldError",
+    "FileKind",
     "FinalSelectionRead",
     "FinalSelectionUpdate",
     "LabelsRead",
@@ -51,15 +56,18 @@ __all__ = (
     "Limits",
     "LimitsPatch",
     "PageCompetitionRead",
+    "PageParticipantFileRead",
     "PageRescoreRead",
     "PageSubmissionRead",
     "PageTeamRead",
+    "ParticipantFileRead",
     "Problem",
     "QuotaCounter",
     "QuotaRead",
     "RescoreRead",
     "RescoreReadScoring",
     "Resources",
+    "RulesAcceptanceRead",
     "SubmissionRead",
     "SubmissionStatus",
     "TeamCreate",

@@ -25,7 +25,10 @@ class CompetitionCreate:
         metric (str): A metric name from the catalog (see the 422 problem for the list).
         id_column (str):
         target_columns (list[str]):
-        description (str | Unset):  Default: ''.
+        description (str | Unset): The overview participants read first (Markdown; shown as text, never as raw HTML).
+            Default: ''.
+        rules (str | Unset): The rules participants accept before taking part (Markdown; shown as text, never as raw
+            HTML). Default: ''.
         predictions_filename (str | Unset):  Default: 'submission.csv'.
         runtime (str | Unset):  Default: 'default'.
         limits (Limits | Unset): What one run may use; enforced by the executor.
@@ -44,6 +47,7 @@ class CompetitionCreate:
     id_column: str
     target_columns: list[str]
     description: str | Unset = ""
+    rules: str | Unset = ""
     predictions_filename: str | Unset = "submission.csv"
     runtime: str | Unset = "default"
     limits: Limits | Unset = UNSET
@@ -68,6 +72,8 @@ class CompetitionCreate:
         target_columns = self.target_columns
 
         description = self.description
+
+        rules = self.rules
 
         predictions_filename = self.predictions_filename
 
@@ -118,6 +124,8 @@ class CompetitionCreate:
         )
         if description is not UNSET:
             field_dict["description"] = description
+        if rules is not UNSET:
+            field_dict["rules"] = rules
         if predictions_filename is not UNSET:
             field_dict["predictions_filename"] = predictions_filename
         if runtime is not UNSET:
@@ -157,6 +165,8 @@ class CompetitionCreate:
         target_columns = cast(list[str], d.pop("target_columns"))
 
         description = d.pop("description", UNSET)
+
+        rules = d.pop("rules", UNSET)
 
         predictions_filename = d.pop("predictions_filename", UNSET)
 
@@ -220,6 +230,7 @@ class CompetitionCreate:
             id_column=id_column,
             target_columns=target_columns,
             description=description,
+            rules=rules,
             predictions_filename=predictions_filename,
             runtime=runtime,
             limits=limits,

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 if TYPE_CHECKING:
     from ..models.data_file_read import DataFileRead
     from ..models.limits import Limits
+    from ..models.participant_file_read import ParticipantFileRead
 
 
 T = TypeVar("T", bound="CompetitionRead")
@@ -23,7 +24,14 @@ class CompetitionRead:
         id (UUID):
         slug (str):
         title (str):
-        description (str):
+        description (str): The overview participants read first (Markdown; shown as text, never as raw HTML).
+        rules (str): The rules participants accept before taking part (Markdown; shown as text, never as raw HTML).
+        rules_version (int): Bumps each time the rules text changes.
+        rules_accepted (bool | None): Whether you may take part under the current rules: you accepted this version, or
+            need not (the host, administrators). `null` when anonymous.
+        participant_files (list[ParticipantFileRead]): What participants download (after accepting the rules).
+        smoke_sample_available (bool): Whether the smoke sample (features and labels) can be downloaded, packaged for
+            `holdout test-submission`.
         metric (str):
         higher_is_better (bool):
         id_column (str):
@@ -55,6 +63,11 @@ class CompetitionRead:
     slug: str
     title: str
     description: str
+    rules: str
+    rules_version: int
+    rules_accepted: bool | None
+    participant_files: list[ParticipantFileRead]
+    smoke_sample_available: bool
     metric: str
     higher_is_better: bool
     id_column: str
@@ -90,6 +103,20 @@ class CompetitionRead:
         title = self.title
 
         description = self.description
+
+        rules = self.rules
+
+        rules_version = self.rules_version
+
+        rules_accepted: bool | None
+        rules_accepted = self.rules_accepted
+
+        participant_files = []
+        for participant_files_item_data in self.participant_files:
+            participant_files_item = participant_files_item_data.to_dict()
+            participant_files.append(participant_files_item)
+
+        smoke_sample_available = self.smoke_sample_available
 
         metric = self.metric
 
@@ -169,6 +196,11 @@ class CompetitionRead:
                 "slug": slug,
                 "title": title,
                 "description": description,
+                "rules": rules,
+                "rules_version": rules_version,
+                "rules_accepted": rules_accepted,
+                "participant_files": participant_files,
+                "smoke_sample_available": smoke_sample_available,
                 "metric": metric,
                 "higher_is_better": higher_is_better,
                 "id_column": id_column,
@@ -203,6 +235,7 @@ class CompetitionRead:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.data_file_read import DataFileRead
         from ..models.limits import Limits
+        from ..models.participant_file_read import ParticipantFileRead
 
         d = dict(src_dict)
         id = UUID(d.pop("id"))
@@ -212,6 +245,28 @@ class CompetitionRead:
         title = d.pop("title")
 
         description = d.pop("description")
+
+        rules = d.pop("rules")
+
+        rules_version = d.pop("rules_version")
+
+        def _parse_rules_accepted(data: object) -> bool | None:
+            if data is None:
+                return data
+            return cast(bool | None, data)
+
+        rules_accepted = _parse_rules_accepted(d.pop("rules_accepted"))
+
+        participant_files = []
+        _participant_files = d.pop("participant_files")
+        for participant_files_item_data in _participant_files:
+            participant_files_item = ParticipantFileRead.from_dict(
+                participant_files_item_data
+            )
+
+            participant_files.append(participant_files_item)
+
+        smoke_sample_available = d.pop("smoke_sample_available")
 
         metric = d.pop("metric")
 
@@ -329,6 +384,11 @@ class CompetitionRead:
             slug=slug,
             title=title,
             description=description,
+            rules=rules,
+            rules_version=rules_version,
+            rules_accepted=rules_accepted,
+            participant_files=participant_files,
+            smoke_sample_available=smoke_sample_available,
             metric=metric,
             higher_is_better=higher_is_better,
             id_column=id_column,

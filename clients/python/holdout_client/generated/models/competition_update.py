@@ -25,7 +25,10 @@ class CompetitionUpdate:
 
         Attributes:
             title (None | str | Unset):
-            description (None | str | Unset):
+            description (None | str | Unset): The overview participants read first (Markdown; shown as text, never as raw
+                HTML).
+            rules (None | str | Unset): The rules participants accept before taking part (Markdown; shown as text, never as
+                raw HTML). Changing the text bumps `rules_version`.
             metric (None | str | Unset):
             extra_metrics (list[str] | None | Unset):
             id_column (None | str | Unset):
@@ -43,6 +46,7 @@ class CompetitionUpdate:
 
     title: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
+    rules: None | str | Unset = UNSET
     metric: None | str | Unset = UNSET
     extra_metrics: list[str] | None | Unset = UNSET
     id_column: None | str | Unset = UNSET
@@ -71,6 +75,12 @@ class CompetitionUpdate:
             description = UNSET
         else:
             description = self.description
+
+        rules: None | str | Unset
+        if isinstance(self.rules, Unset):
+            rules = UNSET
+        else:
+            rules = self.rules
 
         metric: None | str | Unset
         if isinstance(self.metric, Unset):
@@ -169,6 +179,8 @@ class CompetitionUpdate:
             field_dict["title"] = title
         if description is not UNSET:
             field_dict["description"] = description
+        if rules is not UNSET:
+            field_dict["rules"] = rules
         if metric is not UNSET:
             field_dict["metric"] = metric
         if extra_metrics is not UNSET:
@@ -221,6 +233,15 @@ class CompetitionUpdate:
             return cast(None | str | Unset, data)
 
         description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_rules(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        rules = _parse_rules(d.pop("rules", UNSET))
 
         def _parse_metric(data: object) -> None | str | Unset:
             if data is None:
@@ -384,6 +405,7 @@ class CompetitionUpdate:
         competition_update = cls(
             title=title,
             description=description,
+            rules=rules,
             metric=metric,
             extra_metrics=extra_metrics,
             id_column=id_column,

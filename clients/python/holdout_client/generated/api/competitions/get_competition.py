@@ -80,9 +80,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[CompetitionRead | Problem]:
-    """One competition, by id or slug
+    """One competition, by id or slug: its overview (description), rules, files and settings
 
-     One competition, by id or slug.
+     One competition, by id or slug: its overview (`description`), rules, files and settings.
 
     Args:
         competition (str):
@@ -111,9 +111,9 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> CompetitionRead | Problem | None:
-    """One competition, by id or slug
+    """One competition, by id or slug: its overview (description), rules, files and settings
 
-     One competition, by id or slug.
+     One competition, by id or slug: its overview (`description`), rules, files and settings.
 
     Args:
         competition (str):
@@ -137,9 +137,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[CompetitionRead | Problem]:
-    """One competition, by id or slug
+    """One competition, by id or slug: its overview (description), rules, files and settings
 
-     One competition, by id or slug.
+     One competition, by id or slug: its overview (`description`), rules, files and settings.
 
     Args:
         competition (str):
@@ -166,9 +166,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> CompetitionRead | Problem | None:
-    """One competition, by id or slug
+    """One competition, by id or slug: its overview (description), rules, files and settings
 
-     One competition, by id or slug.
+     One competition, by id or slug: its overview (`description`), rules, files and settings.
 
     Args:
         competition (str):

@@ -1,0 +1,1 @@
+"""What participants download: the files a host attaches and the packaged smoke sample."""

@@ -1,0 +1,1 @@
+"""A competition's rules (Markdown, versioned) and the participants' acceptances."""
