@@ -1,6 +1,7 @@
 """The participant's and the host's whole path through the `holdout` CLI, each command a separate
-process against `holdout up`: login, host create/upload, pack, submit --wait (a scored run and a
-failing one), logs, boards, teams, finals, reveal, export."""
+process against `holdout up`: login, host create/upload (data, labels, smoke sample, participant
+files), rules, download, pack, submit --wait (a smoke run, a scored run and a failing one), logs,
+boards, teams, finals, rescore, reveal, export."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ async def test_participant_and_host_through_the_cli(
     limits = COMPETITION["limits"]
     spec.write_text(
         'slug = "digits-cli"\ntitle = "Digits"\nmetric = "accuracy"\nid_column = "id"\n'
-        'target_columns = ["label"]\ndaily_quota = 20\n'
+        'target_columns = ["label"]\ndaily_quota = 20\nrules = "Be kind. One account each."\n'
         f"[limits]\ntime_limit_s = {limits['time_limit_s']}\nmemory_mb = {limits['memory_mb']}\n"  # type: ignore[index]
     )
     created = host.json("host", "create", str(spec))
@@ -85,11 +86,33 @@ async def test_participant_and_host_through_the_cli(
         in host.run("host", "upload", "features", str(digits.features), "-c", "digits-cli").stdout
     )
     assert host.json("host", "upload", "labels", str(digits.labels), "-c", "digits-cli")["rows"] > 0  # type: ignore[index]
+    smoke_features, smoke_labels = host.home / "smoke.csv", host.home / "smoke-labels.csv"
+    smoke_features.write_text("".join(digits.features.read_text().splitlines(True)[:21]))
+    smoke_labels.write_text("".join(digits.labels.read_text().splitlines(True)[:21]))
+    host.run(
+        "host", "upload", "smoke-features", str(smoke_features), "-c", "digits-cli", "--name", "features.csv"
+    )
+    host.run("host", "upload", "smoke-labels", str(smoke_labels), "-c", "digits-cli")
+    attached = host.json(
+        "host", "upload", "file", str(digits.train), "-c", "digits-cli", "--kind", "training"
+    )
+    assert attached["filename"] == "train.csv" and attached["kind"] == "training"  # type: ignore[index]
 
     # ada: finds it, packs a folder (debris left out), submits and waits for the score
     listed = ada.json("competitions", "list")
     assert "digits-cli" in [c["slug"] for c in listed]  # type: ignore[union-attr,index]
     assert "accuracy" in ada.run("competitions", "show", "digits-cli").stdout
+    # nothing before the rules are accepted; then the files and the smoke sample come down
+    gated = ada.run("download", "digits-cli", ok=False)
+    assert gated.returncode == 1 and "rules-not-accepted" in gated.stderr
+    assert "Be kind" in ada.run("rules", "digits-cli").stdout
+    for person in (ada, linus, grace):
+        assert "accepted" in person.run("rules", "digits-cli", "--accept").stdout
+    downloaded = ada.run("download", "digits-cli", "--dest", "data").stdout
+    assert "train.csv" in downloaded and "digits-cli-smoke.zip" in downloaded
+    assert (ada.home / "data" / "train.csv").read_bytes() == digits.train.read_bytes()
+    with zipfile.ZipFile(ada.home / "data" / "digits-cli-smoke.zip") as zf:
+        assert {"competition.json", "labels.csv"} <= set(zf.namelist())
     folder = _unzip(digits_zips["strong"], ada.home / "strong")
     (folder / ".git").mkdir()
     (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
@@ -98,9 +121,12 @@ async def test_participant_and_host_through_the_cli(
     ada.run("pack", str(folder), "-o", "strong.zip")
     with zipfile.ZipFile(ada.home / "strong.zip") as zf:
         assert not [n for n in zf.namelist() if n.startswith((".git", "__pycache__"))]
+    smoke = ada.run("submit", "strong.zip", "-c", "digits-cli", "--smoke", "--wait")
+    assert "scored:" in smoke.stdout, (smoke.stdout, smoke.stderr, embedded.dump_logs())
     scored = ada.run("submit", "strong.zip", "-c", "digits-cli", "--wait")
     assert "scored:" in scored.stdout, (scored.stdout, scored.stderr, embedded.dump_logs())
-    (mine,) = ada.json("submissions", "-c", "digits-cli")  # type: ignore[misc]
+    mine, smoke_run = ada.json("submissions", "-c", "digits-cli")  # type: ignore[misc]
+    assert smoke_run["is_smoke"] and not mine["is_smoke"]
     assert mine["status"] == "scored" and mine["public_score"] > 0.9
     assert "predicted" in ada.run("logs", mine["id"]).stdout
     assert ada.json("status", mine["id"])["status"] == "scored"  # type: ignore[index]
