@@ -109,6 +109,8 @@ async def _whole_path_with(pkg: Any, p: Platform, digits: DigitsData, zips: dict
         )
     assert labels.rows > 0
 
+    accepted = _call(op("competitions", "accept_competition_rules"), comp.slug, client=as_ada)
+    assert accepted.rules_version == comp.rules_version
     with zips["strong"].open("rb") as f:
         sub = _call(
             op("submissions", "create_submission"),
