@@ -138,3 +138,25 @@ def test_the_config_file_is_private_and_the_environment_wins(
     monkeypatch.setenv("HOLDOUT_TOKEN", "hdt_env")
     monkeypatch.setenv("HOLDOUT_URL", "http://other.test")
     assert (config.load().url, config.load().token) == ("http://other.test", "hdt_env")
+
+
+def test_logs_follow_prints_each_new_line_once_until_the_run_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from holdout_client.cli import app, participant
+    from typer.testing import CliRunner
+
+    statuses = iter(["running", "running", "scored"])
+    logs = iter(["loading\n", "loading\nfitting\n", "loading\nfitting\npredicted 10 rows\n"])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/log"):
+            return httpx.Response(200, text=next(logs), headers={"content-type": "text/plain"})
+        return httpx.Response(200, json={"id": "s1", "status": next(statuses)})
+
+    def fake_session(*, anonymous_ok: bool = False) -> Holdout:
+        return Holdout("http://h.test", "hdt_x", transport=httpx.MockTransport(handle))
+
+    monkeypatch.setattr(participant, "session", fake_session)
+    monkeypatch.setattr(participant.time, "sleep", lambda _s: None)  # the poll interval, not the logic
+    result = CliRunner().invoke(app, ["logs", "s1", "--follow"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "loading\nfitting\npredicted 10 rows\n"
