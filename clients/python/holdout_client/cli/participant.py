@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from holdout_client.cli.common import (
     table,
     transfer,
 )
-from holdout_client.errors import ApiProblem, NotFound
+from holdout_client.errors import ApiProblem, HoldoutError, NotFound, raise_for
 from holdout_client.session import TERMINAL, Holdout
 
 competitions_app = typer.Typer(help="Browse competitions.", no_args_is_help=True)
@@ -45,15 +46,21 @@ def login(
     ] = None,
     token: Annotated[str | None, typer.Option(help="A personal access token (hdt_...) to store.")] = None,
     username: Annotated[str | None, typer.Option("--username", "-u", help="Log in with a password.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
+    ] = False,
 ) -> None:
     """Store a personal access token for this server (in the user's config folder, mode 0600).
 
-    With --username, logs in with the password and creates a token named after this machine;
-    otherwise stores the token you paste (from the web app, or your administrator).
+    With --username, logs in with the password and creates a personal access token named after
+    this machine; otherwise stores the token you paste (from the web app, or your administrator).
     """
     server = (url or config.load().url).rstrip("/")
     if username is not None:
-        password = typer.prompt("Password", hide_input=True)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True)
         token = _token_from_password(server, username, password)
     elif token is None:
         token = typer.prompt("Token (hdt_...)", hide_input=True).strip()
@@ -64,28 +71,18 @@ def login(
 
 
 def _token_from_password(server: str, username: str, password: str) -> str:
-    import platform
-
+    """Log in (a session cookie and its CSRF value), create a token with it, log out again."""
+    name = f"holdout CLI on {platform.node() or 'this machine'}"[:100]
     with Holdout(server) as h:
-        r = h.http.post(
-            f"{server}/api/v1/auth/login", json={"username_or_email": username, "password": password}
-        )
-        if r.status_code == 404:
-            err.print("This server has no password login; paste a personal access token with --token.")
-            raise typer.Exit(1)
-        if r.status_code >= 400:
-            from holdout_client.errors import raise_for
-
-            raise_for(r.status_code, r.content)
-        csrf = h.http.cookies.get("holdout_csrf") or ""
-        created = h.http.post(
-            f"{server}/api/v1/users/me/tokens",
-            json={"name": f"holdout CLI on {platform.node() or 'this machine'}"},
-            headers={"X-CSRF-Token": csrf},
-        )
-        from holdout_client.errors import raise_for
-
+        body = {"username_or_email": username, "password": password}
+        r = h.http.post(f"{server}/api/v1/auth/login", json=body)
+        if r.status_code in (404, 405):
+            raise HoldoutError("this server has no password login; pass a personal access token with --token")
+        raise_for(r.status_code, r.content)
+        csrf = {"X-CSRF-Token": h.http.cookies.get("holdout_csrf") or ""}
+        created = h.http.post(f"{server}/api/v1/users/me/tokens", json={"name": name}, headers=csrf)
         raise_for(created.status_code, created.content)
+        h.http.post(f"{server}/api/v1/auth/logout", headers=csrf)  # the token is what stays
         return str(created.json()["token"])
 
 
