@@ -1,6 +1,7 @@
 """``holdout test-submission ZIP --competition DIR``: run a submission on the participant's
-own machine, in the very sandbox and runtime Holdout uses, on a competition's smoke
-sample, and score it with the scorer's own validation and metric.
+own machine, through the orchestrator's own executor (the very sandbox, runtime, limits
+and measurements Holdout uses), on a competition's smoke sample, and score it with the
+scorer's own validation and metric.
 
 A participant finds a missing file, a crash, a slow model or malformed predictions
 before uploading (DrivenData's ``make test-submission``). ``DIR`` is the smoke-sample
@@ -20,21 +21,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.orchestrator import gpu, runtimes
+from services.orchestrator import runtimes
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
+from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
+from services.orchestrator.sandbox import MIB
 from services.scorer.scoring import score
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.archive import ArchiveError, safe_extract
-from shared.events import FailureReason, ScoringSpec
+from shared.events import ExecutionSpec, FailureReason, ScoringSpec
+from shared.storage import LocalStorage
 
 
 class CompetitionDirError(Exception):
@@ -131,9 +134,10 @@ class LocalResult:
             lines.append(f"failed: {self.failure_reason.value}")
             lines.append(self.detail)
         if self.wall_seconds:
+            # the figures the platform records for the same run, to the same precision
             lines.append(
-                f"resources: {self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU, "
-                f"{self.peak_memory_mb:.0f} MiB peak memory"
+                f"resources: {self.wall_seconds:.2f} s wall, {self.cpu_seconds:.2f} s CPU, "
+                f"{self.peak_memory_mb:.1f} MiB peak memory"
             )
         return "\n".join(lines)
 
@@ -145,6 +149,9 @@ def _traversable_tmp() -> Path:
     return path
 
 
+LOCAL_COMPETITION = uuid.UUID(int=0)
+
+
 async def run_local_test(
     archive: Path,
     competition_dir: Path,
@@ -152,8 +159,14 @@ async def run_local_test(
     settings: OrchestratorSettings | None = None,
     build_runtime: bool = True,
 ) -> LocalResult:
-    """Unpack, run in the sandbox on the smoke sample, validate and score.
-    ``competition_dir`` is the smoke-sample folder or the zip it was downloaded as."""
+    """Run in the sandbox on the smoke sample, validate and score.
+
+    ``competition_dir`` is the smoke-sample folder or the zip it was downloaded as. The
+    run goes through the orchestrator's own executor (``LocalSandboxExecutor``), over a
+    throwaway local storage: the same unpacking, data staging, limits, classification
+    and measurement as on the platform, so the resources reported here are the figures
+    the platform would record.
+    """
     with competition_folder(competition_dir) as folder:
         return await _run_local_test(archive, folder, settings or OrchestratorSettings(), build_runtime)
 
@@ -166,86 +179,76 @@ async def _run_local_test(
     def failed(reason: FailureReason, detail: str, log: str = "") -> LocalResult:
         return LocalResult(reason, detail, None, comp.metric, log)
 
-    passthrough = None
-    if comp.gpu:
-        try:
-            passthrough = gpu.discover()
-        except gpu.NoGpu as exc:
-            return failed(FailureReason.INTERNAL_ERROR, exc.detail)
     runtime_dir = runtimes.runtime_path(comp.runtime, settings.runtimes_path)
-    if not (runtime_dir / runtimes.STAMP).exists():
-        if not build_runtime:
-            return failed(
-                FailureReason.INTERNAL_ERROR,
-                f"the runtime {comp.runtime!r} is not built: run `holdout runtime build {comp.runtime}`",
-            )
-        runtime_dir = await asyncio.to_thread(
-            runtimes.build_runtime,
-            comp.runtime,
-            settings.runtimes_path,
-            settings.runtimes_requirements_dir,
-            check_uid=settings.sandbox_uid if os.geteuid() == 0 else None,
-            check_gid=settings.sandbox_gid if os.geteuid() == 0 else None,
+    if not build_runtime and not (runtime_dir / runtimes.STAMP).exists():
+        return failed(
+            FailureReason.INTERNAL_ERROR,
+            f"the runtime {comp.runtime!r} is not built: run `holdout runtime build {comp.runtime}`",
         )
 
     work = _traversable_tmp()
     try:
-        src, data, submission = work / "src", work / "data", work / "submission"
-        for path in (src, data, submission):
-            path.mkdir(mode=0o755)
-            path.chmod(0o755)
-        if os.geteuid() == 0:
-            os.chown(submission, settings.sandbox_uid, settings.sandbox_gid)
-        try:
-            summary = await asyncio.to_thread(safe_extract, archive, src)
-        except ArchiveError as exc:
-            return failed(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
+        storage = LocalStorage(work / "storage")
+        submission_id = uuid.uuid4()
+        archive_key = f"{LOCAL_COMPETITION}/{submission_id}.zip"
+        await storage.put_file("submissions", archive_key, archive)
+        data_prefix = f"{LOCAL_COMPETITION}/smoke/"
+        data_files = []
         for item in sorted((comp.root / "data").iterdir()):
             if item.is_file() and not item.is_symlink():
-                shutil.copyfile(item, data / item.name)
-                (data / item.name).chmod(0o644)
-
-        result = await run_sandbox(
-            SandboxSpec(
-                runtime_dir=runtime_dir,
-                src_dir=src,
-                data_dir=data,
-                submission_dir=submission,
-                entrypoint=summary.entrypoint,
-                is_smoke=True,
-                uid=settings.sandbox_uid,
-                gid=settings.sandbox_gid,
-                gpu=passthrough,
-            ),
-            SandboxLimits(
-                time_limit_s=comp.time_limit_s,
-                memory_bytes=comp.memory_mb * MIB,
-                cpus=comp.cpus,
-                max_processes=comp.max_processes,
-                output_limit_bytes=comp.output_limit_mb * MIB,
-                log_limit_bytes=comp.log_limit_kb * 1024,
-                tmp_bytes=settings.sandbox_tmp_mb * MIB,
-            ),
-            log_path=work / "log.txt",
-            predictions_filename=comp.predictions_filename,
-            predictions_copy=work / "predictions.csv",
+                await storage.put_file("data", data_prefix + item.name, item)
+                data_files.append(item.name)
+        executor = LocalSandboxExecutor(
+            storage,
+            runs_dir=work / "runs",
+            cache_dir=work / "cache",
+            runtimes_dir=settings.runtimes_path,
+            requirements_dir=settings.runtimes_requirements_dir,
+            build_missing_runtimes=build_runtime,
+            sandbox_uid=settings.sandbox_uid,
+            sandbox_gid=settings.sandbox_gid,
+            tmp_bytes=settings.sandbox_tmp_mb * MIB,
         )
-        log = result.log_path.read_text(errors="replace")
+        outcome = await executor.run(
+            RunRequest(
+                submission_id=submission_id,
+                competition_id=LOCAL_COMPETITION,
+                attempt=1,
+                archive_key=archive_key,
+                execution=ExecutionSpec(
+                    runtime=comp.runtime,
+                    time_limit_s=comp.time_limit_s,
+                    memory_mb=comp.memory_mb,
+                    cpus=comp.cpus,
+                    max_processes=comp.max_processes,
+                    output_limit_mb=comp.output_limit_mb,
+                    log_limit_kb=comp.log_limit_kb,
+                    data_prefix=data_prefix,
+                    data_files=data_files,
+                    predictions_filename=comp.predictions_filename,
+                    gpu=comp.gpu,
+                ),
+                is_smoke=True,
+            )
+        )
+        log = ""
+        if outcome.log_key is not None:
+            log = (await storage.get_bytes("outputs", outcome.log_key)).decode(errors="replace")
         usage = {
-            "wall_seconds": result.wall_seconds,
-            "cpu_seconds": result.cpu_seconds,
-            "peak_memory_mb": result.peak_memory_mb,
+            "wall_seconds": outcome.resources.wall_seconds,
+            "cpu_seconds": outcome.resources.cpu_seconds,
+            "peak_memory_mb": outcome.resources.peak_memory_mb,
         }
-        if result.failure_reason is not None or result.predictions_path is None:
-            reason = result.failure_reason or FailureReason.MISSING_PREDICTIONS
-            return LocalResult(reason, result.detail, None, comp.metric, log, **usage)
+        if outcome.failure_reason is not None or outcome.predictions_key is None:
+            reason = outcome.failure_reason or FailureReason.MISSING_PREDICTIONS
+            return LocalResult(reason, outcome.detail, None, comp.metric, log, **usage)
+        predictions = await storage.get_bytes("outputs", outcome.predictions_key)
         spec = ScoringSpec(
             metric=comp.metric, id_column=comp.id_column, target_columns=comp.target_columns, labels_key="-"
         )
         try:
-            scores = await asyncio.to_thread(
-                score, result.predictions_path.read_bytes(), (comp.root / "labels.csv").read_bytes(), spec
-            )
+            labels = (comp.root / "labels.csv").read_bytes()
+            scores = await asyncio.to_thread(score, predictions, labels, spec)
         except InvalidPredictions as exc:
             return LocalResult(FailureReason.INVALID_PREDICTIONS, str(exc), None, comp.metric, log, **usage)
         except ScoringProblem as exc:

@@ -76,6 +76,9 @@ def create_app(
             max_attempts=settings.max_attempts,
             grace_seconds=settings.run_grace_seconds,
             reconcile_seconds=settings.reconcile_seconds,
+            wait_retry_seconds=settings.wait_retry_seconds,
+            wait_retry_max_seconds=settings.wait_retry_max_seconds,
+            wait_retries=settings.wait_retries,
         )
         app.state.scheduler = scheduler
         try:

@@ -11,12 +11,21 @@ The memory group is created under the service's own memory group (read from
 likewise under ours. When cgroups are not available (not root, cgroups v2 only, a
 read-only ``/sys/fs/cgroup``) ``RunCgroup.create`` returns None and the caller falls back
 to rlimits, logging that it did.
+
+A group's name says whose it is: ``holdout-<scope>-<owner>-<run>-<random>``, where the
+scope names the deployment (the executor derives it from its runs folder) and the owner
+is the creating process (pid and start time, so a reused pid is not mistaken for it). A
+process killed mid-run cannot remove its groups; ``remove_stale`` at the next start-up
+removes those of its scope whose owner is gone, and leaves every other group alone:
+another deployment's, or a live process's of the same deployment.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import signal
 import time
 import uuid
@@ -29,6 +38,10 @@ log = structlog.get_logger(__name__)
 
 CONTROLLERS = ("memory", "pids", "cpu", "cpuacct", "freezer")
 CFS_PERIOD_US = 100_000
+PREFIX = "holdout-"
+# runs started outside an executor (``holdout test-submission``, tests)
+DEFAULT_SCOPE = "adhoc"
+_SCOPE = re.compile(r"[a-z0-9]{1,16}")
 
 
 class CgroupUnavailable(Exception):
@@ -90,7 +103,15 @@ class RunCgroup:
     created: list[Path] = field(default_factory=list)
 
     @classmethod
-    def create(cls, name: str, *, memory_bytes: int, max_processes: int, cpus: float) -> RunCgroup | None:
+    def create(
+        cls,
+        name: str,
+        *,
+        memory_bytes: int,
+        max_processes: int,
+        cpus: float,
+        scope: str = DEFAULT_SCOPE,
+    ) -> RunCgroup | None:
         """Create and configure the groups, or return None (logged) if cgroups are unusable."""
         if os.geteuid() != 0:
             log.warning("sandbox.cgroups_unavailable", reason="not running as root; only rlimits apply")
@@ -102,7 +123,7 @@ class RunCgroup:
             return None
         group = cls(name=name, dirs={})
         # unique even when a crashed process left a group of the same run behind
-        dirname = f"holdout-{name}-{uuid.uuid4().hex[:6]}"
+        dirname = f"{PREFIX}{_check_scope(scope)}-{own_owner()}-{name}-{uuid.uuid4().hex[:6]}"
         try:
             for controller, parent in parents.items():
                 path = parent / dirname
@@ -224,3 +245,73 @@ class RunCgroup:
             else:
                 log.error("sandbox.cgroup_not_removed", path=str(path))
         self.created.clear()
+
+
+def scope_for(runs_dir: Path) -> str:
+    """The scope of a deployment's groups: a short digest of its runs folder."""
+    return hashlib.sha256(str(Path(runs_dir).resolve()).encode()).hexdigest()[:10]
+
+
+def _check_scope(scope: str) -> str:
+    if not _SCOPE.fullmatch(scope):
+        raise ValueError(f"invalid cgroup scope {scope!r}: 1 to 16 lower-case letters or digits")
+    return scope
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold blanks and parentheses: split after the last ")"
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def own_owner() -> str:
+    return f"{os.getpid()}.{_start_time(os.getpid())}"
+
+
+def _owner_alive(owner: str) -> bool:
+    pid, _, started = owner.partition(".")
+    if not pid.isdigit():
+        return True  # not a name this module made: never touch it
+    return _start_time(int(pid)) == started
+
+
+def remove_stale(scope: str, parents: dict[str, Path] | None = None) -> list[str]:
+    """Kill what is left in, and remove, the groups of ``scope`` whose owner process is gone.
+
+    Called at start-up: the groups of a run cut off by killing the orchestrator. Returns
+    the names of the groups removed. Without usable cgroups there is nothing to do.
+    """
+    if parents is None:
+        if os.geteuid() != 0:
+            return []
+        try:
+            parents = parent_dirs()
+        except (OSError, CgroupUnavailable):
+            return []
+    prefix = f"{PREFIX}{_check_scope(scope)}-"
+    found: dict[str, dict[str, Path]] = {}
+    for controller, parent in parents.items():
+        try:
+            names = [e.name for e in os.scandir(parent) if e.name.startswith(prefix) and e.is_dir()]
+        except OSError:
+            continue
+        for dirname in names:
+            found.setdefault(dirname, {})[controller] = parent / dirname
+    removed: list[str] = []
+    for dirname, dirs in sorted(found.items()):
+        owner = dirname[len(prefix) :].partition("-")[0]
+        if _owner_alive(owner):
+            continue
+        group = RunCgroup(name=dirname, dirs=dirs, created=list(dict.fromkeys(dirs.values())))
+        killed = sorted(group.pids())
+        if not group.kill_all():
+            continue  # logged; the next start-up tries again
+        group.remove()
+        removed.append(dirname)
+        log.warning("sandbox.stale_cgroup_removed", group=dirname, killed=killed)
+    return removed

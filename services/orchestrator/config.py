@@ -37,6 +37,11 @@ class OrchestratorSettings(CommonSettings):
     run_grace_seconds: float = 300.0
     # how often rows left running without a run in this process are looked for
     reconcile_seconds: float = 30.0
+    # a run stopped by a full disk waits, then tries again: the first wait, doubling up
+    # to the longest, at most this many times (about 3 hours in all by default)
+    wait_retry_seconds: float = 30.0
+    wait_retry_max_seconds: float = 600.0
+    wait_retries: int = 20
 
     @model_validator(mode="after")
     def _kubernetes_needs_azure(self) -> OrchestratorSettings:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import errno
 import hashlib
 import os
 import re
@@ -32,7 +33,7 @@ from typing import TypeVar
 import structlog
 from prometheus_client import Counter
 
-from services.orchestrator import gpu, runtimes, scratch
+from services.orchestrator import cgroups, gpu, runtimes, scratch
 from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
 from shared.archive import ArchiveError, safe_extract
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -76,6 +77,9 @@ class RunOutcome:
     log_key: str | None = None
     # a platform fault that another attempt may not hit
     retryable: bool = False
+    # a platform fault that clears with time, not at once (a full disk): the scheduler
+    # tries the same attempt again later, with backoff
+    wait_and_retry: bool = False
 
     @classmethod
     def internal(cls, what: str, *, retryable: bool = True, log_key: str | None = None) -> RunOutcome:
@@ -84,6 +88,15 @@ class RunOutcome:
             PLATFORM_FAULT.format(what=what),
             retryable=retryable,
             log_key=log_key,
+        )
+
+    @classmethod
+    def out_of_space(cls) -> RunOutcome:
+        return cls(
+            FailureReason.INTERNAL_ERROR,
+            PLATFORM_FAULT.format(what="the machine running it is out of disk space"),
+            retryable=True,
+            wait_and_retry=True,
         )
 
 
@@ -148,15 +161,27 @@ class LocalSandboxExecutor(Executor):
         for path in (self.runs_dir, self.cache_dir):
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
+        # the deployment's name for its runs' control groups (one runs folder, one deployment)
+        self.cgroup_scope = cgroups.scope_for(self.runs_dir)
+
+    async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
+        """The runs died with the previous process; remove the control groups it left."""
+        removed = await asyncio.to_thread(cgroups.remove_stale, self.cgroup_scope)
+        if removed:
+            log.warning("executor.stale_cgroups_removed", groups=len(removed))
+        return False
 
     async def run(self, request: RunRequest) -> RunOutcome:
         run_dir = self.runs_dir / str(request.submission_id) / str(request.attempt)
         try:
             return await self._run(request, run_dir)
-        except _StorageFailed as exc:
-            log.error("executor.storage_failed", submission_id=str(request.submission_id), what=exc.what)
-            return RunOutcome.internal(exc.what)
         except Exception as exc:
+            if is_out_of_space(exc):
+                log.error("executor.out_of_space", submission_id=str(request.submission_id), error=repr(exc))
+                return RunOutcome.out_of_space()
+            if isinstance(exc, _StorageFailed):
+                log.error("executor.storage_failed", submission_id=str(request.submission_id), what=exc.what)
+                return RunOutcome.internal(exc.what)
             log.exception("executor.failed", submission_id=str(request.submission_id), error=repr(exc))
             return RunOutcome.internal("the executor failed")
         finally:
@@ -238,6 +263,7 @@ class LocalSandboxExecutor(Executor):
             predictions_filename=spec.predictions_filename,
             predictions_copy=run_dir / "predictions.csv",
             run_name=f"{request.submission_id}-{request.attempt}",
+            cgroup_scope=self.cgroup_scope,
         )
         await self._storage("upload the log", self.storage.put_file, "outputs", log_key, result.log_path)
         if result.predictions_path is not None:
@@ -340,11 +366,25 @@ class LocalSandboxExecutor(Executor):
             except BlobNotFound:
                 raise
             except (StorageError, OSError) as exc:
+                if is_out_of_space(exc):
+                    raise  # trying again at once would fail the same way
                 if attempt == self.storage_attempts:
                     raise _StorageFailed(f"could not {what}") from exc
                 log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
                 await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    """True if ``exc`` (or what caused it) is a full disk or quota (``ENOSPC``, ``EDQUOT``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _file_sha256(path: Path) -> str:

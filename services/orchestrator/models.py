@@ -38,6 +38,10 @@ executions = Table(
     Column("log_key", String(300), nullable=True),
     # the competition's cap on runs at once (ExecutionSpec.max_concurrent_runs), for the scheduler
     Column("max_concurrent", Integer, nullable=True),
+    # a run the platform could not start for lack of a resource that returns with time
+    # (disk space) waits queued until then; ``deferrals`` counts those waits
+    Column("not_before", DateTime(timezone=True), nullable=True),
+    Column("deferrals", Integer, nullable=False, default=0, server_default="0"),
     Column("queued_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),

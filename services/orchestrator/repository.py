@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orchestrator.models import ExecutionStatus, executions
@@ -92,7 +92,10 @@ async def queued_heads(session: AsyncSession, per_group: int, exclude: Sequence[
         .over(partition_by=(E.team_id, E.competition_id), order_by=(E.queued_at, E.submission_id))
         .label("rank")
     )
-    inner = select(executions, rank).where(E.status == ExecutionStatus.QUEUED)
+    now = utcnow()
+    inner = select(executions, rank).where(
+        E.status == ExecutionStatus.QUEUED, or_(E.not_before.is_(None), E.not_before <= now)
+    )
     if exclude:
         inner = inner.where(E.submission_id.not_in(list(exclude)))
     ranked = inner.subquery()
@@ -165,6 +168,28 @@ async def requeue(session: AsyncSession, submission_id: str, attempt: int) -> bo
             E.attempt == attempt,
         )
         .values(status=ExecutionStatus.QUEUED, attempt=attempt + 1, started_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def defer(session: AsyncSession, submission_id: str, attempt: int, not_before: datetime) -> bool:
+    """Back to the queue for the same attempt, not to start before ``not_before``.
+
+    For a platform fault that clears with time (a full disk): the attempt is not used up.
+    """
+    result = await session.execute(
+        update(executions)
+        .where(
+            E.submission_id == submission_id,
+            E.status == ExecutionStatus.RUNNING,
+            E.attempt == attempt,
+        )
+        .values(
+            status=ExecutionStatus.QUEUED,
+            started_at=None,
+            not_before=not_before,
+            deferrals=E.deferrals + 1,
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -8,12 +8,21 @@ which rules out a pyenv Python under ``/root``). The venv is bind-mounted read-o
 ``pyvenv.cfg`` next to the binary it was started as, so the relocated path works.
 
 Building is idempotent: a stamp file records the sha256 of the requirements the venv
-was built from, and a matching stamp skips the build.
+was built from, and a matching stamp skips the build. Several checkouts may share one
+runtimes folder (the default data directory for root is ``/var/lib/holdout``), so a
+build never happens in place: the venv is built in a temporary folder beside the target
+and renamed over it once it passed its import test (``os.rename`` for a new runtime, an
+atomic exchange for a rebuilt one). A run or a reader sees a complete runtime or none,
+never a half-built one. Builders on one machine take turns on a lock file; one that
+waited finds the winner's runtime built and uses it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import errno
 import fcntl
 import hashlib
 import os
@@ -22,6 +31,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,19 +128,69 @@ def build_runtime(
     _make_traversable_dirs(Path(root))
     with _lock(Path(root) / f".{name}.lock"):
         if is_built(name, root, requirements_dir):
-            return path
-        log.info("runtime.build_started", runtime=name, path=str(path))
-        if path.exists():
-            shutil.rmtree(path)
-        _run([BASE_PYTHON, "-m", "venv", str(path)], "create the venv")
-        py = str(runtime_python(path))
-        _run([py, "-m", "pip", "install", "--no-input", "--quiet", "-r", str(req)], "install requirements")
-        _make_world_readable(path)
-        check_imports(path, import_names(req), uid=check_uid, gid=check_gid)
-        (path / STAMP).write_text(digest + "\n")
-        (path / STAMP).chmod(0o644)
-        log.info("runtime.built", runtime=name, path=str(path))
+            return path  # built meanwhile by whoever held the lock
+        for leftover in Path(root).glob(f".{name}.building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # a builder killed mid-way; we hold the lock
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.building-", dir=root))
+        try:
+            log.info("runtime.build_started", runtime=name, path=str(path))
+            _run([BASE_PYTHON, "-m", "venv", str(staging)], "create the venv")
+            py = str(runtime_python(staging))
+            pip = [py, "-m", "pip", "install", "--no-input", "--quiet", "-r", str(req)]
+            _run(pip, "install requirements")
+            _make_world_readable(staging)
+            check_imports(staging, import_names(req), uid=check_uid, gid=check_gid)
+            (staging / STAMP).write_text(digest + "\n")
+            (staging / STAMP).chmod(0o644)
+            if _install(staging, path, digest):
+                log.info("runtime.built", runtime=name, path=str(path))
+        finally:
+            # our build if another one won, the replaced runtime after an exchange
+            shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+def _install(staging: Path, path: Path, digest: str) -> bool:
+    """Put the finished venv at ``path`` in one step; False if one with ``digest`` won.
+
+    Afterwards ``staging`` holds whatever is to be deleted (ours, or the replaced one).
+    """
+    for _ in range(3):
+        try:
+            os.rename(staging, path)  # atomic; refused if ``path`` is a non-empty folder
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+        with contextlib.suppress(OSError):
+            if (path / STAMP).read_text().strip() == digest:
+                return False  # another builder (without our lock) was first: use theirs
+        # built from other requirements (or half-built by an older Holdout): swap them
+        if _exchange(staging, path):
+            return True
+    raise RuntimeBuildError(f"could not put the built runtime at {path}")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (``renameat2(RENAME_EXCHANGE)``); False if ``b`` vanished."""
+    if _libc.renameat2(AT_FDCWD, str(a).encode(), AT_FDCWD, str(b).encode(), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err == errno.ENOENT:
+        return False
+    if err not in (errno.EINVAL, errno.ENOSYS):
+        raise OSError(err, f"exchange {a} and {b}: {os.strerror(err)}")
+    # a file system without RENAME_EXCHANGE: move the old one away first (a short gap)
+    old = a.with_name(a.name + ".old")
+    os.rename(b, old)
+    os.rename(a, b)
+    os.rename(old, a)
+    return True
 
 
 def check_imports(path: Path, modules: list[str], *, uid: int | None = None, gid: int | None = None) -> None:

@@ -216,6 +216,30 @@ def build_argv(
     return argv
 
 
+def args_through_fd(argv: list[str], bwrap: str, fd: int) -> tuple[list[str], bytes]:
+    """Move bwrap's options out of its command line: ``(argv, data for --args fd)``.
+
+    Inside the sandbox, pid 1 is bwrap itself, and its command line
+    (``/proc/1/cmdline``) would show every host path it mounts: the data directory, the
+    run folder, the runtime. Given ``--args FD``, bwrap reads its options from the
+    descriptor (NUL-separated) and closes it, so the visible command line is
+    ``bwrap --args FD -- <entrypoint>``.
+    """
+    start = argv.index(bwrap)
+    end = argv.index("--", start)
+    options = argv[start + 1 : end]
+    data = b"".join(arg.encode() + b"\0" for arg in options)
+    return [*argv[: start + 1], "--args", str(fd), *argv[end:]], data
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write ``data`` to a fresh memfd and rewind it for the reader."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
 class TailBuffer:
     """Keeps the last ``limit`` bytes written to it and counts what it dropped."""
 
@@ -267,33 +291,63 @@ def tree_usage(root: Path, max_entries: int = MAX_OUTPUT_ENTRIES) -> tuple[int, 
     return total, entries
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in the words of the failure detail."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    return "not a regular file"
+
+
 def copy_predictions(
     submission_dir: Path, filename: str, dest: Path, max_bytes: int
 ) -> tuple[FailureReason, str] | None:
     """Copy the predictions to a host-owned file; a failure (reason, detail) otherwise.
 
-    ``O_NOFOLLOW | O_NONBLOCK`` then ``fstat``: a symlink is refused instead of
-    followed, and a FIFO cannot make the host block.
+    ``lstat`` names what the submission left there (a directory, a FIFO, a device, a
+    symlink are the participant's doing, not the platform's); ``O_NOFOLLOW | O_NONBLOCK``
+    then ``fstat`` on the opened file: a symlink swapped in meanwhile is refused instead
+    of followed, and a FIFO cannot make the host block.
     """
     expected = f"{SUBMISSION_MOUNT}/{filename}"
+    path = submission_dir / filename
+
+    def not_regular(mode: int) -> tuple[FailureReason, str]:
+        return (
+            FailureReason.INVALID_PREDICTIONS,
+            f"{expected} is {file_kind(mode)}, expected a CSV file; write the predictions to a regular file",
+        )
+
     try:
-        fd = os.open(submission_dir / filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        st = os.lstat(path)
     except FileNotFoundError:
         return FailureReason.MISSING_PREDICTIONS, f"predictions file is missing: expected {expected}"
     except OSError as exc:
-        if os.path.islink(submission_dir / filename):
-            return (
-                FailureReason.INVALID_PREDICTIONS,
-                f"{expected} is a symbolic link; write the predictions to a regular file",
-            )
+        return FailureReason.INVALID_PREDICTIONS, f"{expected} could not be read ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return not_regular(st.st_mode)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return FailureReason.MISSING_PREDICTIONS, f"predictions file is missing: expected {expected}"
+    except OSError as exc:
+        if os.path.islink(path):
+            return not_regular(stat.S_IFLNK)
         return FailureReason.INVALID_PREDICTIONS, f"{expected} could not be opened ({exc.strerror})"
-    with os.fdopen(fd, "rb") as src:
-        st = os.fstat(src.fileno())
+    try:
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return FailureReason.INVALID_PREDICTIONS, f"{expected} is not a regular file"
+            return not_regular(st.st_mode)
         copied = 0
         with dest.open("wb") as out:
-            while block := src.read(1 << 20):
+            while block := os.read(fd, 1 << 20):
                 copied += len(block)
                 if copied > max_bytes:
                     return (
@@ -301,6 +355,8 @@ def copy_predictions(
                         f"{expected} is larger than the {fmt_bytes(max_bytes)} output limit",
                     )
                 out.write(block)
+    finally:
+        os.close(fd)
     return None
 
 
@@ -410,8 +466,12 @@ async def run_sandbox(
     predictions_filename: str = "submission.csv",
     predictions_copy: Path | None = None,
     run_name: str | None = None,
+    cgroup_scope: str = cgroups.DEFAULT_SCOPE,
 ) -> SandboxResult:
     """Run the submission to the end (or its limit) and classify what happened.
+
+    ``cgroup_scope``: whose run this is (``cgroups.scope_for``), in the names of its
+    control groups, so that a later start-up finds those a killed process left behind.
 
     Cancelling the calling task kills the run (every process of it) and re-raises.
     Whatever the submission wrote is gone afterwards, except the copies made here (the
@@ -442,6 +502,7 @@ async def run_sandbox(
                 name=run_name or uuid.uuid4().hex[:12],
                 scratch=scratch,
                 seccomp_fd=filter_fd,
+                cgroup_scope=cgroup_scope,
             )
         finally:
             await asyncio.to_thread(scratch.release)
@@ -459,6 +520,7 @@ async def _run(
     name: str,
     scratch: Scratch,
     seccomp_fd: int,
+    cgroup_scope: str,
 ) -> SandboxResult:
     as_root = os.geteuid() == 0
     bwrap = shutil.which("bwrap") or "bwrap"
@@ -472,13 +534,47 @@ async def _run(
         seccomp_fd=seccomp_fd,
         tmp_dir=scratch.tmp_dir,
     )
+    # the number must be known to build the command line, the content comes from it
+    args_fd = os.memfd_create("holdout-bwrap-args", os.MFD_CLOEXEC)
+    try:
+        argv, args_data = args_through_fd(argv, bwrap, args_fd)
+        write_all(args_fd, args_data)
+        return await _run_in_cgroups(
+            spec,
+            limits,
+            argv,
+            pass_fds=(seccomp_fd, args_fd),
+            log_path=log_path,
+            predictions_filename=predictions_filename,
+            predictions_copy=predictions_copy,
+            name=name,
+            scratch=scratch,
+            cgroup_scope=cgroup_scope,
+        )
+    finally:
+        os.close(args_fd)
 
+
+async def _run_in_cgroups(
+    spec: SandboxSpec,
+    limits: SandboxLimits,
+    argv: list[str],
+    *,
+    pass_fds: tuple[int, ...],
+    log_path: Path,
+    predictions_filename: str,
+    predictions_copy: Path | None,
+    name: str,
+    scratch: Scratch,
+    cgroup_scope: str,
+) -> SandboxResult:
     group = await asyncio.to_thread(
         cgroups.RunCgroup.create,
         name,
         memory_bytes=limits.memory_bytes,
         max_processes=limits.max_processes,
         cpus=limits.cpus,
+        scope=cgroup_scope,
     )
     rlimits = [
         (resource.RLIMIT_CORE, 0),
@@ -506,7 +602,7 @@ async def _run(
                 stderr=asyncio.subprocess.STDOUT,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                 cwd="/",
-                pass_fds=(seccomp_fd,),
+                pass_fds=pass_fds,
             )
         finally:
             os.close(status_w)

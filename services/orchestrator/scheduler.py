@@ -12,6 +12,12 @@ no execution stays ``running`` for ever; a row left ``running`` by this process
 without a task (its end could not be written) is found by the periodic reconcile and
 treated as interrupted.
 
+A platform fault that clears with time rather than at once (the machine's disk is
+full) does not use up an attempt: the run goes back to the queue, not to start again
+before a delay that doubles each time (``wait_retry_seconds`` up to
+``wait_retry_max_seconds``), at most ``wait_retries`` times; then it is an ordinary
+platform fault.
+
 Consumers only record work (``consumers.py``); this loop does it. Each start and each
 end is one transaction that changes the execution's row and stages the event it
 causes (``execution.started`` / ``execution.finished``) in the outbox. The loop wakes
@@ -31,7 +37,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -108,6 +114,9 @@ class Scheduler:
         max_attempts: int = 2,
         grace_seconds: float = 300.0,
         reconcile_seconds: float = 30.0,
+        wait_retry_seconds: float = 30.0,
+        wait_retry_max_seconds: float = 600.0,
+        wait_retries: int = 20,
     ) -> None:
         self.rt = rt
         self.executor = executor
@@ -116,6 +125,9 @@ class Scheduler:
         self.max_attempts = max(1, max_attempts)
         self.grace_seconds = grace_seconds
         self.reconcile_seconds = reconcile_seconds
+        self.wait_retry_seconds = wait_retry_seconds
+        self.wait_retry_max_seconds = wait_retry_max_seconds
+        self.wait_retries = wait_retries
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._runs: dict[str, asyncio.Task[None]] = {}
@@ -311,6 +323,10 @@ class Scheduler:
         if outcome is None or current.cancel_requested:
             await repository.mark_finished(session, sid, attempt, status=ExecutionStatus.CANCELLED)
             log.info("execution.cancelled", submission_id=sid, attempt=attempt)
+        elif outcome.wait_and_retry and current.deferrals < self.wait_retries:
+            delay = min(self.wait_retry_max_seconds, self.wait_retry_seconds * 2**current.deferrals)
+            await repository.defer(session, sid, attempt, utcnow() + timedelta(seconds=delay))
+            log.warning("execution.deferred", submission_id=sid, attempt=attempt, retry_in_s=delay)
         elif outcome.retryable and attempt < self.max_attempts:
             await repository.requeue(session, sid, attempt)
             log.warning("execution.retrying", submission_id=sid, attempt=attempt + 1, detail=outcome.detail)

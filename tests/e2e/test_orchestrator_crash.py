@@ -1,7 +1,8 @@
 """The orchestrator killed with SIGKILL mid-run, on the production wiring (separate
-processes, PostgreSQL, RabbitMQ): the killed run's sandbox dies with it (nothing is
-left over), and after a restart the interrupted run is queued again as attempt 2 and
-scored. The platform's fault costs the team nothing: one submission, one score."""
+processes, PostgreSQL, RabbitMQ): the killed run's sandbox dies with it, the restart
+removes the control groups it left (nothing is left over), and the interrupted run is
+queued again as attempt 2 and scored. The platform's fault costs the team nothing: one
+submission, one score."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from holdout.client import HoldoutClient
 from holdout.digits import DigitsData
+from services.orchestrator import cgroups
 from tests.e2e.conftest import _delete_rabbit_namespace, create_digits_competition, poll, start_distributed
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +36,17 @@ with open("/code_execution/data/features.csv") as f, \\
     for row in csv.DictReader(f):
         w.writerow([row["id"], 0])
 """
+
+
+def run_cgroups(submission_id: str, attempt: int) -> list[Path]:
+    """The control groups of one run, in every controller (the orchestrator's parents are
+    this process's: it was started from here)."""
+    return sorted(
+        entry
+        for parent in set(cgroups.parent_dirs().values())
+        for entry in parent.iterdir()
+        if entry.name.startswith("holdout-") and f"-{submission_id}-{attempt}-" in entry.name
+    )
 
 
 def processes_with(needle: str) -> list[int]:
@@ -86,11 +99,15 @@ async def test_a_run_interrupted_by_sigkill_leaves_nothing_behind_and_is_scored_
                 return not processes_with(marker) and not processes_with(sid)
 
             await poll(all_gone, timeout=20)  # the sandbox died with its parent
+            left = run_cgroups(sid, 1)
+            assert len(left) == len(set(cgroups.parent_dirs().values())), left  # its cgroups stay
 
             orchestrator_url = p.env["HOLDOUT_ORCHESTRATOR_URL"]
             p.start("orchestrator", "serve", "orchestrator", "--port", orchestrator_url.rsplit(":", 1)[1])
             async with HoldoutClient(orchestrator_url) as o:
                 await o.wait_ready(60)
+            assert run_cgroups(sid, 1) == [], "the restart removes the killed run's cgroups"
+            assert not any(path.exists() for path in left)
 
             done = await c.wait_terminal(sid, timeout=180)
             assert done["status"] == "scored", p.dump_logs()
@@ -105,6 +122,7 @@ async def test_a_run_interrupted_by_sigkill_leaves_nothing_behind_and_is_scored_
         assert ended == ("finished", 2, None)
         assert "execution.requeued_after_interruption" in p.logs["orchestrator"].read_text()
         assert processes_with(marker) == []
+        assert run_cgroups(sid, 1) == [] and run_cgroups(sid, 2) == []
 
         async with p.client(ada["token"]) as c:
             mine = (await c._json("GET", f"/api/v1/competitions/{comp['id']}/submissions"))["items"]

@@ -90,3 +90,38 @@ def test_a_bad_zip_and_a_bad_folder_are_reported(competition: Path, data_dir: Pa
     (competition / "labels.csv").unlink()
     code, out = _invoke(str(archive), "--competition", str(competition))
     assert code == 2 and "labels.csv" in out
+
+
+BURNER = """\
+import time
+import pandas as pd
+
+# about 150 MiB really touched, and at least 1 s of CPU time (not wall time: a busy
+# machine slows the loop down, it cannot make it use less CPU)
+ballast = bytearray(150 * 1024 * 1024)
+for i in range(0, len(ballast), 4096):
+    ballast[i] = 1
+start = time.process_time()
+while time.process_time() - start < 1.0:
+    pass
+features = pd.read_csv("/code_execution/data/features.csv")
+predictions = pd.DataFrame({"id": features["id"], "label": 0})
+predictions.to_csv("/code_execution/submission/submission.csv", index=False)
+"""
+
+
+def test_the_resources_reported_are_the_runs_own(competition: Path, data_dir: Path) -> None:
+    import re
+    import zipfile
+
+    archive = data_dir / "burner.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("main.py", BURNER)
+    code, out = _invoke(str(archive), "--competition", str(competition))
+    assert code == 0, out
+    found = re.search(r"resources: ([\d.]+) s wall, ([\d.]+) s CPU, ([\d.]+) MiB peak memory", out)
+    assert found, out
+    wall, cpu, peak = (float(x) for x in found.groups())
+    assert cpu >= 1.0, out  # the run's own CPU time, from its control group
+    assert wall >= cpu * 0.95, out  # capped at one CPU: barely less wall time than CPU time
+    assert peak >= 150, out  # the 150 MiB it touched, at least

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,51 @@ def test_built_runtime_is_reused_and_readable_by_the_sandbox_user(runtimes_dir: 
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(runtimes_dir / "default")
     assert os.stat(runtimes_dir).st_mode & 0o005 == 0o005
+
+
+# two checkouts building the same runtime at once, as under the shared /var/lib/holdout
+BUILD = """
+import sys
+from pathlib import Path
+from services.orchestrator.runtimes import build_runtime
+print(build_runtime("tiny", Path(sys.argv[1]), Path(sys.argv[2]), check_uid=64000, check_gid=64000))
+"""
+
+
+@needs_sandbox
+def test_concurrent_builds_never_show_a_half_built_runtime_and_share_one(data_dir: Path) -> None:
+    requirements = data_dir / "requirements"
+    (requirements / "tiny").mkdir(parents=True)
+    (requirements / "tiny" / "requirements.txt").write_text("# the standard library is enough\n")
+    root = data_dir / "runtimes"
+    target = root / "tiny"
+    builders = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD, str(root), str(requirements)],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    half_built: set[str] = set()
+    while any(b.poll() is None for b in builders):
+        # whoever looks (an executor, the other checkout) sees a complete runtime or none
+        if target.exists() and not (target / STAMP).exists():
+            half_built.update(os.listdir(target))
+        time.sleep(0.002)
+    outputs = [b.communicate() for b in builders]
+    assert [b.returncode for b in builders] == [0, 0], outputs
+    assert not half_built, f"a half-built runtime was visible at {target}: {sorted(half_built)}"
+    assert [out.strip().splitlines()[-1] for out, _ in outputs] == [str(target)] * 2
+    built = sum((out + err).count("runtime.build_started") for out, err in outputs)
+    assert built == 1  # the loser used the winner's
+    assert is_built("tiny", root, requirements)
+    assert sorted(p.name for p in root.iterdir()) == [".tiny.lock", "tiny"]  # no temporary folder left
+    assert subprocess.run(
+        [str(target / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip() == str(target)

@@ -62,6 +62,9 @@ def _report(terminated: dict[str, Any]) -> dict[str, Any]:
     return report if isinstance(report, dict) else {}
 
 
+_FILE_KINDS = ("a directory", "a named pipe (FIFO)", "a socket", "a device file")
+
+
 def _parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -189,9 +192,13 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
             resources=resources,
         )
     if predictions == "not_regular":
+        # the report comes from inside the pod: only a kind the runner names is repeated
+        detail = str(report.get("detail", ""))
+        found = next((k for k in _FILE_KINDS if f" is {k}, expected a CSV file" in detail), None)
+        what = f"is {found}, expected a CSV file" if found else "is not a regular file (a symbolic link?)"
         return Verdict(
             FailureReason.INVALID_PREDICTIONS,
-            f"{expected} is not a regular file (a symbolic link?); write the predictions to a regular file",
+            f"{expected} {what}; write the predictions to a regular file",
             exit_code=0,
             resources=resources,
         )

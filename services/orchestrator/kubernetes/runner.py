@@ -68,18 +68,33 @@ def run_participant(src: str, time_limit: float) -> dict[str, object]:
     }
 
 
+def file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    return "not a regular file"
+
+
 def upload_predictions(path: str, url: str, limit: int) -> tuple[str, str]:
     """Returns (status, detail); status: uploaded | missing | not_regular | too_large | upload_failed."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        # O_NONBLOCK: a FIFO there must not make the runner wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return "missing", f"{path} was not written"
     except OSError as exc:  # ELOOP: a symlink
         return "not_regular", f"{path} could not be opened ({exc.strerror}); write a regular file"
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        # before fdopen, which raises IsADirectoryError for a directory
+        os.close(fd)
+        return "not_regular", f"{path} is {file_kind(st.st_mode)}, expected a CSV file"
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            return "not_regular", f"{path} is not a regular file"
         if st.st_size > limit:
             return "too_large", f"{path} has {st.st_size} bytes; the limit is {limit}"
         last = ""

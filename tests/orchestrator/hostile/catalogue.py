@@ -351,6 +351,8 @@ CASES: list[Case] = [
         predict()
         """,
         log_contains=("earlier bytes of output were dropped", "the last line of the log"),
+        # 40 MB of output through the log cap: bounded, but past 4 s on a loaded 2-core machine
+        spec={"time_limit_s": 20},
     ),
     Case(
         "sleep_forever",
@@ -553,7 +555,17 @@ CASES: list[Case] = [
         os.mkfifo("/code_execution/submission/submission.csv")
         """,
         expect=FailureReason.INVALID_PREDICTIONS,
-        detail_contains=("not a regular file",),
+        detail_contains=("is a named pipe (FIFO), expected a CSV file",),
+    ),
+    Case(
+        "directory_predictions",
+        "make the predictions a directory so the host fails reading it",
+        """
+        import os
+        os.makedirs("/code_execution/submission/submission.csv/inner")
+        """,
+        expect=FailureReason.INVALID_PREDICTIONS,
+        detail_contains=("is a directory, expected a CSV file",),
     ),
     Case(
         "zip_slip",

@@ -15,6 +15,8 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from services.orchestrator.kubernetes import fetch
 from services.orchestrator.kubernetes.classify import classify
 from services.orchestrator.kubernetes.urls import AzureSasUrls
@@ -150,6 +152,25 @@ async def test_runner_stops_the_program_at_the_time_limit(
     assert float(report["wall_seconds"]) < 5  # type: ignore[arg-type]
     verdict = classify({"status": statuses.finished(124, report)}, SPEC)
     assert verdict is not None and verdict.failure_reason == FailureReason.TIME_LIMIT_EXCEEDED
+
+
+@pytest.mark.parametrize(
+    ("make", "found"),
+    [
+        ("os.makedirs(os.environ['PRED'] + '/inner')", "is a directory, expected a CSV file"),
+        ("os.mkfifo(os.environ['PRED'])", "is a named pipe (FIFO), expected a CSV file"),
+    ],
+)
+async def test_runner_names_predictions_that_are_not_a_file(tmp_path: Path, make: str, found: str) -> None:
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "runner.py").write_bytes(fetch.RUNNER.read_bytes())
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text(f"import os\n{make}\n")
+    _, report, out = await run_runner(tmp_path, "http://127.0.0.1:9/never")
+    assert report["predictions"] == "not_regular", out
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
+    assert verdict is not None and verdict.failure_reason == FailureReason.INVALID_PREDICTIONS
+    assert verdict.detail.startswith(f"/code_execution/submission/submission.csv {found}")
 
 
 async def test_runner_refuses_a_symlinked_or_missing_predictions_file(tmp_path: Path) -> None:
