@@ -123,12 +123,18 @@ async def test_participant_and_host_through_the_cli(
         assert not [n for n in zf.namelist() if n.startswith((".git", "__pycache__"))]
     smoke = ada.run("submit", "strong.zip", "-c", "digits-cli", "--smoke", "--wait")
     assert "scored:" in smoke.stdout, (smoke.stdout, smoke.stderr, embedded.dump_logs())
+    # the smoke sample as downloaded is what `holdout test-submission` takes (the server package's)
+    ada.env["HOLDOUT_RUNTIMES_DIR"] = embedded.env["HOLDOUT_RUNTIMES_DIR"]
+    local = ada.run("test-submission", "strong.zip", "--competition", "data/digits-cli-smoke.zip")
+    assert "score: accuracy" in local.stdout, local.stdout
+    del ada.env["HOLDOUT_RUNTIMES_DIR"]
     scored = ada.run("submit", "strong.zip", "-c", "digits-cli", "--wait")
     assert "scored:" in scored.stdout, (scored.stdout, scored.stderr, embedded.dump_logs())
     mine, smoke_run = ada.json("submissions", "-c", "digits-cli")  # type: ignore[misc]
     assert smoke_run["is_smoke"] and not mine["is_smoke"]
     assert mine["status"] == "scored" and mine["public_score"] > 0.9
     assert "predicted" in ada.run("logs", mine["id"]).stdout
+    assert "predicted" in ada.run("logs", mine["id"], "--follow").stdout  # ended: prints it and stops
     assert ada.json("status", mine["id"])["status"] == "scored"  # type: ignore[index]
 
     deadline = time.monotonic() + 60
