@@ -1,11 +1,13 @@
 """Clients generated from the live OpenAPI document with no configuration work as they are:
-openapi-python-client and openapi-typescript skip no operation, and the generated Python client
-alone runs a host's and a participant's whole path on `holdout up`."""
+openapi-python-client and openapi-typescript skip no operation, the generated Python client
+alone runs a host's and a participant's whole path on `holdout up`, and openapi-fetch over the
+generated TypeScript types type-checks (tsc --strict) and makes real calls, an upload included."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -65,11 +67,46 @@ async def test_generated_clients_need_no_configuration_and_run_the_whole_path(
     assert generated == operations
     sys.path.insert(0, str(tmp_path))
     try:
-        await _whole_path_with(importlib.import_module("fresh_client"), embedded, digits, digits_zips)
+        slug, token = await _whole_path_with(
+            importlib.import_module("fresh_client"), embedded, digits, digits_zips
+        )
     finally:
         sys.path.remove(str(tmp_path))
         for name in [m for m in sys.modules if m == "fresh_client" or m.startswith("fresh_client.")]:
             del sys.modules[name]
+
+    # TypeScript: openapi-fetch over the generated types, compiled strictly, then run for real
+    (tmp_path / "node_modules").symlink_to(REPO / "node_modules")
+    shutil.copy(Path(__file__).with_name("openapi_fetch_check.mts"), tmp_path / "check.mts")
+    bin_ = REPO / "node_modules" / ".bin"
+    tsc = [
+        str(bin_ / "tsc"),
+        "--strict",
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--outDir",
+        "out",
+        "check.mts",
+    ]
+    compiled = subprocess.run(tsc, cwd=tmp_path, capture_output=True, text=True, timeout=180, check=False)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    ran = subprocess.run(
+        ["node", "out/check.mjs", embedded.gateway_url, token, slug, str(digits_zips["strong"])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["status"] == 202 and result["id"] and result["error"] is None, result
+    assert [e["team_name"] for e in result["board"]] == ["ada"]
 
 
 async def _whole_path_with(pkg: Any, p: Platform, digits: DigitsData, zips: dict[str, Path]) -> None:
@@ -139,3 +176,4 @@ async def _whole_path_with(pkg: Any, p: Platform, digits: DigitsData, zips: dict
         time.sleep(0.1)
     assert board.entries[0].team_name == "ada"
     assert board.entries[0].score == pytest.approx(now.public_score)
+    return str(comp.slug), str(ada.token)
