@@ -106,7 +106,9 @@ DESCRIPTIONS = {
     429: "Too many requests: the daily quota is used up (see `resets_at`), or too many attempts; "
     "`Retry-After` says when to try again.",
     500: "Holdout hit an unexpected error (a bug); it has been logged.",
-    503: "A service this request depends on is unavailable; retry later (`Retry-After`).",
+    503: "A service this request depends on is unavailable, or the server is stopping; retry later "
+    "(`Retry-After`).",
+    507: "Holdout is out of storage space; nothing from this request was kept. Retry later.",
 }
 
 

@@ -120,7 +120,8 @@ def _finish_operation(operation: dict[str, Any], fact: dict[str, Any]) -> None:
     if "application/octet-stream" in body:
         responses.setdefault("413", {})
         responses.setdefault("415", {})
-        responses.setdefault("503", {})  # the file storage is unavailable
+        responses.setdefault("503", {})  # the file storage is unavailable, or the server is stopping
+        responses.setdefault("507", {})  # the disk is full: nothing was kept
     responses.setdefault("500", {})
     for status, response in responses.items():
         if status.startswith(("4", "5")):
