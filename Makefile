@@ -20,10 +20,12 @@ $(STAMP): requirements.lock pyproject.toml clients/python/pyproject.toml
 
 install: $(STAMP) system-deps
 
-# bubblewrap and libseccomp (the local sandbox and its seccomp filter) from Debian
+# bubblewrap and libseccomp (the local sandbox and its seccomp filter) from Debian, and
+# chromium for the browser tests (tests/browser.py drives it with playwright)
 system-deps:
-	@command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2 ' || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap libseccomp2; }
+	@command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2 ' && \
+		command -v chromium >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap libseccomp2 chromium; }
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }

@@ -1,17 +1,25 @@
-"""Running services: all four in one process (``holdout up``) or one alone (``serve``)."""
+"""Running services: all four in one process (``holdout up``) or one alone (``serve``).
+
+Every server gets the time limits of ``holdout/guard.py``; on shutdown, uploads in
+flight get ``shutdown_grace_s`` to finish before they are answered 503, and uvicorn
+waits a little longer than that for the answers to go out.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
+import socket
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 
 import structlog
 import uvicorn
 
-from holdout.wiring import ServiceSpec, all_specs, service_spec
+from holdout.guard import BodyGuard, BodyLimits, guarded_h11
+from holdout.wiring import all_specs, service_spec
 from shared.bus.memory import InProcessBus
 from shared.service import build_storage
 from shared.settings import CommonSettings
@@ -19,12 +27,26 @@ from shared.settings import CommonSettings
 log = structlog.get_logger(__name__)
 
 
+# after the grace period: time for the 503s to go out and the lifespans to close
+SHUTDOWN_MARGIN_S = 5.0
+
+
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to us (several share one loop)."""
+    """A uvicorn server that leaves signal handling to us (several share one loop), and
+    tells its body guard when shutdown begins."""
+
+    def __init__(self, config: uvicorn.Config, guard: BodyGuard, grace_s: float) -> None:
+        super().__init__(config)
+        self.guard = guard
+        self.grace_s = grace_s
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.guard.drain(self.grace_s)
+        await super().shutdown(sockets)
 
 
 @dataclass
@@ -36,17 +58,22 @@ class Running:
             server.should_exit = True
 
 
-def _server(spec: ServiceSpec, app: object, host: str, port: int) -> _Server:
+def http_server(app: object, host: str, port: int, settings: CommonSettings) -> _Server:
+    """The uvicorn server for one service's app, with the limits of ``holdout/guard.py``."""
+    limits = BodyLimits(settings.http_body_idle_timeout_s, settings.http_body_min_rate_bytes_s)
+    guard = BodyGuard(app, limits)  # type: ignore[arg-type]
     config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
+        guard,
         host=host,
         port=port,
+        http=guarded_h11(settings.http_header_timeout_s),
         lifespan="on",
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_keep_alive=settings.http_keep_alive_timeout_s,  # type: ignore[arg-type]
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s + SHUTDOWN_MARGIN_S),
     )
-    return _Server(config)
+    return _Server(config, guard, settings.shutdown_grace_s)
 
 
 async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> None:
@@ -81,7 +108,7 @@ def embedded_servers(host: str, settings: CommonSettings) -> tuple[dict[str, _Se
     for spec in all_specs():
         app = spec.create_app(spec.settings(), bus=bus, storage=storage)
         port = int(getattr(settings, f"{spec.name}_url").rsplit(":", 1)[1].split("/")[0])
-        servers[spec.name] = _server(spec, app, host, port)
+        servers[spec.name] = http_server(app, host, port, settings)
     return servers, bus
 
 
@@ -128,4 +155,4 @@ async def run_one(name: str, host: str, port: int | None) -> None:
             "`holdout up` runs all four with an in-process bus)"
         )
     app = spec.create_app(settings)
-    await _serve_all([_server(spec, app, host, port or spec.default_port)])
+    await _serve_all([http_server(app, host, port or spec.default_port, settings)])

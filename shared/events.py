@@ -180,6 +180,9 @@ class CompetitionUpdated(BaseEvent):
     metric: str
     higher_is_better: bool
     final_count: int = Field(default=2, ge=1)
+    # teams kept off the boards: by default those of the competition's host and of admins
+    # (their test runs are not competing); the full set, re-sent whenever it changes
+    unranked_team_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 class FinalSelectionChanged(BaseEvent):

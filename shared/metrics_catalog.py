@@ -12,6 +12,16 @@ How predictions and labels are laid out for each kind:
   one-hot, each predicted row is a probability distribution summing to one), the
   others score each column on its own (multilabel) and average;
 - ``value``: a real number per row and target column (regression).
+
+What the hidden labels must hold (``LabelKind``), checked when the host uploads them
+(``shared.labels.check_scorable``) so that no run fails for the host's mistake:
+
+- ``class``: a class per row (integers or text, not fractional numbers);
+- ``binary``: 0 or 1 in each column (a multi-class metric's columns: one-hot rows);
+- ``real``: any finite number; ``nonzero_real``: any but 0 (MAPE divides by it).
+
+``needs_every_class``: the metric is undefined unless each board's rows (public, and
+private if any) hold every class (ROC AUC, average precision).
 """
 
 from __future__ import annotations
@@ -26,6 +36,20 @@ class PredictionKind(StrEnum):
     VALUE = "value"  # a real number per row (regression)
 
 
+class LabelKind(StrEnum):
+    CLASS = "class"
+    BINARY = "binary"
+    REAL = "real"
+    NONZERO_REAL = "nonzero_real"
+
+
+_LABELS_OF = {
+    PredictionKind.LABEL: LabelKind.CLASS,
+    PredictionKind.PROBABILITY: LabelKind.BINARY,
+    PredictionKind.VALUE: LabelKind.REAL,
+}
+
+
 @dataclass(frozen=True)
 class MetricInfo:
     name: str
@@ -34,6 +58,13 @@ class MetricInfo:
     description: str
     # several target columns are the classes of one multi-class problem (labels one-hot)
     multiclass: bool = False
+    # what the labels must hold (None: what ``kind`` implies, see the module docstring)
+    label_kind: LabelKind | None = None
+    needs_every_class: bool = False
+
+    @property
+    def labels(self) -> LabelKind:
+        return self.label_kind or _LABELS_OF[self.kind]
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -55,6 +86,7 @@ METRICS: dict[str, MetricInfo] = {
             True,
             PredictionKind.PROBABILITY,
             "area under the ROC curve (binary; several columns: averaged per column)",
+            needs_every_class=True,
         ),
         MetricInfo(
             "roc_auc_ovr",
@@ -62,6 +94,7 @@ METRICS: dict[str, MetricInfo] = {
             PredictionKind.PROBABILITY,
             "multi-class ROC AUC, one-vs-rest, macro-averaged (one probability column per class)",
             multiclass=True,
+            needs_every_class=True,
         ),
         MetricInfo(
             "log_loss",
@@ -75,10 +108,17 @@ METRICS: dict[str, MetricInfo] = {
             True,
             PredictionKind.PROBABILITY,
             "average precision (several columns: mean average precision over columns)",
+            needs_every_class=True,
         ),
         MetricInfo("rmse", False, PredictionKind.VALUE, "root mean squared error"),
         MetricInfo("mae", False, PredictionKind.VALUE, "mean absolute error"),
         MetricInfo("r2", True, PredictionKind.VALUE, "coefficient of determination"),
-        MetricInfo("mape", False, PredictionKind.VALUE, "mean absolute percentage error (as a fraction)"),
+        MetricInfo(
+            "mape",
+            False,
+            PredictionKind.VALUE,
+            "mean absolute percentage error (as a fraction)",
+            label_kind=LabelKind.NONZERO_REAL,
+        ),
     )
 }

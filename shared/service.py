@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import OutboxRelay, make_engine, make_sessionmaker
+from shared.docs import install_offline_docs
 from shared.migrations import upgrade
 from shared.settings import CommonSettings
 from shared.storage import LocalStorage, Storage
@@ -127,9 +128,9 @@ class ServiceRuntime:
 
 
 def install_service_plumbing(app: FastAPI, service: str) -> None:
-    """What every service's app has: problem+json errors, the correlation id, and
-    ``/healthz``, ``/readyz``, ``/metrics``. Readiness looks the runtime up when asked,
-    since it exists only while the lifespan runs."""
+    """What every service's app has: problem+json errors, the correlation id,
+    ``/healthz``, ``/readyz``, ``/metrics``, and API docs that work offline. Readiness
+    looks the runtime up when asked, since it exists only while the lifespan runs."""
 
     def check(name: str) -> ReadinessCheck:
         async def run() -> bool:
@@ -141,3 +142,4 @@ def install_service_plumbing(app: FastAPI, service: str) -> None:
     install_problem_handlers(app)
     app.add_middleware(CorrelationIdMiddleware, service=service)
     app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}))
+    install_offline_docs(app)

@@ -43,6 +43,18 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
+    # every HTTP server Holdout starts (holdout/guard.py; the README lists them):
+    # the most a connection may take to send a request's headers (from connecting, or
+    # from the end of the previous response), how long an idle keep-alive connection
+    # stays open, the longest pause inside a request body, and the slowest body accepted
+    # (bytes per second on average, once the body has run for the idle timeout)
+    http_header_timeout_s: float = 10.0
+    http_keep_alive_timeout_s: float = 5.0
+    http_body_idle_timeout_s: float = 30.0
+    http_body_min_rate_bytes_s: int = 1024
+    # on SIGTERM: how long uploads in flight may go on before they are answered 503
+    shutdown_grace_s: float = 10.0
+
     gateway_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"
     orchestrator_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
     scorer_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['scorer']}"

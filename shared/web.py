@@ -2,11 +2,14 @@
 
 Expected failures are raised as ``ProblemError`` (or a subclass) by domain code and
 become RFC 9457 ``application/problem+json`` responses; only a genuine bug becomes a
-500, and that one says so without leaking internals.
+500, and that one says so without leaking internals: it is logged once, by
+``UnexpectedErrorMiddleware``, as a bounded traceback (``shared/logging``), and not
+raised on to the server to be logged again.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -17,10 +20,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import new_correlation_id, set_correlation_id
-from shared.storage.base import BlobNotFound, StorageError
+from shared.storage.base import BlobNotFound, StorageError, StorageFull
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +91,23 @@ class TooManyRequests(ProblemError):
     status, code = 429, "quota-exceeded"
 
 
+class InsufficientStorage(ProblemError):
+    """The platform's disk is full: not the client's fault, and nothing was kept."""
+
+    status, code = 507, "insufficient-storage"
+    headers = {"Retry-After": "300"}
+
+    def __init__(self, what: str = "the upload") -> None:
+        super().__init__(
+            f"Holdout is out of disk space, so {what} was not kept (nothing from this request "
+            "was stored); try again later"
+        )
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def problem_response(
     status: int, code: str, title: str, detail: str, instance: str, **extra: Any
 ) -> JSONResponse:
@@ -106,6 +127,8 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
+        if exc.status >= 500:  # the platform's trouble (a full disk, shutting down): the operator's to see
+            log.error("http.platform_problem", path=request.url.path, code=exc.code, detail=exc.detail)
         response = problem_response(
             exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra
         )
@@ -136,20 +159,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=errors,
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unhandled_error", path=request.url.path, error=repr(exc))
+    async def on_client_disconnect(request: Request, exc: Exception) -> JSONResponse:
+        # the client closed the connection mid-body: its doing, not a fault; whatever was
+        # spooled has been removed on the way out. The answer reaches nobody.
+        log.info("http.client_disconnected", path=request.url.path, method=request.method)
         return problem_response(
-            500,
-            "internal-error",
-            "Internal Server Error",
-            "Holdout hit an unexpected error; it has been logged. Nothing you sent was lost.",
+            400,
+            "client-disconnected",
+            "Bad Request",
+            "the client closed the connection before the request body was complete; nothing was kept",
             request.url.path,
         )
 
     async def on_storage(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StorageError)
         if isinstance(exc, BlobNotFound):  # an object Holdout recorded is gone: a bug, not an outage
-            return await on_unexpected(request, exc)
+            return internal_error(request.url.path, exc)
+        if isinstance(exc, StorageFull):
+            return await on_problem(request, InsufficientStorage())
         # the backend's message names its endpoint: logged for the operator, not shown
         log.error("http.storage_unavailable", path=request.url.path, error=str(exc)[:500])
         response = problem_response(
@@ -167,7 +194,51 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StorageError, on_storage)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
+    # inside Starlette's ServerErrorMiddleware, which would log the error a second time
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+def internal_error(path: str, exc: BaseException) -> JSONResponse:
+    """Log a bug once (bounded traceback, no locals) and answer a 500 that says so."""
+    log.error("http.unhandled_error", path=path, error=repr(exc)[:500], exc_info=exc)
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal Server Error",
+        "Holdout hit an unexpected error; it has been logged. Nothing you sent was lost.",
+        path,
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler took into one log record and a 500 problem.
+
+    It is not raised on: Starlette and uvicorn would each log it again with a full
+    traceback. Once a response has started, the connection is closed instead.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            response = internal_error(scope.get("path", ""), exc)
+            if not started:
+                await response(scope, receive, send)
 
 
 class CorrelationIdMiddleware:

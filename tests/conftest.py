@@ -21,7 +21,7 @@ from services.orchestrator.runtimes import (
     requirements_file,
 )
 
-pytest_plugins = ["tests.azurite"]
+pytest_plugins = ["tests.azurite", "tests.browser"]
 
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("HOLDOUT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")

@@ -34,6 +34,20 @@ class GatewaySettings(CommonSettings):
     scoring_deadline_s: float = 900.0
     max_reconciliations: int = 3
     queued_max_s: float = 2 * 24 * 3600.0
+    # the largest run machine (and the most a competition may ask for): a competition's
+    # limits are checked against these on create and on every edit; raise them to match
+    # the biggest machine runs go to
+    max_run_memory_mb: int = 64 * 1024
+    max_run_cpus: float = 16.0
+    max_run_time_s: float = 7 * 24 * 3600.0
+    max_run_processes: int = 4096
+    max_run_output_mb: int = 10 * 1024
+    max_run_log_kb: int = 10 * 1024
+    max_concurrent_runs: int = 1000
+    # the most runs a team may make per UTC day (real and smoke, each)
+    max_daily_quota: int = 1000
+    # the longest description (Markdown) a competition may have, in characters
+    max_description_chars: int = 100_000
 
     @property
     def database_url(self) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,8 @@ class User(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # names.key(username): ``Alice`` and ``alice`` are one name (see gateway/names.py)
+    username_key: Mapped[str] = mapped_column(String(256), unique=True)
     is_host: Mapped[bool] = mapped_column(Boolean, default=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # sha256 of the bearer token; the token itself is shown once and never stored
@@ -73,6 +76,8 @@ class Competition(Base):
     # metrics computed and shown as extra columns; the board ranks by ``metric``
     extra_metrics: Mapped[list[str]] = mapped_column(JSON, default=list)
     final_count: Mapped[int] = mapped_column(Integer, default=2)
+    # whether the teams of the host and of admins are ranked on the boards (their test runs)
+    rank_host_submissions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # the smoke sample (features + labels without Usage) versions like the test data
     smoke_data_version: Mapped[int] = mapped_column(Integer, default=1)
     smoke_data_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -132,11 +137,16 @@ class RulesAcceptance(Base):
 
 class Team(Base):
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("competition_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("competition_id", "name"),
+        UniqueConstraint("competition_id", "name_key", name="uq_teams_competition_id_name_key"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     competition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
+    # names.key(name): two teams whose names differ only in case or form would be confused
+    name_key: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # written first in every submission's transaction: it serialises a team's uploads
     # (a row lock on PostgreSQL, the write lock on SQLite), so the quota holds under races

@@ -99,6 +99,7 @@ DESCRIPTIONS = {
     401: "Missing or invalid bearer token.",
     403: "Not allowed for this user (or the account is disabled), or not at this time.",
     404: "No such resource (or not visible to this user).",
+    408: "The request's body stalled (or came too slowly); nothing was kept. Send it again.",
     409: "Conflicts with the current state.",
     413: "The upload is larger than allowed; see `max_bytes`.",
     415: "The body's Content-Type is not one this upload accepts; see `accepted`.",

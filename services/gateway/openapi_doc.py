@@ -115,6 +115,10 @@ def _finish_operation(operation: dict[str, Any], fact: dict[str, Any]) -> None:
         responses.setdefault("401", {})
         responses.setdefault("403", {})
     body = operation.get("requestBody", {}).get("content", {})
+    if body:
+        # the server's guard: a body that stalls (408), a body that arrives while it stops (503)
+        responses.setdefault("408", {})
+        responses.setdefault("503", {})
     if fact.get("json_body"):
         responses.setdefault("400", {})  # a body that is not JSON at all
     if "application/octet-stream" in body:

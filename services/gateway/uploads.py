@@ -1,5 +1,9 @@
 """Streaming uploads: a request body spooled to a temporary file under a size cap,
-hashing as it goes, so memory use never grows with the file."""
+hashing as it goes, so memory use never grows with the file.
+
+A full disk is the platform's trouble, not the client's: a 507 problem, and the
+partial file is removed (as it is when the client goes away half-way).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,13 @@ from pathlib import Path
 
 from fastapi import Request
 
-from shared.web import PayloadTooLarge, UnsupportedMediaType
+from shared.web import (
+    InsufficientStorage,
+    PayloadTooLarge,
+    ProblemError,
+    UnsupportedMediaType,
+    is_out_of_space,
+)
 
 FLUSH_BYTES = 1 << 20
 
@@ -93,28 +103,65 @@ async def capped(chunks: AsyncIterable[bytes], what: str, limit: int) -> AsyncIt
         yield chunk
 
 
+class EmptyUpload(ProblemError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"the {what} is empty (0 bytes); upload the file's contents", status=422, code="empty-file"
+        )
+
+
+async def non_empty(chunks: AsyncIterable[bytes], what: str) -> AsyncIterator[bytes]:
+    """The same stream, once its first byte has arrived; an empty body is refused here,
+    before anything is written, so it leaves no object in storage and no new version."""
+    iterator = aiter(chunks)
+    first = b""
+    async for first in iterator:
+        if first:
+            break
+    if not first:
+        raise EmptyUpload(what)
+    return _prepend(first, iterator)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
 @contextlib.asynccontextmanager
 async def spool(
     chunks: AsyncIterable[bytes], directory: Path, what: str, limit: int
 ) -> AsyncIterator[Spooled]:
-    """Write the stream to a temp file (deleted on exit); 413 past ``limit`` bytes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    """Write the stream to a temp file (deleted on exit); 413 past ``limit`` bytes, 507
+    when the disk is full."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    except OSError as exc:
+        if is_out_of_space(exc):
+            raise InsufficientStorage(f"the {what}") from None
+        raise
     path = Path(name)
     digest = hashlib.sha256()
     size = 0
     try:
-        with os.fdopen(fd, "wb") as out:
-            buffer = bytearray()
-            async for chunk in capped(chunks, what, limit):
-                size += len(chunk)
-                digest.update(chunk)
-                buffer += chunk
-                if len(buffer) >= FLUSH_BYTES:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                buffer = bytearray()
+                async for chunk in capped(chunks, what, limit):
+                    size += len(chunk)
+                    digest.update(chunk)
+                    buffer += chunk
+                    if len(buffer) >= FLUSH_BYTES:
+                        await asyncio.to_thread(out.write, bytes(buffer))
+                        buffer.clear()
+                if buffer:
                     await asyncio.to_thread(out.write, bytes(buffer))
-                    buffer.clear()
-            if buffer:
-                await asyncio.to_thread(out.write, bytes(buffer))
+        except OSError as exc:
+            if is_out_of_space(exc):
+                raise InsufficientStorage(f"the {what}") from None
+            raise
         yield Spooled(path, size, digest.hexdigest())
     finally:
         path.unlink(missing_ok=True)

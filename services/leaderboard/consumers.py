@@ -8,14 +8,16 @@ streams are woken.
 - ``submission.scored`` upserts the submission's entry (a rescore replaces the scores,
   an older rescore arriving late is ignored); smoke runs never enter a board;
 - ``submission.scoring_failed`` removes an entry whose rescoring now fails;
-- ``competition.updated`` sets metric, direction and final count (a stale one is
-  ignored); until the first one arrives, scores set the metric;
+- ``competition.updated`` sets metric, direction, final count and the teams kept off
+  the boards (a stale one is ignored); until the first one arrives, scores set the
+  metric;
 - ``final_selection.changed`` sets a team's finals (empty: its best ``final_count``);
 - ``competition.revealed`` opens the private board.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import structlog
@@ -148,10 +150,13 @@ class LeaderboardConsumer:
             slug=event.slug,
             title=event.title,
             updated_at=event.occurred_at,
+            unranked_team_ids=json.dumps(sorted(str(t) for t in event.unranked_team_ids)),
         )
+        after = await repository.ensure_competition(session, event.competition_id)
         if before.higher_is_better != event.higher_is_better or before.final_count != event.final_count:
-            after = await repository.ensure_competition(session, event.competition_id)
             await repository.recompute_teams(session, after)
+        elif moved := before.unranked ^ after.unranked:
+            await repository.recompute_teams(session, after, [uuid.UUID(t) for t in moved])
         log.info(
             "leaderboard.competition_updated", competition_id=str(event.competition_id), metric=event.metric
         )

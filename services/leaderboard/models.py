@@ -6,8 +6,9 @@
   sort key per board (the score, negated when higher is better) so that both boards
   are one indexed range scan whatever the metric's direction;
 - ``final_selections``: a team's chosen finals (none: its best ``final_count``);
-- ``competitions``: metric, direction, final count, reveal, and ``version``, bumped by
-  every change to the competition's boards (the ETag and the live updates use it);
+- ``competitions``: metric, direction, final count, reveal, the teams kept off the
+  boards (the host's), and ``version``, bumped by every change to the competition's
+  boards (the ETag and the live updates use it);
 - the inbox of consumed events.
 """
 
@@ -107,4 +108,6 @@ competitions = Table(
     # when the last competition.updated was issued (null: none yet, scores set the metric)
     Column("updated_at", DateTime(timezone=True), nullable=True),
     Column("version", BigInteger, nullable=False, server_default=text("0")),
+    # JSON list of team ids kept off both boards (competition.updated's unranked_team_ids)
+    Column("unranked_team_ids", Text, nullable=False, server_default="[]"),
 )

@@ -46,6 +46,8 @@ class Competition:
     final_count: int
     version: int
     configured: bool  # a competition.updated has arrived (it, not scores, sets the metric)
+    # teams whose entries are kept but never ranked (the host's and admins' test runs)
+    unranked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ async def get_competition(session: AsyncSession, competition_id: uuid.UUID) -> C
         final_count=row.final_count,
         version=row.version,
         configured=row.updated_at is not None,
+        unranked=frozenset(json.loads(row.unranked_team_ids or "[]")),
     )
 
 
@@ -265,7 +268,10 @@ async def _selections(
 async def recompute_teams(
     session: AsyncSession, competition: Competition, team_ids: Iterable[uuid.UUID] | None = None
 ) -> None:
-    """Rebuild ``team_best`` for these teams (all of the competition's when None)."""
+    """Rebuild ``team_best`` for these teams (all of the competition's when None).
+
+    An unranked team gets no row: its entries stay, so it is ranked again (with every
+    score it had) if it stops being unranked."""
     cid = str(competition.competition_id)
     higher = competition.higher_is_better if competition.higher_is_better is not None else True
     query = select(entries).where(entries.c.competition_id == cid)
@@ -287,6 +293,7 @@ async def recompute_teams(
             **_team_row(team_rows, selections.get(team), higher, competition.final_count),
         }
         for team, team_rows in grouped.items()
+        if team not in competition.unranked
     ]
     for start in range(0, len(rows), 500):
         await session.execute(insert(team_best), rows[start : start + 500])

@@ -1,9 +1,11 @@
 """Reading and checking a predictions file against the hidden labels.
 
 Pure functions over bytes (no I/O, no database), called from ``scoring`` in a worker
-thread. A file is first read on the fast path (``columnar``, pyarrow); when that path
-has any doubt, the file is read again here, cell by cell as text, to find and word the
-problem (or to accept what the fast path was too strict about).
+thread. The labels are parsed by the one labels parser, ``shared.labels`` (the
+gateway checked them with it at upload). A predictions file is first read on the fast
+path (``columnar``, pyarrow); when that path has any doubt, the file is read again
+here, cell by cell as text, to find and word the problem (or to accept what the fast
+path was too strict about).
 
 Every problem a participant can cause raises ``InvalidPredictions`` with a detail that
 says what was wrong, where (lines, ids, columns, a few examples) and what was expected.
@@ -17,30 +19,35 @@ the header as line 1.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from services.scorer import columnar
 from services.scorer.metrics import ROW_SUM_TOLERANCE, Metric
+from shared import labels as labels_format
+from shared.csvdata import MAX_EXAMPLES, ColumnKind, CsvProblem, Defer, examples, read_csv, read_header
+from shared.csvdata import count as _count
+from shared.csvdata import plural as _plural
+from shared.csvdata import stack as _stack
+from shared.csvdata import where as _where
+from shared.labels import Labels
+from shared.metrics_catalog import METRICS as CATALOG
 from shared.metrics_catalog import PredictionKind
 
-USAGE_COLUMN = "Usage"
-USAGE_VALUES = ("Public", "Private")
-MAX_EXAMPLES = 5
+__all__ = [
+    "InvalidLabels",
+    "InvalidPredictions",
+    "Labels",
+    "ScoringProblem",
+    "parse_labels",
+    "parse_predictions",
+]
 
 
-class ScoringProblem(Exception):
+class ScoringProblem(CsvProblem):
     """A submission could not be scored; ``detail`` says why."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class InvalidPredictions(ScoringProblem):
@@ -51,222 +58,19 @@ class InvalidLabels(ScoringProblem):
     """The host's labels file is unusable (the platform's fault, not the participant's)."""
 
 
-LabelKind = columnar.ColumnKind
-
-# what a file that is not CSV text starts with, and what to tell its author
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (
-        b"PK\x03\x04",
-        "is a ZIP archive (an Excel .xlsx workbook, or a zipped file?); export it as a plain CSV",
-    ),
-    (b"\xd0\xcf\x11\xe0", "is an Excel .xls workbook; export it as a plain CSV"),
-    (b"\x1f\x8b", "is gzip-compressed; write it uncompressed"),
-    (b"PAR1", "is a Parquet file; write it as CSV (for pandas: DataFrame.to_csv(path, index=False))"),
-    (b"\xff\xfe", "is UTF-16 text; save it as UTF-8"),
-    (b"\xfe\xff", "is UTF-16 text; save it as UTF-8"),
-)
-
-
-@dataclass(frozen=True)
-class Labels:
-    """A parsed labels file: ids in file order, target values, the public/private split."""
-
-    id_column: str
-    target_columns: tuple[str, ...]
-    ids: pa.Array  # text, trimmed, in file order
-    values: np.ndarray  # (rows, targets)
-    public: np.ndarray  # bool per row
-    private: np.ndarray  # bool per row
-    kinds: tuple[str, ...]  # one LabelKind per target column
-
-    def id_series(self) -> pd.Series:
-        return pd.Series(self.ids.to_pylist(), dtype=object)
-
-
-def examples(values: Iterable[object], limit: int = MAX_EXAMPLES, *, quote: bool = True) -> str:
-    """The first few values, quoted as they appear in the file, then "..." if there are more."""
-    shown = []
-    for i, v in enumerate(values):
-        if i == limit:
-            shown.append("...")
-            break
-        shown.append(repr(v) if quote and isinstance(v, str) else str(v))
-    return ", ".join(shown)
-
-
-def _plural(n: int, one: str) -> str:
-    return f"{n} {one if n == 1 else one + 's'}"
-
-
-def _count(n: int, one: str, verb_one: str = "is", verb_many: str = "are") -> str:
-    """``1 id is`` / ``3 ids are`` (or other verbs)."""
-    return f"{_plural(n, one)} {verb_one if n == 1 else verb_many}"
-
-
-def _undecodable(what: str, exc: UnicodeDecodeError, base: int = 0) -> str:
-    return (
-        f"the {what} file is not UTF-8 text (undecodable byte at offset {base + exc.start}); "
-        "save it as a UTF-8 CSV"
-    )
-
-
-def read_header(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> list[str]:
-    """The header's column names, after the checks that need only the file's start."""
-    # only a file that starts blank can be all blank: don't copy a big file to find out
-    if not data[:4096].strip() and not data.strip():
-        wanted = ",".join(expected)
-        raise error(f"the {what} file is empty; expected a CSV with the header {wanted} and one row per id")
-    for signature, why in _SIGNATURES:
-        if data.startswith(signature):
-            raise error(f"the {what} file {why}")
-    if b"\x00" in data[:65536]:
-        raise error(f"the {what} file is not a CSV text file (it contains NUL bytes: is it binary?)")
-    end = data.find(b"\n")
-    try:
-        first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
-    except UnicodeDecodeError as exc:
-        raise error(_undecodable(what, exc)) from None
-    header = [h.strip() for h in next(csv.reader([first_line]), [])]
-    seen: set[str] = set()
-    repeated = [h for h in header if h in seen or seen.add(h)]  # type: ignore[func-returns-value]
-    if repeated:
-        raise error(f"the {what} file has repeated columns in its header: {examples(repeated)}")
-    return header
-
-
-def read_csv(data: bytes, what: str, expected: Sequence[str], error: type[ScoringProblem]) -> pd.DataFrame:
-    """Parse CSV bytes (UTF-8, optional BOM, LF or CRLF) with every cell as stripped text."""
-    wanted = ",".join(expected)
-    read_header(data, what, expected, error)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise error(_undecodable(what, exc)) from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except pd.errors.ParserError as exc:
-        raise error(f"the {what} file is not a valid CSV: {str(exc).strip()}") from None
-    except pd.errors.EmptyDataError:
-        raise error(f"the {what} file has no header; expected the header {wanted}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda col: col.str.strip())
-
-
-def _where(frame: pd.DataFrame, id_column: str, positions: np.ndarray, raw: pd.Series | None = None) -> str:
-    """``line 4 (id '17'): 'abc', ...`` for the first few of ``positions`` (0-based data rows)."""
-    refs = []
-    for p in positions[:MAX_EXAMPLES]:
-        ref = f"line {p + 2} (id {frame[id_column].iat[p]!r})"
-        refs.append(ref if raw is None else f"{ref}: {raw.iat[p]!r}")
-    if len(positions) > MAX_EXAMPLES:
-        refs.append("...")
-    return ", ".join(refs)
-
-
-def _classify(series: pd.Series) -> str:
-    numbers = pd.to_numeric(series, errors="coerce")
-    if not np.isfinite(numbers.to_numpy(dtype=float)).all():
-        return LabelKind.TEXT
-    if (numbers == np.round(numbers)).all():
-        return LabelKind.INTEGER
-    return LabelKind.NUMBER
+LabelKind = ColumnKind
 
 
 def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], metric: Metric) -> Labels:
-    targets = tuple(target_columns)
-    header = read_header(data, "labels", [id_column, *targets, USAGE_COLUMN], InvalidLabels)
-    missing = [c for c in (id_column, *targets) if c not in header]
-    if missing:
-        raise InvalidLabels(
-            f"the labels file lacks the columns {examples(missing)}; it has {examples(header, 50)}"
-        )
+    """The labels, parsed and checked by the one labels parser (``shared.labels``)."""
     try:
-        fast = columnar.labels(
-            data, id_column, targets, USAGE_COLUMN in header, numeric=metric.kind != PredictionKind.LABEL
+        parsed = labels_format.parse(
+            data, id_column, target_columns, numeric=metric.kind != PredictionKind.LABEL
         )
-    except columnar.Defer:
-        parsed = _parse_labels_detailed(data, id_column, targets, metric)
-    else:
-        parsed = Labels(
-            id_column=id_column,
-            target_columns=targets,
-            ids=fast.ids,
-            values=_stack(fast.values),
-            public=fast.public,
-            private=fast.private,
-            kinds=fast.kinds,
-        )
-    if metric.multiclass and len(targets) > 1:
-        _check_one_hot(parsed)
+        labels_format.check_scorable(parsed, CATALOG[metric.name])
+    except labels_format.LabelsInvalid as exc:
+        raise InvalidLabels(exc.detail) from None
     return parsed
-
-
-def _stack(columns: list[np.ndarray]) -> np.ndarray:
-    return np.column_stack(columns) if len(columns) > 1 else columns[0].reshape(-1, 1)
-
-
-def _check_one_hot(labels: Labels) -> None:
-    """Several columns of a multi-class metric are the classes: one 1 per row, 0 elsewhere."""
-    values = labels.values
-    ok = np.isin(values, (0, 1)).all(axis=1) & (values.sum(axis=1) == 1)
-    bad = np.flatnonzero(~ok)
-    if len(bad):
-        rows = ", ".join(f"id {labels.ids[int(p)].as_py()!r}" for p in bad[:MAX_EXAMPLES])
-        raise InvalidLabels(
-            f"the labels columns {', '.join(labels.target_columns)} are the classes of one "
-            f"multi-class target, so each row must be one-hot (a single 1, the rest 0); "
-            f"{_count(len(bad), 'row')} not: {rows}"
-        )
-
-
-def _parse_labels_detailed(data: bytes, id_column: str, targets: tuple[str, ...], metric: Metric) -> Labels:
-    frame = read_csv(data, "labels", [id_column, *targets, USAGE_COLUMN], InvalidLabels)
-    if frame.empty:
-        raise InvalidLabels("the labels file has a header but no rows")
-    ids = frame[id_column]
-    duplicated = ids[ids.duplicated()].unique()
-    if len(duplicated):
-        repeated = examples(duplicated)
-        raise InvalidLabels(f"the labels file repeats {_plural(len(duplicated), 'id')}: {repeated}")
-    if USAGE_COLUMN in frame.columns:
-        usage = frame[USAGE_COLUMN].to_numpy(dtype=object)
-        bad = np.flatnonzero(~np.isin(usage, USAGE_VALUES))
-        if len(bad):
-            raise InvalidLabels(
-                f"the labels file's {USAGE_COLUMN} column must be Public or Private; "
-                f"{_count(len(bad), 'row')} not: {_where(frame, id_column, bad, frame[USAGE_COLUMN])}"
-            )
-    else:
-        # a labels file without Usage (a smoke sample) scores every row as public
-        usage = np.full(len(frame), "Public", dtype=object)
-
-    kinds: list[str] = []
-    columns: list[np.ndarray] = []
-    for col in targets:
-        series = frame[col]
-        kind = _classify(series)
-        if metric.kind != PredictionKind.LABEL and kind == LabelKind.TEXT:
-            raise InvalidLabels(f"the labels column {col!r} must be numeric for the metric {metric.name}")
-        if kind == LabelKind.TEXT:
-            empty = np.flatnonzero((series == "").to_numpy())
-            if len(empty):
-                where = _where(frame, id_column, empty)
-                raise InvalidLabels(f"the labels column {col!r} has empty values: {where}")
-            columns.append(series.to_numpy(dtype=object))
-        elif kind == LabelKind.INTEGER:
-            columns.append(columnar.compact_integers(pd.to_numeric(series).to_numpy(dtype=np.int64)))
-        else:
-            columns.append(pd.to_numeric(series).to_numpy(dtype=float))
-        kinds.append(kind)
-    return Labels(
-        id_column=id_column,
-        target_columns=targets,
-        ids=pa.array(ids.tolist(), type=pa.string()),
-        values=_stack(columns),
-        public=usage == "Public",
-        private=usage == "Private",
-        kinds=tuple(kinds),
-    )
 
 
 def _check_columns(header: Sequence[str], labels: Labels) -> None:
@@ -404,9 +208,9 @@ def parse_predictions(data: bytes, labels: Labels, metric: Metric) -> np.ndarray
         )
         values = _stack(columns)
         if len(_bad_row_sums(values, metric)):
-            raise columnar.Defer
+            raise Defer
         return values
-    except columnar.Defer:
+    except Defer:
         return _parse_predictions_detailed(data, labels, metric)
 
 

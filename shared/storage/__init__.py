@@ -11,6 +11,7 @@ from shared.storage.base import (
     ObjectTooLarge,
     Storage,
     StorageError,
+    StorageFull,
     StoredObject,
 )
 from shared.storage.local import LocalStorage
@@ -26,6 +27,7 @@ __all__ = [
     "ObjectTooLarge",
     "Storage",
     "StorageError",
+    "StorageFull",
     "StoredObject",
 ]
 

@@ -30,6 +30,10 @@ class BlobNotFound(StorageError):
         self.key = key
 
 
+class StorageFull(StorageError):
+    """The backend has no space left (a full disk under local storage); nothing was kept."""
+
+
 class ObjectTooLarge(StorageError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"object is larger than the {limit}-byte limit")

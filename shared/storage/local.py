@@ -7,6 +7,7 @@ temporary file first and is renamed into place, so no half-written object is vis
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import shutil
@@ -22,9 +23,14 @@ from shared.storage.base import (
     ObjectTooLarge,
     Storage,
     StorageError,
+    StorageFull,
     StoredObject,
     check_key,
 )
+
+
+def _full(exc: OSError) -> StorageFull:
+    return StorageFull(f"no space left on the device of the storage directory: {exc.strerror}")
 
 
 class LocalStorage(Storage):
@@ -85,8 +91,12 @@ class LocalStorage(Storage):
                         await asyncio.shield(writing)  # the file closes only after its last write
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise _full(exc) from None
+            raise
         finally:
-            tmp.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)  # a partial object never stays behind
         return StoredObject(container, key, size, digest.hexdigest())
 
     async def put_file(self, container: str, key: str, path: Path) -> StoredObject:
@@ -107,6 +117,10 @@ class LocalStorage(Storage):
 
         try:
             return await asyncio.to_thread(copy)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise _full(exc) from None
+            raise
         finally:
             tmp.unlink(missing_ok=True)
 

@@ -31,10 +31,18 @@ def local_public_accuracy(archive: Path, digits: DigitsData) -> float:
 
 
 async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> None:
-    comp, _host_token = await create_digits_competition(p, digits)
+    comp, host_token = await create_digits_competition(p, digits)
     async with p.client() as admin:
         ada = await admin.create_participant("ada", comp["id"])
         linus = await admin.create_participant("linus", comp["id"])
+    # the host tries their own competition first: the run is scored and shown to them,
+    # but not ranked (a host is not a competitor)
+    async with p.client(host_token) as h:
+        trial = await h.submit(comp["id"], zips["baseline"])
+        tried = await h.wait_terminal(trial["id"], timeout=180)
+        assert tried["status"] == "scored", (tried, p.dump_logs())
+        mine = await h._json("GET", f"/api/v1/competitions/{comp['id']}/submissions")
+        assert trial["id"] in [s["id"] for s in mine["items"]]
     async with p.client(ada["token"]) as c:
         sub = await c.submit(comp["id"], zips["strong"])
         assert sub["status"] == "queued"
@@ -42,7 +50,10 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
         assert done["status"] == "scored", (done, p.dump_logs())
         entry = await c.wait_on_leaderboard(comp["id"], sub["id"])
         log = await c.log(sub["id"])
+        board = await c.leaderboard(comp["id"])
     assert "predicted" in log
+    # the host's run, scored before ada's, is not on the board
+    assert [e["submission_id"] for e in board["entries"]] == [sub["id"]], board
 
     # the score is the model's real accuracy on the public half, computed here independently
     expected = local_public_accuracy(zips["strong"], digits)
@@ -57,6 +68,12 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
     assert failed["status"] == "failed"
     assert failed["failure_reason"] == "invalid_predictions"
     assert "id" in failed["detail"]
+
+    # a competition that ranks its host's runs puts the host's scored run on the board
+    async with p.client(host_token) as h:
+        await h._json("PATCH", f"/api/v1/competitions/{comp['id']}", json={"rank_host_submissions": True})
+        ranked = await h.wait_on_leaderboard(comp["id"], trial["id"])
+    assert ranked["team_name"] == "host" and ranked["rank"] == 2
 
 
 async def test_whole_path_on_embedded_defaults(

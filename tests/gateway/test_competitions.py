@@ -136,12 +136,13 @@ async def test_bad_labels_get_specific_problems(gw: Gateway) -> None:
     host = await gw.user("hana", is_host=True)
     comp = await gw.competition(host)
     cases = {
-        "id,target\n1,0\n": "'Usage'",
-        "id,Usage\n1,Public\n": "'target'",
-        "id,target,Usage\n1,0,Public\n2,1,Secret\n": "line 3: Usage is 'Secret'",
+        "id,target\n1,0\n": "lacks 'Usage'",
+        "id,Usage\n1,Public\n": "lacks 'target'",
+        "id,target,Usage\n1,0,Public\n2,1,Secret\n": "line 3 (id '2'): 'Secret'",
         "id,target,Usage\n1,0,Private\n": "at least one",
-        "id,target,Usage\n1,0,Public\n1,1,Private\n": "id '1' already appears on line 2",
-        "id,target,Usage\n1,0\n": "line 2: 2 fields",
+        "id,target,Usage\n1,0,Public\n1,1,Private\n": "repeats 1 id: '1'",
+        "id,target,Usage\n1,0\n": "line 2 (id '1'): ''",
+        "id,target,Usage\n1,0,Public\n,1,Private\n": "empty id: line 3",
         "": "empty",
     }
     for body, expected in cases.items():
@@ -167,3 +168,66 @@ async def test_replacing_data_used_by_a_submission_starts_a_new_version(gw: Gate
     assert await gw.storage.get_bytes("data", f"{comp['id']}/1/test.csv") == b"id,x\n1,2\n"
     assert await gw.storage.get_bytes("data", f"{comp['id']}/2/test.csv") == b"new"
     assert await gw.storage.get_bytes("data", f"{comp['id']}/2/extra.csv") == b"e"
+
+
+async def test_labels_the_metric_cannot_score_are_refused(gw: Gateway) -> None:
+    """Refused at upload, with what is wrong, instead of failing every participant's run."""
+    host = await gw.user("hana", is_host=True)
+    rows = "id,target,Usage\n"
+    cases: list[tuple[str, list[str], str, str]] = [
+        ("rmse", ["target"], rows + "1,1.5,Public\n2,abc,Private\n", "line 3 (id '2'): 'abc'"),
+        ("accuracy", ["target"], rows + "1,0.73,Public\n2,1,Private\n", "not whole (e.g. 0.73)"),
+        ("roc_auc", ["target"], rows + "1,0.7,Public\n2,0.1,Public\n", "must hold 0 or 1"),
+        ("roc_auc", ["target"], rows + "1,2,Public\n2,0,Public\n", "found 2"),
+        (
+            "roc_auc",
+            ["target"],
+            rows + "1,1,Public\n2,1,Public\n3,0,Private\n",
+            "no Public row has the value 0",
+        ),
+        ("average_precision", ["target"], rows + "1,1,Public\n2,0,Public\n3,0,Private\n", "no Private row"),
+        ("mape", ["target"], rows + "1,3.5,Public\n2,0,Private\n", "cannot score a 0"),
+        ("log_loss", ["a", "b"], "id,a,b,Usage\n1,1,0,Public\n2,1,1,Public\n", "one-hot"),
+    ]
+    for i, (metric, targets, body, expected) in enumerate(cases):
+        slug = f"m{i}"
+        comp = await gw.competition(host, slug, metric=metric, target_columns=targets)
+        for path in ("labels", "smoke/labels"):
+            r = await gw.client.put(
+                f"/api/v1/competitions/{slug}/{path}", content=body.encode(), headers=host
+            )
+            assert r.status_code == 422, (metric, body, r.text)
+            assert r.json()["type"].endswith("/invalid-labels")
+            assert expected in r.json()["detail"], (metric, r.json()["detail"])
+        after = (await gw.client.get(f"/api/v1/competitions/{slug}")).json()
+        assert after["labels_version"] is None and after["smoke_labels_version"] is None
+        assert await gw.storage.list("labels", f"{comp['id']}/") == []
+
+    fine = {
+        "rmse": rows + "1,1.5,Public\n2,-3,Private\n",
+        "accuracy": rows + "1,cat,Public\n2,dog,Private\n",
+        "roc_auc": rows + "1,1,Public\n2,0,Public\n3,1,Private\n4,0,Private\n",
+        "mape": rows + "1,2.5,Public\n2,-1,Private\n",
+    }
+    for metric, body in fine.items():
+        await gw.competition(host, f"ok-{metric}".replace("_", "-"), metric=metric)
+        r = await gw.client.put(
+            f"/api/v1/competitions/ok-{metric}/labels".replace("_", "-"), content=body.encode(), headers=host
+        )
+        assert r.status_code == 200, (metric, r.text)
+
+
+async def test_a_metric_that_cannot_score_the_uploaded_labels_is_refused(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    await gw.competition(host, metric="rmse")
+    labels = b"id,target,Usage\n1,0.25,Public\n2,3.5,Private\n"
+    assert (
+        await gw.client.put("/api/v1/competitions/titanic/labels", content=labels, headers=host)
+    ).status_code == 200
+    r = await gw.client.patch("/api/v1/competitions/titanic", json={"metric": "accuracy"}, headers=host)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("/labels-not-scorable") and "not whole" in r.json()["detail"]
+    assert (await gw.client.get("/api/v1/competitions/titanic")).json()["metric"] == "rmse"
+    # a metric that can score them is fine
+    ok = await gw.client.patch("/api/v1/competitions/titanic", json={"metric": "mae"}, headers=host)
+    assert ok.status_code == 200 and ok.json()["metric"] == "mae"

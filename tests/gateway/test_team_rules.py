@@ -163,3 +163,26 @@ async def test_final_selection_rules(gw: Gateway) -> None:
     await gw.client.post("/api/v1/competitions/titanic/reveal", headers=host)
     locked = await gw.client.put(finals, json={"submission_ids": chosen}, headers=alice)
     assert locked.status_code == 409 and locked.json()["type"].endswith("/selection-locked")
+
+
+async def test_final_selection_locks_when_submissions_close(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    alice = await gw.user("alice")
+    await gw.ready_competition(host, final_count=2, daily_quota=10)
+    finals = f"{TEAMS}/mine/final-submissions"
+    subs = [(await gw.submit(alice)).json() for _ in range(2)]
+    for sub in subs:
+        await scored(gw, sub, 0.5)
+    ok = await gw.client.put(finals, json={"submission_ids": [subs[0]["id"]]}, headers=alice)
+    assert ok.status_code == 200, ok.text
+
+    closed = await gw.client.patch(
+        "/api/v1/competitions/titanic", json={"closes_at": "2020-01-01T00:00:00Z"}, headers=host
+    )
+    assert closed.status_code == 200, closed.text
+    # closed, not yet revealed: locked already, and it says why
+    locked = await gw.client.put(finals, json={"submission_ids": [subs[1]["id"]]}, headers=alice)
+    assert locked.status_code == 409, locked.text
+    assert locked.json()["type"].endswith("/selection-locked")
+    assert "closed" in locked.json()["detail"]
+    assert (await gw.client.get(finals, headers=alice)).json()["submission_ids"] == [subs[0]["id"]]

@@ -19,7 +19,7 @@ from services.leaderboard.app import create_app
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from shared.bus.memory import InProcessBus
-from shared.events import CompetitionRevealed, SubmissionScored
+from shared.events import CompetitionRevealed, CompetitionUpdated, SubmissionScored
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CID = uuid.UUID(int=1)
@@ -32,7 +32,7 @@ class Leaderboard:
     client: httpx.AsyncClient
     consumer: LeaderboardConsumer
 
-    async def feed(self, *events: SubmissionScored | CompetitionRevealed) -> None:
+    async def feed(self, *events: SubmissionScored | CompetitionRevealed | CompetitionUpdated) -> None:
         """Apply events as the bus would, and know they are applied when this returns."""
         for event in events:
             await self.consumer.handle(event)
@@ -290,3 +290,33 @@ async def test_submission_times_compare_across_offsets(lb: Leaderboard) -> None:
         scored(1, 0.9, submitted_at=ten_utc_written_in_cest),
     )
     assert [e["team_name"] for e in (await lb.board())["entries"]] == ["team-1", "team-2"]
+
+
+def updated(unranked: list[uuid.UUID], minutes: int) -> CompetitionUpdated:
+    return CompetitionUpdated(
+        competition_id=CID,
+        slug="c",
+        title="C",
+        metric="accuracy",
+        higher_is_better=True,
+        unranked_team_ids=unranked,
+        occurred_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+async def test_unranked_teams_are_kept_off_both_boards(lb: Leaderboard) -> None:
+    """The host's team (named in competition.updated) is not ranked, whenever its scores
+    arrive; it is ranked again, with its scores, if the competition ranks it after all."""
+    await lb.feed(updated([team(1)], minutes=0))
+    await lb.feed(scored(1, 0.99, 0.99, minutes=1), scored(2, 0.80, 0.70, minutes=2))
+    await lb.feed(CompetitionRevealed(competition_id=CID))
+    assert standings(await lb.board()) == [(1, "team-2", 0.80, 1)]
+    assert standings(await lb.board("/private")) == [(1, "team-2", 0.70, 1)]
+    # an older update arriving late changes nothing
+    await lb.feed(updated([], minutes=-5))
+    assert [e["team_name"] for e in (await lb.board())["entries"]] == ["team-2"]
+
+    await lb.feed(updated([], minutes=10))
+    assert standings(await lb.board()) == [(1, "team-1", 0.99, 1), (2, "team-2", 0.80, 1)]
+    await lb.feed(updated([team(2)], minutes=11))
+    assert standings(await lb.board()) == [(1, "team-1", 0.99, 1)]

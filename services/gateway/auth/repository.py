@@ -18,5 +18,10 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     return user
 
 
+async def get_by_username_key(session: AsyncSession, username_key: str) -> User | None:
+    user: User | None = await session.scalar(select(User).where(User.username_key == username_key))
+    return user
+
+
 def add(session: AsyncSession, user: User) -> None:
     session.add(user)

@@ -6,12 +6,13 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.bodies import RequestBody
 from services.gateway.openapi import UtcDatetime
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     username: str = Field(pattern=USERNAME_PATTERN, description="Letters, digits, '_', '.', '-'.")
     is_host: bool = False
 

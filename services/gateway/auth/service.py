@@ -6,11 +6,12 @@ import hashlib
 import secrets
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.gateway import names
 from services.gateway.auth import repository
 from services.gateway.models import User
-from shared.web import Conflict
 
 log = structlog.get_logger(__name__)
 
@@ -34,13 +35,30 @@ async def authenticate(session: AsyncSession, token: str) -> User | None:
 async def create_user(
     session: AsyncSession, username: str, *, is_host: bool, is_admin: bool
 ) -> tuple[User, str]:
-    """Stage a new user in ``session``; returns it with its token (shown once)."""
-    if await repository.get_by_username(session, username) is not None:
-        raise Conflict(f"the username {username!r} is taken; choose another", code="username-taken")
+    """Stage a new user in ``session``; returns it with its token (shown once).
+
+    The username is normalised and checked by ``names`` (so is every way a user is
+    made: the admin API, the CLI, sign-up); ``Alice`` is taken once ``alice`` exists.
+    """
+    username = names.normalise(username, "username")
+    username_key = names.key(username)
+    if await repository.get_by_username_key(session, username_key) is not None:
+        raise names.taken("username", username)
     token = new_token()
-    user = User(username=username, is_host=is_host, is_admin=is_admin, token_hash=hash_token(token))
-    repository.add(session, user)
-    await session.flush()
+    user = User(
+        username=username,
+        username_key=username_key,
+        is_host=is_host,
+        is_admin=is_admin,
+        token_hash=hash_token(token),
+    )
+    try:
+        async with session.begin_nested():
+            repository.add(session, user)
+            await session.flush()
+    except IntegrityError:
+        # a concurrent request took the name between the check and the insert
+        raise names.taken("username", username) from None
     log.info("user.created", user_id=str(user.id), username=username, is_host=is_host, is_admin=is_admin)
     return user, token
 
@@ -60,7 +78,13 @@ async def ensure_admin(sessionmaker: async_sessionmaker[AsyncSession], token: st
         if user is None:
             repository.add(
                 session,
-                User(username=ADMIN_USERNAME, is_host=True, is_admin=True, token_hash=hash_token(token)),
+                User(
+                    username=ADMIN_USERNAME,
+                    username_key=names.key(ADMIN_USERNAME),
+                    is_host=True,
+                    is_admin=True,
+                    token_hash=hash_token(token),
+                ),
             )
             log.info("user.admin_created")
         else:

@@ -30,10 +30,10 @@ router = APIRouter(prefix="/competitions", tags=["competitions"])
     responses=problems(401, 403, 409, 422),
 )
 async def create_competition(
-    body: CompetitionCreate, host: HostUser, session: SessionDep, rt: RuntimeDep
+    body: CompetitionCreate, host: HostUser, session: SessionDep, rt: RuntimeDep, settings: SettingsDep
 ) -> CompetitionRead:
     """Create a competition; the caller becomes its host."""
-    competition = await service.create(session, host, body)
+    competition = await service.create(session, settings, host, body)
     await commit(session, rt)
     return await service.read(session, competition, host)
 
@@ -63,12 +63,17 @@ async def get_competition(competition: str, user: OptionalUser, session: Session
     responses=problems(401, 403, 404, 409, 422),
 )
 async def update_competition(
-    competition: str, body: CompetitionUpdate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str,
+    body: CompetitionUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> CompetitionRead:
     """Edit a competition (host): only the fields sent change. Queued runs keep their settings."""
     found = await service.get(session, competition)
     service.require_host(found, user)
-    await service.update(session, found, body)
+    await service.update(session, settings, rt.storage, found, body)
     await commit(session, rt)
     return await service.read(session, found, user)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Competition, DataFile, Rescore, Submission
+from services.gateway.models import Competition, DataFile, Rescore, Submission, TeamMember, User
 
 
 async def get(session: AsyncSession, competition_id: uuid.UUID) -> Competition | None:
@@ -23,6 +23,21 @@ async def get_by_ref(session: AsyncSession, ref: str) -> Competition | None:
         found: Competition | None = await session.scalar(select(Competition).where(Competition.slug == ref))
         return found
     return await session.get(Competition, competition_id)
+
+
+async def host_team_ids(session: AsyncSession, competition: Competition) -> list[uuid.UUID]:
+    """The teams with the competition's host or an admin among their members."""
+    rows = await session.scalars(
+        select(TeamMember.team_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            TeamMember.competition_id == competition.id,
+            (User.id == competition.host_id) | User.is_admin,
+        )
+        .distinct()
+        .order_by(TeamMember.team_id)
+    )
+    return list(rows)
 
 
 async def slug_taken(session: AsyncSession, slug: str) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.gateway.bodies import RequestBody
 from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.openapi import UtcDatetime
 
@@ -14,15 +16,19 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 RULES_MAX = 100_000
 DESCRIPTION_DOC = "The overview participants read first (Markdown; shown as text, never as raw HTML)."
-RULES_DOC = (
-    "The rules participants accept before taking part (Markdown; shown as text, never as raw HTML)."
-)
+RULES_DOC = "The rules participants accept before taking part (Markdown; shown as text, never as raw HTML)."
 
 
-class Limits(BaseModel):
-    """What one run may use; enforced by the executor."""
+# the prediction format's names: bounded so that a body cannot carry megabytes of them
+ColumnName = Annotated[str, Field(min_length=1, max_length=128)]
+MAX_TARGET_COLUMNS = 1000
 
-    time_limit_s: float = Field(default=600, gt=0, le=7 * 24 * 3600)
+
+class Limits(RequestBody):
+    """What one run may use; enforced by the executor. The upper bounds are the
+    gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine)."""
+
+    time_limit_s: float = Field(default=600, gt=0)
     memory_mb: int = Field(default=2048, gt=0)
     cpus: float = Field(default=1.0, gt=0)
     max_processes: int = Field(default=64, gt=0)
@@ -42,14 +48,16 @@ def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> No
         raise ValueError("closes_at must be after opens_at")
 
 
-class CompetitionCreate(BaseModel):
+class CompetitionCreate(RequestBody):
     slug: str = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits and '-'; unique.")
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", description=DESCRIPTION_DOC)
     rules: str = Field(default="", max_length=RULES_MAX, description=RULES_DOC)
-    metric: str = Field(description="A metric name from the catalog (see the 422 problem for the list).")
-    id_column: str = Field(min_length=1, max_length=128)
-    target_columns: list[str] = Field(min_length=1)
+    metric: str = Field(
+        max_length=64, description="A metric name from the catalog (see the 422 problem for the list)."
+    )
+    id_column: ColumnName
+    target_columns: list[ColumnName] = Field(min_length=1, max_length=MAX_TARGET_COLUMNS)
     predictions_filename: str = Field(default="submission.csv", pattern=FILENAME_PATTERN)
     runtime: str = Field(default="default", min_length=1, max_length=64)
     limits: Limits = Field(default_factory=Limits)
@@ -60,14 +68,21 @@ class CompetitionCreate(BaseModel):
     )
     opens_at: datetime | None = None
     closes_at: datetime | None = None
-    extra_metrics: list[str] = Field(
-        default_factory=list, description="More catalog metrics shown as board columns (ranked by `metric`)."
+    extra_metrics: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list,
+        max_length=32,
+        description="More catalog metrics shown as board columns (ranked by `metric`).",
     )
     final_count: int = Field(
         default=2,
         ge=1,
         le=20,
         description="How many final submissions a team may pick for the private board.",
+    )
+    rank_host_submissions: bool = Field(
+        False,
+        description="Whether the teams of the host and of admins are ranked on the boards "
+        "(by default their runs are shown to them but not ranked).",
     )
 
     @model_validator(mode="after")
@@ -84,12 +99,10 @@ class CompetitionCreate(BaseModel):
         return self
 
 
-class LimitsPatch(BaseModel):
+class LimitsPatch(RequestBody):
     """Only the limits named change; the others keep their values."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    time_limit_s: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
+    time_limit_s: float | None = Field(default=None, gt=0)
     memory_mb: int | None = Field(default=None, gt=0)
     cpus: float | None = Field(default=None, gt=0)
     max_processes: int | None = Field(default=None, gt=0)
@@ -99,15 +112,13 @@ class LimitsPatch(BaseModel):
     max_concurrent_runs: int | None = Field(default=None, gt=0)
 
 
-class CompetitionUpdate(BaseModel):
+class CompetitionUpdate(RequestBody):
     """A partial edit: only the fields sent change (``null`` clears ``opens_at``/``closes_at``).
 
     The prediction format (``id_column``, ``target_columns``) can change only until the
     first submission; changing it discards the uploaded labels, which must match it.
     Runs already queued keep the settings they were queued with.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, description=DESCRIPTION_DOC)
@@ -116,10 +127,10 @@ class CompetitionUpdate(BaseModel):
         max_length=RULES_MAX,
         description=RULES_DOC + " Changing the text bumps `rules_version`.",
     )
-    metric: str | None = None
-    extra_metrics: list[str] | None = None
-    id_column: str | None = Field(default=None, min_length=1, max_length=128)
-    target_columns: list[str] | None = Field(default=None, min_length=1)
+    metric: str | None = Field(default=None, max_length=64)
+    extra_metrics: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=32)
+    id_column: ColumnName | None = None
+    target_columns: list[ColumnName] | None = Field(default=None, min_length=1, max_length=MAX_TARGET_COLUMNS)
     predictions_filename: str | None = Field(default=None, pattern=FILENAME_PATTERN)
     runtime: str | None = Field(default=None, min_length=1, max_length=64)
     limits: LimitsPatch | None = None
@@ -129,6 +140,7 @@ class CompetitionUpdate(BaseModel):
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     final_count: int | None = Field(default=None, ge=1, le=20)
+    rank_host_submissions: bool | None = None
 
     @model_validator(mode="after")
     def _aware(self) -> CompetitionUpdate:
@@ -185,6 +197,7 @@ class CompetitionRead(BaseModel):
     smoke_labels_version: int | None
     extra_metrics: list[str]
     final_count: int
+    rank_host_submissions: bool
     is_open: bool = Field(description="Whether participants may submit now (the schedule).")
     revealed_at: UtcDatetime | None
     created_at: UtcDatetime

@@ -18,8 +18,7 @@ from typing import Literal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.competitions import repository
-from services.gateway.competitions.labels import LabelsInvalid, check_labels
+from services.gateway.competitions import bounds, repository
 from services.gateway.competitions.schemas import (
     FILENAME_PATTERN,
     CompetitionCreate,
@@ -29,11 +28,13 @@ from services.gateway.competitions.schemas import (
     LabelsRead,
     Limits,
 )
+from services.gateway.config import GatewaySettings
 from services.gateway.files import repository as files_repo
 from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.models import Competition, DataFile, ParticipantFile, User, outbox
 from services.gateway.rules import repository as rules_repo
-from services.gateway.uploads import Spooled, too_large
+from services.gateway.uploads import Spooled, non_empty, too_large
+from shared import labels as labels_format
 from shared.db import add_event, as_aware
 from shared.events import CompetitionRevealed, CompetitionUpdated, ScoringSpec, utcnow
 from shared.metrics_catalog import METRICS
@@ -110,8 +111,13 @@ def _check_metrics(metric: str, extra: Sequence[str]) -> None:
         )
 
 
-async def _announce(session: AsyncSession, competition: Competition) -> None:
-    """What the boards need to rank this competition (sent on create and every edit)."""
+async def announce(session: AsyncSession, competition: Competition) -> None:
+    """What the boards need to rank this competition: sent on create, on every edit,
+    and whenever the host or an admin joins or leaves a team (their teams are not
+    ranked unless ``rank_host_submissions``)."""
+    unranked = (
+        [] if competition.rank_host_submissions else await repository.host_team_ids(session, competition)
+    )
     await add_event(
         session,
         outbox,
@@ -122,6 +128,7 @@ async def _announce(session: AsyncSession, competition: Competition) -> None:
             metric=competition.metric,
             higher_is_better=higher_is_better(competition.metric),
             final_count=competition.final_count,
+            unranked_team_ids=unranked,
         ),
     )
 
@@ -142,8 +149,17 @@ def require_host(competition: Competition, user: User) -> None:
         raise Forbidden(f"only the host of {competition.slug!r} may do this", code="host-only")
 
 
-async def create(session: AsyncSession, host: User, body: CompetitionCreate) -> Competition:
+async def create(
+    session: AsyncSession, settings: GatewaySettings, host: User, body: CompetitionCreate
+) -> Competition:
     _check_metrics(body.metric, body.extra_metrics)
+    bounds.check(
+        settings,
+        limits=body.limits.model_dump(),
+        description=body.description,
+        daily_quota=body.daily_quota,
+        smoke_daily_quota=body.smoke_daily_quota,
+    )
     if await repository.slug_taken(session, body.slug):
         raise Conflict(f"the slug {body.slug!r} is taken; choose another", code="slug-taken")
     competition = Competition(
@@ -168,12 +184,13 @@ async def create(session: AsyncSession, host: User, body: CompetitionCreate) -> 
         data_frozen=False,
         extra_metrics=list(body.extra_metrics),
         final_count=body.final_count,
+        rank_host_submissions=body.rank_host_submissions,
         smoke_data_version=1,
         smoke_data_frozen=False,
     )
     session.add(competition)
     await session.flush()
-    await _announce(session, competition)
+    await announce(session, competition)
     log.info("competition.created", competition_id=str(competition.id), slug=body.slug, host=host.username)
     return competition
 
@@ -187,12 +204,32 @@ _PLAIN_FIELDS = (
     "smoke_daily_quota",
     "show_logs",
     "final_count",
+    "rank_host_submissions",
 )
 
 
-async def update(session: AsyncSession, competition: Competition, body: CompetitionUpdate) -> Competition:
-    """Apply a partial edit (host); see ``CompetitionUpdate`` for the rules."""
+async def update(
+    session: AsyncSession,
+    settings: GatewaySettings,
+    storage: Storage,
+    competition: Competition,
+    body: CompetitionUpdate,
+) -> Competition:
+    """Apply a partial edit (host); see ``CompetitionUpdate`` for the rules.
+
+    A new metric must be able to score the labels already uploaded (else 422).
+    """
     sent = body.model_fields_set
+    limits = {**competition.limits, **(body.limits.model_dump(exclude_none=True) if body.limits else {})}
+    bounds.check(
+        settings,
+        limits=limits,
+        description=body.description if body.description is not None else competition.description,
+        daily_quota=body.daily_quota if body.daily_quota is not None else competition.daily_quota,
+        smoke_daily_quota=(
+            body.smoke_daily_quota if body.smoke_daily_quota is not None else competition.smoke_daily_quota
+        ),
+    )
     metric = body.metric if body.metric is not None else competition.metric
     extra = body.extra_metrics if body.extra_metrics is not None else list(competition.extra_metrics or [])
     _check_metrics(metric, extra)
@@ -214,6 +251,8 @@ async def update(session: AsyncSession, competition: Competition, body: Competit
     except ValueError as exc:
         raise ProblemError(f"the edit is invalid: {exc}", status=422, code="invalid-competition") from None
     format_changed = id_column != competition.id_column or targets != list(competition.target_columns)
+    if metric != competition.metric and not format_changed:
+        await _check_stored_labels(storage, competition, metric)
     if format_changed:
         if await repository.has_submissions(session, competition.id):
             raise Conflict(
@@ -232,13 +271,12 @@ async def update(session: AsyncSession, competition: Competition, body: Competit
         competition.rules = body.rules
         competition.rules_version += 1
     if body.limits is not None:
-        merged = {**competition.limits, **body.limits.model_dump(exclude_none=True)}
-        competition.limits = Limits.model_validate(merged).model_dump()
+        competition.limits = Limits.model_validate(limits).model_dump()
     competition.metric, competition.extra_metrics = metric, list(extra)
     competition.id_column, competition.target_columns = id_column, list(targets)
     competition.opens_at, competition.closes_at = opens_at, closes_at
     competition.updated_at = utcnow()
-    await _announce(session, competition)
+    await announce(session, competition)
     log.info("competition.updated", competition_id=str(competition.id), fields=sorted(sent))
     return competition
 
@@ -314,6 +352,7 @@ def to_read(
         smoke_labels_version=competition.smoke_labels_version,
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,
+        rank_host_submissions=competition.rank_host_submissions,
         is_open=is_open(competition, utcnow()),
         revealed_at=aware(competition.revealed_at),
         created_at=as_aware(competition.created_at),
@@ -353,6 +392,7 @@ async def upload_data(
     version that submissions used starts a new version (the other files are copied).
     """
     check_filename(filename)
+    body = await non_empty(body, "data file")
     old_version = data_version(competition, subset)
     frozen = competition.smoke_data_frozen if subset == "smoke" else competition.data_frozen
     current = await repository.data_files(session, competition.id, old_version, subset)
@@ -414,23 +454,14 @@ async def upload_labels(
 ) -> LabelsRead:
     """Check a spooled labels CSV, store it as a new labels version.
 
-    The smoke sample's labels may leave out ``Usage`` (every row is then public).
+    Checked by the one labels parser (``shared.labels``, the scorer's too) against the competition's
+    format and metric: labels the metric could not score are refused here, not found
+    out when every run fails. The smoke sample's labels may leave out ``Usage`` (every
+    row is then public).
     """
-    try:
-        summary = await asyncio.to_thread(
-            check_labels,
-            Path(spooled.path),
-            competition.id_column,
-            list(competition.target_columns),
-            usage_required=not smoke,
-        )
-    except LabelsInvalid as exc:
-        raise ProblemError(
-            "the labels file was rejected: " + "; ".join(exc.problems),
-            status=422,
-            code="invalid-labels",
-            problems=exc.problems,
-        ) from None
+    summary = await asyncio.to_thread(
+        _check_labels, Path(spooled.path), competition, usage_required=not smoke
+    )
     if smoke:
         version = (competition.smoke_labels_version or 0) + 1
         competition.smoke_labels_version = version
@@ -452,11 +483,59 @@ async def upload_labels(
     return LabelsRead(
         labels_version=version,
         rows=summary.rows,
-        public_rows=summary.public_rows,
-        private_rows=summary.private_rows,
+        public_rows=int(summary.public.sum()),
+        private_rows=int(summary.private.sum()),
         size_bytes=spooled.size,
         sha256=spooled.sha256,
     )
+
+
+class LabelsRefused(ProblemError):
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"the labels file was rejected: {problem}",
+            status=422,
+            code="invalid-labels",
+            problems=[problem],
+        )
+
+
+def _check_labels(
+    data: Path | bytes, competition: Competition, *, usage_required: bool, metric_name: str | None = None
+) -> labels_format.Labels:
+    """Parse and check labels for ``competition`` (blocking: run it in a thread)."""
+    metric = METRICS[metric_name or competition.metric]
+    try:
+        parsed = labels_format.parse(
+            data.read_bytes() if isinstance(data, Path) else data,
+            competition.id_column,
+            list(competition.target_columns),
+            numeric=labels_format.is_numeric(metric),
+            usage_required=usage_required,
+        )
+        labels_format.check_scorable(parsed, metric)
+    except labels_format.LabelsInvalid as exc:
+        raise LabelsRefused(exc.detail) from None
+    return parsed
+
+
+async def _check_stored_labels(storage: Storage, competition: Competition, metric: str) -> None:
+    for key, smoke in ((labels_key(competition), False), (smoke_labels_key(competition), True)):
+        if key is None:
+            continue
+        data = await storage.get_bytes("labels", key)
+        try:
+            await asyncio.to_thread(
+                _check_labels, data, competition, usage_required=False, metric_name=metric
+            )
+        except LabelsRefused as exc:
+            which = "smoke sample's labels" if smoke else "labels"
+            raise ProblemError(
+                f"the metric {metric} cannot score the {which} already uploaded: {exc.extra['problems'][0]}; "
+                "upload labels it can score first, or keep the metric",
+                status=422,
+                code="labels-not-scorable",
+            ) from None
 
 
 async def reveal(session: AsyncSession, competition: Competition) -> Competition:

@@ -2,8 +2,10 @@
 
 Up to the competition's ``final_count``, each a scored, non-smoke submission of the
 team. An empty selection means the default (the team's best ``final_count`` on the
-public board, computed by the leaderboard). Locked once the host has revealed the
-private board. Publishes ``final_selection.changed`` only when the selection changed.
+public board, computed by the leaderboard). Locked once submissions close (the
+competition's ``closes_at``, as on Kaggle: the finals are chosen while the private
+scores are unknown to everyone) and after the host has revealed the private board.
+Publishes ``final_selection.changed`` only when the selection changed.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.gateway.models import Competition, Team, outbox
 from services.gateway.teams import repository
 from services.gateway.teams.schemas import FinalSelectionRead
-from shared.db import add_event
-from shared.events import FinalSelectionChanged
+from shared.db import add_event, as_aware
+from shared.events import FinalSelectionChanged, utcnow
 from shared.web import Conflict, ProblemError
 
 log = structlog.get_logger(__name__)
@@ -36,6 +38,13 @@ async def select(
     if competition.revealed_at is not None:
         raise Conflict(
             "the private leaderboard has been revealed; final selections are locked", code="selection-locked"
+        )
+    if competition.closes_at is not None and utcnow() >= as_aware(competition.closes_at):
+        closed = as_aware(competition.closes_at).isoformat()
+        raise Conflict(
+            f"submissions closed at {closed}; final selections are locked since then",
+            code="selection-locked",
+            closed_at=closed,
         )
     wanted = list(dict.fromkeys(submission_ids))
     if len(wanted) > competition.final_count:

@@ -20,9 +20,9 @@ async def team_of(session: AsyncSession, competition_id: uuid.UUID, user_id: uui
     return team
 
 
-async def name_taken(session: AsyncSession, competition_id: uuid.UUID, name: str) -> bool:
+async def name_taken(session: AsyncSession, competition_id: uuid.UUID, name_key: str) -> bool:
     found = await session.scalar(
-        select(Team.id).where(Team.competition_id == competition_id, Team.name == name)
+        select(Team.id).where(Team.competition_id == competition_id, Team.name_key == name_key)
     )
     return found is not None
 

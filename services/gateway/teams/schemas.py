@@ -6,16 +6,20 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from services.gateway.bodies import RequestBody
 from services.gateway.openapi import UtcDatetime
 
 
-class TeamCreate(BaseModel):
+class TeamCreate(RequestBody):
     name: str = Field(
-        min_length=1, max_length=64, pattern=r"^\S(.*\S)?$", description="Unique in the competition."
+        min_length=1,
+        max_length=64,
+        description="Unique in the competition, ignoring case; normalised (NFKC) and trimmed. "
+        "Control, invisible and text-direction characters are refused (a 422 names the one found).",
     )
 
 
-class TeamJoin(BaseModel):
+class TeamJoin(RequestBody):
     invite_code: str = Field(min_length=1, max_length=64, description="The code a member of the team shared.")
 
 
@@ -30,7 +34,7 @@ class TeamRead(BaseModel):
     )
 
 
-class FinalSelectionUpdate(BaseModel):
+class FinalSelectionUpdate(RequestBody):
     submission_ids: list[uuid.UUID] = Field(
         description="Up to the competition's final_count scored submissions of your team; "
         "an empty list goes back to the default (your best ones on the public board)."

@@ -10,6 +10,9 @@ Membership rules, so that a team's shared daily quota cannot be dodged:
   alone and has no submissions (that empty team is dissolved); the team joined keeps
   its own quota, already used submissions included;
 - a team whose last member leaves is deleted (it has no submissions, by the rule above).
+
+Team names follow ``names``: normalised, no invisible or control characters, and
+unique in the competition ignoring case and compatibility forms.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway import names
+from services.gateway.competitions import service as competitions
 from services.gateway.models import Competition, Team, User
 from services.gateway.teams import repository
 from services.gateway.teams.schemas import TeamRead
@@ -37,11 +42,11 @@ async def create(session: AsyncSession, competition: Competition, user: User, na
             "a user belongs to at most one team per competition",
             code="already-in-team",
         )
-    if await repository.name_taken(session, competition.id, name):
-        raise Conflict(
-            f"a team named {name!r} already exists in {competition.slug!r}", code="team-name-taken"
-        )
-    team = Team(competition_id=competition.id, name=name, invite_code=new_invite_code())
+    name = names.normalise(name, "team name")
+    name_key = names.key(name)
+    if await repository.name_taken(session, competition.id, name_key):
+        raise names.taken("team name", name, f" in {competition.slug!r}")
+    team = Team(competition_id=competition.id, name=name, name_key=name_key, invite_code=new_invite_code())
     try:
         async with session.begin_nested():
             await repository.add_with_member(session, team, user.id)
@@ -51,6 +56,7 @@ async def create(session: AsyncSession, competition: Competition, user: User, na
             "that team name, or a team for you, was just created; try again", code="team-conflict"
         ) from None
     log.info("team.created", team_id=str(team.id), competition_id=str(competition.id), name=name)
+    await _host_moved(session, competition, user)
     return team
 
 
@@ -71,10 +77,12 @@ async def ensure_team(session: AsyncSession, competition: Competition, user: Use
         if team is not None:
             return team
         name, n = user.username, 1
-        while await repository.name_taken(session, competition.id, name):
+        while await repository.name_taken(session, competition.id, names.key(name)):
             n += 1
             name = f"{user.username}-{n}"
-        team = Team(competition_id=competition.id, name=name, invite_code=new_invite_code())
+        team = Team(
+            competition_id=competition.id, name=name, name_key=names.key(name), invite_code=new_invite_code()
+        )
         try:
             async with session.begin_nested():
                 await repository.add_with_member(session, team, user.id)
@@ -82,6 +90,7 @@ async def ensure_team(session: AsyncSession, competition: Competition, user: Use
             # a concurrent upload of the same user (or a team taking the name) won: look again
             continue
         log.info("team.solo_created", team_id=str(team.id), competition_id=str(competition.id), name=name)
+        await _host_moved(session, competition, user)
         return team
     raise Conflict(
         "your team could not be created under concurrent requests; try again", code="team-conflict"
@@ -121,6 +130,7 @@ async def join(session: AsyncSession, competition: Competition, user: User, code
     except IntegrityError:
         raise Conflict("you joined a team at the same moment; look again", code="team-conflict") from None
     log.info("team.joined", team_id=str(team.id), user=user.username)
+    await _host_moved(session, competition, user)
     return team
 
 
@@ -136,6 +146,13 @@ async def leave(session: AsyncSession, competition: Competition, user: User) -> 
     if await repository.member_count(session, team.id) == 0:
         await repository.delete_team(session, team)
     log.info("team.left", team_id=str(team.id), user=user.username)
+    await _host_moved(session, competition, user)
+
+
+async def _host_moved(session: AsyncSession, competition: Competition, user: User) -> None:
+    """The host's (or an admin's) team is not ranked: tell the boards which teams those are."""
+    if competitions.is_host(competition, user):
+        await competitions.announce(session, competition)
 
 
 async def rotate_invite(session: AsyncSession, team: Team) -> Team:

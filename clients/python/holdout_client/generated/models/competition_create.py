@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -31,7 +30,8 @@ class CompetitionCreate:
             HTML). Default: ''.
         predictions_filename (str | Unset):  Default: 'submission.csv'.
         runtime (str | Unset):  Default: 'default'.
-        limits (Limits | Unset): What one run may use; enforced by the executor.
+        limits (Limits | Unset): What one run may use; enforced by the executor. The upper bounds are the
+            gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int | Unset):  Default: 5.
         smoke_daily_quota (int | Unset):  Default: 10.
         show_logs (bool | Unset): Whether participants may read the logs of real (non-smoke) runs. Default: True.
@@ -39,6 +39,8 @@ class CompetitionCreate:
         closes_at (datetime.datetime | None | Unset):
         extra_metrics (list[str] | Unset): More catalog metrics shown as board columns (ranked by `metric`).
         final_count (int | Unset): How many final submissions a team may pick for the private board. Default: 2.
+        rank_host_submissions (bool | Unset): Whether the teams of the host and of admins are ranked on the boards (by
+            default their runs are shown to them but not ranked). Default: False.
     """
 
     slug: str
@@ -58,7 +60,7 @@ class CompetitionCreate:
     closes_at: datetime.datetime | None | Unset = UNSET
     extra_metrics: list[str] | Unset = UNSET
     final_count: int | Unset = 2
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    rank_host_submissions: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         slug = self.slug
@@ -111,8 +113,10 @@ class CompetitionCreate:
 
         final_count = self.final_count
 
+        rank_host_submissions = self.rank_host_submissions
+
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "slug": slug,
@@ -146,6 +150,8 @@ class CompetitionCreate:
             field_dict["extra_metrics"] = extra_metrics
         if final_count is not UNSET:
             field_dict["final_count"] = final_count
+        if rank_host_submissions is not UNSET:
+            field_dict["rank_host_submissions"] = rank_host_submissions
 
         return field_dict
 
@@ -223,6 +229,8 @@ class CompetitionCreate:
 
         final_count = d.pop("final_count", UNSET)
 
+        rank_host_submissions = d.pop("rank_host_submissions", UNSET)
+
         competition_create = cls(
             slug=slug,
             title=title,
@@ -241,23 +249,7 @@ class CompetitionCreate:
             closes_at=closes_at,
             extra_metrics=extra_metrics,
             final_count=final_count,
+            rank_host_submissions=rank_host_submissions,
         )
 
-        competition_create.additional_properties = d
         return competition_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -38,7 +38,8 @@ class CompetitionRead:
         target_columns (list[str]):
         predictions_filename (str):
         runtime (str):
-        limits (Limits): What one run may use; enforced by the executor.
+        limits (Limits): What one run may use; enforced by the executor. The upper bounds are the
+            gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int):
         smoke_daily_quota (int):
         show_logs (bool):
@@ -53,6 +54,7 @@ class CompetitionRead:
         smoke_labels_version (int | None):
         extra_metrics (list[str]):
         final_count (int):
+        rank_host_submissions (bool):
         is_open (bool): Whether participants may submit now (the schedule).
         revealed_at (datetime.datetime | None):
         created_at (datetime.datetime):
@@ -89,6 +91,7 @@ class CompetitionRead:
     smoke_labels_version: int | None
     extra_metrics: list[str]
     final_count: int
+    rank_host_submissions: bool
     is_open: bool
     revealed_at: datetime.datetime | None
     created_at: datetime.datetime
@@ -176,6 +179,8 @@ class CompetitionRead:
 
         final_count = self.final_count
 
+        rank_host_submissions = self.rank_host_submissions
+
         is_open = self.is_open
 
         revealed_at: None | str
@@ -222,6 +227,7 @@ class CompetitionRead:
                 "smoke_labels_version": smoke_labels_version,
                 "extra_metrics": extra_metrics,
                 "final_count": final_count,
+                "rank_host_submissions": rank_host_submissions,
                 "is_open": is_open,
                 "revealed_at": revealed_at,
                 "created_at": created_at,
@@ -358,6 +364,8 @@ class CompetitionRead:
 
         final_count = d.pop("final_count")
 
+        rank_host_submissions = d.pop("rank_host_submissions")
+
         is_open = d.pop("is_open")
 
         def _parse_revealed_at(data: object) -> datetime.datetime | None:
@@ -410,6 +418,7 @@ class CompetitionRead:
             smoke_labels_version=smoke_labels_version,
             extra_metrics=extra_metrics,
             final_count=final_count,
+            rank_host_submissions=rank_host_submissions,
             is_open=is_open,
             revealed_at=revealed_at,
             created_at=created_at,

@@ -42,6 +42,7 @@ class CompetitionUpdate:
             opens_at (datetime.datetime | None | Unset):
             closes_at (datetime.datetime | None | Unset):
             final_count (int | None | Unset):
+            rank_host_submissions (bool | None | Unset):
     """
 
     title: None | str | Unset = UNSET
@@ -60,6 +61,7 @@ class CompetitionUpdate:
     opens_at: datetime.datetime | None | Unset = UNSET
     closes_at: datetime.datetime | None | Unset = UNSET
     final_count: int | None | Unset = UNSET
+    rank_host_submissions: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.limits_patch import LimitsPatch
@@ -172,6 +174,12 @@ class CompetitionUpdate:
         else:
             final_count = self.final_count
 
+        rank_host_submissions: bool | None | Unset
+        if isinstance(self.rank_host_submissions, Unset):
+            rank_host_submissions = UNSET
+        else:
+            rank_host_submissions = self.rank_host_submissions
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -207,6 +215,8 @@ class CompetitionUpdate:
             field_dict["closes_at"] = closes_at
         if final_count is not UNSET:
             field_dict["final_count"] = final_count
+        if rank_host_submissions is not UNSET:
+            field_dict["rank_host_submissions"] = rank_host_submissions
 
         return field_dict
 
@@ -402,6 +412,17 @@ class CompetitionUpdate:
 
         final_count = _parse_final_count(d.pop("final_count", UNSET))
 
+        def _parse_rank_host_submissions(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        rank_host_submissions = _parse_rank_host_submissions(
+            d.pop("rank_host_submissions", UNSET)
+        )
+
         competition_update = cls(
             title=title,
             description=description,
@@ -419,6 +440,7 @@ class CompetitionUpdate:
             opens_at=opens_at,
             closes_at=closes_at,
             final_count=final_count,
+            rank_host_submissions=rank_host_submissions,
         )
 
         return competition_update

@@ -5,7 +5,6 @@ from typing import Any, Self, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="FinalSelectionUpdate")
 
@@ -19,7 +18,6 @@ class FinalSelectionUpdate:
     """
 
     submission_ids: list[UUID]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         submission_ids = []
@@ -28,7 +26,7 @@ class FinalSelectionUpdate:
             submission_ids.append(submission_ids_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "submission_ids": submission_ids,
@@ -51,21 +49,4 @@ class FinalSelectionUpdate:
             submission_ids=submission_ids,
         )
 
-        final_selection_update.additional_properties = d
         return final_selection_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,17 +12,18 @@ T = TypeVar("T", bound="Limits")
 
 @_attrs_define
 class Limits:
-    """What one run may use; enforced by the executor.
+    """What one run may use; enforced by the executor. The upper bounds are the
+    gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
 
-    Attributes:
-        time_limit_s (float | Unset):  Default: 600.0.
-        memory_mb (int | Unset):  Default: 2048.
-        cpus (float | Unset):  Default: 1.0.
-        max_processes (int | Unset):  Default: 64.
-        output_limit_mb (int | Unset):  Default: 100.
-        log_limit_kb (int | Unset):  Default: 64.
-        gpu (bool | Unset):  Default: False.
-        max_concurrent_runs (int | None | Unset): The most runs of this competition at once (none: the platform's).
+        Attributes:
+            time_limit_s (float | Unset):  Default: 600.0.
+            memory_mb (int | Unset):  Default: 2048.
+            cpus (float | Unset):  Default: 1.0.
+            max_processes (int | Unset):  Default: 64.
+            output_limit_mb (int | Unset):  Default: 100.
+            log_limit_kb (int | Unset):  Default: 64.
+            gpu (bool | Unset):  Default: False.
+            max_concurrent_runs (int | None | Unset): The most runs of this competition at once (none: the platform's).
     """
 
     time_limit_s: float | Unset = 600.0
@@ -34,7 +34,6 @@ class Limits:
     log_limit_kb: int | Unset = 64
     gpu: bool | Unset = False
     max_concurrent_runs: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         time_limit_s = self.time_limit_s
@@ -58,7 +57,7 @@ class Limits:
             max_concurrent_runs = self.max_concurrent_runs
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if time_limit_s is not UNSET:
             field_dict["time_limit_s"] = time_limit_s
@@ -118,21 +117,4 @@ class Limits:
             max_concurrent_runs=max_concurrent_runs,
         )
 
-        limits.additional_properties = d
         return limits
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TeamCreate")
 
@@ -13,17 +12,17 @@ T = TypeVar("T", bound="TeamCreate")
 class TeamCreate:
     """
     Attributes:
-        name (str): Unique in the competition.
+        name (str): Unique in the competition, ignoring case; normalised (NFKC) and trimmed. Control, invisible and
+            text-direction characters are refused (a 422 names the one found).
     """
 
     name: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "name": name,
@@ -41,21 +40,4 @@ class TeamCreate:
             name=name,
         )
 
-        team_create.additional_properties = d
         return team_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,0 +1,187 @@
+"""Time limits that every HTTP server Holdout starts puts around a service's app
+(``holdout/server.py`` wires them; the README's "Connections, time limits and shutdown" lists the settings).
+
+uvicorn closes an idle keep-alive connection, and nothing else: a client that connects
+and says nothing, sends its headers a byte at a time, or starts a body and then stalls
+or trickles, holds its connection (and an upload's temporary file) for ever. So:
+
+- ``guarded_h11``: uvicorn's h11 protocol with a deadline for each request's headers,
+  counted from the connection's start or from the end of the previous response;
+  past it the connection is closed.
+- ``BodyGuard``, an ASGI wrapper: while the app reads a request body, a pause longer
+  than the idle timeout, or a body slower on average than the minimum rate once it has
+  run for the idle timeout, is answered 408. On shutdown (``drain``) a request with a
+  body that arrives is answered 503 at once, and bodies still arriving after the grace
+  period are answered 503 with ``Retry-After``: a problem the client can act on rather
+  than the bare 500 uvicorn sends when it cancels what is left.
+
+Both answers go through the service's own problem handlers (they are raised from
+``receive`` inside the endpoint that reads), which remove the partial upload as any
+failed upload is removed, and they close the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from dataclasses import dataclass
+
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from shared.web import ProblemError, problem_response
+
+
+class RequestTimeout(ProblemError):
+    status, code = 408, "request-timeout"
+    headers = {"Connection": "close"}
+
+
+class ShuttingDown(ProblemError):
+    status, code = 503, "shutting-down"
+    headers = {"Connection": "close", "Retry-After": "30"}
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Holdout is restarting, so this upload was stopped and nothing from it was kept; "
+            "send it again in a minute"
+        )
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    idle_timeout_s: float
+    min_rate_bytes_s: int
+
+
+class BodyGuard:
+    """Wraps ``receive`` with the body deadlines; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
+        self.app = app
+        self.limits = limits
+        self._drain_at: float | None = None
+        self._waits: set[asyncio.Timeout] = set()
+
+    @property
+    def draining(self) -> bool:
+        return self._drain_at is not None
+
+    def drain(self, grace_s: float) -> None:
+        """Shutdown has begun: bodies still arriving in ``grace_s`` seconds are refused."""
+        self._drain_at = asyncio.get_running_loop().time() + grace_s
+        for wait in self._waits:
+            when = wait.when()
+            wait.reschedule(self._drain_at if when is None else min(when, self._drain_at))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.draining and _has_body(scope):
+            refusal = ShuttingDown()
+            response = problem_response(
+                refusal.status, refusal.code, refusal.title, refusal.detail, scope.get("path", "")
+            )
+            response.headers.update(refusal.headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, self._guarded(receive), send)
+
+    def _guarded(self, receive: Receive) -> Receive:
+        loop = asyncio.get_running_loop()
+        idle, rate = self.limits.idle_timeout_s, self.limits.min_rate_bytes_s
+        started: float | None = None
+        last = 0.0
+        received = 0
+        complete = False
+
+        async def guarded_receive() -> Message:
+            nonlocal started, last, received, complete
+            if complete:  # after the body: waiting for a disconnect, which may take as long as it likes
+                return await receive()
+            now = loop.time()
+            if started is None:  # the clock starts when the app first reads, not at the request
+                started = last = now
+            # the next piece is due within the idle timeout, and soon enough that the
+            # average since the start stays above the minimum rate (once past the idle timeout)
+            deadline = min(last + idle, started + max(idle, received / rate if rate > 0 else math.inf))
+            if self._drain_at is not None:
+                deadline = min(deadline, self._drain_at)
+            try:
+                async with asyncio.timeout_at(deadline) as wait:
+                    self._waits.add(wait)
+                    try:
+                        message = await receive()
+                    finally:
+                        self._waits.discard(wait)
+            except TimeoutError:
+                if self._drain_at is not None and loop.time() >= self._drain_at:
+                    raise ShuttingDown() from None
+                raise RequestTimeout(
+                    f"the request body came too slowly (a pause over {idle:g} s, or under "
+                    f"{rate} bytes/s on average); nothing from it was kept"
+                ) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                last = loop.time()
+                complete = not message.get("more_body", False)
+            else:
+                complete = True
+            return message
+
+        return guarded_receive
+
+
+def _has_body(scope: Scope) -> bool:
+    headers = dict(scope.get("headers") or [])
+    length = headers.get(b"content-length", b"0")
+    return b"transfer-encoding" in headers or (length.isdigit() and int(length) > 0)
+
+
+def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol class, with a deadline for each request's headers."""
+
+    class HeaderTimeoutH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm_header_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_header_timer()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            cycle = self.cycle
+            super().handle_events()
+            if self.cycle is not cycle:  # a request's headers have all arrived
+                self._disarm_header_timer()
+
+        def on_response_complete(self) -> None:
+            # from here the next request's headers are due (a body still coming after
+            # an early answer counts against this deadline too)
+            self._arm_header_timer()
+            super().on_response_complete()
+
+        def _arm_header_timer(self) -> None:
+            self._disarm_header_timer()
+            self._header_timer = self.loop.call_later(header_timeout_s, self._header_timed_out)
+
+        def _disarm_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _header_timed_out(self) -> None:
+            self._header_timer = None
+            if self.transport.is_closing():
+                return
+            with contextlib.suppress(h11.LocalProtocolError):  # mid-response: closing is all that is left
+                self.conn.send(h11.ConnectionClosed())
+            self.transport.close()
+
+    return HeaderTimeoutH11Protocol
