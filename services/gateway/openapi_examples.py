@@ -70,6 +70,7 @@ COMPETITION: dict[str, Any] = {
     "rules_accepted": True,
     "participant_files": [PARTICIPANT_FILE],
     "smoke_sample_available": True,
+    "rank_host_submissions": False,
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }
