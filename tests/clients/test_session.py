@@ -160,3 +160,58 @@ def test_logs_follow_prints_each_new_line_once_until_the_run_ends(monkeypatch: p
     result = CliRunner().invoke(app, ["logs", "s1", "--follow"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "loading\nfitting\npredicted 10 rows\n"
+
+
+def test_login_with_a_password_creates_and_stores_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accounts API as CONTRACTS.md has it: log in (session and CSRF cookies), create a
+    personal access token with the CSRF header, log out; only the token is kept."""
+    from holdout_client.cli import app, participant
+    from typer.testing import CliRunner
+
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path == "/api/v1/auth/login":
+            assert json.loads(request.content) == {"username_or_email": "ada", "password": "s3cret pass"}
+            cookies = [
+                ("set-cookie", "holdout_session=sess; HttpOnly; Path=/"),
+                ("set-cookie", "holdout_csrf=csrf-1; Path=/"),
+            ]
+            return httpx.Response(200, json={"username": "ada"}, headers=cookies)
+        if request.url.path == "/api/v1/users/me/tokens":
+            assert (
+                request.headers["x-csrf-token"] == "csrf-1"
+                and "holdout_session=sess" in request.headers["cookie"]
+            )
+            return httpx.Response(
+                201, json={"id": "t1", "name": json.loads(request.content)["name"], "token": "hdt_new"}
+            )
+        if request.url.path == "/api/v1/auth/logout":
+            return httpx.Response(204)
+        assert request.headers["authorization"] == "Bearer hdt_new"
+        return httpx.Response(200, json={"username": "ada", "is_host": False, "is_admin": False})
+
+    real = Holdout
+
+    def fake(url: str, token: str | None = None, **kw: object) -> Holdout:
+        return real(url, token, transport=httpx.MockTransport(handle))
+
+    monkeypatch.setattr(participant, "Holdout", fake)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for name in ("HOLDOUT_URL", "HOLDOUT_TOKEN", "HOLDOUT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(
+        app, ["login", "--url", "http://h.test", "-u", "ada", "--password-stdin"], input="s3cret pass\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == [
+        "POST /api/v1/auth/login",
+        "POST /api/v1/users/me/tokens",
+        "POST /api/v1/auth/logout",
+        "GET /api/v1/users/me",
+    ]
+    saved = json.loads((tmp_path / "holdout" / "config.json").read_text())
+    assert saved == {"url": "http://h.test", "token": "hdt_new"}
