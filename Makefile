@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: demo test bench up lint typecheck lock system-deps node-deps runtime clean openapi
+.PHONY: demo test bench up install lint typecheck lock config-docs openapi system-deps node-deps runtime clean
 
 # the client package (clients/python: the `holdout` command) first, then the server that plugs into it
 $(STAMP): requirements.lock pyproject.toml clients/python/pyproject.toml
@@ -40,8 +40,10 @@ runtime: install
 demo: runtime
 	$(BIN)/holdout demo
 
+# options for `holdout up`, e.g. make up ARGS="--port 9000"
+ARGS ?=
 up: runtime
-	$(BIN)/holdout up
+	$(BIN)/holdout up $(ARGS)
 
 test: install node-deps
 	$(BIN)/pytest
@@ -60,6 +62,10 @@ typecheck: install
 # generated from it (clients/python/holdout_client/generated); tests fail when either drifts.
 openapi: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m holdout.openapi
+
+# docs/configuration.md from the settings classes (a test fails when it drifts)
+config-docs: install
+	$(BIN)/python -m holdout.config_docs
 
 # re-pin every dependency after editing pyproject.toml
 lock:

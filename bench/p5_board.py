@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import shutil
 import socket
 import subprocess
@@ -82,6 +83,11 @@ async def seed(data_dir: Path, competition_id: uuid.UUID) -> None:
     await engine.dispose()
 
 
+# the service credential the leaderboard, served alone here, answers to
+INTERNAL_TOKEN = secrets.token_urlsafe(32)
+INTERNAL_HEADERS = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -91,7 +97,8 @@ def free_port() -> int:
 async def load(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[float, int]:
     """(requests per second, requests) for CLIENTS clients each making REQUESTS_PER_CLIENT requests."""
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=INTERNAL_HEADERS)
+    async with client:
 
         async def one_client() -> None:
             for _ in range(REQUESTS_PER_CLIENT):
@@ -119,7 +126,7 @@ async def run() -> dict[str, Any]:
         t_seed = time.perf_counter()
         await seed(work, competition_id)
         seed_seconds = time.perf_counter() - t_seed
-        env = {**os.environ, "HOLDOUT_DATA_DIR": str(work)}
+        env = {**os.environ, "HOLDOUT_DATA_DIR": str(work), "HOLDOUT_INTERNAL_TOKEN": INTERNAL_TOKEN}
         server_log = (work / "server.log").open("wb")
         proc = subprocess.Popen(  # noqa: ASYNC220 (started once, before any load)
             [sys.executable, "-m", "uvicorn", "services.leaderboard.app:create_app", "--factory",
@@ -131,7 +138,7 @@ async def run() -> dict[str, Any]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         board_path = f"/api/v1/competitions/{competition_id}/leaderboard?offset=0&limit=50"
-        async with httpx.AsyncClient(base_url=base) as probe:
+        async with httpx.AsyncClient(base_url=base, headers=INTERNAL_HEADERS) as probe:
             deadline = time.monotonic() + 60
             while True:
                 try:

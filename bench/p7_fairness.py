@@ -19,8 +19,6 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from bench.common import machine
 from bench.p1_latency import NOOP_MAIN
 from bench.p2_throughput import NoopSetup, all_submissions, noop_platform
@@ -54,8 +52,7 @@ async def run(queued: int = 500, samples: int = 5) -> dict[str, Any]:
         async with s.admin.as_user(a_user["token"]) as a:
             a_ids = [(await a.submit(s.competition_id, a_archive))["id"] for _ in range(queued)]
         b_subs = []
-        orchestrator = s.platform.env["HOLDOUT_ORCHESTRATOR_URL"]
-        async with httpx.AsyncClient(base_url=orchestrator) as internal:
+        async with s.platform.internal_client("orchestrator") as internal:
             for i in range(samples):
                 b_user = await s.admin.create_participant(f"team-b{i}", s.competition_id)
                 async with s.admin.as_user(b_user["token"]) as b:

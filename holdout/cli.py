@@ -30,12 +30,62 @@ def _logging() -> None:
 
 
 @app.command()
-def up(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1") -> None:
-    """Run all four services in one process on the embedded defaults."""
-    from holdout.server import run_embedded
+def up(
+    host: Annotated[
+        str, typer.Option(help="Address the gateway listens on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    internal_host: Annotated[
+        str,
+        typer.Option(
+            help="Address the orchestrator, scorer and leaderboard listen on; only the gateway faces users."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="The gateway's port; the orchestrator, scorer and leaderboard take the next three."
+        ),
+    ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option(
+            help="All four ports, GATEWAY,ORCHESTRATOR,SCORER,LEADERBOARD (e.g. 9000,9101,9102,9103)."
+        ),
+    ] = None,
+) -> None:
+    """Run all four services in one process on the embedded defaults.
+
+    Without --port or --ports the ports come from the HOLDOUT_*_URL settings (8000 to 8003)."""
+    from holdout.server import Listen, run_embedded
 
     _logging()
-    asyncio.run(run_embedded(host))
+    chosen = _embedded_ports(port, ports)
+    asyncio.run(run_embedded(Listen(host=host, internal_host=internal_host, ports=chosen)))
+
+
+def _embedded_ports(port: int | None, ports: str | None) -> dict[str, int] | None:
+    if port is not None and ports is not None:
+        raise typer.BadParameter("give --port or --ports, not both", param_hint="--ports")
+    if port is not None:
+        numbers = [port + i for i in range(len(SERVICES))]
+    elif ports is not None:
+        try:
+            numbers = [int(p) for p in ports.split(",")]
+        except ValueError:
+            numbers = []
+        if len(numbers) != len(SERVICES):
+            raise typer.BadParameter(
+                f"expected four port numbers separated by commas ({','.join(SERVICES)}), got {ports!r}",
+                param_hint="--ports",
+            )
+    else:
+        return None
+    if any(not 1 <= n <= 65535 for n in numbers) or len(set(numbers)) != len(numbers):
+        raise typer.BadParameter(
+            f"ports must be four different numbers from 1 to 65535, got {numbers}",
+            param_hint="--ports" if ports is not None else "--port",
+        )
+    return dict(zip(SERVICES, numbers, strict=True))
 
 
 @app.command()

@@ -45,7 +45,7 @@ async def run_demo(keep_running: bool | None) -> int:
     from holdout.server import run_embedded
 
     ready, stop = asyncio.Event(), asyncio.Event()
-    platform = asyncio.create_task(run_embedded("127.0.0.1", ready, stop))
+    platform = asyncio.create_task(run_embedded(None, ready, stop))
     ready_or_dead = asyncio.create_task(ready.wait())
     await asyncio.wait([platform, ready_or_dead], return_when=asyncio.FIRST_COMPLETED)
     if platform.done():

@@ -15,7 +15,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from holdout.client import HoldoutClient
+from shared.internal_auth import TOKEN_FILE
 from shared.settings import SERVICES
 
 HOLDOUT = str(Path(sys.executable).with_name("holdout"))
@@ -78,6 +81,20 @@ class Platform:
 
     def client(self, token: str | None = None) -> HoldoutClient:
         return HoldoutClient(self.gateway_url, token or self.admin_token)
+
+    @property
+    def internal_token(self) -> str:
+        """The service credential: the environment's, else the one ``holdout up`` made
+        for the data directory."""
+        return self.env.get("HOLDOUT_INTERNAL_TOKEN") or (self.data_dir / TOKEN_FILE).read_text().strip()
+
+    def internal_client(self, service: str) -> httpx.AsyncClient:
+        """A client of one internal service's HTTP API, with the service credential."""
+        return httpx.AsyncClient(
+            base_url=self.env[f"HOLDOUT_{service.upper()}_URL"],
+            headers={"Authorization": f"Bearer {self.internal_token}"},
+            timeout=60,
+        )
 
 
 def base_env(data_dir: Path, runtimes_dir: Path) -> dict[str, str]:

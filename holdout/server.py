@@ -21,8 +21,9 @@ import uvicorn
 from holdout.guard import BodyGuard, BodyLimits, guarded_h11
 from holdout.wiring import all_specs, service_spec
 from shared.bus.memory import InProcessBus
+from shared.internal_auth import load_or_create_token
 from shared.service import build_storage
-from shared.settings import CommonSettings
+from shared.settings import MIN_INTERNAL_TOKEN_LENGTH, CommonSettings
 
 log = structlog.get_logger(__name__)
 
@@ -100,26 +101,76 @@ async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> N
                 loop.remove_signal_handler(sig)
 
 
-def embedded_servers(host: str, settings: CommonSettings) -> tuple[dict[str, _Server], InProcessBus]:
+@dataclass(frozen=True)
+class Listen:
+    """Where ``holdout up`` listens: the gateway on ``host``, the three internal services
+    on ``internal_host`` (loopback unless told otherwise), on ``ports`` by service name
+    (None: the ports of the ``HOLDOUT_*_URL`` settings)."""
+
+    host: str = "127.0.0.1"
+    internal_host: str = "127.0.0.1"
+    ports: dict[str, int] | None = None
+
+    def host_of(self, service: str) -> str:
+        return self.host if service == "gateway" else self.internal_host
+
+    def url_overrides(self) -> dict[str, str]:
+        """The ``*_url`` settings that go with explicit ports, so the gateway calls the
+        services where they listen."""
+        if self.ports is None:
+            return {}
+        return {
+            f"{name}_url": f"http://{_reachable(self.host_of(name))}:{port}"
+            for name, port in self.ports.items()
+        }
+
+
+def _reachable(host: str) -> str:
+    """An address to call a server on that listens on ``host``."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def embedded_overrides(settings: CommonSettings, listen: Listen) -> dict[str, object]:
+    """Settings every service gets under ``holdout up``: one internal token (the
+    environment's, else the data directory's own) and the URLs of explicit ports."""
+    token = settings.internal_token or load_or_create_token(settings.data_dir)
+    return {"internal_token": token, **listen.url_overrides()}
+
+
+def embedded_servers(
+    listen: Listen, settings: CommonSettings
+) -> tuple[dict[str, _Server], InProcessBus]:
     """Four servers sharing one in-process bus and one storage (HOLDOUT_STORAGE_BACKEND)."""
     bus = InProcessBus(hold_until_released=True)
     storage = build_storage(settings)
+    overrides = embedded_overrides(settings, listen)
     servers: dict[str, _Server] = {}
     for spec in all_specs():
-        app = spec.create_app(spec.settings(), bus=bus, storage=storage)
-        port = int(getattr(settings, f"{spec.name}_url").rsplit(":", 1)[1].split("/")[0])
-        servers[spec.name] = http_server(app, host, port, settings)
+        service_settings = spec.settings(**overrides)
+        app = spec.create_app(service_settings, bus=bus, storage=storage)
+        port = _port_of(getattr(service_settings, f"{spec.name}_url"))
+        servers[spec.name] = http_server(app, listen.host_of(spec.name), port, settings)
     return servers, bus
 
 
 async def run_embedded(
-    host: str = "127.0.0.1", ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
+    listen: Listen | None = None, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
 ) -> None:
     """Serve until SIGINT/SIGTERM or until ``stop`` is set; shuts down gracefully."""
     settings = CommonSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.data_dir.chmod(0o755)
-    servers, bus = embedded_servers(host, settings)
+    listen = listen or Listen()
+    servers, bus = embedded_servers(listen, settings)
+    gateway = servers["gateway"].config
 
     async def release_when_started() -> None:
         while not all(s.started for s in servers.values()):
@@ -127,7 +178,11 @@ async def run_embedded(
                 return
             await asyncio.sleep(0.05)
         bus.release()
-        log.info("holdout.up", data_dir=str(settings.data_dir), api=f"{settings.gateway_url}/docs")
+        log.info(
+            "holdout.up",
+            data_dir=str(settings.data_dir),
+            api=f"http://{_reachable(gateway.host)}:{gateway.port}/docs",
+        )
         if ready is not None:
             ready.set()
 
@@ -153,6 +208,13 @@ async def run_one(name: str, host: str, port: int | None) -> None:
         raise SystemExit(
             f"holdout serve {name}: set HOLDOUT_AMQP_URL (a service alone needs RabbitMQ; "
             "`holdout up` runs all four with an in-process bus)"
+        )
+    if settings.internal_token is None:
+        raise SystemExit(
+            f"holdout serve {name}: set HOLDOUT_INTERNAL_TOKEN, the secret the gateway sends to "
+            "the orchestrator, scorer and leaderboard (the same value for all four services, at "
+            f"least {MIN_INTERNAL_TOKEN_LENGTH} characters; for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
         )
     app = spec.create_app(settings)
     await _serve_all([http_server(app, host, port or spec.default_port, settings)])

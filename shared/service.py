@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +18,7 @@ from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
 from shared.db import OutboxRelay, make_engine, make_sessionmaker
 from shared.docs import install_offline_docs
+from shared.internal_auth import InternalAuthMiddleware
 from shared.migrations import upgrade
 from shared.settings import CommonSettings
 from shared.storage import LocalStorage, Storage
@@ -127,10 +129,15 @@ class ServiceRuntime:
         return {"database": self.database_ready, "bus": self.bus.ready, "storage": self.storage.ready}
 
 
-def install_service_plumbing(app: FastAPI, service: str) -> None:
+def install_service_plumbing(
+    app: FastAPI, service: str, *, internal_token: SecretStr | None = None, faces_users: bool = False
+) -> None:
     """What every service's app has: problem+json errors, the correlation id,
     ``/healthz``, ``/readyz``, ``/metrics``, and API docs that work offline. Readiness
-    looks the runtime up when asked, since it exists only while the lifespan runs."""
+    looks the runtime up when asked, since it exists only while the lifespan runs.
+
+    Unless it ``faces_users`` (the gateway alone), every other route answers only a
+    caller presenting ``internal_token``; with none, it answers no one."""
 
     def check(name: str) -> ReadinessCheck:
         async def run() -> bool:
@@ -140,6 +147,9 @@ def install_service_plumbing(app: FastAPI, service: str) -> None:
         return run
 
     install_problem_handlers(app)
+    if not faces_users:
+        # added first, so it runs inside the correlation middleware (refusals are counted)
+        app.add_middleware(InternalAuthMiddleware, token=internal_token, service=service)
     app.add_middleware(CorrelationIdMiddleware, service=service)
     app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}))
     install_offline_docs(app)

@@ -34,6 +34,8 @@ PROBLEM_BASE = "https://holdout.dev/problems/"
 HTTP_REQUESTS = Counter(
     "holdout_http_requests_total", "HTTP requests handled", ["service", "method", "status"]
 )
+# any other method is counted as OTHER: a label never holds what a client made up
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ProblemError(Exception):
@@ -268,7 +270,9 @@ class CorrelationIdMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            HTTP_REQUESTS.labels(self.service, scope.get("method", ""), str(status_holder["status"])).inc()
+            method = scope.get("method", "")
+            method = method if method in HTTP_METHODS else "OTHER"
+            HTTP_REQUESTS.labels(self.service, method, str(status_holder["status"])).inc()
             set_correlation_id(None)
 
 

@@ -25,6 +25,10 @@ pytest_plugins = ["tests.azurite", "tests.browser"]
 
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("HOLDOUT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+# the service credential of the apps the tests build (HOLDOUT_INTERNAL_TOKEN), and what
+# a caller of their internal API sends
+INTERNAL_TOKEN = "test-internal-token-" + uuid.uuid4().hex
+INTERNAL_HEADERS = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from services.gateway import proxy
 from services.gateway.api import api_router
 from services.gateway.auth.service import ensure_admin
 from services.gateway.config import GatewaySettings
@@ -50,7 +51,7 @@ def create_app(
         await rt.start()
         app.state.runtime = rt
         app.state.settings = settings
-        app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_s, transport=http_transport)
+        app.state.http = proxy.internal_http(settings, http_transport)
         try:
             settings.uploads_tmp_dir.mkdir(parents=True, exist_ok=True)
             if settings.admin_token:
@@ -75,7 +76,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
-    install_service_plumbing(app, "gateway")
+    install_service_plumbing(app, "gateway", faces_users=True)
     app.include_router(api_router())
     install_document(app)
     return app

@@ -12,42 +12,62 @@ GiB = 1024**3
 
 class GatewaySettings(CommonSettings):
     gateway_database_url: str | None = None
-    # HOLDOUT_ADMIN_TOKEN: on start-up the user "admin" is created (or updated) so that
-    # this token authenticates as it; without one, no admin exists until the CLI makes one.
+    """The gateway's PostgreSQL URL (unset: SQLite `<data_dir>/gateway.db`)."""
     admin_token: str | None = None
+    """On start-up the user `admin` is created (or updated) so that this token authenticates as it; unset:
+    no admin until `holdout admin create-user --admin` makes one."""
     max_submission_bytes: int = 512 * MiB
+    """The largest submission zip accepted, in bytes."""
     max_data_bytes: int = 20 * GiB
+    """The largest test-features file a host may upload, in bytes."""
     max_labels_bytes: int = 1 * GiB
-    # files a host attaches for participants (training data, examples, documentation)
+    """The largest labels file a host may upload, in bytes."""
     max_participant_file_bytes: int = 20 * GiB
-    # how long the read-only URL a download redirects to stays valid (Azure storage)
+    """The largest file a host may attach for participants (training data, examples, documentation), in
+    bytes."""
     download_url_ttl_s: float = 300.0
+    """How long the read-only URL a participant's download redirects to stays valid (Azure storage), in
+    seconds."""
     uploads_dir: Path | None = None
+    """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0
-    # the stuck-submission reconciler (submissions/reconciler.py): how often it looks (0: never),
-    # how long each state may last before the orchestrator is asked what happened, how
-    # many replays it tries, and the most a submission may wait in the queue
+    """Timeout of the gateway's calls to the other services, in seconds."""
     reconcile_interval_s: float = 60.0
+    """How often the stuck-submission reconciler looks, in seconds (0: never)."""
     reconcile_batch: int = 200
+    """The most submissions the reconciler checks in one pass."""
     queued_deadline_s: float = 600.0
+    """How long a submission may stay queued before the orchestrator is asked about it, in seconds."""
     running_margin_s: float = 900.0
+    """How long past its time limit a running submission may go before the orchestrator is asked, in
+    seconds."""
     scoring_deadline_s: float = 900.0
+    """How long a submission may stay in scoring before the orchestrator is asked, in seconds."""
     max_reconciliations: int = 3
+    """How many times the reconciler replays a stuck submission's events before failing it."""
     queued_max_s: float = 2 * 24 * 3600.0
+    """The most a submission may wait in the queue before it fails, in seconds."""
     # the largest run machine (and the most a competition may ask for): a competition's
     # limits are checked against these on create and on every edit; raise them to match
     # the biggest machine runs go to
     max_run_memory_mb: int = 64 * 1024
+    """The most memory a competition may give a run, in MiB (the largest run machine's)."""
     max_run_cpus: float = 16.0
+    """The most CPUs a competition may give a run (the largest run machine's)."""
     max_run_time_s: float = 7 * 24 * 3600.0
+    """The longest time limit a competition may give a run, in seconds."""
     max_run_processes: int = 4096
+    """The most processes a competition may allow a run."""
     max_run_output_mb: int = 10 * 1024
+    """The largest output limit a competition may give a run, in MiB."""
     max_run_log_kb: int = 10 * 1024
-    max_concurrent_runs: int = 1000
-    # the most runs a team may make per UTC day (real and smoke, each)
+    """The largest log limit a competition may give a run, in KiB."""
+    max_competition_concurrent_runs: int = 1000
+    """The most runs at once a competition may allow itself (its `limits.max_concurrent_runs`)."""
     max_daily_quota: int = 1000
-    # the longest description (Markdown) a competition may have, in characters
+    """The most runs a competition may allow a team per UTC day (real and smoke, each)."""
     max_description_chars: int = 100_000
+    """The longest description (Markdown) a competition may have, in characters."""
 
     @property
     def database_url(self) -> str:

@@ -1,18 +1,22 @@
 """Calls to the other services' HTTP APIs (leaderboard, orchestrator logs).
 
-An unreachable or failing service becomes a 503 problem, never a 500.
+Every call carries the service credential (``HOLDOUT_INTERNAL_TOKEN``): the client the
+gateway makes them with adds it. An unreachable or failing service becomes a 503
+problem, never a 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import structlog
 from starlette.responses import StreamingResponse
 
+from services.gateway.config import GatewaySettings
 from shared.context import current_correlation_id
+from shared.internal_auth import InternalAuth
 from shared.web import ProblemError
 
 log = structlog.get_logger(__name__)
@@ -20,6 +24,17 @@ log = structlog.get_logger(__name__)
 
 class ServiceUnavailable(ProblemError):
     status, code = 503, "service-unavailable"
+
+
+def internal_http(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The gateway's client of the other services: the service credential goes with
+    every request to their addresses, and nowhere else."""
+    auth = InternalAuth(
+        settings.internal_token, (settings.orchestrator_url, settings.scorer_url, settings.leaderboard_url)
+    )
+    return httpx.AsyncClient(timeout=settings.proxy_timeout_s, transport=transport, auth=auth)
 
 
 async def get(
@@ -38,7 +53,21 @@ async def get(
     if response.status_code >= 500:
         log.warning("proxy.upstream_error", service=service, url=url, status=response.status_code)
         raise ServiceUnavailable(f"the {service} service failed to answer; try again shortly")
+    if response.status_code == 401:
+        _credential_refused(service, url)
     return response
+
+
+def _credential_refused(service: str, url: str) -> NoReturn:
+    """The service refused the gateway's credential: the operator's configuration, not
+    the user's request, so never relayed as the user's 401."""
+    log.error(
+        "proxy.internal_credential_refused",
+        service=service,
+        url=url,
+        hint="HOLDOUT_INTERNAL_TOKEN must be set, and the same, on every service",
+    )
+    raise ServiceUnavailable(f"the {service} service is unavailable right now; try again shortly")
 
 
 async def stream(client: httpx.AsyncClient, service: str, url: str) -> StreamingResponse:
@@ -58,6 +87,9 @@ async def stream(client: httpx.AsyncClient, service: str, url: str) -> Streaming
         raise ServiceUnavailable(
             f"the {service} service is unavailable right now; try again shortly"
         ) from None
+    if upstream.status_code == 401:
+        await upstream.aclose()
+        _credential_refused(service, url)
     if upstream.status_code >= 400:
         await upstream.aclose()
         log.warning("proxy.upstream_error", service=service, url=url, status=upstream.status_code)

@@ -43,7 +43,7 @@ def create_app(
 
     app = FastAPI(title="Holdout leaderboard", version="1", lifespan=lifespan)
     app.state.settings = settings
-    install_service_plumbing(app, "leaderboard")
+    install_service_plumbing(app, "leaderboard", internal_token=settings.internal_token)
     app.include_router(router)
     app.include_router(internal_router)
     return app

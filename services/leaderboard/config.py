@@ -7,16 +7,17 @@ from shared.settings import CommonSettings
 
 class LeaderboardSettings(CommonSettings):
     leaderboard_database_url: str | None = None
-    # live updates: how often a stream re-reads the version (changes made by another
-    # replica), how long a quiet stream waits before a keep-alive comment, how long a
-    # stream lives before the client reconnects (EventSource does so by itself)
+    """The leaderboard's PostgreSQL URL (unset: SQLite `<data_dir>/leaderboard.db`)."""
     live_poll_seconds: float = 2.0
+    """How often a live stream re-reads the board's version (changes made by another replica), in seconds."""
     live_keepalive_seconds: float = 15.0
+    """How long a quiet live stream waits before a keep-alive comment, in seconds."""
     live_max_seconds: float = 300.0
+    """How long a live stream lives before the client reconnects, in seconds."""
     live_retry_ms: int = 3000
-    # how long a rendered board page is served without re-reading the board's version
-    # (changes from this process drop it at once; another replica's within this time)
+    """The reconnection delay a live stream tells the client, in milliseconds."""
     page_cache_seconds: float = 1.0
+    """How long a rendered board page is served without re-reading the board's version, in seconds."""
 
     @property
     def database_url(self) -> str:

@@ -95,6 +95,6 @@ def create_app(
 
     app = FastAPI(title="Holdout orchestrator", version="1", lifespan=lifespan)
     app.state.settings = settings
-    install_service_plumbing(app, "orchestrator")
+    install_service_plumbing(app, "orchestrator", internal_token=settings.internal_token)
     app.include_router(router)
     return app

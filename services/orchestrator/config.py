@@ -14,34 +14,45 @@ from shared.settings import CommonSettings
 
 class OrchestratorSettings(CommonSettings):
     orchestrator_database_url: str | None = None
-    # "local": bubblewrap sandboxes on this machine; "kubernetes": a pod per run
-    # (HOLDOUT_KUBERNETES_* settings, services/orchestrator/kubernetes/config.py)
+    """The orchestrator's PostgreSQL URL (unset: SQLite `<data_dir>/orchestrator.db`)."""
     executor: Literal["local", "kubernetes"] = "local"
+    """`local` (bubblewrap sandboxes on this machine) or `kubernetes` (a pod per run; see the
+    `HOLDOUT_KUBERNETES_*` settings)."""
     max_concurrent_runs: int = max(1, os.cpu_count() or 1)
-    # the unprivileged user the sandbox runs as (shared by every run; cgroups keep runs apart)
+    """Runs executed at once by one orchestrator process."""
     sandbox_uid: int = 64000
+    """The unprivileged uid the sandbox runs as (shared by every run; cgroups keep runs apart)."""
     sandbox_gid: int = 64000
+    """The gid the sandbox runs as."""
     sandbox_tmp_mb: int = 256
-    # None: under data_dir ("runtimes", "runs", "cache")
+    """Size of each run's private `/tmp`, in MiB."""
     runtimes_dir: Path | None = None
+    """Where local runtimes (Python environments) are built (unset: `<data_dir>/runtimes`)."""
     runs_dir: Path | None = None
+    """Where each run's working folders live while it runs (unset: `<data_dir>/runs`)."""
     cache_dir: Path | None = None
+    """Where unpacked test data is cached between runs (unset: `<data_dir>/cache`)."""
     runtimes_requirements_dir: Path = REPO_RUNTIMES_DIR
-    # build a missing runtime on first use (about half a minute) instead of failing the run
+    """The folder with one `NAME/requirements.txt` per runtime."""
     build_missing_runtimes: bool = True
+    """Build a missing runtime on first use (about half a minute) instead of failing the run."""
     scheduler_poll_seconds: float = 2.0
-    # how often a run interrupted by a platform fault is started again before it fails
+    """How often the scheduler looks for queued runs, in seconds."""
     max_attempts: int = 2
-    # a run still going this long after its time limit (setup, upload, a stuck executor)
-    # is stopped and ends as a retryable platform fault
+    """How often a run interrupted by a platform fault is started before it fails."""
     run_grace_seconds: float = 300.0
-    # how often rows left running without a run in this process are looked for
+    """How long past its time limit a run may go (setup, upload, a stuck executor) before it is stopped as
+    a retryable platform fault, in seconds."""
     reconcile_seconds: float = 30.0
+    """How often rows left running without a run in this process are looked for, in seconds."""
     # a run stopped by a full disk waits, then tries again: the first wait, doubling up
     # to the longest, at most this many times (about 3 hours in all by default)
     wait_retry_seconds: float = 30.0
+    """First wait before a run stopped by a full disk tries again, in seconds (it doubles each time)."""
     wait_retry_max_seconds: float = 600.0
+    """Longest wait between tries of a run stopped by a full disk, in seconds."""
     wait_retries: int = 20
+    """How many times a run stopped by a full disk tries again before it fails."""
 
     @model_validator(mode="after")
     def _kubernetes_needs_azure(self) -> OrchestratorSettings:

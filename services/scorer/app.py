@@ -52,6 +52,6 @@ def create_app(
 
     app = FastAPI(title="Holdout scorer", version="1", lifespan=lifespan)
     app.state.settings = settings
-    install_service_plumbing(app, "scorer")
+    install_service_plumbing(app, "scorer", internal_token=settings.internal_token)
     app.include_router(router)
     return app

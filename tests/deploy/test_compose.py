@@ -34,6 +34,10 @@ def test_compose_runs_the_whole_stack_with_health_checks() -> None:
         env = service["environment"]
         assert env[f"HOLDOUT_{name.upper()}_DATABASE_URL"].endswith(f"/holdout_{name}")
         assert env["HOLDOUT_STORAGE_BACKEND"] == "azure" and env["HOLDOUT_AMQP_URL"].startswith("amqp://")
+        # the service credential comes from the operator's environment, never the file
+        assert env["HOLDOUT_INTERNAL_TOKEN"].startswith("${HOLDOUT_INTERNAL_TOKEN:?")
+    # only the gateway faces users: no other service publishes a port
+    assert {name for name, service in services.items() if service.get("ports")} == {"gateway"}
     assert services["orchestrator"]["environment"]["HOLDOUT_EXECUTOR"] == "local"
     init = (REPO / "deploy" / "compose" / "init-databases.sql").read_text()
     assert all(f"holdout_{name}" in init for name in ("gateway", "orchestrator", "scorer", "leaderboard"))

@@ -79,6 +79,14 @@ def test_deployments_serve_each_service_hardened_with_probes(rendered: list[dict
             assert refs == {"configMapRef": "holdout-config", "secretRef": "holdout-secrets"}
             assert container["image"].startswith("replace-me.azurecr.io/holdout-service:")
         assert services[name]["spec"]["ports"][0]["port"] == port
+        # every service gets the service credential from the operator's Secret: without
+        # it the pod does not start (and `holdout serve` would refuse to)
+        assert main["env"] == [
+            {
+                "name": "HOLDOUT_INTERNAL_TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": "holdout-internal-token", "key": "token"}},
+            }
+        ]
     assert not of_kind(rendered, "Secret")  # secrets are the operator's, never in the repo
 
 

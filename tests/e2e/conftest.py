@@ -39,7 +39,8 @@ def digits_zips(digits: DigitsData, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture
 async def embedded(platform_dir: Path, runtimes_dir: Path) -> AsyncIterator[Platform]:
-    """`holdout up`: four services, one process, SQLite, in-process bus, local storage."""
+    """`holdout up`: four services, one process, SQLite, in-process bus, local storage;
+    no HOLDOUT_INTERNAL_TOKEN, so it makes the data directory's own."""
     env = base_env(platform_dir, runtimes_dir)
     p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], platform_dir)
     p.start("up", "up")
@@ -63,6 +64,7 @@ async def start_distributed(
     so their durable queues exist before anything is published). ``commands``
     replaces a service's command line (the crash tests wrap one)."""
     env = base_env(platform_dir, runtimes_dir)
+    env["HOLDOUT_INTERNAL_TOKEN"] = secrets.token_urlsafe(32)  # `serve` refuses to start without
     env["HOLDOUT_AMQP_URL"] = amqp_url
     env["HOLDOUT_BUS_NAMESPACE"] = bus_namespace
     for name in SERVICES:

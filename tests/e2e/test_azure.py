@@ -89,7 +89,7 @@ async def test_whole_path_on_azure_blob_storage(
     p = await start_on_azure(platform_dir, runtimes_dir, azurite.connection_string, prefix)
     try:
         await whole_path(p, digits, digits_zips)  # upload, run, score, leaderboard (twice)
-        async with httpx.AsyncClient(base_url=p.env["HOLDOUT_ORCHESTRATOR_URL"]) as orchestrator:
+        async with p.internal_client("orchestrator") as orchestrator:
             metrics = (await orchestrator.get("/metrics")).text
     finally:
         p.stop_all()
@@ -172,7 +172,7 @@ async def test_a_run_whose_storage_fails_for_a_while_still_ends_correctly(
             ada = await admin.create_participant("ada", comp["id"])
         async with (
             p.client(ada["token"]) as c,
-            httpx.AsyncClient(base_url=p.env["HOLDOUT_ORCHESTRATOR_URL"]) as orchestrator,
+            p.internal_client("orchestrator") as orchestrator,
         ):
             sub = await c.submit(comp["id"], digits_zips["strong"])
 

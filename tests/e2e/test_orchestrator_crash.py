@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from holdout.client import HoldoutClient
@@ -116,7 +115,7 @@ async def test_a_run_interrupted_by_sigkill_leaves_nothing_behind_and_is_scored_
             assert done["resources"]["wall_seconds"] >= 4
             assert done["resources"]["peak_memory_mb"] > 0
 
-        async with httpx.AsyncClient(base_url=orchestrator_url) as http:
+        async with p.internal_client("orchestrator") as http:
             execution = (await http.get(f"/internal/v1/executions/{sid}")).json()
         ended = (execution["status"], execution["attempt"], execution["failure_reason"])
         assert ended == ("finished", 2, None)

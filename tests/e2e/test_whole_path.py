@@ -4,15 +4,18 @@ production wiring (separate processes, PostgreSQL, RabbitMQ)."""
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 from pathlib import Path
 
+import httpx
 import joblib
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 
 from holdout.digits import DigitsData
+from shared.internal_auth import TOKEN_FILE
 from tests.e2e.conftest import Platform, create_digits_competition
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +57,7 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
     assert "predicted" in log
     # the host's run, scored before ada's, is not on the board
     assert [e["submission_id"] for e in board["entries"]] == [sub["id"]], board
+    await internal_apis_need_the_credential(p, comp["id"], sub["id"])
 
     # the score is the model's real accuracy on the public half, computed here independently
     expected = local_public_accuracy(zips["strong"], digits)
@@ -76,10 +80,48 @@ async def whole_path(p: Platform, digits: DigitsData, zips: dict[str, Path]) -> 
     assert ranked["team_name"] == "host" and ranked["rank"] == 2
 
 
+async def internal_apis_need_the_credential(p: Platform, competition_id: str, submission_id: str) -> None:
+    """Only the gateway faces users: the run's record and log, its scores (the private
+    one too) and both boards answer the service credential alone; ``/metrics`` is open
+    and names no competition, submission or team."""
+    routes = {
+        "orchestrator": [
+            f"/internal/v1/executions/{submission_id}",
+            f"/internal/v1/executions/{submission_id}/log",
+        ],
+        "scorer": [f"/internal/v1/scores/{submission_id}"],
+        "leaderboard": [
+            f"/api/v1/competitions/{competition_id}/leaderboard",
+            f"/internal/v1/competitions/{competition_id}/leaderboard/private",
+            f"/internal/v1/competitions/{competition_id}/leaderboard/private/export.csv",
+        ],
+    }
+    wrong = {"Authorization": "Bearer " + "x" * 43}
+    for service, paths in routes.items():
+        trusted = p.internal_client(service)
+        async with trusted, httpx.AsyncClient(base_url=trusted.base_url) as outsider:
+            for path in paths:
+                answer = await trusted.get(path)
+                assert answer.status_code == 200, (service, path, answer.text)
+                if service == "scorer":
+                    assert answer.json()["private_score"] is not None  # what an outsider must not read
+                for headers in ({}, wrong):
+                    refused = await outsider.get(path, headers=headers)
+                    assert refused.status_code == 401, (service, path, refused.status_code)
+                    assert refused.headers["content-type"] == "application/problem+json"
+            assert (await outsider.get("/healthz")).status_code == 200
+            metrics = await outsider.get("/metrics")
+            assert metrics.status_code == 200 and "holdout_http_requests_total" in metrics.text
+            assert submission_id not in metrics.text and competition_id not in metrics.text
+
+
 async def test_whole_path_on_embedded_defaults(
     embedded: Platform, digits: DigitsData, digits_zips: dict[str, Path]
 ) -> None:
     await whole_path(embedded, digits, digits_zips)
+    # no HOLDOUT_INTERNAL_TOKEN was set: `holdout up` made the data directory's own
+    assert "HOLDOUT_INTERNAL_TOKEN" not in embedded.env
+    assert stat.S_IMODE((embedded.data_dir / TOKEN_FILE).stat().st_mode) == 0o600
 
 
 async def test_whole_path_on_separate_processes_with_postgres_and_rabbitmq(

@@ -28,6 +28,7 @@ from shared.bus.memory import InProcessBus
 from shared.events import BaseEvent, Event
 from shared.service import ServiceRuntime
 from shared.storage import LocalStorage, Storage
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 
 ADMIN_TOKEN = "hdt_test-admin-token"
 LABELS = "id,target,Usage\n1,0,Public\n2,1,Private\n3,1,Public\n"
@@ -60,7 +61,8 @@ def make_zip(files: dict[str, bytes] | None = None) -> bytes:
 
 @dataclass
 class Upstreams:
-    """Fake leaderboard and orchestrator; a missing handler means "unreachable"."""
+    """Fake leaderboard and orchestrator; a missing handler means "unreachable". Like the
+    real ones, they refuse a request without the service credential."""
 
     leaderboard: UpstreamHandler | None = None
     orchestrator: UpstreamHandler | None = None
@@ -69,6 +71,9 @@ class Upstreams:
     def transport(self) -> httpx.MockTransport:
         def route(request: httpx.Request) -> httpx.Response:
             self.seen.append(request)
+            if request.headers.get("authorization") != INTERNAL_HEADERS["Authorization"]:
+                # as the real services do: nothing without the service credential
+                return httpx.Response(401, json={"detail": "internal credential required"})
             handler = {"leaderboard.test": self.leaderboard, "orchestrator.test": self.orchestrator}.get(
                 request.url.host
             )
@@ -230,7 +235,7 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
             admin_token=ADMIN_TOKEN,
             leaderboard_url="http://leaderboard.test",
             orchestrator_url="http://orchestrator.test",
-            **overrides,
+            **{"internal_token": INTERNAL_TOKEN, **overrides},
         )
         bus = InProcessBus()
         storage = storage or LocalStorage(data_dir / "storage")

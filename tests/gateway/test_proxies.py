@@ -4,12 +4,15 @@ when the service behind is down."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from shared.events import CompetitionRevealed
-from tests.gateway.conftest import Gateway, eventually
+from tests.conftest import INTERNAL_TOKEN
+from tests.gateway.conftest import Gateway, Upstreams, eventually
 
 
 def board(competition_id: str, kind: str = "public") -> dict[str, object]:
@@ -188,3 +191,43 @@ async def test_live_board_with_the_leaderboard_down_is_a_503_problem(gw: Gateway
     r = await gw.client.get("/api/v1/competitions/titanic/leaderboard/events")
     assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
     assert (await gw.client.get("/api/v1/competitions/nope/leaderboard/events")).status_code == 404
+
+
+
+@pytest.mark.parametrize("credential", [INTERNAL_TOKEN, None, "not-the-deployments-token"])
+async def test_calls_to_the_services_carry_the_credential_and_a_refusal_is_a_503(
+    make_gateway: Callable[..., Any], upstreams: Upstreams, credential: str | None
+) -> None:
+    async def sse() -> Any:
+        yield b"retry: 3000\n\n"
+
+    def leaderboard(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse())
+        return httpx.Response(200, json={"entries": []})
+
+    upstreams.leaderboard = leaderboard
+    upstreams.orchestrator = lambda request: httpx.Response(200, text="a log line")
+    async with make_gateway(internal_token=credential) as gw:
+        host = await gw.user("hana", is_host=True)
+        alice = await gw.user("alice")
+        await gw.ready_competition(host)
+        sub = (await gw.submit(alice)).json()
+        statuses = []
+        for path, headers in (
+            ("/api/v1/competitions/titanic/leaderboard/private", host),
+            ("/api/v1/competitions/titanic/leaderboard/private.csv", host),
+            ("/api/v1/competitions/titanic/leaderboard/events", {}),
+            (f"/api/v1/submissions/{sub['id']}/log", alice),
+        ):
+            r = await gw.client.get(path, headers=headers)
+            statuses.append(r.status_code)
+            if r.status_code != 200:
+                assert r.headers["content-type"] == "application/problem+json"
+    assert {r.url.host for r in upstreams.seen} == {"leaderboard.test", "orchestrator.test"}
+    if credential == INTERNAL_TOKEN:
+        assert statuses == [200] * 4
+        assert all(r.headers["authorization"] == f"Bearer {INTERNAL_TOKEN}" for r in upstreams.seen)
+    else:
+        # the operator's mistake, not the user's: never relayed as the user's own 401
+        assert statuses == [503] * 4

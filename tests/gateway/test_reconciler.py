@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.gateway.proxy import internal_http
 from services.gateway.submissions.reconciler import Reconciler
 from shared.events import FailureReason, Resources, SubmissionCancelled, utcnow
 from tests.gateway.conftest import Gateway, Upstreams, eventually
@@ -58,7 +59,7 @@ async def of_submission(gw: Gateway, kind: str, sid: str, n: int) -> list[Any] |
 
 
 def reconciler(gw: Gateway) -> Reconciler:
-    return Reconciler(gw.runtime, gw.settings, httpx.AsyncClient(transport=gw.upstreams.transport()))
+    return Reconciler(gw.runtime, gw.settings, internal_http(gw.settings, gw.upstreams.transport()))
 
 
 async def test_a_lost_queued_event_is_published_again(gw: Gateway, orchestrator: FakeOrchestrator) -> None:

@@ -54,3 +54,25 @@ def test_serve_alone_needs_a_broker_and_a_known_service(tmp_path: Path) -> None:
     assert alone.returncode != 0 and "set HOLDOUT_AMQP_URL" in alone.stderr + alone.stdout
     unknown = run("serve", "nope", data_dir=tmp_path)
     assert unknown.returncode != 0 and "unknown service 'nope'" in unknown.stderr
+
+
+def test_serve_refuses_to_start_without_the_service_credential(tmp_path: Path) -> None:
+    # production must configure the secret: no service alone makes one up
+    for service in ("gateway", "orchestrator", "scorer", "leaderboard"):
+        alone = run(
+            "serve",
+            service,
+            data_dir=tmp_path,
+            extra_env={"HOLDOUT_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"},
+        )
+        assert alone.returncode != 0
+        assert f"holdout serve {service}: set HOLDOUT_INTERNAL_TOKEN" in alone.stderr + alone.stdout
+        assert "Traceback" not in alone.stderr
+    assert not (tmp_path / "internal-token").exists()
+    short = run(
+        "serve",
+        "scorer",
+        data_dir=tmp_path,
+        extra_env={"HOLDOUT_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", "HOLDOUT_INTERNAL_TOKEN": "short"},
+    )
+    assert short.returncode != 0 and "internal_token" in short.stderr

@@ -20,6 +20,7 @@ from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from shared.bus.memory import InProcessBus
 from shared.events import CompetitionRevealed, CompetitionUpdated, SubmissionScored
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CID = uuid.UUID(int=1)
@@ -75,11 +76,15 @@ def scored(
 
 async def start(data_dir: Path, database_url: str | None = None) -> AsyncIterator[Leaderboard]:
     bus = InProcessBus()
-    settings = LeaderboardSettings(data_dir=data_dir, leaderboard_database_url=database_url)
+    settings = LeaderboardSettings(
+        data_dir=data_dir, leaderboard_database_url=database_url, internal_token=INTERNAL_TOKEN
+    )
     app = create_app(settings, bus=bus)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://leaderboard") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://leaderboard", headers=INTERNAL_HEADERS
+        ) as client:
             yield Leaderboard(app, bus, client, LeaderboardConsumer(app.state.runtime, app.state.notifier))
     await bus.close()
 

@@ -32,6 +32,7 @@ from shared.events import (
     FinalSelectionChanged,
     SubmissionScoringFailed,
 )
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.leaderboard.test_boards import CID, Leaderboard, scored, standings, start, team
 
 
@@ -219,7 +220,8 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def served(data_dir: Path) -> AsyncIterator[tuple[str, LeaderboardConsumer]]:
     bus = InProcessBus()
-    app = create_app(LeaderboardSettings(data_dir=data_dir, live_poll_seconds=30), bus=bus)
+    settings = LeaderboardSettings(data_dir=data_dir, live_poll_seconds=30, internal_token=INTERNAL_TOKEN)
+    app = create_app(settings, bus=bus)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -240,7 +242,7 @@ async def served(data_dir: Path) -> AsyncIterator[tuple[str, LeaderboardConsumer
 async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Path) -> None:
     async with (
         served(data_dir) as (base, consumer),
-        httpx.AsyncClient(base_url=base, timeout=20) as client,
+        httpx.AsyncClient(base_url=base, timeout=20, headers=INTERNAL_HEADERS) as client,
         client.stream("GET", f"{BOARD}/events") as response,
     ):
         assert response.status_code == 200
@@ -280,10 +282,13 @@ async def test_export_of_an_unknown_competition_is_just_the_header(lb: Leaderboa
 
 async def test_a_change_applied_by_another_replica_shows_once_the_cached_page_expires(data_dir: Path) -> None:
     bus = InProcessBus()
-    app = create_app(LeaderboardSettings(data_dir=data_dir, page_cache_seconds=0.2), bus=bus)
+    settings = LeaderboardSettings(data_dir=data_dir, page_cache_seconds=0.2, internal_token=INTERNAL_TOKEN)
+    app = create_app(settings, bus=bus)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lb") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://lb", headers=INTERNAL_HEADERS
+        ) as client,
     ):
         here = LeaderboardConsumer(app.state.runtime, app.state.notifier)
         # another replica: same database, its own notifier (this process hears nothing)

@@ -35,6 +35,7 @@ from shared.events import (
     SubmissionQueued,
 )
 from shared.storage import LocalStorage
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 
 
 class GatedExecutor(Executor):
@@ -147,6 +148,7 @@ async def orchestrator(
         data_dir=data_dir,
         orchestrator_database_url=database_url,
         scheduler_poll_seconds=0.05,
+        internal_token=INTERNAL_TOKEN,
         **{"max_concurrent_runs": 2, **settings},
     )
     bus = InProcessBus(hold_until_released=False)
@@ -160,7 +162,8 @@ async def orchestrator(
     await bus.subscribe(Subscription(queue="test", routing_keys=["execution.*"], handler=collect))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orch") as client:
+        client = httpx.AsyncClient(transport=transport, base_url="http://orch", headers=INTERNAL_HEADERS)
+        async with client:
             yield Orchestrator(bus, executor, app.state.scheduler, client, events)
     await bus.close()
 

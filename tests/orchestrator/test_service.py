@@ -37,6 +37,7 @@ from shared.events import (
 )
 from shared.migrations import upgrade
 from shared.storage import LocalStorage
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.orchestrator.conftest import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -127,7 +128,12 @@ async def platform(settings: OrchestratorSettings) -> AsyncIterator[Platform]:
     await storage.put_bytes("data", f"{DATA_PREFIX}features.csv", b"id,x\n1,0.5\n2,0.7\n")
     app = create_app(settings, bus=bus, storage=storage)
     p = Platform(
-        bus, storage, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://orch"), app
+        bus,
+        storage,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://orch", headers=INTERNAL_HEADERS
+        ),
+        app,
     )
 
     async def collect(event: Event) -> None:
@@ -147,6 +153,7 @@ def settings_for(data_dir: Path, runtimes_dir: Path, database_url: str | None = 
         max_concurrent_runs=2,
         scheduler_poll_seconds=0.2,
         build_missing_runtimes=False,
+        internal_token=INTERNAL_TOKEN,
     )
 
 

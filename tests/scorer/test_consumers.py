@@ -32,6 +32,7 @@ from shared.events import (
     SubmissionScoringFailed,
 )
 from shared.storage import LocalStorage
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 
 IDS = [f"r{i}" for i in range(12)]
 TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]
@@ -102,11 +103,15 @@ async def harness(data_dir: Path) -> AsyncIterator[HarnessFactory]:
                 handler=collect,
             )
         )
-        settings = ScorerSettings(data_dir=data_dir, scorer_database_url=database_url)
+        settings = ScorerSettings(
+            data_dir=data_dir, scorer_database_url=database_url, internal_token=INTERNAL_TOKEN
+        )
         app = create_app(settings, bus=bus, storage=storage)
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scorer")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
+        )
         stack.append((lifespan, client, bus))
         return Harness(bus, storage, received, client, app)
 

@@ -36,6 +36,7 @@ from shared.events import (
     parse_event,
 )
 from shared.storage import LocalStorage
+from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 
 CID = uuid.UUID(int=42)
 IDS = [f"r{i}" for i in range(10)]
@@ -133,10 +134,16 @@ async def running(data_dir: Path, storage: LocalStorage) -> AsyncIterator[Scorer
         received.append(event)
 
     await bus.subscribe(Subscription(queue="probe", routing_keys=["submission.#"], handler=collect))
-    app = create_app(ScorerSettings(data_dir=data_dir, rescore_poll_seconds=60), bus=bus, storage=storage)
+    app = create_app(
+        ScorerSettings(data_dir=data_dir, rescore_poll_seconds=60, internal_token=INTERNAL_TOKEN),
+        bus=bus,
+        storage=storage,
+    )
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scorer") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
+        ) as client,
     ):
         yield Scorer(app, bus, client, received)
     await bus.close()

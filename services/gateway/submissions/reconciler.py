@@ -138,6 +138,11 @@ class Reconciler:
             return "unreachable", None
         if r.status_code == 404:
             return "missing", None
+        if r.status_code == 401:
+            log.error(
+                "reconciler.internal_credential_refused",
+                hint="HOLDOUT_INTERNAL_TOKEN must be set, and the same, on every service",
+            )
         if r.status_code != 200:
             return "unreachable", None
         return "found", dict(r.json())

@@ -13,53 +13,75 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class KubernetesSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOLDOUT_KUBERNETES_", extra="ignore")
+    # a docstring under a field is its description (docs/configuration.md)
+    model_config = SettingsConfigDict(
+        env_prefix="HOLDOUT_KUBERNETES_", extra="ignore", use_attribute_docstrings=True
+    )
 
     namespace: str = "holdout-runs"
-    # None: in-cluster service account when available, else ~/.kube/config
+    """The namespace run pods are created in."""
     kubeconfig: str | None = None
-    # an API server URL without credentials (tests and `kubectl proxy`); wins over the above
+    """A kubeconfig file (unset: the in-cluster service account when available, else `~/.kube/config`)."""
     api_url: str | None = None
+    """An API server URL without credentials (tests, `kubectl proxy`); wins over the kubeconfig."""
 
-    # runtime name (ExecutionSpec.runtime) -> container image of that runtime
     runtime_images: dict[str, str] = Field(
         default_factory=lambda: {"default": "holdout-runtime-default:latest"}
     )
-    # the Holdout service image: its init container fetches and unpacks the submission
+    """Runtime name (a competition's `runtime`) to the container image of that runtime, as JSON."""
     helper_image: str = "holdout-service:latest"
+    """The Holdout service image; its init container fetches and unpacks the submission."""
     image_pull_policy: str = "IfNotPresent"
+    """`imagePullPolicy` of the run pod's containers."""
 
-    # the read-only claim holding the ``data`` container; may name ``{competition_id}``
     data_claim: str = "holdout-data"
+    """The read-only PersistentVolumeClaim holding the `data` container; may name `{competition_id}`."""
     run_as_user: int = 65532
+    """The uid run pods run as."""
     run_as_group: int = 65532
-    src_size_mb: int = 3072  # the zip plus what it unpacks to (ArchiveLimits allows 2 GiB)
+    """The gid run pods run as."""
+    src_size_mb: int = 3072
+    """Size of the volume holding the zip and what it unpacks to, in MiB."""
     tmp_size_mb: int = 256
-    log_slack_mb: int = 64  # container logs count against the pod's ephemeral storage
+    """Size of each run pod's `/tmp`, in MiB."""
+    log_slack_mb: int = 64
+    """Ephemeral storage added for container logs, in MiB."""
     helper_cpu: str = "500m"
+    """CPU of the init container that fetches the submission."""
     helper_memory: str = "512Mi"
-    # wall time above the participant's limit for pulling images and fetching the zip
+    """Memory of the init container that fetches the submission."""
     startup_grace_seconds: int = 300
-    # a pod not running after this long (no node fits, no GPU node) fails as internal_error
+    """Wall time above the participant's limit for pulling images and fetching the zip, in seconds."""
     pending_timeout_seconds: float = 900.0
+    """A pod not running after this long (no node fits, no GPU node) fails as `internal_error`, in seconds."""
 
     gpu_node_selector: dict[str, str] = Field(
         default_factory=lambda: {"kubernetes.azure.com/accelerator": "nvidia"}
     )
+    """Node selector of GPU runs, as JSON."""
     gpu_toleration_key: str = "sku"
+    """Toleration key that lets GPU runs onto GPU nodes."""
     gpu_toleration_value: str = "gpu"
-    # an IP for the storage account's host name: the runs namespace allows no DNS
+    """Toleration value that lets GPU runs onto GPU nodes."""
     storage_host_ip: str | None = None
+    """The storage account's private-endpoint IP (the runs namespace allows no DNS)."""
     storage_host_name: str | None = None
+    """The storage account's host name, mapped to `HOLDOUT_KUBERNETES_STORAGE_HOST_IP` in the pod."""
 
     api_timeout_seconds: float = 30.0
-    watch_timeout_seconds: int = 240  # server-side timeout of one watch request
-    relist_seconds: float = 600.0  # a full re-list at least this often
+    """Timeout of one Kubernetes API call, in seconds."""
+    watch_timeout_seconds: int = 240
+    """Server-side timeout of one watch request, in seconds."""
+    relist_seconds: float = 600.0
+    """A full re-list of run pods at least this often, in seconds."""
     backoff_initial_seconds: float = 0.5
+    """First wait after a failed list or watch, in seconds."""
     backoff_max_seconds: float = 30.0
+    """Longest wait after failed lists or watches, in seconds."""
     log_tail_lines: int = 5000
-    # how long the pod's SAS URLs stay valid beyond the run's own deadline
+    """Lines of a run pod's log read before it is deleted."""
     url_slack_seconds: int = 900
+    """How long the pod's SAS URLs stay valid beyond the run's own deadline, in seconds."""
 
     def image_for(self, runtime: str) -> str | None:
         return self.runtime_images.get(runtime)
