@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml clients/python/pyproject.toml | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
@@ -11,11 +11,13 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum 
 WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha256sum | cut -c1-12)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench up install lint typecheck lock config-docs system-deps node-deps runtime clean web web-types screenshots
+.PHONY: demo test bench up install lint typecheck lock config-docs openapi system-deps node-deps runtime clean web web-types screenshots
 
-$(STAMP): requirements.lock pyproject.toml
+# the client package (clients/python: the `holdout` command) first, then the server that plugs into it
+$(STAMP): requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e clients/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -45,10 +47,9 @@ web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
 
 web: web/dist/index.html
 
-# the OpenAPI document the web app's types come from, and the types (commit both)
+# the web app's API types, from the committed OpenAPI document (commit them)
 web-types: install $(WEB_STAMP)
-	$(BIN)/python -m services.gateway.openapi_export web/openapi.json
-	cd web && npx openapi-typescript openapi.json -o src/api/schema.d.ts
+	cd web && npx openapi-typescript ../docs/openapi.json -o src/api/schema.d.ts
 
 # screenshots of the main pages from a real browser run, into docs/screenshots/
 screenshots: runtime web
@@ -76,7 +77,14 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy shared services holdout
+	$(BIN)/mypy shared services holdout clients/python/holdout_client
+
+# The public API's document (docs/openapi.json, from the gateway's routes) and the Python client
+# generated from it (clients/python/holdout_client/generated), and the web app's types; tests fail
+# when any of them drifts.
+openapi: install $(WEB_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m holdout.openapi
+	$(MAKE) web-types
 
 # docs/configuration.md from the settings classes (a test fails when it drifts)
 config-docs: install
@@ -85,7 +93,7 @@ config-docs: install
 # re-pin every dependency after editing pyproject.toml
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/pip install --quiet -e '.[dev]'
+	.lockenv/bin/pip install --quiet -e clients/python -e '.[dev]'
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lockenv
 

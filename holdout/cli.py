@@ -1,4 +1,10 @@
-"""``holdout``: run the platform, migrate databases, manage users and runtimes, demo."""
+"""The operator's ``holdout`` commands: run the platform, migrate databases, manage users and
+runtimes, demo, test a submission locally.
+
+The ``holdout`` command itself belongs to the client package (``holdout_client.cli``); these
+commands plug into it through the ``holdout.commands`` entry point (``register``), so one
+command has everything where both packages are installed.
+"""
 
 from __future__ import annotations
 
@@ -202,6 +208,12 @@ def demo(
     from holdout.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo(keep_running)))
+
+
+def register(root: typer.Typer) -> None:
+    """The ``holdout.commands`` entry point: add the operator commands to the ``holdout`` command."""
+    root.registered_commands.extend(app.registered_commands)
+    root.registered_groups.extend(app.registered_groups)
 
 
 def main() -> None:

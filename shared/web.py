@@ -85,6 +85,10 @@ class PayloadTooLarge(ProblemError):
     status, code = 413, "payload-too-large"
 
 
+class UnsupportedMediaType(ProblemError):
+    status, code = 415, "unsupported-media-type"
+
+
 class TooManyRequests(ProblemError):
     status, code = 429, "quota-exceeded"
 
@@ -115,6 +119,7 @@ def problem_response(
         "status": status,
         "detail": detail,
         "instance": instance,
+        "code": code,
         **extra,
     }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

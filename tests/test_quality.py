@@ -17,7 +17,15 @@ def test_ruff_finds_nothing() -> None:
 
 def test_mypy_strict_finds_nothing(tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(BIN / "mypy"), "--cache-dir", str(tmp_path / "cache"), "shared", "holdout", "services"],
+        [
+            str(BIN / "mypy"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "shared",
+            "holdout",
+            "services",
+            "clients/python/holdout_client",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -13,8 +13,11 @@ COPY shared/ shared/
 COPY services/ services/
 COPY holdout/ holdout/
 COPY runtimes/ runtimes/
-RUN /opt/holdout/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps . \
-    && /opt/holdout/bin/python -c "import services.orchestrator.kubernetes.fetch, kubernetes_asyncio, azure.storage.blob"
+# the `holdout` command is the client package's; the server's operator commands plug into it
+COPY clients/python/ clients/python/
+RUN /opt/holdout/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps ./clients/python . \
+    && /opt/holdout/bin/python -c "import services.orchestrator.kubernetes.fetch, kubernetes_asyncio, azure.storage.blob" \
+    && /opt/holdout/bin/holdout serve --help >/dev/null
 
 # Bubblewrap and Debian's Python for the runtime venvs. It runs as root: the sandbox
 # drops to its own unprivileged user for every run and needs cgroups. Not for Kubernetes.

@@ -14,9 +14,11 @@ from services.gateway.rules.endpoints import router as rules
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
 
+FEATURE_ROUTERS = (auth, users, competitions, rules, files, teams, submissions, leaderboard)
+
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for part in (auth, users, competitions, rules, files, teams, submissions, leaderboard):
+    for part in FEATURE_ROUTERS:
         router.include_router(part)
     return router

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -18,13 +17,13 @@ from services.gateway.auth.service import ensure_admin
 from services.gateway.config import GatewaySettings
 from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
 from services.gateway.models import outbox
-from services.gateway.openapi import TAGS, Problem
+from services.gateway.openapi import TAGS
+from services.gateway.openapi_doc import install_document
 from services.gateway.submissions.reconciler import Reconciler
 from services.gateway.webapp import install_web_app
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
-from shared.web import PROBLEM_JSON
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -82,32 +81,6 @@ def create_app(
     )
     install_service_plumbing(app, "gateway", faces_users=True)
     app.include_router(api_router())
-    _declare_problem_schema(app)
+    install_document(app)
     install_web_app(app, settings.web_dir)
     return app
-
-
-def _declare_problem_schema(app: FastAPI) -> None:
-    """Make sure ``#/components/schemas/Problem`` exists for the error responses."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        components = schema.setdefault("components", {})
-        schemas = components.setdefault("schemas", {})
-        schemas.setdefault("Problem", Problem.model_json_schema())
-        # FastAPI documents request-validation errors as plain JSON; they are problems here
-        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for item in schema.get("paths", {}).values():
-            for operation in item.values():
-                invalid = operation.get("responses", {}).get("422")
-                if invalid is not None and PROBLEM_JSON not in invalid.get("content", {}):
-                    invalid["content"] = problem
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(unused, None)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

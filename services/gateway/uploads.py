@@ -18,7 +18,13 @@ from pathlib import Path
 
 from fastapi import Request
 
-from shared.web import InsufficientStorage, PayloadTooLarge, ProblemError, is_out_of_space
+from shared.web import (
+    InsufficientStorage,
+    PayloadTooLarge,
+    ProblemError,
+    UnsupportedMediaType,
+    is_out_of_space,
+)
 
 FLUSH_BYTES = 1 << 20
 
@@ -39,6 +45,52 @@ def check_content_length(request: Request, what: str, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(what, limit)
+
+
+# What each upload accepts. application/octet-stream is what the OpenAPI document declares (every
+# generated client can send it); the specific types are what curl users and browsers send.
+SUBMISSION_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+LABELS_TYPES = ("text/csv", "application/csv", "text/plain", "application/octet-stream")
+DATA_TYPES = (
+    "application/octet-stream",
+    "text/csv",
+    "application/csv",
+    "text/plain",
+    "application/json",
+    "application/x-ndjson",
+    "application/vnd.apache.parquet",
+    "application/x-parquet",
+    "application/zip",
+    "application/gzip",
+)
+# a participant file may be anything (PDF, images, data); only a form's encoding is surely not the file
+ANY_TYPE = ("*/*",)
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def check_content_type(request: Request, what: str, accepted: tuple[str, ...]) -> None:
+    """415 (with the accepted types) for a body announced as something this upload cannot be.
+
+    A body sent without a Content-Type is taken as raw bytes (RFC 9110 lets the recipient assume
+    application/octet-stream), so `curl --data-binary` and plain HTTP libraries keep working.
+    """
+    declared = request.headers.get("content-type")
+    if declared is None or not declared.strip():
+        return
+    media_type = declared.split(";", 1)[0].strip().lower()
+    if accepted == ANY_TYPE:
+        if media_type in FORM_TYPES:
+            raise UnsupportedMediaType(
+                f"the {what} was sent as a form ({media_type!r}); send the file's raw bytes "
+                "(application/octet-stream, or the file's own type)",
+                accepted=["*/*"],
+            )
+        return
+    if media_type not in accepted:
+        raise UnsupportedMediaType(
+            f"the {what} was sent as {media_type!r}; send its raw bytes as one of: {', '.join(accepted)}",
+            accepted=list(accepted),
+        )
 
 
 async def capped(chunks: AsyncIterable[bytes], what: str, limit: int) -> AsyncIterator[bytes]:

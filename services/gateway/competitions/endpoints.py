@@ -17,7 +17,7 @@ from services.gateway.competitions.schemas import (
 )
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import Page, binary_body, problems
-from services.gateway.uploads import check_content_length, spool
+from services.gateway.uploads import DATA_TYPES, LABELS_TYPES, check_content_length, check_content_type, spool
 
 router = APIRouter(prefix="/competitions", tags=["competitions"])
 
@@ -83,7 +83,7 @@ async def update_competition(
     operation_id="upload_competition_data",
     response_model=DataFileRead,
     responses=problems(401, 403, 404, 413, 422, 503),
-    openapi_extra=binary_body("application/octet-stream", "The file's bytes (a test-features file)."),
+    openapi_extra=binary_body("The file's bytes (a test-features file).", DATA_TYPES, "id,x\n1,0.5\n"),
 )
 async def upload_data(
     competition: str,
@@ -98,6 +98,7 @@ async def upload_data(
     found = await service.get(session, competition)
     service.require_host(found, user)
     service.check_filename(filename)
+    check_content_type(request, "data file", DATA_TYPES)
     check_content_length(request, "data file", settings.max_data_bytes)
     result = await service.upload_data(
         session, rt.storage, found, filename, request.stream(), settings.max_data_bytes
@@ -112,7 +113,9 @@ async def upload_data(
     response_model=LabelsRead,
     responses=problems(401, 403, 404, 413, 422, 503),
     openapi_extra=binary_body(
-        "text/csv", "The hidden labels: the id column, every target column and Usage (Public/Private)."
+        "The hidden labels: the id column, every target column and Usage (Public/Private).",
+        LABELS_TYPES,
+        "id,target,Usage\n1,0,Public\n2,1,Private\n",
     ),
 )
 async def upload_labels(
@@ -126,6 +129,7 @@ async def upload_labels(
     """Upload the hidden labels; each upload becomes a new labels version."""
     found = await service.get(session, competition)
     service.require_host(found, user)
+    check_content_type(request, "labels file", LABELS_TYPES)
     check_content_length(request, "labels file", settings.max_labels_bytes)
     async with spool(
         request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
@@ -140,7 +144,9 @@ async def upload_labels(
     operation_id="upload_competition_smoke_data",
     response_model=DataFileRead,
     responses=problems(401, 403, 404, 413, 422),
-    openapi_extra=binary_body("application/octet-stream", "The file's bytes (a smoke-sample features file)."),
+    openapi_extra=binary_body(
+        "The file's bytes (a smoke-sample features file).", DATA_TYPES, "id,x\n1,0.5\n"
+    ),
 )
 async def upload_smoke_data(
     competition: str,
@@ -155,6 +161,7 @@ async def upload_smoke_data(
     found = await service.get(session, competition)
     service.require_host(found, user)
     service.check_filename(filename)
+    check_content_type(request, "data file", DATA_TYPES)
     check_content_length(request, "data file", settings.max_data_bytes)
     result = await service.upload_data(
         session, rt.storage, found, filename, request.stream(), settings.max_data_bytes, "smoke"
@@ -169,7 +176,9 @@ async def upload_smoke_data(
     response_model=LabelsRead,
     responses=problems(401, 403, 404, 413, 422),
     openapi_extra=binary_body(
-        "text/csv", "The smoke sample's labels: the id column and every target column (Usage optional)."
+        "The smoke sample's labels: the id column and every target column (Usage optional).",
+        LABELS_TYPES,
+        "id,target\n1,0\n2,1\n",
     ),
 )
 async def upload_smoke_labels(
@@ -183,6 +192,7 @@ async def upload_smoke_labels(
     """Upload the smoke sample's labels (public: smoke scores are shown to the participant)."""
     found = await service.get(session, competition)
     service.require_host(found, user)
+    check_content_type(request, "labels file", LABELS_TYPES)
     check_content_length(request, "labels file", settings.max_labels_bytes)
     async with spool(
         request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes

@@ -16,9 +16,17 @@ from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, 
 from services.gateway.files import service, serving, smoke_sample
 from services.gateway.files.schemas import FileKind, ParticipantFileRead
 from services.gateway.files.serving import CONTAINER
-from services.gateway.openapi import Page, binary_body, problems
+from services.gateway.openapi import (
+    CONTENT_DISPOSITION,
+    CONTENT_RANGE,
+    ETAG,
+    LOCATION,
+    Page,
+    binary_body,
+    problems,
+)
 from services.gateway.rules import service as rules
-from services.gateway.uploads import check_content_length
+from services.gateway.uploads import ANY_TYPE, check_content_length, check_content_type
 from shared.storage import StorageError
 
 router = APIRouter(prefix="/competitions/{competition}", tags=["files"])
@@ -27,10 +35,18 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file's bytes (`Content-Length`, `ETag`, `Accept-Ranges: bytes`).",
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {**ETAG, **CONTENT_DISPOSITION},
     },
-    206: {"description": "The byte range asked for with `Range` (`Content-Range` says which)."},
-    304: {"description": "Not modified: `If-None-Match` names the current `ETag`."},
-    307: {"description": "Where the storage serves it: a short-lived read-only URL of this file alone."},
+    206: {
+        "description": "The byte range asked for with `Range` (`Content-Range` says which).",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {**ETAG, **CONTENT_RANGE},
+    },
+    304: {"description": "Not modified: `If-None-Match` names the current `ETag`.", "headers": ETAG},
+    307: {
+        "description": "Where the storage serves it: a short-lived read-only URL of this file alone.",
+        "headers": LOCATION,
+    },
 }
 
 
@@ -47,7 +63,7 @@ async def _remove_blob(rt: RuntimeDep, key: str | None) -> None:
     status_code=status.HTTP_201_CREATED,
     response_model=ParticipantFileRead,
     responses=problems(401, 403, 404, 413, 422, 503),
-    openapi_extra=binary_body("application/octet-stream", "The file's bytes."),
+    openapi_extra=binary_body("The file's bytes.", ANY_TYPE, "id,x,target\n1,0.5,0\n"),
 )
 async def upload_file(
     competition: str,
@@ -64,6 +80,7 @@ async def upload_file(
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
     competitions.check_filename(filename)
+    check_content_type(request, "participant file", ANY_TYPE)
     check_content_length(request, "participant file", settings.max_participant_file_bytes)
     result, replaced = await service.upload(
         session, rt.storage, found, filename, kind, request.stream(), settings.max_participant_file_bytes

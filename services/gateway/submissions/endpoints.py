@@ -12,11 +12,11 @@ from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
-from services.gateway.openapi import API_PREFIX, Page, binary_body, problems
+from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
 from services.gateway.submissions import quota, repository, service
 from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
 from services.gateway.teams import repository as teams_repo
-from services.gateway.uploads import check_content_length
+from services.gateway.uploads import SUBMISSION_TYPES, check_content_length, check_content_type
 from shared.events import utcnow
 from shared.web import Forbidden, NotFound
 
@@ -28,8 +28,11 @@ router = APIRouter(tags=["submissions"])
     operation_id="create_submission",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SubmissionRead,
-    responses=problems(401, 403, 404, 409, 413, 422, 429, 503),
-    openapi_extra=binary_body("application/zip", "The solution: a zip with main.py at its root."),
+    responses={
+        202: {"description": "Queued.", "headers": {**LOCATION, **QUOTA_HEADERS}},
+        **problems(401, 403, 404, 409, 413, 422, 429, 503),
+    },
+    openapi_extra=binary_body("The solution: a zip with main.py at its root.", SUBMISSION_TYPES),
 )
 async def create_submission(
     competition: str,
@@ -45,6 +48,7 @@ async def create_submission(
     `X-Quota-Limit`, `X-Quota-Remaining` and `X-Quota-Reset` tell what is left today
     of this kind of run (real or smoke) for the team, and when it resets.
     """
+    check_content_type(request, "submission", SUBMISSION_TYPES)
     check_content_length(request, "submission", settings.max_submission_bytes)
     result = await service.submit(rt, settings, user, competition, request.stream(), smoke=smoke)
     response.headers["Location"] = f"{API_PREFIX}/submissions/{result.submission.id}"

@@ -1,0 +1,214 @@
+from http import HTTPStatus
+from io import BytesIO
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...types import File, Response
+
+
+def _get_kwargs(
+    competition: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/competitions/{competition}/smoke-sample".format(
+            competition=quote(str(competition), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | File | Problem | None:
+    if response.status_code == 206:
+        response_206 = File(payload=BytesIO(response.content))
+
+        return response_206
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
+
+    if response.status_code == 307:
+        response_307 = cast(Any, None)
+        return response_307
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 416:
+        response_416 = Problem.from_dict(response.json())
+
+        return response_416
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | File | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    competition: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Any | File | Problem]:
+    """Download the smoke sample (features and public labels) with the competition's settings, to try a
+    submission locally with
+
+     Download the smoke sample (features and public labels) with the competition's
+    settings, to try a submission locally with `holdout test-submission` (after
+    accepting the rules).
+
+    Args:
+        competition (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        competition=competition,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    competition: str,
+    *,
+    client: AuthenticatedClient,
+) -> Any | File | Problem | None:
+    """Download the smoke sample (features and public labels) with the competition's settings, to try a
+    submission locally with
+
+     Download the smoke sample (features and public labels) with the competition's
+    settings, to try a submission locally with `holdout test-submission` (after
+    accepting the rules).
+
+    Args:
+        competition (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | File | Problem
+    """
+
+    return sync_detailed(
+        competition=competition,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    competition: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Any | File | Problem]:
+    """Download the smoke sample (features and public labels) with the competition's settings, to try a
+    submission locally with
+
+     Download the smoke sample (features and public labels) with the competition's
+    settings, to try a submission locally with `holdout test-submission` (after
+    accepting the rules).
+
+    Args:
+        competition (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        competition=competition,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    competition: str,
+    *,
+    client: AuthenticatedClient,
+) -> Any | File | Problem | None:
+    """Download the smoke sample (features and public labels) with the competition's settings, to try a
+    submission locally with
+
+     Download the smoke sample (features and public labels) with the competition's
+    settings, to try a submission locally with `holdout test-submission` (after
+    accepting the rules).
+
+    Args:
+        competition (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | File | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            competition=competition,
+            client=client,
+        )
+    ).parsed

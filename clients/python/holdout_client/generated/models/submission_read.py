@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.failure_reason import FailureReason
+from ..models.submission_status import SubmissionStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.resources import Resources
+
+
+T = TypeVar("T", bound="SubmissionRead")
+
+
+@_attrs_define
+class SubmissionRead:
+    """
+    Attributes:
+        id (UUID):
+        competition_id (UUID):
+        team_id (UUID):
+        team_name (str):
+        status (SubmissionStatus):
+        failure_reason (FailureReason | None):
+        detail (str):
+        exit_code (int | None):
+        public_score (float | None):
+        is_smoke (bool):
+        sha256 (str):
+        size_bytes (int):
+        created_at (datetime.datetime):
+        updated_at (datetime.datetime):
+        resources (None | Resources | Unset):
+        started_at (datetime.datetime | None | Unset):
+    """
+
+    id: UUID
+    competition_id: UUID
+    team_id: UUID
+    team_name: str
+    status: SubmissionStatus
+    failure_reason: FailureReason | None
+    detail: str
+    exit_code: int | None
+    public_score: float | None
+    is_smoke: bool
+    sha256: str
+    size_bytes: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    resources: None | Resources | Unset = UNSET
+    started_at: datetime.datetime | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.resources import Resources
+
+        id = str(self.id)
+
+        competition_id = str(self.competition_id)
+
+        team_id = str(self.team_id)
+
+        team_name = self.team_name
+
+        status = self.status.value
+
+        failure_reason: None | str
+        if isinstance(self.failure_reason, FailureReason):
+            failure_reason = self.failure_reason.value
+        else:
+            failure_reason = self.failure_reason
+
+        detail = self.detail
+
+        exit_code: int | None
+        exit_code = self.exit_code
+
+        public_score: float | None
+        public_score = self.public_score
+
+        is_smoke = self.is_smoke
+
+        sha256 = self.sha256
+
+        size_bytes = self.size_bytes
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        resources: dict[str, Any] | None | Unset
+        if isinstance(self.resources, Unset):
+            resources = UNSET
+        elif isinstance(self.resources, Resources):
+            resources = self.resources.to_dict()
+        else:
+            resources = self.resources
+
+        started_at: None | str | Unset
+        if isinstance(self.started_at, Unset):
+            started_at = UNSET
+        elif isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "competition_id": competition_id,
+                "team_id": team_id,
+                "team_name": team_name,
+                "status": status,
+                "failure_reason": failure_reason,
+                "detail": detail,
+                "exit_code": exit_code,
+                "public_score": public_score,
+                "is_smoke": is_smoke,
+                "sha256": sha256,
+                "size_bytes": size_bytes,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+        if resources is not UNSET:
+            field_dict["resources"] = resources
+        if started_at is not UNSET:
+            field_dict["started_at"] = started_at
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.resources import Resources
+
+        d = dict(src_dict)
+        id = UUID(d.pop("id"))
+
+        competition_id = UUID(d.pop("competition_id"))
+
+        team_id = UUID(d.pop("team_id"))
+
+        team_name = d.pop("team_name")
+
+        status = SubmissionStatus(d.pop("status"))
+
+        def _parse_failure_reason(data: object) -> FailureReason | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                failure_reason_type_0 = FailureReason(data)
+
+                return failure_reason_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FailureReason | None, data)
+
+        failure_reason = _parse_failure_reason(d.pop("failure_reason"))
+
+        detail = d.pop("detail")
+
+        def _parse_exit_code(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        exit_code = _parse_exit_code(d.pop("exit_code"))
+
+        def _parse_public_score(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        public_score = _parse_public_score(d.pop("public_score"))
+
+        is_smoke = d.pop("is_smoke")
+
+        sha256 = d.pop("sha256")
+
+        size_bytes = d.pop("size_bytes")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_resources(data: object) -> None | Resources | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                resources_type_0 = Resources.from_dict(data)
+
+                return resources_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Resources | Unset, data)
+
+        resources = _parse_resources(d.pop("resources", UNSET))
+
+        def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        started_at = _parse_started_at(d.pop("started_at", UNSET))
+
+        submission_read = cls(
+            id=id,
+            competition_id=competition_id,
+            team_id=team_id,
+            team_name=team_name,
+            status=status,
+            failure_reason=failure_reason,
+            detail=detail,
+            exit_code=exit_code,
+            public_score=public_score,
+            is_smoke=is_smoke,
+            sha256=sha256,
+            size_bytes=size_bytes,
+            created_at=created_at,
+            updated_at=updated_at,
+            resources=resources,
+            started_at=started_at,
+        )
+
+        submission_read.additional_properties = d
+        return submission_read
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

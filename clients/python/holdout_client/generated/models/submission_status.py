@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class SubmissionStatus(StrEnum):
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SCORED = "scored"
+    SCORING = "scoring"
+
+    def __str__(self) -> str:
+        return str(self.value)
