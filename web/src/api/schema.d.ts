@@ -14,7 +14,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign Up
+         * Create an account with a password and start its browser session (cookies)
          * @description Create an account with a password and start its browser session (cookies).
          */
         post: operations["sign_up"];
@@ -34,7 +34,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log In
+         * Log in with a username (or e-mail) and password; starts a new browser session
          * @description Log in with a username (or e-mail) and password; starts a new browser session.
          *
          *     A session cookie sent with this request is ended: the session after log-in is a new one.
@@ -56,7 +56,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log Out
+         * End the browser session and clear its cookies (a session that already ended is fine)
          * @description End the browser session and clear its cookies (a session that already ended is fine).
          */
         post: operations["log_out"];
@@ -74,13 +74,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Users
+         * Every user, oldest first (administrators only)
          * @description Every user, oldest first (administrators only).
          */
         get: operations["list_users"];
         put?: never;
         /**
-         * Create User
+         * Create a user (administrators only)
          * @description Create a user (administrators only). The token in the response is shown once.
          */
         post: operations["create_user"];
@@ -98,7 +98,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Me
+         * The user the bearer token or the session cookie belongs to
          * @description The user the bearer token or the session cookie belongs to.
          */
         get: operations["get_current_user"];
@@ -124,7 +124,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update User
+         * Grant or remove the host role, or disable a user: their sessions and tokens stop working at once (administrators only)
          * @description Grant or remove the host role, or disable a user: their sessions and tokens stop
          *     working at once (administrators only).
          */
@@ -139,13 +139,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List My Tokens
+         * Your personal access tokens, oldest first (never their values)
          * @description Your personal access tokens, oldest first (never their values).
          */
         get: operations["list_my_tokens"];
         put?: never;
         /**
-         * Create My Token
+         * A new personal access token for the API and the CLI; its value is shown only this once
          * @description A new personal access token for the API and the CLI; its value is shown only this once.
          */
         post: operations["create_my_token"];
@@ -166,7 +166,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke My Token
+         * Revoke one of your tokens: it fails from the next request on
          * @description Revoke one of your tokens: it fails from the next request on.
          */
         delete: operations["revoke_my_token"];
@@ -183,13 +183,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Competitions
+         * All competitions, newest first
          * @description All competitions, newest first.
          */
         get: operations["list_competitions"];
         put?: never;
         /**
-         * Create Competition
+         * Create a competition; the caller becomes its host
          * @description Create a competition; the caller becomes its host.
          */
         post: operations["create_competition"];
@@ -207,7 +207,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Competition
+         * One competition, by id or slug: its overview (description), rules, files and settings
          * @description One competition, by id or slug: its overview (`description`), rules, files and settings.
          */
         get: operations["get_competition"];
@@ -217,7 +217,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Competition
+         * Edit a competition (host): only the fields sent change
          * @description Edit a competition (host): only the fields sent change. Queued runs keep their settings.
          */
         patch: operations["update_competition"];
@@ -232,7 +232,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Upload Data
+         * Upload (or replace) one test-data file; runs see it in /code_execution/data
          * @description Upload (or replace) one test-data file; runs see it in `/code_execution/data`.
          */
         put: operations["upload_competition_data"];
@@ -252,7 +252,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Upload Labels
+         * Upload the hidden labels; each upload becomes a new labels version
          * @description Upload the hidden labels; each upload becomes a new labels version.
          */
         put: operations["upload_competition_labels"];
@@ -272,7 +272,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Upload Smoke Data
+         * Upload (or replace) one file of the smoke sample: smoke runs see it instead of the test data
          * @description Upload (or replace) one file of the smoke sample: smoke runs see it instead of the test data.
          */
         put: operations["upload_competition_smoke_data"];
@@ -292,7 +292,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Upload Smoke Labels
+         * Upload the smoke sample's labels (public: smoke scores are shown to the participant)
          * @description Upload the smoke sample's labels (public: smoke scores are shown to the participant).
          */
         put: operations["upload_competition_smoke_labels"];
@@ -313,7 +313,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rescore Competition
+         * Score every scored submission again with the current labels and metric (host)
          * @description Score every scored submission again with the current labels and metric (host).
          *
          *     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
@@ -333,7 +333,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Rescores
+         * The rescorings asked for, newest first (host)
          * @description The rescorings asked for, newest first (host).
          */
         get: operations["list_competition_rescores"];
@@ -355,7 +355,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Accept Rules
+         * Accept the competition's current rules (its rules and rules_version)
          * @description Accept the competition's current rules (its `rules` and `rules_version`).
          *
          *     Needed before creating or joining a team, downloading the competition's files and
@@ -376,20 +376,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download File
+         * Download a participant file (after accepting the rules)
          * @description Download a participant file (after accepting the rules). Supports `Range` and
          *     `If-None-Match`; on Azure storage the answer is a redirect to the file itself.
          */
         get: operations["download_participant_file"];
         /**
-         * Upload File
+         * Attach (or replace) a file participants download: training data, a submission format example, documentation (host)
          * @description Attach (or replace) a file participants download: training data, a submission
          *     format example, documentation (host). Never seen by runs; test data goes to `data/`.
          */
         put: operations["upload_participant_file"];
         post?: never;
         /**
-         * Delete File
+         * Remove a participant file (host)
          * @description Remove a participant file (host).
          */
         delete: operations["delete_participant_file"];
@@ -406,7 +406,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Files
+         * The files participants may download, by name (downloading needs the rules accepted)
          * @description The files participants may download, by name (downloading needs the rules accepted).
          */
         get: operations["list_participant_files"];
@@ -426,7 +426,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download Smoke Sample
+         * Download the smoke sample (features and public labels) with the competition's settings, to try a submission locally with
          * @description Download the smoke sample (features and public labels) with the competition's
          *     settings, to try a submission locally with `holdout test-submission` (after
          *     accepting the rules).
@@ -448,13 +448,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Teams
+         * The competition's teams and their members, by name (invite codes stay with members)
          * @description The competition's teams and their members, by name (invite codes stay with members).
          */
         get: operations["list_teams"];
         put?: never;
         /**
-         * Create Team
+         * Create a team and join it; share its invite_code to invite others
          * @description Create a team and join it; share its `invite_code` to invite others.
          */
         post: operations["create_team"];
@@ -472,7 +472,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get My Team
+         * The caller's team in this competition (with its invite code)
          * @description The caller's team in this competition (with its invite code).
          */
         get: operations["get_my_team"];
@@ -494,7 +494,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Join Team
+         * Join the team whose invite code you were given
          * @description Join the team whose invite code you were given.
          *
          *     Allowed when you have no team, or your team is yours alone and has not submitted
@@ -517,7 +517,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Leave Team
+         * Leave your team; only a team that has not submitted can be left (its quota is shared)
          * @description Leave your team; only a team that has not submitted can be left (its quota is shared).
          */
         post: operations["leave_team"];
@@ -537,7 +537,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate Invite Code
+         * Replace your team's invite code; the old one stops working
          * @description Replace your team's invite code; the old one stops working.
          */
         post: operations["rotate_team_invite_code"];
@@ -555,12 +555,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Final Submissions
+         * Your team's final submissions for the private leaderboard (empty: the default)
          * @description Your team's final submissions for the private leaderboard (empty: the default).
          */
         get: operations["get_final_submissions"];
         /**
-         * Select Final Submissions
+         * Choose up to final_count scored submissions of your team for the private board
          * @description Choose up to `final_count` scored submissions of your team for the private board.
          *
          *     An empty list goes back to the default: your best `final_count` public scores.
@@ -582,13 +582,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Submissions
+         * Your team's submissions, newest first (the host sees every team's)
          * @description Your team's submissions, newest first (the host sees every team's).
          */
         get: operations["list_submissions"];
         put?: never;
         /**
-         * Create Submission
+         * Upload a zipped solution; it is queued to run against the hidden test data
          * @description Upload a zipped solution; it is queued to run against the hidden test data.
          *
          *     `X-Quota-Limit`, `X-Quota-Remaining` and `X-Quota-Reset` tell what is left today
@@ -609,7 +609,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get My Quota
+         * What your team has left today (UTC) of real and of smoke runs, and when it resets
          * @description What your team has left today (UTC) of real and of smoke runs, and when it resets.
          */
         get: operations["get_my_quota"];
@@ -629,7 +629,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Submission
+         * One submission of your team (or of a competition you host)
          * @description One submission of your team (or of a competition you host).
          */
         get: operations["get_submission"];
@@ -651,7 +651,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel Submission
+         * Cancel a queued or running submission
          * @description Cancel a queued or running submission.
          */
         post: operations["cancel_submission"];
@@ -669,7 +669,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Submission Log
+         * The captured stdout and stderr of the run (a bounded tail)
          * @description The captured stdout and stderr of the run (a bounded tail).
          */
         get: operations["get_submission_log"];
@@ -689,7 +689,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Public Leaderboard
+         * The public leaderboard: each team's best public score (anyone may read it)
          * @description The public leaderboard: each team's best public score (anyone may read it).
          */
         get: operations["get_public_leaderboard"];
@@ -729,7 +729,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Private Leaderboard
+         * The private leaderboard: hidden until the host reveals it (the host always sees it)
          * @description The private leaderboard: hidden until the host reveals it (the host always sees it).
          */
         get: operations["get_private_leaderboard"];
@@ -751,7 +751,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reveal
+         * Reveal the private leaderboard to everyone (host; revealing again changes nothing)
          * @description Reveal the private leaderboard to everyone (host; revealing again changes nothing).
          */
         post: operations["reveal_private_leaderboard"];
@@ -769,7 +769,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export Leaderboard Csv
+         * The whole public or private board as CSV (host; the private one before the reveal too)
          * @description The whole public or private board as CSV (host; the private one before the reveal too).
          */
         get: operations["export_leaderboard_csv"];
@@ -785,7 +785,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** CompetitionCreate */
+        /**
+         * CompetitionCreate
+         * @example {
+         *       "slug": "digits",
+         *       "title": "Handwritten digits",
+         *       "metric": "accuracy",
+         *       "id_column": "id",
+         *       "target_columns": [
+         *         "label"
+         *       ],
+         *       "limits": {
+         *         "time_limit_s": 120,
+         *         "memory_mb": 1024
+         *       },
+         *       "daily_quota": 5
+         *     }
+         */
         CompetitionCreate: {
             /**
              * Slug
@@ -864,7 +880,75 @@ export interface components {
              */
             rank_host_submissions: boolean;
         };
-        /** CompetitionRead */
+        /**
+         * CompetitionRead
+         * @example {
+         *       "id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "slug": "digits",
+         *       "title": "Handwritten digits",
+         *       "description": "Recognise 8x8 handwritten digits. Predict `label` (0-9) for every `id`.",
+         *       "metric": "accuracy",
+         *       "higher_is_better": true,
+         *       "id_column": "id",
+         *       "target_columns": [
+         *         "label"
+         *       ],
+         *       "predictions_filename": "submission.csv",
+         *       "runtime": "default",
+         *       "limits": {
+         *         "time_limit_s": 120,
+         *         "memory_mb": 1024,
+         *         "cpus": 1,
+         *         "max_processes": 64,
+         *         "output_limit_mb": 100,
+         *         "log_limit_kb": 64,
+         *         "gpu": false,
+         *         "max_concurrent_runs": null
+         *       },
+         *       "daily_quota": 5,
+         *       "smoke_daily_quota": 10,
+         *       "show_logs": true,
+         *       "opens_at": null,
+         *       "closes_at": "2027-01-31T23:59:59+00:00",
+         *       "host_id": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "data_version": 1,
+         *       "data_files": [
+         *         {
+         *           "filename": "features.csv",
+         *           "subset": "test",
+         *           "size_bytes": 181230,
+         *           "sha256": "9f2c000000000000000000000000000000000000000000000000000000000000",
+         *           "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "labels_version": 1,
+         *       "smoke_data_version": 1,
+         *       "smoke_data_files": [],
+         *       "smoke_labels_version": null,
+         *       "extra_metrics": [
+         *         "f1_macro"
+         *       ],
+         *       "final_count": 2,
+         *       "is_open": true,
+         *       "revealed_at": null,
+         *       "rules": "One account per person. No hand labelling of the test data.",
+         *       "rules_version": 1,
+         *       "rules_accepted": true,
+         *       "participant_files": [
+         *         {
+         *           "filename": "train.csv",
+         *           "kind": "training",
+         *           "size_bytes": 220414,
+         *           "sha256": "41be000000000000000000000000000000000000000000000000000000000000",
+         *           "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "smoke_sample_available": true,
+         *       "rank_host_submissions": false,
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
         CompetitionRead: {
             /**
              * Id
@@ -976,6 +1060,12 @@ export interface components {
          *     The prediction format (``id_column``, ``target_columns``) can change only until the
          *     first submission; changing it discards the uploaded labels, which must match it.
          *     Runs already queued keep the settings they were queued with.
+         * @example {
+         *       "daily_quota": 10,
+         *       "limits": {
+         *         "memory_mb": 2048
+         *       }
+         *     }
          */
         CompetitionUpdate: {
             /** Title */
@@ -1018,7 +1108,16 @@ export interface components {
             /** Rank Host Submissions */
             rank_host_submissions?: boolean | null;
         };
-        /** DataFileRead */
+        /**
+         * DataFileRead
+         * @example {
+         *       "filename": "features.csv",
+         *       "subset": "test",
+         *       "size_bytes": 181230,
+         *       "sha256": "9f2c000000000000000000000000000000000000000000000000000000000000",
+         *       "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
         DataFileRead: {
             /** Filename */
             filename: string;
@@ -1049,7 +1148,17 @@ export interface components {
          * @enum {string}
          */
         FileKind: "training" | "format" | "docs" | "other";
-        /** FinalSelectionRead */
+        /**
+         * FinalSelectionRead
+         * @example {
+         *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "submission_ids": [
+         *         "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
+         *       ],
+         *       "final_count": 2,
+         *       "default": false
+         *     }
+         */
         FinalSelectionRead: {
             /**
              * Team Id
@@ -1066,7 +1175,14 @@ export interface components {
              */
             default: boolean;
         };
-        /** FinalSelectionUpdate */
+        /**
+         * FinalSelectionUpdate
+         * @example {
+         *       "submission_ids": [
+         *         "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
+         *       ]
+         *     }
+         */
         FinalSelectionUpdate: {
             /**
              * Submission Ids
@@ -1074,7 +1190,17 @@ export interface components {
              */
             submission_ids: string[];
         };
-        /** LabelsRead */
+        /**
+         * LabelsRead
+         * @example {
+         *       "labels_version": 2,
+         *       "rows": 810,
+         *       "public_rows": 405,
+         *       "private_rows": 405,
+         *       "size_bytes": 12044,
+         *       "sha256": "77aa000000000000000000000000000000000000000000000000000000000000"
+         *     }
+         */
         LabelsRead: {
             /** Labels Version */
             labels_version: number;
@@ -1089,7 +1215,30 @@ export interface components {
             /** Sha256 */
             sha256: string;
         };
-        /** Leaderboard */
+        /**
+         * Leaderboard
+         * @example {
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "board": "public",
+         *       "metric": "accuracy",
+         *       "higher_is_better": true,
+         *       "revealed": false,
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50,
+         *       "entries": [
+         *         {
+         *           "rank": 1,
+         *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "team_name": "ada",
+         *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *           "score": 0.974,
+         *           "submitted_at": "2026-12-01T10:00:00+00:00",
+         *           "submissions": 3
+         *         }
+         *       ]
+         *     }
+         */
         Leaderboard: {
             /**
              * Competition Id
@@ -1118,7 +1267,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** LeaderboardEntry */
+        /**
+         * LeaderboardEntry
+         * @example {
+         *       "rank": 1,
+         *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "team_name": "ada",
+         *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *       "score": 0.974,
+         *       "submitted_at": "2026-12-01T10:00:00+00:00",
+         *       "submissions": 3
+         *     }
+         */
         LeaderboardEntry: {
             /** Rank */
             rank: number;
@@ -1150,6 +1310,16 @@ export interface components {
          * Limits
          * @description What one run may use; enforced by the executor. The upper bounds are the
          *     gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
+         * @example {
+         *       "time_limit_s": 120,
+         *       "memory_mb": 1024,
+         *       "cpus": 1,
+         *       "max_processes": 64,
+         *       "output_limit_mb": 100,
+         *       "log_limit_kb": 64,
+         *       "gpu": false,
+         *       "max_concurrent_runs": null
+         *     }
          */
         Limits: {
             /**
@@ -1196,6 +1366,9 @@ export interface components {
         /**
          * LimitsPatch
          * @description Only the limits named change; the others keep their values.
+         * @example {
+         *       "memory_mb": 2048
+         *     }
          */
         LimitsPatch: {
             /** Time Limit S */
@@ -1215,14 +1388,95 @@ export interface components {
             /** Max Concurrent Runs */
             max_concurrent_runs?: number | null;
         };
-        /** LogIn */
+        /**
+         * LogIn
+         * @example {
+         *       "username_or_email": "ada",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
         LogIn: {
             /** Username Or Email */
             username_or_email: string;
             /** Password */
             password: string;
         };
-        /** Page[CompetitionRead] */
+        /**
+         * Page[CompetitionRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "slug": "digits",
+         *           "title": "Handwritten digits",
+         *           "description": "Recognise 8x8 handwritten digits. Predict `label` (0-9) for every `id`.",
+         *           "metric": "accuracy",
+         *           "higher_is_better": true,
+         *           "id_column": "id",
+         *           "target_columns": [
+         *             "label"
+         *           ],
+         *           "predictions_filename": "submission.csv",
+         *           "runtime": "default",
+         *           "limits": {
+         *             "time_limit_s": 120,
+         *             "memory_mb": 1024,
+         *             "cpus": 1,
+         *             "max_processes": 64,
+         *             "output_limit_mb": 100,
+         *             "log_limit_kb": 64,
+         *             "gpu": false,
+         *             "max_concurrent_runs": null
+         *           },
+         *           "daily_quota": 5,
+         *           "smoke_daily_quota": 10,
+         *           "show_logs": true,
+         *           "opens_at": null,
+         *           "closes_at": "2027-01-31T23:59:59+00:00",
+         *           "host_id": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *           "data_version": 1,
+         *           "data_files": [
+         *             {
+         *               "filename": "features.csv",
+         *               "subset": "test",
+         *               "size_bytes": 181230,
+         *               "sha256": "9f2c000000000000000000000000000000000000000000000000000000000000",
+         *               "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *             }
+         *           ],
+         *           "labels_version": 1,
+         *           "smoke_data_version": 1,
+         *           "smoke_data_files": [],
+         *           "smoke_labels_version": null,
+         *           "extra_metrics": [
+         *             "f1_macro"
+         *           ],
+         *           "final_count": 2,
+         *           "is_open": true,
+         *           "revealed_at": null,
+         *           "rules": "One account per person. No hand labelling of the test data.",
+         *           "rules_version": 1,
+         *           "rules_accepted": true,
+         *           "participant_files": [
+         *             {
+         *               "filename": "train.csv",
+         *               "kind": "training",
+         *               "size_bytes": 220414,
+         *               "sha256": "41be000000000000000000000000000000000000000000000000000000000000",
+         *               "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *             }
+         *           ],
+         *           "smoke_sample_available": true,
+         *           "rank_host_submissions": false,
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "updated_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_CompetitionRead_: {
             /** Items */
             items: components["schemas"]["CompetitionRead"][];
@@ -1233,7 +1487,23 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[ParticipantFileRead] */
+        /**
+         * Page[ParticipantFileRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "filename": "train.csv",
+         *           "kind": "training",
+         *           "size_bytes": 220414,
+         *           "sha256": "41be000000000000000000000000000000000000000000000000000000000000",
+         *           "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_ParticipantFileRead_: {
             /** Items */
             items: components["schemas"]["ParticipantFileRead"][];
@@ -1244,7 +1514,26 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[RescoreRead] */
+        /**
+         * Page[RescoreRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a8b9",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "scoring": {
+         *             "metric": "accuracy",
+         *             "labels_version": 2
+         *           },
+         *           "requested_at": "2026-12-01T10:00:00+00:00",
+         *           "created": true
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_RescoreRead_: {
             /** Items */
             items: components["schemas"]["RescoreRead"][];
@@ -1255,7 +1544,39 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[SubmissionRead] */
+        /**
+         * Page[SubmissionRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "team_name": "ada",
+         *           "status": "scored",
+         *           "failure_reason": null,
+         *           "detail": "",
+         *           "exit_code": 0,
+         *           "public_score": 0.974,
+         *           "is_smoke": false,
+         *           "sha256": "5d41000000000000000000000000000000000000000000000000000000000000",
+         *           "size_bytes": 52114,
+         *           "resources": {
+         *             "wall_seconds": 2.1,
+         *             "cpu_seconds": 1.7,
+         *             "peak_memory_mb": 101,
+         *             "gpu_seconds": 0
+         *           },
+         *           "started_at": "2026-12-01T10:00:02+00:00",
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "updated_at": "2026-12-01T10:00:05+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_SubmissionRead_: {
             /** Items */
             items: components["schemas"]["SubmissionRead"][];
@@ -1266,7 +1587,27 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[TeamRead] */
+        /**
+         * Page[TeamRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "name": "ada",
+         *           "members": [
+         *             "ada",
+         *             "grace"
+         *           ],
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "invite_code": "k3F9-xQ2p-7Lmz"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_TeamRead_: {
             /** Items */
             items: components["schemas"]["TeamRead"][];
@@ -1277,7 +1618,24 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[TokenRead] */
+        /**
+         * Page[TokenRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+         *           "name": "laptop CLI",
+         *           "prefix": "hdt_k3F9",
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "expires_at": "2027-03-01T10:00:00+00:00",
+         *           "last_used_at": null
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_TokenRead_: {
             /** Items */
             items: components["schemas"]["TokenRead"][];
@@ -1288,7 +1646,25 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[UserRead] */
+        /**
+         * Page[UserRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *           "username": "ada",
+         *           "email": "ada@example.org",
+         *           "is_host": false,
+         *           "is_admin": false,
+         *           "is_disabled": false,
+         *           "created_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_UserRead_: {
             /** Items */
             items: components["schemas"]["UserRead"][];
@@ -1299,7 +1675,16 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** ParticipantFileRead */
+        /**
+         * ParticipantFileRead
+         * @example {
+         *       "filename": "train.csv",
+         *       "kind": "training",
+         *       "size_bytes": 220414,
+         *       "sha256": "41be000000000000000000000000000000000000000000000000000000000000",
+         *       "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
         ParticipantFileRead: {
             /** Filename */
             filename: string;
@@ -1315,7 +1700,14 @@ export interface components {
              */
             uploaded_at: string;
         };
-        /** QuotaCounter */
+        /**
+         * QuotaCounter
+         * @example {
+         *       "limit": 5,
+         *       "used": 2,
+         *       "remaining": 3
+         *     }
+         */
         QuotaCounter: {
             /** Limit */
             limit: number;
@@ -1327,6 +1719,20 @@ export interface components {
         /**
          * QuotaRead
          * @description A team's quota today (UTC); the two kinds of run are counted apart.
+         * @example {
+         *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "resets_at": "2026-12-02T00:00:00+00:00",
+         *       "submissions": {
+         *         "limit": 5,
+         *         "used": 2,
+         *         "remaining": 3
+         *       },
+         *       "smoke_runs": {
+         *         "limit": 10,
+         *         "used": 0,
+         *         "remaining": 10
+         *       }
+         *     }
          */
         QuotaRead: {
             /** Team Id */
@@ -1339,7 +1745,19 @@ export interface components {
             submissions: components["schemas"]["QuotaCounter"];
             smoke_runs: components["schemas"]["QuotaCounter"];
         };
-        /** RescoreRead */
+        /**
+         * RescoreRead
+         * @example {
+         *       "id": "e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a8b9",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "scoring": {
+         *         "metric": "accuracy",
+         *         "labels_version": 2
+         *       },
+         *       "requested_at": "2026-12-01T10:00:00+00:00",
+         *       "created": true
+         *     }
+         */
         RescoreRead: {
             /**
              * Id
@@ -1366,7 +1784,15 @@ export interface components {
              */
             created: boolean;
         };
-        /** Resources */
+        /**
+         * Resources
+         * @example {
+         *       "wall_seconds": 2.1,
+         *       "cpu_seconds": 1.7,
+         *       "peak_memory_mb": 101,
+         *       "gpu_seconds": 0
+         *     }
+         */
         Resources: {
             /**
              * Wall Seconds
@@ -1389,7 +1815,14 @@ export interface components {
              */
             gpu_seconds: number;
         };
-        /** RulesAcceptanceRead */
+        /**
+         * RulesAcceptanceRead
+         * @example {
+         *       "rules_version": 1,
+         *       "accepted_at": "2026-12-01T10:00:00+00:00",
+         *       "created": true
+         *     }
+         */
         RulesAcceptanceRead: {
             /**
              * Rules Version
@@ -1407,7 +1840,14 @@ export interface components {
              */
             created: boolean;
         };
-        /** SignUp */
+        /**
+         * SignUp
+         * @example {
+         *       "username": "ada",
+         *       "email": "ada@example.org",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
         SignUp: {
             /**
              * Username
@@ -1425,7 +1865,32 @@ export interface components {
              */
             password: string;
         };
-        /** SubmissionRead */
+        /**
+         * SubmissionRead
+         * @example {
+         *       "id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "team_name": "ada",
+         *       "status": "scored",
+         *       "failure_reason": null,
+         *       "detail": "",
+         *       "exit_code": 0,
+         *       "public_score": 0.974,
+         *       "is_smoke": false,
+         *       "sha256": "5d41000000000000000000000000000000000000000000000000000000000000",
+         *       "size_bytes": 52114,
+         *       "resources": {
+         *         "wall_seconds": 2.1,
+         *         "cpu_seconds": 1.7,
+         *         "peak_memory_mb": 101,
+         *         "gpu_seconds": 0
+         *       },
+         *       "started_at": "2026-12-01T10:00:02+00:00",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:05+00:00"
+         *     }
+         */
         SubmissionRead: {
             /**
              * Id
@@ -1477,7 +1942,12 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "queued" | "running" | "scoring" | "scored" | "failed" | "cancelled";
-        /** TeamCreate */
+        /**
+         * TeamCreate
+         * @example {
+         *       "name": "ada"
+         *     }
+         */
         TeamCreate: {
             /**
              * Name
@@ -1485,7 +1955,12 @@ export interface components {
              */
             name: string;
         };
-        /** TeamJoin */
+        /**
+         * TeamJoin
+         * @example {
+         *       "invite_code": "k3F9-xQ2p-7Lmz"
+         *     }
+         */
         TeamJoin: {
             /**
              * Invite Code
@@ -1493,7 +1968,20 @@ export interface components {
              */
             invite_code: string;
         };
-        /** TeamRead */
+        /**
+         * TeamRead
+         * @example {
+         *       "id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "name": "ada",
+         *       "members": [
+         *         "ada",
+         *         "grace"
+         *       ],
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "invite_code": "k3F9-xQ2p-7Lmz"
+         *     }
+         */
         TeamRead: {
             /**
              * Id
@@ -1520,7 +2008,13 @@ export interface components {
              */
             invite_code?: string | null;
         };
-        /** TokenCreate */
+        /**
+         * TokenCreate
+         * @example {
+         *       "name": "laptop CLI",
+         *       "expires_in_days": 90
+         *     }
+         */
         TokenCreate: {
             /**
              * Name
@@ -1533,7 +2027,16 @@ export interface components {
              */
             expires_in_days?: number | null;
         };
-        /** TokenCreated */
+        /**
+         * TokenCreated
+         * @example {
+         *       "id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+         *       "name": "laptop CLI",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "expires_at": "2027-03-01T10:00:00+00:00",
+         *       "token": "hdt_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         *     }
+         */
         TokenCreated: {
             /**
              * Id
@@ -1555,7 +2058,17 @@ export interface components {
              */
             token: string;
         };
-        /** TokenRead */
+        /**
+         * TokenRead
+         * @example {
+         *       "id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+         *       "name": "laptop CLI",
+         *       "prefix": "hdt_k3F9",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "expires_at": "2027-03-01T10:00:00+00:00",
+         *       "last_used_at": null
+         *     }
+         */
         TokenRead: {
             /**
              * Id
@@ -1579,7 +2092,13 @@ export interface components {
             /** Last Used At */
             last_used_at: string | null;
         };
-        /** UserCreate */
+        /**
+         * UserCreate
+         * @example {
+         *       "username": "ada",
+         *       "is_host": false
+         *     }
+         */
         UserCreate: {
             /**
              * Username
@@ -1592,7 +2111,15 @@ export interface components {
              */
             is_host: boolean;
         };
-        /** UserCreated */
+        /**
+         * UserCreated
+         * @example {
+         *       "id": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "username": "ada",
+         *       "is_host": false,
+         *       "token": "hdt_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         *     }
+         */
         UserCreated: {
             /**
              * Id
@@ -1609,7 +2136,18 @@ export interface components {
              */
             token: string;
         };
-        /** UserRead */
+        /**
+         * UserRead
+         * @example {
+         *       "id": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "username": "ada",
+         *       "email": "ada@example.org",
+         *       "is_host": false,
+         *       "is_admin": false,
+         *       "is_disabled": false,
+         *       "created_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
         UserRead: {
             /**
              * Id
@@ -1638,6 +2176,9 @@ export interface components {
         /**
          * UserUpdate
          * @description An administrator's change to a user; fields left out stay as they are.
+         * @example {
+         *       "is_host": true
+         *     }
          */
         UserUpdate: {
             /**
@@ -1653,7 +2194,19 @@ export interface components {
         };
         /**
          * Problem
-         * @description RFC 9457 problem details; ``type`` ends with a stable machine-readable code.
+         * @description RFC 9457 problem details. ``code`` (also the end of ``type``) is stable and machine-readable;
+         *     the optional members below come with the problems that name them.
+         * @example {
+         *       "code": "quota-exceeded",
+         *       "detail": "team 'ada' has used its 5 submissions for today (UTC); the quota resets at 2026-12-02T00:00:00+00:00",
+         *       "instance": "/api/v1/competitions/digits/submissions",
+         *       "limit": 5,
+         *       "remaining": 0,
+         *       "resets_at": "2026-12-02T00:00:00+00:00",
+         *       "status": 429,
+         *       "title": "Too Many Requests",
+         *       "type": "https://holdout.dev/problems/quota-exceeded"
+         *     }
          */
         Problem: {
             /** Type */
@@ -1666,8 +2219,114 @@ export interface components {
             detail: string;
             /** Instance */
             instance: string;
+            /**
+             * Code
+             * @description The problem's stable code, e.g. `quota-exceeded`, `invalid-submission`.
+             */
+            code: string;
+            /**
+             * Errors
+             * @description 422 `validation-error`: each bad field.
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Problems
+             * @description `invalid-submission` and the like: every rule the upload breaks.
+             * @default null
+             */
+            problems: string[] | null;
+            /**
+             * Limit
+             * @description `quota-exceeded`: runs allowed per UTC day.
+             * @default null
+             */
+            limit: number | null;
+            /**
+             * Remaining
+             * @description `quota-exceeded`: runs left today.
+             * @default null
+             */
+            remaining: number | null;
+            /**
+             * Resets At
+             * @description `quota-exceeded`: when the quota resets.
+             * @default null
+             */
+            resets_at: string | null;
+            /**
+             * Max Bytes
+             * @description `payload-too-large`: the size limit in bytes.
+             * @default null
+             */
+            max_bytes: number | null;
+            /**
+             * Accepted
+             * @description `unsupported-media-type`: the content types this upload accepts.
+             * @default null
+             */
+            accepted: string[] | null;
+            /**
+             * Missing
+             * @description `competition-not-ready`: what the host has still to upload.
+             * @default null
+             */
+            missing: string[] | null;
+            /**
+             * Valid Metrics
+             * @description `unknown-metric`: the catalog.
+             * @default null
+             */
+            valid_metrics: string[] | null;
+            /**
+             * Status Now
+             * @description `submission-finished`: the current status.
+             * @default null
+             */
+            status_now: string | null;
+            /**
+             * Final Count
+             * @description How many final submissions a team may pick.
+             * @default null
+             */
+            final_count: number | null;
+            /**
+             * Opens At
+             * @description `competition-not-open`: when submissions open.
+             * @default null
+             */
+            opens_at: string | null;
+            /**
+             * Closes At
+             * @description `competition-closed`: when submissions closed.
+             * @default null
+             */
+            closes_at: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * FieldError
+         * @description One invalid part of a request (422 ``validation-error``).
+         * @example {
+         *       "loc": [
+         *         "body",
+         *         "daily_quota"
+         *       ],
+         *       "msg": "Input should be a valid integer",
+         *       "type": "int_parsing"
+         *     }
+         */
+        FieldError: {
+            /**
+             * Loc
+             * @description Where: `body`, `query` or `path`, then the field's path.
+             */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
         };
     };
     responses: never;
@@ -1702,8 +2361,26 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1723,6 +2400,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1755,8 +2452,8 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1764,8 +2461,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1786,6 +2503,32 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Runs of this kind (real or smoke) the team may make per UTC day. */
+                    "X-Quota-Limit"?: number;
+                    /** @description Runs of this kind the team has left today. */
+                    "X-Quota-Remaining"?: number;
+                    /** @description When the daily quota resets (RFC 3339, UTC). */
+                    "X-Quota-Reset"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1811,8 +2554,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1848,13 +2600,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1865,6 +2619,15 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1896,8 +2659,8 @@ export interface operations {
                     "application/json": components["schemas"]["UserCreated"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1905,8 +2668,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1926,6 +2709,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,14 +2758,25 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1996,8 +2810,8 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2005,7 +2819,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2016,6 +2841,15 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2035,6 +2869,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2069,13 +2923,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2086,6 +2942,15 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2117,8 +2982,8 @@ export interface operations {
                     "application/json": components["schemas"]["TokenCreated"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2126,8 +2991,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2138,6 +3023,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2167,13 +3072,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2193,6 +3100,15 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2225,8 +3141,37 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CompetitionRead_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2258,8 +3203,8 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2267,8 +3212,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2288,6 +3253,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2316,6 +3301,26 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (or not visible to this user). */
             404: {
                 headers: {
@@ -2325,8 +3330,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2360,8 +3374,8 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2369,7 +3383,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,6 +3405,15 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2405,6 +3439,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     upload_competition_data: {
@@ -2417,9 +3471,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The file's bytes (a test-features file). */
+        /** @description The file's bytes (a test-features file). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`, `application/json`, `application/x-ndjson`, `application/vnd.apache.parquet`, `application/x-parquet`, `application/zip`, `application/gzip`. */
         requestBody: {
             content: {
+                /**
+                 * @example id,x
+                 *     1,0.5
+                 */
                 "application/octet-stream": string;
             };
         };
@@ -2436,13 +3494,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,8 +3520,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2478,8 +3556,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2498,10 +3596,15 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hidden labels: the id column, every target column and Usage (Public/Private). */
+        /** @description The hidden labels: the id column, every target column and Usage (Public/Private). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`. */
         requestBody: {
             content: {
-                "text/csv": string;
+                /**
+                 * @example id,target,Usage
+                 *     1,0,Public
+                 *     2,1,Private
+                 */
+                "application/octet-stream": string;
             };
         };
         responses: {
@@ -2517,13 +3620,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2541,8 +3646,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2559,8 +3682,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2580,9 +3723,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The file's bytes (a smoke-sample features file). */
+        /** @description The file's bytes (a smoke-sample features file). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`, `application/json`, `application/x-ndjson`, `application/vnd.apache.parquet`, `application/x-parquet`, `application/zip`, `application/gzip`. */
         requestBody: {
             content: {
+                /**
+                 * @example id,x
+                 *     1,0.5
+                 */
                 "application/octet-stream": string;
             };
         };
@@ -2599,13 +3746,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2623,8 +3772,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2634,6 +3801,35 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2652,10 +3848,15 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The smoke sample's labels: the id column and every target column (Usage optional). */
+        /** @description The smoke sample's labels: the id column and every target column (Usage optional). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`. */
         requestBody: {
             content: {
-                "text/csv": string;
+                /**
+                 * @example id,target
+                 *     1,0
+                 *     2,1
+                 */
+                "application/octet-stream": string;
             };
         };
         responses: {
@@ -2671,13 +3872,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2695,8 +3898,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2706,6 +3927,35 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2747,13 +3997,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2780,8 +4032,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2819,13 +4080,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2843,8 +4106,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2886,6 +4158,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2901,8 +4184,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2927,6 +4219,10 @@ export interface operations {
             /** @description The file's bytes (`Content-Length`, `ETag`, `Accept-Ranges: bytes`). */
             200: {
                 headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2936,13 +4232,21 @@ export interface operations {
             /** @description The byte range asked for with `Range` (`Content-Range` says which). */
             206: {
                 headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description Which bytes of the file this is (`bytes 0-99/1234`). */
+                    "Content-Range"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/octet-stream": string;
+                };
             };
             /** @description Not modified: `If-None-Match` names the current `ETag`. */
             304: {
                 headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2950,6 +4254,8 @@ export interface operations {
             /** @description Where the storage serves it: a short-lived read-only URL of this file alone. */
             307: {
                 headers: {
+                    /** @description The URL of the resource created. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2957,13 +4263,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2999,6 +4307,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     upload_participant_file: {
@@ -3014,9 +4331,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The file's bytes. */
+        /** @description The file's bytes. Sent as raw bytes (not multipart); also accepted with the file's own content type. */
         requestBody: {
             content: {
+                /**
+                 * @example id,x,target
+                 *     1,0.5,0
+                 */
                 "application/octet-stream": string;
             };
         };
@@ -3033,13 +4354,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,8 +4380,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3075,8 +4416,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3108,13 +4469,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3134,6 +4497,15 @@ export interface operations {
             };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3177,8 +4549,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3211,13 +4592,21 @@ export interface operations {
             /** @description The byte range asked for with `Range` (`Content-Range` says which). */
             206: {
                 headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description Which bytes of the file this is (`bytes 0-99/1234`). */
+                    "Content-Range"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/octet-stream": string;
+                };
             };
             /** @description Not modified: `If-None-Match` names the current `ETag`. */
             304: {
                 headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3225,6 +4614,8 @@ export interface operations {
             /** @description Where the storage serves it: a short-lived read-only URL of this file alone. */
             307: {
                 headers: {
+                    /** @description The URL of the resource created. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3232,13 +4623,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3265,8 +4658,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3301,6 +4703,26 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TeamRead_"];
                 };
             };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (or not visible to this user). */
             404: {
                 headers: {
@@ -3310,8 +4732,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3345,8 +4776,8 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3354,7 +4785,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3365,6 +4807,15 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3384,6 +4835,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3415,6 +4886,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3430,8 +4912,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3465,8 +4956,8 @@ export interface operations {
                     "application/json": components["schemas"]["TeamRead"];
                 };
             };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3474,7 +4965,114 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leave_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3510,55 +5108,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    leave_team: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                competition: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or invalid credentials (bearer token or session cookie). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource (or not visible to this user). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3591,6 +5142,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3606,8 +5168,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3640,6 +5211,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3655,8 +5237,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3690,8 +5281,28 @@ export interface operations {
                     "application/json": components["schemas"]["FinalSelectionRead"];
                 };
             };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3701,6 +5312,15 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3720,6 +5340,26 @@ export interface operations {
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3756,6 +5396,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3771,8 +5422,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3794,16 +5454,24 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The solution: a zip with main.py at its root. */
+        /** @description The solution: a zip with main.py at its root. Sent as raw bytes (not multipart); also accepted as `application/zip`, `application/x-zip-compressed`. */
         requestBody: {
             content: {
-                "application/zip": string;
+                "application/octet-stream": string;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Queued. */
             202: {
                 headers: {
+                    /** @description The URL of the resource created. */
+                    Location?: string;
+                    /** @description Runs of this kind (real or smoke) the team may make per UTC day. */
+                    "X-Quota-Limit"?: number;
+                    /** @description Runs of this kind the team has left today. */
+                    "X-Quota-Remaining"?: number;
+                    /** @description When the daily quota resets (RFC 3339, UTC). */
+                    "X-Quota-Reset"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3813,13 +5481,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3837,6 +5507,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
@@ -3846,8 +5525,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed. */
+            /** @description The upload is larger than allowed; see `max_bytes`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3864,8 +5552,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Daily quota used up; see `resets_at`. */
+            /** @description Too many requests: the daily quota is used up (see `resets_at`), or too many attempts; `Retry-After` says when to try again. */
             429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Runs of this kind (real or smoke) the team may make per UTC day. */
+                    "X-Quota-Limit"?: number;
+                    /** @description Runs of this kind the team has left today. */
+                    "X-Quota-Remaining"?: number;
+                    /** @description When the daily quota resets (RFC 3339, UTC). */
+                    "X-Quota-Reset"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3873,8 +5578,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3907,6 +5623,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3922,8 +5649,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3956,6 +5692,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3971,8 +5718,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4005,6 +5761,17 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4029,8 +5796,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4057,19 +5833,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example loading model.joblib
+                     *     predicted 810 rows
+                     */
                     "text/plain": string;
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4087,7 +5869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,9 +5878,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4132,6 +5925,26 @@ export interface operations {
                     "application/json": components["schemas"]["Leaderboard"];
                 };
             };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (or not visible to this user). */
             404: {
                 headers: {
@@ -4141,7 +5954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,9 +5963,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4181,6 +6005,26 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (or not visible to this user). */
             404: {
                 headers: {
@@ -4190,7 +6034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4199,9 +6043,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4235,7 +6090,18 @@ export interface operations {
                     "application/json": components["schemas"]["Leaderboard"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4253,7 +6119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4262,9 +6128,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4296,13 +6173,15 @@ export interface operations {
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,8 +6199,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4349,19 +6237,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example rank,team_name,score,submission_id,submitted_at
+                     *     1,ada,0.97,...
+                     */
                     "text/csv": string;
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for this user, or not at this time. */
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4379,7 +6273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4388,9 +6282,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service this request depends on is unavailable; retry later. */
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -16,11 +16,14 @@ from .leaderboard_board import LeaderboardBoard
 from .leaderboard_entry import LeaderboardEntry
 from .limits import Limits
 from .limits_patch import LimitsPatch
+from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
 from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
+from .page_token_read import PageTokenRead
+from .page_user_read import PageUserRead
 from .participant_file_read import ParticipantFileRead
 from .problem import Problem
 from .quota_counter import QuotaCounter
@@ -29,14 +32,19 @@ from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .sign_up import SignUp
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
 from .team_create import TeamCreate
 from .team_join import TeamJoin
 from .team_read import TeamRead
+from .token_create import TokenCreate
+from .token_created import TokenCreated
+from .token_read import TokenRead
 from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
+from .user_update import UserUpdate
 
 __all__ = (
     "CompetitionCreate",
@@ -55,11 +63,14 @@ __all__ = (
     "LeaderboardEntry",
     "Limits",
     "LimitsPatch",
+    "LogIn",
     "PageCompetitionRead",
     "PageParticipantFileRead",
     "PageRescoreRead",
     "PageSubmissionRead",
     "PageTeamRead",
+    "PageTokenRead",
+    "PageUserRead",
     "ParticipantFileRead",
     "Problem",
     "QuotaCounter",
@@ -68,12 +79,17 @@ __all__ = (
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "SignUp",
     "SubmissionRead",
     "SubmissionStatus",
     "TeamCreate",
     "TeamJoin",
     "TeamRead",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenRead",
     "UserCreate",
     "UserCreated",
     "UserRead",
+    "UserUpdate",
 )

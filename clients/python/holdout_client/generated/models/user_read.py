@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -17,15 +17,19 @@ class UserRead:
     Attributes:
         id (UUID):
         username (str):
+        email (None | str): Set for users who signed up; none for users an administrator made.
         is_host (bool):
         is_admin (bool):
+        is_disabled (bool):
         created_at (datetime.datetime):
     """
 
     id: UUID
     username: str
+    email: None | str
     is_host: bool
     is_admin: bool
+    is_disabled: bool
     created_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -34,9 +38,14 @@ class UserRead:
 
         username = self.username
 
+        email: None | str
+        email = self.email
+
         is_host = self.is_host
 
         is_admin = self.is_admin
+
+        is_disabled = self.is_disabled
 
         created_at = self.created_at.isoformat()
 
@@ -46,8 +55,10 @@ class UserRead:
             {
                 "id": id,
                 "username": username,
+                "email": email,
                 "is_host": is_host,
                 "is_admin": is_admin,
+                "is_disabled": is_disabled,
                 "created_at": created_at,
             }
         )
@@ -61,17 +72,28 @@ class UserRead:
 
         username = d.pop("username")
 
+        def _parse_email(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        email = _parse_email(d.pop("email"))
+
         is_host = d.pop("is_host")
 
         is_admin = d.pop("is_admin")
+
+        is_disabled = d.pop("is_disabled")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         user_read = cls(
             id=id,
             username=username,
+            email=email,
             is_host=is_host,
             is_admin=is_admin,
+            is_disabled=is_disabled,
             created_at=created_at,
         )
 

@@ -64,9 +64,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | UserRead]:
-    """The user the bearer token belongs to
+    """The user the bearer token or the session cookie belongs to
 
-     The user the bearer token belongs to.
+     The user the bearer token or the session cookie belongs to.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -89,9 +89,9 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Problem | UserRead | None:
-    """The user the bearer token belongs to
+    """The user the bearer token or the session cookie belongs to
 
-     The user the bearer token belongs to.
+     The user the bearer token or the session cookie belongs to.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -110,9 +110,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | UserRead]:
-    """The user the bearer token belongs to
+    """The user the bearer token or the session cookie belongs to
 
-     The user the bearer token belongs to.
+     The user the bearer token or the session cookie belongs to.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,9 +133,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Problem | UserRead | None:
-    """The user the bearer token belongs to
+    """The user the bearer token or the session cookie belongs to
 
-     The user the bearer token belongs to.
+     The user the bearer token or the session cookie belongs to.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
