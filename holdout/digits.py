@@ -66,8 +66,10 @@ def build_dataset(out: Path, *, test_fraction: float = 0.45, seed: int = 7) -> D
 
 def build_smoke_sample(data: DigitsData, out: Path, rows: int = 60) -> SmokeSample:
     """The first ``rows`` test rows with their labels (no Usage): what smoke runs use."""
+    # its own folder: the features keep the test data's name, which the examples read
+    out = out / "smoke"
     out.mkdir(parents=True, exist_ok=True)
-    features, labels = out / "smoke-features.csv", out / "smoke-labels.csv"
+    features, labels = out / "features.csv", out / "labels.csv"
     pd.read_csv(data.features).head(rows).to_csv(features, index=False)
     pd.read_csv(data.labels).head(rows).drop(columns=["Usage"]).to_csv(labels, index=False)
     return SmokeSample(features, labels)
