@@ -13,12 +13,13 @@ WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconf
 
 .PHONY: demo test bench up install lint typecheck lock config-docs openapi system-deps node-deps runtime clean web web-types screenshots
 
-# the client package (clients/python: the `holdout` command) first, then the server that plugs into it
+# the server, then the client package (clients/python) that owns the `holdout` command the server
+# plugs into: in this order, replacing an older server install (which had its own script) keeps it
 $(STAMP): requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e clients/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e clients/python
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) system-deps
