@@ -55,7 +55,7 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """End the browser session and clear its cookies (a session that already ended is fine)
 
@@ -80,7 +80,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """End the browser session and clear its cookies (a session that already ended is fine)
 
@@ -101,7 +101,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """End the browser session and clear its cookies (a session that already ended is fine)
 
@@ -124,7 +124,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """End the browser session and clear its cookies (a session that already ended is fine)
 
