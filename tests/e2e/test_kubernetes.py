@@ -95,10 +95,11 @@ async def test_submissions_run_as_pods_through_to_the_leaderboard(
         p.stop_all()
 
     creates = [path for method, path, _ in kube.requests if method == "POST"]
-    # a pod per submission, each ran once: no attempt was lost to a platform fault
-    assert len(creates) == 2 and len(kubelet.ran) == 2, p.dump_logs()
+    # a pod per submission (the host's trial, the strong and the broken one), each ran
+    # once: no attempt was lost to a platform fault
+    assert len(creates) == 3 and len(kubelet.ran) == 3, p.dump_logs()
     assert not kube.pods  # every pod deleted once its log was read
     logs = [q for method, path, q in kube.requests if path.endswith("/log")]
-    assert len(logs) == 2 and all(q["container"] == "run" and int(q["limitBytes"]) > 0 for q in logs)
+    assert len(logs) == 3 and all(q["container"] == "run" and int(q["limitBytes"]) > 0 for q in logs)
     watches = kube.watch_requests()
     assert watches and all(q["allowWatchBookmarks"].lower() == "true" for q in watches)
