@@ -23,7 +23,7 @@ SECRET = "hdt_participant-secret-4711"
 def failing_app() -> FastAPI:
     """A service app with one endpoint that fails deep down, its frames full of locals."""
     app = FastAPI()
-    install_service_plumbing(app, "probe")
+    install_service_plumbing(app, "probe", faces_users=True)  # no service credential in the way
 
     def descend(depth: int, token: str, rows: list[dict[str, object]]) -> None:
         if depth == 0:

@@ -18,9 +18,8 @@ def test_committed_types_match_the_document(tmp_path: Path) -> None:
     assert tool.exists(), "web/node_modules is missing: run `make web`"
     assert shutil.which("node") is not None
     out = tmp_path / "schema.d.ts"
-    subprocess.run(
-        [str(tool), str(REPO / "docs" / "openapi.json"), "-o", str(out)], check=True, capture_output=True, cwd=WEB
-    )
+    document = REPO / "docs" / "openapi.json"
+    subprocess.run([str(tool), str(document), "-o", str(out)], check=True, capture_output=True, cwd=WEB)
     assert out.read_text() == (WEB / "src" / "api" / "schema.d.ts").read_text(), (
         "web/src/api/schema.d.ts is stale: run `make web-types`"
     )
