@@ -124,23 +124,19 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
-    async def iter_chunks(self, container: str, key: str) -> AsyncIterator[bytes]:
-        path = self.path(container, key)
+    def _open(self, container: str, key: str) -> BinaryIO:
         try:
-            f = path.open("rb")
+            return self.path(container, key).open("rb")
         except FileNotFoundError:
             raise BlobNotFound(container, key) from None
-        with f:
+
+    async def iter_chunks(self, container: str, key: str) -> AsyncIterator[bytes]:
+        with self._open(container, key) as f:
             while chunk := await asyncio.to_thread(f.read, CHUNK):
                 yield chunk
 
     async def iter_range(self, container: str, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-        path = self.path(container, key)
-        try:
-            f = path.open("rb")
-        except FileNotFoundError:
-            raise BlobNotFound(container, key) from None
-        with f:
+        with self._open(container, key) as f:
             f.seek(start)
             left = end + 1 - start
             while left > 0 and (chunk := await asyncio.to_thread(f.read, min(CHUNK, left))):
