@@ -67,15 +67,80 @@ class ExecutionSpec(Contract):
     max_concurrent_runs: int | None = Field(default=None, gt=0)
 
 
-class ScoringSpec(Contract):
-    """What the scorer needs to score one run (a snapshot of the competition)."""
+COLUMN_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
+
+class ScoreColumn(Contract):
+    """One column of a stage's boards: a registry metric, or a value the stage's scoring
+    program writes under ``key`` in ``scores.json``.
+
+    Boards rank by the first column, break ties by the next ones in order, then by the
+    earlier submission.
+    """
+
+    key: str = Field(pattern=COLUMN_KEY_PATTERN)
+    # a name from ``shared.metrics_catalog``; None: the scoring program computes it
+    metric: str | None = None
+    # probabilities >= threshold are the positive class (1), for label metrics scored
+    # against 0/1 labels (accuracy, F1, balanced accuracy at a threshold)
+    threshold: float | None = None
+    higher_is_better: bool = True
+    # decimal places shown on the boards (the CSV export carries the full value)
+    precision: int = Field(default=4, ge=0, le=12)
+    # kept off public boards and exports until the host reveals the competition
+    hidden: bool = False
+
+
+class ScoringProgram(Contract):
+    """A host's scoring program for a stage: a zip with ``score.py`` (or ``score.sh``),
+    run in the sandbox with ``/code_execution/data/predictions.csv`` and
+    ``/code_execution/data/labels.csv`` read-only; it writes
+    ``/code_execution/submission/scores.json`` (``shared.scoring_runs``)."""
+
+    archive_key: str  # in the ``programs`` container
+    runtime: str = "default"
+    time_limit_s: float = Field(default=600, gt=0)
+    memory_mb: int = Field(default=2048, gt=0)
+    cpus: float = Field(default=1.0, gt=0)
+
+
+class ScoringSpec(Contract):
+    """What the scorer needs to score one run (a snapshot of the competition's stage)."""
+
+    # the ranking column's key (its registry metric when ``columns`` is empty)
     metric: str
     id_column: str
     target_columns: list[str]
     labels_key: str
     # shown as extra columns on the boards; ranking is by ``metric`` alone
     extra_metrics: list[str] = Field(default_factory=list)
+    # the stage's board columns in ranking order; empty (specs written before columns
+    # existed): ``metric`` then ``extra_metrics``, see ``board_columns``
+    columns: list[ScoreColumn] = Field(default_factory=list)
+    # set: the columns without a metric come from this program's scores.json
+    program: ScoringProgram | None = None
+
+
+def board_columns(spec: ScoringSpec) -> list[ScoreColumn]:
+    """The columns a spec scores, in ranking order (one expansion of the old form)."""
+    if spec.columns:
+        return list(spec.columns)
+    from shared.metrics_catalog import METRICS
+
+    def column(name: str) -> ScoreColumn:
+        info = METRICS.get(name)
+        return ScoreColumn(key=name, metric=name, higher_is_better=info.higher_is_better if info else True)
+
+    return [column(spec.metric), *(column(m) for m in spec.extra_metrics)]
+
+
+class StageBoard(Contract):
+    """What the boards need to know of one stage (sent in ``competition.updated``)."""
+
+    stage_id: uuid.UUID
+    position: int = Field(ge=1)
+    name: str
+    columns: list[ScoreColumn] = Field(min_length=1)
 
 
 class Resources(Contract):
@@ -104,6 +169,11 @@ class SubmissionQueued(BaseEvent):
     archive_key: str
     execution: ExecutionSpec
     scoring: ScoringSpec
+    # the competition stage the submission belongs to; None (events written before
+    # stages): the first stage, whose id is the competition's id
+    stage_id: uuid.UUID | None = None
+    # a stage's automatic re-run of this earlier submission (charged to no quota)
+    rerun_of: uuid.UUID | None = None
 
 
 class SubmissionCancelled(BaseEvent):
@@ -136,6 +206,7 @@ class ExecutionFinished(BaseEvent):
     log_key: str | None = None
     resources: Resources = Resources()
     scoring: ScoringSpec
+    stage_id: uuid.UUID | None = None
 
 
 class SubmissionScored(BaseEvent):
@@ -153,6 +224,11 @@ class SubmissionScored(BaseEvent):
     # the competition's extra display metrics (ScoringSpec.extra_metrics) that could be computed
     public_extra_scores: dict[str, float] = Field(default_factory=dict)
     private_extra_scores: dict[str, float] = Field(default_factory=dict)
+    stage_id: uuid.UUID | None = None
+    # every board column by key (``board_columns`` of the spec), the ranking one included;
+    # private_scores is empty when the labels have no private rows
+    scores: dict[str, float] = Field(default_factory=dict)
+    private_scores: dict[str, float] = Field(default_factory=dict)
 
 
 class SubmissionScoringFailed(BaseEvent):
@@ -161,6 +237,10 @@ class SubmissionScoringFailed(BaseEvent):
     competition_id: uuid.UUID
     reason: FailureReason
     detail: str
+    stage_id: uuid.UUID | None = None
+    # the host's scoring program failed: its log (``outputs`` container), for the host's
+    # eyes only; the participant sees ``internal_error`` and keeps their quota
+    scoring_log_key: str | None = None
 
 
 class CompetitionRevealed(BaseEvent):
@@ -183,6 +263,9 @@ class CompetitionUpdated(BaseEvent):
     # teams kept off the boards: by default those of the competition's host and of admins
     # (their test runs are not competing); the full set, re-sent whenever it changes
     unranked_team_ids: list[uuid.UUID] = Field(default_factory=list)
+    # every stage in order, with its board columns; empty (events written before
+    # stages): one stage whose id is the competition's, ranked by ``metric``
+    stages: list[StageBoard] = Field(default_factory=list)
 
 
 class FinalSelectionChanged(BaseEvent):
@@ -192,6 +275,8 @@ class FinalSelectionChanged(BaseEvent):
     competition_id: uuid.UUID
     team_id: uuid.UUID
     submission_ids: list[uuid.UUID]
+    # the stage whose finals these are (None: the first stage)
+    stage_id: uuid.UUID | None = None
 
 
 class CompetitionRescoreRequested(BaseEvent):
@@ -204,6 +289,31 @@ class CompetitionRescoreRequested(BaseEvent):
     competition_id: uuid.UUID
     rescore_id: uuid.UUID
     scoring: ScoringSpec
+    # the stage rescored (None: the first stage)
+    stage_id: uuid.UUID | None = None
+
+
+class StageOpened(BaseEvent):
+    """A stage's opening time passed (sent once per stage; a re-fed stage's re-runs are
+    queued in the same transaction)."""
+
+    type: Literal["stage.opened"] = "stage.opened"
+    competition_id: uuid.UUID
+    stage_id: uuid.UUID
+    position: int
+    name: str
+    accepts_submissions: bool
+    reruns_queued: int = 0
+
+
+class StageClosed(BaseEvent):
+    """A stage's closing time passed: no more uploads; runs already queued finish and count."""
+
+    type: Literal["stage.closed"] = "stage.closed"
+    competition_id: uuid.UUID
+    stage_id: uuid.UUID
+    position: int
+    name: str
 
 
 Event = Annotated[
@@ -216,7 +326,9 @@ Event = Annotated[
     | CompetitionRevealed
     | CompetitionUpdated
     | FinalSelectionChanged
-    | CompetitionRescoreRequested,
+    | CompetitionRescoreRequested
+    | StageOpened
+    | StageClosed,
     Field(discriminator="type"),
 ]
 
@@ -233,6 +345,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "competition.updated",
     "final_selection.changed",
     "competition.rescore_requested",
+    "stage.opened",
+    "stage.closed",
 )
 
 
