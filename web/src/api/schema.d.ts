@@ -690,8 +690,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The public leaderboard: each team's best public score (anyone may read it)
-         * @description The public leaderboard: each team's best public score (anyone may read it).
+         * The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may read it)
+         * @description The public leaderboard of a stage: each team's best public entry by the stage's
+         *     columns (anyone may read it).
          */
         get: operations["get_public_leaderboard"];
         put?: never;
@@ -711,7 +712,8 @@ export interface paths {
         };
         /**
          * Live updates: a server-sent `board` event now, then one each time the boards change
-         * @description Anyone may follow the boards live; re-read the board when a `board` event comes.
+         * @description Anyone may follow a stage's boards live; each `board` event carries the board's
+         *     version and the stage's columns shown: re-read the board when one comes.
          */
         get: operations["stream_leaderboard_events"];
         put?: never;
@@ -730,8 +732,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The private leaderboard: hidden until the host reveals it (the host always sees it)
-         * @description The private leaderboard: hidden until the host reveals it (the host always sees it).
+         * The private leaderboard of a stage: hidden until the host reveals it (the host always sees it, hidden columns included)
+         * @description The private leaderboard of a stage: hidden until the host reveals it (the host
+         *     always sees it, hidden columns included).
          */
         get: operations["get_private_leaderboard"];
         put?: never;
@@ -770,8 +773,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The whole public or private board as CSV (host; the private one before the reveal too)
-         * @description The whole public or private board as CSV (host; the private one before the reveal too).
+         * A stage's whole public or private board as CSV, every column shown with its full value (host; the private board before t
+         * @description A stage's whole public or private board as CSV, every column shown with its full
+         *     value (host; the private board before the reveal too, hidden columns after it).
          */
         get: operations["export_leaderboard_csv"];
         put?: never;
@@ -1247,6 +1251,12 @@ export interface components {
              */
             competition_id: string;
             /**
+             * Stage Id
+             * Format: uuid
+             * @description the board's stage (the first stage's id is the competition's)
+             */
+            stage_id: string;
+            /**
              * Board
              * @enum {string}
              */
@@ -1263,10 +1273,30 @@ export interface components {
             offset: number;
             /** Limit */
             limit: number;
+            /**
+             * Columns
+             * @description the columns shown, in ranking order (hidden ones only after the reveal, or to the host)
+             */
+            columns?: components["schemas"]["LeaderboardColumn"][];
             /** Entries */
             entries: components["schemas"]["LeaderboardEntry"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * LeaderboardColumn
+         * @description One column of a stage's boards, in ranking order.
+         */
+        LeaderboardColumn: {
+            /** Key */
+            key: string;
+            /** Higher Is Better */
+            higher_is_better: boolean;
+            /**
+             * Precision
+             * @description decimal places to show (the CSV export carries the full value)
+             */
+            precision: number;
         };
         /**
          * LeaderboardEntry
@@ -1295,8 +1325,11 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Score */
-            score: number;
+            /**
+             * Score
+             * @description the first column's value (null while that column is hidden)
+             */
+            score: number | null;
             /**
              * Submitted At
              * Format: date-time
@@ -1304,6 +1337,13 @@ export interface components {
             submitted_at: string;
             /** Submissions */
             submissions: number;
+            /**
+             * Scores
+             * @description the submission's value in each column shown, by column key
+             */
+            scores?: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -5904,6 +5944,8 @@ export interface operations {
     get_public_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -5988,7 +6030,10 @@ export interface operations {
     };
     stream_leaderboard_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -6069,6 +6114,8 @@ export interface operations {
     get_private_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -6222,7 +6269,10 @@ export interface operations {
     };
     export_leaderboard_csv: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
