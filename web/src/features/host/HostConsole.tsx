@@ -6,6 +6,7 @@ import { keys, useCompetition } from "@/api/queries";
 import { DayBars, type DayBar } from "@/components/charts";
 import { ErrorNotice, formatBytes, formatDate, formatScore, Loading } from "@/components/ui";
 import { CompetitionForm } from "./CompetitionForm";
+import { StagesSection } from "./StagesSection";
 import { Uploader } from "./Uploader";
 
 export function HostConsole({ slug }: { slug: string }) {
@@ -51,6 +52,7 @@ export function HostConsole({ slug }: { slug: string }) {
         </div>
         <ParticipantFiles slug={slug} files={c.participant_files} onChange={refresh} />
       </section>
+      <StagesSection slug={slug} />
       <AllSubmissions slug={slug} />
       <section>
         <h2>Boards</h2>
@@ -196,6 +198,9 @@ function Rescore({ slug }: { slug: string }) {
   );
 }
 
+type Staged = { stage_position?: number | null; rerun_of?: string | null };
+const rerunOf = (s: Schemas["SubmissionRead"]) => (s as Staged).rerun_of ?? null;
+
 function AllSubmissions({ slug }: { slug: string }) {
   const [status, setStatus] = useState("");
   const [reason, setReason] = useState("");
@@ -245,13 +250,14 @@ function AllSubmissions({ slug }: { slug: string }) {
       <p className="muted">{shown.length} of {q.data?.total ?? 0} shown{(q.data?.total ?? 0) > items.length ? ` (the newest ${items.length})` : ""}.</p>
       <div className="table-wrap">
         <table>
-          <thead><tr><th scope="col">Sent</th><th scope="col">Team</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Score</th></tr></thead>
+          <thead><tr><th scope="col">Sent</th><th scope="col">Stage</th><th scope="col">Team</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Score</th></tr></thead>
           <tbody>
             {shown.map((s) => (
               <tr key={s.id} data-testid="host-submission-row">
                 <td>{formatDate(s.created_at)}</td>
+                <td>{(s as Staged).stage_position ?? 1}</td>
                 <td className="team-name">{s.team_name}</td>
-                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}</td>
+                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}{rerunOf(s) ? ` re-run of ${rerunOf(s)?.slice(0, 8)}` : ""}</td>
                 <td>{s.failure_reason ?? ""}</td>
                 <td>{formatScore(s.public_score)}</td>
               </tr>

@@ -31,6 +31,23 @@ export function StatusBadge({ s }: { s: Submission }) {
   );
 }
 
+type Staged = { stage_position?: number | null; rerun_of?: string | null };
+
+/** The stage a submission belongs to, and the one it re-runs (a stage fed by the previous one). */
+export function StageCell({ s }: { s: Submission }) {
+  const { stage_position: position, rerun_of: original } = s as Submission & Staged;
+  return (
+    <>
+      <span data-testid="stage">{position ?? 1}</span>
+      {original && (
+        <div className="muted" data-testid="rerun" title={original}>
+          re-run of <code>{original.slice(0, 8)}</code>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function ResourcesLine({ s }: { s: Submission }) {
   const r = s.resources;
   if (!r) return null;
