@@ -1,0 +1,122 @@
+"""Stages in the browser: the overview says which stage is open and lists every stage;
+the leaderboard picks a stage and shows each of its columns; the submit page says why
+uploads are refused in an evaluation-only stage and between stages. A host's stage name
+with markup in it is shown as text."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from holdout.digits import DigitsData
+from tests.web.conftest import OpenAs, Site
+from tests.web.test_live_and_xss import SCRIPT
+
+pytestmark = pytest.mark.e2e
+
+FOUR_PLACES = re.compile(r"^\d\.\d{4}$")  # the columns' default precision
+
+
+def _at(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).isoformat()
+
+
+def test_overview_and_board_by_stage(
+    site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs
+) -> None:
+    _, admin = site
+    host = admin.as_user(admin.create_user("stage-host", is_host=True))
+    comp = host.create_competition(
+        data, extra_metrics=["f1_macro"], opens_at=_at(-timedelta(hours=1)), closes_at=_at(timedelta(hours=1))
+    )
+    slug = comp["slug"]
+    finals = f"Finals {SCRIPT}"
+    host(
+        "POST",
+        f"/competitions/{slug}/stages",
+        json={
+            "name": finals,
+            "opens_at": _at(timedelta(hours=1)),
+            "closes_at": _at(timedelta(hours=2)),
+            "accepts_submissions": False,
+            "feed": "finals",
+        },
+    )
+    token = admin.create_user("stage-player")
+    player = admin.as_user(token)
+    player.join(slug, "stagers")
+    assert player.wait_for(player.submit(slug, zips["strong"])["id"])["status"] == "scored"
+
+    page = open_as(token)
+    page.goto(f"/c/{slug}")
+    now = page.get_by_test_id("current-stage")
+    expect(now).to_contain_text("Stage 1")
+    expect(now).to_contain_text("closes")
+    stages = page.get_by_test_id("stage")
+    expect(stages).to_have_count(2)
+    expect(stages.nth(0).get_by_test_id("stage-state")).to_have_text("open")
+    expect(stages.nth(1).get_by_test_id("stage-state")).to_have_text("upcoming")
+    expect(stages.nth(1)).to_contain_text(finals)  # the host's markup, as text
+    expect(stages.nth(1)).to_contain_text("evaluation only")
+    expect(stages.nth(1).get_by_test_id("stage-feed")).to_have_text("re-runs the finals of stage 1")
+    assert page.locator("[data-testid=stages] script").count() == 0
+
+    # the board opens on the open stage, with every column (the ranking one first, marked)
+    page.goto(f"/c/{slug}/leaderboard")
+    select = page.get_by_test_id("stage-select")
+    expect(select).to_have_value("1")
+    columns = page.get_by_test_id("board-column")
+    expect(columns).to_have_count(2, timeout=30_000)
+    expect(columns.nth(0)).to_contain_text("accuracy")
+    expect(columns.nth(0)).to_contain_text("ranks")
+    expect(columns.nth(1)).to_have_text("f1_macro")
+    row = page.get_by_test_id("board-row")
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("board-score")).to_have_text(FOUR_PLACES)
+    expect(row.get_by_test_id("board-cell")).to_have_text(FOUR_PLACES)
+    with page.expect_request(lambda r: "/leaderboard?" in r.url and "stage=2" in r.url):
+        select.select_option("2")
+    expect(page.get_by_text("No team has a score yet.")).to_be_visible()
+
+    # my submissions say which stage each belongs to
+    page.goto(f"/c/{slug}/submissions")
+    expect(page.get_by_test_id("submission-row").get_by_test_id("stage")).to_have_text("1")
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_submit_page_explains_refused_uploads(
+    site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs
+) -> None:
+    _, admin = site
+    host = admin.as_user(admin.create_user("refusing-host", is_host=True))
+    past = {"opens_at": _at(-timedelta(hours=3)), "closes_at": _at(-timedelta(hours=2))}
+    evaluating = host.create_competition(data, **past)["slug"]
+    host(
+        "POST",
+        f"/competitions/{evaluating}/stages",
+        json={"name": "Re-run", "opens_at": _at(-timedelta(hours=1)), "accepts_submissions": False}
+        | {"feed": "finals"},
+    )
+    between = host.create_competition(data, **past)["slug"]
+    host(
+        "POST",
+        f"/competitions/{between}/stages",
+        json={"name": "Round two", "opens_at": _at(timedelta(hours=5)), "closes_at": _at(timedelta(hours=6))},
+    )
+    token = admin.create_user("refused-player")
+    player = admin.as_user(token)
+    page = open_as(token)
+    for slug, notice, refusal in (
+        (evaluating, "Stage 2 (Re-run) is evaluation-only", "evaluation-only and takes no uploads"),
+        (between, "No stage is open for uploads now. Stage 2 (Round two) opens", "no stage of"),
+    ):
+        player.join(slug, f"team {slug}")
+        page.goto(f"/c/{slug}/submit")
+        expect(page.get_by_test_id("upload-notice")).to_contain_text(notice)
+        page.get_by_test_id("drop-zip").locator("input[type=file]").set_input_files(zips["strong"])
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_test_id("upload-refused")).to_contain_text(refusal)  # the API's words
