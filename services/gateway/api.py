@@ -11,10 +11,11 @@ from services.gateway.files.endpoints import router as files
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
 from services.gateway.rules.endpoints import router as rules
+from services.gateway.stages.endpoints import router as stages
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
 
-FEATURE_ROUTERS = (auth, users, competitions, rules, files, teams, submissions, leaderboard)
+FEATURE_ROUTERS = (auth, users, competitions, stages, rules, files, teams, submissions, leaderboard)
 
 
 def api_router() -> APIRouter:

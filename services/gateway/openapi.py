@@ -21,6 +21,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "auth", "description": "Sign up, log in and out of a browser session (cookies)."},
     {"name": "users", "description": "Accounts and their personal access tokens (bearer)."},
     {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
+    {
+        "name": "stages",
+        "description": "A competition's stages in order: schedule, scoring columns, limits, quotas and data.",
+    },
     {"name": "files", "description": "What participants download: participant files and the smoke sample."},
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
