@@ -198,9 +198,6 @@ function Rescore({ slug }: { slug: string }) {
   );
 }
 
-type Staged = { stage_position?: number | null; rerun_of?: string | null };
-const rerunOf = (s: Schemas["SubmissionRead"]) => (s as Staged).rerun_of ?? null;
-
 function AllSubmissions({ slug }: { slug: string }) {
   const [status, setStatus] = useState("");
   const [reason, setReason] = useState("");
@@ -255,9 +252,9 @@ function AllSubmissions({ slug }: { slug: string }) {
             {shown.map((s) => (
               <tr key={s.id} data-testid="host-submission-row">
                 <td>{formatDate(s.created_at)}</td>
-                <td>{(s as Staged).stage_position ?? 1}</td>
+                <td>{s.stage_position}</td>
                 <td className="team-name">{s.team_name}</td>
-                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}{rerunOf(s) ? ` re-run of ${rerunOf(s)?.slice(0, 8)}` : ""}</td>
+                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}{s.rerun_of ? ` re-run of ${s.rerun_of.slice(0, 8)}` : ""}</td>
                 <td>{s.failure_reason ?? ""}</td>
                 <td>{formatScore(s.public_score)}</td>
               </tr>

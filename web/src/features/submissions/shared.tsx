@@ -31,14 +31,12 @@ export function StatusBadge({ s }: { s: Submission }) {
   );
 }
 
-type Staged = { stage_position?: number | null; rerun_of?: string | null };
-
 /** The stage a submission belongs to, and the one it re-runs (a stage fed by the previous one). */
 export function StageCell({ s }: { s: Submission }) {
-  const { stage_position: position, rerun_of: original } = s as Submission & Staged;
+  const original = s.rerun_of;
   return (
     <>
-      <span data-testid="stage">{position ?? 1}</span>
+      <span data-testid="stage">{s.stage_position}</span>
       {original && (
         <div className="muted" data-testid="rerun" title={original}>
           re-run of <code>{original.slice(0, 8)}</code>
