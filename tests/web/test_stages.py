@@ -112,11 +112,13 @@ def test_submit_page_explains_refused_uploads(
     page = open_as(token)
     for slug, notice, refusal in (
         (evaluating, "Stage 2 (Re-run) is evaluation-only", "evaluation-only and takes no uploads"),
-        (between, "No stage is open for uploads now. Stage 2 (Round two) opens", "no stage of"),
+        (between, "No stage is open for uploads now. Stage 2 (Round two) opens", "stage 1 ('Main') closed"),
     ):
         player.join(slug, f"team {slug}")
         page.goto(f"/c/{slug}/submit")
         expect(page.get_by_test_id("upload-notice")).to_contain_text(notice)
         page.get_by_test_id("drop-zip").locator("input[type=file]").set_input_files(zips["strong"])
         page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_test_id("upload-refused")).to_contain_text(refusal)  # the API's words
+        refused = page.get_by_test_id("upload-refused")
+        expect(refused).to_contain_text(refusal)  # the API's words
+    expect(refused).to_contain_text("Uploads open again in 4 h")  # the problem's opens_at

@@ -112,7 +112,7 @@ function Refusal({ error }: { error: ApiError }) {
   return (
     <p role="alert" className="error notice" data-testid="upload-refused">
       Uploads are refused now: {error.message}
-      {opensAt && <> (that is <RelativeTime iso={opensAt} />)</>}
+      {opensAt && <> Uploads open again <RelativeTime iso={opensAt} />.</>}
     </p>
   );
 }
