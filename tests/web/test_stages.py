@@ -122,3 +122,36 @@ def test_submit_page_explains_refused_uploads(
         refused = page.get_by_test_id("upload-refused")
         expect(refused).to_contain_text(refusal)  # the API's words
     expect(refused).to_contain_text("Uploads open again in 4 h")  # the problem's opens_at
+
+
+def test_host_adds_a_stage_and_uploads_its_data(site: Site, data: DigitsData, open_as: OpenAs) -> None:
+    _, admin = site
+    token = admin.create_user("stages-console-host", is_host=True)
+    host = admin.as_user(token)
+    slug = host.create_competition(data, closes_at=_at(timedelta(days=1)))["slug"]
+    page = open_as(token)
+    page.goto(f"/c/{slug}/host")
+    rows = page.get_by_test_id("host-stage-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_test_id("stage-data")).to_contain_text("features.csv")
+
+    form = page.get_by_role("form", name="Add a stage")
+    form.get_by_label("Name", exact=True).fill("Private test")
+    form.get_by_label("Opens", exact=True).fill("2030-01-01T00:00")
+    form.get_by_label("Takes uploads").uncheck()
+    form.get_by_role("button", name="Add the stage").click()
+    expect(form.get_by_role("alert")).to_contain_text("give it a feed")  # the API's words
+    form.get_by_label("Feed", exact=True).select_option("finals")
+    form.get_by_role("button", name="Add the stage").click()
+    expect(form.get_by_role("status")).to_have_text("Stage 2 added.")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("evaluation only; re-runs the finals of stage 1")
+    expect(rows.nth(1).get_by_test_id("stage-data")).to_contain_text("Features: none yet")
+
+    box = page.get_by_role("form", name="Stage 2 test features")
+    box.get_by_label("Stage 2 test features: file", exact=True).set_input_files(str(data.features))
+    box.get_by_role("button", name="Upload").click()
+    expect(box.get_by_role("status")).to_contain_text("uploaded")
+    expect(rows.nth(1).get_by_test_id("stage-data")).to_contain_text("Features: features.csv")
+    (_, second) = host("GET", f"/competitions/{slug}/stages")["items"]
+    assert [f["filename"] for f in second["data_files"]] == ["features.csv"]

@@ -14,8 +14,8 @@ function DataStatus({ s }: { s: StageDetail }) {
   const smoke = s.smoke_data_files ?? [];
   return (
     <ul className="plain" data-testid="stage-data">
-      <li>Test features: {files.length > 0 ? files.map((f) => f.filename).join(", ") : <span className="error">none yet</span>}</li>
-      <li>Hidden labels: {s.labels_version ? `version ${s.labels_version}` : <span className="error">not uploaded</span>}</li>
+      <li>Features: {files.length > 0 ? files.map((f) => f.filename).join(", ") : <span className="error">none yet</span>}</li>
+      <li>Labels: {s.labels_version ? `version ${s.labels_version}` : <span className="error">not uploaded</span>}</li>
       <li>Smoke sample: {smoke.length > 0 ? `${smoke.length} file(s)` : "none"}, labels {s.smoke_labels_version ? `version ${s.smoke_labels_version}` : "not uploaded"}</li>
     </ul>
   );
