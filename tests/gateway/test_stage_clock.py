@@ -313,6 +313,13 @@ def test_the_default_finals_are_the_best_in_the_stages_direction(higher: bool) -
     assert picked == expected
 
 
+def test_the_direction_is_the_first_columns_else_the_metrics() -> None:
+    assert feed.ranks_higher(Stage(metric="accuracy", columns=[])) is True
+    assert feed.ranks_higher(Stage(metric="rmse", columns=[])) is False
+    program_first = [{"key": "cost", "higher_is_better": False}, {"key": "acc", "metric": "accuracy"}]
+    assert feed.ranks_higher(Stage(metric="accuracy", columns=program_first)) is False
+
+
 async def test_a_scoring_programs_log_is_kept_on_the_failed_submission(gw: Gateway) -> None:
     host = await gw.user("hana", is_host=True)
     comp = await gw.ready_competition(host)
