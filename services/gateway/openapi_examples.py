@@ -178,6 +178,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "FinalSelectionUpdate": {"submission_ids": [_SUBMISSION_ID]},
     "FinalSelectionRead": {
         "team_id": _TEAM_ID,
+        "stage_id": _COMPETITION_ID,
+        "stage_position": 1,
         "submission_ids": [_SUBMISSION_ID],
         "final_count": 2,
         "default": False,
