@@ -555,16 +555,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your team's final submissions for the private leaderboard (empty: the default)
-         * @description Your team's final submissions for the private leaderboard (empty: the default).
+         * Your team's final submissions in a stage for its private leaderboard (empty: the default)
+         * @description Your team's final submissions in a stage for its private leaderboard (empty: the default).
          */
         get: operations["get_final_submissions"];
         /**
-         * Choose up to final_count scored submissions of your team for the private board
-         * @description Choose up to `final_count` scored submissions of your team for the private board.
+         * Choose up to final_count scored submissions of your team for a stage's private board
+         * @description Choose up to `final_count` scored submissions of your team for a stage's private board.
          *
-         *     An empty list goes back to the default: your best `final_count` public scores.
-         *     Locked once the host reveals the private leaderboard.
+         *     The submissions must all be of one stage (`stage`, when given): that stage's selection
+         *     is replaced, the other stages' stay. An empty list goes back to the default (your best
+         *     `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+         *     closes, and once the host reveals the private leaderboard.
          */
         put: operations["select_final_submissions"];
         post?: never;
@@ -1157,6 +1159,8 @@ export interface components {
          * FinalSelectionRead
          * @example {
          *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_position": 1,
          *       "submission_ids": [
          *         "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
          *       ],
@@ -1170,6 +1174,17 @@ export interface components {
              * Format: uuid
              */
             team_id: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             * @description The stage these finals are for (the first stage's id is the competition's).
+             */
+            stage_id: string;
+            /**
+             * Stage Position
+             * @description That stage's position (1 for the first).
+             */
+            stage_position: number;
             /** Submission Ids */
             submission_ids: string[];
             /** Final Count */
@@ -1191,7 +1206,7 @@ export interface components {
         FinalSelectionUpdate: {
             /**
              * Submission Ids
-             * @description Up to the competition's final_count scored submissions of your team; an empty list goes back to the default (your best ones on the public board).
+             * @description Up to the competition's final_count scored submissions of your team, all of one stage (the selection of that stage is replaced, the other stages' stay); an empty list goes back to the default (your best ones on the stage's public board).
              */
             submission_ids: string[];
         };
@@ -5245,7 +5260,10 @@ export interface operations {
     };
     get_final_submissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage's position (1 for the first); unset: the open stage, else the latest that has opened. */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -5314,7 +5332,10 @@ export interface operations {
     };
     select_final_submissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage's position (1 for the first); unset: the open stage, else the latest that has opened. */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -5958,7 +5979,7 @@ export interface operations {
     get_public_leaderboard: {
         parameters: {
             query?: {
-                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
                 stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
@@ -6045,7 +6066,7 @@ export interface operations {
     stream_leaderboard_events: {
         parameters: {
             query?: {
-                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
                 stage?: number | null;
             };
             header?: never;
@@ -6128,7 +6149,7 @@ export interface operations {
     get_private_leaderboard: {
         parameters: {
             query?: {
-                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
                 stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
@@ -6284,7 +6305,7 @@ export interface operations {
     export_leaderboard_csv: {
         parameters: {
             query?: {
-                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
                 stage?: number | null;
             };
             header?: never;
