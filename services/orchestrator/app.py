@@ -84,11 +84,11 @@ def create_app(
         app.state.scheduler = scheduler
         # scoring programs share the local sandbox's runner (folders, runtimes, cgroups);
         # a Kubernetes orchestrator has none and answers 503 (``api.py``)
-        app.state.scoring_runs = (
-            ScoringRuns(run_executor.runner, concurrency=settings.scoring_run_concurrency)
-            if isinstance(run_executor, LocalSandboxExecutor)
-            else None
-        )
+        scoring_runs: ScoringRuns | None = None
+        if isinstance(run_executor, LocalSandboxExecutor):
+            scoring_runs = ScoringRuns(run_executor.runner, concurrency=settings.scoring_run_concurrency)
+            await scoring_runs.remove_stale()
+        app.state.scoring_runs = scoring_runs
         try:
             await rt.bus.subscribe(SubmissionConsumer(rt, scheduler).subscription())
             await rt.start_relay()

@@ -8,8 +8,9 @@ program's zip from the ``programs`` container unpacked into ``src/`` (``score.py
 the writable ``submission/`` with the rules of a predictions file (no symlinks, no
 FIFOs, at most ``SCORES_MAX_BYTES``). Runs at once are bounded by a semaphore of their
 own (``HOLDOUT_SCORING_RUN_CONCURRENCY``): the submission scheduler's slots are not
-touched. Run folder: ``<runs_dir>/scoring/<run_id>-<random>/`` (a run id asked twice
-at once runs twice, apart).
+touched. Run folder: ``<runs_dir>/scoring/<owner>/<run_id>-<random>/``: a run id asked
+twice at once runs twice, apart, and the folders of a process that was killed (its
+``owner``, pid and start time, is gone) are removed by the next one to start.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import structlog
 
-from services.orchestrator.local_runner import Job, LocalRunner, Refused, is_out_of_space
+from services.orchestrator import cgroups
+from services.orchestrator.local_runner import Job, LocalRunner, Refused, is_out_of_space, remove_run_dir
 from services.orchestrator.sandbox import MIB, OutputFile, SandboxLimits
 from shared.archive import ArchiveError
 from shared.scoring_runs import (
@@ -60,11 +62,27 @@ class ScoringRuns:
         self.runner = runner
         self.tmp_bytes = tmp_bytes or runner.tmp_bytes
         self._slots = asyncio.Semaphore(concurrency)
+        self.root = runner.runs_dir / "scoring"
+        self.owner = cgroups.own_owner()
+
+    async def remove_stale(self) -> list[str]:
+        """Remove the run folders of processes that are gone (called at start-up)."""
+
+        def remove() -> list[str]:
+            stale = [p for p in self.root.glob("*") if p.is_dir() and not cgroups.owner_alive(p.name)]
+            for path in stale:
+                remove_run_dir(path)
+            return [p.name for p in stale]
+
+        removed = await asyncio.to_thread(remove)
+        if removed:
+            log.warning("scoring_run.stale_folders_removed", owners=removed)
+        return removed
 
     async def run(self, request: ScoringRunRequest) -> ScoringRunResult:
         """Run the program to its end; every outcome is a result, never an exception."""
         async with self._slots:
-            run_dir = self.runner.runs_dir / "scoring" / f"{request.run_id}-{uuid.uuid4().hex[:8]}"
+            run_dir = self.root / self.owner / f"{request.run_id}-{uuid.uuid4().hex[:8]}"
             try:
                 return await self._run(request, run_dir)
             except ArchiveError as exc:

@@ -114,7 +114,7 @@ async def test_a_weighted_error_program_returns_its_scores_and_its_log(scoring: 
     assert b"scored" in await scoring.storage.get_bytes("outputs", result.log_key)
     assert result.resources.wall_seconds > 0
     # nothing of the run is left on the machine
-    assert not any((scoring.runs_dir / "scoring").iterdir())
+    assert not any((scoring.runs_dir / "scoring" / scoring.runs.owner).iterdir())
 
 
 @needs_sandbox
@@ -268,7 +268,7 @@ async def test_a_huge_single_line_of_predictions_fails_the_program_and_the_log_s
     assert parsed.status == ScoringRunStatus.PROGRAM_FAILED and "runtime_error" in parsed.detail
     assert await scoring.storage.get_bytes(echo.predictions.container, echo.predictions.key) == line
     assert await scoring.labels_of(echo) == LABELS
-    assert not any((scoring.runs_dir / "scoring").iterdir())
+    assert not any((scoring.runs_dir / "scoring" / scoring.runs.owner).iterdir())
 
 
 @needs_sandbox
@@ -309,6 +309,19 @@ async def test_scoring_runs_at_once_are_bounded(data_dir: Path, runtimes_dir: Pa
     spans = sorted(json.loads(r.scores_json or "")["span"] for r in results)
     for earlier, later in itertools.pairwise(spans):
         assert earlier[1] <= later[0], spans
+
+
+async def test_run_folders_of_a_killed_process_are_removed_and_those_of_a_live_one_kept(
+    scoring: Scoring,
+) -> None:
+    root = scoring.runs_dir / "scoring"
+    dead = root / "999999999.1" / "run-1-abc"  # no process has that pid
+    mine = root / scoring.runs.owner / "run-2-def"
+    for path in (dead, mine):
+        path.mkdir(parents=True)
+        (path / "log.txt").write_text("left behind")
+    assert await scoring.runs.remove_stale() == ["999999999.1"]
+    assert not dead.parent.exists() and (mine / "log.txt").exists()
 
 
 # --- the HTTP route ----------------------------------------------------------------------
