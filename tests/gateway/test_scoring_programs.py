@@ -27,7 +27,7 @@ from sqlalchemy import update
 from holdout.processes import free_port
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
-from services.gateway.models import Submission
+from services.gateway.models import Stage, Submission
 from shared.archive import safe_extract
 from shared.bus.memory import InProcessBus
 from shared.scoring_runs import (
@@ -186,6 +186,47 @@ async def test_a_program_that_passes_its_trial_is_kept_with_its_keys_and_scores(
     again = await _upload(gwp, host, program)
     assert again.status_code == 200, again.text
     assert again.json()["runtime"] == "default" and again.json()["version"] == 2
+
+
+async def test_a_later_stage_keeps_its_own_program_tried_on_its_own_sample(gwp: Gateway) -> None:
+    host = await gwp.user("hana", is_host=True)
+    await _stage_ready(gwp, host)
+    competition = (await gwp.client.get("/api/v1/competitions/titanic", headers=host)).json()
+    # the stages API makes such rows; here one is written as it would be
+    async with gwp.runtime.sessionmaker() as session:
+        stage = Stage(
+            competition_id=uuid.UUID(competition["id"]),
+            position=2,
+            stage_name="Finals",
+            metric="accuracy",
+            runtime="finals-runtime",
+            limits={"time_limit_s": 30, "memory_mb": 512, "cpus": 1.0},
+            daily_quota=1,
+            smoke_daily_quota=1,
+            smoke_labels_version=1,
+        )
+        session.add(stage)
+        await session.commit()
+        stage_id = stage.id
+    # every label of this stage's sample differs from the first stage's
+    await gwp.storage.put_bytes("labels", f"{stage_id}/smoke-1.csv", b"id,target\n1,1\n2,0\n")
+
+    r = await gwp.client.put(
+        "/api/v1/competitions/titanic/stages/2/scoring-program",
+        files={
+            "program": ("s.zip", make_zip({"score.py": SCORE_PY})),
+            "reference": ("r.csv", REFERENCE.encode()),
+        },
+        headers=host,
+    )
+
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["stage_position"] == 2 and body["trial"]["public"] == {"error_rate": 1.0, "rows": 2.0}
+    assert body["runtime"] == "finals-runtime" and body["time_limit_s"] == 30 and body["memory_mb"] == 512
+    assert await gwp.storage.exists("programs", f"{stage_id}/1.zip")
+    first = await gwp.client.get("/api/v1/competitions/titanic/stages/1/scoring-program", headers=host)
+    assert first.status_code == 404
 
 
 async def test_a_failing_trial_is_refused_with_its_log_and_the_old_program_stays(gwp: Gateway) -> None:
