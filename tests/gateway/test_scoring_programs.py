@@ -112,14 +112,16 @@ async def orchestrator(storage: Storage, data_dir: Path) -> AsyncIterator[str]:
         yield served.url
 
 
-async def _gateway(data_dir: Path, storage: Storage, orchestrator_url: str) -> AsyncIterator[Gateway]:
+async def _gateway(
+    data_dir: Path, storage: Storage, orchestrator_url: str, **overrides: Any
+) -> AsyncIterator[Gateway]:
     """The gateway calling the orchestrator over the network (no stand-in transport)."""
     settings = GatewaySettings(
         data_dir=data_dir,
         admin_token=ADMIN_TOKEN,
         orchestrator_url=orchestrator_url,
         internal_token=INTERNAL_TOKEN,
-        **CHEAP_PASSWORD_HASHING,
+        **{**CHEAP_PASSWORD_HASHING, **overrides},
     )
     bus = InProcessBus()
     app = create_app(settings, bus=bus, storage=storage)
@@ -297,6 +299,18 @@ async def test_the_form_must_hold_both_files(gwp: Gateway) -> None:
         url, files={"program": ("s.zip", b"x"), "labels": ("l.csv", b"id\n")}, headers=host
     )
     assert extra.status_code == 422 and "unexpected form part 'labels'" in extra.json()["detail"]
+
+
+async def test_a_part_over_its_cap_is_refused_as_it_arrives(
+    data_dir: Path, storage: Storage, orchestrator: str
+) -> None:
+    async for gw in _gateway(data_dir, storage, orchestrator, max_labels_bytes=1000):
+        host = await gw.user("hana", is_host=True)
+        await _stage_ready(gw, host)
+        r = await _upload(gw, host, make_zip({"score.py": SCORE_PY}), reference="id,target\n" + "1,0\n" * 400)
+        assert r.status_code == 413, r.text
+        assert r.json()["code"] == "payload-too-large" and "reference predictions" in r.json()["detail"]
+        assert list((data_dir / "uploads").iterdir()) == []  # no spooled part is left behind
 
 
 async def test_no_smoke_sample_labels_is_a_conflict(gwp: Gateway) -> None:
