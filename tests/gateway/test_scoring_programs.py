@@ -1,19 +1,13 @@
 """A host's scoring program: uploaded as a form, tried on the smoke sample, kept only
 when the trial succeeds; the scoring log of a submission, for the host alone.
 
-The orchestrator here is a real HTTP server speaking ``POST /internal/v1/scoring-runs``
-(``shared.scoring_runs``): it unpacks the program from the same storage, runs it with
-the predictions and labels in a data folder, reads its scores.json and stores its log,
-as the real one does, without the sandbox (tests/orchestrator tests that part).
+The orchestrator here is a real HTTP server on a loopback port speaking
+``POST /internal/v1/scoring-runs`` (``fake_scoring.py``); the gateway reaches it over
+the network, with the service credential.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import sys
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,27 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Header, HTTPException
 from sqlalchemy import update
 
 from holdout.processes import free_port
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Stage, Submission
-from shared.archive import safe_extract
 from shared.bus.memory import InProcessBus
-from shared.scoring_runs import (
-    PROGRAM_ENTRYPOINTS,
-    SCORES_FILENAME,
-    SCORING_RUNS_PATH,
-    ScoringRunRequest,
-    ScoringRunResult,
-    ScoringRunStatus,
-    log_key,
-)
+from shared.scoring_runs import log_key
 from shared.storage import LocalStorage, Storage
 from tests.conftest import INTERNAL_TOKEN
 from tests.gateway.conftest import ADMIN_TOKEN, CHEAP_PASSWORD_HASHING, Gateway, Upstreams, make_zip
+from tests.gateway.fake_scoring import fake_orchestrator
 from tests.servers import serving
 
 SMOKE_LABELS = "id,target\n1,0\n2,1\n3,1\n4,0\n"
@@ -59,46 +44,6 @@ scores = {"public": {"error_rate": wrong / len(labels), "rows": len(labels)}}
 json.dump(scores, open(os.path.join(out, "scores.json"), "w"))
 """
 FAILING_PY = b"import sys\nprint('loading the weights table')\nsys.exit('KeyError: weights')\n"
-
-
-def fake_orchestrator(storage: Storage) -> FastAPI:
-    app = FastAPI()
-
-    @app.post(SCORING_RUNS_PATH)
-    async def run(body: ScoringRunRequest, authorization: str = Header("")) -> ScoringRunResult:
-        if authorization != f"Bearer {INTERNAL_TOKEN}":
-            raise HTTPException(401)
-        work = Path(tempfile.mkdtemp(prefix="scoring-"))
-        try:
-            src, data, out = work / "src", work / "data", work / "submission"
-            for folder in (src, data, out):
-                folder.mkdir()
-            await storage.download_to("programs", body.program.archive_key, work / "program.zip")
-            safe_extract(work / "program.zip", src, entrypoints=PROGRAM_ENTRYPOINTS)
-            await storage.download_to(
-                body.predictions.container, body.predictions.key, data / "predictions.csv"
-            )
-            await storage.download_to(body.labels.container, body.labels.key, data / "labels.csv")
-            env = {**os.environ, "DATA": str(data), "OUT": str(out)}
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "score.py", cwd=src, env=env, stdout=-1, stderr=-2
-            )
-            output, _ = await proc.communicate()
-            await storage.put_bytes("outputs", log_key(body.run_id), output)
-            scores = out / SCORES_FILENAME
-            ok = proc.returncode == 0 and scores.exists()
-            return ScoringRunResult(
-                status=ScoringRunStatus.OK if ok else ScoringRunStatus.PROGRAM_FAILED,
-                detail="" if ok else f"the program exited with code {proc.returncode}",
-                exit_code=proc.returncode,
-                scores_json=scores.read_text() if scores.exists() else None,
-                log_key=log_key(body.run_id),
-                log_tail=output.decode()[-4096:],
-            )
-        finally:
-            shutil.rmtree(work)
-
-    return app
 
 
 @pytest.fixture
