@@ -788,6 +788,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stage's scoring program (host): its keys, runtime and what its trial scored
+         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         */
+        get: operations["get_scoring_program"];
+        /**
+         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
+         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
+         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         *
+         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
+         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
+         *     are what the stage's columns without a registry metric may use.
+         */
+        put: operations["upload_scoring_program"];
+        post?: never;
+        /**
+         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
+         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
+         *     alone again. Refused while a column of the stage has no metric (the program's).
+         */
+        delete: operations["delete_scoring_program"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scoring program's log of a submission it failed on (host)
+         * @description The scoring program's log of a submission it failed on (host). Participants never
+         *     see it: the program is the host's, and so is what it prints.
+         */
+        get: operations["get_submission_scoring_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1911,6 +1966,93 @@ export interface components {
             created: boolean;
         };
         /**
+         * ScoringProgramRead
+         * @example {
+         *       "stage_position": 1,
+         *       "version": 2,
+         *       "keys": [
+         *         "weighted_error"
+         *       ],
+         *       "runtime": "default",
+         *       "time_limit_s": 120,
+         *       "memory_mb": 1024,
+         *       "cpus": 1,
+         *       "program_sha256": "a1b2000000000000000000000000000000000000000000000000000000000000",
+         *       "reference_sha256": "c3d4000000000000000000000000000000000000000000000000000000000000",
+         *       "trial": {
+         *         "public": {
+         *           "weighted_error": 0.125
+         *         },
+         *         "private": {},
+         *         "log_tail": "scored 10 rows\n"
+         *       },
+         *       "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        ScoringProgramRead: {
+            /** Stage Position */
+            stage_position: number;
+            /**
+             * Version
+             * @description Counts the programs this stage has taken.
+             */
+            version: number;
+            /**
+             * Keys
+             * @description The column keys the program writes: what the stage's columns may use.
+             */
+            keys: string[];
+            /** Runtime */
+            runtime: string;
+            /** Time Limit S */
+            time_limit_s: number;
+            /** Memory Mb */
+            memory_mb: number;
+            /** Cpus */
+            cpus: number;
+            /** Program Sha256 */
+            program_sha256: string;
+            /** Reference Sha256 */
+            reference_sha256: string;
+            trial: components["schemas"]["ScoringTrialRead"];
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * ScoringTrialRead
+         * @example {
+         *       "public": {
+         *         "weighted_error": 0.125
+         *       },
+         *       "private": {},
+         *       "log_tail": "scored 10 rows\n"
+         *     }
+         */
+        ScoringTrialRead: {
+            /**
+             * Public
+             * @description What the program scored the reference on the smoke sample.
+             */
+            public: {
+                [key: string]: number;
+            };
+            /**
+             * Private
+             * @description Its private part (empty: the sample has no private rows).
+             */
+            private: {
+                [key: string]: number;
+            };
+            /**
+             * Log Tail
+             * @description The end of the program's stdout and stderr in the trial.
+             */
+            log_tail: string;
+        };
+        /**
          * SignUp
          * @example {
          *       "username": "ada",
@@ -2372,6 +2514,24 @@ export interface components {
              * @default null
              */
             closes_at: string | null;
+            /**
+             * Run Status
+             * @description `scoring-program-failed`: how the trial ended (`program_failed`, `ok`).
+             * @default null
+             */
+            run_status: string | null;
+            /**
+             * Exit Code
+             * @description `scoring-program-failed`: the program's exit code.
+             * @default null
+             */
+            exit_code: number | null;
+            /**
+             * Log Tail
+             * @description `scoring-program-failed`: the end of the program's stdout and stderr.
+             * @default null
+             */
+            log_tail: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -6382,6 +6542,401 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "program": "(score.zip)",
+                 *       "reference": "id,target\n1,0\n",
+                 *       "runtime": "default"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A zip with `score.py` (or `score.sh`) at its root.
+                     */
+                    program: string;
+                    /**
+                     * Format: binary
+                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
+                     */
+                    reference: string;
+                    /** @description The runtime the program runs in (default: the stage's). */
+                    runtime?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_scoring_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                submission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the stage's scoring program printed when it failed on this submission. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example loading model.joblib
+                     *     predicted 810 rows
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -34,6 +34,10 @@ from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .scoring_program_read import ScoringProgramRead
+from .scoring_trial_read import ScoringTrialRead
+from .scoring_trial_read_private import ScoringTrialReadPrivate
+from .scoring_trial_read_public import ScoringTrialReadPublic
 from .sign_up import SignUp
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
@@ -43,6 +47,7 @@ from .team_read import TeamRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
 from .token_read import TokenRead
+from .upload_scoring_program_body import UploadScoringProgramBody
 from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
@@ -83,6 +88,10 @@ __all__ = (
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "ScoringProgramRead",
+    "ScoringTrialRead",
+    "ScoringTrialReadPrivate",
+    "ScoringTrialReadPublic",
     "SignUp",
     "SubmissionRead",
     "SubmissionStatus",
@@ -92,6 +101,7 @@ __all__ = (
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UploadScoringProgramBody",
     "UserCreate",
     "UserCreated",
     "UserRead",
