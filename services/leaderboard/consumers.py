@@ -168,7 +168,7 @@ class LeaderboardConsumer:
         after = await repository.ensure_competition(session, event.competition_id)
         moved = [uuid.UUID(t) for t in before.unranked ^ after.unranked]
         for stage_id in await repository.stages_with_entries(session, event.competition_id):
-            if before.columns(stage_id) != after.columns(stage_id) or before.final_count != after.final_count:
+            if _order(before, stage_id) != _order(after, stage_id) or before.final_count != after.final_count:
                 await repository.recompute_teams(session, after, stage_id)
             elif moved:
                 await repository.recompute_teams(session, after, stage_id, moved)
@@ -187,3 +187,8 @@ class LeaderboardConsumer:
             return None
         await repository.recompute_teams(session, competition, stage_id, [event.team_id])
         return event.competition_id
+
+
+def _order(competition: repository.Competition, stage_id: uuid.UUID) -> list[tuple[str, bool, bool]]:
+    """What ranks a stage (a column's precision or visibility changes no place)."""
+    return [(c.key, c.higher_is_better, c.primary) for c in competition.columns(stage_id)]

@@ -1,19 +1,13 @@
 """A host's scoring program: uploaded as a form, tried on the smoke sample, kept only
 when the trial succeeds; the scoring log of a submission, for the host alone.
 
-The orchestrator here is a real HTTP server speaking ``POST /internal/v1/scoring-runs``
-(``shared.scoring_runs``): it unpacks the program from the same storage, runs it with
-the predictions and labels in a data folder, reads its scores.json and stores its log,
-as the real one does, without the sandbox (tests/orchestrator tests that part).
+The orchestrator here is a real HTTP server on a loopback port speaking
+``POST /internal/v1/scoring-runs`` (``fake_scoring.py``); the gateway reaches it over
+the network, with the service credential.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import sys
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,27 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Header, HTTPException
 from sqlalchemy import update
 
 from holdout.processes import free_port
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
-from services.gateway.models import Submission
-from shared.archive import safe_extract
+from services.gateway.models import Stage, Submission
 from shared.bus.memory import InProcessBus
-from shared.scoring_runs import (
-    PROGRAM_ENTRYPOINTS,
-    SCORES_FILENAME,
-    SCORING_RUNS_PATH,
-    ScoringRunRequest,
-    ScoringRunResult,
-    ScoringRunStatus,
-    log_key,
-)
+from shared.scoring_runs import log_key
 from shared.storage import LocalStorage, Storage
 from tests.conftest import INTERNAL_TOKEN
 from tests.gateway.conftest import ADMIN_TOKEN, CHEAP_PASSWORD_HASHING, Gateway, Upstreams, make_zip
+from tests.gateway.fake_scoring import fake_orchestrator
 from tests.servers import serving
 
 SMOKE_LABELS = "id,target\n1,0\n2,1\n3,1\n4,0\n"
@@ -61,46 +46,6 @@ json.dump(scores, open(os.path.join(out, "scores.json"), "w"))
 FAILING_PY = b"import sys\nprint('loading the weights table')\nsys.exit('KeyError: weights')\n"
 
 
-def fake_orchestrator(storage: Storage) -> FastAPI:
-    app = FastAPI()
-
-    @app.post(SCORING_RUNS_PATH)
-    async def run(body: ScoringRunRequest, authorization: str = Header("")) -> ScoringRunResult:
-        if authorization != f"Bearer {INTERNAL_TOKEN}":
-            raise HTTPException(401)
-        work = Path(tempfile.mkdtemp(prefix="scoring-"))
-        try:
-            src, data, out = work / "src", work / "data", work / "submission"
-            for folder in (src, data, out):
-                folder.mkdir()
-            await storage.download_to("programs", body.program.archive_key, work / "program.zip")
-            safe_extract(work / "program.zip", src, entrypoints=PROGRAM_ENTRYPOINTS)
-            await storage.download_to(
-                body.predictions.container, body.predictions.key, data / "predictions.csv"
-            )
-            await storage.download_to(body.labels.container, body.labels.key, data / "labels.csv")
-            env = {**os.environ, "DATA": str(data), "OUT": str(out)}
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "score.py", cwd=src, env=env, stdout=-1, stderr=-2
-            )
-            output, _ = await proc.communicate()
-            await storage.put_bytes("outputs", log_key(body.run_id), output)
-            scores = out / SCORES_FILENAME
-            ok = proc.returncode == 0 and scores.exists()
-            return ScoringRunResult(
-                status=ScoringRunStatus.OK if ok else ScoringRunStatus.PROGRAM_FAILED,
-                detail="" if ok else f"the program exited with code {proc.returncode}",
-                exit_code=proc.returncode,
-                scores_json=scores.read_text() if scores.exists() else None,
-                log_key=log_key(body.run_id),
-                log_tail=output.decode()[-4096:],
-            )
-        finally:
-            shutil.rmtree(work)
-
-    return app
-
-
 @pytest.fixture
 async def storage(data_dir: Path) -> Storage:
     return LocalStorage(data_dir / "storage")
@@ -112,14 +57,16 @@ async def orchestrator(storage: Storage, data_dir: Path) -> AsyncIterator[str]:
         yield served.url
 
 
-async def _gateway(data_dir: Path, storage: Storage, orchestrator_url: str) -> AsyncIterator[Gateway]:
+async def _gateway(
+    data_dir: Path, storage: Storage, orchestrator_url: str, **overrides: Any
+) -> AsyncIterator[Gateway]:
     """The gateway calling the orchestrator over the network (no stand-in transport)."""
     settings = GatewaySettings(
         data_dir=data_dir,
         admin_token=ADMIN_TOKEN,
         orchestrator_url=orchestrator_url,
         internal_token=INTERNAL_TOKEN,
-        **CHEAP_PASSWORD_HASHING,
+        **{**CHEAP_PASSWORD_HASHING, **overrides},
     )
     bus = InProcessBus()
     app = create_app(settings, bus=bus, storage=storage)
@@ -186,6 +133,47 @@ async def test_a_program_that_passes_its_trial_is_kept_with_its_keys_and_scores(
     again = await _upload(gwp, host, program)
     assert again.status_code == 200, again.text
     assert again.json()["runtime"] == "default" and again.json()["version"] == 2
+
+
+async def test_a_later_stage_keeps_its_own_program_tried_on_its_own_sample(gwp: Gateway) -> None:
+    host = await gwp.user("hana", is_host=True)
+    await _stage_ready(gwp, host)
+    competition = (await gwp.client.get("/api/v1/competitions/titanic", headers=host)).json()
+    # the stages API makes such rows; here one is written as it would be
+    async with gwp.runtime.sessionmaker() as session:
+        stage = Stage(
+            competition_id=uuid.UUID(competition["id"]),
+            position=2,
+            stage_name="Finals",
+            metric="accuracy",
+            runtime="finals-runtime",
+            limits={"time_limit_s": 30, "memory_mb": 512, "cpus": 1.0},
+            daily_quota=1,
+            smoke_daily_quota=1,
+            smoke_labels_version=1,
+        )
+        session.add(stage)
+        await session.commit()
+        stage_id = stage.id
+    # every label of this stage's sample differs from the first stage's
+    await gwp.storage.put_bytes("labels", f"{stage_id}/smoke-1.csv", b"id,target\n1,1\n2,0\n")
+
+    r = await gwp.client.put(
+        "/api/v1/competitions/titanic/stages/2/scoring-program",
+        files={
+            "program": ("s.zip", make_zip({"score.py": SCORE_PY})),
+            "reference": ("r.csv", REFERENCE.encode()),
+        },
+        headers=host,
+    )
+
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["stage_position"] == 2 and body["trial"]["public"] == {"error_rate": 1.0, "rows": 2.0}
+    assert body["runtime"] == "finals-runtime" and body["time_limit_s"] == 30 and body["memory_mb"] == 512
+    assert await gwp.storage.exists("programs", f"{stage_id}/1.zip")
+    first = await gwp.client.get("/api/v1/competitions/titanic/stages/1/scoring-program", headers=host)
+    assert first.status_code == 404
 
 
 async def test_a_failing_trial_is_refused_with_its_log_and_the_old_program_stays(gwp: Gateway) -> None:
@@ -256,6 +244,18 @@ async def test_the_form_must_hold_both_files(gwp: Gateway) -> None:
         url, files={"program": ("s.zip", b"x"), "labels": ("l.csv", b"id\n")}, headers=host
     )
     assert extra.status_code == 422 and "unexpected form part 'labels'" in extra.json()["detail"]
+
+
+async def test_a_part_over_its_cap_is_refused_as_it_arrives(
+    data_dir: Path, storage: Storage, orchestrator: str
+) -> None:
+    async for gw in _gateway(data_dir, storage, orchestrator, max_labels_bytes=1000):
+        host = await gw.user("hana", is_host=True)
+        await _stage_ready(gw, host)
+        r = await _upload(gw, host, make_zip({"score.py": SCORE_PY}), reference="id,target\n" + "1,0\n" * 400)
+        assert r.status_code == 413, r.text
+        assert r.json()["code"] == "payload-too-large" and "reference predictions" in r.json()["detail"]
+        assert list((data_dir / "uploads").iterdir()) == []  # no spooled part is left behind
 
 
 async def test_no_smoke_sample_labels_is_a_conflict(gwp: Gateway) -> None:

@@ -24,29 +24,28 @@ from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, Sett
 from services.gateway.leaderboard.schemas import Leaderboard, LeaderboardColumn
 from services.gateway.models import Competition
 from services.gateway.openapi import problems
+from services.gateway.stages import scope
+from shared.events import utcnow
 from shared.metrics_catalog import METRICS
-from shared.web import PROBLEM_JSON, Forbidden, NotFound
+from shared.web import PROBLEM_JSON, Forbidden
 
 router = APIRouter(prefix="/competitions/{competition}", tags=["leaderboard"])
 
 StageParam = Annotated[
     int | None,
-    Query(ge=1, description="the stage's position: 1 for the first stage (default: the first stage)"),
+    Query(
+        ge=1,
+        description="the stage's position, 1 for the first (default: the stage open now, else the "
+        "latest that has opened)",
+    ),
 ]
 
 
 async def _stage_id(session: AsyncSession, competition: Competition, position: int | None) -> uuid.UUID:
-    """The id of the competition's stage at ``position`` (None: the default stage).
-
-    The first stage's id is the competition's own, which is all a competition without
-    later stages has; later stages' ids come from the gateway's stages module
-    (``services.gateway.stages.resolve_stage_id``), which replaces this body."""
-    if position is None or position == 1:
-        return competition.id
-    raise NotFound(
-        f"competition {competition.slug!r} has no stage {position}: its only stage is 1",
-        code="stage-not-found",
-    )
+    """The id of the competition's stage at ``position`` (None: the stage that matters now)."""
+    if position is None:
+        return scope.active(await scope.all_stages(session, competition), utcnow()).id
+    return (await scope.get(session, competition, position)).id
 
 
 def leaderboard_params(stage_id: uuid.UUID | None, **params: object) -> dict[str, object]:

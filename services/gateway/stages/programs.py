@@ -28,7 +28,6 @@ import structlog
 from pydantic import BaseModel, Field
 
 from services.gateway import proxy
-from services.gateway.models import Stage
 from services.gateway.openapi import UtcDatetime
 from services.gateway.stages.scope import Scope
 from shared.events import COLUMN_KEY_PATTERN, ScoringProgram
@@ -64,10 +63,6 @@ def needed_keys(scope: Scope) -> set[str]:
     return {c["key"] for c in scope.columns or [] if c.get("metric") is None}
 
 
-def position_of(scope: Scope) -> int:
-    return scope.position if isinstance(scope, Stage) else 1
-
-
 class ScoringTrialRead(BaseModel):
     public: dict[str, float] = Field(description="What the program scored the reference on the smoke sample.")
     private: dict[str, float] = Field(description="Its private part (empty: the sample has no private rows).")
@@ -96,7 +91,7 @@ def to_read(scope: Scope) -> ScoringProgramRead | None:
         return None
     program = ScoringProgram.model_validate(stored["program"])
     return ScoringProgramRead(
-        stage_position=position_of(scope),
+        stage_position=scope.position,
         version=int(stored.get("version", 1)),
         keys=list(stored.get("keys", [])),
         runtime=program.runtime,

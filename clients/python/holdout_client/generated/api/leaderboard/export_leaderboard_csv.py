@@ -111,8 +111,8 @@ def sync_detailed(
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,8 +151,8 @@ def sync(
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,8 +186,8 @@ async def asyncio_detailed(
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -224,8 +224,8 @@ async def asyncio(
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -116,8 +116,8 @@ def sync_detailed(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -159,8 +159,8 @@ def sync(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -197,8 +197,8 @@ async def asyncio_detailed(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -238,8 +238,8 @@ async def asyncio(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 

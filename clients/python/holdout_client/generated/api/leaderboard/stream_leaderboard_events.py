@@ -105,8 +105,8 @@ def sync_detailed(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,8 +141,8 @@ def sync(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,8 +172,8 @@ async def asyncio_detailed(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,8 +206,8 @@ async def asyncio(
 
     Args:
         competition (str):
-        stage (int | None | Unset): the stage's position: 1 for the first stage (default: the
-            first stage)
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
