@@ -159,6 +159,7 @@ ENTRY: dict[str, Any] = {
     "team_name": "ada",
     "submission_id": _SUBMISSION_ID,
     "score": 0.974,
+    "scores": {"accuracy": 0.974},
     "submitted_at": _WHEN,
     "submissions": 3,
 }
@@ -247,6 +248,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "FinalSelectionUpdate": {"submission_ids": [_SUBMISSION_ID]},
     "FinalSelectionRead": {
         "team_id": _TEAM_ID,
+        "stage_id": _COMPETITION_ID,
+        "stage_position": 1,
         "submission_ids": [_SUBMISSION_ID],
         "final_count": 2,
         "default": False,
@@ -262,6 +265,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "LeaderboardEntry": ENTRY,
     "Leaderboard": {
         "competition_id": _COMPETITION_ID,
+        "stage_id": _COMPETITION_ID,
+        "columns": [{"key": "accuracy", "higher_is_better": True, "precision": 4}],
         "board": "public",
         "metric": "accuracy",
         "higher_is_better": True,

@@ -690,8 +690,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The public leaderboard: each team's best public score (anyone may read it)
-         * @description The public leaderboard: each team's best public score (anyone may read it).
+         * The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may read it)
+         * @description The public leaderboard of a stage: each team's best public entry by the stage's
+         *     columns (anyone may read it).
          */
         get: operations["get_public_leaderboard"];
         put?: never;
@@ -711,7 +712,8 @@ export interface paths {
         };
         /**
          * Live updates: a server-sent `board` event now, then one each time the boards change
-         * @description Anyone may follow the boards live; re-read the board when a `board` event comes.
+         * @description Anyone may follow a stage's boards live; each `board` event carries the board's
+         *     version and the stage's columns shown: re-read the board when one comes.
          */
         get: operations["stream_leaderboard_events"];
         put?: never;
@@ -730,8 +732,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The private leaderboard: hidden until the host reveals it (the host always sees it)
-         * @description The private leaderboard: hidden until the host reveals it (the host always sees it).
+         * The private leaderboard of a stage: hidden until the host reveals it (the host always sees it, hidden columns included)
+         * @description The private leaderboard of a stage: hidden until the host reveals it (the host
+         *     always sees it, hidden columns included).
          */
         get: operations["get_private_leaderboard"];
         put?: never;
@@ -770,8 +773,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The whole public or private board as CSV (host; the private one before the reveal too)
-         * @description The whole public or private board as CSV (host; the private one before the reveal too).
+         * A stage's whole public or private board as CSV, every column shown with its full value (host; the private board before t
+         * @description A stage's whole public or private board as CSV, every column shown with its full
+         *     value (host; the private board before the reveal too, hidden columns after it).
          */
         get: operations["export_leaderboard_csv"];
         put?: never;
@@ -1220,6 +1224,14 @@ export interface components {
          * Leaderboard
          * @example {
          *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "columns": [
+         *         {
+         *           "key": "accuracy",
+         *           "higher_is_better": true,
+         *           "precision": 4
+         *         }
+         *       ],
          *       "board": "public",
          *       "metric": "accuracy",
          *       "higher_is_better": true,
@@ -1234,6 +1246,9 @@ export interface components {
          *           "team_name": "ada",
          *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *           "score": 0.974,
+         *           "scores": {
+         *             "accuracy": 0.974
+         *           },
          *           "submitted_at": "2026-12-01T10:00:00+00:00",
          *           "submissions": 3
          *         }
@@ -1246,6 +1261,12 @@ export interface components {
              * Format: uuid
              */
             competition_id: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             * @description the board's stage (the first stage's id is the competition's)
+             */
+            stage_id: string;
             /**
              * Board
              * @enum {string}
@@ -1263,10 +1284,30 @@ export interface components {
             offset: number;
             /** Limit */
             limit: number;
+            /**
+             * Columns
+             * @description the columns shown, in ranking order (hidden ones only after the reveal, or to the host)
+             */
+            columns?: components["schemas"]["LeaderboardColumn"][];
             /** Entries */
             entries: components["schemas"]["LeaderboardEntry"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * LeaderboardColumn
+         * @description One column of a stage's boards, in ranking order.
+         */
+        LeaderboardColumn: {
+            /** Key */
+            key: string;
+            /** Higher Is Better */
+            higher_is_better: boolean;
+            /**
+             * Precision
+             * @description decimal places to show (the CSV export carries the full value)
+             */
+            precision: number;
         };
         /**
          * LeaderboardEntry
@@ -1276,6 +1317,9 @@ export interface components {
          *       "team_name": "ada",
          *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *       "score": 0.974,
+         *       "scores": {
+         *         "accuracy": 0.974
+         *       },
          *       "submitted_at": "2026-12-01T10:00:00+00:00",
          *       "submissions": 3
          *     }
@@ -1295,8 +1339,11 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Score */
-            score: number;
+            /**
+             * Score
+             * @description the first column's value (null while that column is hidden)
+             */
+            score: number | null;
             /**
              * Submitted At
              * Format: date-time
@@ -1304,6 +1351,13 @@ export interface components {
             submitted_at: string;
             /** Submissions */
             submissions: number;
+            /**
+             * Scores
+             * @description the submission's value in each column shown, by column key
+             */
+            scores?: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -5904,6 +5958,8 @@ export interface operations {
     get_public_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -5988,7 +6044,10 @@ export interface operations {
     };
     stream_leaderboard_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -6069,6 +6128,8 @@ export interface operations {
     get_private_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -6222,7 +6283,10 @@ export interface operations {
     };
     export_leaderboard_csv: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position: 1 for the first stage (default: the first stage) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;

@@ -13,7 +13,9 @@ from .final_selection_update import FinalSelectionUpdate
 from .labels_read import LabelsRead
 from .leaderboard import Leaderboard
 from .leaderboard_board import LeaderboardBoard
+from .leaderboard_column import LeaderboardColumn
 from .leaderboard_entry import LeaderboardEntry
+from .leaderboard_entry_scores import LeaderboardEntryScores
 from .limits import Limits
 from .limits_patch import LimitsPatch
 from .log_in import LogIn
@@ -60,7 +62,9 @@ __all__ = (
     "LabelsRead",
     "Leaderboard",
     "LeaderboardBoard",
+    "LeaderboardColumn",
     "LeaderboardEntry",
+    "LeaderboardEntryScores",
     "Limits",
     "LimitsPatch",
     "LogIn",
