@@ -97,10 +97,23 @@ class Problem(BaseModel):
     status_now: str | None = Field(default=None, description="`submission-finished`: the current status.")
     final_count: int | None = Field(default=None, description="How many final submissions a team may pick.")
     opens_at: UtcDatetime | None = Field(
-        default=None, description="`competition-not-open`: when submissions open."
+        default=None,
+        description="`competition-not-open`, `between-stages`: when submissions (the next stage) open.",
     )
     closes_at: UtcDatetime | None = Field(
-        default=None, description="`competition-closed`: when submissions closed."
+        default=None,
+        description="`competition-closed`, `between-stages`: when submissions (the last stage) closed.",
+    )
+    stage: int | None = Field(
+        default=None,
+        description="`stage-takes-no-uploads`, `invalid-schedule`, `invalid-feed`: the stage's position.",
+    )
+    closed_stage: int | None = Field(
+        default=None, description="`between-stages`: the stage that closed last."
+    )
+    next_stage: int | None = Field(default=None, description="`between-stages`: the stage that opens next.")
+    column: int | None = Field(
+        default=None, description="`invalid-columns`, `unknown-metric`: the index of the column at fault."
     )
     run_status: str | None = Field(
         default=None, description="`scoring-program-failed`: how the trial ended (`program_failed`, `ok`)."

@@ -27,6 +27,7 @@ from services.gateway.competitions.schemas import (
     LabelsRead,
     Limits,
 )
+from services.gateway.competitions.scoring import higher_is_better as higher_is_better  # callers use it here
 from services.gateway.config import GatewaySettings
 from services.gateway.files import repository as files_repo
 from services.gateway.files.schemas import ParticipantFileRead

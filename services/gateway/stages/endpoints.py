@@ -21,7 +21,8 @@ from services.gateway.uploads import DATA_TYPES, LABELS_TYPES
 
 router = APIRouter(prefix="/competitions/{competition}/stages", tags=["stages"])
 
-Position = Annotated[int, Path(ge=1, description="The stage's position: 1 is the first.")]
+# bounded so that no number reaches the database that its integers cannot hold
+Position = Annotated[int, Path(ge=1, le=10_000, description="The stage's position: 1 is the first.")]
 
 
 @router.get(

@@ -31,7 +31,7 @@ def summary(stage: Scope, now: datetime) -> StageSummary:
         opens_at=_aware(stage.opens_at),
         closes_at=_aware(stage.closes_at),
         accepts_submissions=stage.accepts_submissions,
-        feed=stage.feed,  # type: ignore[arg-type]  # written only from the Feed literal
+        feed=stage.feed,
         is_open=takes_uploads(stage, now),
         metric=stage.metric,
         columns=scoring.columns_of(stage),
