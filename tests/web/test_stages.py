@@ -1,11 +1,13 @@
 """Stages in the browser: the overview says which stage is open and lists every stage;
 the leaderboard picks a stage and shows each of its columns; the submit page says why
-uploads are refused in an evaluation-only stage and between stages. A host's stage name
-with markup in it is shown as text."""
+uploads are refused in an evaluation-only stage and between stages; a fed stage's
+re-runs are marked; the host adds a stage and uploads its data. A host's stage name with
+markup in it is shown as text."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -155,3 +157,53 @@ def test_host_adds_a_stage_and_uploads_its_data(site: Site, data: DigitsData, op
     expect(rows.nth(1).get_by_test_id("stage-data")).to_contain_text("Features: features.csv")
     (_, second) = host("GET", f"/competitions/{slug}/stages")["items"]
     assert [f["filename"] for f in second["data_files"]] == ["features.csv"]
+
+
+def test_a_fed_stage_shows_its_reruns(
+    site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs
+) -> None:
+    _, admin = site
+    host = admin.as_user(admin.create_user("feeding-host", is_host=True))
+    slug = host.create_competition(
+        data, opens_at=_at(-timedelta(hours=1)), closes_at=_at(timedelta(hours=1))
+    )["slug"]
+    final = {
+        "name": "Final",
+        "opens_at": _at(timedelta(hours=1)),
+        "accepts_submissions": False,
+        "feed": "finals",
+    }
+    host("POST", f"/competitions/{slug}/stages", json=final)
+    octets, csv = {"Content-Type": "application/octet-stream"}, {"Content-Type": "text/csv"}
+    host(
+        "PUT",
+        f"/competitions/{slug}/stages/2/data/features.csv",
+        content=data.features.read_bytes(),
+        headers=octets,
+    )
+    host("PUT", f"/competitions/{slug}/stages/2/labels", content=data.labels.read_bytes(), headers=csv)
+    token = admin.create_user("fed-player")
+    player = admin.as_user(token)
+    player.join(slug, "fed team")
+    original = player.wait_for(player.submit(slug, zips["strong"])["id"])
+    assert original["status"] == "scored"
+
+    # the first stage ends now and the final one opens: the stage clock re-runs the finals
+    now = _at(timedelta(seconds=1))
+    host("PATCH", f"/competitions/{slug}/stages/1", json={"closes_at": now})
+    host("PATCH", f"/competitions/{slug}/stages/2", json={"opens_at": now})
+    deadline = time.monotonic() + 60  # the clock ticks every few seconds
+    while not [s for s in player("GET", f"/competitions/{slug}/submissions")["items"] if s["rerun_of"]]:
+        assert time.monotonic() < deadline, "the final stage never re-ran the finals"
+        time.sleep(0.5)
+    page = open_as(token)
+    page.goto(f"/c/{slug}/submissions")
+    rerun = page.get_by_test_id("submission-row").filter(has=page.get_by_test_id("rerun"))
+    expect(rerun).to_have_count(1)
+    expect(rerun.get_by_test_id("stage")).to_have_text("2")
+    expect(rerun.get_by_test_id("rerun")).to_have_text(f"re-run of {original['id'][:8]}")
+
+    page.goto(f"/c/{slug}")
+    expect(page.get_by_test_id("current-stage")).to_contain_text("Stage 2: Final")
+    expect(page.get_by_test_id("evaluation-only")).to_be_visible()
+    expect(page.get_by_test_id("current-stage")).to_contain_text("it re-runs the finals of stage 1")
