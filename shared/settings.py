@@ -84,7 +84,8 @@ class CommonSettings(BaseSettings):
     gateway_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"
     """The gateway's address (`holdout up` listens on its port unless `--port` says otherwise)."""
     orchestrator_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
-    """The orchestrator's address, as the gateway calls it (`holdout up` listens on its port)."""
+    """The orchestrator's address, as the gateway and the scorer call it (`holdout up` listens on its
+    port)."""
     scorer_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['scorer']}"
     """The scorer's address (`holdout up` listens on its port)."""
     leaderboard_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['leaderboard']}"
