@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import httpx
 import structlog
+from prometheus_client import Counter
 from pydantic import ValidationError
 
 from services.scorer.config import ScorerSettings
@@ -40,6 +41,10 @@ from shared.scoring_runs import (
 )
 
 log = structlog.get_logger(__name__)
+
+PROGRAM_RUNS = Counter(
+    "holdout_scorer_program_runs_total", "Scoring-program runs asked of the orchestrator", ["outcome"]
+)
 
 # what the participant reads when the host's program fails on their submission
 PARTICIPANT_DETAIL = (
@@ -99,6 +104,7 @@ class ScoringPrograms:
                 run_id=run_id, program=program, predictions=predictions, labels=labels, is_smoke=is_smoke
             )
             outcome = await self._try(request, keys, private_rows)
+            PROGRAM_RUNS.labels("scored" if isinstance(outcome, ProgramScores) else "failed").inc()
             if isinstance(outcome, ProgramScores):
                 return outcome
             log.warning(
