@@ -27,7 +27,7 @@ class ScorerSettings(CommonSettings):
     a platform fault), with backoff, before that run counts as failed."""
     scoring_run_retry_backoff_s: float = Field(default=1.0, ge=0)
     """First wait between scoring-run retries, in seconds (it doubles each time)."""
-    scoring_run_timeout_margin_s: float = Field(default=300.0, gt=0)
+    scoring_run_timeout_margin_s: float = Field(default=120.0, gt=0)
     """How much longer than the program's own time limit the scorer waits for the orchestrator to
     answer a scoring run (queueing, unpacking, uploading the log), in seconds."""
 
