@@ -56,12 +56,13 @@ async def page(session: AsyncSession, offset: int, limit: int) -> tuple[Sequence
 
 
 async def data_files(
-    session: AsyncSession, competition_id: uuid.UUID, version: int, subset: str = "test"
+    session: AsyncSession, stage_id: uuid.UUID, version: int, subset: str = "test"
 ) -> Sequence[DataFile]:
+    """The files of one data version of a stage (the first stage's id is the competition's)."""
     rows = await session.scalars(
         select(DataFile)
         .where(
-            DataFile.competition_id == competition_id,
+            DataFile.stage_id == stage_id,
             DataFile.data_version == version,
             DataFile.subset == subset,
         )
@@ -73,13 +74,13 @@ async def data_files(
 async def data_files_of(
     session: AsyncSession, competitions: Sequence[Competition]
 ) -> dict[uuid.UUID, list[DataFile]]:
-    """The current data files of several competitions in one query."""
+    """The current data files of several competitions' first stages in one query."""
     out: dict[uuid.UUID, list[DataFile]] = {c.id: [] for c in competitions}
     if not competitions:
         return out
     versions = {c.id: {"test": c.data_version, "smoke": c.smoke_data_version} for c in competitions}
     rows = await session.scalars(
-        select(DataFile).where(DataFile.competition_id.in_(versions)).order_by(DataFile.filename)
+        select(DataFile).where(DataFile.stage_id.in_(versions)).order_by(DataFile.filename)
     )
     for row in rows:
         if versions[row.competition_id].get(row.subset) == row.data_version:
@@ -88,9 +89,7 @@ async def data_files_of(
 
 
 async def upsert_data_file(session: AsyncSession, file: DataFile) -> None:
-    existing = await session.get(
-        DataFile, (file.competition_id, file.data_version, file.subset, file.filename)
-    )
+    existing = await session.get(DataFile, (file.stage_id, file.data_version, file.subset, file.filename))
     if existing is None:
         session.add(file)
     else:

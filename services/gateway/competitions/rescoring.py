@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository
 from services.gateway.competitions.schemas import RescoreRead
-from services.gateway.competitions.service import labels_key, scoring_spec
+from services.gateway.competitions.service import scoring_spec
 from services.gateway.models import Competition, Rescore, User, outbox
+from services.gateway.stages.scope import Scope, labels_key
 from shared.db import add_event, as_aware
 from shared.events import CompetitionRescoreRequested, utcnow
 from shared.web import Conflict
@@ -22,15 +23,19 @@ from shared.web import Conflict
 log = structlog.get_logger(__name__)
 
 
-async def request(session: AsyncSession, competition: Competition, host: User) -> RescoreRead:
-    labels = labels_key(competition)
+async def request(
+    session: AsyncSession, competition: Competition, host: User, scope: Scope | None = None
+) -> RescoreRead:
+    """Rescore one stage (``scope``; by default the first)."""
+    scope = scope if scope is not None else competition
+    labels = labels_key(scope)
     if labels is None:
         raise Conflict(
             f"{competition.slug!r} has no labels to score against; upload them (PUT .../labels) first",
             code="competition-not-ready",
             missing=["labels"],
         )
-    spec = scoring_spec(competition, labels)
+    spec = scoring_spec(competition, scope, labels)
     wanted = spec.model_dump(mode="json")
     last = await repository.latest_rescore(session, competition.id)
     if last is not None and last.scoring == wanted:
@@ -44,7 +49,9 @@ async def request(session: AsyncSession, competition: Competition, host: User) -
     await add_event(
         session,
         outbox,
-        CompetitionRescoreRequested(competition_id=competition.id, rescore_id=rescore.id, scoring=spec),
+        CompetitionRescoreRequested(
+            competition_id=competition.id, rescore_id=rescore.id, scoring=spec, stage_id=scope.id
+        ),
     )
     log.info(
         "competition.rescore_requested",

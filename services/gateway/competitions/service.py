@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,10 +32,25 @@ from services.gateway.files import repository as files_repo
 from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.models import Competition, DataFile, ParticipantFile, User, outbox
 from services.gateway.rules import repository as rules_repo
+from services.gateway.stages.scope import (
+    Scope,
+    Subset,
+    data_prefix,
+    data_version,
+    labels_key,
+    smoke_labels_key,
+)
 from services.gateway.uploads import Spooled, non_empty, too_large
 from shared import labels as labels_format
 from shared.db import add_event, as_aware
-from shared.events import CompetitionRevealed, CompetitionUpdated, ScoringSpec, utcnow
+from shared.events import (
+    CompetitionRevealed,
+    CompetitionUpdated,
+    ScoreColumn,
+    ScoringProgram,
+    ScoringSpec,
+    utcnow,
+)
 from shared.metrics_catalog import METRICS
 from shared.storage import Storage
 from shared.storage.base import ObjectTooLarge
@@ -45,40 +59,17 @@ from shared.web import Conflict, Forbidden, NotFound, ProblemError
 log = structlog.get_logger(__name__)
 
 
-Subset = Literal["test", "smoke"]
-
-
-def data_version(competition: Competition, subset: Subset) -> int:
-    return competition.smoke_data_version if subset == "smoke" else competition.data_version
-
-
-def data_prefix(competition: Competition, subset: Subset = "test") -> str:
-    # the smoke sample sits beside the versions, never inside one: a pod mounting a
-    # test version's prefix must not see it, nor the other way round
-    if subset == "smoke":
-        return f"{competition.id}/smoke-{competition.smoke_data_version}/"
-    return f"{competition.id}/{competition.data_version}/"
-
-
-def labels_key(competition: Competition) -> str | None:
-    if competition.labels_version is None:
-        return None
-    return f"{competition.id}/{competition.labels_version}.csv"
-
-
-def smoke_labels_key(competition: Competition) -> str | None:
-    if competition.smoke_labels_version is None:
-        return None
-    return f"{competition.id}/smoke-{competition.smoke_labels_version}.csv"
-
-
-def scoring_spec(competition: Competition, labels: str) -> ScoringSpec:
+def scoring_spec(competition: Competition, scope: Scope, labels: str) -> ScoringSpec:
+    """The scoring snapshot of one stage (the prediction format is the competition's)."""
+    program = scope.scoring_program
     return ScoringSpec(
-        metric=competition.metric,
+        metric=scope.metric,
         id_column=competition.id_column,
         target_columns=list(competition.target_columns),
         labels_key=labels,
-        extra_metrics=list(competition.extra_metrics or []),
+        extra_metrics=list(scope.extra_metrics or []),
+        columns=[ScoreColumn.model_validate(c) for c in scope.columns or []],
+        program=ScoringProgram.model_validate(program["program"]) if program else None,
     )
 
 
@@ -370,11 +361,11 @@ def check_filename(filename: str) -> None:
         )
 
 
-def _set_version(competition: Competition, subset: Subset, version: int) -> None:
+def _set_version(scope: Scope, subset: Subset, version: int) -> None:
     if subset == "smoke":
-        competition.smoke_data_version, competition.smoke_data_frozen = version, False
+        scope.smoke_data_version, scope.smoke_data_frozen = version, False
     else:
-        competition.data_version, competition.data_frozen = version, False
+        scope.data_version, scope.data_frozen = version, False
 
 
 async def upload_data(
@@ -385,22 +376,25 @@ async def upload_data(
     body: AsyncIterable[bytes],
     max_bytes: int,
     subset: Subset = "test",
+    scope: Scope | None = None,
 ) -> DataFileRead:
-    """Store one file of the test data (or of the smoke sample) in its current version.
+    """Store one file of a stage's test data (or of its smoke sample) in its current version
+    (``scope``: the stage, by default the first).
 
     Runs already queued read the version they were given; so replacing a file of a
     version that submissions used starts a new version (the other files are copied).
     """
+    scope = scope if scope is not None else competition
     check_filename(filename)
     body = await non_empty(body, "data file")
-    old_version = data_version(competition, subset)
-    frozen = competition.smoke_data_frozen if subset == "smoke" else competition.data_frozen
-    current = await repository.data_files(session, competition.id, old_version, subset)
+    old_version = data_version(scope, subset)
+    frozen = scope.smoke_data_frozen if subset == "smoke" else scope.data_frozen
+    current = await repository.data_files(session, scope.id, old_version, subset)
     replacing = any(f.filename == filename for f in current)
     version = old_version + 1 if replacing and frozen else old_version
-    old_prefix = data_prefix(competition, subset)
-    _set_version(competition, subset, version)
-    prefix = data_prefix(competition, subset)
+    old_prefix = data_prefix(scope, subset)
+    _set_version(scope, subset, version)
+    prefix = data_prefix(scope, subset)
     try:
         stored = await storage.put_stream("data", prefix + filename, body, max_bytes=max_bytes)
     except ObjectTooLarge:
@@ -413,6 +407,7 @@ async def upload_data(
                 )
                 session.add(
                     DataFile(
+                        stage_id=scope.id,
                         competition_id=competition.id,
                         data_version=version,
                         subset=subset,
@@ -423,6 +418,7 @@ async def upload_data(
                     )
                 )
     record = DataFile(
+        stage_id=scope.id,
         competition_id=competition.id,
         data_version=version,
         subset=subset,
@@ -432,10 +428,11 @@ async def upload_data(
         uploaded_at=utcnow(),
     )
     await repository.upsert_data_file(session, record)
-    competition.updated_at = utcnow()
+    competition.updated_at = scope.updated_at = utcnow()
     log.info(
         "competition.data_uploaded",
         competition_id=str(competition.id),
+        stage_id=str(scope.id),
         subset=subset,
         filename=filename,
         data_version=version,
@@ -451,6 +448,7 @@ async def upload_labels(
     spooled: Spooled,
     *,
     smoke: bool = False,
+    scope: Scope | None = None,
 ) -> LabelsRead:
     """Check a spooled labels CSV, store it as a new labels version.
 
@@ -459,23 +457,25 @@ async def upload_labels(
     out when every run fails. The smoke sample's labels may leave out ``Usage`` (every
     row is then public).
     """
+    scope = scope if scope is not None else competition
     summary = await asyncio.to_thread(
-        _check_labels, Path(spooled.path), competition, usage_required=not smoke
+        _check_labels, Path(spooled.path), competition, usage_required=not smoke, metric_name=scope.metric
     )
     if smoke:
-        version = (competition.smoke_labels_version or 0) + 1
-        competition.smoke_labels_version = version
-        key = smoke_labels_key(competition)
+        version = (scope.smoke_labels_version or 0) + 1
+        scope.smoke_labels_version = version
+        key = smoke_labels_key(scope)
     else:
-        version = (competition.labels_version or 0) + 1
-        competition.labels_version = version
-        key = labels_key(competition)
+        version = (scope.labels_version or 0) + 1
+        scope.labels_version = version
+        key = labels_key(scope)
     assert key is not None
     await storage.put_file("labels", key, spooled.path)
-    competition.updated_at = utcnow()
+    competition.updated_at = scope.updated_at = utcnow()
     log.info(
         "competition.labels_uploaded",
         competition_id=str(competition.id),
+        stage_id=str(scope.id),
         smoke=smoke,
         labels_version=version,
         rows=summary.rows,

@@ -30,9 +30,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
-from services.gateway.competitions.service import data_prefix, smoke_labels_key
 from services.gateway.files.serving import CONTAINER, Download
 from services.gateway.models import Competition, DataFile
+from services.gateway.stages.scope import data_prefix, smoke_labels_key
 from shared.storage import Storage
 from shared.storage.base import StorageError
 from shared.web import NotFound

@@ -13,6 +13,7 @@ from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
+from services.gateway.stages import scope
 from services.gateway.submissions import quota, repository, service
 from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
 from services.gateway.teams import repository as teams_repo
@@ -63,10 +64,13 @@ async def create_submission(
     responses=problems(401, 404),
 )
 async def get_my_quota(competition: str, user: CurrentUser, session: SessionDep) -> QuotaRead:
-    """What your team has left today (UTC) of real and of smoke runs, and when it resets."""
+    """What your team has left today (UTC) of real and of smoke runs in the stage open now
+    (else the latest that has opened), and when it resets."""
     found = await competitions.get(session, competition)
     team = await teams_repo.team_of(session, found.id, user.id)
-    return await quota.status(session, found, team, utcnow())
+    now = utcnow()
+    stage = scope.active(await scope.all_stages(session, found), now)
+    return await quota.status(session, stage, team, now)
 
 
 @router.get(

@@ -1,8 +1,9 @@
-"""Daily quotas: per team, per UTC day, real runs and smoke runs counted apart.
+"""Daily quotas: per team, per stage, per UTC day, real runs and smoke runs counted apart.
 
 What counts is decided by ``repository.count_against_quota``: runs that ended in
 ``internal_error`` (the platform's fault) and runs cancelled before they started are
-refunded. The count is re-checked under the team's lock when a submission is stored.
+refunded, and a stage's automatic re-runs are charged to nobody. The count is
+re-checked under the team's lock when a submission is stored.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Competition, Team
+from services.gateway.models import Team
+from services.gateway.stages.scope import Scope
 from services.gateway.submissions import repository
 from services.gateway.submissions.schemas import QuotaCounter, QuotaRead
 from shared.web import TooManyRequests
@@ -23,32 +25,30 @@ def utc_day(now: datetime) -> tuple[datetime, datetime]:
 
 
 async def counter(
-    session: AsyncSession, competition: Competition, team: Team | None, *, smoke: bool, now: datetime
+    session: AsyncSession, stage: Scope, team: Team | None, *, smoke: bool, now: datetime
 ) -> QuotaCounter:
-    limit = competition.smoke_daily_quota if smoke else competition.daily_quota
+    limit = stage.smoke_daily_quota if smoke else stage.daily_quota
     start, _ = utc_day(now)
     used = 0
     if team is not None:
-        used = await repository.count_against_quota(session, team.id, is_smoke=smoke, since=start)
+        used = await repository.count_against_quota(session, team.id, stage.id, is_smoke=smoke, since=start)
     return QuotaCounter(limit=limit, used=used, remaining=max(0, limit - used))
 
 
-async def status(
-    session: AsyncSession, competition: Competition, team: Team | None, now: datetime
-) -> QuotaRead:
+async def status(session: AsyncSession, stage: Scope, team: Team | None, now: datetime) -> QuotaRead:
     return QuotaRead(
         team_id=team.id if team is not None else None,
         resets_at=utc_day(now)[1],
-        submissions=await counter(session, competition, team, smoke=False, now=now),
-        smoke_runs=await counter(session, competition, team, smoke=True, now=now),
+        submissions=await counter(session, stage, team, smoke=False, now=now),
+        smoke_runs=await counter(session, stage, team, smoke=True, now=now),
     )
 
 
 async def check(
-    session: AsyncSession, competition: Competition, team: Team, *, smoke: bool, now: datetime
+    session: AsyncSession, stage: Scope, team: Team, *, smoke: bool, now: datetime
 ) -> QuotaCounter:
     """The counter before this submission; 429 (with Retry-After) when none is left."""
-    current = await counter(session, competition, team, smoke=smoke, now=now)
+    current = await counter(session, stage, team, smoke=smoke, now=now)
     if current.remaining <= 0:
         resets_at = utc_day(now)[1]
         kind = "smoke-run" if smoke else "submission"

@@ -58,14 +58,17 @@ async def lock_team(session: AsyncSession, team_id: uuid.UUID, now: datetime) ->
 
 
 async def count_against_quota(
-    session: AsyncSession, team_id: uuid.UUID, *, is_smoke: bool, since: datetime
+    session: AsyncSession, team_id: uuid.UUID, stage_id: uuid.UUID, *, is_smoke: bool, since: datetime
 ) -> int:
-    """Submissions that use quota: not the platform's failures, not cancelled before running."""
+    """A stage's submissions that use quota: not the platform's failures, not cancelled
+    before running, not the stage's own re-runs of earlier submissions."""
     count = await session.scalar(
         select(func.count())
         .select_from(Submission)
         .where(
             Submission.team_id == team_id,
+            Submission.stage_id == stage_id,
+            Submission.rerun_of.is_(None),
             Submission.is_smoke == is_smoke,
             Submission.created_at >= since,
             not_(

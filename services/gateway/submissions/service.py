@@ -24,6 +24,8 @@ from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
 from services.gateway.rules import service as rules
+from services.gateway.stages import scope
+from services.gateway.stages.scope import Scope
 from services.gateway.submissions import quota, repository
 from services.gateway.submissions.schemas import TERMINAL, QuotaCounter, SubmissionRead, SubmissionStatus
 from services.gateway.teams import repository as teams_repo
@@ -84,10 +86,10 @@ async def submit(
 
         async with rt.sessionmaker() as session, session.begin():
             competition = await competitions.get(session, str(competition.id))
-            await _check_ready(session, competition, smoke=smoke)
-            _check_schedule(competition, user, utcnow())
+            stage = await stage_for_upload(session, competition, user, utcnow())
+            await _check_ready(session, competition, stage, smoke=smoke)
             team = await teams.ensure_team(session, competition, user)
-            await quota.check(session, competition, team, smoke=smoke, now=utcnow())
+            await quota.check(session, stage, team, smoke=smoke, now=utcnow())
 
         submission_id = uuid.uuid4()
         key = archive_key(competition.id, submission_id)
@@ -96,12 +98,14 @@ async def submit(
             async with rt.sessionmaker() as session, session.begin():
                 now = utcnow()
                 await repository.lock_team(session, team.id, now)
-                before = await quota.check(session, competition, team, smoke=smoke, now=now)
                 competition = await competitions.get(session, str(competition.id))
-                await _check_ready(session, competition, smoke=smoke)
+                stage = await scope.by_id(session, competition, stage.id)
+                before = await quota.check(session, stage, team, smoke=smoke, now=now)
+                await _check_ready(session, competition, stage, smoke=smoke)
                 submission = Submission(
                     id=submission_id,
                     competition_id=competition.id,
+                    stage_id=stage.id,
                     team_id=team.id,
                     user_id=user.id,
                     status=SubmissionStatus.QUEUED.value,
@@ -114,11 +118,7 @@ async def submit(
                     updated_at=now,
                 )
                 session.add(submission)
-                event = await _queued_event(session, competition, team, submission)
-                if event.execution.data_prefix == competitions.data_prefix(competition, "smoke"):
-                    competition.smoke_data_frozen = True
-                else:
-                    competition.data_frozen = True
+                event = await queued_event(session, competition, stage, team, submission)
                 await add_event(session, outbox, event)
         except BaseException:
             await rt.storage.delete("submissions", key)
@@ -137,12 +137,10 @@ async def submit(
     return Submitted(to_read(submission, team.name), after, quota.utc_day(now)[1])
 
 
-async def _smoke_sample(session: AsyncSession, competition: Competition) -> bool:
-    """Whether smoke runs use the smoke sample (uploaded whole) or, with none, the test data."""
-    files = await competitions_repo.data_files(
-        session, competition.id, competition.smoke_data_version, "smoke"
-    )
-    labels = competition.smoke_labels_version is not None
+async def _smoke_sample(session: AsyncSession, competition: Competition, stage: Scope) -> bool:
+    """Whether smoke runs use the stage's smoke sample (uploaded whole) or, with none, its test data."""
+    files = await competitions_repo.data_files(session, stage.id, stage.smoke_data_version, "smoke")
+    labels = stage.smoke_labels_version is not None
     if bool(files) != labels:
         lacking = "its labels (PUT .../smoke/labels)" if files else "its data (PUT .../smoke/data/{filename})"
         raise Conflict(
@@ -152,78 +150,129 @@ async def _smoke_sample(session: AsyncSession, competition: Competition) -> bool
     return labels
 
 
-async def _check_ready(session: AsyncSession, competition: Competition, *, smoke: bool) -> None:
+async def _check_ready(session: AsyncSession, competition: Competition, stage: Scope, *, smoke: bool) -> None:
     if smoke:
-        await _smoke_sample(session, competition)
+        await _smoke_sample(session, competition, stage)
     missing = []
-    if not await competitions_repo.data_files(session, competition.id, competition.data_version):
+    if not await competitions_repo.data_files(session, stage.id, stage.data_version):
         missing.append("test data (PUT .../data/{filename})")
-    if competition.labels_version is None:
+    if stage.labels_version is None:
         missing.append("labels (PUT .../labels)")
     if missing:
+        where = "" if stage.position == 1 else f" of stage {stage.position} ({stage.stage_name!r})"
         raise Conflict(
             f"{competition.slug!r} is not ready for submissions: the host has not uploaded "
-            + " or ".join(missing),
+            + " or ".join(missing)
+            + where,
             code="competition-not-ready",
             missing=["data" if m.startswith("test") else "labels" for m in missing],
         )
 
 
-def _check_schedule(competition: Competition, user: User, now: datetime) -> None:
-    # the host may try their own competition before it opens and after it closes
+async def stage_for_upload(
+    session: AsyncSession, competition: Competition, user: User, now: datetime
+) -> Scope:
+    """The stage an upload made now belongs to: the open one, if it takes uploads.
+
+    The host may try their own competition outside the schedule: their upload then goes
+    to the open stage, else the latest stage that has opened, else the first.
+    """
+    stages = await scope.all_stages(session, competition)
+    open_stage = scope.current(stages, now)
     if competition.host_id == user.id:
-        return
-    if competition.opens_at is not None and now < as_aware(competition.opens_at):
-        opens = as_aware(competition.opens_at).isoformat()
+        return scope.active(stages, now)
+    if open_stage is None:
+        raise _not_open(competition, stages, now)
+    if not open_stage.accepts_submissions:
+        fed = {"finals": "the selected final submissions", "all": "every successful submission"}
+        what = fed.get(open_stage.feed or "", "")
+        runs = f"it re-runs {what} of the previous stage" if what else "it runs no new submissions"
         raise Forbidden(
-            f"{competition.slug!r} opens for submissions at {opens}",
-            code="competition-not-open",
-            opens_at=opens,
+            f"stage {open_stage.position} of {competition.slug!r} ({open_stage.stage_name!r}) is "
+            f"evaluation-only and takes no uploads: {runs}",
+            code="stage-takes-no-uploads",
+            stage=open_stage.position,
         )
-    if competition.closes_at is not None and now >= as_aware(competition.closes_at):
-        closed = as_aware(competition.closes_at).isoformat()
-        raise Forbidden(
-            f"{competition.slug!r} closed for submissions at {closed}",
-            code="competition-closed",
-            closes_at=closed,
-        )
+    return open_stage
 
 
-async def _queued_event(
-    session: AsyncSession, competition: Competition, team: Team, submission: Submission
+def _not_open(competition: Competition, stages: Sequence[Scope], now: datetime) -> Forbidden:
+    def when(value: datetime | None) -> str:
+        return as_aware(value).isoformat() if value is not None else ""
+
+    before = [s for s in stages if s.closes_at is not None and as_aware(s.closes_at) <= now]
+    after = [s for s in stages if s.opens_at is not None and now < as_aware(s.opens_at)]
+    last, upcoming = (before[-1] if before else None), (after[0] if after else None)
+    if len(stages) == 1 or (last is None) != (upcoming is None):
+        # a one-stage competition speaks of the competition, as it always has
+        if upcoming is not None and last is None:
+            return Forbidden(
+                f"{competition.slug!r} opens for submissions at {when(upcoming.opens_at)}",
+                code="competition-not-open",
+                opens_at=when(upcoming.opens_at),
+            )
+        if last is not None and upcoming is None:
+            return Forbidden(
+                f"{competition.slug!r} closed for submissions at {when(last.closes_at)}",
+                code="competition-closed",
+                closes_at=when(last.closes_at),
+            )
+    assert last is not None and upcoming is not None
+    return Forbidden(
+        f"no stage of {competition.slug!r} is open now: stage {last.position} ({last.stage_name!r}) closed "
+        f"at {when(last.closes_at)} and stage {upcoming.position} ({upcoming.stage_name!r}) opens at "
+        f"{when(upcoming.opens_at)}",
+        code="between-stages",
+        closed_stage=last.position,
+        closes_at=when(last.closes_at),
+        next_stage=upcoming.position,
+        opens_at=when(upcoming.opens_at),
+    )
+
+
+async def queued_event(
+    session: AsyncSession, competition: Competition, stage: Scope, team: Team, submission: Submission
 ) -> SubmissionQueued:
-    subset: competitions.Subset = "test"
-    labels_key = competitions.labels_key(competition)
-    if submission.is_smoke and await _smoke_sample(session, competition):
-        subset, labels_key = "smoke", competitions.smoke_labels_key(competition)
-    version = competitions.data_version(competition, subset)
-    files = await competitions_repo.data_files(session, competition.id, version, subset)
-    limits = Limits.model_validate(competition.limits)
+    """The run and scoring snapshot of ``submission`` in ``stage``; marks the data it reads
+    as used (replacing a file then starts a new data version)."""
+    subset: scope.Subset = "test"
+    labels_key = scope.labels_key(stage)
+    if submission.is_smoke and await _smoke_sample(session, competition, stage):
+        subset, labels_key = "smoke", scope.smoke_labels_key(stage)
+    version = scope.data_version(stage, subset)
+    files = await competitions_repo.data_files(session, stage.id, version, subset)
+    limits = Limits.model_validate(stage.limits)
     assert labels_key is not None  # _check_ready saw labels in this transaction
+    if subset == "smoke":
+        stage.smoke_data_frozen = True
+    else:
+        stage.data_frozen = True
     return SubmissionQueued(
         submission_id=submission.id,
         competition_id=competition.id,
+        stage_id=stage.id,
+        rerun_of=submission.rerun_of,
         team_id=team.id,
         team_name=team.name,
         submitted_at=submission.created_at,
         is_smoke=submission.is_smoke,
         archive_key=submission.archive_key,
         execution=ExecutionSpec(
-            runtime=competition.runtime,
+            runtime=stage.runtime,
             time_limit_s=limits.time_limit_s,
             memory_mb=limits.memory_mb,
             cpus=limits.cpus,
             max_processes=limits.max_processes,
             output_limit_mb=limits.output_limit_mb,
             log_limit_kb=limits.log_limit_kb,
-            data_prefix=competitions.data_prefix(competition, subset),
+            data_prefix=scope.data_prefix(stage, subset),
             data_files=[f.filename for f in files],
             data_sha256={f.filename: f.sha256 for f in files},
             predictions_filename=competition.predictions_filename,
             gpu=limits.gpu,
             max_concurrent_runs=limits.max_concurrent_runs,
         ),
-        scoring=competitions.scoring_spec(competition, labels_key),
+        scoring=competitions.scoring_spec(competition, stage, labels_key),
     )
 
 

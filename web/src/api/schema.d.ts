@@ -609,8 +609,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What your team has left today (UTC) of real and of smoke runs, and when it resets
-         * @description What your team has left today (UTC) of real and of smoke runs, and when it resets.
+         * What your team has left today (UTC) of real and of smoke runs in the stage open now (else the latest that has opened), a
+         * @description What your team has left today (UTC) of real and of smoke runs in the stage open now
+         *     (else the latest that has opened), and when it resets.
          */
         get: operations["get_my_quota"];
         put?: never;

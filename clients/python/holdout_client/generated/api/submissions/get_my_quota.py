@@ -80,9 +80,11 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | QuotaRead]:
-    """What your team has left today (UTC) of real and of smoke runs, and when it resets
+    """What your team has left today (UTC) of real and of smoke runs in the stage open now (else the latest
+    that has opened), a
 
-     What your team has left today (UTC) of real and of smoke runs, and when it resets.
+     What your team has left today (UTC) of real and of smoke runs in the stage open now
+    (else the latest that has opened), and when it resets.
 
     Args:
         competition (str):
@@ -111,9 +113,11 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Problem | QuotaRead | None:
-    """What your team has left today (UTC) of real and of smoke runs, and when it resets
+    """What your team has left today (UTC) of real and of smoke runs in the stage open now (else the latest
+    that has opened), a
 
-     What your team has left today (UTC) of real and of smoke runs, and when it resets.
+     What your team has left today (UTC) of real and of smoke runs in the stage open now
+    (else the latest that has opened), and when it resets.
 
     Args:
         competition (str):
@@ -137,9 +141,11 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | QuotaRead]:
-    """What your team has left today (UTC) of real and of smoke runs, and when it resets
+    """What your team has left today (UTC) of real and of smoke runs in the stage open now (else the latest
+    that has opened), a
 
-     What your team has left today (UTC) of real and of smoke runs, and when it resets.
+     What your team has left today (UTC) of real and of smoke runs in the stage open now
+    (else the latest that has opened), and when it resets.
 
     Args:
         competition (str):
@@ -166,9 +172,11 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Problem | QuotaRead | None:
-    """What your team has left today (UTC) of real and of smoke runs, and when it resets
+    """What your team has left today (UTC) of real and of smoke runs in the stage open now (else the latest
+    that has opened), a
 
-     What your team has left today (UTC) of real and of smoke runs, and when it resets.
+     What your team has left today (UTC) of real and of smoke runs in the stage open now
+    (else the latest that has opened), and when it resets.
 
     Args:
         competition (str):

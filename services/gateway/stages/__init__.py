@@ -1,0 +1,1 @@
+"""A competition's stages: their settings, schedule, transitions and re-runs."""
