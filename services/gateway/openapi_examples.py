@@ -106,10 +106,16 @@ ENTRY: dict[str, Any] = {
     "team_name": "ada",
     "submission_id": _SUBMISSION_ID,
     "score": 0.974,
+    "scores": {"accuracy": 0.974},
     "submitted_at": _WHEN,
     "submissions": 3,
 }
 COUNTER = {"limit": 5, "used": 2, "remaining": 3}
+TRIAL: dict[str, Any] = {
+    "public": {"weighted_error": 0.125},
+    "private": {},
+    "log_tail": "scored 10 rows\n",
+}
 
 SCHEMA_EXAMPLES: dict[str, Any] = {
     "UserCreate": {"username": "ada", "is_host": False},
@@ -177,6 +183,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "FinalSelectionUpdate": {"submission_ids": [_SUBMISSION_ID]},
     "FinalSelectionRead": {
         "team_id": _TEAM_ID,
+        "stage_id": _COMPETITION_ID,
+        "stage_position": 1,
         "submission_ids": [_SUBMISSION_ID],
         "final_count": 2,
         "default": False,
@@ -192,6 +200,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "LeaderboardEntry": ENTRY,
     "Leaderboard": {
         "competition_id": _COMPETITION_ID,
+        "stage_id": _COMPETITION_ID,
+        "columns": [{"key": "accuracy", "higher_is_better": True, "precision": 4}],
         "board": "public",
         "metric": "accuracy",
         "higher_is_better": True,
@@ -204,6 +214,20 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "ParticipantFileRead": PARTICIPANT_FILE,
     "RulesAcceptanceRead": {"rules_version": 1, "accepted_at": _WHEN, "created": True},
     "Resources": SUBMISSION["resources"],
+    "ScoringTrialRead": TRIAL,
+    "ScoringProgramRead": {
+        "stage_position": 1,
+        "version": 2,
+        "keys": ["weighted_error"],
+        "runtime": "default",
+        "time_limit_s": 120,
+        "memory_mb": 1024,
+        "cpus": 1.0,
+        "program_sha256": "a1b2" + "0" * 60,
+        "reference_sha256": "c3d4" + "0" * 60,
+        "trial": TRIAL,
+        "uploaded_at": _WHEN,
+    },
     "FieldError": {
         "loc": ["body", "daily_quota"],
         "msg": "Input should be a valid integer",
