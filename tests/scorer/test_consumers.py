@@ -165,7 +165,7 @@ async def check_scores_once(h: Harness) -> None:
     # handled directly so that "nothing happened" is known when the call returns: the
     # same event again, and a distinct event for the same run, change nothing
     rt = h.app.state.runtime
-    consumer = ExecutionFinishedConsumer(rt, h.app.state.settings)
+    consumer = ExecutionFinishedConsumer(rt, h.app.state.settings, h.app.state.programs)
     await consumer.handle(event)
     await consumer.handle(finished(event.submission_id))
     async with rt.sessionmaker() as session:
