@@ -20,8 +20,6 @@ from tests.web.test_live_and_xss import SCRIPT
 
 pytestmark = pytest.mark.e2e
 
-FOUR_PLACES = re.compile(r"^\d\.\d{4}$")  # the columns' default precision
-
 
 def _at(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat()
@@ -31,11 +29,16 @@ def test_overview_and_board_by_stage(
     site: Site, data: DigitsData, zips: dict[str, Path], open_as: OpenAs
 ) -> None:
     _, admin = site
-    host = admin.as_user(admin.create_user("stage-host", is_host=True))
-    comp = host.create_competition(
-        data, extra_metrics=["f1_macro"], opens_at=_at(-timedelta(hours=1)), closes_at=_at(timedelta(hours=1))
-    )
+    host_token = admin.create_user("stage-host", is_host=True)
+    host = admin.as_user(host_token)
+    comp = host.create_competition(data, opens_at=_at(-timedelta(hours=1)), closes_at=_at(timedelta(hours=1)))
     slug = comp["slug"]
+    columns = [
+        {"key": "accuracy", "metric": "accuracy", "precision": 2},
+        {"key": "f1", "metric": "f1_macro", "precision": 3},
+        {"key": "secret", "metric": "balanced_accuracy", "hidden": True},  # the host's alone until the reveal
+    ]
+    host("PATCH", f"/competitions/{slug}/stages/1", json={"columns": columns})
     finals = f"Finals {SCRIPT}"
     host(
         "POST",
@@ -75,11 +78,17 @@ def test_overview_and_board_by_stage(
     expect(columns).to_have_count(2, timeout=30_000)
     expect(columns.nth(0)).to_contain_text("accuracy")
     expect(columns.nth(0)).to_contain_text("ranks")
-    expect(columns.nth(1)).to_have_text("f1_macro")
+    expect(columns.nth(1)).to_have_text("f1")
     row = page.get_by_test_id("board-row")
     expect(row).to_have_count(1)
-    expect(row.get_by_test_id("board-score")).to_have_text(FOUR_PLACES)
-    expect(row.get_by_test_id("board-cell")).to_have_text(FOUR_PLACES)
+    expect(row.get_by_test_id("board-score")).to_have_text(re.compile(r"^\d\.\d{2}$"))  # its precision
+    expect(row.get_by_test_id("board-cell")).to_have_text(re.compile(r"^\d\.\d{3}$"))
+    hosting = open_as(host_token)
+    hosting.goto(f"/c/{slug}/leaderboard")
+    expect(hosting.get_by_test_id("board-column")).to_have_count(2)  # the public board: as everyone's
+    hosting.get_by_role("tab", name="Private").click()
+    expect(hosting.get_by_test_id("board-column")).to_have_count(3)  # the host's private board: all
+    expect(hosting.get_by_test_id("board-column").nth(2)).to_have_text("secret")
     with page.expect_request(lambda r: "/leaderboard?" in r.url and "stage=2" in r.url):
         select.select_option("2")
     expect(page.get_by_text("No team has a score yet.")).to_be_visible()
