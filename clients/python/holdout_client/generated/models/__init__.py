@@ -22,6 +22,7 @@ from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
+from .page_stage_read import PageStageRead
 from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
 from .page_token_read import PageTokenRead
@@ -34,11 +35,21 @@ from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .score_column import ScoreColumn
+from .score_column_body import ScoreColumnBody
 from .scoring_program_read import ScoringProgramRead
 from .scoring_trial_read import ScoringTrialRead
 from .scoring_trial_read_private import ScoringTrialReadPrivate
 from .scoring_trial_read_public import ScoringTrialReadPublic
 from .sign_up import SignUp
+from .stage_create import StageCreate
+from .stage_create_feed_type_0 import StageCreateFeedType0
+from .stage_read import StageRead
+from .stage_read_feed_type_0 import StageReadFeedType0
+from .stage_summary import StageSummary
+from .stage_summary_feed_type_0 import StageSummaryFeedType0
+from .stage_update import StageUpdate
+from .stage_update_feed_type_0 import StageUpdateFeedType0
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
 from .team_create import TeamCreate
@@ -76,6 +87,7 @@ __all__ = (
     "PageCompetitionRead",
     "PageParticipantFileRead",
     "PageRescoreRead",
+    "PageStageRead",
     "PageSubmissionRead",
     "PageTeamRead",
     "PageTokenRead",
@@ -88,11 +100,21 @@ __all__ = (
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "ScoreColumn",
+    "ScoreColumnBody",
     "ScoringProgramRead",
     "ScoringTrialRead",
     "ScoringTrialReadPrivate",
     "ScoringTrialReadPublic",
     "SignUp",
+    "StageCreate",
+    "StageCreateFeedType0",
+    "StageRead",
+    "StageReadFeedType0",
+    "StageSummary",
+    "StageSummaryFeedType0",
+    "StageUpdate",
+    "StageUpdateFeedType0",
     "SubmissionRead",
     "SubmissionStatus",
     "TeamCreate",
