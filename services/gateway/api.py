@@ -13,8 +13,9 @@ from services.gateway.openapi import API_PREFIX
 from services.gateway.rules.endpoints import router as rules
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
+from services.gateway.webhooks.endpoints import router as webhooks
 
-FEATURE_ROUTERS = (auth, users, competitions, rules, files, teams, submissions, leaderboard)
+FEATURE_ROUTERS = (auth, users, competitions, rules, files, teams, submissions, leaderboard, webhooks)
 
 
 def api_router() -> APIRouter:

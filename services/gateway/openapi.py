@@ -25,6 +25,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
     {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},
+    {
+        "name": "webhooks",
+        "description": "Signed HTTPS callbacks for competition events (hosts; platform-wide: admins), "
+        "their delivery log and redelivery.",
+    },
 ]
 
 
