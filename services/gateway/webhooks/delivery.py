@@ -190,40 +190,53 @@ class WebhookSender:
         error: str | None,
         now: datetime,
     ) -> Outcome:
+        """Log the attempt. Counters move by atomic UPDATEs (concurrent attempts of one
+        webhook's deliveries lose no count), and the first statement writes, so SQLite
+        takes its write lock at once instead of failing a read-then-write race."""
         s = self.settings
+        D, W = WebhookDelivery, Webhook
         async with transaction(self.rt.sessionmaker) as session:
-            hook = (
-                await session.scalars(select(Webhook).where(Webhook.id == webhook_id).with_for_update())
-            ).one()
-            delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
-            if delivery is None:  # the webhook was deleted meanwhile
-                return Outcome(delivery_id, "failed", code, "the webhook was deleted")
-            delivery.attempts += 1
-            delivery.last_status_code = code
-            delivery.last_error = error
-            if error is None:
-                delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-                hook.consecutive_failures = 0
-            elif delivery.attempts < s.webhook_max_attempts:
-                delivery.next_attempt_at = now + timedelta(seconds=backoff(s, delivery.attempts))
-            else:
-                delivery.status, delivery.next_attempt_at = "failed", None
-                hook.consecutive_failures += 1
-                if hook.enabled and hook.consecutive_failures >= s.webhook_disable_after:
-                    hook.enabled = False
-                    hook.disabled_reason = (
-                        f"disabled at {now.isoformat()}: {hook.consecutive_failures} deliveries in a row "
-                        "failed "
-                        f"after {s.webhook_max_attempts} attempts each; the last error: {error}"
-                    )
-                    log.warning("webhook.disabled", webhook_id=str(hook.id), reason=hook.disabled_reason)
-            log.info(
-                "webhook.attempt",
-                webhook_id=str(webhook_id),
-                delivery_id=str(delivery_id),
-                attempt=delivery.attempts,
-                status=delivery.status,
-                status_code=code,
-                error=error,
+            attempts = await session.scalar(
+                update(D)
+                .where(D.id == delivery_id)
+                .values(attempts=D.attempts + 1, last_status_code=code, last_error=error)
+                .returning(D.attempts)
             )
-            return Outcome(delivery_id, delivery.status, code, error)
+            if attempts is None:  # the webhook was deleted meanwhile
+                return Outcome(delivery_id, "failed", code, "the webhook was deleted")
+            if error is None:
+                status, values = "delivered", {"delivered_at": now, "next_attempt_at": None}
+                await session.execute(update(W).where(W.id == webhook_id).values(consecutive_failures=0))
+            elif attempts < s.webhook_max_attempts:
+                status, values = "pending", {"next_attempt_at": now + timedelta(seconds=backoff(s, attempts))}
+            else:
+                status, values = "failed", {"next_attempt_at": None}
+                failures = await session.scalar(
+                    update(W)
+                    .where(W.id == webhook_id)
+                    .values(consecutive_failures=W.consecutive_failures + 1)
+                    .returning(W.consecutive_failures)
+                )
+                if failures is not None and failures >= s.webhook_disable_after:
+                    reason = (
+                        f"disabled at {now.isoformat()}: {failures} deliveries in a row failed after "
+                        f"{s.webhook_max_attempts} attempts each; the last error: {error}"
+                    )
+                    disabled = await session.execute(
+                        update(W)
+                        .where(W.id == webhook_id, W.enabled.is_(True))
+                        .values(enabled=False, disabled_reason=reason)
+                    )
+                    if disabled.rowcount:  # type: ignore[attr-defined]
+                        log.warning("webhook.disabled", webhook_id=str(webhook_id), reason=reason)
+            await session.execute(update(D).where(D.id == delivery_id).values(status=status, **values))
+        log.info(
+            "webhook.attempt",
+            webhook_id=str(webhook_id),
+            delivery_id=str(delivery_id),
+            attempt=attempts,
+            status=status,
+            status_code=code,
+            error=error,
+        )
+        return Outcome(delivery_id, status, code, error)
