@@ -408,3 +408,94 @@ def test_networks_in_settings_must_be_cidrs() -> None:
     ]
     with pytest.raises(ValueError, match="not a network"):
         GatewaySettings(webhook_allow_private_networks="10.0.0.0/8,intranet")
+
+
+def _certificate_for(name: str, directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for ``name`` alone (no IP address in it)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_https_goes_to_the_checked_address_and_verifies_the_name(
+    make_gateway: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The connection goes to the resolved address, while SNI and the certificate check
+    use the URL's name: a certificate for `localhost` only is accepted for
+    https://localhost, and the same server is refused for https://127.0.0.1."""
+    import ssl
+
+    from services.gateway.webhooks.delivery import make_client
+
+    cert, key = _certificate_for("localhost", tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    rec = Receiver()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", rec.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with make_gateway(
+            **{**TEST_WEBHOOKS, "webhook_allow_private_networks": ["127.0.0.0/8", "::1/128"]}
+        ) as gw:
+            client_ctx = ssl.create_default_context(cafile=str(cert))
+            tls = WebhookSender(gw.runtime, gw.settings, make_client(gw.settings, verify=client_ctx))
+            try:
+                host = await gw.user("hana", is_host=True)
+                await gw.competition(host)
+                by_name = await hook(gw, host, f"https://localhost:{port}/hook")
+                await reveal(gw, host)
+                (outcome,) = await tls.tick()
+                assert outcome.status == "delivered", outcome
+                assert rec.seen[0][0]["Host"] == f"localhost:{port}"
+
+                await gw.client.patch(
+                    f"/api/v1/webhooks/{by_name['id']}",
+                    json={"url": f"https://127.0.0.1:{port}/hook"},
+                    headers=host,
+                )
+                (first,) = await log(gw, host, by_name["id"])
+                r = await gw.client.post(
+                    f"/api/v1/webhooks/{by_name['id']}/deliveries/{first['id']}/redeliver", headers=host
+                )
+                assert r.status_code == 202
+                (refused,) = await tls.tick()
+                assert (
+                    refused.status == "pending" and refused.error and "CERTIFICATE" in refused.error.upper()
+                )
+                assert len(rec.seen) == 1
+            finally:
+                await tls.stop()
+    finally:
+        await runner.cleanup()

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# a resolver that never answers must not hold a request (or the sender) for long
+RESOLVE_TIMEOUT_S = 10.0
 
 
 class AddressRefused(Exception):
@@ -138,9 +140,12 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        async with asyncio.timeout(RESOLVE_TIMEOUT_S):
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise AddressRefused(f"the host {host!r} does not resolve ({exc})") from None
+    except TimeoutError:
+        raise AddressRefused(f"the host {host!r} did not resolve within {RESOLVE_TIMEOUT_S:g}s") from None
     found: list[IPAddress] = []
     for info in infos:
         # a scoped IPv6 address ("fe80::1%eth0") is link-local whatever its scope

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,19 @@ def backoff(settings: GatewaySettings, attempts: int, rng: random.Random | None 
     return step * jitter
 
 
+def make_client(settings: GatewaySettings, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+    """The sender's client: no environment proxies (they would connect by name, past the
+    check), no automatic redirects, no keep-alive, certificates verified."""
+    return httpx.AsyncClient(
+        timeout=settings.webhook_timeout_s,
+        follow_redirects=False,
+        trust_env=False,
+        verify=verify,
+        limits=httpx.Limits(max_keepalive_connections=0),
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: uuid.UUID
@@ -68,13 +82,7 @@ class WebhookSender:
     ) -> None:
         self.rt = rt
         self.settings = settings
-        self.http = http or httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-            headers={"User-Agent": USER_AGENT},
-        )
+        self.http = http or make_client(settings)
         self._owns_http = http is None
         self._task: asyncio.Task[None] | None = None
 
