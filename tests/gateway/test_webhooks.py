@@ -499,3 +499,65 @@ async def test_https_goes_to_the_checked_address_and_verifies_the_name(
                 await tls.stop()
     finally:
         await runner.cleanup()
+
+
+async def test_a_published_event_owes_deliveries_only_if_its_transaction_commits(
+    wgw: Gateway, receiver: Receiver
+) -> None:
+    """Any ``add_event`` in the gateway (the stage clock's, say) enqueues its deliveries in
+    the same transaction: rolled back, nothing is owed; committed, it is delivered."""
+    import uuid
+
+    from services.gateway.models import outbox
+    from shared.db import add_event
+    from shared.events import StageOpened
+
+    host = await wgw.user("hana", is_host=True)
+    comp = await wgw.competition(host)
+    created = await hook(wgw, host, receiver.url, event_types=["stage.opened"])
+    opened = StageOpened(
+        competition_id=uuid.UUID(comp["id"]),
+        stage_id=uuid.UUID(comp["id"]),
+        position=1,
+        name="Main",
+        accepts_submissions=True,
+    )
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon):
+        async with wgw.runtime.sessionmaker() as session, session.begin():
+            await add_event(session, outbox, opened)
+            raise Abandon
+    assert await log(wgw, host, created["id"]) == []
+    async with wgw.runtime.sessionmaker() as session, session.begin():
+        await add_event(session, outbox, opened)
+    (outcome,) = await sender(wgw).tick()
+    assert outcome.status == "delivered"
+    assert json.loads(receiver.seen[0][1])["data"]["name"] == "Main"
+
+
+async def test_retries_and_concurrent_senders_on_postgresql(
+    make_gateway: Callable[..., Any], pg_database: Any, receiver: Receiver
+) -> None:
+    url = await pg_database("gateway")
+    async with make_gateway(gateway_database_url=url, **TEST_WEBHOOKS) as gw:
+        host = await gw.user("hana", is_host=True)
+        for slug in ("one", "two", "three"):
+            await gw.competition(host, slug)
+        created = await hook(gw, host, receiver.url, slug="one")
+        await reveal(gw, host, "one")
+        receiver.script = [web.Response(status=500)]
+        others = [WebhookSender(gw.runtime, gw.settings) for _ in range(3)]
+        try:
+            now = utcnow()
+            first = await asyncio.gather(*(s.tick(now) for s in [sender(gw), *others]))
+            assert sorted(len(r) for r in first) == [0, 0, 0, 1]
+            second = await asyncio.gather(*(s.tick(now + LATER) for s in [sender(gw), *others]))
+            assert [o.status for r in second for o in r] == ["delivered"]
+        finally:
+            for s in others:
+                await s.stop()
+        (entry,) = await log(gw, host, created["id"])
+        assert entry["attempts"] == 2 and entry["status"] == "delivered" and len(receiver.seen) == 2

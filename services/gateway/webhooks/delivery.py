@@ -118,7 +118,9 @@ class WebhookSender:
         return timedelta(seconds=self.settings.webhook_timeout_s * (MAX_REDIRECTS + 1) + 60)
 
     async def _claim(self, now: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
-        async with transaction(self.rt.sessionmaker) as session:
+        """Claim due deliveries: each by an UPDATE that only succeeds while it is still
+        pending and due, so of two replicas looking at once only one sends it."""
+        async with self.rt.sessionmaker() as session:
             rows = (
                 await session.execute(
                     select(WebhookDelivery, Webhook)
@@ -132,7 +134,11 @@ class WebhookSender:
                     .limit(self.settings.webhook_batch)
                 )
             ).all()
-            claimed = []
+        if not rows:
+            return []
+        claimed = []
+        # a transaction that writes first: SQLite takes its write lock at once
+        async with transaction(self.rt.sessionmaker) as session:
             for delivery, hook in rows:
                 won = await session.execute(
                     update(WebhookDelivery)
