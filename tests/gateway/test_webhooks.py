@@ -286,6 +286,11 @@ async def test_internal_addresses_are_refused(gw: Gateway) -> None:
         r = await gw.client.post("/api/v1/competitions/titanic/webhooks", json={"url": url}, headers=host)
         assert r.status_code == 422, (url, r.text)
         assert r.json()["code"] == "webhook-url-refused", url
+    # a name's internal address is not told (registering would map internal DNS)
+    r = await gw.client.post(
+        "/api/v1/competitions/titanic/webhooks", json={"url": "https://localhost/"}, headers=host
+    )
+    assert "127.0.0.1" not in r.json()["detail"] and "not public" in r.json()["detail"]
 
 
 async def test_bad_urls_and_event_types_are_refused(gw: Gateway) -> None:

@@ -134,11 +134,17 @@ def split(url: str) -> tuple[str, str, int, str]:
     return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80), path
 
 
-async def resolve(host: str, port: int) -> list[IPAddress]:
+def _literal(host: str) -> IPAddress | None:
     try:
-        return [ipaddress.ip_address(host)]
+        return ipaddress.ip_address(host)
     except ValueError:
-        pass
+        return None
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT_S):
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -161,11 +167,14 @@ async def check(url: str, policy: Policy) -> Target:
     """The URL's target, checked after resolution; AddressRefused saying why not."""
     scheme, host, port, path = split(url)
     addresses = await resolve(host, port)
+    literal = addresses == [_literal(host)]
     for ip in addresses:
         why = policy.refusal(ip)
         if why is not None:
+            # an internal name's address is not told (registering would map internal DNS)
+            what = why if literal else "it resolves to an address that is not public"
             raise AddressRefused(
-                f"webhooks may not reach {host!r}: {why}; only public addresses are allowed "
+                f"webhooks may not reach {host!r}: {what}; only public addresses are allowed "
                 "(an operator can allow networks with HOLDOUT_WEBHOOK_ALLOW_PRIVATE_NETWORKS)"
             )
     if scheme == "http" and not all(policy.is_allowed(ip) for ip in addresses):

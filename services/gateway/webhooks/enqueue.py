@@ -15,6 +15,7 @@ Two ways in, one implementation (``enqueue_sync``):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Insert, event
@@ -69,10 +70,16 @@ def _on_outbox_insert(state: ORMExecuteState) -> None:
     statement = state.statement
     if not isinstance(statement, Insert) or statement.table is not outbox:
         return
-    params = statement.compile().params
-    if params.get("type") not in EVENT_TYPES:
-        return
-    enqueue_sync(state.session, parse_event(str(params["body"])))
+    # ``add_event``'s insert(...).values(...); rows passed to execute() are allowed too
+    given = state.parameters
+    rows: list[Mapping[str, Any]]
+    if isinstance(given, Mapping):
+        rows = [given] if given else [statement.compile().params]
+    else:
+        rows = list(given or ()) or [statement.compile().params]
+    for row in rows:
+        if row.get("type") in EVENT_TYPES:
+            enqueue_sync(state.session, parse_event(str(row["body"])))
 
 
 def install(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
