@@ -5,7 +5,17 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import p1_latency, p2_throughput, p3_upload, p4_scoring, p5_board, p6_read, p7_fairness, p8_web
+from bench import (
+    p1_latency,
+    p2_throughput,
+    p3_upload,
+    p4_scoring,
+    p5_board,
+    p6_read,
+    p7_fairness,
+    p8_web,
+    p9_scoring_program,
+)
 from bench.common import RESULTS, record
 
 BENCHMARKS = {
@@ -17,6 +27,7 @@ BENCHMARKS = {
     "P6": p6_read.run,
     "P7": p7_fairness.run,
     "P8": p8_web.run,
+    "P9": p9_scoring_program.run,
 }
 
 

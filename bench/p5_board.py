@@ -61,6 +61,7 @@ async def seed(data_dir: Path, competition_id: uuid.UUID) -> None:
         {
             "submission_id": str(uuid.UUID(int=rng.getrandbits(128))),
             "competition_id": str(competition_id),
+            "stage_id": str(competition_id),  # the first stage's id is the competition's
             "team_id": str(teams[i % TEAMS]),
             "team_name": f"team {i % TEAMS}",
             "submitted_at": t0 + timedelta(seconds=i),
@@ -78,7 +79,7 @@ async def seed(data_dir: Path, competition_id: uuid.UUID) -> None:
         for start in range(0, len(rows), 1000):
             await session.execute(insert(entries), rows[start : start + 1000])
         competition = await repository.ensure_competition(session, competition_id)
-        await repository.recompute_teams(session, competition)
+        await repository.recompute_teams(session, competition, competition_id)
         await repository.bump_version(session, competition_id)
     await engine.dispose()
 

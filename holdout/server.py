@@ -145,9 +145,7 @@ def embedded_overrides(settings: CommonSettings, listen: Listen) -> dict[str, ob
     return {"internal_token": token, **listen.url_overrides()}
 
 
-def embedded_servers(
-    listen: Listen, settings: CommonSettings
-) -> tuple[dict[str, _Server], InProcessBus]:
+def embedded_servers(listen: Listen, settings: CommonSettings) -> tuple[dict[str, _Server], InProcessBus]:
     """Four servers sharing one in-process bus and one storage (HOLDOUT_STORAGE_BACKEND)."""
     bus = InProcessBus(hold_until_released=True)
     storage = build_storage(settings)

@@ -1,7 +1,7 @@
 """Scoring runs: a host's scoring program run in the sandbox on one set of predictions.
 
 A contract between three services. The orchestrator owns the sandbox, so it runs the
-program (``POST /scoring-runs``, a service-credential route, answered when the program
+program (``POST /internal/v1/scoring-runs``, a service-credential route, answered when the program
 has ended). The scorer asks it for every run of a stage scored by a program; the
 gateway asks it once when a host uploads a program, to try it on the smoke sample
 against the host's reference predictions.
@@ -32,6 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Resources, ScoringProgram
 
+# the orchestrator's route (service credential), answered when the program has ended
+SCORING_RUNS_PATH = "/internal/v1/scoring-runs"
+# one of them at the root of a program's zip (``shared.archive`` rules otherwise)
+PROGRAM_ENTRYPOINTS = ("score.py", "score.sh")
 SCORES_FILENAME = "scores.json"
 # a scores file is a few numbers: anything bigger is a broken (or hostile) program
 SCORES_MAX_BYTES = 64 * 1024

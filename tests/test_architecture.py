@@ -28,7 +28,10 @@ def test_the_contracts_catch_a_cross_service_import(tmp_path: Path) -> None:
     planted.write_text("import services.gateway\n")
     lint = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
-        [str(lint), "--no-cache"], cwd=copy, capture_output=True, text=True,
+        [str(lint), "--no-cache"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
         env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode != 0

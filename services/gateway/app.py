@@ -19,6 +19,7 @@ from services.gateway.consumers import DEAD_LETTER_QUEUE, GatewayConsumers
 from services.gateway.models import outbox
 from services.gateway.openapi import TAGS
 from services.gateway.openapi_doc import install_document
+from services.gateway.stages.clock import StageClock
 from services.gateway.submissions.reconciler import Reconciler
 from services.gateway.webapp import install_web_app
 from services.gateway.webhooks import enqueue as webhook_outbox
@@ -68,12 +69,16 @@ def create_app(
             await rt.start_relay()
             app.state.reconciler = Reconciler(rt, settings, app.state.http)
             app.state.reconciler.start()
+            app.state.stage_clock = StageClock(rt, settings)
+            app.state.stage_clock.start()
             app.state.webhooks = WebhookSender(rt, settings)
             app.state.webhooks.start()
             yield
         finally:
             if getattr(app.state, "webhooks", None) is not None:
                 await app.state.webhooks.stop()
+            if getattr(app.state, "stage_clock", None) is not None:
+                await app.state.stage_clock.stop()
             if getattr(app.state, "reconciler", None) is not None:
                 await app.state.reconciler.stop()
             await app.state.http.aclose()

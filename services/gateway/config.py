@@ -43,6 +43,9 @@ class GatewaySettings(CommonSettings):
     """How often the stuck-submission reconciler looks, in seconds (0: never)."""
     reconcile_batch: int = 200
     """The most submissions the reconciler checks in one pass."""
+    stage_clock_interval_s: float = 5.0
+    """How often the stage clock looks for stages to open or close (publishing `stage.opened` and
+    `stage.closed`, and queueing a fed stage's re-runs), in seconds (0: never)."""
     queued_deadline_s: float = 600.0
     """How long a submission may stay queued before the orchestrator is asked about it, in seconds."""
     running_margin_s: float = 900.0

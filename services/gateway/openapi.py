@@ -26,6 +26,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
     {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},
     {
+        "name": "scoring-programs",
+        "description": "A stage's own scoring program (hosts): uploaded, tried on the smoke sample, "
+        "and its logs.",
+    },
+    {
         "name": "webhooks",
         "description": "Signed HTTPS callbacks for competition events (hosts; platform-wide: admins), "
         "their delivery log and redelivery.",
@@ -97,6 +102,15 @@ class Problem(BaseModel):
     )
     closes_at: UtcDatetime | None = Field(
         default=None, description="`competition-closed`: when submissions closed."
+    )
+    run_status: str | None = Field(
+        default=None, description="`scoring-program-failed`: how the trial ended (`program_failed`, `ok`)."
+    )
+    exit_code: int | None = Field(
+        default=None, description="`scoring-program-failed`: the program's exit code."
+    )
+    log_tail: str | None = Field(
+        default=None, description="`scoring-program-failed`: the end of the program's stdout and stderr."
     )
 
 

@@ -106,10 +106,16 @@ ENTRY: dict[str, Any] = {
     "team_name": "ada",
     "submission_id": _SUBMISSION_ID,
     "score": 0.974,
+    "scores": {"accuracy": 0.974},
     "submitted_at": _WHEN,
     "submissions": 3,
 }
 COUNTER = {"limit": 5, "used": 2, "remaining": 3}
+TRIAL: dict[str, Any] = {
+    "public": {"weighted_error": 0.125},
+    "private": {},
+    "log_tail": "scored 10 rows\n",
+}
 _WEBHOOK_ID = "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a"
 WEBHOOK: dict[str, Any] = {
     "id": _WEBHOOK_ID,
@@ -190,6 +196,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "FinalSelectionUpdate": {"submission_ids": [_SUBMISSION_ID]},
     "FinalSelectionRead": {
         "team_id": _TEAM_ID,
+        "stage_id": _COMPETITION_ID,
+        "stage_position": 1,
         "submission_ids": [_SUBMISSION_ID],
         "final_count": 2,
         "default": False,
@@ -205,6 +213,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "LeaderboardEntry": ENTRY,
     "Leaderboard": {
         "competition_id": _COMPETITION_ID,
+        "stage_id": _COMPETITION_ID,
+        "columns": [{"key": "accuracy", "higher_is_better": True, "precision": 4}],
         "board": "public",
         "metric": "accuracy",
         "higher_is_better": True,
@@ -217,6 +227,20 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "ParticipantFileRead": PARTICIPANT_FILE,
     "RulesAcceptanceRead": {"rules_version": 1, "accepted_at": _WHEN, "created": True},
     "Resources": SUBMISSION["resources"],
+    "ScoringTrialRead": TRIAL,
+    "ScoringProgramRead": {
+        "stage_position": 1,
+        "version": 2,
+        "keys": ["weighted_error"],
+        "runtime": "default",
+        "time_limit_s": 120,
+        "memory_mb": 1024,
+        "cpus": 1.0,
+        "program_sha256": "a1b2" + "0" * 60,
+        "reference_sha256": "c3d4" + "0" * 60,
+        "trial": TRIAL,
+        "uploaded_at": _WHEN,
+    },
     "WebhookCreate": {
         "url": "https://hooks.example.org/holdout",
         "event_types": ["competition.revealed", "submission.scored"],

@@ -1,4 +1,4 @@
-"""Calls to the other services' HTTP APIs (leaderboard, orchestrator logs).
+"""Calls to the other services' HTTP APIs (leaderboard, orchestrator logs, scoring trials).
 
 Every call carries the service credential (``HOLDOUT_INTERNAL_TOKEN``): the client the
 gateway makes them with adds it. An unreachable or failing service becomes a 503
@@ -52,6 +52,34 @@ async def get(
         ) from None
     if response.status_code >= 500:
         log.warning("proxy.upstream_error", service=service, url=url, status=response.status_code)
+        raise ServiceUnavailable(f"the {service} service failed to answer; try again shortly")
+    if response.status_code == 401:
+        _credential_refused(service, url)
+    return response
+
+
+async def post(
+    client: httpx.AsyncClient, service: str, url: str, body: dict[str, Any], *, timeout_s: float
+) -> httpx.Response:
+    """A JSON POST answered when the work is done (a scoring trial): its own timeout."""
+    headers = {}
+    if (cid := current_correlation_id()) is not None:
+        headers["X-Correlation-ID"] = cid
+    try:
+        response = await client.post(url, json=body, headers=headers, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        log.warning("proxy.unreachable", service=service, url=url, error=repr(exc))
+        raise ServiceUnavailable(
+            f"the {service} service is unavailable right now; try again shortly"
+        ) from None
+    if response.status_code >= 500:
+        log.warning(
+            "proxy.upstream_error",
+            service=service,
+            url=url,
+            status=response.status_code,
+            body=response.text[:500],
+        )
         raise ServiceUnavailable(f"the {service} service failed to answer; try again shortly")
     if response.status_code == 401:
         _credential_refused(service, url)

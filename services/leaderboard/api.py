@@ -1,6 +1,9 @@
 """The leaderboard's HTTP routes: the boards, a team's standing, the host's CSV export,
 and live updates as server-sent events.
 
+Every route reads one stage's boards: ``?stage_id=`` (default: the first stage, whose id
+is the competition's, so the URLs from before stages read what they always read).
+
 Board reads carry an ``ETag`` made of the competition's board version and the query,
 so a client (or a cache) that sends ``If-None-Match`` gets a 304 after at most one
 primary-key lookup (``cache.PageCache`` serves fresh pages without any);
@@ -21,7 +24,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.leaderboard import boards
+from services.leaderboard import boards, repository
 from services.leaderboard.cache import PageCache
 from services.leaderboard.live import BoardNotifier
 from services.leaderboard.repository import BoardKind
@@ -37,6 +40,10 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 Offset = Annotated[int, Query(ge=0, description="number of teams to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="number of teams to return (at most 500)")]
+StageQuery = Annotated[
+    uuid.UUID | None,
+    Query(description="the stage's id (default: the first stage, whose id is the competition's)"),
+]
 
 PUBLIC_CACHE = "public, max-age=5, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
@@ -94,16 +101,19 @@ def _board_route(board: BoardKind, internal: bool) -> Callable[..., Awaitable[An
         session: SessionDep,
         offset: Offset = 0,
         limit: Limit = 50,
+        stage_id: StageQuery = None,
     ) -> Response:
+        stage = stage_id or competition_id
+
         async def build() -> Board:
             return await boards.get_board(
-                session, competition_id, board, offset=offset, limit=limit, internal=internal
+                session, competition_id, stage, board, offset=offset, limit=limit, internal=internal
             )
 
         if board == "private" and not internal:
             # raises 403 before revealing anything, ETag included; a revealed board stays revealed
             await boards.check_revealed(session, competition_id)
-        parts = (board, "internal" if internal else "api", offset, limit)
+        parts = (stage, board, "internal" if internal else "api", offset, limit)
         return await _cached(request, session, competition_id, parts, cache, build)
 
     return read
@@ -145,9 +155,9 @@ internal_router.add_api_route(
     responses={404: {"description": "the team has no scored submission", **_PROBLEM}},
 )
 async def get_team_standing(
-    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep
+    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep, stage_id: StageQuery = None
 ) -> TeamStanding:
-    return await boards.team_standing(session, competition_id, "public", team_id)
+    return await boards.team_standing(session, competition_id, stage_id or competition_id, "public", team_id)
 
 
 @router.get(
@@ -158,9 +168,10 @@ async def get_team_standing(
     responses={**_HIDDEN, 404: {"description": "the team is not on the private board", **_PROBLEM}},
 )
 async def get_private_team_standing(
-    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep
+    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep, stage_id: StageQuery = None
 ) -> TeamStanding:
-    return await boards.team_standing(session, competition_id, "private", team_id)
+    stage = stage_id or competition_id
+    return await boards.team_standing(session, competition_id, stage, "private", team_id)
 
 
 @internal_router.get(
@@ -170,10 +181,15 @@ async def get_private_team_standing(
     responses={200: {"content": {"text/csv": {}}, "description": "the whole board, one row per team"}},
 )
 async def export_leaderboard_csv(
-    competition_id: uuid.UUID, board: Literal["public", "private"], session: SessionDep
+    competition_id: uuid.UUID,
+    board: Literal["public", "private"],
+    session: SessionDep,
+    stage_id: StageQuery = None,
 ) -> Response:
-    body = await boards.export_csv(session, competition_id, board)
-    filename = f"leaderboard-{competition_id}-{board}.csv"
+    stage = stage_id or competition_id
+    body = await boards.export_csv(session, competition_id, stage, board)
+    suffix = "" if stage == competition_id else f"-{stage}"
+    filename = f"leaderboard-{competition_id}{suffix}-{board}.csv"
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -185,11 +201,16 @@ async def export_leaderboard_csv(
     "/competitions/{competition_id}/leaderboard/events",
     operation_id="stream_leaderboard_events",
     summary="Server-sent events: one `board` event now, then one each time the boards change",
+    description="Each `board` event carries the board's version and the stage's columns shown "
+    "(hidden ones only after the reveal); re-read the board to see the entries.",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def stream_leaderboard_events(competition_id: uuid.UUID, request: Request) -> StreamingResponse:
+async def stream_leaderboard_events(
+    competition_id: uuid.UUID, request: Request, stage_id: StageQuery = None
+) -> StreamingResponse:
     app = request.app
+    stage = stage_id or competition_id
     notifier: BoardNotifier = app.state.notifier
     settings = app.state.settings
 
@@ -200,9 +221,18 @@ async def stream_leaderboard_events(competition_id: uuid.UUID, request: Request)
         ends_at = time.monotonic() + settings.live_max_seconds
         while not notifier.closing.is_set() and time.monotonic() < ends_at:
             async with app.state.runtime.sessionmaker() as session:
-                version = await boards.version(session, competition_id)
+                # one primary-key read: the version, and the columns with their visibility
+                competition = await repository.get_competition(session, competition_id)
+            version = competition.version if competition else 0
             if version != last:
-                data = json.dumps({"competition_id": str(competition_id), "version": version})
+                data = json.dumps(
+                    {
+                        "competition_id": str(competition_id),
+                        "stage_id": str(stage),
+                        "version": version,
+                        "columns": [c.describe() for c in boards.shown_columns(competition, stage)],
+                    }
+                )
                 yield f"id: {version}\nevent: board\ndata: {data}\n\n"
                 last, quiet_since = version, time.monotonic()
             elif time.monotonic() - quiet_since > settings.live_keepalive_seconds:

@@ -5,14 +5,19 @@ changes nothing; in the same transaction the affected teams' ``team_best`` rows 
 recomputed and the competition's board version is bumped. After the commit, live
 streams are woken.
 
-- ``submission.scored`` upserts the submission's entry (a rescore replaces the scores,
-  an older rescore arriving late is ignored); smoke runs never enter a board;
+Events name their stage (``stage_id``; None, as in every event written before stages:
+the first stage, whose id is the competition's).
+
+- ``submission.scored`` upserts the submission's entry with every column's score (a
+  rescore replaces the scores, an older rescore arriving late is ignored); smoke runs
+  never enter a board;
 - ``submission.scoring_failed`` removes an entry whose rescoring now fails;
-- ``competition.updated`` sets metric, direction, final count and the teams kept off
-  the boards (a stale one is ignored); until the first one arrives, scores set the
-  metric;
-- ``final_selection.changed`` sets a team's finals (empty: its best ``final_count``);
-- ``competition.revealed`` opens the private board.
+- ``competition.updated`` sets metric, direction, final count, the stages and their
+  columns, and the teams kept off the boards (a stale one is ignored); until the first
+  one arrives, scores set the metric; the stages whose columns changed are re-ranked;
+- ``final_selection.changed`` sets a team's finals of a stage (empty: its best
+  ``final_count``);
+- ``competition.revealed`` opens the private board and the hidden columns.
 """
 
 from __future__ import annotations
@@ -92,8 +97,9 @@ class LeaderboardConsumer:
             if competition.higher_is_better not in (None, event.higher_is_better):
                 # the direction flipped (a metric fix): every team's best changes
                 competition = await repository.ensure_competition(session, event.competition_id)
-                await repository.recompute_teams(session, competition)
+                await repository.recompute_stages(session, competition)
             competition = await repository.ensure_competition(session, event.competition_id)
+        stage_id = event.stage_id or event.competition_id
         applied = await repository.upsert_entry(
             session,
             repository.EntryScores(
@@ -107,29 +113,35 @@ class LeaderboardConsumer:
                 metric=event.metric,
                 higher_is_better=event.higher_is_better,
                 scored_at=event.occurred_at,
+                stage_id=stage_id,
                 public_extra=event.public_extra_scores,
                 private_extra=event.private_extra_scores,
+                # empty in events from before columns: read as the metric's (ranking.entry_scores)
+                scores=event.scores,
+                private_scores=event.private_scores,
             ),
         )
         log.info(
             "leaderboard.entry_upserted" if applied else "leaderboard.stale_score_ignored",
             submission_id=str(event.submission_id),
             competition_id=str(event.competition_id),
+            stage_id=str(stage_id),
             public_score=event.public_score,
         )
         if not applied:
             return None
-        await repository.recompute_teams(session, competition, [event.team_id])
+        await repository.recompute_teams(session, competition, stage_id, [event.team_id])
         return event.competition_id
 
     async def _scoring_failed(
         self, session: AsyncSession, event: SubmissionScoringFailed
     ) -> uuid.UUID | None:
-        team_id = await repository.remove_entry(session, event.submission_id, event.occurred_at)
-        if team_id is None:
+        removed = await repository.remove_entry(session, event.submission_id, event.occurred_at)
+        if removed is None:
             return None
+        team_id, stage_id = removed
         competition = await repository.ensure_competition(session, event.competition_id)
-        await repository.recompute_teams(session, competition, [team_id])
+        await repository.recompute_teams(session, competition, stage_id, [team_id])
         log.info(
             "leaderboard.entry_removed", submission_id=str(event.submission_id), reason=event.reason.value
         )
@@ -151,12 +163,15 @@ class LeaderboardConsumer:
             title=event.title,
             updated_at=event.occurred_at,
             unranked_team_ids=json.dumps(sorted(str(t) for t in event.unranked_team_ids)),
+            stages=json.dumps([s.model_dump(mode="json") for s in event.stages]),
         )
         after = await repository.ensure_competition(session, event.competition_id)
-        if before.higher_is_better != event.higher_is_better or before.final_count != event.final_count:
-            await repository.recompute_teams(session, after)
-        elif moved := before.unranked ^ after.unranked:
-            await repository.recompute_teams(session, after, [uuid.UUID(t) for t in moved])
+        moved = [uuid.UUID(t) for t in before.unranked ^ after.unranked]
+        for stage_id in await repository.stages_with_entries(session, event.competition_id):
+            if _order(before, stage_id) != _order(after, stage_id) or before.final_count != after.final_count:
+                await repository.recompute_teams(session, after, stage_id)
+            elif moved:
+                await repository.recompute_teams(session, after, stage_id, moved)
         log.info(
             "leaderboard.competition_updated", competition_id=str(event.competition_id), metric=event.metric
         )
@@ -164,10 +179,16 @@ class LeaderboardConsumer:
 
     async def _selection(self, session: AsyncSession, event: FinalSelectionChanged) -> uuid.UUID | None:
         competition = await repository.ensure_competition(session, event.competition_id)
+        stage_id = event.stage_id or event.competition_id
         applied = await repository.set_selection(
-            session, event.competition_id, event.team_id, event.submission_ids, event.occurred_at
+            session, event.competition_id, stage_id, event.team_id, event.submission_ids, event.occurred_at
         )
         if not applied:
             return None
-        await repository.recompute_teams(session, competition, [event.team_id])
+        await repository.recompute_teams(session, competition, stage_id, [event.team_id])
         return event.competition_id
+
+
+def _order(competition: repository.Competition, stage_id: uuid.UUID) -> list[tuple[str, bool, bool]]:
+    """What ranks a stage (a column's precision or visibility changes no place)."""
+    return [(c.key, c.higher_is_better, c.primary) for c in competition.columns(stage_id)]

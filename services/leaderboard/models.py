@@ -1,14 +1,21 @@
 """The leaderboard's tables.
 
-- ``entries``: one row per scored (non-smoke) submission, the source of truth;
-- ``team_best``: one row per team, materialised on write from the team's entries: the
-  submission holding its public place and the one holding its private place, with a
-  sort key per board (the score, negated when higher is better) so that both boards
-  are one indexed range scan whatever the metric's direction;
-- ``final_selections``: a team's chosen finals (none: its best ``final_count``);
-- ``competitions``: metric, direction, final count, reveal, the teams kept off the
-  boards (the host's), and ``version``, bumped by every change to the competition's
-  boards (the ETag and the live updates use it);
+Boards are per stage: every board row is keyed by ``(competition_id, stage_id)``, and
+the first stage's id is the competition's id (rows from before stages belong to it).
+
+- ``entries``: one row per scored (non-smoke) submission, the source of truth, with
+  every column's score (``scores``/``private_scores``, JSON objects by column key;
+  ``{}`` in rows recorded before columns existed, whose scores are ``public_score``
+  under ``metric`` plus ``public_extra``);
+- ``team_best``: one row per team and stage, materialised on write from the team's
+  entries: the submission holding its public place and the one holding its private
+  place, with a sort key per board (``sorting``: every column in its direction, then
+  the submission time and id, as bytes that compare in board order) so that both
+  boards are one indexed range scan whatever the columns and their directions;
+- ``final_selections``: a team's chosen finals per stage (none: its best ``final_count``);
+- ``competitions``: metric, direction, final count, reveal, the stages and their
+  columns, the teams kept off the boards (the host's), and ``version``, bumped by every
+  change to the competition's boards (the ETag and the live updates use it);
 - the inbox of consumed events.
 """
 
@@ -22,6 +29,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -40,6 +48,7 @@ entries = Table(
     metadata,
     Column("submission_id", String(36), primary_key=True),
     Column("competition_id", String(36), nullable=False),
+    Column("stage_id", String(36), nullable=False),
     Column("team_id", String(36), nullable=False),
     Column("team_name", String(200), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
@@ -52,43 +61,42 @@ entries = Table(
     # extra display metrics, JSON objects {metric: score}
     Column("public_extra", Text, nullable=False, server_default="{}"),
     Column("private_extra", Text, nullable=False, server_default="{}"),
-    Index("ix_entries_competition_team", "competition_id", "team_id"),
+    # every board column's score, JSON objects {column key: score}
+    Column("scores", Text, nullable=False, server_default="{}"),
+    Column("private_scores", Text, nullable=False, server_default="{}"),
+    Index("ix_entries_stage_team", "competition_id", "stage_id", "team_id"),
 )
 
 team_best = Table(
     "team_best",
     metadata,
     Column("competition_id", String(36), primary_key=True),
+    Column("stage_id", String(36), primary_key=True),
     Column("team_id", String(36), primary_key=True),
     Column("team_name", String(200), nullable=False),
     Column("submissions", Integer, nullable=False),
     Column("public_submission_id", String(36), nullable=False),
-    Column("public_score", Double, nullable=False),
-    Column("public_key", Double, nullable=False),
+    Column("public_score", Double, nullable=False),  # the first column's
+    Column("public_sort", LargeBinary, nullable=False),
     Column("public_submitted_at", DateTime(timezone=True), nullable=False),
     Column("public_extra", Text, nullable=False, server_default="{}"),
+    Column("public_scores", Text, nullable=False, server_default="{}"),
     # null while none of the team's finals has a private score
     Column("private_submission_id", String(36), nullable=True),
     Column("private_score", Double, nullable=True),
-    Column("private_key", Double, nullable=True),
+    Column("private_sort", LargeBinary, nullable=True),
     Column("private_submitted_at", DateTime(timezone=True), nullable=True),
     Column("private_extra", Text, nullable=False, server_default="{}"),
-    Index(
-        "ix_team_best_public", "competition_id", "public_key", "public_submitted_at", "public_submission_id"
-    ),
-    Index(
-        "ix_team_best_private",
-        "competition_id",
-        "private_key",
-        "private_submitted_at",
-        "private_submission_id",
-    ),
+    Column("private_scores", Text, nullable=False, server_default="{}"),
+    Index("ix_team_best_public_sort", "competition_id", "stage_id", "public_sort"),
+    Index("ix_team_best_private_sort", "competition_id", "stage_id", "private_sort"),
 )
 
 final_selections = Table(
     "final_selections",
     metadata,
     Column("competition_id", String(36), primary_key=True),
+    Column("stage_id", String(36), primary_key=True),
     Column("team_id", String(36), primary_key=True),
     Column("submission_ids", Text, nullable=False),  # JSON list; empty: the default best N
     Column("selected_at", DateTime(timezone=True), nullable=False),
@@ -110,4 +118,7 @@ competitions = Table(
     Column("version", BigInteger, nullable=False, server_default=text("0")),
     # JSON list of team ids kept off both boards (competition.updated's unranked_team_ids)
     Column("unranked_team_ids", Text, nullable=False, server_default="[]"),
+    # JSON list of the stages (competition.updated's StageBoard list); empty: one stage,
+    # the competition's own, ranked by ``metric``
+    Column("stages", Text, nullable=False, server_default="[]"),
 )

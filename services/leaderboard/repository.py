@@ -1,19 +1,23 @@
 """SQL of the leaderboard: entries, competitions, final selections, and the boards.
 
-The boards are read from ``team_best``, which is maintained on write: every change to
-a team's entries or selection recomputes that team's row (a team has a handful of
-entries), and a change of direction or final count recomputes the competition's. So a
-board page is one indexed range scan, however many submissions the competition has,
-and ranks identically on SQLite and PostgreSQL. The caller owns the session and
-commits at its boundary.
+Every board is a stage's: ``(competition_id, stage_id)``, the first stage's id being the
+competition's. The boards are read from ``team_best``, which is maintained on write:
+every change to a team's entries or selection recomputes that team's row for the stage
+(a team has a handful of entries), and a change of columns, direction or final count
+recomputes the stage's. So a board page is one indexed range scan, however many
+submissions and columns the stage has, and ranks identically on SQLite and PostgreSQL
+(the order itself is ``ranking.sort_key``). The caller owns the session and commits at
+its boundary.
 
-Ranking rules (DESIGN.md, competitions and leaderboards):
+Ranking rules (DESIGN.md, competitions and leaderboards; ``ranking``):
 
-- public: each team's best public score; ties go to the earlier submission (then the
-  smaller submission id, to be total);
-- private: each team's finals are its selected submissions, or by default its best
-  ``final_count`` public ones (same tie rule); its private score is the best private
-  score among its finals;
+- public: each team's best entry by the stage's columns (first column in its direction,
+  ties by the next ones in order, a missing value last); then the earlier submission
+  (then the smaller submission id, to be total); an entry without a value in the first
+  column has no place;
+- private: each team's finals are its selected submissions of the stage, or by default
+  its best ``final_count`` public ones (same order); its place is its best final by the
+  private scores;
 - ranks are positions (1, 2, 3, ...): the tie rule leaves no equal places.
 """
 
@@ -24,14 +28,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, delete, func, insert, select, tuple_, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.leaderboard import ranking
 from services.leaderboard.models import competitions, entries, final_selections, team_best
+from services.leaderboard.ranking import BoardColumn, utc
 from shared.db import as_aware
+from shared.events import StageBoard
 
 BoardKind = Literal["public", "private"]
 DEFAULT_FINAL_COUNT = 2
@@ -48,6 +55,11 @@ class Competition:
     configured: bool  # a competition.updated has arrived (it, not scores, sets the metric)
     # teams whose entries are kept but never ranked (the host's and admins' test runs)
     unranked: frozenset[str] = frozenset()
+    # as competition.updated sent them; empty: one stage, the competition's own
+    stages: tuple[StageBoard, ...] = ()
+
+    def columns(self, stage_id: uuid.UUID) -> tuple[BoardColumn, ...]:
+        return ranking.stage_columns(self.stages, stage_id, self.metric, self.higher_is_better)
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,12 @@ class EntryScores:
     metric: str
     higher_is_better: bool
     scored_at: datetime
+    stage_id: uuid.UUID
     public_extra: dict[str, float] = field(default_factory=dict)
     private_extra: dict[str, float] = field(default_factory=dict)
+    # every column's score by key, the ranking one included
+    scores: dict[str, float] = field(default_factory=dict)
+    private_scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,12 +92,7 @@ class RankedRow:
     submitted_at: datetime
     submissions: int
     extra_scores: dict[str, float]
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite keeps the wall-clock time and drops the offset: store UTC so that ordering
-    # by time means the same on both databases
-    return as_aware(value).astimezone(UTC)
+    scores: dict[str, float]
 
 
 # --- competitions ---------------------------------------------------------------------
@@ -104,6 +115,7 @@ async def get_competition(session: AsyncSession, competition_id: uuid.UUID) -> C
         version=row.version,
         configured=row.updated_at is not None,
         unranked=frozenset(json.loads(row.unranked_team_ids or "[]")),
+        stages=ranking.parse_stages(row.stages),
     )
 
 
@@ -151,61 +163,72 @@ async def upsert_entry(session: AsyncSession, entry: EntryScores) -> bool:
     stored = await session.scalar(select(entries.c.scored_at).where(entries.c.submission_id == sid))
     values = {
         "competition_id": str(entry.competition_id),
+        "stage_id": str(entry.stage_id),
         "team_id": str(entry.team_id),
         "team_name": entry.team_name,
-        "submitted_at": _utc(entry.submitted_at),
+        "submitted_at": utc(entry.submitted_at),
         "public_score": entry.public_score,
         "private_score": entry.private_score,
         "metric": entry.metric,
         "higher_is_better": entry.higher_is_better,
-        "scored_at": _utc(entry.scored_at),
+        "scored_at": utc(entry.scored_at),
         "public_extra": json.dumps(entry.public_extra, sort_keys=True),
         "private_extra": json.dumps(entry.private_extra, sort_keys=True),
+        "scores": json.dumps(entry.scores, sort_keys=True),
+        "private_scores": json.dumps(entry.private_scores, sort_keys=True),
     }
     if stored is None:
         await session.execute(insert(entries).values(submission_id=sid, **values))
         return True
-    if as_aware(stored) > _utc(entry.scored_at):
+    if as_aware(stored) > utc(entry.scored_at):
         return False
     await session.execute(update(entries).where(entries.c.submission_id == sid).values(**values))
     return True
 
 
-async def remove_entry(session: AsyncSession, submission_id: uuid.UUID, at: datetime) -> uuid.UUID | None:
-    """Drop a submission whose scoring now fails (a rescore); its team id, or None if stale."""
+async def remove_entry(
+    session: AsyncSession, submission_id: uuid.UUID, at: datetime
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Drop a submission whose scoring now fails (a rescore); its (team id, stage id),
+    or None if stale."""
     sid = str(submission_id)
     row = (
         await session.execute(
-            select(entries.c.scored_at, entries.c.team_id).where(entries.c.submission_id == sid)
+            select(entries.c.scored_at, entries.c.team_id, entries.c.stage_id).where(
+                entries.c.submission_id == sid
+            )
         )
     ).first()
-    if row is None or as_aware(row.scored_at) > _utc(at):
+    if row is None or as_aware(row.scored_at) > utc(at):
         return None
     await session.execute(delete(entries).where(entries.c.submission_id == sid))
-    return uuid.UUID(row.team_id)
+    return uuid.UUID(row.team_id), uuid.UUID(row.stage_id)
 
 
 async def set_selection(
     session: AsyncSession,
     competition_id: uuid.UUID,
+    stage_id: uuid.UUID,
     team_id: uuid.UUID,
     ids: Sequence[uuid.UUID],
     at: datetime,
 ) -> bool:
-    """Record a team's finals; False if a later selection is already recorded."""
-    key = (final_selections.c.competition_id == str(competition_id)) & (
-        final_selections.c.team_id == str(team_id)
+    """Record a team's finals of a stage; False if a later selection is already recorded."""
+    key = (
+        (final_selections.c.competition_id == str(competition_id))
+        & (final_selections.c.stage_id == str(stage_id))
+        & (final_selections.c.team_id == str(team_id))
     )
     stored = await session.scalar(select(final_selections.c.selected_at).where(key))
-    values = {"submission_ids": json.dumps([str(i) for i in ids]), "selected_at": _utc(at)}
+    values = {"submission_ids": json.dumps([str(i) for i in ids]), "selected_at": utc(at)}
     if stored is None:
         await session.execute(
             insert(final_selections).values(
-                competition_id=str(competition_id), team_id=str(team_id), **values
+                competition_id=str(competition_id), stage_id=str(stage_id), team_id=str(team_id), **values
             )
         )
         return True
-    if as_aware(stored) > _utc(at):
+    if as_aware(stored) > utc(at):
         return False
     await session.execute(update(final_selections).where(key).values(**values))
     return True
@@ -214,99 +237,78 @@ async def set_selection(
 # --- the materialised per-team rows ---------------------------------------------------
 
 
-def _sort_key(score: float, higher_is_better: bool) -> float:
-    return -score if higher_is_better else score
-
-
-def _order(rows: Iterable[Row[Any]], score: str, higher_is_better: bool) -> list[Row[Any]]:
-    return sorted(
-        rows,
-        key=lambda r: (_sort_key(getattr(r, score), higher_is_better), _utc(r.submitted_at), r.submission_id),
-    )
-
-
-def _team_row(
-    team: Sequence[Row[Any]], selection: list[str] | None, higher_is_better: bool, final_count: int
-) -> dict[str, Any]:
-    by_public = _order(team, "public_score", higher_is_better)
-    best = by_public[0]
-    if selection:
-        chosen = set(selection)
-        finals = [r for r in team if r.submission_id in chosen]
-    else:
-        finals = by_public[:final_count]
-    scored_finals = [r for r in finals if r.private_score is not None]
-    private = _order(scored_finals, "private_score", higher_is_better)[0] if scored_finals else None
-    latest_name = max(team, key=lambda r: _utc(r.submitted_at)).team_name
-    return {
-        "team_name": latest_name,
-        "submissions": len(team),
-        "public_submission_id": best.submission_id,
-        "public_score": best.public_score,
-        "public_key": _sort_key(best.public_score, higher_is_better),
-        "public_submitted_at": _utc(best.submitted_at),
-        "public_extra": best.public_extra,
-        "private_submission_id": private.submission_id if private else None,
-        "private_score": private.private_score if private else None,
-        "private_key": _sort_key(private.private_score, higher_is_better) if private else None,
-        "private_submitted_at": _utc(private.submitted_at) if private else None,
-        "private_extra": private.private_extra if private else "{}",
-    }
-
-
 async def _selections(
-    session: AsyncSession, competition_id: uuid.UUID, team_ids: list[str] | None
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, team_ids: list[str] | None
 ) -> dict[str, list[str]]:
     query = select(final_selections.c.team_id, final_selections.c.submission_ids).where(
-        final_selections.c.competition_id == str(competition_id)
+        final_selections.c.competition_id == str(competition_id),
+        final_selections.c.stage_id == str(stage_id),
     )
     if team_ids is not None:
         query = query.where(final_selections.c.team_id.in_(team_ids))
     return {row.team_id: json.loads(row.submission_ids) for row in (await session.execute(query)).all()}
 
 
+async def stages_with_entries(session: AsyncSession, competition_id: uuid.UUID) -> list[uuid.UUID]:
+    query = select(entries.c.stage_id).where(entries.c.competition_id == str(competition_id)).distinct()
+    return sorted(uuid.UUID(s) for s in (await session.scalars(query)).all())
+
+
 async def recompute_teams(
-    session: AsyncSession, competition: Competition, team_ids: Iterable[uuid.UUID] | None = None
+    session: AsyncSession,
+    competition: Competition,
+    stage_id: uuid.UUID,
+    team_ids: Iterable[uuid.UUID] | None = None,
 ) -> None:
-    """Rebuild ``team_best`` for these teams (all of the competition's when None).
+    """Rebuild ``team_best`` of one stage for these teams (all of the stage's when None).
 
     An unranked team gets no row: its entries stay, so it is ranked again (with every
     score it had) if it stops being unranked."""
-    cid = str(competition.competition_id)
-    higher = competition.higher_is_better if competition.higher_is_better is not None else True
-    query = select(entries).where(entries.c.competition_id == cid)
+    cid, stage = str(competition.competition_id), str(stage_id)
+    columns = competition.columns(stage_id)
+    query = select(entries).where(entries.c.competition_id == cid, entries.c.stage_id == stage)
     wanted = None if team_ids is None else sorted({str(t) for t in team_ids})
     if wanted is not None:
         query = query.where(entries.c.team_id.in_(wanted))
     grouped: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in (await session.execute(query)).all():
         grouped[row.team_id].append(row)
-    selections = await _selections(session, competition.competition_id, wanted)
-    scope = team_best.c.competition_id == cid
+    selections = await _selections(session, competition.competition_id, stage_id, wanted)
+    scope = (team_best.c.competition_id == cid) & (team_best.c.stage_id == stage)
     if wanted is not None:
         scope = scope & team_best.c.team_id.in_(wanted)
     await session.execute(delete(team_best).where(scope))
-    rows = [
-        {
-            "competition_id": cid,
-            "team_id": team,
-            **_team_row(team_rows, selections.get(team), higher, competition.final_count),
-        }
-        for team, team_rows in grouped.items()
-        if team not in competition.unranked
-    ]
+    if not columns:
+        return
+    rows = []
+    for team, team_rows in grouped.items():
+        if team in competition.unranked:
+            continue
+        values = ranking.team_row(team_rows, selections.get(team), columns, competition.final_count)
+        if values is not None:
+            rows.append({"competition_id": cid, "stage_id": stage, "team_id": team, **values})
     for start in range(0, len(rows), 500):
         await session.execute(insert(team_best), rows[start : start + 500])
+
+
+async def recompute_stages(
+    session: AsyncSession, competition: Competition, team_ids: Iterable[uuid.UUID] | None = None
+) -> None:
+    """Rebuild every stage's boards of the competition (for these teams, or all)."""
+    teams = None if team_ids is None else list(team_ids)
+    for stage_id in await stages_with_entries(session, competition.competition_id):
+        await recompute_teams(session, competition, stage_id, teams)
 
 
 # --- boards ---------------------------------------------------------------------------
 
 
-def _columns(board: BoardKind) -> tuple[Any, Any, Any, Any, Any]:
-    c = team_best.c
-    if board == "public":
-        return c.public_key, c.public_submitted_at, c.public_submission_id, c.public_score, c.public_extra
-    return c.private_key, c.private_submitted_at, c.private_submission_id, c.private_score, c.private_extra
+_FIELDS = ("sort", "submitted_at", "submission_id", "score", "extra", "scores")
+
+
+def _columns(board: BoardKind) -> tuple[Any, ...]:
+    """The board's columns of ``team_best``: sort key, time, submission, score, extras, scores."""
+    return tuple(team_best.c[f"{board}_{name}"] for name in _FIELDS)
 
 
 def _ranked(row: Row[Any], rank: int) -> RankedRow:
@@ -319,11 +321,16 @@ def _ranked(row: Row[Any], rank: int) -> RankedRow:
         submitted_at=as_aware(row.submitted_at),
         submissions=row.submissions,
         extra_scores=json.loads(row.extra),
+        scores=json.loads(row.scores),
     )
 
 
-def _select(board: BoardKind, competition_id: uuid.UUID) -> Any:
-    key, at, sid, score, extra = _columns(board)
+def _board(competition_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
+    return (team_best.c.competition_id == str(competition_id)) & (team_best.c.stage_id == str(stage_id))
+
+
+def _select(board: BoardKind, competition_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
+    sort, at, sid, score, extra, scores = _columns(board)
     return (
         select(
             team_best.c.team_id,
@@ -333,52 +340,56 @@ def _select(board: BoardKind, competition_id: uuid.UUID) -> Any:
             score.label("score"),
             at.label("submitted_at"),
             extra.label("extra"),
+            scores.label("scores"),
         )
-        .where(team_best.c.competition_id == str(competition_id), key.is_not(None))
-        .order_by(key, at, sid)
+        .where(_board(competition_id, stage_id), sort.is_not(None))
+        .order_by(sort)
     )
 
 
-async def count(session: AsyncSession, competition_id: uuid.UUID, board: BoardKind) -> int:
-    key = _columns(board)[0]
-    query = select(func.count()).where(team_best.c.competition_id == str(competition_id), key.is_not(None))
+async def count(
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind
+) -> int:
+    sort = _columns(board)[0]
+    query = select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None))
     return await session.scalar(query) or 0
 
 
 async def page(
-    session: AsyncSession, competition_id: uuid.UUID, board: BoardKind, *, offset: int, limit: int
+    session: AsyncSession,
+    competition_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    board: BoardKind,
+    *,
+    offset: int,
+    limit: int,
 ) -> list[RankedRow]:
-    rows = (await session.execute(_select(board, competition_id).offset(offset).limit(limit))).all()
+    query = _select(board, competition_id, stage_id).offset(offset).limit(limit)
+    rows = (await session.execute(query)).all()
     return [_ranked(row, offset + i + 1) for i, row in enumerate(rows)]
 
 
-async def all_rows(session: AsyncSession, competition_id: uuid.UUID, board: BoardKind) -> list[RankedRow]:
-    rows = (await session.execute(_select(board, competition_id))).all()
+async def all_rows(
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind
+) -> list[RankedRow]:
+    rows = (await session.execute(_select(board, competition_id, stage_id))).all()
     return [_ranked(row, i + 1) for i, row in enumerate(rows)]
 
 
 async def team_row(
-    session: AsyncSession, competition_id: uuid.UUID, board: BoardKind, team_id: uuid.UUID
+    session: AsyncSession,
+    competition_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    board: BoardKind,
+    team_id: uuid.UUID,
 ) -> RankedRow | None:
     """The team's row with its rank: one more than the teams ahead of it (an index range count)."""
-    key, at, sid, _, _ = _columns(board)
-    row = (
-        await session.execute(_select(board, competition_id).where(team_best.c.team_id == str(team_id)))
-    ).first()
+    sort = _columns(board)[0]
+    query = _select(board, competition_id, stage_id).where(team_best.c.team_id == str(team_id))
+    row = (await session.execute(query.add_columns(sort.label("sort")))).first()
     if row is None:
         return None
-    own = (
-        await session.execute(
-            select(key, at, sid).where(
-                team_best.c.competition_id == str(competition_id), team_best.c.team_id == str(team_id)
-            )
-        )
-    ).one()
     ahead = await session.scalar(
-        select(func.count()).where(
-            team_best.c.competition_id == str(competition_id),
-            key.is_not(None),
-            tuple_(key, at, sid) < tuple_(own[0], own[1], own[2]),
-        )
+        select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None), sort < row.sort)
     )
     return _ranked(row, (ahead or 0) + 1)

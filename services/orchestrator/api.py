@@ -1,5 +1,6 @@
-"""Internal HTTP API for the gateway: an execution's state, its log, and a replay of
-the event its state caused (for the gateway's reconciler when a message was lost)."""
+"""Internal HTTP API: for the gateway, an execution's state, its log, and a replay of
+the event its state caused (for the gateway's reconciler when a message was lost); for
+the scorer and the gateway, scoring runs (a host's program run in the sandbox)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from pydantic import BaseModel
 from services.orchestrator import repository
 from services.orchestrator.models import ExecutionStatus, outbox
 from services.orchestrator.scheduler import replayed_event
+from services.orchestrator.scoring_runs import ScoringRuns
 from shared.db import add_event, as_aware, transaction
 from shared.events import FailureReason, Resources
+from shared.scoring_runs import SCORING_RUNS_PATH, ScoringRunRequest, ScoringRunResult
 from shared.service import ServiceRuntime
 from shared.storage.base import BlobNotFound
-from shared.web import NotFound
+from shared.web import NotFound, ProblemError
 
-router = APIRouter(prefix="/internal/v1", tags=["executions"])
+PREFIX = "/internal/v1"
+router = APIRouter(prefix=PREFIX, tags=["executions"])
 
 MAX_LOG_BYTES = 4 * 1024 * 1024
 
@@ -111,3 +115,33 @@ async def republish(submission_id: uuid.UUID, rt: RuntimeDep) -> Replay:
         if event is not None:
             await add_event(session, outbox, event)
     return Replay(submission_id=submission_id, status=row.status, republished=event.type if event else None)
+
+
+class ScoringUnavailable(ProblemError):
+    status, code = 503, "scoring-programs-unavailable"
+
+
+def get_scoring_runs(request: Request) -> ScoringRuns:
+    runs: ScoringRuns | None = getattr(request.app.state, "scoring_runs", None)
+    if runs is None:
+        raise ScoringUnavailable(
+            "scoring programs need the local sandbox executor: this orchestrator runs submissions on "
+            "Kubernetes (HOLDOUT_EXECUTOR=kubernetes); point the scorer at an orchestrator with "
+            "HOLDOUT_EXECUTOR=local"
+        )
+    return runs
+
+
+@router.post(
+    SCORING_RUNS_PATH.removeprefix(PREFIX),
+    operation_id="runScoringProgram",
+    response_model=ScoringRunResult,
+    tags=["scoring-runs"],
+)
+async def run_scoring_program(
+    body: ScoringRunRequest, runs: Annotated[ScoringRuns, Depends(get_scoring_runs)]
+) -> ScoringRunResult:
+    """Run a host's scoring program in the sandbox and answer once it has ended (a queue
+    of its own: at most ``HOLDOUT_SCORING_RUN_CONCURRENCY`` at once). A failing program is
+    a 200 with ``status: program_failed``; only a bad request is a 4xx."""
+    return await runs.run(body)

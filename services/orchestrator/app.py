@@ -1,5 +1,5 @@
 """The orchestrator's ASGI app: lifespan wiring (database, bus, storage, executor,
-scheduler, consumer, relay)."""
+scheduler, scoring runs, consumer, relay)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from services.orchestrator.executor import Executor, LocalSandboxExecutor
 from services.orchestrator.models import outbox
 from services.orchestrator.sandbox import MIB
 from services.orchestrator.scheduler import Scheduler
+from services.orchestrator.scoring_runs import ScoringRuns
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
@@ -81,6 +82,13 @@ def create_app(
             wait_retries=settings.wait_retries,
         )
         app.state.scheduler = scheduler
+        # scoring programs share the local sandbox's runner (folders, runtimes, cgroups);
+        # a Kubernetes orchestrator has none and answers 503 (``api.py``)
+        scoring_runs: ScoringRuns | None = None
+        if isinstance(run_executor, LocalSandboxExecutor):
+            scoring_runs = ScoringRuns(run_executor.runner, concurrency=settings.scoring_run_concurrency)
+            await scoring_runs.remove_stale()
+        app.state.scoring_runs = scoring_runs
         try:
             await rt.bus.subscribe(SubmissionConsumer(rt, scheduler).subscription())
             await rt.start_relay()

@@ -273,7 +273,7 @@ def own_owner() -> str:
     return f"{os.getpid()}.{_start_time(os.getpid())}"
 
 
-def _owner_alive(owner: str) -> bool:
+def owner_alive(owner: str) -> bool:
     pid, _, started = owner.partition(".")
     if not pid.isdigit():
         return True  # not a name this module made: never touch it
@@ -305,7 +305,7 @@ def remove_stale(scope: str, parents: dict[str, Path] | None = None) -> list[str
     removed: list[str] = []
     for dirname, dirs in sorted(found.items()):
         owner = dirname[len(prefix) :].partition("-")[0]
-        if _owner_alive(owner):
+        if owner_alive(owner):
             continue
         group = RunCgroup(name=dirname, dirs=dirs, created=list(dict.fromkeys(dirs.values())))
         killed = sorted(group.pids())

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from services.orchestrator.runtimes import REPO_RUNTIMES_DIR
 from shared.settings import CommonSettings
@@ -20,6 +20,10 @@ class OrchestratorSettings(CommonSettings):
     `HOLDOUT_KUBERNETES_*` settings)."""
     max_concurrent_runs: int = max(1, os.cpu_count() or 1)
     """Runs executed at once by one orchestrator process."""
+    scoring_run_concurrency: int = Field(default=2, ge=1)
+    """Scoring programs (`POST /internal/v1/scoring-runs`) run at once by one orchestrator process, apart
+    from (and on top of) `HOLDOUT_MAX_CONCURRENT_RUNS`; more requests wait for a free one. Needs
+    `HOLDOUT_EXECUTOR=local`."""
     sandbox_uid: int = 64000
     """The unprivileged uid the sandbox runs as (shared by every run; cgroups keep runs apart)."""
     sandbox_gid: int = 64000

@@ -6,43 +6,43 @@ bubblewrap sandbox is ``LocalSandboxExecutor``, a Kubernetes executor plugs in a
 same seam. ``run`` always returns a ``RunOutcome`` (platform faults included, as
 ``internal_error``); cancelling the calling task stops the run and cleans up.
 
-Run directory (``<runs_dir>/<submission_id>/<attempt>/``)::
-
-    archive.zip    downloaded, deleted once unpacked
-    src/           unpacked code, owned by root, mounted read-only
-    data/          hard links to the cached test features, mounted read-only
-    submission/    owned by the sandbox user, the only writable mount
-    log.txt, predictions.csv   host-side copies, uploaded then deleted
+The local executor's run folder is ``<runs_dir>/<submission_id>/<attempt>/`` (its layout:
+``local_runner``); ``data/`` holds hard links to the cached test features.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-import errno
 import hashlib
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import TypeVar
 
 import structlog
 from prometheus_client import Counter
 
-from services.orchestrator import cgroups, gpu, runtimes, scratch
-from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
-from shared.archive import ArchiveError, safe_extract
+from services.orchestrator import cgroups, runtimes
+from services.orchestrator.local_runner import (
+    Job,
+    LocalRunner,
+    Refused,
+    StorageFailed,
+    is_out_of_space,
+    remove_run_dir,
+)
+from services.orchestrator.sandbox import MIB, OutputFile, SandboxLimits
+from shared.archive import ENTRYPOINTS, ArchiveError
 from shared.events import ExecutionSpec, FailureReason, Resources
 from shared.storage import Storage
-from shared.storage.base import BlobNotFound, StorageError
+from shared.storage.base import BlobNotFound
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 DATA_CACHE = Counter(
@@ -125,13 +125,10 @@ def output_keys(submission_id: uuid.UUID, attempt: int) -> tuple[str, str]:
     return f"{base}/predictions.csv", f"{base}/log.txt"
 
 
-class _StorageFailed(Exception):
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
 class LocalSandboxExecutor(Executor):
+    """Runs each submission in the local sandbox (``local_runner``), its test data
+    linked from this machine's cache."""
+
     def __init__(
         self,
         storage: Storage,
@@ -147,168 +144,91 @@ class LocalSandboxExecutor(Executor):
         storage_attempts: int = 3,
         storage_retry_seconds: float = 0.5,
     ) -> None:
+        # shared with the scoring runs of this process (``scoring_runs``)
+        self.runner = LocalRunner(
+            storage,
+            runs_dir=runs_dir,
+            cache_dir=cache_dir,
+            runtimes_dir=runtimes_dir,
+            requirements_dir=requirements_dir,
+            build_missing_runtimes=build_missing_runtimes,
+            sandbox_uid=sandbox_uid,
+            sandbox_gid=sandbox_gid,
+            tmp_bytes=tmp_bytes,
+            storage_attempts=storage_attempts,
+            storage_retry_seconds=storage_retry_seconds,
+        )
         self.storage = storage
-        self.runs_dir = Path(runs_dir)
-        self.cache_dir = Path(cache_dir)
-        self.runtimes_dir = Path(runtimes_dir)
-        self.requirements_dir = Path(requirements_dir)
-        self.build_missing_runtimes = build_missing_runtimes
-        self.uid = sandbox_uid
-        self.gid = sandbox_gid
-        self.tmp_bytes = tmp_bytes
-        self.storage_attempts = storage_attempts
-        self.storage_retry_seconds = storage_retry_seconds
-        for path in (self.runs_dir, self.cache_dir):
-            path.mkdir(parents=True, exist_ok=True)
-            path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
-        # the deployment's name for its runs' control groups (one runs folder, one deployment)
-        self.cgroup_scope = cgroups.scope_for(self.runs_dir)
+        self.cache_dir = self.runner.cache_dir
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         """The runs died with the previous process; remove the control groups it left."""
-        removed = await asyncio.to_thread(cgroups.remove_stale, self.cgroup_scope)
+        removed = await asyncio.to_thread(cgroups.remove_stale, self.runner.cgroup_scope)
         if removed:
             log.warning("executor.stale_cgroups_removed", groups=len(removed))
         return False
 
     async def run(self, request: RunRequest) -> RunOutcome:
-        run_dir = self.runs_dir / str(request.submission_id) / str(request.attempt)
+        run_dir = self.runner.runs_dir / str(request.submission_id) / str(request.attempt)
         try:
             return await self._run(request, run_dir)
         except Exception as exc:
             if is_out_of_space(exc):
                 log.error("executor.out_of_space", submission_id=str(request.submission_id), error=repr(exc))
                 return RunOutcome.out_of_space()
-            if isinstance(exc, _StorageFailed):
-                log.error("executor.storage_failed", submission_id=str(request.submission_id), what=exc.what)
-                return RunOutcome.internal(exc.what)
+            if isinstance(exc, Refused):
+                log.error("executor.refused", submission_id=str(request.submission_id), what=exc.what)
+                return RunOutcome.internal(exc.what, retryable=exc.retryable)
             log.exception("executor.failed", submission_id=str(request.submission_id), error=repr(exc))
             return RunOutcome.internal("the executor failed")
         finally:
-            await asyncio.to_thread(_remove_run_dir, run_dir.parent)
+            await asyncio.to_thread(remove_run_dir, run_dir.parent)
 
     async def _run(self, request: RunRequest, run_dir: Path) -> RunOutcome:
         spec = request.execution
-        if run_dir.exists():  # left behind by a crashed process
-            await asyncio.to_thread(_remove_run_dir, run_dir)
-        src, data, submission = run_dir / "src", run_dir / "data", run_dir / "submission"
-        for path in (run_dir.parent, run_dir, src, data, submission):
-            path.mkdir(mode=0o755, parents=True, exist_ok=True)
-            path.chmod(0o755)  # bwrap opens mount sources as the sandbox user
-        if os.geteuid() == 0:
-            os.chown(submission, self.uid, self.gid)
-
-        passthrough: gpu.GpuPassthrough | None = None
-        if spec.gpu:
-            try:
-                passthrough = gpu.discover()
-            except gpu.NoGpu as exc:
-                # never run a GPU competition on the CPU; another machine may have one
-                log.error("executor.no_gpu", submission_id=str(request.submission_id))
-                return RunOutcome.internal(exc.detail, retryable=False)
-        runtime_dir = await self._runtime(spec.runtime)
-        if runtime_dir is None:
-            return RunOutcome.internal(f"the runtime {spec.runtime!r} is not installed", retryable=False)
-        for path in (run_dir, runtime_dir, self.cache_dir):
-            if (blocked := unreachable_parent(path)) is not None:
-                log.error("executor.mount_source_unreachable", path=str(path), blocked_by=str(blocked))
-                return RunOutcome.internal("the sandbox user cannot reach its directories", retryable=False)
-
-        archive = run_dir / "archive.zip"
-        try:
-            await self._storage(
-                "download the submission",
-                self.storage.download_to,
-                "submissions",
-                request.archive_key,
-                archive,
-            )
-        except BlobNotFound:
-            return RunOutcome.internal("the submission archive is missing from storage", retryable=False)
-        try:
-            summary = await asyncio.to_thread(safe_extract, archive, src)
-        except ArchiveError as exc:
-            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
-        finally:
-            archive.unlink(missing_ok=True)
-
-        try:
-            await self._stage_data(spec, data)
-        except BlobNotFound as exc:
-            return RunOutcome.internal(f"the test data file {exc.key!r} is missing", retryable=False)
-
         predictions_key, log_key = output_keys(request.submission_id, request.attempt)
-        result = await run_sandbox(
-            SandboxSpec(
-                runtime_dir=runtime_dir,
-                src_dir=src,
-                data_dir=data,
-                submission_dir=submission,
-                entrypoint=summary.entrypoint,
-                is_smoke=request.is_smoke,
-                gpu=passthrough,
-                uid=self.uid,
-                gid=self.gid,
-            ),
-            SandboxLimits(
+        job = Job(
+            name=f"{request.submission_id}-{request.attempt}",
+            archive_container="submissions",
+            archive_key=request.archive_key,
+            archive_what="the submission archive",
+            entrypoints=ENTRYPOINTS,
+            runtime=spec.runtime,
+            limits=SandboxLimits(
                 time_limit_s=spec.time_limit_s,
                 memory_bytes=spec.memory_mb * MIB,
                 cpus=spec.cpus,
                 max_processes=spec.max_processes,
                 output_limit_bytes=spec.output_limit_mb * MIB,
                 log_limit_bytes=spec.log_limit_kb * 1024,
-                tmp_bytes=self.tmp_bytes,
+                tmp_bytes=self.runner.tmp_bytes,
             ),
-            log_path=run_dir / "log.txt",
-            predictions_filename=spec.predictions_filename,
-            predictions_copy=run_dir / "predictions.csv",
-            run_name=f"{request.submission_id}-{request.attempt}",
-            cgroup_scope=self.cgroup_scope,
+            output=OutputFile(name=spec.predictions_filename),
+            log_key=log_key,
+            stage_inputs=partial(self._stage_data, spec),
+            is_smoke=request.is_smoke,
+            gpu=spec.gpu,
         )
-        await self._storage("upload the log", self.storage.put_file, "outputs", log_key, result.log_path)
-        if result.predictions_path is not None:
-            await self._storage(
-                "upload the predictions",
-                self.storage.put_file,
-                "outputs",
-                predictions_key,
-                result.predictions_path,
-            )
+        try:
+            async with self.runner.run(job, run_dir) as result:
+                if result.output_path is not None:
+                    await self.runner.storage_call(
+                        "upload the predictions",
+                        self.storage.put_file,
+                        "outputs",
+                        predictions_key,
+                        result.output_path,
+                    )
+        except ArchiveError as exc:
+            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
         return RunOutcome(
             failure_reason=result.failure_reason,
             detail=result.detail,
             exit_code=result.exit_code,
             resources=result.resources,
-            predictions_key=predictions_key if result.predictions_path is not None else None,
+            predictions_key=predictions_key if result.output_path is not None else None,
             log_key=log_key,
         )
-
-    async def _runtime(self, name: str) -> Path | None:
-        try:
-            path = runtimes.runtime_path(name, self.runtimes_dir)
-        except ValueError:
-            return None
-        if runtimes.is_built(name, self.runtimes_dir, self.requirements_dir):
-            return path
-        if path.is_dir() and (path / runtimes.STAMP).exists():
-            # built from other requirements (an older checkout): still a working runtime
-            return path
-        if not self.build_missing_runtimes:
-            return None
-        if not runtimes.requirements_file(name, self.requirements_dir).is_file():
-            return None
-        try:
-            return await asyncio.to_thread(
-                runtimes.build_runtime,
-                name,
-                self.runtimes_dir,
-                self.requirements_dir,
-                check_uid=self.uid,
-                check_gid=self.gid,
-            )
-        except runtimes.RuntimeBuildError as exc:
-            log.error("executor.runtime_build_failed", runtime=name, error=str(exc))
-            return None
 
     async def _stage_data(self, spec: ExecutionSpec, dest: Path) -> None:
         """Link the run's data files from this machine's cache, fetching each once.
@@ -331,7 +251,10 @@ class LocalSandboxExecutor(Executor):
                 DATA_CACHE.labels(result="hit").inc()
             else:
                 key = f"{prefix.as_posix()}/{rel.as_posix()}"
-                await self._fetch_data(spec.data_container, key, cached, digest)
+                try:
+                    await self._fetch_data(spec.data_container, key, cached, digest)
+                except BlobNotFound as exc:
+                    raise Refused(f"the test data file {exc.key!r} is missing", retryable=False) from None
                 DATA_CACHE.labels(result="miss").inc()
             target = dest / rel
             target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
@@ -346,10 +269,12 @@ class LocalSandboxExecutor(Executor):
         partial.mkdir(parents=True, exist_ok=True)
         tmp = partial / uuid.uuid4().hex
         try:
-            await self._storage("download the test data", self.storage.download_to, container, key, tmp)
+            await self.runner.storage_call(
+                "download the test data", self.storage.download_to, container, key, tmp
+            )
             if digest is not None and await asyncio.to_thread(_file_sha256, tmp) != digest:
                 # never cache bytes under a hash they do not have
-                raise _StorageFailed(f"the test data file {key!r} does not match its recorded sha256")
+                raise StorageFailed(f"the test data file {key!r} does not match its recorded sha256")
             tmp.chmod(0o644)
             for parent in reversed(cached.relative_to(self.cache_dir).parents):
                 (self.cache_dir / parent).mkdir(mode=0o755, exist_ok=True)
@@ -358,34 +283,6 @@ class LocalSandboxExecutor(Executor):
         finally:
             tmp.unlink(missing_ok=True)
 
-    async def _storage(self, what: str, op: Callable[..., Awaitable[T]], *args: object) -> T:
-        """Call a storage operation, retrying transient failures; BlobNotFound is final."""
-        for attempt in range(1, self.storage_attempts + 1):
-            try:
-                return await op(*args)
-            except BlobNotFound:
-                raise
-            except (StorageError, OSError) as exc:
-                if is_out_of_space(exc):
-                    raise  # trying again at once would fail the same way
-                if attempt == self.storage_attempts:
-                    raise _StorageFailed(f"could not {what}") from exc
-                log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
-                await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")
-
-
-def is_out_of_space(exc: BaseException) -> bool:
-    """True if ``exc`` (or what caused it) is a full disk or quota (``ENOSPC``, ``EDQUOT``)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
 
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -393,30 +290,6 @@ def _file_sha256(path: Path) -> str:
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _remove_run_dir(path: Path) -> None:
-    # a process killed mid-run leaves its capped tmpfs mounts behind
-    if os.geteuid() == 0 and path.exists():
-        scratch.unmount_under(path)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def unreachable_parent(path: Path) -> Path | None:
-    """The first directory on the way to ``path`` that other users cannot traverse.
-
-    bwrap opens its mount sources as the sandbox user, so a 0700 parent (a home
-    directory, pytest's tmp_path) would fail every run with a confusing bwrap error.
-    """
-    if os.geteuid() != 0:
-        return None  # the sandbox runs as the current user, who can reach them
-    for directory in [*reversed(path.resolve().parents), path.resolve()]:
-        try:
-            if not directory.stat().st_mode & 0o001:
-                return directory
-        except OSError:
-            return directory
-    return None
 
 
 def _safe_relative(value: str, what: str) -> Path:

@@ -69,6 +69,25 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True)
+class OutputFile:
+    """The file a run must leave in ``/code_execution/submission``, copied out by the host.
+
+    ``what`` and ``expected`` name it in failure details ("the predictions file is
+    missing", "... is a directory, expected a CSV file").
+    """
+
+    name: str = "submission.csv"
+    what: str = "predictions"
+    expected: str = "a CSV file"
+    # the most bytes copied out (None: the run's output limit)
+    max_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        if "/" in self.name or self.name in ("", ".", ".."):
+            raise ValueError(f"invalid output file name {self.name!r}")
+
+
+@dataclass(frozen=True)
 class SandboxSpec:
     """Host paths to mount and how to start the submission."""
 
@@ -93,7 +112,8 @@ class SandboxResult:
     cpu_seconds: float
     peak_memory_mb: float
     log_path: Path
-    predictions_path: Path | None = None
+    # the host's copy of the run's ``OutputFile`` (None: it left none, or a bad one)
+    output_path: Path | None = None
     cgroups_used: bool = False
     leftover_pids: list[int] = field(default_factory=list)
 
@@ -126,10 +146,15 @@ def build_env(spec: SandboxSpec, limits: SandboxLimits) -> dict[str, str]:
 
 
 def entry_command(entrypoint: str) -> list[str]:
-    if entrypoint == "main.sh":
-        return ["/bin/bash", "main.sh"]
-    if entrypoint == "main.py":
-        return [f"{RUNTIME_MOUNT}/bin/python", "main.py"]
+    """How to start a file at the root of the unpacked code: a submission's ``main.py`` or
+    ``main.sh``, a scoring program's ``score.py`` or ``score.sh`` (the archive rules of
+    each, ``shared.archive.safe_extract(entrypoints=...)``, decide which names are allowed)."""
+    if "/" in entrypoint or entrypoint.startswith(("-", ".")):
+        raise ValueError(f"unsupported entrypoint {entrypoint!r}")
+    if entrypoint.endswith(".sh"):
+        return ["/bin/bash", entrypoint]
+    if entrypoint.endswith(".py"):
+        return [f"{RUNTIME_MOUNT}/bin/python", entrypoint]
     raise ValueError(f"unsupported entrypoint {entrypoint!r}")
 
 
@@ -306,29 +331,32 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def copy_predictions(
-    submission_dir: Path, filename: str, dest: Path, max_bytes: int
+def copy_output(
+    submission_dir: Path, output: OutputFile, dest: Path, max_bytes: int
 ) -> tuple[FailureReason, str] | None:
-    """Copy the predictions to a host-owned file; a failure (reason, detail) otherwise.
+    """Copy the run's output file to a host-owned file; a failure (reason, detail) otherwise.
 
     ``lstat`` names what the submission left there (a directory, a FIFO, a device, a
     symlink are the participant's doing, not the platform's); ``O_NOFOLLOW | O_NONBLOCK``
     then ``fstat`` on the opened file: a symlink swapped in meanwhile is refused instead
     of followed, and a FIFO cannot make the host block.
     """
-    expected = f"{SUBMISSION_MOUNT}/{filename}"
-    path = submission_dir / filename
+    expected = f"{SUBMISSION_MOUNT}/{output.name}"
+    path = submission_dir / output.name
+    missing = f"{output.what} file is missing: expected {expected}"
+    limit_name = "output limit" if output.max_bytes is None else f"limit of a {output.what} file"
 
     def not_regular(mode: int) -> tuple[FailureReason, str]:
         return (
             FailureReason.INVALID_PREDICTIONS,
-            f"{expected} is {file_kind(mode)}, expected a CSV file; write the predictions to a regular file",
+            f"{expected} is {file_kind(mode)}, expected {output.expected}; "
+            f"write the {output.what} to a regular file",
         )
 
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        return FailureReason.MISSING_PREDICTIONS, f"predictions file is missing: expected {expected}"
+        return FailureReason.MISSING_PREDICTIONS, missing
     except OSError as exc:
         return FailureReason.INVALID_PREDICTIONS, f"{expected} could not be read ({exc.strerror})"
     if not stat.S_ISREG(st.st_mode):
@@ -336,7 +364,7 @@ def copy_predictions(
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        return FailureReason.MISSING_PREDICTIONS, f"predictions file is missing: expected {expected}"
+        return FailureReason.MISSING_PREDICTIONS, missing
     except OSError as exc:
         if os.path.islink(path):
             return not_regular(stat.S_IFLNK)
@@ -352,7 +380,7 @@ def copy_predictions(
                 if copied > max_bytes:
                     return (
                         FailureReason.OUTPUT_LIMIT_EXCEEDED,
-                        f"{expected} is larger than the {fmt_bytes(max_bytes)} output limit",
+                        f"{expected} is larger than the {fmt_bytes(max_bytes)} {limit_name}",
                     )
                 out.write(block)
     finally:
@@ -375,6 +403,8 @@ def fmt_bytes(value: int) -> str:
         return f"{value // (1024 * MIB)} GiB"
     if value >= MIB:
         return f"{value / MIB:g} MiB"
+    if value >= 1024 and value % 1024 == 0:
+        return f"{value // 1024} KiB"
     return f"{value} bytes"
 
 
@@ -463,8 +493,8 @@ async def run_sandbox(
     limits: SandboxLimits,
     *,
     log_path: Path,
-    predictions_filename: str = "submission.csv",
-    predictions_copy: Path | None = None,
+    output: OutputFile = OutputFile(),
+    output_copy: Path | None = None,
     run_name: str | None = None,
     cgroup_scope: str = cgroups.DEFAULT_SCOPE,
 ) -> SandboxResult:
@@ -475,10 +505,8 @@ async def run_sandbox(
 
     Cancelling the calling task kills the run (every process of it) and re-raises.
     Whatever the submission wrote is gone afterwards, except the copies made here (the
-    log at ``log_path``, the predictions at ``predictions_copy``).
+    log at ``log_path``, the output file at ``output_copy``).
     """
-    if "/" in predictions_filename or predictions_filename in ("", ".", ".."):
-        raise ValueError(f"invalid predictions file name {predictions_filename!r}")
     if shutil.which("bwrap") is None:
         raise RuntimeError("bubblewrap is not installed (apt-get install bubblewrap)")
     filter_fd = seccomp.filter_fd()
@@ -497,8 +525,8 @@ async def run_sandbox(
                 spec,
                 limits,
                 log_path=log_path,
-                predictions_filename=predictions_filename,
-                predictions_copy=predictions_copy,
+                output=output,
+                output_copy=output_copy,
                 name=run_name or uuid.uuid4().hex[:12],
                 scratch=scratch,
                 seccomp_fd=filter_fd,
@@ -515,8 +543,8 @@ async def _run(
     limits: SandboxLimits,
     *,
     log_path: Path,
-    predictions_filename: str,
-    predictions_copy: Path | None,
+    output: OutputFile,
+    output_copy: Path | None,
     name: str,
     scratch: Scratch,
     seccomp_fd: int,
@@ -545,8 +573,8 @@ async def _run(
             argv,
             pass_fds=(seccomp_fd, args_fd),
             log_path=log_path,
-            predictions_filename=predictions_filename,
-            predictions_copy=predictions_copy,
+            output=output,
+            output_copy=output_copy,
             name=name,
             scratch=scratch,
             cgroup_scope=cgroup_scope,
@@ -562,8 +590,8 @@ async def _run_in_cgroups(
     *,
     pass_fds: tuple[int, ...],
     log_path: Path,
-    predictions_filename: str,
-    predictions_copy: Path | None,
+    output: OutputFile,
+    output_copy: Path | None,
     name: str,
     scratch: Scratch,
     cgroup_scope: str,
@@ -669,14 +697,13 @@ async def _run_in_cgroups(
         log_text=log_text,
         tmp_full=await asyncio.to_thread(scratch.tmp_full),
     )
-    predictions: Path | None = None
+    copied: Path | None = None
     if failure is None:
-        dest = predictions_copy or log_path.with_name("predictions.csv")
-        failure = await asyncio.to_thread(
-            copy_predictions, spec.submission_dir, predictions_filename, dest, limits.output_limit_bytes
-        )
+        dest = output_copy or log_path.with_name(output.name)
+        max_bytes = output.max_bytes if output.max_bytes is not None else limits.output_limit_bytes
+        failure = await asyncio.to_thread(copy_output, spec.submission_dir, output, dest, max_bytes)
         if failure is None:
-            predictions = dest
+            copied = dest
     result = SandboxResult(
         failure_reason=failure[0] if failure else None,
         detail=failure[1] if failure else "",
@@ -685,7 +712,7 @@ async def _run_in_cgroups(
         cpu_seconds=cpu,
         peak_memory_mb=peak,
         log_path=log_path,
-        predictions_path=predictions,
+        output_path=copied,
         cgroups_used=group is not None,
         leftover_pids=leftover,
     )

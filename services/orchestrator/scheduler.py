@@ -378,6 +378,7 @@ class Scheduler:
                 log_key=outcome.log_key,
                 resources=resources,
                 scoring=queued.scoring,
+                stage_id=queued.stage_id,
                 correlation_id=queued.correlation_id,
             ),
         )
@@ -412,5 +413,6 @@ def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None
         log_key=row.log_key,
         resources=Resources(**(row.resources or {})),
         scoring=queued.scoring,
+        stage_id=queued.stage_id,
         correlation_id=queued.correlation_id,
     )

@@ -2,9 +2,10 @@
 
 Containers keep kinds of data apart so that access can be granted per kind:
 ``submissions`` (uploaded zips), ``data`` (test features), ``labels`` (hidden labels,
-read only by the scorer), ``outputs`` (predictions and logs of runs) and ``files``
+read only by the scorer), ``outputs`` (predictions and logs of runs), ``files``
 (what participants may download: the host's participant files and the packaged
-smoke sample; nothing else is ever served to a participant).
+smoke sample; nothing else is ever served to a participant) and ``programs`` (hosts'
+scoring programs, ``shared.scoring_runs``).
 Writes are atomic: a reader sees the whole object or nothing.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
-CONTAINERS = ("submissions", "data", "labels", "outputs", "files")
+CONTAINERS = ("submissions", "data", "labels", "outputs", "files", "programs")
 
 
 class StorageError(Exception):

@@ -244,7 +244,13 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
             admin_token=ADMIN_TOKEN,
             leaderboard_url="http://leaderboard.test",
             orchestrator_url="http://orchestrator.test",
-            **{"internal_token": INTERNAL_TOKEN, **CHEAP_PASSWORD_HASHING, **overrides},
+            # the stage clock is driven by its tick in the tests about it (test_stage_clock.py)
+            **{
+                "internal_token": INTERNAL_TOKEN,
+                "stage_clock_interval_s": 0,
+                **CHEAP_PASSWORD_HASHING,
+                **overrides,
+            },
         )
         bus = InProcessBus()
         storage = storage or LocalStorage(data_dir / "storage")

@@ -148,8 +148,13 @@ def _populate(base_url: str) -> Served:
             return {"Authorization": f"Bearer {r.json()['token']}"}
 
         host, participant = user("host", True), user("alice", False)
-        body = {"slug": SLUG, "title": "Fuzzed", "metric": "accuracy", "id_column": "id",
-                "target_columns": ["target"]}
+        body = {
+            "slug": SLUG,
+            "title": "Fuzzed",
+            "metric": "accuracy",
+            "id_column": "id",
+            "target_columns": ["target"],
+        }
         r = client.post("/api/v1/competitions", json=body, headers=host)
         assert r.status_code == 201, r.text
         r = client.put(f"/api/v1/competitions/{SLUG}/data/test.csv", content=b"id,x\n1,2\n", headers=host)

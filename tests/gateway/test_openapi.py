@@ -31,6 +31,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "files",
         "submissions",
         "leaderboard",
+        "scoring-programs",
         "webhooks",
     }
     assert all(t["description"] for t in doc["tags"])

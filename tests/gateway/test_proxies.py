@@ -77,6 +77,7 @@ async def test_unknown_to_the_leaderboard_is_an_empty_board(gw: Gateway) -> None
     assert r.status_code == 200
     assert r.json() | {"entries": []} == {
         "competition_id": comp["id"],
+        "stage_id": comp["id"],
         "board": "public",
         "metric": "rmse",
         "higher_is_better": False,
@@ -84,8 +85,38 @@ async def test_unknown_to_the_leaderboard_is_an_empty_board(gw: Gateway) -> None
         "total": 0,
         "offset": 0,
         "limit": 50,
+        "columns": [{"key": "rmse", "higher_is_better": False, "precision": 4}],
         "entries": [],
     }
+
+
+async def test_boards_are_asked_for_the_stage_at_a_position(gw: Gateway) -> None:
+    host = await gw.user("hana", is_host=True)
+    comp = await gw.competition(host)
+    asked: list[httpx.URL] = []
+
+    def leaderboard(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        if request.url.path.endswith(".csv"):
+            return httpx.Response(200, text="rank\n", headers={"content-type": "text/csv"})
+        return httpx.Response(200, json=board(comp["id"]))
+
+    gw.upstreams.leaderboard = leaderboard
+    base = "/api/v1/competitions/titanic/leaderboard"
+    assert (await gw.client.get(base)).status_code == 200
+    assert (await gw.client.get(base, params={"stage": 1, "limit": 5})).status_code == 200
+    assert (await gw.client.get(f"{base}/public.csv", params={"stage": 1}, headers=host)).status_code == 200
+    # no stage: the default one (the first, while a competition has one); stage 1: the competition's id
+    assert asked[0].params["stage_id"] == comp["id"]
+    assert (asked[1].params["stage_id"], asked[1].params["limit"]) == (comp["id"], "5")
+    assert asked[2].params["stage_id"] == comp["id"]
+
+    missing = await gw.client.get(base, params={"stage": 2})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert "no stage 2" in missing.json()["detail"]
+    assert (await gw.client.get(base, params={"stage": 0})).status_code == 422
+    assert len(asked) == 3
 
 
 async def test_private_leaderboard_host_always_others_after_reveal(gw: Gateway) -> None:
@@ -191,7 +222,6 @@ async def test_live_board_with_the_leaderboard_down_is_a_503_problem(gw: Gateway
     r = await gw.client.get("/api/v1/competitions/titanic/leaderboard/events")
     assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
     assert (await gw.client.get("/api/v1/competitions/nope/leaderboard/events")).status_code == 404
-
 
 
 @pytest.mark.parametrize("credential", [INTERNAL_TOKEN, None, "not-the-deployments-token"])

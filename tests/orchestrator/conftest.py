@@ -15,9 +15,7 @@ def sandbox_available() -> None:
     They fail, not skip, without them: `make test` installs bubblewrap, and a skipped
     security test is not a passing one."""
     if shutil.which("bwrap") is None:
-        pytest.fail(
-            "bubblewrap is not installed: run `make test`, which installs it"
-        )
+        pytest.fail("bubblewrap is not installed: run `make test`, which installs it")
     if os.geteuid() != 0:
         pytest.fail("the sandbox tests must run as root, to drop privileges to the sandbox user")
 

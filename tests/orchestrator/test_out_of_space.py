@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.orchestrator.executor import _StorageFailed, is_out_of_space
+from services.orchestrator.local_runner import StorageFailed, is_out_of_space
 from services.orchestrator.models import executions
 from shared.events import ExecutionFinished
 from tests.orchestrator.conftest import needs_sandbox
@@ -105,8 +105,8 @@ def test_out_of_space_is_recognised_through_the_causes() -> None:
         try:
             raise full
         except OSError as exc:
-            raise _StorageFailed("could not download the submission") from exc
-    except _StorageFailed as wrapped:
+            raise StorageFailed("could not download the submission") from exc
+    except StorageFailed as wrapped:
         assert is_out_of_space(wrapped)
     assert is_out_of_space(OSError(errno.EDQUOT, "Disk quota exceeded"))
     assert not is_out_of_space(OSError(errno.EIO, "I/O error"))

@@ -169,8 +169,8 @@ async def test_normal_run_writes_predictions_and_succeeds(data_dir: Path, defaul
     result = await run(r)
     assert result.failure_reason is None, result.detail
     assert result.exit_code == 0
-    assert result.predictions_path is not None
-    assert result.predictions_path.read_text().splitlines() == ["id,y", "1,1.0", "2,1.4"]
+    assert result.output_path is not None
+    assert result.output_path.read_text().splitlines() == ["id,y", "1,1.0", "2,1.4"]
     log = result.log_path.read_text()
     assert "prefix /opt/holdout/runtime smoke false uid 64000" in log
     assert result.cgroups_used and result.cpu_seconds > 0 and result.peak_memory_mb > 0
@@ -222,7 +222,7 @@ async def test_no_network_no_dns_and_read_only_data(data_dir: Path, default_runt
     assert result.failure_reason is None, result.detail
     import json
 
-    seen = json.loads(result.predictions_path.read_text())  # type: ignore[union-attr]
+    seen = json.loads(result.output_path.read_text())  # type: ignore[union-attr]
     assert seen["connect"].startswith("failed")
     assert seen["dns"] == "failed"
     assert seen["write_data"] == "EROFS"
@@ -249,7 +249,7 @@ async def test_runtime_error_reports_exit_code_and_log_tail(data_dir: Path, defa
     assert result.exit_code == 3
     assert result.detail.startswith("exited with code 3; last lines of the log:")
     assert "model file not found: model.pkl" in result.detail
-    assert result.predictions_path is None
+    assert result.output_path is None
 
 
 @needs_sandbox
@@ -324,7 +324,7 @@ async def test_predictions_symlink_is_not_followed(data_dir: Path, default_runti
     result = await run(r)
     assert result.failure_reason == FailureReason.INVALID_PREDICTIONS
     assert "symbolic link" in result.detail
-    assert result.predictions_path is None
+    assert result.output_path is None
     assert not (r.root / "predictions.csv").exists()
 
 
@@ -418,7 +418,7 @@ async def test_main_sh_entrypoint(data_dir: Path, default_runtime: Path) -> None
     spec = SandboxSpec(**{**r.spec.__dict__, "entrypoint": "main.sh"})
     result = await run_sandbox(spec, LIMITS, log_path=r.root / "log.txt")
     assert result.failure_reason is None, result.detail
-    assert result.predictions_path is not None and result.predictions_path.read_text() == "id,y\n"
+    assert result.output_path is not None and result.output_path.read_text() == "id,y\n"
 
 
 @needs_sandbox

@@ -11,10 +11,11 @@ import pytest
 
 from services.orchestrator.sandbox import (
     MIB,
+    OutputFile,
     SandboxLimits,
     args_through_fd,
     build_argv,
-    copy_predictions,
+    copy_output,
 )
 from shared.events import FailureReason
 from tests.orchestrator.conftest import needs_sandbox
@@ -66,8 +67,8 @@ async def test_no_host_path_is_visible_in_any_process_inside(data_dir: Path, def
     r = make_run(data_dir, default_runtime, READ_PROC)
     result = await run(r)
     assert result.failure_reason is None, result.detail
-    assert result.predictions_path is not None
-    seen = json.loads(result.predictions_path.read_text())
+    assert result.output_path is not None
+    seen = json.loads(result.output_path.read_text())
     # pid 1 is bwrap itself: its command line is what used to list every mount source
     assert seen["1/cmdline"][0].endswith("bwrap") and "--args" in seen["1/cmdline"], seen["1/cmdline"]
     readable = [k for k, v in seen.items() if isinstance(v, list)]
@@ -103,7 +104,7 @@ async def test_predictions_that_are_not_a_file_are_the_participants_doing(
     result = await run(r)
     assert result.failure_reason == FailureReason.INVALID_PREDICTIONS, result.detail
     assert result.detail.startswith(f"/code_execution/submission/submission.csv {found}")
-    assert result.predictions_path is None
+    assert result.output_path is None
 
 
 def test_a_device_file_as_predictions_is_refused_unread(tmp_path: Path) -> None:
@@ -111,7 +112,7 @@ def test_a_device_file_as_predictions_is_refused_unread(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.fail("creating a device node needs root")
     os.mknod(tmp_path / "submission.csv", 0o644 | 0o020000, os.makedev(1, 5))  # /dev/zero
-    failure = copy_predictions(tmp_path, "submission.csv", tmp_path / "copy.csv", 1024)
+    failure = copy_output(tmp_path, OutputFile(), tmp_path / "copy.csv", 1024)
     assert failure == (
         FailureReason.INVALID_PREDICTIONS,
         "/code_execution/submission/submission.csv is a device file, expected a CSV file; "

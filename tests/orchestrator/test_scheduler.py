@@ -82,6 +82,7 @@ class Orchestrator:
         cap: int | None = None,
         time_limit_s: float = 60,
         gpu: bool = False,
+        stage: uuid.UUID | None = None,
     ) -> str:
         sid = uuid.uuid4()
         comp = competition or self.competition
@@ -103,6 +104,7 @@ class Orchestrator:
                     gpu=gpu,
                 ),
                 scoring=ScoringSpec(metric="rmse", id_column="id", target_columns=["y"], labels_key="l.csv"),
+                stage_id=stage,
             )
         )
         await self.status_is(str(sid), "queued", "running")
@@ -299,6 +301,24 @@ async def test_republish_replays_the_event_of_the_current_state(data_dir: Path) 
         assert len(started) == 2
         unknown = await o.client.post(f"/internal/v1/executions/{uuid.uuid4()}/republish")
         assert unknown.status_code == 404
+
+
+async def test_the_stage_of_the_queued_submission_travels_into_execution_finished(data_dir: Path) -> None:
+    stage = uuid.uuid4()
+    async with orchestrator(data_dir) as o:
+        sid = await o.queue(uuid.uuid4(), stage=stage)
+        first_stage = await o.queue(uuid.uuid4())
+        await o.started_count(2)
+        o.executor.release(sid)
+        o.executor.release(first_stage)
+        [finished] = await poll(lambda: _value(o.finished(sid)))
+        [finished_first] = await poll(lambda: _value(o.finished(first_stage)))
+        r = await o.client.post(f"/internal/v1/executions/{sid}/republish")
+        assert r.json()["republished"] == "execution.finished"
+        [_, replayed] = await poll(lambda: _value(len(o.finished(sid)) == 2 and o.finished(sid)))
+    assert finished.stage_id == stage and replayed.stage_id == stage
+    # a submission queued before stages existed stays in the first stage (None)
+    assert finished_first.stage_id is None
 
 
 async def _value(value: Any) -> Any:

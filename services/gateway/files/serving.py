@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from shared.storage import Storage
 from shared.web import ProblemError
 
-# the only container a participant's download ever reads from
+# the only container a participant's download ever reads from (the default of ``respond``)
 CONTAINER = "files"
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -81,8 +81,16 @@ def _matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
-def respond(request: Request, storage: Storage, download: Download, url_ttl: timedelta) -> Response:
-    url = storage.read_url(CONTAINER, download.key, url_ttl, filename=download.filename)
+def respond(
+    request: Request,
+    storage: Storage,
+    download: Download,
+    url_ttl: timedelta,
+    *,
+    container: str = CONTAINER,
+) -> Response:
+    """``container``: a host's own downloads (a scoring program's log) come from elsewhere."""
+    url = storage.read_url(container, download.key, url_ttl, filename=download.filename)
     if url is not None:
         # the URL is a credential that expires: nobody may cache the redirect
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
@@ -102,13 +110,13 @@ def respond(request: Request, storage: Storage, download: Download, url_ttl: tim
     if span is None:
         headers["Content-Length"] = str(download.size)
         return StreamingResponse(
-            storage.iter_chunks(CONTAINER, download.key), media_type=media_type, headers=headers
+            storage.iter_chunks(container, download.key), media_type=media_type, headers=headers
         )
     start, end = span
     headers["Content-Length"] = str(end + 1 - start)
     headers["Content-Range"] = f"bytes {start}-{end}/{download.size}"
     return StreamingResponse(
-        storage.iter_range(CONTAINER, download.key, start, end),
+        storage.iter_range(container, download.key, start, end),
         status_code=206,
         media_type=media_type,
         headers=headers,

@@ -1,41 +1,79 @@
 """``/api/v1/competitions/{competition}/leaderboard`` (proxied), its CSV export for
-hosts (proxied) and ``/reveal``."""
+hosts (proxied) and ``/reveal``.
+
+Boards are per stage: ``?stage=<position>`` names the stage as participants know it
+(1, 2, ...); the gateway turns it into the stage's id (``_stage_id``) and the
+leaderboard service is asked for that stage's board (``leaderboard_params``).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
 from services.gateway.competitions.schemas import CompetitionRead
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
-from services.gateway.leaderboard.schemas import Leaderboard
+from services.gateway.leaderboard.schemas import Leaderboard, LeaderboardColumn
 from services.gateway.models import Competition
 from services.gateway.openapi import problems
+from services.gateway.stages import scope
+from shared.events import utcnow
 from shared.metrics_catalog import METRICS
 from shared.web import PROBLEM_JSON, Forbidden
 
 router = APIRouter(prefix="/competitions/{competition}", tags=["leaderboard"])
 
+StageParam = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        description="the stage's position, 1 for the first (default: the stage open now, else the "
+        "latest that has opened)",
+    ),
+]
+
+
+async def _stage_id(session: AsyncSession, competition: Competition, position: int | None) -> uuid.UUID:
+    """The id of the competition's stage at ``position`` (None: the stage that matters now)."""
+    if position is None:
+        return scope.active(await scope.all_stages(session, competition), utcnow()).id
+    return (await scope.get(session, competition, position)).id
+
+
+def leaderboard_params(stage_id: uuid.UUID | None, **params: object) -> dict[str, object]:
+    """The leaderboard service's query for a stage's board (no stage: the first stage's)."""
+    return {**params, **({"stage_id": str(stage_id)} if stage_id is not None else {})}
+
 
 def _empty(
-    competition: Competition, board: Literal["public", "private"], offset: int, limit: int
+    competition: Competition,
+    stage_id: uuid.UUID,
+    board: Literal["public", "private"],
+    offset: int,
+    limit: int,
 ) -> Leaderboard:
     """The board of a competition the leaderboard has not heard of yet (nothing scored)."""
     info = METRICS.get(competition.metric)
+    higher_is_better = info.higher_is_better if info else True
     return Leaderboard(
         competition_id=competition.id,
+        stage_id=stage_id,
         board=board,
         metric=competition.metric,
-        higher_is_better=info.higher_is_better if info else True,
+        higher_is_better=higher_is_better,
         revealed=competition.revealed_at is not None,
         total=0,
         offset=offset,
         limit=limit,
+        columns=[LeaderboardColumn(key=competition.metric, higher_is_better=higher_is_better, precision=4)],
         entries=[],
     )
 
@@ -58,14 +96,19 @@ async def get_public_leaderboard(
     http: HttpDep,
     settings: SettingsDep,
     page: PageDep,
+    stage: StageParam = None,
 ) -> Response:
-    """The public leaderboard: each team's best public score (anyone may read it)."""
+    """The public leaderboard of a stage: each team's best public entry by the stage's
+    columns (anyone may read it)."""
     found = await competitions.get(session, competition)
+    stage_id = await _stage_id(session, found, stage)
     await session.close()
     url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard"
-    upstream = await proxy.get(http, "leaderboard", url, {"offset": page.offset, "limit": page.limit})
+    params = leaderboard_params(stage_id, offset=page.offset, limit=page.limit)
+    upstream = await proxy.get(http, "leaderboard", url, params)
     if upstream.status_code == 404:
-        return JSONResponse(_empty(found, "public", page.offset, page.limit).model_dump(mode="json"))
+        empty = _empty(found, stage_id, "public", page.offset, page.limit)
+        return JSONResponse(empty.model_dump(mode="json"))
     return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
 
 
@@ -77,13 +120,21 @@ async def get_public_leaderboard(
     responses={200: {"content": {"text/event-stream": {}}}, **problems(404, 503)},
 )
 async def stream_leaderboard_events(
-    competition: str, _user: OptionalUser, session: SessionDep, http: HttpDep, settings: SettingsDep
+    competition: str,
+    _user: OptionalUser,
+    session: SessionDep,
+    http: HttpDep,
+    settings: SettingsDep,
+    stage: StageParam = None,
 ) -> StreamingResponse:
-    """Anyone may follow the boards live; re-read the board when a `board` event comes."""
+    """Anyone may follow a stage's boards live; each `board` event carries the board's
+    version and the stage's columns shown: re-read the board when one comes."""
     found = await competitions.get(session, competition)
+    stage_id = await _stage_id(session, found, stage)
     await session.close()  # the stream may last long: hold no database connection
     url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard/events"
-    return await proxy.stream(http, "leaderboard", url)
+    query = urlencode(leaderboard_params(stage_id))
+    return await proxy.stream(http, "leaderboard", f"{url}?{query}" if query else url)
 
 
 @router.get(
@@ -99,9 +150,12 @@ async def get_private_leaderboard(
     http: HttpDep,
     settings: SettingsDep,
     page: PageDep,
+    stage: StageParam = None,
 ) -> Response:
-    """The private leaderboard: hidden until the host reveals it (the host always sees it)."""
+    """The private leaderboard of a stage: hidden until the host reveals it (the host
+    always sees it, hidden columns included)."""
     found = await competitions.get(session, competition)
+    stage_id = await _stage_id(session, found, stage)
     await session.close()
     base = settings.leaderboard_url.rstrip("/")
     if competitions.is_host(found, user):
@@ -110,9 +164,11 @@ async def get_private_leaderboard(
         raise Forbidden("the private leaderboard is hidden until the host reveals it", code="not-revealed")
     else:
         url = f"{base}/api/v1/competitions/{found.id}/leaderboard/private"
-    upstream = await proxy.get(http, "leaderboard", url, {"offset": page.offset, "limit": page.limit})
+    params = leaderboard_params(stage_id, offset=page.offset, limit=page.limit)
+    upstream = await proxy.get(http, "leaderboard", url, params)
     if upstream.status_code == 404:
-        return JSONResponse(_empty(found, "private", page.offset, page.limit).model_dump(mode="json"))
+        empty = _empty(found, stage_id, "private", page.offset, page.limit)
+        return JSONResponse(empty.model_dump(mode="json"))
     return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
 
 
@@ -147,21 +203,25 @@ async def export_leaderboard_csv(
     session: SessionDep,
     http: HttpDep,
     settings: SettingsDep,
+    stage: StageParam = None,
 ) -> Response:
-    """The whole public or private board as CSV (host; the private one before the reveal too)."""
+    """A stage's whole public or private board as CSV, every column shown with its full
+    value (host; the private board before the reveal too, hidden columns after it)."""
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
+    stage_id = await _stage_id(session, found, stage)
     await session.close()
     url = (
         f"{settings.leaderboard_url.rstrip('/')}/internal/v1/competitions/{found.id}"
         f"/leaderboard/{board}/export.csv"
     )
-    upstream = await proxy.get(http, "leaderboard", url)
+    upstream = await proxy.get(http, "leaderboard", url, leaderboard_params(stage_id))
     content_type = upstream.headers.get("content-type", "")
     if upstream.status_code != 200:
         return _relay(upstream.status_code, upstream.content, content_type)
+    name = found.slug if stage is None or stage == 1 else f"{found.slug}-stage-{stage}"
     return Response(
         content=upstream.content,
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{found.slug}-{board}-leaderboard.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-{board}-leaderboard.csv"'},
     )

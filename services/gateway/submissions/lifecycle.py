@@ -82,8 +82,13 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
         submission.detail = ""
         return True
     if submission.status == SubmissionStatus.SCORED.value:
-        return _rescore_failed(submission, event)
-    return _fail(submission, event.reason, event.detail, event.type)
+        changed = _rescore_failed(submission, event)
+    else:
+        changed = _fail(submission, event.reason, event.detail, event.type)
+    if changed and event.scoring_log_key is not None:
+        # the host's scoring program failed on it: its log, for the host's eyes only
+        submission.scoring_log_key = event.scoring_log_key
+    return changed
 
 
 def _rescore_failed(submission: Submission, event: SubmissionScoringFailed) -> bool:

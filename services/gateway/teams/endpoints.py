@@ -3,7 +3,9 @@ leave, rotate the invite code, final selection."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
@@ -20,6 +22,15 @@ from services.gateway.teams.schemas import (
 )
 
 router = APIRouter(prefix="/competitions/{competition}/teams", tags=["teams"])
+
+StageQuery = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        description="The stage's position (1 for the first); unset: the open stage, else the latest "
+        "that has opened.",
+    ),
+]
 
 
 @router.post(
@@ -116,11 +127,12 @@ async def rotate_invite_code(
     responses=problems(401, 404),
 )
 async def get_final_submissions(
-    competition: str, user: CurrentUser, session: SessionDep
+    competition: str, user: CurrentUser, session: SessionDep, stage: StageQuery = None
 ) -> FinalSelectionRead:
-    """Your team's final submissions for the private leaderboard (empty: the default)."""
+    """Your team's final submissions in a stage for its private leaderboard (empty: the default)."""
     found = await competitions.get(session, competition)
-    return await finals.read(session, found, await service.mine(session, found, user))
+    team = await service.mine(session, found, user)
+    return await finals.read(session, found, team, await finals.stage_of(session, found, stage))
 
 
 @router.put(
@@ -130,15 +142,22 @@ async def get_final_submissions(
     responses=problems(401, 404, 409, 422),
 )
 async def select_final_submissions(
-    competition: str, body: FinalSelectionUpdate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str,
+    body: FinalSelectionUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    stage: StageQuery = None,
 ) -> FinalSelectionRead:
-    """Choose up to `final_count` scored submissions of your team for the private board.
+    """Choose up to `final_count` scored submissions of your team for a stage's private board.
 
-    An empty list goes back to the default: your best `final_count` public scores.
-    Locked once the host reveals the private leaderboard.
+    The submissions must all be of one stage (`stage`, when given): that stage's selection
+    is replaced, the other stages' stay. An empty list goes back to the default (your best
+    `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+    closes, and once the host reveals the private leaderboard.
     """
     found = await competitions.get(session, competition)
     team = await service.mine(session, found, user)
-    result = await finals.select(session, found, team, body.submission_ids)
+    result = await finals.select(session, found, team, body.submission_ids, stage)
     await commit(session, rt)
     return result

@@ -95,19 +95,27 @@ async def page(
     return rows.all(), total
 
 
-async def final_selection(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:
+async def final_selection(session: AsyncSession, team_id: uuid.UUID, stage_id: uuid.UUID) -> list[uuid.UUID]:
+    """A team's chosen finals in one stage (a selection's stage is its submissions')."""
     rows = await session.scalars(
         select(FinalSelection.submission_id)
-        .where(FinalSelection.team_id == team_id)
+        .join(Submission, Submission.id == FinalSelection.submission_id)
+        .where(FinalSelection.team_id == team_id, Submission.stage_id == stage_id)
         .order_by(FinalSelection.selected_at, FinalSelection.submission_id)
     )
     return list(rows)
 
 
 async def replace_final_selection(
-    session: AsyncSession, team_id: uuid.UUID, submission_ids: Sequence[uuid.UUID]
+    session: AsyncSession, team_id: uuid.UUID, stage_id: uuid.UUID, submission_ids: Sequence[uuid.UUID]
 ) -> None:
-    await session.execute(delete(FinalSelection).where(FinalSelection.team_id == team_id))
+    """Replace the team's finals of one stage; its finals of the other stages stay."""
+    in_stage = select(Submission.id).where(Submission.stage_id == stage_id)
+    await session.execute(
+        delete(FinalSelection).where(
+            FinalSelection.team_id == team_id, FinalSelection.submission_id.in_(in_stage)
+        )
+    )
     session.add_all(FinalSelection(team_id=team_id, submission_id=s) for s in submission_ids)
     await session.flush()
 

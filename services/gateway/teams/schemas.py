@@ -36,13 +36,18 @@ class TeamRead(BaseModel):
 
 class FinalSelectionUpdate(RequestBody):
     submission_ids: list[uuid.UUID] = Field(
-        description="Up to the competition's final_count scored submissions of your team; "
-        "an empty list goes back to the default (your best ones on the public board)."
+        description="Up to the competition's final_count scored submissions of your team, all of one "
+        "stage (the selection of that stage is replaced, the other stages' stay); an empty list goes back "
+        "to the default (your best ones on the stage's public board)."
     )
 
 
 class FinalSelectionRead(BaseModel):
     team_id: uuid.UUID
+    stage_id: uuid.UUID = Field(
+        description="The stage these finals are for (the first stage's id is the competition's)."
+    )
+    stage_position: int = Field(description="That stage's position (1 for the first).")
     submission_ids: list[uuid.UUID]
     final_count: int
     default: bool = Field(

@@ -268,7 +268,10 @@ CASES: list[Case] = [
             refused(f"write {path}", lambda: write_file(path), errno.EROFS, errno.EACCES)
         predict()
         """,
-        log_contains=("contained: write /code_execution/data/features.csv: E", "contained: write /code_execution/data/new.csv: EROFS"),
+        log_contains=(
+            "contained: write /code_execution/data/features.csv: E",
+            "contained: write /code_execution/data/new.csv: EROFS",
+        ),
     ),
     Case(
         "fork_bomb",

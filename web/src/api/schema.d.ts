@@ -555,16 +555,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your team's final submissions for the private leaderboard (empty: the default)
-         * @description Your team's final submissions for the private leaderboard (empty: the default).
+         * Your team's final submissions in a stage for its private leaderboard (empty: the default)
+         * @description Your team's final submissions in a stage for its private leaderboard (empty: the default).
          */
         get: operations["get_final_submissions"];
         /**
-         * Choose up to final_count scored submissions of your team for the private board
-         * @description Choose up to `final_count` scored submissions of your team for the private board.
+         * Choose up to final_count scored submissions of your team for a stage's private board
+         * @description Choose up to `final_count` scored submissions of your team for a stage's private board.
          *
-         *     An empty list goes back to the default: your best `final_count` public scores.
-         *     Locked once the host reveals the private leaderboard.
+         *     The submissions must all be of one stage (`stage`, when given): that stage's selection
+         *     is replaced, the other stages' stay. An empty list goes back to the default (your best
+         *     `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+         *     closes, and once the host reveals the private leaderboard.
          */
         put: operations["select_final_submissions"];
         post?: never;
@@ -690,8 +692,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The public leaderboard: each team's best public score (anyone may read it)
-         * @description The public leaderboard: each team's best public score (anyone may read it).
+         * The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may read it)
+         * @description The public leaderboard of a stage: each team's best public entry by the stage's
+         *     columns (anyone may read it).
          */
         get: operations["get_public_leaderboard"];
         put?: never;
@@ -711,7 +714,8 @@ export interface paths {
         };
         /**
          * Live updates: a server-sent `board` event now, then one each time the boards change
-         * @description Anyone may follow the boards live; re-read the board when a `board` event comes.
+         * @description Anyone may follow a stage's boards live; each `board` event carries the board's
+         *     version and the stage's columns shown: re-read the board when one comes.
          */
         get: operations["stream_leaderboard_events"];
         put?: never;
@@ -730,8 +734,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The private leaderboard: hidden until the host reveals it (the host always sees it)
-         * @description The private leaderboard: hidden until the host reveals it (the host always sees it).
+         * The private leaderboard of a stage: hidden until the host reveals it (the host always sees it, hidden columns included)
+         * @description The private leaderboard of a stage: hidden until the host reveals it (the host
+         *     always sees it, hidden columns included).
          */
         get: operations["get_private_leaderboard"];
         put?: never;
@@ -770,10 +775,66 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The whole public or private board as CSV (host; the private one before the reveal too)
-         * @description The whole public or private board as CSV (host; the private one before the reveal too).
+         * A stage's whole public or private board as CSV, every column shown with its full value (host; the private board before t
+         * @description A stage's whole public or private board as CSV, every column shown with its full
+         *     value (host; the private board before the reveal too, hidden columns after it).
          */
         get: operations["export_leaderboard_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stage's scoring program (host): its keys, runtime and what its trial scored
+         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         */
+        get: operations["get_scoring_program"];
+        /**
+         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
+         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
+         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         *
+         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
+         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
+         *     are what the stage's columns without a registry metric may use.
+         */
+        put: operations["upload_scoring_program"];
+        post?: never;
+        /**
+         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
+         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
+         *     alone again. Refused while a column of the stage has no metric (the program's).
+         */
+        delete: operations["delete_scoring_program"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scoring program's log of a submission it failed on (host)
+         * @description The scoring program's log of a submission it failed on (host). Participants never
+         *     see it: the program is the host's, and so is what it prints.
+         */
+        get: operations["get_submission_scoring_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1153,6 +1214,8 @@ export interface components {
          * FinalSelectionRead
          * @example {
          *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_position": 1,
          *       "submission_ids": [
          *         "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
          *       ],
@@ -1166,6 +1229,17 @@ export interface components {
              * Format: uuid
              */
             team_id: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             * @description The stage these finals are for (the first stage's id is the competition's).
+             */
+            stage_id: string;
+            /**
+             * Stage Position
+             * @description That stage's position (1 for the first).
+             */
+            stage_position: number;
             /** Submission Ids */
             submission_ids: string[];
             /** Final Count */
@@ -1187,7 +1261,7 @@ export interface components {
         FinalSelectionUpdate: {
             /**
              * Submission Ids
-             * @description Up to the competition's final_count scored submissions of your team; an empty list goes back to the default (your best ones on the public board).
+             * @description Up to the competition's final_count scored submissions of your team, all of one stage (the selection of that stage is replaced, the other stages' stay); an empty list goes back to the default (your best ones on the stage's public board).
              */
             submission_ids: string[];
         };
@@ -1220,6 +1294,14 @@ export interface components {
          * Leaderboard
          * @example {
          *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "columns": [
+         *         {
+         *           "key": "accuracy",
+         *           "higher_is_better": true,
+         *           "precision": 4
+         *         }
+         *       ],
          *       "board": "public",
          *       "metric": "accuracy",
          *       "higher_is_better": true,
@@ -1234,6 +1316,9 @@ export interface components {
          *           "team_name": "ada",
          *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *           "score": 0.974,
+         *           "scores": {
+         *             "accuracy": 0.974
+         *           },
          *           "submitted_at": "2026-12-01T10:00:00+00:00",
          *           "submissions": 3
          *         }
@@ -1246,6 +1331,12 @@ export interface components {
              * Format: uuid
              */
             competition_id: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             * @description the board's stage (the first stage's id is the competition's)
+             */
+            stage_id: string;
             /**
              * Board
              * @enum {string}
@@ -1263,10 +1354,30 @@ export interface components {
             offset: number;
             /** Limit */
             limit: number;
+            /**
+             * Columns
+             * @description the columns shown, in ranking order (hidden ones only after the reveal, or to the host)
+             */
+            columns?: components["schemas"]["LeaderboardColumn"][];
             /** Entries */
             entries: components["schemas"]["LeaderboardEntry"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * LeaderboardColumn
+         * @description One column of a stage's boards, in ranking order.
+         */
+        LeaderboardColumn: {
+            /** Key */
+            key: string;
+            /** Higher Is Better */
+            higher_is_better: boolean;
+            /**
+             * Precision
+             * @description decimal places to show (the CSV export carries the full value)
+             */
+            precision: number;
         };
         /**
          * LeaderboardEntry
@@ -1276,6 +1387,9 @@ export interface components {
          *       "team_name": "ada",
          *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *       "score": 0.974,
+         *       "scores": {
+         *         "accuracy": 0.974
+         *       },
          *       "submitted_at": "2026-12-01T10:00:00+00:00",
          *       "submissions": 3
          *     }
@@ -1295,8 +1409,11 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Score */
-            score: number;
+            /**
+             * Score
+             * @description the first column's value (null while that column is hidden)
+             */
+            score: number | null;
             /**
              * Submitted At
              * Format: date-time
@@ -1304,6 +1421,13 @@ export interface components {
             submitted_at: string;
             /** Submissions */
             submissions: number;
+            /**
+             * Scores
+             * @description the submission's value in each column shown, by column key
+             */
+            scores?: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -1842,6 +1966,93 @@ export interface components {
             created: boolean;
         };
         /**
+         * ScoringProgramRead
+         * @example {
+         *       "stage_position": 1,
+         *       "version": 2,
+         *       "keys": [
+         *         "weighted_error"
+         *       ],
+         *       "runtime": "default",
+         *       "time_limit_s": 120,
+         *       "memory_mb": 1024,
+         *       "cpus": 1,
+         *       "program_sha256": "a1b2000000000000000000000000000000000000000000000000000000000000",
+         *       "reference_sha256": "c3d4000000000000000000000000000000000000000000000000000000000000",
+         *       "trial": {
+         *         "public": {
+         *           "weighted_error": 0.125
+         *         },
+         *         "private": {},
+         *         "log_tail": "scored 10 rows\n"
+         *       },
+         *       "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        ScoringProgramRead: {
+            /** Stage Position */
+            stage_position: number;
+            /**
+             * Version
+             * @description Counts the programs this stage has taken.
+             */
+            version: number;
+            /**
+             * Keys
+             * @description The column keys the program writes: what the stage's columns may use.
+             */
+            keys: string[];
+            /** Runtime */
+            runtime: string;
+            /** Time Limit S */
+            time_limit_s: number;
+            /** Memory Mb */
+            memory_mb: number;
+            /** Cpus */
+            cpus: number;
+            /** Program Sha256 */
+            program_sha256: string;
+            /** Reference Sha256 */
+            reference_sha256: string;
+            trial: components["schemas"]["ScoringTrialRead"];
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * ScoringTrialRead
+         * @example {
+         *       "public": {
+         *         "weighted_error": 0.125
+         *       },
+         *       "private": {},
+         *       "log_tail": "scored 10 rows\n"
+         *     }
+         */
+        ScoringTrialRead: {
+            /**
+             * Public
+             * @description What the program scored the reference on the smoke sample.
+             */
+            public: {
+                [key: string]: number;
+            };
+            /**
+             * Private
+             * @description Its private part (empty: the sample has no private rows).
+             */
+            private: {
+                [key: string]: number;
+            };
+            /**
+             * Log Tail
+             * @description The end of the program's stdout and stderr in the trial.
+             */
+            log_tail: string;
+        };
+        /**
          * SignUp
          * @example {
          *       "username": "ada",
@@ -2303,6 +2514,24 @@ export interface components {
              * @default null
              */
             closes_at: string | null;
+            /**
+             * Run Status
+             * @description `scoring-program-failed`: how the trial ended (`program_failed`, `ok`).
+             * @default null
+             */
+            run_status: string | null;
+            /**
+             * Exit Code
+             * @description `scoring-program-failed`: the program's exit code.
+             * @default null
+             */
+            exit_code: number | null;
+            /**
+             * Log Tail
+             * @description `scoring-program-failed`: the end of the program's stdout and stderr.
+             * @default null
+             */
+            log_tail: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -5191,7 +5420,10 @@ export interface operations {
     };
     get_final_submissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage's position (1 for the first); unset: the open stage, else the latest that has opened. */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -5260,7 +5492,10 @@ export interface operations {
     };
     select_final_submissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage's position (1 for the first); unset: the open stage, else the latest that has opened. */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -5904,6 +6139,8 @@ export interface operations {
     get_public_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -5988,7 +6225,10 @@ export interface operations {
     };
     stream_leaderboard_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -6069,6 +6309,8 @@ export interface operations {
     get_private_leaderboard: {
         parameters: {
             query?: {
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
+                stage?: number | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -6222,7 +6464,10 @@ export interface operations {
     };
     export_leaderboard_csv: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the stage's position, 1 for the first (default: the stage open now, else the latest that has opened) */
+                stage?: number | null;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -6297,6 +6542,401 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "program": "(score.zip)",
+                 *       "reference": "id,target\n1,0\n",
+                 *       "runtime": "default"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A zip with `score.py` (or `score.sh`) at its root.
+                     */
+                    program: string;
+                    /**
+                     * Format: binary
+                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
+                     */
+                    reference: string;
+                    /** @description The runtime the program runs in (default: the stage's). */
+                    runtime?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_scoring_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                submission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the stage's scoring program printed when it failed on this submission. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example loading model.joblib
+                     *     predicted 810 rows
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

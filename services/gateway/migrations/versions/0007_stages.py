@@ -10,6 +10,7 @@ Revises: 0005
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,10 +55,48 @@ def _stage_columns(first: bool) -> list[sa.Column[Any]]:
     ]
 
 
+competitions = sa.table(
+    "competitions",
+    sa.column("id", sa.Uuid()),
+    sa.column("opens_at", sa.DateTime(timezone=True)),
+    sa.column("closes_at", sa.DateTime(timezone=True)),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("opened_at", sa.DateTime(timezone=True)),
+    sa.column("closed_at", sa.DateTime(timezone=True)),
+)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _backfill_transitions() -> None:
+    """Existing competitions already opened (and maybe closed): record it, so the stage
+    clock does not announce a years-old opening on its first tick after the upgrade."""
+    connection = op.get_bind()
+    now = datetime.now(UTC)
+    rows = connection.execute(
+        sa.select(
+            competitions.c.id, competitions.c.opens_at, competitions.c.closes_at, competitions.c.created_at
+        )
+    ).all()
+    for row in rows:
+        opened = _aware(row.opens_at) if row.opens_at is not None else _aware(row.created_at)
+        if opened > now:
+            continue
+        closed = _aware(row.closes_at) if row.closes_at is not None and _aware(row.closes_at) <= now else None
+        connection.execute(
+            competitions.update()
+            .where(competitions.c.id == row.id)
+            .values(opened_at=opened, closed_at=closed)
+        )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("competitions", schema=None) as batch_op:
         for column in _stage_columns(first=True):
             batch_op.add_column(column)
+    _backfill_transitions()
     op.create_table(
         "stages",
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -13,7 +13,9 @@ from .final_selection_update import FinalSelectionUpdate
 from .labels_read import LabelsRead
 from .leaderboard import Leaderboard
 from .leaderboard_board import LeaderboardBoard
+from .leaderboard_column import LeaderboardColumn
 from .leaderboard_entry import LeaderboardEntry
+from .leaderboard_entry_scores import LeaderboardEntryScores
 from .limits import Limits
 from .limits_patch import LimitsPatch
 from .log_in import LogIn
@@ -32,6 +34,10 @@ from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .scoring_program_read import ScoringProgramRead
+from .scoring_trial_read import ScoringTrialRead
+from .scoring_trial_read_private import ScoringTrialReadPrivate
+from .scoring_trial_read_public import ScoringTrialReadPublic
 from .sign_up import SignUp
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
@@ -41,6 +47,7 @@ from .team_read import TeamRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
 from .token_read import TokenRead
+from .upload_scoring_program_body import UploadScoringProgramBody
 from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
@@ -60,7 +67,9 @@ __all__ = (
     "LabelsRead",
     "Leaderboard",
     "LeaderboardBoard",
+    "LeaderboardColumn",
     "LeaderboardEntry",
+    "LeaderboardEntryScores",
     "Limits",
     "LimitsPatch",
     "LogIn",
@@ -79,6 +88,10 @@ __all__ = (
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "ScoringProgramRead",
+    "ScoringTrialRead",
+    "ScoringTrialReadPrivate",
+    "ScoringTrialReadPublic",
     "SignUp",
     "SubmissionRead",
     "SubmissionStatus",
@@ -88,6 +101,7 @@ __all__ = (
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UploadScoringProgramBody",
     "UserCreate",
     "UserCreated",
     "UserRead",

@@ -15,12 +15,16 @@ class FinalSelectionRead:
     """
     Attributes:
         team_id (UUID):
+        stage_id (UUID): The stage these finals are for (the first stage's id is the competition's).
+        stage_position (int): That stage's position (1 for the first).
         submission_ids (list[UUID]):
         final_count (int):
         default (bool): True when nothing is selected: the best final_count public scores count.
     """
 
     team_id: UUID
+    stage_id: UUID
+    stage_position: int
     submission_ids: list[UUID]
     final_count: int
     default: bool
@@ -28,6 +32,10 @@ class FinalSelectionRead:
 
     def to_dict(self) -> dict[str, Any]:
         team_id = str(self.team_id)
+
+        stage_id = str(self.stage_id)
+
+        stage_position = self.stage_position
 
         submission_ids = []
         for submission_ids_item_data in self.submission_ids:
@@ -43,6 +51,8 @@ class FinalSelectionRead:
         field_dict.update(
             {
                 "team_id": team_id,
+                "stage_id": stage_id,
+                "stage_position": stage_position,
                 "submission_ids": submission_ids,
                 "final_count": final_count,
                 "default": default,
@@ -55,6 +65,10 @@ class FinalSelectionRead:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         team_id = UUID(d.pop("team_id"))
+
+        stage_id = UUID(d.pop("stage_id"))
+
+        stage_position = d.pop("stage_position")
 
         submission_ids = []
         _submission_ids = d.pop("submission_ids")
@@ -69,6 +83,8 @@ class FinalSelectionRead:
 
         final_selection_read = cls(
             team_id=team_id,
+            stage_id=stage_id,
+            stage_position=stage_position,
             submission_ids=submission_ids,
             final_count=final_count,
             default=default,

@@ -13,8 +13,9 @@ T = TypeVar("T", bound="FinalSelectionUpdate")
 class FinalSelectionUpdate:
     """
     Attributes:
-        submission_ids (list[UUID]): Up to the competition's final_count scored submissions of your team; an empty list
-            goes back to the default (your best ones on the public board).
+        submission_ids (list[UUID]): Up to the competition's final_count scored submissions of your team, all of one
+            stage (the selection of that stage is replaced, the other stages' stay); an empty list goes back to the default
+            (your best ones on the stage's public board).
     """
 
     submission_ids: list[UUID]

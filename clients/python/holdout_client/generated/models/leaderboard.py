@@ -8,8 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.leaderboard_board import LeaderboardBoard
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.leaderboard_column import LeaderboardColumn
     from ..models.leaderboard_entry import LeaderboardEntry
 
 
@@ -21,6 +23,7 @@ class Leaderboard:
     """
     Attributes:
         competition_id (UUID):
+        stage_id (UUID): the board's stage (the first stage's id is the competition's)
         board (LeaderboardBoard):
         metric (str):
         higher_is_better (bool):
@@ -29,9 +32,12 @@ class Leaderboard:
         offset (int):
         limit (int):
         entries (list[LeaderboardEntry]):
+        columns (list[LeaderboardColumn] | Unset): the columns shown, in ranking order (hidden ones only after the
+            reveal, or to the host)
     """
 
     competition_id: UUID
+    stage_id: UUID
     board: LeaderboardBoard
     metric: str
     higher_is_better: bool
@@ -40,10 +46,13 @@ class Leaderboard:
     offset: int
     limit: int
     entries: list[LeaderboardEntry]
+    columns: list[LeaderboardColumn] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         competition_id = str(self.competition_id)
+
+        stage_id = str(self.stage_id)
 
         board = self.board.value
 
@@ -64,11 +73,19 @@ class Leaderboard:
             entries_item = entries_item_data.to_dict()
             entries.append(entries_item)
 
+        columns: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.columns, Unset):
+            columns = []
+            for columns_item_data in self.columns:
+                columns_item = columns_item_data.to_dict()
+                columns.append(columns_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "competition_id": competition_id,
+                "stage_id": stage_id,
                 "board": board,
                 "metric": metric,
                 "higher_is_better": higher_is_better,
@@ -79,15 +96,20 @@ class Leaderboard:
                 "entries": entries,
             }
         )
+        if columns is not UNSET:
+            field_dict["columns"] = columns
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.leaderboard_column import LeaderboardColumn
         from ..models.leaderboard_entry import LeaderboardEntry
 
         d = dict(src_dict)
         competition_id = UUID(d.pop("competition_id"))
+
+        stage_id = UUID(d.pop("stage_id"))
 
         board = LeaderboardBoard(d.pop("board"))
 
@@ -110,8 +132,18 @@ class Leaderboard:
 
             entries.append(entries_item)
 
+        _columns = d.pop("columns", UNSET)
+        columns: list[LeaderboardColumn] | Unset = UNSET
+        if _columns is not UNSET:
+            columns = []
+            for columns_item_data in _columns:
+                columns_item = LeaderboardColumn.from_dict(columns_item_data)
+
+                columns.append(columns_item)
+
         leaderboard = cls(
             competition_id=competition_id,
+            stage_id=stage_id,
             board=board,
             metric=metric,
             higher_is_better=higher_is_better,
@@ -120,6 +152,7 @@ class Leaderboard:
             offset=offset,
             limit=limit,
             entries=entries,
+            columns=columns,
         )
 
         leaderboard.additional_properties = d

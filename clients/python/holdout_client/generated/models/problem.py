@@ -41,6 +41,9 @@ class Problem:
             final_count (int | None | Unset): How many final submissions a team may pick.
             opens_at (datetime.datetime | None | Unset): `competition-not-open`: when submissions open.
             closes_at (datetime.datetime | None | Unset): `competition-closed`: when submissions closed.
+            run_status (None | str | Unset): `scoring-program-failed`: how the trial ended (`program_failed`, `ok`).
+            exit_code (int | None | Unset): `scoring-program-failed`: the program's exit code.
+            log_tail (None | str | Unset): `scoring-program-failed`: the end of the program's stdout and stderr.
     """
 
     type_: str
@@ -62,6 +65,9 @@ class Problem:
     final_count: int | None | Unset = UNSET
     opens_at: datetime.datetime | None | Unset = UNSET
     closes_at: datetime.datetime | None | Unset = UNSET
+    run_status: None | str | Unset = UNSET
+    exit_code: int | None | Unset = UNSET
+    log_tail: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,6 +185,24 @@ class Problem:
         else:
             closes_at = self.closes_at
 
+        run_status: None | str | Unset
+        if isinstance(self.run_status, Unset):
+            run_status = UNSET
+        else:
+            run_status = self.run_status
+
+        exit_code: int | None | Unset
+        if isinstance(self.exit_code, Unset):
+            exit_code = UNSET
+        else:
+            exit_code = self.exit_code
+
+        log_tail: None | str | Unset
+        if isinstance(self.log_tail, Unset):
+            log_tail = UNSET
+        else:
+            log_tail = self.log_tail
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -217,6 +241,12 @@ class Problem:
             field_dict["opens_at"] = opens_at
         if closes_at is not UNSET:
             field_dict["closes_at"] = closes_at
+        if run_status is not UNSET:
+            field_dict["run_status"] = run_status
+        if exit_code is not UNSET:
+            field_dict["exit_code"] = exit_code
+        if log_tail is not UNSET:
+            field_dict["log_tail"] = log_tail
 
         return field_dict
 
@@ -423,6 +453,33 @@ class Problem:
 
         closes_at = _parse_closes_at(d.pop("closes_at", UNSET))
 
+        def _parse_run_status(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        run_status = _parse_run_status(d.pop("run_status", UNSET))
+
+        def _parse_exit_code(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        exit_code = _parse_exit_code(d.pop("exit_code", UNSET))
+
+        def _parse_log_tail(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        log_tail = _parse_log_tail(d.pop("log_tail", UNSET))
+
         problem = cls(
             type_=type_,
             title=title,
@@ -443,6 +500,9 @@ class Problem:
             final_count=final_count,
             opens_at=opens_at,
             closes_at=closes_at,
+            run_status=run_status,
+            exit_code=exit_code,
+            log_tail=log_tail,
         )
 
         problem.additional_properties = d

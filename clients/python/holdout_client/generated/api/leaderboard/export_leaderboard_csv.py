@@ -8,13 +8,26 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.export_leaderboard_csv_board import ExportLeaderboardCsvBoard
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     competition: str,
     board: ExportLeaderboardCsvBoard,
+    *,
+    stage: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_stage: int | None | Unset
+    if isinstance(stage, Unset):
+        json_stage = UNSET
+    else:
+        json_stage = stage
+    params["stage"] = json_stage
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +35,7 @@ def _get_kwargs(
             competition=quote(str(competition), safe=""),
             board=quote(str(board), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -86,14 +100,19 @@ def sync_detailed(
     board: ExportLeaderboardCsvBoard,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[Problem | str]:
-    """The whole public or private board as CSV (host; the private one before the reveal too)
+    """A stage's whole public or private board as CSV, every column shown with its full value (host; the
+    private board before t
 
-     The whole public or private board as CSV (host; the private one before the reveal too).
+     A stage's whole public or private board as CSV, every column shown with its full
+    value (host; the private board before the reveal too, hidden columns after it).
 
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,6 +125,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         competition=competition,
         board=board,
+        stage=stage,
     )
 
     response = client.get_httpx_client().request(
@@ -120,14 +140,19 @@ def sync(
     board: ExportLeaderboardCsvBoard,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Problem | str | None:
-    """The whole public or private board as CSV (host; the private one before the reveal too)
+    """A stage's whole public or private board as CSV, every column shown with its full value (host; the
+    private board before t
 
-     The whole public or private board as CSV (host; the private one before the reveal too).
+     A stage's whole public or private board as CSV, every column shown with its full
+    value (host; the private board before the reveal too, hidden columns after it).
 
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,6 +166,7 @@ def sync(
         competition=competition,
         board=board,
         client=client,
+        stage=stage,
     ).parsed
 
 
@@ -149,14 +175,19 @@ async def asyncio_detailed(
     board: ExportLeaderboardCsvBoard,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[Problem | str]:
-    """The whole public or private board as CSV (host; the private one before the reveal too)
+    """A stage's whole public or private board as CSV, every column shown with its full value (host; the
+    private board before t
 
-     The whole public or private board as CSV (host; the private one before the reveal too).
+     A stage's whole public or private board as CSV, every column shown with its full
+    value (host; the private board before the reveal too, hidden columns after it).
 
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,6 +200,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         competition=competition,
         board=board,
+        stage=stage,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,14 +213,19 @@ async def asyncio(
     board: ExportLeaderboardCsvBoard,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Problem | str | None:
-    """The whole public or private board as CSV (host; the private one before the reveal too)
+    """A stage's whole public or private board as CSV, every column shown with its full value (host; the
+    private board before t
 
-     The whole public or private board as CSV (host; the private one before the reveal too).
+     A stage's whole public or private board as CSV, every column shown with its full
+    value (host; the private board before the reveal too, hidden columns after it).
 
     Args:
         competition (str):
         board (ExportLeaderboardCsvBoard):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,5 +240,6 @@ async def asyncio(
             competition=competition,
             board=board,
             client=client,
+            stage=stage,
         )
     ).parsed

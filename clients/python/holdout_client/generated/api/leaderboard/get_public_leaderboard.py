@@ -14,11 +14,19 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     competition: str,
     *,
+    stage: int | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    json_stage: int | None | Unset
+    if isinstance(stage, Unset):
+        json_stage = UNSET
+    else:
+        json_stage = stage
+    params["stage"] = json_stage
 
     params["offset"] = offset
 
@@ -96,15 +104,20 @@ def sync_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[Leaderboard | Problem]:
-    """The public leaderboard: each team's best public score (anyone may read it)
+    """The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may
+    read it)
 
-     The public leaderboard: each team's best public score (anyone may read it).
+     The public leaderboard of a stage: each team's best public entry by the stage's
+    columns (anyone may read it).
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -118,6 +131,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
         offset=offset,
         limit=limit,
     )
@@ -133,15 +147,20 @@ def sync(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Leaderboard | Problem | None:
-    """The public leaderboard: each team's best public score (anyone may read it)
+    """The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may
+    read it)
 
-     The public leaderboard: each team's best public score (anyone may read it).
+     The public leaderboard of a stage: each team's best public entry by the stage's
+    columns (anyone may read it).
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -156,6 +175,7 @@ def sync(
     return sync_detailed(
         competition=competition,
         client=client,
+        stage=stage,
         offset=offset,
         limit=limit,
     ).parsed
@@ -165,15 +185,20 @@ async def asyncio_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[Leaderboard | Problem]:
-    """The public leaderboard: each team's best public score (anyone may read it)
+    """The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may
+    read it)
 
-     The public leaderboard: each team's best public score (anyone may read it).
+     The public leaderboard of a stage: each team's best public entry by the stage's
+    columns (anyone may read it).
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -187,6 +212,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
         offset=offset,
         limit=limit,
     )
@@ -200,15 +226,20 @@ async def asyncio(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Leaderboard | Problem | None:
-    """The public leaderboard: each team's best public score (anyone may read it)
+    """The public leaderboard of a stage: each team's best public entry by the stage's columns (anyone may
+    read it)
 
-     The public leaderboard: each team's best public score (anyone may read it).
+     The public leaderboard of a stage: each team's best public entry by the stage's
+    columns (anyone may read it).
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -224,6 +255,7 @@ async def asyncio(
         await asyncio_detailed(
             competition=competition,
             client=client,
+            stage=stage,
             offset=offset,
             limit=limit,
         )

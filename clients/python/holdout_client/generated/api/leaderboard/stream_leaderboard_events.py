@@ -7,18 +7,32 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     competition: str,
+    *,
+    stage: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_stage: int | None | Unset
+    if isinstance(stage, Unset):
+        json_stage = UNSET
+    else:
+        json_stage = stage
+    params["stage"] = json_stage
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/competitions/{competition}/leaderboard/events".format(
             competition=quote(str(competition), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -82,13 +96,17 @@ def sync_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Live updates: a server-sent `board` event now, then one each time the boards change
 
-     Anyone may follow the boards live; re-read the board when a `board` event comes.
+     Anyone may follow a stage's boards live; each `board` event carries the board's
+    version and the stage's columns shown: re-read the board when one comes.
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,6 +118,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = client.get_httpx_client().request(
@@ -113,13 +132,17 @@ def sync(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Any | Problem | None:
     """Live updates: a server-sent `board` event now, then one each time the boards change
 
-     Anyone may follow the boards live; re-read the board when a `board` event comes.
+     Anyone may follow a stage's boards live; each `board` event carries the board's
+    version and the stage's columns shown: re-read the board when one comes.
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +155,7 @@ def sync(
     return sync_detailed(
         competition=competition,
         client=client,
+        stage=stage,
     ).parsed
 
 
@@ -139,13 +163,17 @@ async def asyncio_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Live updates: a server-sent `board` event now, then one each time the boards change
 
-     Anyone may follow the boards live; re-read the board when a `board` event comes.
+     Anyone may follow a stage's boards live; each `board` event carries the board's
+    version and the stage's columns shown: re-read the board when one comes.
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +185,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -168,13 +197,17 @@ async def asyncio(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Any | Problem | None:
     """Live updates: a server-sent `board` event now, then one each time the boards change
 
-     Anyone may follow the boards live; re-read the board when a `board` event comes.
+     Anyone may follow a stage's boards live; each `board` event carries the board's
+    version and the stage's columns shown: re-read the board when one comes.
 
     Args:
         competition (str):
+        stage (int | None | Unset): the stage's position, 1 for the first (default: the stage open
+            now, else the latest that has opened)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,5 +221,6 @@ async def asyncio(
         await asyncio_detailed(
             competition=competition,
             client=client,
+            stage=stage,
         )
     ).parsed

@@ -8,18 +8,32 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.final_selection_read import FinalSelectionRead
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     competition: str,
+    *,
+    stage: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_stage: int | None | Unset
+    if isinstance(stage, Unset):
+        json_stage = UNSET
+    else:
+        json_stage = stage
+    params["stage"] = json_stage
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/competitions/{competition}/teams/mine/final-submissions".format(
             competition=quote(str(competition), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -79,13 +93,16 @@ def sync_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[FinalSelectionRead | Problem]:
-    """Your team's final submissions for the private leaderboard (empty: the default)
+    """Your team's final submissions in a stage for its private leaderboard (empty: the default)
 
-     Your team's final submissions for the private leaderboard (empty: the default).
+     Your team's final submissions in a stage for its private leaderboard (empty: the default).
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -97,6 +114,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = client.get_httpx_client().request(
@@ -110,13 +128,16 @@ def sync(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> FinalSelectionRead | Problem | None:
-    """Your team's final submissions for the private leaderboard (empty: the default)
+    """Your team's final submissions in a stage for its private leaderboard (empty: the default)
 
-     Your team's final submissions for the private leaderboard (empty: the default).
+     Your team's final submissions in a stage for its private leaderboard (empty: the default).
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +150,7 @@ def sync(
     return sync_detailed(
         competition=competition,
         client=client,
+        stage=stage,
     ).parsed
 
 
@@ -136,13 +158,16 @@ async def asyncio_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> Response[FinalSelectionRead | Problem]:
-    """Your team's final submissions for the private leaderboard (empty: the default)
+    """Your team's final submissions in a stage for its private leaderboard (empty: the default)
 
-     Your team's final submissions for the private leaderboard (empty: the default).
+     Your team's final submissions in a stage for its private leaderboard (empty: the default).
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,6 +179,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -165,13 +191,16 @@ async def asyncio(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | None | Unset = UNSET,
 ) -> FinalSelectionRead | Problem | None:
-    """Your team's final submissions for the private leaderboard (empty: the default)
+    """Your team's final submissions in a stage for its private leaderboard (empty: the default)
 
-     Your team's final submissions for the private leaderboard (empty: the default).
+     Your team's final submissions in a stage for its private leaderboard (empty: the default).
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,5 +214,6 @@ async def asyncio(
         await asyncio_detailed(
             competition=competition,
             client=client,
+            stage=stage,
         )
     ).parsed

@@ -9,21 +9,34 @@ from ...client import AuthenticatedClient, Client
 from ...models.final_selection_read import FinalSelectionRead
 from ...models.final_selection_update import FinalSelectionUpdate
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     competition: str,
     *,
     body: FinalSelectionUpdate,
+    stage: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    json_stage: int | None | Unset
+    if isinstance(stage, Unset):
+        json_stage = UNSET
+    else:
+        json_stage = stage
+    params["stage"] = json_stage
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/api/v1/competitions/{competition}/teams/mine/final-submissions".format(
             competition=quote(str(competition), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -109,16 +122,21 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: FinalSelectionUpdate,
+    stage: int | None | Unset = UNSET,
 ) -> Response[FinalSelectionRead | Problem]:
-    """Choose up to final_count scored submissions of your team for the private board
+    """Choose up to final_count scored submissions of your team for a stage's private board
 
-     Choose up to `final_count` scored submissions of your team for the private board.
+     Choose up to `final_count` scored submissions of your team for a stage's private board.
 
-    An empty list goes back to the default: your best `final_count` public scores.
-    Locked once the host reveals the private leaderboard.
+    The submissions must all be of one stage (`stage`, when given): that stage's selection
+    is replaced, the other stages' stay. An empty list goes back to the default (your best
+    `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+    closes, and once the host reveals the private leaderboard.
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
         body (FinalSelectionUpdate):
 
     Raises:
@@ -132,6 +150,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         competition=competition,
         body=body,
+        stage=stage,
     )
 
     response = client.get_httpx_client().request(
@@ -146,16 +165,21 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: FinalSelectionUpdate,
+    stage: int | None | Unset = UNSET,
 ) -> FinalSelectionRead | Problem | None:
-    """Choose up to final_count scored submissions of your team for the private board
+    """Choose up to final_count scored submissions of your team for a stage's private board
 
-     Choose up to `final_count` scored submissions of your team for the private board.
+     Choose up to `final_count` scored submissions of your team for a stage's private board.
 
-    An empty list goes back to the default: your best `final_count` public scores.
-    Locked once the host reveals the private leaderboard.
+    The submissions must all be of one stage (`stage`, when given): that stage's selection
+    is replaced, the other stages' stay. An empty list goes back to the default (your best
+    `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+    closes, and once the host reveals the private leaderboard.
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
         body (FinalSelectionUpdate):
 
     Raises:
@@ -170,6 +194,7 @@ def sync(
         competition=competition,
         client=client,
         body=body,
+        stage=stage,
     ).parsed
 
 
@@ -178,16 +203,21 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: FinalSelectionUpdate,
+    stage: int | None | Unset = UNSET,
 ) -> Response[FinalSelectionRead | Problem]:
-    """Choose up to final_count scored submissions of your team for the private board
+    """Choose up to final_count scored submissions of your team for a stage's private board
 
-     Choose up to `final_count` scored submissions of your team for the private board.
+     Choose up to `final_count` scored submissions of your team for a stage's private board.
 
-    An empty list goes back to the default: your best `final_count` public scores.
-    Locked once the host reveals the private leaderboard.
+    The submissions must all be of one stage (`stage`, when given): that stage's selection
+    is replaced, the other stages' stay. An empty list goes back to the default (your best
+    `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+    closes, and once the host reveals the private leaderboard.
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
         body (FinalSelectionUpdate):
 
     Raises:
@@ -201,6 +231,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         competition=competition,
         body=body,
+        stage=stage,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -213,16 +244,21 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: FinalSelectionUpdate,
+    stage: int | None | Unset = UNSET,
 ) -> FinalSelectionRead | Problem | None:
-    """Choose up to final_count scored submissions of your team for the private board
+    """Choose up to final_count scored submissions of your team for a stage's private board
 
-     Choose up to `final_count` scored submissions of your team for the private board.
+     Choose up to `final_count` scored submissions of your team for a stage's private board.
 
-    An empty list goes back to the default: your best `final_count` public scores.
-    Locked once the host reveals the private leaderboard.
+    The submissions must all be of one stage (`stage`, when given): that stage's selection
+    is replaced, the other stages' stay. An empty list goes back to the default (your best
+    `final_count` public scores) in `stage`, else in the open stage. Locked once the stage
+    closes, and once the host reveals the private leaderboard.
 
     Args:
         competition (str):
+        stage (int | None | Unset): The stage's position (1 for the first); unset: the open stage,
+            else the latest that has opened.
         body (FinalSelectionUpdate):
 
     Raises:
@@ -238,5 +274,6 @@ async def asyncio(
             competition=competition,
             client=client,
             body=body,
+            stage=stage,
         )
     ).parsed
