@@ -566,3 +566,20 @@ async def test_retries_and_concurrent_senders_on_postgresql(
                 await s.stop()
         (entry,) = await log(gw, host, created["id"])
         assert entry["attempts"] == 2 and entry["status"] == "delivered" and len(receiver.seen) == 2
+
+
+async def test_the_stage_clock_s_events_reach_the_webhooks(wgw: Gateway, receiver: Receiver) -> None:
+    from services.gateway.stages.clock import StageClock
+
+    host = await wgw.user("hana", is_host=True)
+    t1 = utcnow() + timedelta(hours=1)
+    await wgw.ready_competition(host, closes_at=t1.isoformat())
+    await hook(wgw, host, receiver.url, event_types=["stage.closed"])
+    clock = StageClock(wgw.runtime, wgw.settings)
+    await clock.tick(utcnow())
+    assert await sender(wgw).tick() == []  # stage.opened is not among its events
+    await clock.tick(t1)
+    (outcome,) = await sender(wgw).tick()
+    assert outcome.status == "delivered"
+    payload = json.loads(receiver.seen[0][1])
+    assert payload["type"] == "stage.closed" and payload["data"]["position"] == 1
