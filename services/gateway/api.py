@@ -15,18 +15,20 @@ from services.gateway.stages.endpoints import router as stages
 from services.gateway.stages.program_endpoints import router as scoring_programs
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
+from services.gateway.webhooks.endpoints import router as webhooks
 
 FEATURE_ROUTERS = (
     auth,
     users,
     competitions,
     stages,
+    scoring_programs,
     rules,
     files,
     teams,
     submissions,
     leaderboard,
-    scoring_programs,
+    webhooks,
 )
 
 

@@ -34,6 +34,11 @@ TAGS: list[dict[str, str]] = [
         "description": "A stage's own scoring program (hosts): uploaded, tried on the smoke sample, "
         "and its logs.",
     },
+    {
+        "name": "webhooks",
+        "description": "Signed HTTPS callbacks for competition events (hosts; platform-wide: admins), "
+        "their delivery log and redelivery.",
+    },
 ]
 
 

@@ -169,6 +169,19 @@ TRIAL: dict[str, Any] = {
     "private": {},
     "log_tail": "scored 10 rows\n",
 }
+_WEBHOOK_ID = "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a"
+WEBHOOK: dict[str, Any] = {
+    "id": _WEBHOOK_ID,
+    "competition_id": _COMPETITION_ID,
+    "url": "https://hooks.example.org/holdout",
+    "event_types": ["competition.revealed", "submission.scored"],
+    "description": "results into our lab chat",
+    "enabled": True,
+    "disabled_reason": None,
+    "created_by": _USER_ID,
+    "created_at": _WHEN,
+    "updated_at": _WHEN,
+}
 
 SCHEMA_EXAMPLES: dict[str, Any] = {
     "UserCreate": {"username": "ada", "is_host": False},
@@ -297,6 +310,41 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
         "reference_sha256": "c3d4" + "0" * 60,
         "trial": TRIAL,
         "uploaded_at": _WHEN,
+    },
+    "WebhookCreate": {
+        "url": "https://hooks.example.org/holdout",
+        "event_types": ["competition.revealed", "submission.scored"],
+        "description": "results into our lab chat",
+    },
+    "WebhookUpdate": {"enabled": True},
+    "WebhookRead": WEBHOOK,
+    "WebhookCreated": {**WEBHOOK, "secret": "whsec_" + "x" * 43},
+    "WebhookDeliveryRead": {
+        "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+        "webhook_id": _WEBHOOK_ID,
+        "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "event_type": "submission.scored",
+        "status": "delivered",
+        "attempts": 3,
+        "next_attempt_at": None,
+        "last_error": None,
+        "last_status_code": 200,
+        "delivered_at": "2026-12-01T10:00:41+00:00",
+        "created_at": "2026-12-01T10:00:05+00:00",
+        "payload": {
+            "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "type": "submission.scored",
+            "occurred_at": "2026-12-01T10:00:05+00:00",
+            "competition_id": _COMPETITION_ID,
+            "data": {
+                "submission_id": _SUBMISSION_ID,
+                "competition_id": _COMPETITION_ID,
+                "team_id": _TEAM_ID,
+                "team_name": "ada",
+                "metric": "accuracy",
+                "public_score": 0.974,
+            },
+        },
     },
     "FieldError": {
         "loc": ["body", "daily_quota"],

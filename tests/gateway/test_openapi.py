@@ -33,6 +33,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "submissions",
         "leaderboard",
         "scoring-programs",
+        "webhooks",
     }
     assert all(t["description"] for t in doc["tags"])
     ops = {

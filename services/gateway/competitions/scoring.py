@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def _invalid_column(index: int, problem: str) -> ProblemError:
     return ProblemError(f"columns[{index}]: {problem}", status=422, code="invalid-columns", column=index)
 
 
-def check_columns(columns: Sequence[dict[str, Any]], *, has_program: bool) -> list[ScoreColumn]:
+def check_columns(columns: Sequence[dict[str, Any]], *, program_keys: Collection[str]) -> list[ScoreColumn]:
     """Board columns as a host sent them (``ScoreColumn``-shaped dicts; ``higher_is_better``
     may be left out of a registry column, which then takes the metric's direction)."""
     names = sorted(METRICS)
@@ -70,11 +70,18 @@ def check_columns(columns: Sequence[dict[str, Any]], *, has_program: bool) -> li
         metric, threshold = raw.get("metric"), raw.get("threshold")
         info = METRICS.get(metric) if metric is not None else None
         if metric is None:
-            if not has_program:
+            if not program_keys:
                 raise _invalid_column(
                     i,
                     f"{key!r} names no metric, so a scoring program must compute it: upload a scoring "
                     "program for the stage first (PUT .../scoring-program), or give the column a metric",
+                )
+            if key not in program_keys:
+                raise _invalid_column(
+                    i,
+                    f"{key!r} names no metric and the stage's scoring program does not write it: "
+                    f"its trial wrote {', '.join(sorted(program_keys))}; use one of those keys or "
+                    "give the column a metric",
                 )
         elif info is None:
             raise ProblemError(

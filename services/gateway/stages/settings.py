@@ -16,7 +16,7 @@ from services.gateway.competitions import bounds, scoring
 from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition
-from services.gateway.stages import checks
+from services.gateway.stages import checks, programs
 from services.gateway.stages.scope import Scope
 from shared.events import utcnow
 from shared.storage import Storage
@@ -59,7 +59,7 @@ def _scoring(scope: Scope, changes: Mapping[str, Any]) -> tuple[str, list[str], 
             code="invalid-columns",
         )
     if columns:
-        checked = scoring.check_columns(columns, has_program=scope.scoring_program is not None)
+        checked = scoring.check_columns(columns, program_keys=programs.program_keys(scope))
         return checked[0].key, [], [c.model_dump(mode="json") for c in checked]
     # back to (or staying with) a metric and its extra metrics: the columns go
     metric = changes.get("metric")

@@ -313,8 +313,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Score every scored submission again with the current labels and metric (host)
-         * @description Score every scored submission again with the current labels and metric (host).
+         * Score every scored submission of a stage again with its current labels and scoring (host)
+         * @description Score every scored submission of a stage again with its current labels and scoring (host).
          *
          *     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
          */
@@ -470,6 +470,61 @@ export interface paths {
          * @description Upload the labels of a stage's smoke sample.
          */
         put: operations["upload_stage_smoke_labels"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stage's scoring program (host): its keys, runtime and what its trial scored
+         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         */
+        get: operations["get_scoring_program"];
+        /**
+         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
+         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
+         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         *
+         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
+         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
+         *     are what the stage's columns without a registry metric may use.
+         */
+        put: operations["upload_scoring_program"];
+        post?: never;
+        /**
+         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
+         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
+         *     alone again. Refused while a column of the stage has no metric (the program's).
+         */
+        delete: operations["delete_scoring_program"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scoring program's log of a submission it failed on (host)
+         * @description The scoring program's log of a submission it failed on (host). Participants never
+         *     see it: the program is the host's, and so is what it prints.
+         */
+        get: operations["get_submission_scoring_log"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -920,7 +975,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+    "/api/v1/competitions/{competition}/webhooks": {
         parameters: {
             query?: never;
             header?: never;
@@ -928,33 +983,44 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stage's scoring program (host): its keys, runtime and what its trial scored
-         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         * The competition's webhooks, oldest first (host)
+         * @description The competition's webhooks, oldest first (host).
          */
-        get: operations["get_scoring_program"];
+        get: operations["list_competition_webhooks"];
+        put?: never;
         /**
-         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
-         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
-         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         * Register an HTTPS endpoint for the competition's events (host)
+         * @description Register an HTTPS endpoint for the competition's events (host).
          *
-         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
-         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
-         *     are what the stage's columns without a registry metric may use.
+         *     The answer carries the signing `secret`, shown only this once. The URL must resolve to public
+         *     addresses only: loopback, link-local (169.254.169.254), private and other internal addresses
+         *     are refused, at registration and at every delivery and redirect.
+         *
+         *     Every delivery is a `POST` of a JSON body with the headers `Holdout-Event` (the event's id:
+         *     deduplicate on it, a delivery may come more than once), `Holdout-Event-Type`, `Holdout-Delivery`
+         *     (this delivery's id) and `Holdout-Signature: t=<unix seconds>,v1=<hex>`, where `v1` is
+         *     HMAC-SHA256 with the webhook's secret over `f"{t}.{body}"` (the raw body bytes). Check it
+         *     before trusting the body, and refuse a `t` more than 5 minutes old:
+         *
+         *     ```python
+         *     import hashlib, hmac, time
+         *     def verify(secret: str, header: str, body: bytes) -> bool:
+         *         parts = dict(p.split("=", 1) for p in header.split(","))
+         *         mac = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+         *         return hmac.compare_digest(mac, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+         *     ```
+         *
+         *     Any 2xx answer is success; anything else (or no answer within the timeout) is retried with
+         *     growing waits, and an endpoint that keeps failing is disabled with the reason.
          */
-        put: operations["upload_scoring_program"];
-        post?: never;
-        /**
-         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
-         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
-         *     alone again. Refused while a column of the stage has no metric (the program's).
-         */
-        delete: operations["delete_scoring_program"];
+        post: operations["create_competition_webhook"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+    "/api/v1/webhooks": {
         parameters: {
             query?: never;
             header?: never;
@@ -962,13 +1028,106 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The scoring program's log of a submission it failed on (host)
-         * @description The scoring program's log of a submission it failed on (host). Participants never
-         *     see it: the program is the host's, and so is what it prints.
+         * The platform-wide webhooks, oldest first (administrators)
+         * @description The platform-wide webhooks, oldest first (administrators).
          */
-        get: operations["get_submission_scoring_log"];
+        get: operations["list_platform_webhooks"];
+        put?: never;
+        /**
+         * Register an HTTPS endpoint for the events of every competition (administrators)
+         * @description Register an HTTPS endpoint for the events of every competition (administrators).
+         *
+         *     The answer carries the signing `secret`, shown only this once.
+         *
+         *     Every delivery is a `POST` of a JSON body with the headers `Holdout-Event` (the event's id:
+         *     deduplicate on it, a delivery may come more than once), `Holdout-Event-Type`, `Holdout-Delivery`
+         *     (this delivery's id) and `Holdout-Signature: t=<unix seconds>,v1=<hex>`, where `v1` is
+         *     HMAC-SHA256 with the webhook's secret over `f"{t}.{body}"` (the raw body bytes). Check it
+         *     before trusting the body, and refuse a `t` more than 5 minutes old:
+         *
+         *     ```python
+         *     import hashlib, hmac, time
+         *     def verify(secret: str, header: str, body: bytes) -> bool:
+         *         parts = dict(p.split("=", 1) for p in header.split(","))
+         *         mac = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+         *         return hmac.compare_digest(mac, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+         *     ```
+         *
+         *     Any 2xx answer is success; anything else (or no answer within the timeout) is retried with
+         *     growing waits, and an endpoint that keeps failing is disabled with the reason.
+         */
+        post: operations["create_platform_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook (its competition's host, or an administrator); the secret is not shown again
+         * @description A webhook (its competition's host, or an administrator); the secret is not shown again.
+         */
+        get: operations["get_webhook"];
         put?: never;
         post?: never;
+        /**
+         * Delete a webhook and its delivery log; nothing more is sent to it
+         * @description Delete a webhook and its delivery log; nothing more is sent to it.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook's URL, events, description, or enable or disable it
+         * @description Change a webhook's URL, events, description, or enable or disable it.
+         *
+         *     Enabling a webhook the sender disabled clears its `disabled_reason`; deliveries still
+         *     pending are then sent.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook's delivery log, newest first: each event's status, attempts and last error
+         * @description The webhook's delivery log, newest first: each event's status, attempts and last error.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a logged delivery's event again, as a new delivery with the same Holdout-Event id
+         * @description Send a logged delivery's event again, as a new delivery with the same `Holdout-Event` id.
+         */
+        post: operations["redeliver_webhook_delivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2150,6 +2309,88 @@ export interface components {
             limit: number;
         };
         /**
+         * Page[WebhookDeliveryRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+         *           "webhook_id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *           "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *           "event_type": "submission.scored",
+         *           "status": "delivered",
+         *           "attempts": 3,
+         *           "next_attempt_at": null,
+         *           "last_error": null,
+         *           "last_status_code": 200,
+         *           "delivered_at": "2026-12-01T10:00:41+00:00",
+         *           "created_at": "2026-12-01T10:00:05+00:00",
+         *           "payload": {
+         *             "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *             "type": "submission.scored",
+         *             "occurred_at": "2026-12-01T10:00:05+00:00",
+         *             "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *             "data": {
+         *               "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *               "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *               "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *               "team_name": "ada",
+         *               "metric": "accuracy",
+         *               "public_score": 0.974
+         *             }
+         *           }
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_WebhookDeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
+         * Page[WebhookRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "url": "https://hooks.example.org/holdout",
+         *           "event_types": [
+         *             "competition.revealed",
+         *             "submission.scored"
+         *           ],
+         *           "description": "results into our lab chat",
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "updated_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_WebhookRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
          * ParticipantFileRead
          * @example {
          *       "filename": "train.csv",
@@ -3183,6 +3424,254 @@ export interface components {
              * @description A disabled user's sessions and tokens stop working at once.
              */
             is_disabled?: boolean | null;
+        };
+        /**
+         * WebhookCreate
+         * @example {
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat"
+         *     }
+         */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description Where events are POSTed: an `https://` URL of a public address.
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description The events to receive (default: all of them).
+             */
+            event_types?: ("submission.scored" | "submission.scoring_failed" | "stage.opened" | "stage.closed" | "competition.revealed")[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /**
+         * WebhookCreated
+         * @example {
+         *       "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:00+00:00",
+         *       "secret": "whsec_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         *     }
+         */
+        WebhookCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Competition Id
+             * @description None: a platform-wide webhook (every competition).
+             */
+            competition_id: string | null;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Disabled Reason
+             * @description Why the sender disabled it (deliveries kept failing).
+             */
+            disabled_reason: string | null;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description Signs every delivery (`Holdout-Signature`); shown only now: keep it with the receiver.
+             */
+            secret: string;
+        };
+        /**
+         * WebhookDeliveryRead
+         * @example {
+         *       "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+         *       "webhook_id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "event_type": "submission.scored",
+         *       "status": "delivered",
+         *       "attempts": 3,
+         *       "next_attempt_at": null,
+         *       "last_error": null,
+         *       "last_status_code": 200,
+         *       "delivered_at": "2026-12-01T10:00:41+00:00",
+         *       "created_at": "2026-12-01T10:00:05+00:00",
+         *       "payload": {
+         *         "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *         "type": "submission.scored",
+         *         "occurred_at": "2026-12-01T10:00:05+00:00",
+         *         "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *         "data": {
+         *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "team_name": "ada",
+         *           "metric": "accuracy",
+         *           "public_score": 0.974
+         *         }
+         *       }
+         *     }
+         */
+        WebhookDeliveryRead: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Sent as `Holdout-Delivery`.
+             */
+            id: string;
+            /**
+             * Webhook Id
+             * Format: uuid
+             */
+            webhook_id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             * @description Sent as `Holdout-Event`: the same for a redelivery.
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description When it is tried next (pending only).
+             */
+            next_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Payload
+             * @description The JSON body sent.
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * WebhookRead
+         * @example {
+         *       "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        WebhookRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Competition Id
+             * @description None: a platform-wide webhook (every competition).
+             */
+            competition_id: string | null;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Disabled Reason
+             * @description Why the sender disabled it (deliveries kept failing).
+             */
+            disabled_reason: string | null;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * WebhookUpdate
+         * @description Only the fields sent change. `enabled: true` re-enables a webhook the sender disabled.
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        WebhookUpdate: {
+            /** Url */
+            url?: string | null;
+            /** Event Types */
+            event_types?: ("submission.scored" | "submission.scoring_failed" | "stage.opened" | "stage.closed" | "competition.revealed")[] | null;
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
         };
         /**
          * Problem
@@ -5001,7 +5490,10 @@ export interface operations {
     };
     rescore_competition: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage to rescore, by position (default: the first). */
+                stage?: number;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -6032,6 +6524,401 @@ export interface operations {
             };
             /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "program": "(score.zip)",
+                 *       "reference": "id,target\n1,0\n",
+                 *       "runtime": "default"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A zip with `score.py` (or `score.sh`) at its root.
+                     */
+                    program: string;
+                    /**
+                     * Format: binary
+                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
+                     */
+                    reference: string;
+                    /** @description The runtime the program runs in (default: the stage's). */
+                    runtime?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_scoring_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                submission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the stage's scoring program printed when it failed on this submission. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example loading model.joblib
+                     *     predicted 810 rows
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8235,14 +9122,17 @@ export interface operations {
             };
         };
     };
-    get_scoring_program: {
+    list_competition_webhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
             };
             cookie?: never;
         };
@@ -8254,7 +9144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScoringProgramRead"];
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
@@ -8306,51 +9196,37 @@ export interface operations {
             };
         };
     };
-    upload_scoring_program: {
+    create_competition_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
             };
             cookie?: never;
         };
-        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "program": "(score.zip)",
-                 *       "reference": "id,target\n1,0\n",
-                 *       "runtime": "default"
-                 *     }
-                 */
-                "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description A zip with `score.py` (or `score.sh`) at its root.
-                     */
-                    program: string;
-                    /**
-                     * Format: binary
-                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
-                     */
-                    reference: string;
-                    /** @description The runtime the program runs in (default: the stage's). */
-                    runtime?: string;
-                };
+                "application/json": components["schemas"]["WebhookCreate"];
             };
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScoringProgramRead"];
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
@@ -8391,8 +9267,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8400,8 +9276,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed; see `max_bytes`. */
-            413: {
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8409,8 +9285,135 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
-            415: {
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_platform_webhooks: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_platform_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8447,8 +9450,68 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
-            507: {
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8458,14 +9521,12 @@ export interface operations {
             };
         };
     };
-    delete_scoring_program: {
+    delete_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
+                webhook: string;
             };
             cookie?: never;
         };
@@ -8507,15 +9568,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
@@ -8536,41 +9588,38 @@ export interface operations {
             };
         };
     };
-    get_submission_scoring_log: {
+    update_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                competition: string;
-                submission: string;
+                webhook: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
         responses: {
-            /** @description What the stage's scoring program printed when it failed on this submission. */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
-                    ETag?: string;
-                    /** @description `attachment; filename="..."`: the name to save it under. */
-                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example loading model.joblib
-                     *     predicted 810 rows
-                     */
-                    "text/plain": string;
+                    "application/json": components["schemas"]["WebhookRead"];
                 };
             };
-            /** @description Where the storage serves it: a short-lived read-only URL. */
-            307: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
@@ -8601,8 +9650,174 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error. */
-            416: {
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                status?: ("pending" | "delivered" | "failed") | null;
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDeliveryRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook: string;
+                delivery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ from .leaderboard_entry import LeaderboardEntry
 from .leaderboard_entry_scores import LeaderboardEntryScores
 from .limits import Limits
 from .limits_patch import LimitsPatch
+from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusType0
 from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
@@ -27,6 +28,8 @@ from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
+from .page_webhook_delivery_read import PageWebhookDeliveryRead
+from .page_webhook_read import PageWebhookRead
 from .participant_file_read import ParticipantFileRead
 from .problem import Problem
 from .quota_counter import QuotaCounter
@@ -63,6 +66,15 @@ from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
 from .user_update import UserUpdate
+from .webhook_create import WebhookCreate
+from .webhook_create_event_types_item import WebhookCreateEventTypesItem
+from .webhook_created import WebhookCreated
+from .webhook_delivery_read import WebhookDeliveryRead
+from .webhook_delivery_read_payload import WebhookDeliveryReadPayload
+from .webhook_delivery_read_status import WebhookDeliveryReadStatus
+from .webhook_read import WebhookRead
+from .webhook_update import WebhookUpdate
+from .webhook_update_event_types_type_0_item import WebhookUpdateEventTypesType0Item
 
 __all__ = (
     "CompetitionCreate",
@@ -83,6 +95,7 @@ __all__ = (
     "LeaderboardEntryScores",
     "Limits",
     "LimitsPatch",
+    "ListWebhookDeliveriesStatusType0",
     "LogIn",
     "PageCompetitionRead",
     "PageParticipantFileRead",
@@ -92,6 +105,8 @@ __all__ = (
     "PageTeamRead",
     "PageTokenRead",
     "PageUserRead",
+    "PageWebhookDeliveryRead",
+    "PageWebhookRead",
     "ParticipantFileRead",
     "Problem",
     "QuotaCounter",
@@ -128,4 +143,13 @@ __all__ = (
     "UserCreated",
     "UserRead",
     "UserUpdate",
+    "WebhookCreate",
+    "WebhookCreateEventTypesItem",
+    "WebhookCreated",
+    "WebhookDeliveryRead",
+    "WebhookDeliveryReadPayload",
+    "WebhookDeliveryReadStatus",
+    "WebhookRead",
+    "WebhookUpdate",
+    "WebhookUpdateEventTypesType0Item",
 )
