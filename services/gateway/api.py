@@ -11,20 +11,24 @@ from services.gateway.files.endpoints import router as files
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
 from services.gateway.rules.endpoints import router as rules
+from services.gateway.stages.endpoints import router as stages
 from services.gateway.stages.program_endpoints import router as scoring_programs
 from services.gateway.submissions.endpoints import router as submissions
 from services.gateway.teams.endpoints import router as teams
+from services.gateway.webhooks.endpoints import router as webhooks
 
 FEATURE_ROUTERS = (
     auth,
     users,
     competitions,
+    stages,
+    scoring_programs,
     rules,
     files,
     teams,
     submissions,
     leaderboard,
-    scoring_programs,
+    webhooks,
 )
 
 

@@ -22,6 +22,8 @@ from services.gateway.openapi_doc import install_document
 from services.gateway.stages.clock import StageClock
 from services.gateway.submissions.reconciler import Reconciler
 from services.gateway.webapp import install_web_app
+from services.gateway.webhooks import enqueue as webhook_outbox
+from services.gateway.webhooks.delivery import WebhookSender
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
@@ -52,6 +54,7 @@ def create_app(
             "gateway", settings, settings.database_url, MIGRATIONS_DIR, outbox, bus=bus, storage=storage
         )
         await rt.start()
+        webhook_outbox.install(rt.sessionmaker)
         app.state.runtime = rt
         app.state.settings = settings
         app.state.passwords = Passwords.from_settings(settings)
@@ -68,8 +71,12 @@ def create_app(
             app.state.reconciler.start()
             app.state.stage_clock = StageClock(rt, settings)
             app.state.stage_clock.start()
+            app.state.webhooks = WebhookSender(rt, settings)
+            app.state.webhooks.start()
             yield
         finally:
+            if getattr(app.state, "webhooks", None) is not None:
+                await app.state.webhooks.stop()
             if getattr(app.state, "stage_clock", None) is not None:
                 await app.state.stage_clock.stop()
             if getattr(app.state, "reconciler", None) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,6 +103,30 @@ class GatewaySettings(CommonSettings):
     argon2_parallelism: int = 4
     """Argon2id's lanes (threads) per password hash."""
 
+    webhook_max_attempts: int = 8
+    """How many times a webhook delivery is tried before it is marked failed."""
+    webhook_backoff_base_s: float = 10.0
+    """The wait before a webhook delivery's second attempt, in seconds; it doubles after every failed
+    attempt (with jitter), up to the cap."""
+    webhook_backoff_cap_s: float = 3600.0
+    """The longest wait between two attempts of a webhook delivery, in seconds."""
+    webhook_timeout_s: float = 10.0
+    """How long one webhook request may take (connect, send, answer), in seconds."""
+    webhook_disable_after: int = 5
+    """A webhook whose deliveries failed (every attempt) this many times in a row is disabled, with the
+    reason, until its owner enables it again."""
+    webhook_poll_interval_s: float = 2.0
+    """How often the webhook sender looks for deliveries that are due, in seconds (0: never)."""
+    webhook_batch: int = 50
+    """The most webhook deliveries one pass of the sender claims."""
+    webhook_allow_private_networks: Annotated[list[str], NoDecode] = []
+    """Networks webhooks may reach although they are not public (loopback, link-local, private),
+    comma-separated CIDRs (`10.20.0.0/16,127.0.0.1/32`); plain `http://` is accepted only for these.
+    Empty: webhooks reach public HTTPS addresses only."""
+    webhook_deny_networks: Annotated[list[str], NoDecode] = []
+    """Further networks webhooks may never reach, comma-separated CIDRs (the cluster's pod and service
+    ranges where they are public addresses); they win over the allowed networks."""
+
     @field_validator("signup_email_domains", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -109,6 +134,25 @@ class GatewaySettings(CommonSettings):
             value = value.split(",")
         if isinstance(value, list):
             return [str(d).strip().lower().lstrip("@") for d in value if str(d).strip()]
+        return value
+
+    @field_validator("webhook_allow_private_networks", "webhook_deny_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            networks = []
+            for item in (str(v).strip() for v in value):
+                if not item:
+                    continue
+                try:
+                    networks.append(str(ipaddress.ip_network(item, strict=False)))
+                except ValueError:
+                    raise ValueError(
+                        f"{item!r} is not a network (expected a CIDR such as 10.0.0.0/8)"
+                    ) from None
+            return networks
         return value
 
     @property

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from services.gateway.models import inbox
 from services.gateway.submissions import lifecycle
 from services.gateway.submissions import repository as submissions
+from services.gateway.webhooks.enqueue import enqueue as enqueue_webhooks
 from shared.bus.base import Subscription, TransientError
 from shared.db import claim_event, transaction
 from shared.events import (
@@ -59,7 +60,10 @@ class GatewayConsumers:
                         "consumer.unknown_submission", submission_id=str(event.submission_id), type=event.type
                     )
                     return
-                lifecycle.apply(submission, event)
+                if lifecycle.apply(submission, event) and isinstance(
+                    event, SubmissionScored | SubmissionScoringFailed
+                ):
+                    await enqueue_webhooks(session, event)
         except OperationalError as exc:
             # a lost race for SQLite's write lock, a dropped connection: try again later
             raise TransientError(repr(exc)) from exc

@@ -21,6 +21,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "auth", "description": "Sign up, log in and out of a browser session (cookies)."},
     {"name": "users", "description": "Accounts and their personal access tokens (bearer)."},
     {"name": "competitions", "description": "Competitions, their test data and hidden labels (hosts)."},
+    {
+        "name": "stages",
+        "description": "A competition's stages in order: schedule, scoring columns, limits, quotas and data.",
+    },
     {"name": "files", "description": "What participants download: participant files and the smoke sample."},
     {"name": "teams", "description": "Teams: every submission belongs to one."},
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
@@ -29,6 +33,11 @@ TAGS: list[dict[str, str]] = [
         "name": "scoring-programs",
         "description": "A stage's own scoring program (hosts): uploaded, tried on the smoke sample, "
         "and its logs.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Signed HTTPS callbacks for competition events (hosts; platform-wide: admins), "
+        "their delivery log and redelivery.",
     },
 ]
 
@@ -93,10 +102,23 @@ class Problem(BaseModel):
     status_now: str | None = Field(default=None, description="`submission-finished`: the current status.")
     final_count: int | None = Field(default=None, description="How many final submissions a team may pick.")
     opens_at: UtcDatetime | None = Field(
-        default=None, description="`competition-not-open`: when submissions open."
+        default=None,
+        description="`competition-not-open`, `between-stages`: when submissions (the next stage) open.",
     )
     closes_at: UtcDatetime | None = Field(
-        default=None, description="`competition-closed`: when submissions closed."
+        default=None,
+        description="`competition-closed`, `between-stages`: when submissions (the last stage) closed.",
+    )
+    stage: int | None = Field(
+        default=None,
+        description="`stage-takes-no-uploads`, `invalid-schedule`, `invalid-feed`: the stage's position.",
+    )
+    closed_stage: int | None = Field(
+        default=None, description="`between-stages`: the stage that closed last."
+    )
+    next_stage: int | None = Field(default=None, description="`between-stages`: the stage that opens next.")
+    column: int | None = Field(
+        default=None, description="`invalid-columns`, `unknown-metric`: the index of the column at fault."
     )
     run_status: str | None = Field(
         default=None, description="`scoring-program-failed`: how the trial ended (`program_failed`, `ok`)."

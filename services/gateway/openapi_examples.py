@@ -37,6 +37,54 @@ PARTICIPANT_FILE: dict[str, Any] = {
     "sha256": "41be" + "0" * 60,
     "uploaded_at": _WHEN,
 }
+_STAGE_ID = "6d5c4b3a-2918-4f7e-8d6c-5b4a39281706"
+COLUMN: dict[str, Any] = {
+    "key": "accuracy",
+    "metric": "accuracy",
+    "threshold": None,
+    "higher_is_better": True,
+    "precision": 4,
+    "hidden": False,
+}
+STAGE_SUMMARY: dict[str, Any] = {
+    "position": 1,
+    "id": _COMPETITION_ID,
+    "name": "Main",
+    "opens_at": None,
+    "closes_at": "2027-01-31T23:59:59+00:00",
+    "accepts_submissions": True,
+    "feed": None,
+    "is_open": True,
+    "metric": "accuracy",
+    "columns": [COLUMN, {**COLUMN, "key": "f1_macro", "metric": "f1_macro"}],
+}
+STAGE: dict[str, Any] = {
+    **STAGE_SUMMARY,
+    "position": 2,
+    "id": _STAGE_ID,
+    "name": "Finals",
+    "opens_at": "2027-02-01T00:00:00+00:00",
+    "closes_at": "2027-02-08T00:00:00+00:00",
+    "accepts_submissions": False,
+    "feed": "finals",
+    "is_open": False,
+    "higher_is_better": True,
+    "extra_metrics": [],
+    "runtime": "default",
+    "limits": LIMITS,
+    "daily_quota": 5,
+    "smoke_daily_quota": 10,
+    "show_logs": True,
+    "has_scoring_program": False,
+    "data_version": 1,
+    "data_files": [DATA_FILE],
+    "labels_version": 1,
+    "smoke_data_version": 1,
+    "smoke_data_files": [],
+    "smoke_labels_version": None,
+    "opened_at": None,
+    "closed_at": None,
+}
 COMPETITION: dict[str, Any] = {
     "id": _COMPETITION_ID,
     "slug": "digits",
@@ -64,6 +112,8 @@ COMPETITION: dict[str, Any] = {
     "extra_metrics": ["f1_macro"],
     "final_count": 2,
     "is_open": True,
+    "stages": [STAGE_SUMMARY, {k: v for k, v in STAGE.items() if k in STAGE_SUMMARY}],
+    "current_stage": 1,
     "revealed_at": None,
     "rules": "One account per person. No hand labelling of the test data.",
     "rules_version": 1,
@@ -77,6 +127,9 @@ COMPETITION: dict[str, Any] = {
 SUBMISSION: dict[str, Any] = {
     "id": _SUBMISSION_ID,
     "competition_id": _COMPETITION_ID,
+    "stage_id": _COMPETITION_ID,
+    "stage_position": 1,
+    "rerun_of": None,
     "team_id": _TEAM_ID,
     "team_name": "ada",
     "status": "scored",
@@ -115,6 +168,19 @@ TRIAL: dict[str, Any] = {
     "public": {"weighted_error": 0.125},
     "private": {},
     "log_tail": "scored 10 rows\n",
+}
+_WEBHOOK_ID = "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a"
+WEBHOOK: dict[str, Any] = {
+    "id": _WEBHOOK_ID,
+    "competition_id": _COMPETITION_ID,
+    "url": "https://hooks.example.org/holdout",
+    "event_types": ["competition.revealed", "submission.scored"],
+    "description": "results into our lab chat",
+    "enabled": True,
+    "disabled_reason": None,
+    "created_by": _USER_ID,
+    "created_at": _WHEN,
+    "updated_at": _WHEN,
 }
 
 SCHEMA_EXAMPLES: dict[str, Any] = {
@@ -160,6 +226,23 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "CompetitionUpdate": {"daily_quota": 10, "limits": {"memory_mb": 2048}},
     "CompetitionRead": COMPETITION,
     "Limits": LIMITS,
+    "StageSummary": STAGE_SUMMARY,
+    "StageRead": STAGE,
+    "StageCreate": {
+        "name": "Finals",
+        "opens_at": "2027-02-01T00:00:00+00:00",
+        "closes_at": "2027-02-08T00:00:00+00:00",
+        "accepts_submissions": False,
+        "feed": "finals",
+    },
+    "StageUpdate": {
+        "columns": [
+            {"key": "f1", "metric": "f1_macro"},
+            {"key": "accuracy", "metric": "accuracy", "hidden": True},
+        ]
+    },
+    "ScoreColumnBody": {"key": "acc_at_0_3", "metric": "accuracy", "threshold": 0.3},
+    "ScoreColumn": COLUMN,
     "LimitsPatch": {"memory_mb": 2048},
     "DataFileRead": DATA_FILE,
     "LabelsRead": {
@@ -227,6 +310,41 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
         "reference_sha256": "c3d4" + "0" * 60,
         "trial": TRIAL,
         "uploaded_at": _WHEN,
+    },
+    "WebhookCreate": {
+        "url": "https://hooks.example.org/holdout",
+        "event_types": ["competition.revealed", "submission.scored"],
+        "description": "results into our lab chat",
+    },
+    "WebhookUpdate": {"enabled": True},
+    "WebhookRead": WEBHOOK,
+    "WebhookCreated": {**WEBHOOK, "secret": "whsec_" + "x" * 43},
+    "WebhookDeliveryRead": {
+        "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+        "webhook_id": _WEBHOOK_ID,
+        "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "event_type": "submission.scored",
+        "status": "delivered",
+        "attempts": 3,
+        "next_attempt_at": None,
+        "last_error": None,
+        "last_status_code": 200,
+        "delivered_at": "2026-12-01T10:00:41+00:00",
+        "created_at": "2026-12-01T10:00:05+00:00",
+        "payload": {
+            "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "type": "submission.scored",
+            "occurred_at": "2026-12-01T10:00:05+00:00",
+            "competition_id": _COMPETITION_ID,
+            "data": {
+                "submission_id": _SUBMISSION_ID,
+                "competition_id": _COMPETITION_ID,
+                "team_id": _TEAM_ID,
+                "team_name": "ada",
+                "metric": "accuracy",
+                "public_score": 0.974,
+            },
+        },
     },
     "FieldError": {
         "loc": ["body", "daily_quota"],

@@ -28,10 +28,12 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "users",
         "teams",
         "competitions",
+        "stages",
         "files",
         "submissions",
         "leaderboard",
         "scoring-programs",
+        "webhooks",
     }
     assert all(t["description"] for t in doc["tags"])
     ops = {
@@ -64,6 +66,14 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "list_participant_files",
         "download_participant_file",
         "download_smoke_sample",
+        "list_stages",
+        "create_stage",
+        "get_stage",
+        "update_stage",
+        "upload_stage_data",
+        "upload_stage_labels",
+        "upload_stage_smoke_data",
+        "upload_stage_smoke_labels",
     } <= set(ops)
     for op_id, op in ops.items():
         assert op["tags"], op_id
@@ -76,6 +86,8 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "upload_competition_data",
         "upload_competition_labels",
         "upload_participant_file",
+        "upload_stage_data",
+        "upload_stage_labels",
     ):
         upload = ops[op_id]["requestBody"]["content"]
         assert list(upload) == ["application/octet-stream"], op_id
@@ -138,6 +150,8 @@ async def test_statuses_headers_security_summaries_and_examples_are_declared(gw:
         "get_competition",
         "get_private_leaderboard",
         "stream_leaderboard_events",
+        "list_stages",
+        "get_stage",
     ):
         security = ops[op_id]["security"]
         assert {"HTTPBearer": []} in security and security[-1] == {}, op_id

@@ -1,7 +1,8 @@
 """The upper bounds of what a competition may ask for, from the gateway's settings.
 
 Sits under ``competitions.service``, which checks a competition against them on
-create and after every edit (on the merged result). The run limits describe the
+create and after every edit (on the merged result), and ``stages.settings`` checks
+every stage's the same way. The run limits describe the
 largest machine runs go to: a limit above it could never be honoured, so it is
 refused when the host sets it rather than when every run fails. Each bound is a
 ``HOLDOUT_*`` setting the operator can raise; the problem names it.
@@ -50,7 +51,7 @@ def check(
     settings: GatewaySettings,
     *,
     limits: Mapping[str, Any],
-    description: str,
+    description: str = "",
     daily_quota: int,
     smoke_daily_quota: int,
 ) -> None:
@@ -58,6 +59,10 @@ def check(
         _check(f"limits.{name}", limits.get(name), getattr(settings, setting), setting, unit)
     _check("daily_quota", daily_quota, settings.max_daily_quota, "max_daily_quota", "runs a day")
     _check("smoke_daily_quota", smoke_daily_quota, settings.max_daily_quota, "max_daily_quota", "runs a day")
+    check_description(settings, description)
+
+
+def check_description(settings: GatewaySettings, description: str) -> None:
     if len(description) > settings.max_description_chars:
         raise OverBound(
             "description",

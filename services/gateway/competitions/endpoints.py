@@ -1,9 +1,12 @@
 """``/api/v1/competitions``: create, edit and read competitions; upload test data, the
-smoke sample and labels; rescore."""
+smoke sample and labels (of the first stage; ``stages.endpoints`` uploads any stage's
+through the same handlers); rescore."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser, OptionalUser
 from services.gateway.competitions import rescoring, service
@@ -17,9 +20,59 @@ from services.gateway.competitions.schemas import (
 )
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import Page, binary_body, problems
+from services.gateway.stages import scope as scopes
 from services.gateway.uploads import DATA_TYPES, LABELS_TYPES, check_content_length, check_content_type, spool
 
 router = APIRouter(prefix="/competitions", tags=["competitions"])
+
+
+async def put_data(
+    competition: str,
+    position: int,
+    filename: str,
+    subset: Literal["test", "smoke"],
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> DataFileRead:
+    """One data file (test data or smoke sample) of the stage at ``position``, streamed to storage."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    stage = await scopes.get(session, found, position)
+    service.check_filename(filename)
+    check_content_type(request, "data file", DATA_TYPES)
+    check_content_length(request, "data file", settings.max_data_bytes)
+    result = await service.upload_data(
+        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes, subset, scope=stage
+    )
+    await commit(session, rt)
+    return result
+
+
+async def put_labels(
+    competition: str,
+    position: int,
+    smoke: bool,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+) -> LabelsRead:
+    """The labels (or the smoke sample's) of the stage at ``position``, spooled then checked."""
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    stage = await scopes.get(session, found, position)
+    check_content_type(request, "labels file", LABELS_TYPES)
+    check_content_length(request, "labels file", settings.max_labels_bytes)
+    async with spool(
+        request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
+    ) as up:
+        result = await service.upload_labels(session, rt.storage, found, up, smoke=smoke, scope=stage)
+    await commit(session, rt)
+    return result
 
 
 @router.post(
@@ -95,16 +148,7 @@ async def upload_data(
     settings: SettingsDep,
 ) -> DataFileRead:
     """Upload (or replace) one test-data file; runs see it in `/code_execution/data`."""
-    found = await service.get(session, competition)
-    service.require_host(found, user)
-    service.check_filename(filename)
-    check_content_type(request, "data file", DATA_TYPES)
-    check_content_length(request, "data file", settings.max_data_bytes)
-    result = await service.upload_data(
-        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes
-    )
-    await commit(session, rt)
-    return result
+    return await put_data(competition, 1, filename, "test", request, user, session, rt, settings)
 
 
 @router.put(
@@ -127,16 +171,7 @@ async def upload_labels(
     settings: SettingsDep,
 ) -> LabelsRead:
     """Upload the hidden labels; each upload becomes a new labels version."""
-    found = await service.get(session, competition)
-    service.require_host(found, user)
-    check_content_type(request, "labels file", LABELS_TYPES)
-    check_content_length(request, "labels file", settings.max_labels_bytes)
-    async with spool(
-        request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
-    ) as up:
-        result = await service.upload_labels(session, rt.storage, found, up)
-    await commit(session, rt)
-    return result
+    return await put_labels(competition, 1, False, request, user, session, rt, settings)
 
 
 @router.put(
@@ -158,16 +193,7 @@ async def upload_smoke_data(
     settings: SettingsDep,
 ) -> DataFileRead:
     """Upload (or replace) one file of the smoke sample: smoke runs see it instead of the test data."""
-    found = await service.get(session, competition)
-    service.require_host(found, user)
-    service.check_filename(filename)
-    check_content_type(request, "data file", DATA_TYPES)
-    check_content_length(request, "data file", settings.max_data_bytes)
-    result = await service.upload_data(
-        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes, "smoke"
-    )
-    await commit(session, rt)
-    return result
+    return await put_data(competition, 1, filename, "smoke", request, user, session, rt, settings)
 
 
 @router.put(
@@ -190,16 +216,7 @@ async def upload_smoke_labels(
     settings: SettingsDep,
 ) -> LabelsRead:
     """Upload the smoke sample's labels (public: smoke scores are shown to the participant)."""
-    found = await service.get(session, competition)
-    service.require_host(found, user)
-    check_content_type(request, "labels file", LABELS_TYPES)
-    check_content_length(request, "labels file", settings.max_labels_bytes)
-    async with spool(
-        request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
-    ) as up:
-        result = await service.upload_labels(session, rt.storage, found, up, smoke=True)
-    await commit(session, rt)
-    return result
+    return await put_labels(competition, 1, True, request, user, session, rt, settings)
 
 
 @router.post(
@@ -213,15 +230,22 @@ async def upload_smoke_labels(
     },
 )
 async def rescore_competition(
-    competition: str, response: Response, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    stage: Annotated[
+        int, Query(ge=1, le=10_000, description="The stage to rescore, by position (default: the first).")
+    ] = 1,
 ) -> RescoreRead:
-    """Score every scored submission again with the current labels and metric (host).
+    """Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
     """
     found = await service.get(session, competition)
     service.require_host(found, user)
-    result = await rescoring.request(session, found, user)
+    result = await rescoring.request(session, found, user, await scopes.get(session, found, stage))
     await commit(session, rt)
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.gateway.bodies import RequestBody
 from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.openapi import UtcDatetime
+from shared.events import ScoreColumn
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
@@ -158,6 +159,32 @@ class DataFileRead(BaseModel):
     uploaded_at: UtcDatetime
 
 
+Feed = Literal["finals", "all"]
+FEED_DOC = (
+    "What of the previous stage this stage re-runs when it opens: `finals` (each team's "
+    "selected final submissions), `all` (every successful one) or null (nothing)."
+)
+IS_OPEN_DOC = "Whether participants may upload now: the stage is open (its schedule) and takes submissions."
+
+
+class StageSummary(BaseModel):
+    """One stage of a competition, as the competition shows it (``GET .../stages/{position}``
+    has the rest: limits, quotas, data)."""
+
+    position: int = Field(description="1, 2, ...: the order stages run in.")
+    id: uuid.UUID = Field(description="The stage's id (the first stage's is the competition's).")
+    name: str
+    opens_at: UtcDatetime | None
+    closes_at: UtcDatetime | None
+    accepts_submissions: bool = Field(
+        description="False: an evaluation-only stage, which runs only what it is fed."
+    )
+    feed: Feed | None = Field(description=FEED_DOC)
+    is_open: bool = Field(description=IS_OPEN_DOC)
+    metric: str = Field(description="The ranking column's key (its catalog metric without `columns`).")
+    columns: list[ScoreColumn] = Field(description="The board columns in ranking order (the first ranks).")
+
+
 class CompetitionRead(BaseModel):
     id: uuid.UUID
     slug: str
@@ -198,7 +225,15 @@ class CompetitionRead(BaseModel):
     extra_metrics: list[str]
     final_count: int
     rank_host_submissions: bool
-    is_open: bool = Field(description="Whether participants may submit now (the schedule).")
+    is_open: bool = Field(
+        description="Whether participants may submit now: a stage that takes uploads is open."
+    )
+    stages: list[StageSummary] = Field(
+        description="Every stage in order; the competition's own settings above are the first stage's."
+    )
+    current_stage: int | None = Field(
+        description="The position of the stage open now (which may be evaluation-only), or null."
+    )
     revealed_at: UtcDatetime | None
     created_at: UtcDatetime
     updated_at: UtcDatetime

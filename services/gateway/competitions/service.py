@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.competitions import bounds, repository
+from services.gateway.competitions import bounds, repository, scoring
 from services.gateway.competitions.schemas import (
     FILENAME_PATTERN,
     CompetitionCreate,
@@ -27,21 +27,26 @@ from services.gateway.competitions.schemas import (
     LabelsRead,
     Limits,
 )
+from services.gateway.competitions.scoring import higher_is_better as higher_is_better  # callers use it here
 from services.gateway.config import GatewaySettings
 from services.gateway.files import repository as files_repo
 from services.gateway.files.schemas import ParticipantFileRead
 from services.gateway.models import Competition, DataFile, ParticipantFile, User, outbox
 from services.gateway.rules import repository as rules_repo
+from services.gateway.stages import repository as stages_repo
+from services.gateway.stages import scope as scopes
+from services.gateway.stages import settings as stage_settings
+from services.gateway.stages import views as stage_views
 from services.gateway.stages.scope import (
     Scope,
     Subset,
+    all_stages,
     data_prefix,
     data_version,
     labels_key,
     smoke_labels_key,
 )
 from services.gateway.uploads import Spooled, non_empty, too_large
-from shared import labels as labels_format
 from shared.db import add_event, as_aware
 from shared.events import (
     CompetitionRevealed,
@@ -49,9 +54,9 @@ from shared.events import (
     ScoreColumn,
     ScoringProgram,
     ScoringSpec,
+    StageBoard,
     utcnow,
 )
-from shared.metrics_catalog import METRICS
 from shared.storage import Storage
 from shared.storage.base import ObjectTooLarge
 from shared.web import Conflict, Forbidden, NotFound, ProblemError
@@ -73,42 +78,15 @@ def scoring_spec(competition: Competition, scope: Scope, labels: str) -> Scoring
     )
 
 
-def is_open(competition: Competition, now: datetime) -> bool:
-    if competition.opens_at is not None and now < as_aware(competition.opens_at):
-        return False
-    return competition.closes_at is None or now < as_aware(competition.closes_at)
-
-
-def higher_is_better(metric: str) -> bool:
-    info = METRICS.get(metric)
-    return info.higher_is_better if info is not None else True
-
-
-def _check_metrics(metric: str, extra: Sequence[str]) -> None:
-    names = sorted(METRICS)
-    unknown = [m for m in (metric, *extra) if m not in METRICS]
-    if unknown:
-        raise ProblemError(
-            f"unknown metric {unknown[0]!r}; choose one of: {', '.join(names)}",
-            status=422,
-            code="unknown-metric",
-            valid_metrics=names,
-        )
-    if len(set(extra)) != len(extra) or metric in extra:
-        raise ProblemError(
-            "extra_metrics must not repeat a name nor include the ranking metric",
-            status=422,
-            code="invalid-extra-metrics",
-        )
-
-
 async def announce(session: AsyncSession, competition: Competition) -> None:
-    """What the boards need to rank this competition: sent on create, on every edit,
-    and whenever the host or an admin joins or leaves a team (their teams are not
-    ranked unless ``rank_host_submissions``)."""
+    """What the boards need to rank this competition (every stage and its columns): sent on
+    create, on every edit of the competition or of one of its stages, and whenever the
+    host or an admin joins or leaves a team (their teams are not ranked unless
+    ``rank_host_submissions``)."""
     unranked = (
         [] if competition.rank_host_submissions else await repository.host_team_ids(session, competition)
     )
+    stages = await all_stages(session, competition)
     await add_event(
         session,
         outbox,
@@ -117,9 +95,15 @@ async def announce(session: AsyncSession, competition: Competition) -> None:
             slug=competition.slug,
             title=competition.title,
             metric=competition.metric,
-            higher_is_better=higher_is_better(competition.metric),
+            higher_is_better=scoring.columns_of(competition)[0].higher_is_better,
             final_count=competition.final_count,
             unranked_team_ids=unranked,
+            stages=[
+                StageBoard(
+                    stage_id=s.id, position=s.position, name=s.stage_name, columns=scoring.columns_of(s)
+                )
+                for s in stages
+            ],
         ),
     )
 
@@ -143,7 +127,7 @@ def require_host(competition: Competition, user: User) -> None:
 async def create(
     session: AsyncSession, settings: GatewaySettings, host: User, body: CompetitionCreate
 ) -> Competition:
-    _check_metrics(body.metric, body.extra_metrics)
+    scoring.check_metrics(body.metric, body.extra_metrics)
     bounds.check(
         settings,
         limits=body.limits.model_dump(),
@@ -186,16 +170,17 @@ async def create(
     return competition
 
 
-_PLAIN_FIELDS = (
-    "title",
-    "description",
-    "predictions_filename",
+_PLAIN_FIELDS = ("title", "description", "predictions_filename", "final_count", "rank_host_submissions")
+# what the first stage sets for itself (``stages.settings`` checks and writes them)
+_STAGE_FIELDS = (
+    "opens_at",
+    "closes_at",
+    "metric",
+    "extra_metrics",
     "runtime",
     "daily_quota",
     "smoke_daily_quota",
     "show_logs",
-    "final_count",
-    "rank_host_submissions",
 )
 
 
@@ -211,19 +196,9 @@ async def update(
     A new metric must be able to score the labels already uploaded (else 422).
     """
     sent = body.model_fields_set
-    limits = {**competition.limits, **(body.limits.model_dump(exclude_none=True) if body.limits else {})}
-    bounds.check(
-        settings,
-        limits=limits,
-        description=body.description if body.description is not None else competition.description,
-        daily_quota=body.daily_quota if body.daily_quota is not None else competition.daily_quota,
-        smoke_daily_quota=(
-            body.smoke_daily_quota if body.smoke_daily_quota is not None else competition.smoke_daily_quota
-        ),
+    bounds.check_description(
+        settings, body.description if body.description is not None else competition.description
     )
-    metric = body.metric if body.metric is not None else competition.metric
-    extra = body.extra_metrics if body.extra_metrics is not None else list(competition.extra_metrics or [])
-    _check_metrics(metric, extra)
     opens_at = body.opens_at if "opens_at" in sent else competition.opens_at
     closes_at = body.closes_at if "closes_at" in sent else competition.closes_at
     id_column = body.id_column or competition.id_column
@@ -233,7 +208,7 @@ async def update(
         CompetitionCreate(
             slug=competition.slug,
             title=body.title or competition.title,
-            metric=metric,
+            metric=body.metric or competition.metric,
             id_column=id_column,
             target_columns=targets,
             opens_at=as_aware(opens_at) if opens_at is not None else None,
@@ -242,18 +217,25 @@ async def update(
     except ValueError as exc:
         raise ProblemError(f"the edit is invalid: {exc}", status=422, code="invalid-competition") from None
     format_changed = id_column != competition.id_column or targets != list(competition.target_columns)
-    if metric != competition.metric and not format_changed:
-        await _check_stored_labels(storage, competition, metric)
+    if format_changed and await repository.has_submissions(session, competition.id):
+        raise Conflict(
+            "the prediction format (id_column, target_columns) cannot change once teams have "
+            "submitted; create a new competition instead",
+            code="format-locked",
+        )
+    # the first stage's settings are the competition's: checked as every stage's are
+    stages = await all_stages(session, competition)
+    changes = stage_settings.changes_of({k: getattr(body, k) for k in _STAGE_FIELDS if k in sent})
+    if body.limits is not None:
+        changes["limits"] = body.limits.model_dump(exclude_none=True)
+    await stage_settings.apply(
+        settings, storage, competition, competition, stages, changes, labels_kept=not format_changed
+    )
     if format_changed:
-        if await repository.has_submissions(session, competition.id):
-            raise Conflict(
-                "the prediction format (id_column, target_columns) cannot change once teams have "
-                "submitted; create a new competition instead",
-                code="format-locked",
-            )
         # labels are checked against the format: ones checked against the old one are void
-        competition.labels_version = None
-        competition.smoke_labels_version = None
+        for stage in stages:
+            stage.labels_version = None
+            stage.smoke_labels_version = None
     for name in _PLAIN_FIELDS:
         if (value := getattr(body, name)) is not None:
             setattr(competition, name, value)
@@ -261,11 +243,7 @@ async def update(
         # participants accepted the old text: each must accept the new one to go on
         competition.rules = body.rules
         competition.rules_version += 1
-    if body.limits is not None:
-        competition.limits = Limits.model_validate(limits).model_dump()
-    competition.metric, competition.extra_metrics = metric, list(extra)
     competition.id_column, competition.target_columns = id_column, list(targets)
-    competition.opens_at, competition.closes_at = opens_at, closes_at
     competition.updated_at = utcnow()
     await announce(session, competition)
     log.info("competition.updated", competition_id=str(competition.id), fields=sorted(sent))
@@ -299,19 +277,25 @@ async def _read_many(
             return None
         return is_host(c, viewer) or (c.id, c.rules_version) in accepted
 
-    return [to_read(c, files[c.id], shared[c.id], rules_accepted(c)) for c in competitions]
+    later = await stages_repo.later_stages_of(session, [c.id for c in competitions])
+    return [to_read(c, [c, *later[c.id]], files[c.id], shared[c.id], rules_accepted(c)) for c in competitions]
 
 
 def to_read(
     competition: Competition,
+    stages: Sequence[Scope],
     files: Sequence[DataFile],
     participant_files: Sequence[ParticipantFile] = (),
     rules_accepted: bool | None = None,
 ) -> CompetitionRead:
+    """``stages``: every stage in order (the competition first); ``files``: the first stage's."""
+
     def aware(value: datetime | None) -> datetime | None:
         return as_aware(value) if value is not None else None
 
     smoke_files = [f for f in files if f.subset == "smoke"]
+    now = utcnow()
+    current = scopes.current(stages, now)
     return CompetitionRead(
         id=competition.id,
         slug=competition.slug,
@@ -323,7 +307,7 @@ def to_read(
         participant_files=[ParticipantFileRead.model_validate(f) for f in participant_files],
         smoke_sample_available=bool(smoke_files) and competition.smoke_labels_version is not None,
         metric=competition.metric,
-        higher_is_better=higher_is_better(competition.metric),
+        higher_is_better=scoring.columns_of(competition)[0].higher_is_better,
         id_column=competition.id_column,
         target_columns=list(competition.target_columns),
         predictions_filename=competition.predictions_filename,
@@ -344,7 +328,9 @@ def to_read(
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,
         rank_host_submissions=competition.rank_host_submissions,
-        is_open=is_open(competition, utcnow()),
+        is_open=current is not None and stage_views.takes_uploads(current, now),
+        stages=[stage_views.summary(s, now) for s in stages],
+        current_stage=current.position if current is not None else None,
         revealed_at=aware(competition.revealed_at),
         created_at=as_aware(competition.created_at),
         updated_at=as_aware(competition.updated_at),
@@ -452,14 +438,15 @@ async def upload_labels(
 ) -> LabelsRead:
     """Check a spooled labels CSV, store it as a new labels version.
 
-    Checked by the one labels parser (``shared.labels``, the scorer's too) against the competition's
-    format and metric: labels the metric could not score are refused here, not found
-    out when every run fails. The smoke sample's labels may leave out ``Usage`` (every
-    row is then public).
+    Checked by the one labels parser (``shared.labels``, the scorer's too) against the
+    competition's format and the stage's metrics (every registry column's): labels a metric
+    could not score are refused here, not found out when every run fails. The smoke
+    sample's labels may leave out ``Usage`` (every row is then public).
     """
     scope = scope if scope is not None else competition
+    metrics = scoring.registry_metrics(scoring.columns_of(scope))
     summary = await asyncio.to_thread(
-        _check_labels, Path(spooled.path), competition, usage_required=not smoke, metric_name=scope.metric
+        scoring.check_labels, Path(spooled.path), competition, metrics, usage_required=not smoke
     )
     if smoke:
         version = (scope.smoke_labels_version or 0) + 1
@@ -488,54 +475,6 @@ async def upload_labels(
         size_bytes=spooled.size,
         sha256=spooled.sha256,
     )
-
-
-class LabelsRefused(ProblemError):
-    def __init__(self, problem: str) -> None:
-        super().__init__(
-            f"the labels file was rejected: {problem}",
-            status=422,
-            code="invalid-labels",
-            problems=[problem],
-        )
-
-
-def _check_labels(
-    data: Path | bytes, competition: Competition, *, usage_required: bool, metric_name: str | None = None
-) -> labels_format.Labels:
-    """Parse and check labels for ``competition`` (blocking: run it in a thread)."""
-    metric = METRICS[metric_name or competition.metric]
-    try:
-        parsed = labels_format.parse(
-            data.read_bytes() if isinstance(data, Path) else data,
-            competition.id_column,
-            list(competition.target_columns),
-            numeric=labels_format.is_numeric(metric),
-            usage_required=usage_required,
-        )
-        labels_format.check_scorable(parsed, metric)
-    except labels_format.LabelsInvalid as exc:
-        raise LabelsRefused(exc.detail) from None
-    return parsed
-
-
-async def _check_stored_labels(storage: Storage, competition: Competition, metric: str) -> None:
-    for key, smoke in ((labels_key(competition), False), (smoke_labels_key(competition), True)):
-        if key is None:
-            continue
-        data = await storage.get_bytes("labels", key)
-        try:
-            await asyncio.to_thread(
-                _check_labels, data, competition, usage_required=False, metric_name=metric
-            )
-        except LabelsRefused as exc:
-            which = "smoke sample's labels" if smoke else "labels"
-            raise ProblemError(
-                f"the metric {metric} cannot score the {which} already uploaded: {exc.extra['problems'][0]}; "
-                "upload labels it can score first, or keep the metric",
-                status=422,
-                code="labels-not-scorable",
-            ) from None
 
 
 async def reveal(session: AsyncSession, competition: Competition) -> Competition:

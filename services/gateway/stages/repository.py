@@ -31,6 +31,14 @@ async def later_stages_of(
     return out
 
 
+async def positions(session: AsyncSession, stage_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The positions of later stages by id, in one query (a first stage's id is not among them)."""
+    if not stage_ids:
+        return {}
+    rows = await session.execute(select(Stage.id, Stage.position).where(Stage.id.in_(stage_ids)))
+    return {row.id: row.position for row in rows}
+
+
 async def by_position(session: AsyncSession, competition_id: uuid.UUID, position: int) -> Stage | None:
     found: Stage | None = await session.scalar(
         select(Stage).where(Stage.competition_id == competition_id, Stage.position == position)

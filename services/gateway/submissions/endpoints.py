@@ -14,7 +14,7 @@ from services.gateway.competitions import service as competitions
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
 from services.gateway.stages import scope
-from services.gateway.submissions import quota, repository, service
+from services.gateway.submissions import quota, service
 from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
 from services.gateway.teams import repository as teams_repo
 from services.gateway.uploads import SUBMISSION_TYPES, check_content_length, check_content_type
@@ -113,8 +113,7 @@ async def cancel_submission(
     submission, _ = await service.get_visible(session, submission_id, user, for_update=True)
     await service.cancel(session, submission)
     await commit(session, rt)
-    names = await repository.team_names(session, {submission.team_id})
-    return service.to_read(submission, names.get(submission.team_id, ""))
+    return (await service.read_many(session, [submission]))[0]
 
 
 @router.get(

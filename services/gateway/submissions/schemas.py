@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.gateway.openapi import UtcDatetime
 from shared.events import FailureReason, Resources
@@ -40,6 +40,13 @@ def moves_forward(current: str, new: SubmissionStatus) -> bool:
 class SubmissionRead(BaseModel):
     id: uuid.UUID
     competition_id: uuid.UUID
+    stage_id: uuid.UUID = Field(
+        description="The stage it was made in (the first stage's id is the competition's)."
+    )
+    stage_position: int = Field(description="That stage's position (1 is the first).")
+    rerun_of: uuid.UUID | None = Field(
+        description="A stage's automatic re-run of this earlier submission (charged to no quota), or null."
+    )
     team_id: uuid.UUID
     team_name: str
     status: SubmissionStatus

@@ -24,6 +24,7 @@ from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
 from services.gateway.rules import service as rules
+from services.gateway.stages import repository as stages_repo
 from services.gateway.stages import scope
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions import quota, repository
@@ -134,7 +135,7 @@ async def submit(
         size=upload.size,
     )
     after = QuotaCounter(limit=before.limit, used=before.used + 1, remaining=before.remaining - 1)
-    return Submitted(to_read(submission, team.name), after, quota.utc_day(now)[1])
+    return Submitted(to_read(submission, team.name, stage.position), after, quota.utc_day(now)[1])
 
 
 async def _smoke_sample(session: AsyncSession, competition: Competition, stage: Scope) -> bool:
@@ -276,10 +277,13 @@ async def queued_event(
     )
 
 
-def to_read(submission: Submission, team_name: str) -> SubmissionRead:
+def to_read(submission: Submission, team_name: str, stage_position: int) -> SubmissionRead:
     return SubmissionRead(
         id=submission.id,
         competition_id=submission.competition_id,
+        stage_id=submission.stage_id,
+        stage_position=stage_position,
+        rerun_of=submission.rerun_of,
         team_id=submission.team_id,
         team_name=team_name,
         status=SubmissionStatus(submission.status),
@@ -299,7 +303,9 @@ def to_read(submission: Submission, team_name: str) -> SubmissionRead:
 
 async def read_many(session: AsyncSession, rows: Sequence[Submission]) -> list[SubmissionRead]:
     names = await repository.team_names(session, {s.team_id for s in rows})
-    return [to_read(s, names.get(s.team_id, "")) for s in rows]
+    # a first stage's id is its competition's: only the later stages need looking up
+    later = await stages_repo.positions(session, {s.stage_id for s in rows if s.stage_id != s.competition_id})
+    return [to_read(s, names.get(s.team_id, ""), later.get(s.stage_id, 1)) for s in rows]
 
 
 async def get_visible(

@@ -313,8 +313,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Score every scored submission again with the current labels and metric (host)
-         * @description Score every scored submission again with the current labels and metric (host).
+         * Score every scored submission of a stage again with its current labels and scoring (host)
+         * @description Score every scored submission of a stage again with its current labels and scoring (host).
          *
          *     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
          */
@@ -337,6 +337,193 @@ export interface paths {
          * @description The rescorings asked for, newest first (host).
          */
         get: operations["list_competition_rescores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A competition's stages in order: schedule, scoring, limits, quotas and data of each
+         * @description A competition's stages in order: schedule, scoring, limits, quotas and data of each.
+         */
+        get: operations["list_stages"];
+        put?: never;
+        /**
+         * Add a stage after the last one (host); the settings left out are the previous stage's
+         * @description Add a stage after the last one (host); the settings left out are the previous stage's.
+         *
+         *     The new stage starts without data or labels (upload them under its position).
+         */
+        post: operations["create_stage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One stage of a competition, by position
+         * @description One stage of a competition, by position.
+         */
+        get: operations["get_stage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a stage (host): only the fields sent change
+         * @description Edit a stage (host): only the fields sent change. Stage 1's settings are the competition's own.
+         *
+         *     Runs already queued keep the settings they were queued with.
+         */
+        patch: operations["update_stage"];
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/data/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload (or replace) one test-data file of a stage; its runs see it in /code_execution/data
+         * @description Upload (or replace) one test-data file of a stage; its runs see it in `/code_execution/data`.
+         */
+        put: operations["upload_stage_data"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a stage's hidden labels; every metric of its board columns must be able to score them
+         * @description Upload a stage's hidden labels; every metric of its board columns must be able to score them.
+         */
+        put: operations["upload_stage_labels"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/smoke/data/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload (or replace) one file of a stage's smoke sample
+         * @description Upload (or replace) one file of a stage's smoke sample.
+         */
+        put: operations["upload_stage_smoke_data"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/smoke/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the labels of a stage's smoke sample
+         * @description Upload the labels of a stage's smoke sample.
+         */
+        put: operations["upload_stage_smoke_labels"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stage's scoring program (host): its keys, runtime and what its trial scored
+         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         */
+        get: operations["get_scoring_program"];
+        /**
+         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
+         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
+         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         *
+         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
+         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
+         *     are what the stage's columns without a registry metric may use.
+         */
+        put: operations["upload_scoring_program"];
+        post?: never;
+        /**
+         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
+         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
+         *     alone again. Refused while a column of the stage has no metric (the program's).
+         */
+        delete: operations["delete_scoring_program"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scoring program's log of a submission it failed on (host)
+         * @description The scoring program's log of a submission it failed on (host). Participants never
+         *     see it: the program is the host's, and so is what it prints.
+         */
+        get: operations["get_submission_scoring_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -788,7 +975,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/competitions/{competition}/stages/{position}/scoring-program": {
+    "/api/v1/competitions/{competition}/webhooks": {
         parameters: {
             query?: never;
             header?: never;
@@ -796,33 +983,44 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stage's scoring program (host): its keys, runtime and what its trial scored
-         * @description A stage's scoring program (host): its keys, runtime and what its trial scored.
+         * The competition's webhooks, oldest first (host)
+         * @description The competition's webhooks, oldest first (host).
          */
-        get: operations["get_scoring_program"];
+        get: operations["list_competition_webhooks"];
+        put?: never;
         /**
-         * Give a stage a scoring program (host): it is tried at once on the stage's smoke sample, scoring the reference prediction
-         * @description Give a stage a scoring program (host): it is tried at once on the stage's smoke
-         *     sample, scoring the reference predictions, and kept only if it succeeds.
+         * Register an HTTPS endpoint for the competition's events (host)
+         * @description Register an HTTPS endpoint for the competition's events (host).
          *
-         *     Refused with `scoring-program-failed` (422, with the program's `log_tail`) when the
-         *     trial fails; the stage then keeps the program it had. The program's scores.json keys
-         *     are what the stage's columns without a registry metric may use.
+         *     The answer carries the signing `secret`, shown only this once. The URL must resolve to public
+         *     addresses only: loopback, link-local (169.254.169.254), private and other internal addresses
+         *     are refused, at registration and at every delivery and redirect.
+         *
+         *     Every delivery is a `POST` of a JSON body with the headers `Holdout-Event` (the event's id:
+         *     deduplicate on it, a delivery may come more than once), `Holdout-Event-Type`, `Holdout-Delivery`
+         *     (this delivery's id) and `Holdout-Signature: t=<unix seconds>,v1=<hex>`, where `v1` is
+         *     HMAC-SHA256 with the webhook's secret over `f"{t}.{body}"` (the raw body bytes). Check it
+         *     before trusting the body, and refuse a `t` more than 5 minutes old:
+         *
+         *     ```python
+         *     import hashlib, hmac, time
+         *     def verify(secret: str, header: str, body: bytes) -> bool:
+         *         parts = dict(p.split("=", 1) for p in header.split(","))
+         *         mac = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+         *         return hmac.compare_digest(mac, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+         *     ```
+         *
+         *     Any 2xx answer is success; anything else (or no answer within the timeout) is retried with
+         *     growing waits, and an endpoint that keeps failing is disabled with the reason.
          */
-        put: operations["upload_scoring_program"];
-        post?: never;
-        /**
-         * Remove a stage's scoring program (host): its runs are scored by registry metrics alone again
-         * @description Remove a stage's scoring program (host): its runs are scored by registry metrics
-         *     alone again. Refused while a column of the stage has no metric (the program's).
-         */
-        delete: operations["delete_scoring_program"];
+        post: operations["create_competition_webhook"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/competitions/{competition}/submissions/{submission}/scoring-log": {
+    "/api/v1/webhooks": {
         parameters: {
             query?: never;
             header?: never;
@@ -830,13 +1028,106 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The scoring program's log of a submission it failed on (host)
-         * @description The scoring program's log of a submission it failed on (host). Participants never
-         *     see it: the program is the host's, and so is what it prints.
+         * The platform-wide webhooks, oldest first (administrators)
+         * @description The platform-wide webhooks, oldest first (administrators).
          */
-        get: operations["get_submission_scoring_log"];
+        get: operations["list_platform_webhooks"];
+        put?: never;
+        /**
+         * Register an HTTPS endpoint for the events of every competition (administrators)
+         * @description Register an HTTPS endpoint for the events of every competition (administrators).
+         *
+         *     The answer carries the signing `secret`, shown only this once.
+         *
+         *     Every delivery is a `POST` of a JSON body with the headers `Holdout-Event` (the event's id:
+         *     deduplicate on it, a delivery may come more than once), `Holdout-Event-Type`, `Holdout-Delivery`
+         *     (this delivery's id) and `Holdout-Signature: t=<unix seconds>,v1=<hex>`, where `v1` is
+         *     HMAC-SHA256 with the webhook's secret over `f"{t}.{body}"` (the raw body bytes). Check it
+         *     before trusting the body, and refuse a `t` more than 5 minutes old:
+         *
+         *     ```python
+         *     import hashlib, hmac, time
+         *     def verify(secret: str, header: str, body: bytes) -> bool:
+         *         parts = dict(p.split("=", 1) for p in header.split(","))
+         *         mac = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+         *         return hmac.compare_digest(mac, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+         *     ```
+         *
+         *     Any 2xx answer is success; anything else (or no answer within the timeout) is retried with
+         *     growing waits, and an endpoint that keeps failing is disabled with the reason.
+         */
+        post: operations["create_platform_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook (its competition's host, or an administrator); the secret is not shown again
+         * @description A webhook (its competition's host, or an administrator); the secret is not shown again.
+         */
+        get: operations["get_webhook"];
         put?: never;
         post?: never;
+        /**
+         * Delete a webhook and its delivery log; nothing more is sent to it
+         * @description Delete a webhook and its delivery log; nothing more is sent to it.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook's URL, events, description, or enable or disable it
+         * @description Change a webhook's URL, events, description, or enable or disable it.
+         *
+         *     Enabling a webhook the sender disabled clears its `disabled_reason`; deliveries still
+         *     pending are then sent.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook's delivery log, newest first: each event's status, attempts and last error
+         * @description The webhook's delivery log, newest first: each event's status, attempts and last error.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a logged delivery's event again, as a new delivery with the same Holdout-Event id
+         * @description Send a logged delivery's event again, as a new delivery with the same `Holdout-Event` id.
+         */
+        post: operations["redeliver_webhook_delivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -992,6 +1283,67 @@ export interface components {
          *       ],
          *       "final_count": 2,
          *       "is_open": true,
+         *       "stages": [
+         *         {
+         *           "position": 1,
+         *           "id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "name": "Main",
+         *           "opens_at": null,
+         *           "closes_at": "2027-01-31T23:59:59+00:00",
+         *           "accepts_submissions": true,
+         *           "feed": null,
+         *           "is_open": true,
+         *           "metric": "accuracy",
+         *           "columns": [
+         *             {
+         *               "key": "accuracy",
+         *               "metric": "accuracy",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             },
+         *             {
+         *               "key": "f1_macro",
+         *               "metric": "f1_macro",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "position": 2,
+         *           "id": "6d5c4b3a-2918-4f7e-8d6c-5b4a39281706",
+         *           "name": "Finals",
+         *           "opens_at": "2027-02-01T00:00:00+00:00",
+         *           "closes_at": "2027-02-08T00:00:00+00:00",
+         *           "accepts_submissions": false,
+         *           "feed": "finals",
+         *           "is_open": false,
+         *           "metric": "accuracy",
+         *           "columns": [
+         *             {
+         *               "key": "accuracy",
+         *               "metric": "accuracy",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             },
+         *             {
+         *               "key": "f1_macro",
+         *               "metric": "f1_macro",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "current_stage": 1,
          *       "revealed_at": null,
          *       "rules": "One account per person. No hand labelling of the test data.",
          *       "rules_version": 1,
@@ -1099,9 +1451,19 @@ export interface components {
             rank_host_submissions: boolean;
             /**
              * Is Open
-             * @description Whether participants may submit now (the schedule).
+             * @description Whether participants may submit now: a stage that takes uploads is open.
              */
             is_open: boolean;
+            /**
+             * Stages
+             * @description Every stage in order; the competition's own settings above are the first stage's.
+             */
+            stages: components["schemas"]["StageSummary"][];
+            /**
+             * Current Stage
+             * @description The position of the stage open now (which may be evaluation-only), or null.
+             */
+            current_stage: number | null;
             /** Revealed At */
             revealed_at: string | null;
             /**
@@ -1578,6 +1940,67 @@ export interface components {
          *           ],
          *           "final_count": 2,
          *           "is_open": true,
+         *           "stages": [
+         *             {
+         *               "position": 1,
+         *               "id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *               "name": "Main",
+         *               "opens_at": null,
+         *               "closes_at": "2027-01-31T23:59:59+00:00",
+         *               "accepts_submissions": true,
+         *               "feed": null,
+         *               "is_open": true,
+         *               "metric": "accuracy",
+         *               "columns": [
+         *                 {
+         *                   "key": "accuracy",
+         *                   "metric": "accuracy",
+         *                   "threshold": null,
+         *                   "higher_is_better": true,
+         *                   "precision": 4,
+         *                   "hidden": false
+         *                 },
+         *                 {
+         *                   "key": "f1_macro",
+         *                   "metric": "f1_macro",
+         *                   "threshold": null,
+         *                   "higher_is_better": true,
+         *                   "precision": 4,
+         *                   "hidden": false
+         *                 }
+         *               ]
+         *             },
+         *             {
+         *               "position": 2,
+         *               "id": "6d5c4b3a-2918-4f7e-8d6c-5b4a39281706",
+         *               "name": "Finals",
+         *               "opens_at": "2027-02-01T00:00:00+00:00",
+         *               "closes_at": "2027-02-08T00:00:00+00:00",
+         *               "accepts_submissions": false,
+         *               "feed": "finals",
+         *               "is_open": false,
+         *               "metric": "accuracy",
+         *               "columns": [
+         *                 {
+         *                   "key": "accuracy",
+         *                   "metric": "accuracy",
+         *                   "threshold": null,
+         *                   "higher_is_better": true,
+         *                   "precision": 4,
+         *                   "hidden": false
+         *                 },
+         *                 {
+         *                   "key": "f1_macro",
+         *                   "metric": "f1_macro",
+         *                   "threshold": null,
+         *                   "higher_is_better": true,
+         *                   "precision": 4,
+         *                   "hidden": false
+         *                 }
+         *               ]
+         *             }
+         *           ],
+         *           "current_stage": 1,
          *           "revealed_at": null,
          *           "rules": "One account per person. No hand labelling of the test data.",
          *           "rules_version": 1,
@@ -1670,12 +2093,97 @@ export interface components {
             limit: number;
         };
         /**
+         * Page[StageRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "position": 2,
+         *           "id": "6d5c4b3a-2918-4f7e-8d6c-5b4a39281706",
+         *           "name": "Finals",
+         *           "opens_at": "2027-02-01T00:00:00+00:00",
+         *           "closes_at": "2027-02-08T00:00:00+00:00",
+         *           "accepts_submissions": false,
+         *           "feed": "finals",
+         *           "is_open": false,
+         *           "metric": "accuracy",
+         *           "columns": [
+         *             {
+         *               "key": "accuracy",
+         *               "metric": "accuracy",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             },
+         *             {
+         *               "key": "f1_macro",
+         *               "metric": "f1_macro",
+         *               "threshold": null,
+         *               "higher_is_better": true,
+         *               "precision": 4,
+         *               "hidden": false
+         *             }
+         *           ],
+         *           "higher_is_better": true,
+         *           "extra_metrics": [],
+         *           "runtime": "default",
+         *           "limits": {
+         *             "time_limit_s": 120,
+         *             "memory_mb": 1024,
+         *             "cpus": 1,
+         *             "max_processes": 64,
+         *             "output_limit_mb": 100,
+         *             "log_limit_kb": 64,
+         *             "gpu": false,
+         *             "max_concurrent_runs": null
+         *           },
+         *           "daily_quota": 5,
+         *           "smoke_daily_quota": 10,
+         *           "show_logs": true,
+         *           "has_scoring_program": false,
+         *           "data_version": 1,
+         *           "data_files": [
+         *             {
+         *               "filename": "features.csv",
+         *               "subset": "test",
+         *               "size_bytes": 181230,
+         *               "sha256": "9f2c000000000000000000000000000000000000000000000000000000000000",
+         *               "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *             }
+         *           ],
+         *           "labels_version": 1,
+         *           "smoke_data_version": 1,
+         *           "smoke_data_files": [],
+         *           "smoke_labels_version": null,
+         *           "opened_at": null,
+         *           "closed_at": null
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_StageRead_: {
+            /** Items */
+            items: components["schemas"]["StageRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
          * Page[SubmissionRead]
          * @example {
          *       "items": [
          *         {
          *           "id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "stage_position": 1,
+         *           "rerun_of": null,
          *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
          *           "team_name": "ada",
          *           "status": "scored",
@@ -1793,6 +2301,88 @@ export interface components {
         Page_UserRead_: {
             /** Items */
             items: components["schemas"]["UserRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
+         * Page[WebhookDeliveryRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+         *           "webhook_id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *           "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *           "event_type": "submission.scored",
+         *           "status": "delivered",
+         *           "attempts": 3,
+         *           "next_attempt_at": null,
+         *           "last_error": null,
+         *           "last_status_code": 200,
+         *           "delivered_at": "2026-12-01T10:00:41+00:00",
+         *           "created_at": "2026-12-01T10:00:05+00:00",
+         *           "payload": {
+         *             "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *             "type": "submission.scored",
+         *             "occurred_at": "2026-12-01T10:00:05+00:00",
+         *             "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *             "data": {
+         *               "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *               "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *               "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *               "team_name": "ada",
+         *               "metric": "accuracy",
+         *               "public_score": 0.974
+         *             }
+         *           }
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_WebhookDeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
+         * Page[WebhookRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "url": "https://hooks.example.org/holdout",
+         *           "event_types": [
+         *             "competition.revealed",
+         *             "submission.scored"
+         *           ],
+         *           "description": "results into our lab chat",
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *           "created_at": "2026-12-01T10:00:00+00:00",
+         *           "updated_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_WebhookRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookRead"][];
             /** Total */
             total: number;
             /** Offset */
@@ -1966,6 +2556,89 @@ export interface components {
             created: boolean;
         };
         /**
+         * ScoreColumn
+         * @description One column of a stage's boards: a registry metric, or a value the stage's scoring
+         *     program writes under ``key`` in ``scores.json``.
+         *
+         *     Boards rank by the first column, break ties by the next ones in order, then by the
+         *     earlier submission.
+         * @example {
+         *       "key": "accuracy",
+         *       "metric": "accuracy",
+         *       "threshold": null,
+         *       "higher_is_better": true,
+         *       "precision": 4,
+         *       "hidden": false
+         *     }
+         */
+        ScoreColumn: {
+            /** Key */
+            key: string;
+            /** Metric */
+            metric?: string | null;
+            /** Threshold */
+            threshold?: number | null;
+            /**
+             * Higher Is Better
+             * @default true
+             */
+            higher_is_better: boolean;
+            /**
+             * Precision
+             * @default 4
+             */
+            precision: number;
+            /**
+             * Hidden
+             * @default false
+             */
+            hidden: boolean;
+        };
+        /**
+         * ScoreColumnBody
+         * @description One board column: a catalog metric, or (without ``metric``) a value the stage's
+         *     scoring program writes under ``key``.
+         * @example {
+         *       "key": "acc_at_0_3",
+         *       "metric": "accuracy",
+         *       "threshold": 0.3
+         *     }
+         */
+        ScoreColumnBody: {
+            /**
+             * Key
+             * @description Lower-case letters, digits and '_', starting with a letter; unique in the stage.
+             */
+            key: string;
+            /**
+             * Metric
+             * @description A catalog metric; null: the scoring program's value.
+             */
+            metric?: string | null;
+            /**
+             * Threshold
+             * @description Label metrics only: predicted probabilities >= threshold count as 1 (0 < threshold < 1).
+             */
+            threshold?: number | null;
+            /**
+             * Higher Is Better
+             * @description Left out: the metric's own direction (required sense for program columns).
+             */
+            higher_is_better?: boolean | null;
+            /**
+             * Precision
+             * @description Decimal places shown on the boards.
+             * @default 4
+             */
+            precision: number;
+            /**
+             * Hidden
+             * @description Kept off public boards and exports until the reveal.
+             * @default false
+             */
+            hidden: boolean;
+        };
+        /**
          * ScoringProgramRead
          * @example {
          *       "stage_position": 1,
@@ -2078,10 +2751,342 @@ export interface components {
             password: string;
         };
         /**
+         * StageCreate
+         * @description A new stage, added after the last one. Every setting left out is the previous stage's
+         *     (its data and labels are not: a stage starts with none, at version 1).
+         * @example {
+         *       "name": "Finals",
+         *       "opens_at": "2027-02-01T00:00:00+00:00",
+         *       "closes_at": "2027-02-08T00:00:00+00:00",
+         *       "accepts_submissions": false,
+         *       "feed": "finals"
+         *     }
+         */
+        StageCreate: {
+            /** Opens At */
+            opens_at?: string | null;
+            /** Closes At */
+            closes_at?: string | null;
+            /**
+             * Accepts Submissions
+             * @description False: an evaluation-only stage (it then needs a feed).
+             * @default true
+             */
+            accepts_submissions: boolean | null;
+            /**
+             * Feed
+             * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
+             */
+            feed?: ("finals" | "all") | null;
+            /** Metric */
+            metric?: string | null;
+            /** Extra Metrics */
+            extra_metrics?: string[] | null;
+            /**
+             * Columns
+             * @description The board columns in ranking order (instead of metric and extra_metrics); the stage's metric becomes the first column's key. `[]`: back to metric and extra_metrics.
+             */
+            columns?: components["schemas"]["ScoreColumnBody"][] | null;
+            /** @description Only the limits named change. */
+            limits?: components["schemas"]["LimitsPatch"] | null;
+            /** Daily Quota */
+            daily_quota?: number | null;
+            /** Smoke Daily Quota */
+            smoke_daily_quota?: number | null;
+            /** Show Logs */
+            show_logs?: boolean | null;
+            /** Runtime */
+            runtime?: string | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * StageRead
+         * @example {
+         *       "position": 2,
+         *       "id": "6d5c4b3a-2918-4f7e-8d6c-5b4a39281706",
+         *       "name": "Finals",
+         *       "opens_at": "2027-02-01T00:00:00+00:00",
+         *       "closes_at": "2027-02-08T00:00:00+00:00",
+         *       "accepts_submissions": false,
+         *       "feed": "finals",
+         *       "is_open": false,
+         *       "metric": "accuracy",
+         *       "columns": [
+         *         {
+         *           "key": "accuracy",
+         *           "metric": "accuracy",
+         *           "threshold": null,
+         *           "higher_is_better": true,
+         *           "precision": 4,
+         *           "hidden": false
+         *         },
+         *         {
+         *           "key": "f1_macro",
+         *           "metric": "f1_macro",
+         *           "threshold": null,
+         *           "higher_is_better": true,
+         *           "precision": 4,
+         *           "hidden": false
+         *         }
+         *       ],
+         *       "higher_is_better": true,
+         *       "extra_metrics": [],
+         *       "runtime": "default",
+         *       "limits": {
+         *         "time_limit_s": 120,
+         *         "memory_mb": 1024,
+         *         "cpus": 1,
+         *         "max_processes": 64,
+         *         "output_limit_mb": 100,
+         *         "log_limit_kb": 64,
+         *         "gpu": false,
+         *         "max_concurrent_runs": null
+         *       },
+         *       "daily_quota": 5,
+         *       "smoke_daily_quota": 10,
+         *       "show_logs": true,
+         *       "has_scoring_program": false,
+         *       "data_version": 1,
+         *       "data_files": [
+         *         {
+         *           "filename": "features.csv",
+         *           "subset": "test",
+         *           "size_bytes": 181230,
+         *           "sha256": "9f2c000000000000000000000000000000000000000000000000000000000000",
+         *           "uploaded_at": "2026-12-01T10:00:00+00:00"
+         *         }
+         *       ],
+         *       "labels_version": 1,
+         *       "smoke_data_version": 1,
+         *       "smoke_data_files": [],
+         *       "smoke_labels_version": null,
+         *       "opened_at": null,
+         *       "closed_at": null
+         *     }
+         */
+        StageRead: {
+            /**
+             * Position
+             * @description 1, 2, ...: the order stages run in.
+             */
+            position: number;
+            /**
+             * Id
+             * Format: uuid
+             * @description The stage's id (the first stage's is the competition's).
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Opens At */
+            opens_at: string | null;
+            /** Closes At */
+            closes_at: string | null;
+            /**
+             * Accepts Submissions
+             * @description False: an evaluation-only stage, which runs only what it is fed.
+             */
+            accepts_submissions: boolean;
+            /**
+             * Feed
+             * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing).
+             */
+            feed: ("finals" | "all") | null;
+            /**
+             * Is Open
+             * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
+             */
+            is_open: boolean;
+            /**
+             * Metric
+             * @description The ranking column's key (its catalog metric without `columns`).
+             */
+            metric: string;
+            /**
+             * Columns
+             * @description The board columns in ranking order (the first ranks).
+             */
+            columns: components["schemas"]["ScoreColumn"][];
+            /**
+             * Higher Is Better
+             * @description The ranking column's direction.
+             */
+            higher_is_better: boolean;
+            /** Extra Metrics */
+            extra_metrics: string[];
+            /** Runtime */
+            runtime: string;
+            limits: components["schemas"]["Limits"];
+            /** Daily Quota */
+            daily_quota: number;
+            /** Smoke Daily Quota */
+            smoke_daily_quota: number;
+            /** Show Logs */
+            show_logs: boolean;
+            /** Has Scoring Program */
+            has_scoring_program: boolean;
+            /** Data Version */
+            data_version: number;
+            /** Data Files */
+            data_files: components["schemas"]["DataFileRead"][];
+            /** Labels Version */
+            labels_version: number | null;
+            /** Smoke Data Version */
+            smoke_data_version: number;
+            /** Smoke Data Files */
+            smoke_data_files: components["schemas"]["DataFileRead"][];
+            /** Smoke Labels Version */
+            smoke_labels_version: number | null;
+            /**
+             * Opened At
+             * @description When the stage clock saw it open (null: not yet).
+             */
+            opened_at: string | null;
+            /**
+             * Closed At
+             * @description When the stage clock saw it close (null: not yet).
+             */
+            closed_at: string | null;
+        };
+        /**
+         * StageSummary
+         * @description One stage of a competition, as the competition shows it (``GET .../stages/{position}``
+         *     has the rest: limits, quotas, data).
+         * @example {
+         *       "position": 1,
+         *       "id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "name": "Main",
+         *       "opens_at": null,
+         *       "closes_at": "2027-01-31T23:59:59+00:00",
+         *       "accepts_submissions": true,
+         *       "feed": null,
+         *       "is_open": true,
+         *       "metric": "accuracy",
+         *       "columns": [
+         *         {
+         *           "key": "accuracy",
+         *           "metric": "accuracy",
+         *           "threshold": null,
+         *           "higher_is_better": true,
+         *           "precision": 4,
+         *           "hidden": false
+         *         },
+         *         {
+         *           "key": "f1_macro",
+         *           "metric": "f1_macro",
+         *           "threshold": null,
+         *           "higher_is_better": true,
+         *           "precision": 4,
+         *           "hidden": false
+         *         }
+         *       ]
+         *     }
+         */
+        StageSummary: {
+            /**
+             * Position
+             * @description 1, 2, ...: the order stages run in.
+             */
+            position: number;
+            /**
+             * Id
+             * Format: uuid
+             * @description The stage's id (the first stage's is the competition's).
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Opens At */
+            opens_at: string | null;
+            /** Closes At */
+            closes_at: string | null;
+            /**
+             * Accepts Submissions
+             * @description False: an evaluation-only stage, which runs only what it is fed.
+             */
+            accepts_submissions: boolean;
+            /**
+             * Feed
+             * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing).
+             */
+            feed: ("finals" | "all") | null;
+            /**
+             * Is Open
+             * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
+             */
+            is_open: boolean;
+            /**
+             * Metric
+             * @description The ranking column's key (its catalog metric without `columns`).
+             */
+            metric: string;
+            /**
+             * Columns
+             * @description The board columns in ranking order (the first ranks).
+             */
+            columns: components["schemas"]["ScoreColumn"][];
+        };
+        /**
+         * StageUpdate
+         * @description A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
+         *     and ``feed``). Stage 1's settings are the competition's own.
+         * @example {
+         *       "columns": [
+         *         {
+         *           "key": "f1",
+         *           "metric": "f1_macro"
+         *         },
+         *         {
+         *           "key": "accuracy",
+         *           "metric": "accuracy",
+         *           "hidden": true
+         *         }
+         *       ]
+         *     }
+         */
+        StageUpdate: {
+            /** Opens At */
+            opens_at?: string | null;
+            /** Closes At */
+            closes_at?: string | null;
+            /** Accepts Submissions */
+            accepts_submissions?: boolean | null;
+            /**
+             * Feed
+             * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
+             */
+            feed?: ("finals" | "all") | null;
+            /** Metric */
+            metric?: string | null;
+            /** Extra Metrics */
+            extra_metrics?: string[] | null;
+            /**
+             * Columns
+             * @description The board columns in ranking order (instead of metric and extra_metrics); the stage's metric becomes the first column's key. `[]`: back to metric and extra_metrics.
+             */
+            columns?: components["schemas"]["ScoreColumnBody"][] | null;
+            /** @description Only the limits named change. */
+            limits?: components["schemas"]["LimitsPatch"] | null;
+            /** Daily Quota */
+            daily_quota?: number | null;
+            /** Smoke Daily Quota */
+            smoke_daily_quota?: number | null;
+            /** Show Logs */
+            show_logs?: boolean | null;
+            /** Runtime */
+            runtime?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /**
          * SubmissionRead
          * @example {
          *       "id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_position": 1,
+         *       "rerun_of": null,
          *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
          *       "team_name": "ada",
          *       "status": "scored",
@@ -2114,6 +3119,22 @@ export interface components {
              * Format: uuid
              */
             competition_id: string;
+            /**
+             * Stage Id
+             * Format: uuid
+             * @description The stage it was made in (the first stage's id is the competition's).
+             */
+            stage_id: string;
+            /**
+             * Stage Position
+             * @description That stage's position (1 is the first).
+             */
+            stage_position: number;
+            /**
+             * Rerun Of
+             * @description A stage's automatic re-run of this earlier submission (charged to no quota), or null.
+             */
+            rerun_of: string | null;
             /**
              * Team Id
              * Format: uuid
@@ -2405,6 +3426,254 @@ export interface components {
             is_disabled?: boolean | null;
         };
         /**
+         * WebhookCreate
+         * @example {
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat"
+         *     }
+         */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description Where events are POSTed: an `https://` URL of a public address.
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description The events to receive (default: all of them).
+             */
+            event_types?: ("submission.scored" | "submission.scoring_failed" | "stage.opened" | "stage.closed" | "competition.revealed")[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /**
+         * WebhookCreated
+         * @example {
+         *       "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:00+00:00",
+         *       "secret": "whsec_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         *     }
+         */
+        WebhookCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Competition Id
+             * @description None: a platform-wide webhook (every competition).
+             */
+            competition_id: string | null;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Disabled Reason
+             * @description Why the sender disabled it (deliveries kept failing).
+             */
+            disabled_reason: string | null;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description Signs every delivery (`Holdout-Signature`); shown only now: keep it with the receiver.
+             */
+            secret: string;
+        };
+        /**
+         * WebhookDeliveryRead
+         * @example {
+         *       "id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d",
+         *       "webhook_id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "event_type": "submission.scored",
+         *       "status": "delivered",
+         *       "attempts": 3,
+         *       "next_attempt_at": null,
+         *       "last_error": null,
+         *       "last_status_code": 200,
+         *       "delivered_at": "2026-12-01T10:00:41+00:00",
+         *       "created_at": "2026-12-01T10:00:05+00:00",
+         *       "payload": {
+         *         "event_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *         "type": "submission.scored",
+         *         "occurred_at": "2026-12-01T10:00:05+00:00",
+         *         "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *         "data": {
+         *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *           "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "team_name": "ada",
+         *           "metric": "accuracy",
+         *           "public_score": 0.974
+         *         }
+         *       }
+         *     }
+         */
+        WebhookDeliveryRead: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Sent as `Holdout-Delivery`.
+             */
+            id: string;
+            /**
+             * Webhook Id
+             * Format: uuid
+             */
+            webhook_id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             * @description Sent as `Holdout-Event`: the same for a redelivery.
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description When it is tried next (pending only).
+             */
+            next_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Payload
+             * @description The JSON body sent.
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * WebhookRead
+         * @example {
+         *       "id": "7d9e2f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a",
+         *       "competition_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "url": "https://hooks.example.org/holdout",
+         *       "event_types": [
+         *         "competition.revealed",
+         *         "submission.scored"
+         *       ],
+         *       "description": "results into our lab chat",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "created_at": "2026-12-01T10:00:00+00:00",
+         *       "updated_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        WebhookRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Competition Id
+             * @description None: a platform-wide webhook (every competition).
+             */
+            competition_id: string | null;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Disabled Reason
+             * @description Why the sender disabled it (deliveries kept failing).
+             */
+            disabled_reason: string | null;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * WebhookUpdate
+         * @description Only the fields sent change. `enabled: true` re-enables a webhook the sender disabled.
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        WebhookUpdate: {
+            /** Url */
+            url?: string | null;
+            /** Event Types */
+            event_types?: ("submission.scored" | "submission.scoring_failed" | "stage.opened" | "stage.closed" | "competition.revealed")[] | null;
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /**
          * Problem
          * @description RFC 9457 problem details. ``code`` (also the end of ``type``) is stable and machine-readable;
          *     the optional members below come with the problems that name them.
@@ -2504,16 +3773,40 @@ export interface components {
             final_count: number | null;
             /**
              * Opens At
-             * @description `competition-not-open`: when submissions open.
+             * @description `competition-not-open`, `between-stages`: when submissions (the next stage) open.
              * @default null
              */
             opens_at: string | null;
             /**
              * Closes At
-             * @description `competition-closed`: when submissions closed.
+             * @description `competition-closed`, `between-stages`: when submissions (the last stage) closed.
              * @default null
              */
             closes_at: string | null;
+            /**
+             * Stage
+             * @description `stage-takes-no-uploads`, `invalid-schedule`, `invalid-feed`: the stage's position.
+             * @default null
+             */
+            stage: number | null;
+            /**
+             * Closed Stage
+             * @description `between-stages`: the stage that closed last.
+             * @default null
+             */
+            closed_stage: number | null;
+            /**
+             * Next Stage
+             * @description `between-stages`: the stage that opens next.
+             * @default null
+             */
+            next_stage: number | null;
+            /**
+             * Column
+             * @description `invalid-columns`, `unknown-metric`: the index of the column at fault.
+             * @default null
+             */
+            column: number | null;
             /**
              * Run Status
              * @description `scoring-program-failed`: how the trial ended (`program_failed`, `ok`).
@@ -4197,7 +5490,10 @@ export interface operations {
     };
     rescore_competition: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage to rescore, by position (default: the first). */
+                stage?: number;
+            };
             header?: never;
             path: {
                 competition: string;
@@ -4329,6 +5625,1282 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_stages: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StageRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageRead"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageRead"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_stage_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes (a test-features file). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`, `application/json`, `application/x-ndjson`, `application/vnd.apache.parquet`, `application/x-parquet`, `application/zip`, `application/gzip`. */
+        requestBody: {
+            content: {
+                /**
+                 * @example id,x
+                 *     1,0.5
+                 */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_stage_labels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description The stage's hidden labels: the id column, every target column and Usage (Public/Private). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`. */
+        requestBody: {
+            content: {
+                /**
+                 * @example id,target,Usage
+                 *     1,0,Public
+                 *     2,1,Private
+                 */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelsRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_stage_smoke_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes (a smoke-sample features file). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`, `application/json`, `application/x-ndjson`, `application/vnd.apache.parquet`, `application/x-parquet`, `application/zip`, `application/gzip`. */
+        requestBody: {
+            content: {
+                /**
+                 * @example id,x
+                 *     1,0.5
+                 */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_stage_smoke_labels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position: 1 is the first. */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description The smoke sample's labels: the id column and every target column (Usage optional). Sent as raw bytes (not multipart); also accepted as `text/csv`, `application/csv`, `text/plain`. */
+        requestBody: {
+            content: {
+                /**
+                 * @example id,target
+                 *     1,0
+                 *     2,1
+                 */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelsRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "program": "(score.zip)",
+                 *       "reference": "id,target\n1,0\n",
+                 *       "runtime": "default"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A zip with `score.py` (or `score.sh`) at its root.
+                     */
+                    program: string;
+                    /**
+                     * Format: binary
+                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
+                     */
+                    reference: string;
+                    /** @description The runtime the program runs in (default: the stage's). */
+                    runtime?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringProgramRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload is larger than allowed; see `max_bytes`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_scoring_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                /** @description The stage's position (1: the first stage). */
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_scoring_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                submission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the stage's scoring program printed when it failed on this submission. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example loading model.joblib
+                     *     predicted 810 rows
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6550,14 +9122,17 @@ export interface operations {
             };
         };
     };
-    get_scoring_program: {
+    list_competition_webhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
             };
             cookie?: never;
         };
@@ -6569,7 +9144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScoringProgramRead"];
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
@@ -6621,51 +9196,37 @@ export interface operations {
             };
         };
     };
-    upload_scoring_program: {
+    create_competition_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
             };
             cookie?: never;
         };
-        /** @description A form (`multipart/form-data`) of the program's zip, the reference predictions it is tried on and, optionally, the runtime it runs in. */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "program": "(score.zip)",
-                 *       "reference": "id,target\n1,0\n",
-                 *       "runtime": "default"
-                 *     }
-                 */
-                "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description A zip with `score.py` (or `score.sh`) at its root.
-                     */
-                    program: string;
-                    /**
-                     * Format: binary
-                     * @description Predictions for the smoke sample, in the competition's format, that the program scores in its trial.
-                     */
-                    reference: string;
-                    /** @description The runtime the program runs in (default: the stage's). */
-                    runtime?: string;
-                };
+                "application/json": components["schemas"]["WebhookCreate"];
             };
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScoringProgramRead"];
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
@@ -6706,8 +9267,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6715,8 +9276,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The upload is larger than allowed; see `max_bytes`. */
-            413: {
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6724,8 +9285,135 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body's Content-Type is not one this upload accepts; see `accepted`. */
-            415: {
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_platform_webhooks: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_platform_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6762,8 +9450,68 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Holdout is out of storage space; nothing from this request was kept. Retry later. */
-            507: {
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6773,14 +9521,12 @@ export interface operations {
             };
         };
     };
-    delete_scoring_program: {
+    delete_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                competition: string;
-                /** @description The stage's position (1: the first stage). */
-                position: number;
+                webhook: string;
             };
             cookie?: never;
         };
@@ -6822,15 +9568,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
             422: {
                 headers: {
@@ -6851,41 +9588,38 @@ export interface operations {
             };
         };
     };
-    get_submission_scoring_log: {
+    update_webhook: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                competition: string;
-                submission: string;
+                webhook: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
         responses: {
-            /** @description What the stage's scoring program printed when it failed on this submission. */
+            /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
-                    ETag?: string;
-                    /** @description `attachment; filename="..."`: the name to save it under. */
-                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example loading model.joblib
-                     *     predicted 810 rows
-                     */
-                    "text/plain": string;
+                    "application/json": components["schemas"]["WebhookRead"];
                 };
             };
-            /** @description Where the storage serves it: a short-lived read-only URL. */
-            307: {
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */
             401: {
@@ -6916,8 +9650,174 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error. */
-            416: {
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                status?: ("pending" | "delivered" | "failed") | null;
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDeliveryRead_"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook: string;
+                delivery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,14 +18,18 @@ from .leaderboard_entry import LeaderboardEntry
 from .leaderboard_entry_scores import LeaderboardEntryScores
 from .limits import Limits
 from .limits_patch import LimitsPatch
+from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusType0
 from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
+from .page_stage_read import PageStageRead
 from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
+from .page_webhook_delivery_read import PageWebhookDeliveryRead
+from .page_webhook_read import PageWebhookRead
 from .participant_file_read import ParticipantFileRead
 from .problem import Problem
 from .quota_counter import QuotaCounter
@@ -34,11 +38,21 @@ from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .score_column import ScoreColumn
+from .score_column_body import ScoreColumnBody
 from .scoring_program_read import ScoringProgramRead
 from .scoring_trial_read import ScoringTrialRead
 from .scoring_trial_read_private import ScoringTrialReadPrivate
 from .scoring_trial_read_public import ScoringTrialReadPublic
 from .sign_up import SignUp
+from .stage_create import StageCreate
+from .stage_create_feed_type_0 import StageCreateFeedType0
+from .stage_read import StageRead
+from .stage_read_feed_type_0 import StageReadFeedType0
+from .stage_summary import StageSummary
+from .stage_summary_feed_type_0 import StageSummaryFeedType0
+from .stage_update import StageUpdate
+from .stage_update_feed_type_0 import StageUpdateFeedType0
 from .submission_read import SubmissionRead
 from .submission_status import SubmissionStatus
 from .team_create import TeamCreate
@@ -52,6 +66,15 @@ from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
 from .user_update import UserUpdate
+from .webhook_create import WebhookCreate
+from .webhook_create_event_types_item import WebhookCreateEventTypesItem
+from .webhook_created import WebhookCreated
+from .webhook_delivery_read import WebhookDeliveryRead
+from .webhook_delivery_read_payload import WebhookDeliveryReadPayload
+from .webhook_delivery_read_status import WebhookDeliveryReadStatus
+from .webhook_read import WebhookRead
+from .webhook_update import WebhookUpdate
+from .webhook_update_event_types_type_0_item import WebhookUpdateEventTypesType0Item
 
 __all__ = (
     "CompetitionCreate",
@@ -72,14 +95,18 @@ __all__ = (
     "LeaderboardEntryScores",
     "Limits",
     "LimitsPatch",
+    "ListWebhookDeliveriesStatusType0",
     "LogIn",
     "PageCompetitionRead",
     "PageParticipantFileRead",
     "PageRescoreRead",
+    "PageStageRead",
     "PageSubmissionRead",
     "PageTeamRead",
     "PageTokenRead",
     "PageUserRead",
+    "PageWebhookDeliveryRead",
+    "PageWebhookRead",
     "ParticipantFileRead",
     "Problem",
     "QuotaCounter",
@@ -88,11 +115,21 @@ __all__ = (
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "ScoreColumn",
+    "ScoreColumnBody",
     "ScoringProgramRead",
     "ScoringTrialRead",
     "ScoringTrialReadPrivate",
     "ScoringTrialReadPublic",
     "SignUp",
+    "StageCreate",
+    "StageCreateFeedType0",
+    "StageRead",
+    "StageReadFeedType0",
+    "StageSummary",
+    "StageSummaryFeedType0",
+    "StageUpdate",
+    "StageUpdateFeedType0",
     "SubmissionRead",
     "SubmissionStatus",
     "TeamCreate",
@@ -106,4 +143,13 @@ __all__ = (
     "UserCreated",
     "UserRead",
     "UserUpdate",
+    "WebhookCreate",
+    "WebhookCreateEventTypesItem",
+    "WebhookCreated",
+    "WebhookDeliveryRead",
+    "WebhookDeliveryReadPayload",
+    "WebhookDeliveryReadStatus",
+    "WebhookRead",
+    "WebhookUpdate",
+    "WebhookUpdateEventTypesType0Item",
 )

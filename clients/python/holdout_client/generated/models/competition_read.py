@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..models.data_file_read import DataFileRead
     from ..models.limits import Limits
     from ..models.participant_file_read import ParticipantFileRead
+    from ..models.stage_summary import StageSummary
 
 
 T = TypeVar("T", bound="CompetitionRead")
@@ -55,7 +56,9 @@ class CompetitionRead:
         extra_metrics (list[str]):
         final_count (int):
         rank_host_submissions (bool):
-        is_open (bool): Whether participants may submit now (the schedule).
+        is_open (bool): Whether participants may submit now: a stage that takes uploads is open.
+        stages (list[StageSummary]): Every stage in order; the competition's own settings above are the first stage's.
+        current_stage (int | None): The position of the stage open now (which may be evaluation-only), or null.
         revealed_at (datetime.datetime | None):
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
@@ -93,6 +96,8 @@ class CompetitionRead:
     final_count: int
     rank_host_submissions: bool
     is_open: bool
+    stages: list[StageSummary]
+    current_stage: int | None
     revealed_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -183,6 +188,14 @@ class CompetitionRead:
 
         is_open = self.is_open
 
+        stages = []
+        for stages_item_data in self.stages:
+            stages_item = stages_item_data.to_dict()
+            stages.append(stages_item)
+
+        current_stage: int | None
+        current_stage = self.current_stage
+
         revealed_at: None | str
         if isinstance(self.revealed_at, datetime.datetime):
             revealed_at = self.revealed_at.isoformat()
@@ -229,6 +242,8 @@ class CompetitionRead:
                 "final_count": final_count,
                 "rank_host_submissions": rank_host_submissions,
                 "is_open": is_open,
+                "stages": stages,
+                "current_stage": current_stage,
                 "revealed_at": revealed_at,
                 "created_at": created_at,
                 "updated_at": updated_at,
@@ -242,6 +257,7 @@ class CompetitionRead:
         from ..models.data_file_read import DataFileRead
         from ..models.limits import Limits
         from ..models.participant_file_read import ParticipantFileRead
+        from ..models.stage_summary import StageSummary
 
         d = dict(src_dict)
         id = UUID(d.pop("id"))
@@ -368,6 +384,20 @@ class CompetitionRead:
 
         is_open = d.pop("is_open")
 
+        stages = []
+        _stages = d.pop("stages")
+        for stages_item_data in _stages:
+            stages_item = StageSummary.from_dict(stages_item_data)
+
+            stages.append(stages_item)
+
+        def _parse_current_stage(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        current_stage = _parse_current_stage(d.pop("current_stage"))
+
         def _parse_revealed_at(data: object) -> datetime.datetime | None:
             if data is None:
                 return data
@@ -420,6 +450,8 @@ class CompetitionRead:
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
             is_open=is_open,
+            stages=stages,
+            current_stage=current_stage,
             revealed_at=revealed_at,
             created_at=created_at,
             updated_at=updated_at,

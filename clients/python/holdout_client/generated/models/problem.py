@@ -39,8 +39,14 @@ class Problem:
             valid_metrics (list[str] | None | Unset): `unknown-metric`: the catalog.
             status_now (None | str | Unset): `submission-finished`: the current status.
             final_count (int | None | Unset): How many final submissions a team may pick.
-            opens_at (datetime.datetime | None | Unset): `competition-not-open`: when submissions open.
-            closes_at (datetime.datetime | None | Unset): `competition-closed`: when submissions closed.
+            opens_at (datetime.datetime | None | Unset): `competition-not-open`, `between-stages`: when submissions (the
+                next stage) open.
+            closes_at (datetime.datetime | None | Unset): `competition-closed`, `between-stages`: when submissions (the last
+                stage) closed.
+            stage (int | None | Unset): `stage-takes-no-uploads`, `invalid-schedule`, `invalid-feed`: the stage's position.
+            closed_stage (int | None | Unset): `between-stages`: the stage that closed last.
+            next_stage (int | None | Unset): `between-stages`: the stage that opens next.
+            column (int | None | Unset): `invalid-columns`, `unknown-metric`: the index of the column at fault.
             run_status (None | str | Unset): `scoring-program-failed`: how the trial ended (`program_failed`, `ok`).
             exit_code (int | None | Unset): `scoring-program-failed`: the program's exit code.
             log_tail (None | str | Unset): `scoring-program-failed`: the end of the program's stdout and stderr.
@@ -65,6 +71,10 @@ class Problem:
     final_count: int | None | Unset = UNSET
     opens_at: datetime.datetime | None | Unset = UNSET
     closes_at: datetime.datetime | None | Unset = UNSET
+    stage: int | None | Unset = UNSET
+    closed_stage: int | None | Unset = UNSET
+    next_stage: int | None | Unset = UNSET
+    column: int | None | Unset = UNSET
     run_status: None | str | Unset = UNSET
     exit_code: int | None | Unset = UNSET
     log_tail: None | str | Unset = UNSET
@@ -185,6 +195,30 @@ class Problem:
         else:
             closes_at = self.closes_at
 
+        stage: int | None | Unset
+        if isinstance(self.stage, Unset):
+            stage = UNSET
+        else:
+            stage = self.stage
+
+        closed_stage: int | None | Unset
+        if isinstance(self.closed_stage, Unset):
+            closed_stage = UNSET
+        else:
+            closed_stage = self.closed_stage
+
+        next_stage: int | None | Unset
+        if isinstance(self.next_stage, Unset):
+            next_stage = UNSET
+        else:
+            next_stage = self.next_stage
+
+        column: int | None | Unset
+        if isinstance(self.column, Unset):
+            column = UNSET
+        else:
+            column = self.column
+
         run_status: None | str | Unset
         if isinstance(self.run_status, Unset):
             run_status = UNSET
@@ -241,6 +275,14 @@ class Problem:
             field_dict["opens_at"] = opens_at
         if closes_at is not UNSET:
             field_dict["closes_at"] = closes_at
+        if stage is not UNSET:
+            field_dict["stage"] = stage
+        if closed_stage is not UNSET:
+            field_dict["closed_stage"] = closed_stage
+        if next_stage is not UNSET:
+            field_dict["next_stage"] = next_stage
+        if column is not UNSET:
+            field_dict["column"] = column
         if run_status is not UNSET:
             field_dict["run_status"] = run_status
         if exit_code is not UNSET:
@@ -453,6 +495,42 @@ class Problem:
 
         closes_at = _parse_closes_at(d.pop("closes_at", UNSET))
 
+        def _parse_stage(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        stage = _parse_stage(d.pop("stage", UNSET))
+
+        def _parse_closed_stage(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        closed_stage = _parse_closed_stage(d.pop("closed_stage", UNSET))
+
+        def _parse_next_stage(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        next_stage = _parse_next_stage(d.pop("next_stage", UNSET))
+
+        def _parse_column(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        column = _parse_column(d.pop("column", UNSET))
+
         def _parse_run_status(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -500,6 +578,10 @@ class Problem:
             final_count=final_count,
             opens_at=opens_at,
             closes_at=closes_at,
+            stage=stage,
+            closed_stage=closed_stage,
+            next_stage=next_stage,
+            column=column,
             run_status=run_status,
             exit_code=exit_code,
             log_tail=log_tail,

@@ -25,6 +25,9 @@ class SubmissionRead:
     Attributes:
         id (UUID):
         competition_id (UUID):
+        stage_id (UUID): The stage it was made in (the first stage's id is the competition's).
+        stage_position (int): That stage's position (1 is the first).
+        rerun_of (None | UUID): A stage's automatic re-run of this earlier submission (charged to no quota), or null.
         team_id (UUID):
         team_name (str):
         status (SubmissionStatus):
@@ -43,6 +46,9 @@ class SubmissionRead:
 
     id: UUID
     competition_id: UUID
+    stage_id: UUID
+    stage_position: int
+    rerun_of: None | UUID
     team_id: UUID
     team_name: str
     status: SubmissionStatus
@@ -65,6 +71,16 @@ class SubmissionRead:
         id = str(self.id)
 
         competition_id = str(self.competition_id)
+
+        stage_id = str(self.stage_id)
+
+        stage_position = self.stage_position
+
+        rerun_of: None | str
+        if isinstance(self.rerun_of, UUID):
+            rerun_of = str(self.rerun_of)
+        else:
+            rerun_of = self.rerun_of
 
         team_id = str(self.team_id)
 
@@ -118,6 +134,9 @@ class SubmissionRead:
             {
                 "id": id,
                 "competition_id": competition_id,
+                "stage_id": stage_id,
+                "stage_position": stage_position,
+                "rerun_of": rerun_of,
                 "team_id": team_id,
                 "team_name": team_name,
                 "status": status,
@@ -147,6 +166,25 @@ class SubmissionRead:
         id = UUID(d.pop("id"))
 
         competition_id = UUID(d.pop("competition_id"))
+
+        stage_id = UUID(d.pop("stage_id"))
+
+        stage_position = d.pop("stage_position")
+
+        def _parse_rerun_of(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                rerun_of_type_0 = UUID(data)
+
+                return rerun_of_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        rerun_of = _parse_rerun_of(d.pop("rerun_of"))
 
         team_id = UUID(d.pop("team_id"))
 
@@ -232,6 +270,9 @@ class SubmissionRead:
         submission_read = cls(
             id=id,
             competition_id=competition_id,
+            stage_id=stage_id,
+            stage_position=stage_position,
+            rerun_of=rerun_of,
             team_id=team_id,
             team_name=team_name,
             status=status,
