@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from shared.scoring_runs import PROGRAM_TRIES
 from shared.settings import CommonSettings
 
 
@@ -19,7 +20,7 @@ class ScorerSettings(CommonSettings):
     once)."""
     # the orchestrator's address is the shared HOLDOUT_ORCHESTRATOR_URL (``orchestrator_url``),
     # which `holdout up`, docker-compose.yml and deploy/base/config.yaml set for every service
-    scoring_program_tries: int = Field(default=2, ge=1)
+    scoring_program_tries: int = Field(default=PROGRAM_TRIES, ge=1)
     """Runs of a stage's scoring program on one submission before its failure is reported
     (`internal_error` to the participant, the program's log to the host)."""
     scoring_run_retries: int = Field(default=3, ge=0)

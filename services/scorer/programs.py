@@ -1,5 +1,5 @@
 """Running a stage's scoring program: the scorer's client of the orchestrator's
-``POST /scoring-runs`` (``shared.scoring_runs``).
+``POST /internal/v1/scoring-runs`` (``shared.scoring_runs``).
 
 Called by the consumer and the rescoring worker once the predictions have passed
 validation (so a participant's mistake never reaches the program). The orchestrator
@@ -32,6 +32,7 @@ from shared.context import current_correlation_id
 from shared.events import ScoringProgram
 from shared.internal_auth import InternalAuth
 from shared.scoring_runs import (
+    SCORING_RUNS_PATH,
     ScoresInvalid,
     ScoringRunRequest,
     ScoringRunResult,
@@ -76,7 +77,7 @@ class ScoringPrograms:
 
     def __init__(self, settings: ScorerSettings) -> None:
         self.settings = settings
-        self.url = settings.orchestrator_url.rstrip("/") + "/scoring-runs"
+        self.url = settings.orchestrator_url.rstrip("/") + SCORING_RUNS_PATH
         # the one helper that adds the credential, for the orchestrator's origin only
         auth = InternalAuth(settings.internal_token, (settings.orchestrator_url,))
         self.client = httpx.AsyncClient(auth=auth)

@@ -1,9 +1,9 @@
 """Stages scored by a host's program: the scorer validates the predictions, then asks the
-orchestrator to run the program (``POST /scoring-runs``) and reads its columns.
+orchestrator to run the program (``POST /internal/v1/scoring-runs``) and reads its columns.
 
 The orchestrator here is a real HTTP server on a loopback port (``tests.servers``,
 uvicorn as ``holdout up`` serves), behind the real service-credential middleware,
-that speaks the ``/scoring-runs`` contract: its "program" reads the predictions and
+that speaks the scoring-runs contract: its "program" reads the predictions and
 labels the request points to from storage and computes a Brier score, or fails the way
 a test tells it to. Only the sandbox is left out (the orchestrator's own tests cover it).
 """
@@ -45,7 +45,14 @@ from shared.events import (
     SubmissionScoringFailed,
 )
 from shared.internal_auth import InternalAuthMiddleware
-from shared.scoring_runs import ScoringRunRequest, ScoringRunResult, ScoringRunStatus, StorageRef, log_key
+from shared.scoring_runs import (
+    SCORING_RUNS_PATH,
+    ScoringRunRequest,
+    ScoringRunResult,
+    ScoringRunStatus,
+    StorageRef,
+    log_key,
+)
 from shared.settings import CommonSettings
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_TOKEN
@@ -110,7 +117,7 @@ class FakeOrchestrator:
     def app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post("/scoring-runs")
+        @app.post(SCORING_RUNS_PATH)
         async def scoring_run(request: Request) -> Response:
             run = ScoringRunRequest.model_validate_json(await request.body())
             self.requests.append(run)
