@@ -6,6 +6,7 @@ refunded; a stage's automatic re-runs are charged to nobody; smoke runs count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -74,6 +75,17 @@ async def compute(gw: Gateway, who: dict[str, str]) -> dict[str, Any]:
 
 
 async def test_a_team_past_its_cpu_hours_is_refused_with_the_numbers(gw: Gateway) -> None:
+    await check_cpu_budget(gw)
+
+
+async def test_the_budget_on_postgresql(make_gateway: Callable[..., Any], pg_database: Any) -> None:
+    """Usage is summed inside JSON (``resources``): PostgreSQL's operators differ from SQLite's."""
+    url = await pg_database("gateway")
+    async with make_gateway(gateway_database_url=url) as gw:
+        await check_cpu_budget(gw)
+
+
+async def check_cpu_budget(gw: Gateway) -> None:
     host = await gw.user("hana", is_host=True)
     alice, bob = await gw.user("alice"), await gw.user("bob")
     comp = await gw.ready_competition(host, daily_quota=20, cpu_hours_budget=1.0)
