@@ -121,6 +121,7 @@ COMPETITION: dict[str, Any] = {
     "participant_files": [PARTICIPANT_FILE],
     "smoke_sample_available": True,
     "rank_host_submissions": False,
+    "participants_download_own": False,
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }

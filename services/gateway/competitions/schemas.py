@@ -85,6 +85,11 @@ class CompetitionCreate(RequestBody):
         description="Whether the teams of the host and of admins are ranked on the boards "
         "(by default their runs are shown to them but not ranked).",
     )
+    participants_download_own: bool = Field(
+        False,
+        description="Whether a team may download its own submissions' zips and predictions "
+        "(the host always may, for every team).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CompetitionCreate:
@@ -142,6 +147,7 @@ class CompetitionUpdate(RequestBody):
     closes_at: datetime | None = None
     final_count: int | None = Field(default=None, ge=1, le=20)
     rank_host_submissions: bool | None = None
+    participants_download_own: bool | None = None
 
     @model_validator(mode="after")
     def _aware(self) -> CompetitionUpdate:
@@ -225,6 +231,9 @@ class CompetitionRead(BaseModel):
     extra_metrics: list[str]
     final_count: int
     rank_host_submissions: bool
+    participants_download_own: bool = Field(
+        description="Whether a team may download its own submissions' zips and predictions."
+    )
     is_open: bool = Field(
         description="Whether participants may submit now: a stage that takes uploads is open."
     )

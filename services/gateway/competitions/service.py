@@ -160,6 +160,7 @@ async def create(
         extra_metrics=list(body.extra_metrics),
         final_count=body.final_count,
         rank_host_submissions=body.rank_host_submissions,
+        participants_download_own=body.participants_download_own,
         smoke_data_version=1,
         smoke_data_frozen=False,
     )
@@ -170,7 +171,14 @@ async def create(
     return competition
 
 
-_PLAIN_FIELDS = ("title", "description", "predictions_filename", "final_count", "rank_host_submissions")
+_PLAIN_FIELDS = (
+    "title",
+    "description",
+    "predictions_filename",
+    "final_count",
+    "rank_host_submissions",
+    "participants_download_own",
+)
 # what the first stage sets for itself (``stages.settings`` checks and writes them)
 _STAGE_FIELDS = (
     "opens_at",
@@ -328,6 +336,7 @@ def to_read(
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,
         rank_host_submissions=competition.rank_host_submissions,
+        participants_download_own=competition.participants_download_own,
         is_open=current is not None and stage_views.takes_uploads(current, now),
         stages=[stage_views.summary(s, now) for s in stages],
         current_stage=current.position if current is not None else None,
