@@ -207,6 +207,13 @@ class ExecutionFinished(BaseEvent):
     resources: Resources = Resources()
     scoring: ScoringSpec
     stage_id: uuid.UUID | None = None
+    # what the run ran on (empty in events from before the execution record, and for a run
+    # that never started): the runtime's name and content digest (a local runtime's
+    # ``sha256:...``, a pod's image digest), the machine, whether a GPU was given to it
+    runtime: str = ""
+    runtime_digest: str = ""
+    machine: str = ""
+    gpu_used: bool = False
 
 
 class SubmissionScored(BaseEvent):

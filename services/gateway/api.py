@@ -14,6 +14,7 @@ from services.gateway.rules.endpoints import router as rules
 from services.gateway.stages.endpoints import router as stages
 from services.gateway.stages.program_endpoints import router as scoring_programs
 from services.gateway.submissions.endpoints import router as submissions
+from services.gateway.submissions.review import router as submission_review
 from services.gateway.teams.endpoints import router as teams
 from services.gateway.webhooks.endpoints import router as webhooks
 
@@ -27,6 +28,7 @@ FEATURE_ROUTERS = (
     files,
     teams,
     submissions,
+    submission_review,
     leaderboard,
     webhooks,
 )

@@ -161,6 +161,8 @@ class Competition(StageSettings, Base):
     rank_host_submissions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # the host approves each team before it may submit (teams.approval)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # whether a team may download its own submissions' zips and predictions (hosts always may)
+    participants_download_own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Markdown shown to participants; every change of the text bumps the version, and a
     # participant accepts the version they read (rules_acceptances)
     rules: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -311,6 +313,14 @@ class Submission(Base):
     scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # what the run used (execution.finished's resources), shown to the team and the host
     resources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # execution.finished's outputs (keys in the ``outputs`` container) and its record of
+    # what the run ran on: for the host's review and the team's execution record
+    predictions_key: Mapped[str | None] = mapped_column(String(300))
+    log_key: Mapped[str | None] = mapped_column(String(300))
+    runtime: Mapped[str | None] = mapped_column(String(100))
+    runtime_digest: Mapped[str | None] = mapped_column(String(300))
+    machine: Mapped[str | None] = mapped_column(String(200))
+    gpu_used: Mapped[bool | None] = mapped_column(Boolean)
     # the stuck-submission reconciler: when it last acted on this one, and how many times
     reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reconciliations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

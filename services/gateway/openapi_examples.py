@@ -126,6 +126,7 @@ COMPETITION: dict[str, Any] = {
     "smoke_sample_available": True,
     "rank_host_submissions": False,
     "requires_approval": False,
+    "participants_download_own": False,
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }

@@ -40,6 +40,11 @@ class ExecutionView(BaseModel):
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    # the execution record of the finished attempt (empty until it finished)
+    runtime: str = ""
+    runtime_digest: str = ""
+    machine: str = ""
+    gpu_used: bool = False
 
 
 class Replay(BaseModel):
@@ -79,6 +84,10 @@ async def get_execution(submission_id: uuid.UUID, rt: RuntimeDep) -> ExecutionVi
         queued_at=as_aware(row.queued_at),
         started_at=as_aware(row.started_at) if row.started_at else None,
         finished_at=as_aware(row.finished_at) if row.finished_at else None,
+        runtime=row.runtime or "",
+        runtime_digest=row.runtime_digest or "",
+        machine=row.machine or "",
+        gpu_used=bool(row.gpu_used),
     )
 
 

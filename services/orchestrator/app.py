@@ -38,7 +38,9 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
             settings.azure_storage_connection_string.get_secret_value(),
             container_prefix=settings.azure_container_prefix,
         )
-        return KubernetesExecutor(storage, urls, kube, await make_api_client(kube))
+        return KubernetesExecutor(
+            storage, urls, kube, await make_api_client(kube), machine=settings.machine_kind
+        )
     return LocalSandboxExecutor(
         storage,
         runs_dir=settings.runs_path,
@@ -49,6 +51,7 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
         sandbox_uid=settings.sandbox_uid,
         sandbox_gid=settings.sandbox_gid,
         tmp_bytes=settings.sandbox_tmp_mb * MIB,
+        machine=settings.machine_kind,
     )
 
 

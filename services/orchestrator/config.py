@@ -40,6 +40,9 @@ class OrchestratorSettings(CommonSettings):
     """The folder with one `NAME/requirements.txt` per runtime."""
     build_missing_runtimes: bool = True
     """Build a missing runtime on first use (about half a minute) instead of failing the run."""
+    machine_kind: str = ""
+    """The machine every execution record names (e.g. `Standard_NC4as_T4_v3`, `gpu-a100`; unset: the
+    host name of the orchestrator running the local sandbox, or the Kubernetes node a pod ran on)."""
     scheduler_poll_seconds: float = 2.0
     """How often the scheduler looks for queued runs, in seconds."""
     max_attempts: int = 2

@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -80,6 +81,13 @@ class RunOutcome:
     # a platform fault that clears with time, not at once (a full disk): the scheduler
     # tries the same attempt again later, with backoff
     wait_and_retry: bool = False
+    # what it ran on (the execution record): the runtime's name and content digest (a
+    # local runtime's recorded digest, a pod's image digest), the machine, whether a GPU
+    # was given to it; empty where the run never got that far
+    runtime: str = ""
+    runtime_digest: str = ""
+    machine: str = ""
+    gpu_used: bool = False
 
     @classmethod
     def internal(cls, what: str, *, retryable: bool = True, log_key: str | None = None) -> RunOutcome:
@@ -143,6 +151,7 @@ class LocalSandboxExecutor(Executor):
         tmp_bytes: int = 256 * MIB,
         storage_attempts: int = 3,
         storage_retry_seconds: float = 0.5,
+        machine: str = "",
     ) -> None:
         # shared with the scoring runs of this process (``scoring_runs``)
         self.runner = LocalRunner(
@@ -160,6 +169,8 @@ class LocalSandboxExecutor(Executor):
         )
         self.storage = storage
         self.cache_dir = self.runner.cache_dir
+        # the execution record's machine (HOLDOUT_MACHINE_KIND, else the host name)
+        self.machine = machine or socket.gethostname()
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         """The runs died with the previous process; remove the control groups it left."""
@@ -228,7 +239,20 @@ class LocalSandboxExecutor(Executor):
             resources=result.resources,
             predictions_key=predictions_key if result.output_path is not None else None,
             log_key=log_key,
+            runtime=spec.runtime,
+            runtime_digest=await self._runtime_digest(spec.runtime),
+            machine=self.machine,
+            # a GPU run never falls back to the CPU (``local_runner`` refuses it instead)
+            gpu_used=spec.gpu,
         )
+
+    async def _runtime_digest(self, name: str) -> str:
+        path = runtimes.runtime_path(name, self.runner.runtimes_dir)
+        try:
+            return await asyncio.to_thread(runtimes.runtime_digest, path)
+        except (runtimes.RuntimeBuildError, OSError) as exc:  # it ran, so this is the record's fault
+            log.warning("executor.runtime_digest_unknown", runtime=name, error=repr(exc))
+            return ""
 
     async def _stage_data(self, spec: ExecutionSpec, dest: Path) -> None:
         """Link the run's data files from this machine's cache, fetching each once.

@@ -36,6 +36,11 @@ executions = Table(
     Column("resources", JSON, nullable=True),
     Column("predictions_key", String(300), nullable=True),
     Column("log_key", String(300), nullable=True),
+    # the execution record: what the finished attempt ran on (ExecutionFinished carries it)
+    Column("runtime", String(100), nullable=True),
+    Column("runtime_digest", String(300), nullable=True),
+    Column("machine", String(200), nullable=True),
+    Column("gpu_used", Boolean, nullable=True),
     # the competition's cap on runs at once (ExecutionSpec.max_concurrent_runs), for the scheduler
     Column("max_concurrent", Integer, nullable=True),
     # a run the platform could not start for lack of a resource that returns with time

@@ -15,6 +15,14 @@ and renamed over it once it passed its import test (``os.rename`` for a new runt
 atomic exchange for a rebuilt one). A run or a reader sees a complete runtime or none,
 never a half-built one. Builders on one machine take turns on a lock file; one that
 waited finds the winner's runtime built and uses it.
+
+Next to the stamp, a record (``RECORD``, JSON) says what the build produced: the Python
+version, the installed distributions (name and version) and a content digest over them
+and the requirements (``sha256:<hex>``). Every execution reports that digest, so a host
+can tell whether two runs used the same environment. The stamp itself keeps its one
+line, so that older checkouts sharing a runtimes folder still recognise the build; a
+runtime built before records existed gets its record on first use (the same function
+over the same files gives the same digest).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import ctypes.util
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -41,6 +50,7 @@ log = structlog.get_logger(__name__)
 
 BASE_PYTHON = "/usr/bin/python3"
 STAMP = ".holdout-runtime"
+RECORD = ".holdout-runtime.json"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[2] / "runtimes"
 
@@ -140,6 +150,7 @@ def build_runtime(
             _run(pip, "install requirements")
             _make_world_readable(staging)
             check_imports(staging, import_names(req), uid=check_uid, gid=check_gid)
+            _write_record(staging, environment_record(staging, digest))
             (staging / STAMP).write_text(digest + "\n")
             (staging / STAMP).chmod(0o644)
             if _install(staging, path, digest):
@@ -148,6 +159,65 @@ def build_runtime(
             # our build if another one won, the replaced runtime after an exchange
             shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def environment_record(path: Path, requirements_sha256: str) -> dict[str, object]:
+    """What the venv at ``path`` holds, and its digest: pure over the files, so two builds
+    from the same requirements with the same Python and wheels agree on it."""
+    python = _venv_python_version(path)
+    distributions = sorted(
+        p.name.removesuffix(".dist-info") for p in path.glob("lib/python*/site-packages/*.dist-info")
+    )
+    lines = [
+        "holdout-runtime 1",
+        f"requirements {requirements_sha256}",
+        f"python {python}",
+        *(f"distribution {d}" for d in distributions),
+    ]
+    return {
+        "digest": "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+        "requirements_sha256": requirements_sha256,
+        "python": python,
+        "distributions": distributions,
+    }
+
+
+def runtime_digest(path: Path) -> str:
+    """The content digest of the runtime at ``path`` as recorded at its build.
+
+    A runtime built before records existed is recorded now (from its stamp, which names
+    the requirements it was built from); where the folder is read-only the digest is
+    still computed, just not kept. ``RuntimeBuildError`` when ``path`` is no built runtime.
+    """
+    try:
+        record = json.loads((path / RECORD).read_text())
+        if isinstance(record, dict) and isinstance(record.get("digest"), str):
+            return str(record["digest"])
+    except (OSError, ValueError):
+        pass
+    try:
+        requirements_sha256 = (path / STAMP).read_text().split()[0]
+    except (OSError, IndexError):
+        raise RuntimeBuildError(f"{path} is not a built runtime (no {STAMP})") from None
+    record = environment_record(path, requirements_sha256)
+    with contextlib.suppress(OSError):
+        _write_record(path, record)
+    return str(record["digest"])
+
+
+def _venv_python_version(path: Path) -> str:
+    for line in (path / "pyvenv.cfg").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return value.strip()
+    return ""
+
+
+def _write_record(path: Path, record: dict[str, object]) -> None:
+    tmp = path / f"{RECORD}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    tmp.chmod(0o644)
+    os.replace(tmp, path / RECORD)  # readers see the whole record or none
 
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)

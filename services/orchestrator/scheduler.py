@@ -357,6 +357,7 @@ class Scheduler:
             resources=resources.model_dump(),
             predictions_key=outcome.predictions_key,
             log_key=outcome.log_key,
+            **ran_on(outcome),
         )
         if not updated:
             return
@@ -380,8 +381,19 @@ class Scheduler:
                 scoring=queued.scoring,
                 stage_id=queued.stage_id,
                 correlation_id=queued.correlation_id,
+                **ran_on(outcome),
             ),
         )
+
+
+def ran_on(outcome: RunOutcome) -> dict[str, Any]:
+    """The execution record's fields of ``outcome`` (columns and ExecutionFinished alike)."""
+    return {
+        "runtime": outcome.runtime,
+        "runtime_digest": outcome.runtime_digest,
+        "machine": outcome.machine,
+        "gpu_used": outcome.gpu_used,
+    }
 
 
 def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None:
@@ -415,4 +427,8 @@ def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None
         scoring=queued.scoring,
         stage_id=queued.stage_id,
         correlation_id=queued.correlation_id,
+        runtime=row.runtime or "",
+        runtime_digest=row.runtime_digest or "",
+        machine=row.machine or "",
+        gpu_used=bool(row.gpu_used),
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from services.orchestrator import runtimes
 from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import LocalStorage
@@ -80,6 +82,48 @@ async def test_data_is_fetched_once_and_reused(data_dir: Path, runtimes_dir: Pat
     second = await ex.run(RunRequest(**{**request.__dict__, "attempt": 2}))
     assert second.failure_reason is None, second.detail
     assert await storage.get_bytes("outputs", f"{request.submission_id}/2/predictions.csv") == b"id,y\n1,2\n"
+
+
+# the submission writes down what it actually ran with, to compare with the runtime's record
+WHAT_RAN = b"""
+import platform, numpy, sklearn
+with open("/code_execution/submission/submission.csv", "w") as f:
+    f.write(f"python,numpy,sklearn\\n{platform.python_version()},{numpy.__version__},{sklearn.__version__}\\n")
+"""
+
+
+async def test_the_execution_record_names_the_runtime_digest_it_was_built_with(
+    data_dir: Path, runtimes_dir: Path
+) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    ex = LocalSandboxExecutor(
+        storage,
+        runs_dir=data_dir / "runs",
+        cache_dir=data_dir / "cache",
+        runtimes_dir=runtimes_dir,
+        build_missing_runtimes=False,
+        machine="cpu-standard-4",
+    )
+    request = await setup(storage, WHAT_RAN)
+    outcome = await ex.run(request)
+    assert outcome.failure_reason is None, outcome.detail
+
+    record = json.loads((runtimes_dir / "default" / runtimes.RECORD).read_text())
+    assert outcome.runtime == "default"
+    assert outcome.runtime_digest == record["digest"] and record["digest"].startswith("sha256:")
+    assert outcome.machine == "cpu-standard-4" and outcome.gpu_used is False
+    # the record describes the environment the submission saw, not just a name
+    assert outcome.predictions_key is not None
+    ran = (await storage.get_bytes("outputs", outcome.predictions_key)).decode().splitlines()[1].split(",")
+    python, numpy_version, sklearn_version = ran
+    assert record["python"] == python
+    assert f"numpy-{numpy_version}" in record["distributions"]
+    assert f"scikit_learn-{sklearn_version}" in record["distributions"]
+    built_from = runtimes.requirements_digest(runtimes.requirements_file("default"))
+    assert record["requirements_sha256"] == built_from
+    # and the digest is a function of exactly that content
+    recomputed = runtimes.environment_record(runtimes_dir / "default", record["requirements_sha256"])
+    assert recomputed["digest"] == outcome.runtime_digest
 
 
 async def test_storage_outage_is_an_internal_error_after_retries(data_dir: Path, runtimes_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from services.orchestrator.runtimes import (
+    RECORD,
     STAMP,
     RuntimeBuildError,
     build_runtime,
     import_names,
     is_built,
     requirements_file,
+    runtime_digest,
     runtime_path,
 )
 from tests.orchestrator.conftest import needs_sandbox
@@ -113,9 +116,39 @@ def test_concurrent_builds_never_show_a_half_built_runtime_and_share_one(data_di
     assert built == 1  # the loser used the winner's
     assert is_built("tiny", root, requirements)
     assert sorted(p.name for p in root.iterdir()) == [".tiny.lock", "tiny"]  # no temporary folder left
+    # the build recorded what it made: Python version and a content digest
+    record = json.loads((target / RECORD).read_text())
+    assert (
+        record["python"]
+        == subprocess.run(
+            [str(target / "bin" / "python"), "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    assert record["digest"].startswith("sha256:") and runtime_digest(target) == record["digest"]
     assert subprocess.run(
         [str(target / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip() == str(target)
+
+
+def test_a_runtime_built_before_records_gets_its_digest_from_its_files(tmp_path: Path) -> None:
+    """An older Holdout left only the stamp: the digest is computed from the venv's files
+    (and kept), and it changes when what is installed changes."""
+    venv = tmp_path / "old"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "numpy-2.4.6.dist-info").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.2\n")
+    (venv / STAMP).write_text("ab" * 32 + "\n")
+    first = runtime_digest(venv)
+    assert first.startswith("sha256:") and json.loads((venv / RECORD).read_text())["digest"] == first
+    assert json.loads((venv / RECORD).read_text())["distributions"] == ["numpy-2.4.6"]
+    (venv / RECORD).unlink()
+    (site / "numpy-2.4.6.dist-info").rename(site / "numpy-2.4.7.dist-info")
+    assert runtime_digest(venv) != first
+    with pytest.raises(RuntimeBuildError, match="not a built runtime"):
+        runtime_digest(tmp_path / "nothing")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 import textwrap
 import uuid
 import zipfile
@@ -21,6 +22,7 @@ import pytest
 from services.orchestrator.app import MIGRATIONS_DIR, create_app
 from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.models import executions
+from services.orchestrator.runtimes import runtime_digest
 from services.orchestrator.scheduler import INTERRUPTED_TWICE
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus
@@ -178,8 +180,19 @@ async def test_queued_submission_runs_and_finishes(
         assert predictions.decode().splitlines() == ["id,y", "1,1.0", "2,1.4"]
         assert len(p.of(ExecutionStarted, queued.submission_id)) == 1
 
+        # the execution record: what it ran on, in the event and in the internal view
+        assert finished.runtime == "default" and finished.gpu_used is False
+        assert finished.runtime_digest == runtime_digest(runtimes_dir / "default")
+        assert finished.machine == socket.gethostname()
+
         view = await p.execution(queued.submission_id)
         assert view["status"] == "finished" and view["failure_reason"] is None and view["attempt"] == 1
+        assert (view["runtime"], view["runtime_digest"], view["machine"], view["gpu_used"]) == (
+            "default",
+            finished.runtime_digest,
+            finished.machine,
+            False,
+        )
         assert view["started_at"] and view["finished_at"]
         assert view["resources"]["peak_memory_mb"] > 0
         log = await p.client.get(f"/internal/v1/executions/{queued.submission_id}/log")

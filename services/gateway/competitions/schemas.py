@@ -105,6 +105,11 @@ class CompetitionCreate(RequestBody):
         description="Whether the teams of the host and of admins are ranked on the boards "
         "(by default their runs are shown to them but not ranked).",
     )
+    participants_download_own: bool = Field(
+        False,
+        description="Whether a team may download its own submissions' zips and predictions "
+        "(the host always may, for every team).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CompetitionCreate:
@@ -169,6 +174,7 @@ class CompetitionUpdate(RequestBody):
         default=None,
         description="Teams made while approval was not required stay approved when it is turned on.",
     )
+    participants_download_own: bool | None = None
 
     @model_validator(mode="after")
     def _aware(self) -> CompetitionUpdate:
@@ -255,6 +261,9 @@ class CompetitionRead(BaseModel):
     final_count: int
     rank_host_submissions: bool
     requires_approval: bool = Field(description=REQUIRES_APPROVAL_DOC)
+    participants_download_own: bool = Field(
+        description="Whether a team may download its own submissions' zips and predictions."
+    )
     is_open: bool = Field(
         description="Whether participants may submit now: a stage that takes uploads is open."
     )

@@ -163,6 +163,7 @@ async def create(
         final_count=body.final_count,
         rank_host_submissions=body.rank_host_submissions,
         requires_approval=body.requires_approval,
+        participants_download_own=body.participants_download_own,
         smoke_data_version=1,
         smoke_data_frozen=False,
     )
@@ -180,6 +181,7 @@ _PLAIN_FIELDS = (
     "final_count",
     "rank_host_submissions",
     "requires_approval",
+    "participants_download_own",
 )
 # what the first stage sets for itself (``stages.settings`` checks and writes them)
 _STAGE_FIELDS = (
@@ -343,6 +345,7 @@ def to_read(
         final_count=competition.final_count,
         rank_host_submissions=competition.rank_host_submissions,
         requires_approval=competition.requires_approval,
+        participants_download_own=competition.participants_download_own,
         is_open=current is not None and stage_views.takes_uploads(current, now),
         stages=[stage_views.summary(s, now) for s in stages],
         current_stage=current.position if current is not None else None,

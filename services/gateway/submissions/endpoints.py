@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -12,9 +13,10 @@ from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.files import serving
 from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
 from services.gateway.stages import scope
-from services.gateway.submissions import quota, service
+from services.gateway.submissions import quota, review, service
 from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
 from services.gateway.teams import repository as teams_repo
 from services.gateway.uploads import SUBMISSION_TYPES, check_content_length, check_content_type
@@ -121,15 +123,44 @@ async def cancel_submission(
     operation_id="get_submission_log",
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The log's tail."},
-        **problems(401, 403, 404, 503),
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "The log's tail; with `full=true`, the whole stored log as a download.",
+        },
+        206: {"description": "`full=true`: the requested byte range."},
+        304: {"description": "`full=true`: not modified (`If-None-Match` matched the ETag)."},
+        307: {"description": "`full=true`: where the storage serves it, a short-lived read-only URL."},
+        **problems(401, 403, 404, 416, 503),
     },
 )
 async def get_submission_log(
-    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep, http: HttpDep, settings: SettingsDep
-) -> PlainTextResponse:
-    """The captured stdout and stderr of the run (a bounded tail)."""
+    submission_id: uuid.UUID,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    http: HttpDep,
+    rt: RuntimeDep,
+    settings: SettingsDep,
+    full: Annotated[
+        bool, Query(description="The whole stored log, streamed as a file (hosts only).")
+    ] = False,
+) -> Response:
+    """The captured stdout and stderr of the run (a bounded tail); the host downloads the
+    whole stored log with `full=true`."""
     submission, competition = await service.get_visible(session, submission_id, user)
+    if full:
+        if not competitions.is_host(competition, user):
+            raise Forbidden(
+                "only the host downloads the whole log (full=true); read the tail without it",
+                code="full-log-host-only",
+            )
+        key = submission.log_key
+        await session.close()
+        download = await review.output_download(
+            rt, key, f"log-{submission_id}.txt", f"submission {submission_id} has no stored log yet"
+        )
+        ttl = timedelta(seconds=settings.download_url_ttl_s)
+        return serving.respond(request, rt.storage, download, ttl, container=review.OUTPUTS)
     if not (submission.is_smoke or competition.show_logs or competitions.is_host(competition, user)):
         raise Forbidden(
             "the host has hidden the logs of real runs; smoke runs show theirs", code="logs-hidden"

@@ -62,6 +62,7 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
             submission.started_at = event.started_at
         return _move(submission, SubmissionStatus.RUNNING, event.type)
     if isinstance(event, ExecutionFinished):
+        recorded = _record(submission, event)
         if event.failure_reason is not None:
             changed = _fail(submission, event.failure_reason, event.detail, event.type)
         else:
@@ -71,7 +72,7 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
             submission.resources = event.resources.model_dump()
             if submission.started_at is None:
                 submission.started_at = event.occurred_at
-        return changed
+        return changed or recorded
     if isinstance(event, SubmissionScored):
         if submission.status == SubmissionStatus.SCORED.value:
             return _rescored(submission, event)
@@ -89,6 +90,21 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
         # the host's scoring program failed on it: its log, for the host's eyes only
         submission.scoring_log_key = event.scoring_log_key
     return changed
+
+
+def _record(submission: Submission, event: ExecutionFinished) -> bool:
+    """Keep where the run's outputs are and what it ran on, even when the status has moved
+    past it (a score can arrive before its run's end): a host reviews them later. One
+    finished event per execution; a replay carries the same values."""
+    if submission.log_key is not None or (event.log_key is None and not event.runtime):
+        return False
+    submission.predictions_key = event.predictions_key
+    submission.log_key = event.log_key
+    submission.runtime = event.runtime or None
+    submission.runtime_digest = event.runtime_digest or None
+    submission.machine = event.machine or None
+    submission.gpu_used = event.gpu_used if event.runtime else None
+    return True
 
 
 def _rescore_failed(submission: Submission, event: SubmissionScoringFailed) -> bool:

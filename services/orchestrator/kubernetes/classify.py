@@ -219,3 +219,14 @@ def is_started(pod: dict[str, Any]) -> bool:
     main = _statuses(pod, "containerStatuses").get(RUN_CONTAINER, {})
     state = main.get("state") or {}
     return bool(state.get("running") or state.get("terminated"))
+
+
+def ran_on(pod: dict[str, Any] | None, image: str) -> tuple[str, str]:
+    """(the runtime's digest, the node) for the execution record: the main container's
+    ``imageID`` (the digest the kubelet pulled, e.g. ``repo@sha256:...``), else the image
+    reference it was asked to run; the node's name, else ``""``."""
+    if pod is None:
+        return image, ""
+    status = _statuses(pod, "containerStatuses").get(RUN_CONTAINER) or {}
+    node = (pod.get("spec") or {}).get("nodeName") or ""
+    return str(status.get("imageID") or image), str(node)

@@ -29,7 +29,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 
 from services.orchestrator.executor import PLATFORM_FAULT, Executor, RunOutcome, RunRequest, output_keys
-from services.orchestrator.kubernetes.classify import Verdict, classify, is_started
+from services.orchestrator.kubernetes.classify import Verdict, classify, is_started, ran_on
 from services.orchestrator.kubernetes.config import KubernetesSettings
 from services.orchestrator.kubernetes.objects import (
     ATTEMPT_LABEL,
@@ -83,6 +83,7 @@ class KubernetesExecutor(Executor):
         *,
         poll_seconds: float = 30.0,
         storage_attempts: int = 3,
+        machine: str = "",
     ) -> None:
         self.storage = storage
         self.urls = urls
@@ -92,6 +93,8 @@ class KubernetesExecutor(Executor):
         self.watcher = PodWatcher(self.api, settings)
         self.poll_seconds = poll_seconds
         self.storage_attempts = storage_attempts
+        # the execution record's machine (HOLDOUT_MACHINE_KIND), else the pod's node
+        self.machine = machine
         self._detached = False
 
     # -- the seam -------------------------------------------------------------------------
@@ -175,7 +178,8 @@ class KubernetesExecutor(Executor):
         # the pod uploads its predictions with a SAS URL, which cannot create a container
         await self.storage.ensure_containers()
         await self._create(pod, str(request.submission_id))
-        verdict, started = await self._wait(name, spec)
+        verdict, started, last_seen = await self._wait(name, spec)
+        image_digest, node = ran_on(last_seen, image)
         text = await self._read_log(name, spec) if started else ""
         stored_log = await self._store_log(log_key, text)
         await self._delete(name)
@@ -199,6 +203,10 @@ class KubernetesExecutor(Executor):
             predictions_key=predictions_key if verdict.predictions_uploaded else None,
             log_key=log_key,
             retryable=verdict.retryable,
+            runtime=spec.runtime,
+            runtime_digest=image_digest if started else "",
+            machine=self.machine or node,
+            gpu_used=spec.gpu and started,
         )
 
     async def _create(self, pod: dict[str, Any], submission_id: str) -> None:
@@ -231,23 +239,26 @@ class KubernetesExecutor(Executor):
                 return None
             raise
 
-    async def _wait(self, name: str, spec: ExecutionSpec) -> tuple[Verdict, bool]:
-        """Until the pod's run is over: (verdict, whether the main container ever started)."""
+    async def _wait(self, name: str, spec: ExecutionSpec) -> tuple[Verdict, bool, dict[str, Any] | None]:
+        """Until the pod's run is over: (verdict, whether the main container ever started,
+        the pod as last seen)."""
         loop = asyncio.get_running_loop()
         since = loop.time()
         started = False
         read: dict[str, Any] | None = None
+        seen: dict[str, Any] | None = None
         while True:
             # take the tick before looking, so a change in between wakes the wait below
             tick = self.watcher.tick
             pod, read = read or self.watcher.get(name), None
             if pod is not None:
                 started = started or is_started(pod)
+                seen = pod
                 if (verdict := classify(pod, spec)) is not None:
-                    return verdict, started
+                    return verdict, started, seen
                 if not started and loop.time() - since > self.settings.pending_timeout_seconds:
                     reason = (pod.get("status") or {}).get("message") or "no node could take it"
-                    return _internal(f"the run could not start in time: {reason}"), False
+                    return _internal(f"the run could not start in time: {reason}"), False, seen
             if await wait_event(tick, self.poll_seconds):
                 continue
             # the watch may be behind (reconnecting): ask directly
@@ -257,7 +268,7 @@ class KubernetesExecutor(Executor):
                 log.warning("k8s.read_failed", pod=name, error=repr(exc)[:300])
                 continue
             if read is None:
-                return _internal("the run's pod was deleted outside Holdout"), started
+                return _internal("the run's pod was deleted outside Holdout"), started, seen
 
     async def _read_log(self, name: str, spec: ExecutionSpec) -> str:
         keep = spec.log_limit_kb * 1024

@@ -41,14 +41,20 @@ async def test_success_reads_the_log_before_deleting_the_pod(
     executor = await make_executor()
     request = make_request()
     name = pod_name(request.submission_id, request.attempt)
+    done = statuses.finished(0, statuses.report())
+    pulled = "registry.example/holdout-runtime@sha256:" + "ab" * 32
+    done["containerStatuses"][0]["imageID"] = pulled
     outcome = await scenario(
         kube,
         executor,
         request,
         (statuses.running(), None),
-        (statuses.finished(0, statuses.report()), b"loading model\npredicting\n"),
+        (done, b"loading model\npredicting\n"),
     )
     assert outcome.failure_reason is None
+    # the execution record names the image digest the kubelet ran
+    assert outcome.runtime == request.execution.runtime and outcome.runtime_digest == pulled
+    assert outcome.gpu_used is False
     assert outcome.predictions_key == f"{request.submission_id}/1/predictions.csv"
     assert outcome.resources.wall_seconds == 6.5 and outcome.resources.cpu_seconds == 5.25
     assert outcome.log_key is not None
@@ -64,11 +70,14 @@ async def test_non_zero_exit_is_a_runtime_error_with_the_log_tail(
 ) -> None:
     executor = await make_executor()
     log = b"Traceback (most recent call last):\nValueError: bad shape\n"
+    request = make_request()
     outcome = await scenario(
-        kube, executor, make_request(), (statuses.finished(1, statuses.report(1, "skipped")), log)
+        kube, executor, request, (statuses.finished(1, statuses.report(1, "skipped")), log)
     )
     assert outcome.failure_reason == FailureReason.RUNTIME_ERROR
     assert outcome.exit_code == 1
+    # no imageID in the status: the record names the image reference it asked for
+    assert outcome.runtime_digest == executor.settings.image_for(request.execution.runtime)
     assert "exited with code 1" in outcome.detail and "ValueError: bad shape" in outcome.detail
     assert not outcome.retryable and outcome.predictions_key is None
 

@@ -881,10 +881,74 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The captured stdout and stderr of the run (a bounded tail)
-         * @description The captured stdout and stderr of the run (a bounded tail).
+         * The captured stdout and stderr of the run (a bounded tail); the host downloads the whole stored log with full=true
+         * @description The captured stdout and stderr of the run (a bounded tail); the host downloads the
+         *     whole stored log with `full=true`.
          */
         get: operations["get_submission_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/submissions/{submission_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a submission's zip (the host: any team's; a team: its own, where the competition allows it)
+         * @description Download a submission's zip (the host: any team's; a team: its own, where the
+         *     competition allows it).
+         */
+        get: operations["download_submission_archive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/submissions/{submission_id}/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the predictions a submission's run wrote (the host: any team's; a team: its own, where the competition allows i
+         * @description Download the predictions a submission's run wrote (the host: any team's; a team:
+         *     its own, where the competition allows it).
+         */
+        get: operations["download_submission_predictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/submissions/{submission_id}/execution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The execution record of a submission of your team (or of a competition you host): the runtime and its content digest, th
+         * @description The execution record of a submission of your team (or of a competition you host):
+         *     the runtime and its content digest, the machine, the GPU, the resources and attempts.
+         */
+        get: operations["get_submission_execution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1319,6 +1383,12 @@ export interface components {
              * @default false
              */
             rank_host_submissions: boolean;
+            /**
+             * Participants Download Own
+             * @description Whether a team may download its own submissions' zips and predictions (the host always may, for every team).
+             * @default false
+             */
+            participants_download_own: boolean;
         };
         /**
          * CompetitionRead
@@ -1449,6 +1519,7 @@ export interface components {
          *       "smoke_sample_available": true,
          *       "rank_host_submissions": false,
          *       "requires_approval": false,
+         *       "participants_download_own": false,
          *       "created_at": "2026-12-01T10:00:00+00:00",
          *       "updated_at": "2026-12-01T10:00:00+00:00"
          *     }
@@ -1555,6 +1626,11 @@ export interface components {
              */
             requires_approval: boolean;
             /**
+             * Participants Download Own
+             * @description Whether a team may download its own submissions' zips and predictions.
+             */
+            participants_download_own: boolean;
+            /**
              * Is Open
              * @description Whether participants may submit now: a stage that takes uploads is open.
              */
@@ -1652,6 +1728,8 @@ export interface components {
              * @description Teams made while approval was not required stay approved when it is turned on.
              */
             requires_approval?: boolean | null;
+            /** Participants Download Own */
+            participants_download_own?: boolean | null;
         };
         /**
          * ComputeUsage
@@ -1708,6 +1786,84 @@ export interface components {
              * Format: date-time
              */
             uploaded_at: string;
+        };
+        /**
+         * ExecutionRecord
+         * @description What a submission's run ran on and used: enough for a host to re-run it the same way.
+         * @example {
+         *       "attempts": 1,
+         *       "finished_at": "2026-12-01T10:00:04+00:00",
+         *       "gpu_used": false,
+         *       "has_log": true,
+         *       "has_predictions": true,
+         *       "machine": "cpu-standard-4",
+         *       "resources": {
+         *         "cpu_seconds": 1.7,
+         *         "gpu_seconds": 0,
+         *         "peak_memory_mb": 101,
+         *         "wall_seconds": 2.1
+         *       },
+         *       "runtime": "default",
+         *       "runtime_digest": "sha256:5f1c000000000000000000000000000000000000000000000000000000000000",
+         *       "sha256": "5d41000000000000000000000000000000000000000000000000000000000000",
+         *       "started_at": "2026-12-01T10:00:02+00:00",
+         *       "status": "scored",
+         *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
+         *     }
+         */
+        ExecutionRecord: {
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            status: components["schemas"]["SubmissionStatus"];
+            /**
+             * Runtime
+             * @description The runtime's name (null until the run finished).
+             */
+            runtime: string | null;
+            /**
+             * Runtime Digest
+             * @description A content digest of the runtime it ran in: `sha256:...` of a local runtime's locked environment, or the container image's digest (its reference where the cluster reported none).
+             */
+            runtime_digest: string | null;
+            /**
+             * Machine
+             * @description The machine kind (or host) it ran on.
+             */
+            machine: string | null;
+            /**
+             * Gpu Used
+             * @description Whether a GPU was given to the run.
+             */
+            gpu_used: boolean | null;
+            /** @description What the run used (null until it finished). */
+            resources: components["schemas"]["Resources"] | null;
+            /**
+             * Attempts
+             * @description How many times it was started (a platform fault is retried); null if it never was.
+             */
+            attempts: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Sha256
+             * @description The sha256 of the uploaded zip (the archive download's ETag).
+             */
+            sha256: string;
+            /**
+             * Has Predictions
+             * @description Whether the run wrote predictions to download.
+             */
+            has_predictions: boolean;
+            /**
+             * Has Log
+             * @description Whether the run's log is stored.
+             */
+            has_log: boolean;
         };
         /**
          * FailureReason
@@ -2168,6 +2324,7 @@ export interface components {
          *           "smoke_sample_available": true,
          *           "rank_host_submissions": false,
          *           "requires_approval": false,
+         *           "participants_download_own": false,
          *           "created_at": "2026-12-01T10:00:00+00:00",
          *           "updated_at": "2026-12-01T10:00:00+00:00"
          *         }
@@ -8941,7 +9098,10 @@ export interface operations {
     };
     get_submission_log: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The whole stored log, streamed as a file (hosts only). */
+                full?: boolean;
+            };
             header?: never;
             path: {
                 submission_id: string;
@@ -8950,7 +9110,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The log's tail. */
+            /** @description The log's tail; with `full=true`, the whole stored log as a download. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8961,6 +9121,326 @@ export interface operations {
                      *     predicted 810 rows
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description `full=true`: the requested byte range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `full=true`: not modified (`If-None-Match` matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `full=true`: where the storage serves it, a short-lived read-only URL. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_submission_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip exactly as it was uploaded. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description The requested byte range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified (`If-None-Match` matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL of this one file. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_submission_predictions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The predictions file exactly as the run wrote it. */
+            200: {
+                headers: {
+                    /** @description The entity tag of the file (send it back in `If-None-Match`). */
+                    ETag?: string;
+                    /** @description `attachment; filename="..."`: the name to save it under. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example rank,team_name,score,submission_id,submitted_at
+                     *     1,ada,0.97,...
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description The requested byte range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified (`If-None-Match` matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Where the storage serves it: a short-lived read-only URL of this one file. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_execution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRecord"];
                 };
             };
             /** @description Missing or invalid credentials (bearer token or session cookie). */

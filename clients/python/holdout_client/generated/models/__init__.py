@@ -8,6 +8,7 @@ from .competition_read import CompetitionRead
 from .competition_update import CompetitionUpdate
 from .compute_usage import ComputeUsage
 from .data_file_read import DataFileRead
+from .execution_record import ExecutionRecord
 from .export_leaderboard_csv_board import ExportLeaderboardCsvBoard
 from .failure_reason import FailureReason
 from .field_error import FieldError
@@ -90,6 +91,7 @@ __all__ = (
     "CompetitionUpdate",
     "ComputeUsage",
     "DataFileRead",
+    "ExecutionRecord",
     "ExportLeaderboardCsvBoard",
     "FailureReason",
     "FieldError",

@@ -50,6 +50,8 @@ class CompetitionCreate:
         final_count (int | Unset): How many final submissions a team may pick for the private board. Default: 2.
         rank_host_submissions (bool | Unset): Whether the teams of the host and of admins are ranked on the boards (by
             default their runs are shown to them but not ranked). Default: False.
+        participants_download_own (bool | Unset): Whether a team may download its own submissions' zips and predictions
+            (the host always may, for every team). Default: False.
     """
 
     slug: str
@@ -73,6 +75,7 @@ class CompetitionCreate:
     extra_metrics: list[str] | Unset = UNSET
     final_count: int | Unset = 2
     rank_host_submissions: bool | Unset = False
+    participants_download_own: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         slug = self.slug
@@ -141,6 +144,8 @@ class CompetitionCreate:
 
         rank_host_submissions = self.rank_host_submissions
 
+        participants_download_own = self.participants_download_own
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -184,6 +189,8 @@ class CompetitionCreate:
             field_dict["final_count"] = final_count
         if rank_host_submissions is not UNSET:
             field_dict["rank_host_submissions"] = rank_host_submissions
+        if participants_download_own is not UNSET:
+            field_dict["participants_download_own"] = participants_download_own
 
         return field_dict
 
@@ -283,6 +290,8 @@ class CompetitionCreate:
 
         rank_host_submissions = d.pop("rank_host_submissions", UNSET)
 
+        participants_download_own = d.pop("participants_download_own", UNSET)
+
         competition_create = cls(
             slug=slug,
             title=title,
@@ -305,6 +314,7 @@ class CompetitionCreate:
             extra_metrics=extra_metrics,
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
+            participants_download_own=participants_download_own,
         )
 
         return competition_create

@@ -61,6 +61,7 @@ class CompetitionRead:
         requires_approval (bool): Whether the host approves each team before it may submit (GET
             .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when
             made.
+        participants_download_own (bool): Whether a team may download its own submissions' zips and predictions.
         is_open (bool): Whether participants may submit now: a stage that takes uploads is open.
         stages (list[StageSummary]): Every stage in order; the competition's own settings above are the first stage's.
         current_stage (int | None): The position of the stage open now (which may be evaluation-only), or null.
@@ -103,6 +104,7 @@ class CompetitionRead:
     final_count: int
     rank_host_submissions: bool
     requires_approval: bool
+    participants_download_own: bool
     is_open: bool
     stages: list[StageSummary]
     current_stage: int | None
@@ -202,6 +204,8 @@ class CompetitionRead:
 
         requires_approval = self.requires_approval
 
+        participants_download_own = self.participants_download_own
+
         is_open = self.is_open
 
         stages = []
@@ -260,6 +264,7 @@ class CompetitionRead:
                 "final_count": final_count,
                 "rank_host_submissions": rank_host_submissions,
                 "requires_approval": requires_approval,
+                "participants_download_own": participants_download_own,
                 "is_open": is_open,
                 "stages": stages,
                 "current_stage": current_stage,
@@ -417,6 +422,8 @@ class CompetitionRead:
 
         requires_approval = d.pop("requires_approval")
 
+        participants_download_own = d.pop("participants_download_own")
+
         is_open = d.pop("is_open")
 
         stages = []
@@ -487,6 +494,7 @@ class CompetitionRead:
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
             requires_approval=requires_approval,
+            participants_download_own=participants_download_own,
             is_open=is_open,
             stages=stages,
             current_stage=current_stage,

@@ -52,6 +52,7 @@ class CompetitionUpdate:
             rank_host_submissions (bool | None | Unset):
             requires_approval (bool | None | Unset): Teams made while approval was not required stay approved when it is
                 turned on.
+            participants_download_own (bool | None | Unset):
     """
 
     title: None | str | Unset = UNSET
@@ -74,6 +75,7 @@ class CompetitionUpdate:
     final_count: int | None | Unset = UNSET
     rank_host_submissions: bool | None | Unset = UNSET
     requires_approval: bool | None | Unset = UNSET
+    participants_download_own: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.limits_patch import LimitsPatch
@@ -210,6 +212,12 @@ class CompetitionUpdate:
         else:
             requires_approval = self.requires_approval
 
+        participants_download_own: bool | None | Unset
+        if isinstance(self.participants_download_own, Unset):
+            participants_download_own = UNSET
+        else:
+            participants_download_own = self.participants_download_own
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -253,6 +261,8 @@ class CompetitionUpdate:
             field_dict["rank_host_submissions"] = rank_host_submissions
         if requires_approval is not UNSET:
             field_dict["requires_approval"] = requires_approval
+        if participants_download_own is not UNSET:
+            field_dict["participants_download_own"] = participants_download_own
 
         return field_dict
 
@@ -486,6 +496,17 @@ class CompetitionUpdate:
 
         requires_approval = _parse_requires_approval(d.pop("requires_approval", UNSET))
 
+        def _parse_participants_download_own(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        participants_download_own = _parse_participants_download_own(
+            d.pop("participants_download_own", UNSET)
+        )
+
         competition_update = cls(
             title=title,
             description=description,
@@ -507,6 +528,7 @@ class CompetitionUpdate:
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
             requires_approval=requires_approval,
+            participants_download_own=participants_download_own,
         )
 
         return competition_update
