@@ -3,8 +3,8 @@
 submission reads in ``endpoints.py``.
 
 One call per read or page. The place is extra: an orchestrator that is unreachable,
-slow (``HOLDOUT_QUEUE_TIMEOUT_S``) or answers badly leaves ``queue`` null, and the read
-still succeeds.
+slow (``HOLDOUT_QUEUE_TIMEOUT_S``) or answers badly, or any other failure to get the
+place, leaves ``queue`` null, and the read still succeeds.
 """
 
 from __future__ import annotations
@@ -61,6 +61,9 @@ async def with_queue(
         answer = _Places.model_validate_json(response.content)
     except (proxy.ServiceUnavailable, ValidationError) as exc:
         log.warning("submission.queue_unread", error=repr(exc)[:300])
+        return list(reads)
+    except Exception as exc:  # the place is extra: nothing about it may fail the read itself
+        log.exception("submission.queue_unread", error=repr(exc)[:300])
         return list(reads)
     places = {
         p.submission_id: QueuePosition(
