@@ -37,6 +37,9 @@ class GatewaySettings(CommonSettings):
     """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0
     """Timeout of the gateway's calls to the other services, in seconds."""
+    queue_timeout_s: float = 2.0
+    """Timeout of the call that reads queued submissions' places from the orchestrator, in seconds (a
+    submission read answers without them past it)."""
     web_dir: Path | None = None
     """The built web app served at `/` (unset: `web/dist` of the checkout)."""
     reconcile_interval_s: float = 60.0

@@ -38,13 +38,19 @@ def internal_http(
 
 
 async def get(
-    client: httpx.AsyncClient, service: str, url: str, params: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    service: str,
+    url: str,
+    params: dict[str, Any] | None = None,
+    *,
+    timeout_s: float | None = None,
 ) -> httpx.Response:
     headers = {}
     if (cid := current_correlation_id()) is not None:
         headers["X-Correlation-ID"] = cid
+    timeout = httpx.USE_CLIENT_DEFAULT if timeout_s is None else timeout_s
     try:
-        response = await client.get(url, params=params, headers=headers)
+        response = await client.get(url, params=params, headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         log.warning("proxy.unreachable", service=service, url=url, error=repr(exc))
         raise ServiceUnavailable(

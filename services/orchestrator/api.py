@@ -1,6 +1,7 @@
-"""Internal HTTP API: for the gateway, an execution's state, its log, and a replay of
-the event its state caused (for the gateway's reconciler when a message was lost); for
-the scorer and the gateway, scoring runs (a host's program run in the sandbox)."""
+"""Internal HTTP API: for the gateway, an execution's state, its log, its place in the
+queue, and a replay of the event its state caused (for the gateway's reconciler when a
+message was lost); for the scorer and the gateway, scoring runs (a host's program run
+in the sandbox)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from services.orchestrator import repository
 from services.orchestrator.models import ExecutionStatus, outbox
+from services.orchestrator.queue import Snapshot, Snapshots
 from services.orchestrator.scheduler import replayed_event
 from services.orchestrator.scoring_runs import ScoringRuns
 from shared.db import add_event, as_aware, transaction
@@ -124,6 +126,93 @@ async def republish(submission_id: uuid.UUID, rt: RuntimeDep) -> Replay:
         if event is not None:
             await add_event(session, outbox, event)
     return Replay(submission_id=submission_id, status=row.status, republished=event.type if event else None)
+
+
+MAX_QUEUE_IDS = 200
+
+
+class QueuePlace(BaseModel):
+    """Where a submission stands in the queue (``position`` and the rest null unless queued)."""
+
+    submission_id: uuid.UUID
+    status: ExecutionStatus
+    position: int | None  # 1: the next run to start, in fair-share order
+    ahead: int | None  # runs that will start before it
+    estimated_start_at: datetime | None
+    running: int  # runs going now, on the whole platform
+    updated_at: datetime  # when the queue was looked at
+
+
+class QueuePlaces(BaseModel):
+    items: list[QueuePlace]  # the ids asked for that the orchestrator knows, in that order
+    running: int
+    queued: int
+    updated_at: datetime
+
+
+def get_queue(request: Request) -> Snapshots:
+    snapshots: Snapshots = request.app.state.queue
+    return snapshots
+
+
+QueueDep = Annotated[Snapshots, Depends(get_queue)]
+
+
+def _place(submission_id: str, status: str, snapshot: Snapshot) -> QueuePlace:
+    place = snapshot.places.get(submission_id) if status == ExecutionStatus.QUEUED else None
+    return QueuePlace(
+        submission_id=uuid.UUID(submission_id),
+        status=ExecutionStatus(status),
+        position=place.position if place else None,
+        ahead=place.position - 1 if place else None,
+        estimated_start_at=place.estimated_start_at if place else None,
+        running=snapshot.running,
+        updated_at=snapshot.taken_at,
+    )
+
+
+@router.get("/queue/{submission_id}", operation_id="getQueuePlace", response_model=QueuePlace)
+async def get_queue_place(submission_id: uuid.UUID, rt: RuntimeDep, queue: QueueDep) -> QueuePlace:
+    """The submission's position in the fair-share order and its estimated start."""
+    row = await _load(rt, submission_id)
+    return _place(row.submission_id, row.status, await queue.get())
+
+
+@router.get("/queue", operation_id="getQueuePlaces", response_model=QueuePlaces)
+async def get_queue_places(
+    rt: RuntimeDep,
+    queue: QueueDep,
+    submission_ids: Annotated[
+        list[str], Query(description="Submission ids: repeated, or comma-separated, at most 200.")
+    ],
+) -> QueuePlaces:
+    """The queue places of many submissions at once (a page of them); unknown ids are left out."""
+    ids: list[str] = []
+    for value in submission_ids:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ids.append(str(uuid.UUID(part)))
+            except ValueError:
+                raise ProblemError(
+                    f"submission_ids: {part[:60]!r} is not a submission id (a UUID was expected)",
+                    status=422,
+                    code="invalid-submission-id",
+                ) from None
+    if len(ids) > MAX_QUEUE_IDS:
+        raise ProblemError(
+            f"submission_ids: {len(ids)} ids asked for, at most {MAX_QUEUE_IDS} at once",
+            status=422,
+            code="too-many-submission-ids",
+        )
+    async with rt.sessionmaker() as session:
+        statuses = await repository.statuses(session, ids)
+    snapshot = await queue.get()
+    return QueuePlaces(
+        items=[_place(i, statuses[i], snapshot) for i in dict.fromkeys(ids) if i in statuses],
+        running=snapshot.running,
+        queued=snapshot.queued,
+        updated_at=snapshot.taken_at,
+    )
 
 
 class ScoringUnavailable(ProblemError):

@@ -14,6 +14,7 @@ from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.consumers import SubmissionConsumer
 from services.orchestrator.executor import Executor, LocalSandboxExecutor
 from services.orchestrator.models import outbox
+from services.orchestrator.queue import Snapshots
 from services.orchestrator.sandbox import MIB
 from services.orchestrator.scheduler import Scheduler
 from services.orchestrator.scoring_runs import ScoringRuns
@@ -85,6 +86,11 @@ def create_app(
             wait_retries=settings.wait_retries,
         )
         app.state.scheduler = scheduler
+        app.state.queue = Snapshots(
+            rt.sessionmaker,
+            slots=settings.queue_slots or settings.max_concurrent_runs,
+            ttl_s=settings.queue_snapshot_seconds,
+        )
         # scoring programs share the local sandbox's runner (folders, runtimes, cgroups);
         # a Kubernetes orchestrator has none and answers 503 (``api.py``)
         scoring_runs: ScoringRuns | None = None

@@ -20,6 +20,12 @@ class OrchestratorSettings(CommonSettings):
     `HOLDOUT_KUBERNETES_*` settings)."""
     max_concurrent_runs: int = max(1, os.cpu_count() or 1)
     """Runs executed at once by one orchestrator process."""
+    queue_slots: int | None = Field(default=None, ge=1)
+    """Runs executed at once by all orchestrator replicas together, for queue positions' start estimates
+    (unset: `HOLDOUT_MAX_CONCURRENT_RUNS`, right for one replica)."""
+    queue_snapshot_seconds: float = Field(default=1.0, ge=0)
+    """How long a computed queue (positions and start estimates) is served before it is computed again, in
+    seconds."""
     scoring_run_concurrency: int = Field(default=2, ge=1)
     """Scoring programs (`POST /internal/v1/scoring-runs`) run at once by one orchestrator process, apart
     from (and on top of) `HOLDOUT_MAX_CONCURRENT_RUNS`; more requests wait for a free one. Needs

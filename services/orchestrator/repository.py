@@ -201,3 +201,85 @@ async def running(session: AsyncSession) -> list[Row[Any]]:
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(E.status, func.count()).group_by(E.status))
     return {status: n for status, n in rows.all()}
+
+
+# -- the queue as a whole (``queue.py``: positions and start estimates) --
+
+
+async def queue(session: AsyncSession) -> list[Any]:
+    """Every queued execution, oldest first: what the fair share will serve."""
+    query = (
+        select(E.submission_id, E.team_id, E.competition_id, E.queued_at, E.not_before, E.max_concurrent)
+        .where(E.status == ExecutionStatus.QUEUED)
+        .order_by(E.queued_at, E.submission_id)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def statuses(session: AsyncSession, submission_ids: Sequence[str]) -> dict[str, str]:
+    if not submission_ids:
+        return {}
+    rows = await session.execute(
+        select(E.submission_id, E.status).where(E.submission_id.in_(list(submission_ids)))
+    )
+    return {sid: status for sid, status in rows.all()}
+
+
+async def running_brief(session: AsyncSession) -> list[Any]:
+    query = select(E.team_id, E.competition_id, E.started_at).where(E.status == ExecutionStatus.RUNNING)
+    return [r for r in (await session.execute(query)).all() if r.started_at is not None]
+
+
+def _waiting_or_running() -> Any:
+    return E.status.in_((ExecutionStatus.QUEUED, ExecutionStatus.RUNNING))
+
+
+async def last_started_of_queued(session: AsyncSession) -> dict[str, datetime]:
+    """``last_started`` of every team with a queued run (a subquery, not a list of ids:
+    ten thousand teams would not fit in one statement's parameters)."""
+    teams = select(E.team_id).where(E.status == ExecutionStatus.QUEUED).distinct()
+    rows = await session.execute(
+        select(E.team_id, func.max(E.started_at))
+        .where(E.team_id.in_(teams), E.started_at.is_not(None))
+        .group_by(E.team_id)
+    )
+    return {team: as_aware(at) for team, at in rows.all() if at is not None}
+
+
+async def recent_runs(session: AsyncSession, per_competition: int) -> list[tuple[str, datetime, datetime]]:
+    """(competition, started_at, finished_at) of the latest ``per_competition`` finished
+    runs of each competition with a run queued or going."""
+    competitions = select(E.competition_id).where(_waiting_or_running()).distinct()
+    rank = (
+        func.row_number()
+        .over(partition_by=E.competition_id, order_by=(E.finished_at.desc(), E.submission_id))
+        .label("rank")
+    )
+    ranked = (
+        select(E.competition_id, E.started_at, E.finished_at, rank)
+        .where(
+            E.status == ExecutionStatus.FINISHED,
+            E.started_at.is_not(None),
+            E.finished_at.is_not(None),
+            E.competition_id.in_(competitions),
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.competition_id, ranked.c.started_at, ranked.c.finished_at).where(
+            ranked.c.rank <= per_competition
+        )
+    )
+    return [(c, s, f) for c, s, f in rows.all()]
+
+
+async def latest_snapshot(session: AsyncSession, competition_id: str) -> str | None:
+    """The newest queued or running run's ``SubmissionQueued`` snapshot in a competition."""
+    query = (
+        select(E.snapshot)
+        .where(E.competition_id == competition_id, _waiting_or_running())
+        .order_by(E.queued_at.desc())
+        .limit(1)
+    )
+    snapshot: str | None = (await session.execute(query)).scalar()
+    return snapshot

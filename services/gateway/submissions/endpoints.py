@@ -17,6 +17,7 @@ from services.gateway.files import serving
 from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
 from services.gateway.stages import scope
 from services.gateway.submissions import quota, review, service
+from services.gateway.submissions.queue import with_queue
 from services.gateway.submissions.schemas import QuotaRead, SubmissionRead
 from services.gateway.teams import repository as teams_repo
 from services.gateway.uploads import SUBMISSION_TYPES, check_content_length, check_content_type
@@ -82,11 +83,19 @@ async def get_my_quota(competition: str, user: CurrentUser, session: SessionDep)
     responses=problems(401, 404),
 )
 async def list_submissions(
-    competition: str, user: CurrentUser, session: SessionDep, page: PageDep
+    competition: str,
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    http: HttpDep,
+    settings: SettingsDep,
 ) -> Page[SubmissionRead]:
-    """Your team's submissions, newest first (the host sees every team's)."""
+    """Your team's submissions, newest first (the host sees every team's); a queued one
+    tells its place in the queue (`queue`)."""
     found = await competitions.get(session, competition)
     items, total = await service.page(session, found, user, page.offset, page.limit)
+    await session.close()  # no connection held while the orchestrator answers
+    items = await with_queue(http, settings, items)
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)
 
 
@@ -96,10 +105,16 @@ async def list_submissions(
     response_model=SubmissionRead,
     responses=problems(401, 404),
 )
-async def get_submission(submission_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> SubmissionRead:
-    """One submission of your team (or of a competition you host)."""
+async def get_submission(
+    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep, http: HttpDep, settings: SettingsDep
+) -> SubmissionRead:
+    """One submission of your team (or of a competition you host). While it is queued,
+    `queue` tells its place in the fair-share order and its estimated start; poll this to
+    follow it."""
     submission, _ = await service.get_visible(session, submission_id, user)
-    return (await service.read_many(session, [submission]))[0]
+    read = await service.read_many(session, [submission])
+    await session.close()  # no connection held while the orchestrator answers
+    return (await with_queue(http, settings, read))[0]
 
 
 @router.post(

@@ -37,6 +37,20 @@ def moves_forward(current: str, new: SubmissionStatus) -> bool:
     return _RANK[new] > _RANK[SubmissionStatus(current)]
 
 
+class QueuePosition(BaseModel):
+    """Where a queued submission stands: the order the fair-share scheduler will start the
+    queue in (not first come, first served), and when its run is expected to start."""
+
+    position: int = Field(description="1: the next run to start, on the whole platform.")
+    ahead: int = Field(description="How many queued runs will start before this one.")
+    estimated_start_at: UtcDatetime = Field(
+        description="When it is expected to start: from the runs going now and the competition's recent "
+        "run durations (its time limit while it has none). An estimate; it moves as runs end."
+    )
+    running: int = Field(description="Runs going now on the platform.")
+    updated_at: UtcDatetime = Field(description="When the queue was looked at.")
+
+
 class SubmissionRead(BaseModel):
     id: uuid.UUID
     competition_id: uuid.UUID
@@ -60,6 +74,11 @@ class SubmissionRead(BaseModel):
     # what the run used: wall time, CPU seconds, peak memory, GPU time (None until it ran)
     resources: Resources | None = None
     started_at: UtcDatetime | None = None
+    queue: QueuePosition | None = Field(
+        default=None,
+        description="Its place in the queue while it is queued (null otherwise, and while the queue "
+        "cannot be read).",
+    )
     created_at: UtcDatetime
     updated_at: UtcDatetime
 

@@ -6,7 +6,7 @@ import { api, call } from "@/api/client";
 import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
 import { bestOverTime, ScoreChart } from "@/components/charts";
 import { ErrorNotice, formatDate, formatScore, Loading } from "@/components/ui";
-import { reasonText, ResourcesLine, StageCell, StatusBadge, TERMINAL } from "./shared";
+import { QueueLine, reasonText, ResourcesLine, StageCell, StatusBadge, TERMINAL } from "./shared";
 
 export function MySubmissions({ slug }: { slug: string }) {
   const me = useMe();
@@ -89,6 +89,7 @@ export function MySubmissions({ slug }: { slug: string }) {
                   {s.failure_reason && <div className="error" data-testid="reason">{reasonText(s.failure_reason)}</div>}
                   {s.detail && <div className="detail">{s.detail}</div>}
                   <ResourcesLine s={s} />
+                  <QueueLine s={s} />
                 </td>
                 <td>
                   <Link href={`/c/${slug}/submissions/${s.id}`}>Log</Link>{" "}

@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "wouter";
 import { api, call } from "@/api/client";
 import { ErrorNotice, formatDate, formatScore, Loading } from "@/components/ui";
-import { reasonText, ResourcesLine, StatusBadge, TERMINAL } from "./shared";
+import { QueueLine, reasonText, ResourcesLine, StatusBadge, TERMINAL } from "./shared";
 
 export function SubmissionDetail({ slug, id }: { slug: string; id: string }) {
   const params = { params: { path: { submission_id: id } } };
@@ -57,7 +57,9 @@ export function SubmissionDetail({ slug, id }: { slug: string; id: string }) {
       </dl>
       <h3>Log (the last lines)</h3>
       {log.isPending && s.status !== "queued" && <Loading what="the log" />}
-      {s.status === "queued" && <p className="muted">The run has not started yet.</p>}
+      {s.status === "queued" && (
+        <p className="muted">The run has not started yet. <QueueLine s={s} /></p>
+      )}
       <ErrorNotice error={log.error} />
       {typeof log.data === "string" && <pre className="log" data-testid="log">{log.data || "(empty)"}</pre>}
     </section>

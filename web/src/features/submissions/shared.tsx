@@ -56,3 +56,17 @@ export function ResourcesLine({ s }: { s: Submission }) {
     </span>
   );
 }
+
+// A queued run's place in the fair-share order and its expected start (both estimates
+// that move as runs end; the page polls the submission).
+export function QueueLine({ s }: { s: Submission }) {
+  const q = s.queue;
+  if (!q) return null;
+  const wait = (new Date(q.estimated_start_at).getTime() - new Date(q.updated_at).getTime()) / 1000;
+  return (
+    <span className="muted" data-testid="queue">
+      {q.position === 1 ? "Next to start" : `Number ${q.position} in the queue (${q.ahead} ahead)`}
+      {wait < 1 ? ", starting now" : `, expected to start in about ${formatDuration(wait)}`}
+    </span>
+  );
+}
