@@ -236,6 +236,7 @@ def outcome_event(
             private_score=record.private_score,
             public_extra_scores=record.public_extra,
             private_extra_scores=record.private_extra,
+            purpose=record.purpose,
         )
     return SubmissionScoringFailed(
         submission_id=record.submission_id,
@@ -249,7 +250,7 @@ def outcome_record(
     base: dict[str, Any], outcome: Scores | Failure, metric: str, rescore_id: uuid.UUID | None = None
 ) -> ScoreRecord:
     """``base``: submission_id, competition_id, attempt, team_id, team_name, submitted_at,
-    is_smoke, predictions_key."""
+    is_smoke, predictions_key, purpose."""
     if isinstance(outcome, Scores):
         return ScoreRecord(
             **base,
@@ -291,6 +292,7 @@ def _outcome_records(
         "submitted_at": event.submitted_at,
         "is_smoke": event.is_smoke,
         "predictions_key": event.predictions_key,
+        "purpose": event.purpose,
     }
     record = outcome_record(base, outcome, metric)
     reason = None if isinstance(outcome, Scores) else outcome.reason

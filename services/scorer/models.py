@@ -46,6 +46,8 @@ scores = Table(
     Column("private_extra", Text, nullable=False, server_default="{}"),
     # the rescoring that produced this outcome (null: the run's own scoring)
     Column("rescore_id", String(36), nullable=True),
+    # SubmissionQueued.purpose, re-announced by every rescoring ("reproduce": off the boards)
+    Column("purpose", String(16), nullable=False, server_default="compete"),
     Index("ix_scores_competition_submission", "competition_id", "submission_id"),
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer.models import rescores, scores
 from shared.db import as_aware
-from shared.events import ScoringSpec
+from shared.events import Purpose, ScoringSpec
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class ScoreRecord:
     public_extra: dict[str, float] = field(default_factory=dict)
     private_extra: dict[str, float] = field(default_factory=dict)
     rescore_id: uuid.UUID | None = None
+    purpose: Purpose = "compete"
 
     def supersedes(self, attempt: int) -> bool:
         """True when this outcome makes a run of ``attempt`` stale (nothing to redo)."""
@@ -65,6 +66,7 @@ def _record(row: Row[Any]) -> ScoreRecord:
         public_extra=json.loads(row.public_extra),
         private_extra=json.loads(row.private_extra),
         rescore_id=uuid.UUID(row.rescore_id) if row.rescore_id else None,
+        purpose=row.purpose,
     )
 
 
@@ -94,6 +96,7 @@ async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> 
         "public_extra": json.dumps(record.public_extra, sort_keys=True),
         "private_extra": json.dumps(record.private_extra, sort_keys=True),
         "rescore_id": str(record.rescore_id) if record.rescore_id else None,
+        "purpose": record.purpose,
     }
     if replace:
         await session.execute(

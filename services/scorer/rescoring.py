@@ -164,6 +164,7 @@ class RescoreWorker:
                 "submitted_at": record.submitted_at,
                 "is_smoke": record.is_smoke,
                 "predictions_key": record.predictions_key,
+                "purpose": record.purpose,
             }
             new = outcome_record(base, outcome, rescore.spec.metric, rescore.rescore_id)
             await repository.save(session, new, replace=True)
