@@ -2,10 +2,11 @@
 and each competition's own cap.
 
 Fair share: each free slot goes to the team with the fewest runs running now, then
-to the team whose last run started longest ago, then to the oldest queued run. A host's reproducibility re-run (purpose
-``reproduce``) takes a slot only when no competing run is due. A team
-with 500 queued runs therefore delays another team's single run by at most one free
-slot (the slot that frees first after it is queued goes to it).
+to the team whose last run started longest ago, then to the oldest queued run. A
+host's reproducibility re-run (purpose ``reproduce``) takes a slot only when no
+competing run is due. A team with 500 queued runs therefore delays another team's
+single run by at most one free slot (the slot that frees first after it is queued
+goes to it).
 
 Every run has a deadline: its time limit plus ``grace_seconds`` (download, unpack,
 upload). A run still going then is stopped and ends as a retryable platform fault, so

@@ -342,7 +342,9 @@ async def test_reproductions_start_only_when_no_competing_run_is_due_and_keep_th
         [finished] = await poll(lambda: _value(o.finished(reproductions[0])))
         r = await o.client.post(f"/internal/v1/executions/{reproductions[0]}/republish")
         assert r.json()["republished"] == "execution.finished"
-        [_, replayed] = await poll(lambda: _value(len(o.finished(reproductions[0])) == 2 and o.finished(reproductions[0])))
+        [_, replayed] = await poll(
+            lambda: _value(len(o.finished(reproductions[0])) == 2 and o.finished(reproductions[0]))
+        )
     assert order == [first, own, later, *reproductions]
     assert finished.purpose == "reproduce" and replayed.purpose == "reproduce"
     assert o.finished(first)[0].purpose == "compete"
