@@ -4,8 +4,9 @@ Only the gateway faces users. The orchestrator, the scorer and the leaderboard a
 only a caller that presents the per-deployment secret as ``Authorization: Bearer ...``
 (``InternalAuthMiddleware``, installed by ``shared.service.install_service_plumbing``);
 ``/healthz``, ``/readyz`` and ``/metrics`` stay open for probes and scrapers, and carry
-no participant data. The gateway sends the secret on every call it makes to them
-(``InternalAuth``), and to nowhere else.
+no participant data. The gateway sends the secret on every call it makes to them, and
+the scorer on each scoring run it asks of the orchestrator (``InternalAuth``, to their
+addresses and nowhere else).
 
 ``holdout up`` keeps one secret per data directory (``load_or_create_token``);
 ``holdout serve`` refuses to start without one.

@@ -40,6 +40,9 @@ SCORES_FILENAME = "scores.json"
 # a scores file is a few numbers: anything bigger is a broken (or hostile) program
 SCORES_MAX_BYTES = 64 * 1024
 PROGRAMS_CONTAINER = "programs"
+# runs of a program on one submission before its failure is the host's (the scorer's
+# default; the gateway's reconciler waits for this many before it calls scoring stuck)
+PROGRAM_TRIES = 2
 
 
 class StorageRef(BaseModel):

@@ -58,8 +58,8 @@ class CommonSettings(BaseSettings):
     log_json: bool = False
     """Log one JSON object a line instead of the console format."""
     internal_token: SecretStr | None = Field(None, min_length=MIN_INTERNAL_TOKEN_LENGTH)
-    """The secret the gateway sends to the orchestrator, scorer and leaderboard
-    (`Authorization: Bearer`); they answer no one without it. The same value for all four
+    """The secret the gateway sends to the orchestrator, scorer and leaderboard, and the scorer to
+    the orchestrator (`Authorization: Bearer`); they answer no one without it. The same value for all four
     services; `holdout serve` requires it. `holdout up` makes one per data directory
     (`<data_dir>/internal-token`) when it is unset."""
 
@@ -84,7 +84,8 @@ class CommonSettings(BaseSettings):
     gateway_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"
     """The gateway's address (`holdout up` listens on its port unless `--port` says otherwise)."""
     orchestrator_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['orchestrator']}"
-    """The orchestrator's address, as the gateway calls it (`holdout up` listens on its port)."""
+    """The orchestrator's address, as the gateway and the scorer call it (`holdout up` listens on its
+    port)."""
     scorer_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['scorer']}"
     """The scorer's address (`holdout up` listens on its port)."""
     leaderboard_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['leaderboard']}"

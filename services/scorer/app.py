@@ -1,4 +1,5 @@
-"""The scorer's ASGI app: lifespan wiring (database, bus, storage, consumers, relay, rescoring worker)."""
+"""The scorer's ASGI app: lifespan wiring (database, bus, storage, the orchestrator client for
+scoring programs, consumers, relay, rescoring worker)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.scorer.api import router
 from services.scorer.config import ScorerSettings
 from services.scorer.consumers import ExecutionFinishedConsumer
 from services.scorer.models import outbox
+from services.scorer.programs import ScoringPrograms
 from services.scorer.rescoring import RescoreRequestedConsumer, RescoreWorker
 from shared.bus.base import Bus
 from shared.service import ServiceRuntime, install_service_plumbing
@@ -23,7 +25,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(
-    settings: ScorerSettings | None = None, *, bus: Bus | None = None, storage: Storage | None = None
+    settings: ScorerSettings | None = None,
+    *,
+    bus: Bus | None = None,
+    storage: Storage | None = None,
 ) -> FastAPI:
     settings = settings or ScorerSettings()
 
@@ -34,10 +39,13 @@ def create_app(
         )
         await rt.start()
         app.state.runtime = rt
+        programs = ScoringPrograms(settings)
+        app.state.programs = programs
         try:
-            worker = RescoreWorker(rt, settings)
+            worker = RescoreWorker(rt, settings, programs)
             rescores = RescoreRequestedConsumer(rt, worker)
-            await rt.bus.subscribe(ExecutionFinishedConsumer(rt, settings).subscription(also=rescores.handle))
+            consumer = ExecutionFinishedConsumer(rt, settings, programs)
+            await rt.bus.subscribe(consumer.subscription(also=rescores.handle))
             await rt.start_relay()
             # resumes any rescoring an earlier process left unfinished
             worker_task = asyncio.create_task(worker.run(), name="scorer-rescore-worker")
@@ -49,6 +57,7 @@ def create_app(
                     await worker_task
         finally:
             await rt.stop()
+            await programs.aclose()
 
     app = FastAPI(title="Holdout scorer", version="1", lifespan=lifespan)
     app.state.settings = settings

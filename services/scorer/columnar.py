@@ -48,11 +48,13 @@ def predictions(
     targets: Sequence[str],
     kinds: Sequence[str],
     label_ids: pa.Array,
-    as_labels: bool,
+    text_classes: bool,
+    integer_classes: bool,
     value_range: tuple[float, float] | None,
 ) -> list[np.ndarray]:
-    """The predicted columns in the order of ``label_ids``; ``as_labels``: a label metric."""
-    text = [as_labels and kind == ColumnKind.TEXT for kind in kinds]
+    """The predicted columns in the order of ``label_ids``. ``text_classes``: a text labels
+    column is predicted as text; ``integer_classes``: an integer one needs whole numbers."""
+    text = [text_classes and kind == ColumnKind.TEXT for kind in kinds]
     wanted: dict[str, pa.DataType | None] = {id_column: pa.string()}
     wanted.update({c: pa.string() if t else pa.float64() for c, t in zip(targets, text, strict=True)})
     table = read_table(data, wanted)
@@ -78,7 +80,7 @@ def predictions(
             continue
         values = finite(table[col])
         values = values if positions is None else values[positions]
-        if as_labels and kind == ColumnKind.INTEGER:
+        if integer_classes and kind == ColumnKind.INTEGER:
             if not (values == np.round(values)).all():
                 raise Defer
             values = values.astype(np.int64)

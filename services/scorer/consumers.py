@@ -9,9 +9,14 @@ Idempotent twice over: the inbox drops a redelivered event, and the ``scores`` r
 keyed on the submission drops a stale or repeated run (a scored submission, or an
 attempt no newer than the one already judged).
 
-A run submitted before the competition's latest rescoring was requested is scored
-with that rescoring's spec, not with the (older) snapshot in its event, so a run that
-finishes while a rescoring is under way cannot slip through with the old labels.
+A run submitted before its stage's latest rescoring was requested is scored with that
+rescoring's spec, not with the (older) snapshot in its event, so a run that finishes
+while a rescoring is under way cannot slip through with the old labels.
+
+A stage scored by a program: the predictions are validated (and the registry's columns
+computed) first, so a participant's mistake stays ``invalid_predictions``; then the
+program runs (``programs``). Its failure is the host's: ``internal_error`` with the
+program's log key for the host, and a detail that tells the participant nothing of it.
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scorer import repository
 from services.scorer.config import ScorerSettings
 from services.scorer.models import inbox, outbox
+from services.scorer.programs import PARTICIPANT_DETAIL, ProgramFailed, ScoringPrograms
 from services.scorer.repository import ScoreRecord
-from services.scorer.scoring import Prepared, Scores, prepare, score_prepared
+from services.scorer.scoring import Prepared, Scores, prepare, score_prepared, with_program
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.bus import Subscription, TransientError
 from shared.db import add_event, claim_event, transaction
@@ -48,6 +54,7 @@ from shared.events import (
     SubmissionScoringFailed,
     utcnow,
 )
+from shared.scoring_runs import StorageRef
 from shared.service import ServiceRuntime
 from shared.storage import BlobNotFound, ObjectTooLarge, StorageError
 
@@ -62,12 +69,46 @@ SCORING_SECONDS = Histogram("holdout_scorer_scoring_seconds", "Time to validate 
 class Failure:
     reason: FailureReason
     detail: str
+    # the scoring program failed: its log, for the host's eyes only
+    scoring_log_key: str | None = None
+
+
+async def score_run(
+    predictions: bytes,
+    prepared: Prepared,
+    programs: ScoringPrograms,
+    run_prefix: str,
+    predictions_key: str,
+    is_smoke: bool,
+) -> Scores | Failure:
+    """Every column of the spec; raises ``InvalidPredictions`` or another ``ScoringProblem``
+    before any program runs. ``run_prefix``: what the program's run ids start with."""
+    scores = await asyncio.to_thread(score_prepared, predictions, prepared)
+    spec = prepared.spec
+    if spec.program is None:
+        return scores
+    outcome = await programs.run(
+        spec.program,
+        run_prefix,
+        StorageRef(container="outputs", key=predictions_key),
+        StorageRef(container="labels", key=spec.labels_key),
+        prepared.program_keys,
+        is_smoke=is_smoke,
+        private_rows=scores.private is not None,
+    )
+    if isinstance(outcome, ProgramFailed):
+        log.error(
+            "scoring.program_gave_up", run_prefix=run_prefix, detail=outcome.detail, log_key=outcome.log_key
+        )
+        return Failure(FailureReason.INTERNAL_ERROR, PARTICIPANT_DETAIL, outcome.log_key)
+    return with_program(scores, prepared, outcome.public, outcome.private)
 
 
 class ExecutionFinishedConsumer:
-    def __init__(self, runtime: ServiceRuntime, settings: ScorerSettings) -> None:
+    def __init__(self, runtime: ServiceRuntime, settings: ScorerSettings, programs: ScoringPrograms) -> None:
         self.rt = runtime
         self.settings = settings
+        self.programs = programs
         # parsed labels of the last few specs: every run of a competition is scored
         # against the same labels, and parsing millions of rows each time would dominate
         self._labels: OrderedDict[tuple[str, bytes], Prepared] = OrderedDict()
@@ -191,7 +232,10 @@ class ExecutionFinishedConsumer:
             raise TransientError(f"reading labels failed: {exc}") from exc
         try:
             prepared = await self._prepared(labels, spec)
-            return await asyncio.to_thread(score_prepared, predictions, prepared)
+            run_prefix = f"{event.submission_id}-{event.attempt}"
+            return await score_run(
+                predictions, prepared, self.programs, run_prefix, event.predictions_key, event.is_smoke
+            )
         except InvalidPredictions as exc:
             return Failure(FailureReason.INVALID_PREDICTIONS, exc.detail)
         except ScoringProblem as exc:
@@ -208,7 +252,9 @@ async def _applicable_spec(
     """The spec to score ``event`` with, and the rescoring it comes from (None: the event's)."""
     if event.is_smoke:
         return event.scoring, None
-    latest = await repository.latest_rescore(session, event.competition_id)
+    latest = await repository.latest_rescore(
+        session, event.competition_id, event.stage_id or event.competition_id
+    )
     if latest is None or latest.requested_at <= event.submitted_at:
         return event.scoring, None
     return latest.spec, latest.rescore_id
@@ -220,8 +266,10 @@ def outcome_event(
     team_name: str,
     submitted_at: datetime,
     reason: FailureReason | None,
+    stage_id: uuid.UUID | None,
+    scoring_log_key: str | None = None,
 ) -> SubmissionScored | SubmissionScoringFailed:
-    """The event that announces ``record`` (a run's scoring or a rescoring)."""
+    """The event that announces ``record`` (a run's scoring or a rescoring) for ``stage_id``."""
     if record.status == "scored":
         return SubmissionScored(
             submission_id=record.submission_id,
@@ -236,6 +284,9 @@ def outcome_event(
             private_score=record.private_score,
             public_extra_scores=record.public_extra,
             private_extra_scores=record.private_extra,
+            scores=record.public_scores,
+            private_scores=record.private_scores,
+            stage_id=stage_id,
             purpose=record.purpose,
         )
     return SubmissionScoringFailed(
@@ -243,6 +294,8 @@ def outcome_event(
         competition_id=record.competition_id,
         reason=reason or FailureReason.INTERNAL_ERROR,
         detail=record.detail,
+        stage_id=stage_id,
+        scoring_log_key=scoring_log_key,
     )
 
 
@@ -250,7 +303,7 @@ def outcome_record(
     base: dict[str, Any], outcome: Scores | Failure, metric: str, rescore_id: uuid.UUID | None = None
 ) -> ScoreRecord:
     """``base``: submission_id, competition_id, attempt, team_id, team_name, submitted_at,
-    is_smoke, predictions_key, purpose."""
+    is_smoke, predictions_key, stage_id, purpose."""
     if isinstance(outcome, Scores):
         return ScoreRecord(
             **base,
@@ -292,11 +345,20 @@ def _outcome_records(
         "submitted_at": event.submitted_at,
         "is_smoke": event.is_smoke,
         "predictions_key": event.predictions_key,
+        "stage_id": event.stage_id,
         "purpose": event.purpose,
     }
     record = outcome_record(base, outcome, metric)
-    reason = None if isinstance(outcome, Scores) else outcome.reason
-    return record, outcome_event(record, event.team_id, event.team_name, event.submitted_at, reason)
+    failure = None if isinstance(outcome, Scores) else outcome
+    return record, outcome_event(
+        record,
+        event.team_id,
+        event.team_name,
+        event.submitted_at,
+        failure.reason if failure else None,
+        event.stage_id,
+        failure.scoring_log_key if failure else None,
+    )
 
 
 def _human_bytes(n: int) -> str:

@@ -4,9 +4,9 @@ A row records the outcome of scoring a submission's latest attempt: ``scored`` w
 both scores, or ``failed`` with the reason and detail sent to the gateway. Keyed on
 ``submission_id``, so a duplicated ``execution.finished`` never scores twice. It also
 keeps what a rescoring needs to score the submission again and announce it (team,
-submission time, where the predictions are).
+submission time, stage, where the predictions are).
 
-A ``rescores`` row tracks one rescoring of a competition: its spec, and a cursor (the
+A ``rescores`` row tracks one rescoring of a competition's stage: its spec, and a cursor (the
 last submission id done, in id order) advanced in the same transaction as each
 submission's new score, so an interrupted rescoring resumes exactly where it stopped.
 """
@@ -46,9 +46,13 @@ scores = Table(
     Column("private_extra", Text, nullable=False, server_default="{}"),
     # the rescoring that produced this outcome (null: the run's own scoring)
     Column("rescore_id", String(36), nullable=True),
+    # the competition stage the submission belongs to (the first stage's id is the
+    # competition's); null only on rows no migration reached
+    Column("stage_id", String(36), nullable=True),
     # SubmissionQueued.purpose, re-announced by every rescoring ("reproduce": off the boards)
     Column("purpose", String(16), nullable=False, server_default="compete"),
     Index("ix_scores_competition_submission", "competition_id", "submission_id"),
+    Index("ix_scores_stage_submission", "stage_id", "submission_id"),
 )
 
 rescores = Table(
@@ -65,4 +69,7 @@ rescores = Table(
     Column("skipped", Integer, nullable=False, server_default=text("0")),
     Column("detail", Text, nullable=False, server_default=""),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    # the stage rescored (the first stage's id is the competition's)
+    Column("stage_id", String(36), nullable=True),
+    Index("ix_rescores_stage_requested", "stage_id", "requested_at"),
 )

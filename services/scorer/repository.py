@@ -38,7 +38,26 @@ class ScoreRecord:
     public_extra: dict[str, float] = field(default_factory=dict)
     private_extra: dict[str, float] = field(default_factory=dict)
     rescore_id: uuid.UUID | None = None
+    # the stage the submission belongs to (None: the first, whose id is the competition's)
+    stage_id: uuid.UUID | None = None
     purpose: Purpose = "compete"
+
+    @property
+    def stage(self) -> uuid.UUID:
+        return self.stage_id or self.competition_id
+
+    @property
+    def public_scores(self) -> dict[str, float]:
+        """Every column by key, the ranking one (``metric``) first."""
+        if self.public_score is None:
+            return {}
+        return {self.metric: self.public_score, **self.public_extra}
+
+    @property
+    def private_scores(self) -> dict[str, float]:
+        if self.private_score is None:
+            return {}
+        return {self.metric: self.private_score, **self.private_extra}
 
     def supersedes(self, attempt: int) -> bool:
         """True when this outcome makes a run of ``attempt`` stale (nothing to redo)."""
@@ -66,6 +85,7 @@ def _record(row: Row[Any]) -> ScoreRecord:
         public_extra=json.loads(row.public_extra),
         private_extra=json.loads(row.private_extra),
         rescore_id=uuid.UUID(row.rescore_id) if row.rescore_id else None,
+        stage_id=uuid.UUID(row.stage_id) if row.stage_id else None,
         purpose=row.purpose,
     )
 
@@ -96,6 +116,7 @@ async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> 
         "public_extra": json.dumps(record.public_extra, sort_keys=True),
         "private_extra": json.dumps(record.private_extra, sort_keys=True),
         "rescore_id": str(record.rescore_id) if record.rescore_id else None,
+        "stage_id": str(record.stage),
         "purpose": record.purpose,
     }
     if replace:
@@ -122,6 +143,7 @@ class Rescore:
     skipped: int
     detail: str
     finished_at: datetime | None
+    stage_id: uuid.UUID
 
 
 def _rescore(row: Row[Any]) -> Rescore:
@@ -137,6 +159,7 @@ def _rescore(row: Row[Any]) -> Rescore:
         skipped=row.skipped,
         detail=row.detail,
         finished_at=as_aware(row.finished_at) if row.finished_at else None,
+        stage_id=uuid.UUID(row.stage_id or row.competition_id),
     )
 
 
@@ -146,12 +169,18 @@ async def get_rescore(session: AsyncSession, rescore_id: uuid.UUID) -> Rescore |
 
 
 async def add_rescore(
-    session: AsyncSession, rescore_id: uuid.UUID, competition_id: uuid.UUID, spec: ScoringSpec, at: datetime
+    session: AsyncSession,
+    rescore_id: uuid.UUID,
+    competition_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    spec: ScoringSpec,
+    at: datetime,
 ) -> None:
     await session.execute(
         insert(rescores).values(
             rescore_id=str(rescore_id),
             competition_id=str(competition_id),
+            stage_id=str(stage_id),
             spec=spec.model_dump_json(),
             status="running",
             requested_at=at,
@@ -166,11 +195,14 @@ async def running_rescores(session: AsyncSession) -> list[uuid.UUID]:
     return [uuid.UUID(r) for r in (await session.scalars(query)).all()]
 
 
-async def latest_rescore(session: AsyncSession, competition_id: uuid.UUID) -> Rescore | None:
+async def latest_rescore(
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID
+) -> Rescore | None:
+    """The stage's latest rescoring (``stage_id``: the first stage's is the competition's)."""
     row = (
         await session.execute(
             select(rescores)
-            .where(rescores.c.competition_id == str(competition_id))
+            .where(rescores.c.competition_id == str(competition_id), rescores.c.stage_id == str(stage_id))
             .order_by(rescores.c.requested_at.desc())
             .limit(1)
         )
@@ -199,14 +231,15 @@ async def finish_rescore(
 
 
 async def rescorable(
-    session: AsyncSession, competition_id: uuid.UUID, after: str | None, limit: int
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, after: str | None, limit: int
 ) -> list[ScoreRecord]:
-    """The next submissions to rescore, in id order: every one that was ever scored
+    """The stage's next submissions to rescore, in id order: every one that was ever scored
     (a later rescoring may have failed it), smoke runs aside (they use the smoke labels)."""
     query = (
         select(scores)
         .where(
             scores.c.competition_id == str(competition_id),
+            scores.c.stage_id == str(stage_id),
             or_(scores.c.status == "scored", scores.c.rescore_id.is_not(None)),
             scores.c.is_smoke.is_(False),
         )

@@ -1,4 +1,4 @@
-"""Rescoring a competition: every submission ever scored, against a new spec.
+"""Rescoring a competition's stage: every submission of the stage ever scored, against a new spec.
 
 ``RescoreRequestedConsumer`` records a ``competition.rescore_requested`` (one
 ``rescores`` row per ``rescore_id``; a redelivered request finds it and only wakes the
@@ -10,6 +10,10 @@ when the predictions no longer fit the new labels) and advances the rescoring's
 cursor. An interruption (a crash, a restart, a storage error) loses at most the
 submission in flight, and the work resumes after the cursor: no submission is
 announced twice for one rescoring, none is missed.
+
+A stage scored by a program runs it again on each submission (``consumers.score_run``),
+under run ids of their own (``<submission>-<attempt>-r<rescore>-<try>``) so the logs of
+the run's first scoring are kept.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import structlog
 
 from services.scorer import repository
 from services.scorer.config import ScorerSettings
-from services.scorer.consumers import Failure, outcome_event, outcome_record
+from services.scorer.consumers import Failure, outcome_event, outcome_record, score_run
 from services.scorer.models import inbox, outbox
+from services.scorer.programs import ScoringPrograms
 from services.scorer.repository import Rescore, ScoreRecord
-from services.scorer.scoring import Prepared, Scores, prepare, score_prepared
+from services.scorer.scoring import Prepared, Scores, prepare
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.aio import wait_event
 from shared.db import add_event, claim_event, transaction
@@ -52,20 +57,27 @@ class RescoreRequestedConsumer:
                 and await repository.get_rescore(session, event.rescore_id) is None
             ):
                 await repository.add_rescore(
-                    session, event.rescore_id, event.competition_id, event.scoring, event.occurred_at
+                    session,
+                    event.rescore_id,
+                    event.competition_id,
+                    event.stage_id or event.competition_id,
+                    event.scoring,
+                    event.occurred_at,
                 )
                 log.info(
                     "rescore.requested",
                     rescore_id=str(event.rescore_id),
                     competition_id=str(event.competition_id),
+                    stage_id=str(event.stage_id or event.competition_id),
                 )
         self.worker.wake()
 
 
 class RescoreWorker:
-    def __init__(self, runtime: ServiceRuntime, settings: ScorerSettings) -> None:
+    def __init__(self, runtime: ServiceRuntime, settings: ScorerSettings, programs: ScoringPrograms) -> None:
         self.rt = runtime
         self.settings = settings
+        self.programs = programs
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -97,7 +109,9 @@ class RescoreWorker:
         cursor = rescore.cursor
         while True:
             async with self.rt.sessionmaker() as session:
-                batch = await repository.rescorable(session, rescore.competition_id, cursor, BATCH)
+                batch = await repository.rescorable(
+                    session, rescore.competition_id, rescore.stage_id, cursor, BATCH
+                )
             if not batch:
                 break
             for record in batch:
@@ -143,7 +157,8 @@ class RescoreWorker:
             predictions = await self.rt.storage.get_bytes(
                 "outputs", key, max_bytes=self.settings.max_predictions_bytes
             )
-            outcome = await asyncio.to_thread(score_prepared, predictions, prepared)
+            run_prefix = f"{record.submission_id}-{record.attempt}-r{rescore.rescore_id.hex[:12]}"
+            outcome = await score_run(predictions, prepared, self.programs, run_prefix, key, record.is_smoke)
         except (BlobNotFound, ObjectTooLarge):
             outcome = None  # the old score stands; nothing to score it with
         except InvalidPredictions as exc:
@@ -164,16 +179,22 @@ class RescoreWorker:
                 "submitted_at": record.submitted_at,
                 "is_smoke": record.is_smoke,
                 "predictions_key": record.predictions_key,
+                "stage_id": rescore.stage_id,
                 "purpose": record.purpose,
             }
             new = outcome_record(base, outcome, rescore.spec.metric, rescore.rescore_id)
             await repository.save(session, new, replace=True)
-            reason = None if isinstance(outcome, Scores) else outcome.reason
-            await add_event(
-                session,
-                outbox,
-                outcome_event(new, record.team_id, record.team_name, record.submitted_at, reason),
+            failure = None if isinstance(outcome, Scores) else outcome
+            announced = outcome_event(
+                new,
+                record.team_id,
+                record.team_name,
+                record.submitted_at,
+                failure.reason if failure else None,
+                rescore.stage_id,
+                failure.scoring_log_key if failure else None,
             )
+            await add_event(session, outbox, announced)
             await repository.advance_rescore(
                 session, rescore.rescore_id, sid, "rescored" if isinstance(outcome, Scores) else "failed"
             )

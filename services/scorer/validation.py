@@ -19,7 +19,9 @@ the header as line 1.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,12 +36,14 @@ from shared.csvdata import stack as _stack
 from shared.csvdata import where as _where
 from shared.labels import Labels
 from shared.metrics_catalog import METRICS as CATALOG
-from shared.metrics_catalog import PredictionKind
+from shared.metrics_catalog import LabelKind as LabelsHold
+from shared.metrics_catalog import MetricInfo, PredictionKind
 
 __all__ = [
     "InvalidLabels",
     "InvalidPredictions",
     "Labels",
+    "Reading",
     "ScoringProblem",
     "parse_labels",
     "parse_predictions",
@@ -61,16 +65,69 @@ class InvalidLabels(ScoringProblem):
 LabelKind = ColumnKind
 
 
-def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], metric: Metric) -> Labels:
-    """The labels, parsed and checked by the one labels parser (``shared.labels``)."""
-    try:
-        parsed = labels_format.parse(
-            data, id_column, target_columns, numeric=metric.kind != PredictionKind.LABEL
+@dataclass(frozen=True)
+class Reading:
+    """How the predictions of a spec are read and checked: what its ranking column needs.
+
+    One metric's needs (``of``); a label metric at a threshold (``thresholded``: the
+    predictions are probabilities, the labels 0/1); or a scoring program's (``program``:
+    any labels; predictions of the labels' types, numbers finite, nothing more).
+    """
+
+    name: str  # what the checks are for, in their messages
+    numeric_labels: bool  # the labels must be numbers (no text classes)
+    integer_classes: bool  # integer labels need integer predictions (hard classes)
+    value_range: tuple[float, float] | None = None
+    multiclass: bool = False  # several target columns are one distribution per row
+    scorable: MetricInfo | None = None  # what the labels must hold (None: anything)
+
+    @classmethod
+    def of(cls, metric: Metric) -> Reading:
+        return cls(
+            name=metric.name,
+            numeric_labels=metric.kind is not PredictionKind.LABEL,
+            integer_classes=metric.kind is PredictionKind.LABEL,
+            value_range=metric.value_range,
+            multiclass=metric.multiclass,
+            scorable=CATALOG[metric.name],
         )
-        labels_format.check_scorable(parsed, CATALOG[metric.name])
+
+    @classmethod
+    def thresholded(cls, metric: Metric, threshold: float) -> Reading:
+        return cls(
+            name=f"{metric.name} at the threshold {threshold:g}",
+            numeric_labels=True,
+            integer_classes=False,
+            scorable=dataclasses.replace(CATALOG[metric.name], label_kind=LabelsHold.BINARY),
+        )
+
+    @classmethod
+    def program(cls) -> Reading:
+        return cls(name="the scoring program", numeric_labels=False, integer_classes=False)
+
+
+def _reading(how: Reading | Metric) -> Reading:
+    return how if isinstance(how, Reading) else Reading.of(how)
+
+
+def parse_labels(data: bytes, id_column: str, target_columns: Sequence[str], how: Reading | Metric) -> Labels:
+    """The labels, parsed and checked by the one labels parser (``shared.labels``)."""
+    reading = _reading(how)
+    try:
+        parsed = labels_format.parse(data, id_column, target_columns, numeric=reading.numeric_labels)
+        if reading.scorable is not None:
+            labels_format.check_scorable(parsed, reading.scorable)
     except labels_format.LabelsInvalid as exc:
         raise InvalidLabels(exc.detail) from None
     return parsed
+
+
+def check_labels(labels: Labels, metric: MetricInfo) -> None:
+    """Refuse labels ``metric`` cannot score (a column other than the ranking one)."""
+    try:
+        labels_format.check_scorable(labels, metric)
+    except labels_format.LabelsInvalid as exc:
+        raise InvalidLabels(exc.detail) from None
 
 
 def _check_columns(header: Sequence[str], labels: Labels) -> None:
@@ -119,11 +176,11 @@ def _check_ids(frame: pd.DataFrame, labels: Labels) -> None:
         )
 
 
-def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, metric: Metric) -> np.ndarray:
+def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, reading: Reading) -> np.ndarray:
     """Convert one predicted column to what the metric compares, or say which rows are bad."""
     raw = frame[col]
     id_col = labels.id_column
-    if metric.kind is PredictionKind.LABEL and kind == LabelKind.TEXT:
+    if not reading.numeric_labels and kind == LabelKind.TEXT:
         empty = np.flatnonzero((raw == "").to_numpy())
         if len(empty):
             raise InvalidPredictions(
@@ -150,7 +207,7 @@ def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, met
         raise InvalidPredictions(
             f"column {col!r}: {_count(len(bad), 'value')} not a finite number: {', '.join(reasons)}{more}"
         )
-    if metric.kind is PredictionKind.LABEL and kind == LabelKind.INTEGER:
+    if reading.integer_classes and kind == LabelKind.INTEGER:
         fractional = np.flatnonzero(numbers != np.round(numbers))
         if len(fractional):
             raise InvalidPredictions(
@@ -159,19 +216,19 @@ def _column_values(frame: pd.DataFrame, col: str, labels: Labels, kind: str, met
                 "the labels are integer classes, so predict one of them"
             )
         return np.asarray(numbers.astype(np.int64))
-    if metric.value_range is not None:
-        low, high = metric.value_range
+    if reading.value_range is not None:
+        low, high = reading.value_range
         outside = np.flatnonzero((numbers < low) | (numbers > high))
         if len(outside):
             raise InvalidPredictions(
                 f"column {col!r}: {_count(len(outside), 'value')} outside [{low:g}, {high:g}]: "
-                f"{_where(frame, id_col, outside, raw)}; {metric.name} expects probabilities"
+                f"{_where(frame, id_col, outside, raw)}; {reading.name} expects probabilities"
             )
     return np.asarray(numbers)
 
 
-def _check_row_sums(frame: pd.DataFrame, labels: Labels, values: np.ndarray, metric: Metric) -> None:
-    bad = _bad_row_sums(values, metric)
+def _check_row_sums(frame: pd.DataFrame, labels: Labels, values: np.ndarray, reading: Reading) -> None:
+    bad = _bad_row_sums(values, reading)
     if len(bad):
         sums = values[bad[:MAX_EXAMPLES]].sum(axis=1)
         shown = ", ".join(
@@ -180,20 +237,21 @@ def _check_row_sums(frame: pd.DataFrame, labels: Labels, values: np.ndarray, met
         )
         more = ", ..." if len(bad) > MAX_EXAMPLES else ""
         raise InvalidPredictions(
-            f"{metric.name} reads the columns {', '.join(labels.target_columns)} as the probabilities "
+            f"{reading.name} reads the columns {', '.join(labels.target_columns)} as the probabilities "
             f"of each class, so every row must sum to 1 (within {ROW_SUM_TOLERANCE:g}); "
             f"{_count(len(bad), 'row')} not: {shown}{more}"
         )
 
 
-def _bad_row_sums(values: np.ndarray, metric: Metric) -> np.ndarray:
-    if not metric.multiclass or values.shape[1] < 2:
+def _bad_row_sums(values: np.ndarray, reading: Reading) -> np.ndarray:
+    if not reading.multiclass or values.shape[1] < 2:
         return np.empty(0, dtype=np.int64)
     return np.flatnonzero(np.abs(values.sum(axis=1) - 1.0) > ROW_SUM_TOLERANCE)
 
 
-def parse_predictions(data: bytes, labels: Labels, metric: Metric) -> np.ndarray:
+def parse_predictions(data: bytes, labels: Labels, how: Reading | Metric) -> np.ndarray:
     """Validate the predictions; return their values aligned row by row with ``labels``."""
+    reading = _reading(how)
     expected = [labels.id_column, *labels.target_columns]
     _check_columns(read_header(data, "predictions", expected, InvalidPredictions), labels)
     try:
@@ -203,27 +261,28 @@ def parse_predictions(data: bytes, labels: Labels, metric: Metric) -> np.ndarray
             labels.target_columns,
             labels.kinds,
             labels.ids,
-            as_labels=metric.kind == PredictionKind.LABEL,
-            value_range=metric.value_range,
+            text_classes=not reading.numeric_labels,
+            integer_classes=reading.integer_classes,
+            value_range=reading.value_range,
         )
         values = _stack(columns)
-        if len(_bad_row_sums(values, metric)):
+        if len(_bad_row_sums(values, reading)):
             raise Defer
         return values
     except Defer:
-        return _parse_predictions_detailed(data, labels, metric)
+        return _parse_predictions_detailed(data, labels, reading)
 
 
-def _parse_predictions_detailed(data: bytes, labels: Labels, metric: Metric) -> np.ndarray:
+def _parse_predictions_detailed(data: bytes, labels: Labels, reading: Reading) -> np.ndarray:
     frame = read_csv(data, "predictions", [labels.id_column, *labels.target_columns], InvalidPredictions)
     _check_columns(list(frame.columns), labels)
     _check_ids(frame, labels)
     columns = [
-        _column_values(frame, col, labels, kind, metric)
+        _column_values(frame, col, labels, kind, reading)
         for col, kind in zip(labels.target_columns, labels.kinds, strict=True)
     ]
     values = _stack(columns)
-    _check_row_sums(frame, labels, values, metric)
+    _check_row_sums(frame, labels, values, reading)
     # ids are exactly the label ids (checked above), so this is a permutation
     order = pd.Index(frame[labels.id_column]).get_indexer(labels.id_series())
     return np.asarray(values[order])

@@ -142,6 +142,10 @@ async def test_participant_and_host_through_the_cli(
         assert time.monotonic() < deadline, "the score never reached the board"
         time.sleep(0.2)
     assert board[0]["team_name"] == "ada" and board[0]["rank"] == 1  # type: ignore[index]
+    assert board[0]["scores"]["accuracy"] == board[0]["score"]  # type: ignore[index]
+    # a stage's board, each column at its precision (accuracy's default: 4 places)
+    staged = ada.run("leaderboard", "digits-cli", "--stage", "1").stdout
+    assert "accuracy (ranks)" in staged and f"{board[0]['score']:.4f}" in staged  # type: ignore[index]
     anonymous = User(embedded, tmp_path / "anonymous")
     anonymous.env["HOLDOUT_URL"] = embedded.gateway_url
     assert "ada" in anonymous.run("leaderboard", "digits-cli").stdout

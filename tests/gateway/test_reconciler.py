@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.gateway.models import Stage, Submission
 from services.gateway.proxy import internal_http
 from services.gateway.submissions.reconciler import Reconciler
 from shared.events import FailureReason, Resources, SubmissionCancelled, utcnow
@@ -171,3 +172,17 @@ async def test_the_competitions_cap_on_runs_at_once_travels_with_the_queued_even
     await gw.ready_competition(host, limits={"max_concurrent_runs": 3})
     _, q = await queued(gw, alice)
     assert q.execution.max_concurrent_runs == 3
+
+
+async def test_deadlines_follow_the_stage_a_submission_is_in(gw: Gateway) -> None:
+    """A later stage's longer time limit, and a stage's scoring program (tried twice),
+    give its submissions longer to run and to be scored before they count as stuck."""
+    r = reconciler(gw)
+    s = gw.settings
+    program = {"program": {"archive_key": "k/1.zip", "time_limit_s": 300}}
+    stage = Stage(limits={"time_limit_s": 1000}, scoring_program=program)
+    running, scoring = Submission(status="running"), Submission(status="scoring")
+    assert r.deadline(running, stage) == timedelta(seconds=1000 * 2 + s.running_margin_s)
+    assert r.deadline(scoring, stage) == timedelta(seconds=s.scoring_deadline_s + 600)
+    plain = Stage(limits={"time_limit_s": 10}, scoring_program=None)
+    assert r.deadline(scoring, plain) == timedelta(seconds=s.scoring_deadline_s)

@@ -233,7 +233,7 @@ def test_a_valid_file_is_read_on_the_fast_path_and_scores_as_the_detailed_path(
     slow = score(predictions, labels, spec("roc_auc"))
     metric = get_metric("roc_auc")
     parsed = parse_labels(labels, "id", ["y"], metric)
-    detailed = validation._parse_predictions_detailed(predictions, parsed, metric)
+    detailed = validation._parse_predictions_detailed(predictions, parsed, validation.Reading.of(metric))
 
     def not_expected(*args: object, **kwargs: object) -> None:
         raise AssertionError("a valid file fell back to the detailed path")

@@ -1,9 +1,11 @@
 """An open leaderboard updates when another team scores; HTML or script in a
-competition's overview, a team's name or a run's log is shown as text, never run."""
+competition's overview, a stage's name, a team's name or a run's log is shown as text,
+never run."""
 
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,9 +59,14 @@ def test_html_and_script_are_shown_as_text(
         z.writestr("main.py", f"print({SCRIPT!r})\nprint({IMG!r})\nraise SystemExit(3)\n")
     sub = player.wait_for(player.submit(slug, noisy, smoke=False)["id"])
     assert sub["status"] == "failed"
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    host("POST", f"/competitions/{slug}/stages", json={"name": f"Final {IMG}", "opens_at": later})
 
     page = open_as(token)
     page.goto(f"/c/{slug}")
+    stage = page.get_by_test_id("stage").nth(1)
+    expect(stage).to_contain_text(f"Final {IMG}")
+    assert page.get_by_test_id("stages").locator("script, img").count() == 0
     overview, rules = page.locator(".markdown").first, page.get_by_role("region", name="Rules (version 1)")
     for shown in (overview, rules):
         expect(shown).to_contain_text(SCRIPT)

@@ -163,6 +163,47 @@ class Holdout:
     def leaderboard(self, competition: str, *, private: bool = False) -> Iterator[dict[str, Any]]:
         return self.pages("get_private_leaderboard" if private else "get_public_leaderboard", competition)
 
+    def board(
+        self, competition: str, *, private: bool = False, stage: int | None = None, page_size: int = 100
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A whole board of a stage (None: the API's default, the open one): its columns, in
+        ranking order, and every entry."""
+        operation_id = "get_private_leaderboard" if private else "get_public_leaderboard"
+        extra: dict[str, Any] = {"stage": stage} if stage is not None else {}
+        columns: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        while True:
+            page = self.call(operation_id, competition, offset=len(entries), limit=page_size, **extra)
+            columns = columns or list(page.get("columns") or [])
+            entries.extend(page["entries"])
+            if not page["entries"] or len(entries) >= int(page["total"]):
+                if not columns and page.get("metric"):  # a board from before columns
+                    columns = [{"key": page["metric"], "higher_is_better": page.get("higher_is_better")}]
+                return columns, entries
+
+    def upload_program(
+        self,
+        competition: str,
+        stage: int,
+        program: Path,
+        reference: Path,
+        *,
+        runtime: str | None = None,
+        timeout: float = 600.0,
+    ) -> Any:
+        """A stage's scoring program and the reference predictions it is tried on, as one
+        multipart form (streamed from disk); the trial runs before the answer comes."""
+        url = f"{self.url}/api/v1/competitions/{competition}/stages/{stage}/scoring-program"
+        with program.open("rb") as zipped, reference.open("rb") as csv:
+            files = {
+                "program": (program.name, zipped, "application/zip"),
+                "reference": (reference.name, csv, "text/csv"),
+            }
+            data = {"runtime": runtime} if runtime else None
+            response = self.http.put(url, files=files, data=data, timeout=timeout)
+        raise_for(response.status_code, response.content)
+        return response.json()
+
     def submit(
         self, competition: str, archive: Path | str, *, smoke: bool = False, progress: Progress | None = None
     ) -> dict[str, Any]:

@@ -4,9 +4,9 @@ through the same handlers); rescore."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser, OptionalUser
 from services.gateway.competitions import rescoring, service
@@ -230,15 +230,22 @@ async def upload_smoke_labels(
     },
 )
 async def rescore_competition(
-    competition: str, response: Response, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    stage: Annotated[
+        int, Query(ge=1, le=10_000, description="The stage to rescore, by position (default: the first).")
+    ] = 1,
 ) -> RescoreRead:
-    """Score every scored submission again with the current labels and metric (host).
+    """Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
     """
     found = await service.get(session, competition)
     service.require_host(found, user)
-    result = await rescoring.request(session, found, user)
+    result = await rescoring.request(session, found, user, await scopes.get(session, found, stage))
     await commit(session, rt)
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -35,12 +35,15 @@ from sqlalchemy import select, update
 
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, outbox
+from services.gateway.stages import scope
+from services.gateway.stages.scope import Scope
 from services.gateway.submissions import lifecycle
 from services.gateway.submissions import repository as submissions
 from services.gateway.submissions.schemas import SubmissionStatus
 from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import SubmissionCancelled, SubmissionQueued, utcnow
+from shared.scoring_runs import PROGRAM_TRIES
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -83,15 +86,19 @@ class Reconciler:
             except Exception as exc:
                 log.warning("reconciler.failed", error=repr(exc))
 
-    def deadline(self, submission: Submission, competition: Competition) -> timedelta:
+    def deadline(self, submission: Submission, stage: Scope) -> timedelta:
+        """How long ``submission`` may wait in its state, from its stage's limits (a
+        stage scored by a program also waits for the program's two tries)."""
         s = self.settings
         status = SubmissionStatus(submission.status)
         if status is SubmissionStatus.QUEUED:
             return timedelta(seconds=s.queued_deadline_s)
         if status is SubmissionStatus.RUNNING:
-            time_limit = float((competition.limits or {}).get("time_limit_s", 600))
+            time_limit = float((stage.limits or {}).get("time_limit_s", 600))
             return timedelta(seconds=time_limit * RUN_ATTEMPTS + s.running_margin_s)
-        return timedelta(seconds=s.scoring_deadline_s)
+        program = (stage.scoring_program or {}).get("program") or {}
+        program_s = float(program.get("time_limit_s", 0)) * PROGRAM_TRIES
+        return timedelta(seconds=s.scoring_deadline_s + program_s)
 
     async def reconcile_once(self, now: datetime | None = None) -> list[Check]:
         """Check every submission past its state's deadline; returns what was done."""
@@ -110,12 +117,16 @@ class Reconciler:
                     .limit(self.settings.reconcile_batch)
                 )
             ).all()
+            stages: dict[uuid.UUID, Scope] = {}
+            for submission, competition in rows:
+                if submission.stage_id not in stages:
+                    stages[submission.stage_id] = await scope.by_id(session, competition, submission.stage_id)
         checks = []
-        for submission, competition in rows:
+        for submission, _competition in rows:
             since = as_aware(submission.updated_at)
             if submission.reconciled_at is not None:
                 since = max(since, as_aware(submission.reconciled_at))
-            if now - since < self.deadline(submission, competition):
+            if now - since < self.deadline(submission, stages[submission.stage_id]):
                 continue
             check = await self._check(submission, now)
             log.info(

@@ -11,7 +11,8 @@ export const keys = {
   myTeam: (slug: string) => ["competition", slug, "team"] as const,
   quota: (slug: string) => ["competition", slug, "quota"] as const,
   submissions: (slug: string) => ["competition", slug, "submissions"] as const,
-  board: (slug: string, board: string, offset: number) => ["competition", slug, "board", board, offset] as const,
+  board: (slug: string, board: string, stage: number, offset: number) =>
+    ["competition", slug, "board", board, stage, offset] as const,
 };
 
 export function useMe() {

@@ -313,8 +313,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Score every scored submission again with the current labels and metric (host)
-         * @description Score every scored submission again with the current labels and metric (host).
+         * Score every scored submission of a stage again with its current labels and scoring (host)
+         * @description Score every scored submission of a stage again with its current labels and scoring (host).
          *
          *     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
          */
@@ -5490,7 +5490,10 @@ export interface operations {
     };
     rescore_competition: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The stage to rescore, by position (default: the first). */
+                stage?: number;
+            };
             header?: never;
             path: {
                 competition: string;

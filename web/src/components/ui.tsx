@@ -89,7 +89,8 @@ export function RelativeTime({ iso }: { iso: string }) {
   return <time dateTime={iso} title={formatDate(iso)}>{text}</time>;
 }
 
-export function formatScore(x: number | null | undefined): string {
+export function formatScore(x: number | null | undefined, precision?: number): string {
   if (x === null || x === undefined) return "—";
+  if (precision !== undefined) return x.toFixed(Math.max(0, Math.min(precision, 20)));
   return Number.isInteger(x) ? String(x) : x.toPrecision(5);
 }

@@ -12,7 +12,9 @@ from importlib.metadata import entry_points
 import typer
 
 from holdout_client.cli import participant as p
+from holdout_client.cli.boards import leaderboard
 from holdout_client.cli.host import host_app
+from holdout_client.cli.stages import program_app, stages_app
 from holdout_client.cli.teams import finals_app, team_app
 
 ENTRY_POINT_GROUP = "holdout.commands"
@@ -35,10 +37,12 @@ app.command("submissions")(p.submissions)
 app.command("status")(p.status)
 app.command("logs")(p.logs)
 app.command("cancel")(p.cancel)
-app.command("leaderboard")(p.leaderboard)
+app.command("leaderboard")(leaderboard)
 app.add_typer(team_app, name="team")
 app.add_typer(finals_app, name="finals")
 app.add_typer(host_app, name="host")
+app.add_typer(stages_app, name="stages")
+app.add_typer(program_app, name="scoring-program")
 
 
 def load_plugins(root: typer.Typer) -> None:

@@ -327,36 +327,3 @@ def cancel(submission_id: str) -> None:
     with session() as h:
         sub = h.call("cancel_submission", submission_id)
     console.print(f"{sub['id']}: {sub['status']}")
-
-
-@handle_errors
-def leaderboard(
-    competition: str,
-    private: Annotated[bool, typer.Option("--private", help="The private board (after the reveal).")] = False,
-    csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """The public (or private) leaderboard."""
-    with session(anonymous_ok=True) as h:
-        rows = list(h.leaderboard(competition, private=private))
-    if as_json:
-        print_json(rows)
-    elif csv:
-        import csv as csvlib
-
-        writer = csvlib.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["rank", "team_name", "score", "submission_id", "submitted_at"])
-        for r in rows:
-            writer.writerow([r["rank"], r["team_name"], r["score"], r["submission_id"], r["submitted_at"]])
-    else:
-        table(
-            rows,
-            [
-                ("rank", "rank"),
-                ("team_name", "team"),
-                ("score", "score"),
-                ("submissions", "runs"),
-                ("submitted_at", "submitted"),
-            ],
-            title=f"{'Private' if private else 'Public'} leaderboard",
-        )

@@ -3,6 +3,7 @@ import { lazy, Suspense } from "react";
 import { useCompetition } from "@/api/queries";
 import { formatDate, formatDuration, Loading, RelativeTime } from "@/components/ui";
 import { Downloads, Rules } from "./Downloads";
+import { CurrentStage, StagesTimeline } from "./Stages";
 
 const Markdown = lazy(() => import("./Markdown"));
 
@@ -14,6 +15,7 @@ export function CompetitionOverview({ slug }: { slug: string }) {
   return (
     <div className="grid">
       <section aria-labelledby="ov">
+        <CurrentStage c={c} />
         <h2 id="ov">Overview</h2>
         {c.description ? (
           <Suspense fallback={<Loading what="the overview" />}>
@@ -22,6 +24,7 @@ export function CompetitionOverview({ slug }: { slug: string }) {
         ) : (
           <p className="muted">The host has not written an overview yet.</p>
         )}
+        <StagesTimeline c={c} />
         <Downloads c={c} />
         <Rules c={c} />
       </section>

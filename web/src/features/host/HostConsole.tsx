@@ -3,9 +3,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, call, pathOf, type Schemas } from "@/api/client";
 import { keys, useCompetition } from "@/api/queries";
+import { stagesOf, type StageSummary } from "@/api/stages";
 import { DayBars, type DayBar } from "@/components/charts";
 import { ErrorNotice, formatBytes, formatDate, formatScore, Loading } from "@/components/ui";
 import { CompetitionForm } from "./CompetitionForm";
+import { StagesSection } from "./StagesSection";
 import { Uploader } from "./Uploader";
 
 export function HostConsole({ slug }: { slug: string }) {
@@ -51,10 +53,11 @@ export function HostConsole({ slug }: { slug: string }) {
         </div>
         <ParticipantFiles slug={slug} files={c.participant_files} onChange={refresh} />
       </section>
+      <StagesSection slug={slug} />
       <AllSubmissions slug={slug} />
       <section>
         <h2>Boards</h2>
-        <Rescore slug={slug} />
+        <Rescore slug={slug} stages={stagesOf(c)} />
         <p>
           {c.revealed_at ? (
             <>The private board was revealed {formatDate(c.revealed_at)}.</>
@@ -150,9 +153,10 @@ function CsvLink({ slug, board }: { slug: string; board: "public" | "private" })
   );
 }
 
-function Rescore({ slug }: { slug: string }) {
+function Rescore({ slug, stages }: { slug: string; stages: StageSummary[] }) {
   const qc = useQueryClient();
   const path = { competition: slug };
+  const [stage, setStage] = useState(1);
   const rescores = useQuery({
     queryKey: ["competition", slug, "rescores"],
     queryFn: () => call(api.GET("/api/v1/competitions/{competition}/rescores", { params: { path, query: { limit: 1 } } })),
@@ -162,12 +166,12 @@ function Rescore({ slug }: { slug: string }) {
     queryFn: () => call(api.GET("/api/v1/competitions/{competition}/submissions", { params: { path, query: { limit: 200 } } })),
   });
   const latest = rescores.data?.items[0];
-  // progress: the scored submissions whose score was written after the rescoring was asked for
-  const scored = (subs.data?.items ?? []).filter((s) => s.status === "scored");
+  // progress: the stage's scored submissions whose score was written after the rescoring was asked for
+  const scored = (subs.data?.items ?? []).filter((s) => s.status === "scored" && s.stage_position === stage);
   const redone = latest ? scored.filter((s) => s.updated_at >= latest.requested_at).length : 0;
   const running = !!latest && redone < scored.length;
   const start = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/competitions/{competition}/rescore", { params: { path } })),
+    mutationFn: () => call(api.POST("/api/v1/competitions/{competition}/rescore", { params: { path, query: { stage } } })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ["competition", slug, "rescores"] });
       void qc.invalidateQueries({ queryKey: ["competition", slug, "all-submissions"] });
@@ -184,7 +188,17 @@ function Rescore({ slug }: { slug: string }) {
   });
   return (
     <div>
+      <div className="row">
+      {stages.length > 1 && (
+        <label className="inline">
+          Stage{" "}
+          <select value={stage} onChange={(e) => setStage(Number(e.target.value))} data-testid="rescore-stage">
+            {stages.map((s) => <option key={s.position} value={s.position}>{s.position}. {s.name}</option>)}
+          </select>
+        </label>
+      )}
       <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>Rescore every scored submission</button>
+      </div>
       <ErrorNotice error={start.error} />
       {latest && (
         <p role="status">
@@ -245,13 +259,14 @@ function AllSubmissions({ slug }: { slug: string }) {
       <p className="muted">{shown.length} of {q.data?.total ?? 0} shown{(q.data?.total ?? 0) > items.length ? ` (the newest ${items.length})` : ""}.</p>
       <div className="table-wrap">
         <table>
-          <thead><tr><th scope="col">Sent</th><th scope="col">Team</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Score</th></tr></thead>
+          <thead><tr><th scope="col">Sent</th><th scope="col">Stage</th><th scope="col">Team</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Score</th></tr></thead>
           <tbody>
             {shown.map((s) => (
               <tr key={s.id} data-testid="host-submission-row">
                 <td>{formatDate(s.created_at)}</td>
+                <td>{s.stage_position}</td>
                 <td className="team-name">{s.team_name}</td>
-                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}</td>
+                <td>{s.status}{s.is_smoke ? " (smoke)" : ""}{s.rerun_of ? ` re-run of ${s.rerun_of.slice(0, 8)}` : ""}</td>
                 <td>{s.failure_reason ?? ""}</td>
                 <td>{formatScore(s.public_score)}</td>
               </tr>

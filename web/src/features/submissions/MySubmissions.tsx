@@ -6,7 +6,7 @@ import { api, call } from "@/api/client";
 import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
 import { bestOverTime, ScoreChart } from "@/components/charts";
 import { ErrorNotice, formatDate, formatScore, Loading } from "@/components/ui";
-import { reasonText, ResourcesLine, StatusBadge, TERMINAL } from "./shared";
+import { reasonText, ResourcesLine, StageCell, StatusBadge, TERMINAL } from "./shared";
 
 export function MySubmissions({ slug }: { slug: string }) {
   const me = useMe();
@@ -60,6 +60,7 @@ export function MySubmissions({ slug }: { slug: string }) {
             <tr>
               <th scope="col">Final</th>
               <th scope="col">Sent</th>
+              <th scope="col">Stage</th>
               <th scope="col">Status</th>
               <th scope="col">Public score</th>
               <th scope="col">Details</th>
@@ -81,6 +82,7 @@ export function MySubmissions({ slug }: { slug: string }) {
                   )}
                 </td>
                 <td>{formatDate(s.created_at)}</td>
+                <td><StageCell s={s} /></td>
                 <td><StatusBadge s={s} /></td>
                 <td data-testid="score">{formatScore(s.public_score)}</td>
                 <td>

@@ -4,10 +4,12 @@ import { useState } from "react";
 import { Link } from "wouter";
 import { api, call, pathOf } from "@/api/client";
 import type { Schemas } from "@/api/client";
+import { ApiError } from "@/api/problem";
 import { keys, useCompetition, useMe, useMyTeam } from "@/api/queries";
+import { currentStage, feedText, nextStage } from "@/api/stages";
 import { uploadWithProgress, type Progress } from "@/api/upload";
 import { DropZone } from "@/components/DropZone";
-import { ErrorNotice, formatScore, Loading, ProgressBar, RelativeTime } from "@/components/ui";
+import { ErrorNotice, formatDate, formatScore, Loading, ProgressBar, RelativeTime } from "@/components/ui";
 import { reasonText, ResourcesLine, StatusBadge, TERMINAL, type Submission } from "./shared";
 
 export function SubmitPage({ slug }: { slug: string }) {
@@ -42,6 +44,8 @@ export function SubmitPage({ slug }: { slug: string }) {
   if (!me.data) return <p><Link href="/login">Log in</Link> to submit.</p>;
   if (team.isPending || comp.isPending) return <Loading what="your team" />;
   if (!team.data) return <p>You need a team first: <Link href={`/c/${slug}/team`}>create or join one</Link>.</p>;
+  const isHost = !!comp.data && (me.data.id === comp.data.host_id || me.data.is_admin);
+  const refused = upload.error instanceof ApiError && REFUSALS.has(upload.error.code) ? upload.error : null;
 
   return (
     <div className="grid two">
@@ -54,6 +58,7 @@ export function SubmitPage({ slug }: { slug: string }) {
       >
         <h2>Submit a solution</h2>
         <p className="muted">A zip with <code>main.py</code> at its root; it runs against the hidden test data and writes <code>{comp.data?.predictions_filename}</code>.</p>
+        {comp.data && !isHost && !refused && <StageNotice c={comp.data} />}
         <DropZone name="zip" label="Solution zip" accept=".zip,application/zip" file={file} onFile={setFile} />
         <fieldset>
           <legend>Kind of run</legend>
@@ -65,7 +70,7 @@ export function SubmitPage({ slug }: { slug: string }) {
           </label>
         </fieldset>
         {upload.isPending && progress && <ProgressBar value={progress.loaded} max={progress.total} label="Upload progress" />}
-        <ErrorNotice error={upload.error} />
+        {refused ? <Refusal error={refused} /> : <ErrorNotice error={upload.error} />}
         <button type="submit" disabled={!file || upload.isPending}>{upload.isPending ? "Uploading…" : "Submit"}</button>
       </form>
       <aside>
@@ -74,6 +79,41 @@ export function SubmitPage({ slug }: { slug: string }) {
         {sent && <LiveSubmission id={sent} slug={slug} />}
       </aside>
     </div>
+  );
+}
+
+// the API's codes for "no uploads now" (the schedule, not the file, is the reason)
+const REFUSALS = new Set(["between-stages", "stage-takes-no-uploads", "competition-not-open", "competition-closed"]);
+
+/** Why uploads are refused now, from the stages the competition lists (before trying). */
+function StageNotice({ c }: { c: Schemas["CompetitionRead"] }) {
+  const open = currentStage(c);
+  if (open && open.accepts_submissions) return null;
+  const next = nextStage(c);
+  const opens = next?.opens_at ? <> at {formatDate(next.opens_at)} (<RelativeTime iso={next.opens_at} />)</> : null;
+  return (
+    <p className="notice" role="status" data-testid="upload-notice">
+      {open ? (
+        <>
+          Stage {open.position} (<span className="stage-name">{open.name}</span>) is evaluation-only and takes no uploads
+          {feedText(open) ? `: it ${feedText(open)}` : ""}.
+        </>
+      ) : (
+        "No stage is open for uploads now."
+      )}
+      {next && <> Stage {next.position} (<span className="stage-name">{next.name}</span>) opens{opens}.</>}
+    </p>
+  );
+}
+
+/** The API's refusal, in its own words, with the next opening when it names one. */
+function Refusal({ error }: { error: ApiError }) {
+  const opensAt = typeof error.problem.opens_at === "string" && error.problem.opens_at ? error.problem.opens_at : null;
+  return (
+    <p role="alert" className="error notice" data-testid="upload-refused">
+      Uploads are refused now: {error.message}
+      {opensAt && <> Uploads open again <RelativeTime iso={opensAt} />.</>}
+    </p>
   );
 }
 

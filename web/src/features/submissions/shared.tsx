@@ -31,6 +31,21 @@ export function StatusBadge({ s }: { s: Submission }) {
   );
 }
 
+/** The stage a submission belongs to, and the one it re-runs (a stage fed by the previous one). */
+export function StageCell({ s }: { s: Submission }) {
+  const original = s.rerun_of;
+  return (
+    <>
+      <span data-testid="stage">{s.stage_position}</span>
+      {original && (
+        <div className="muted" data-testid="rerun" title={original}>
+          re-run of <code>{original.slice(0, 8)}</code>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function ResourcesLine({ s }: { s: Submission }) {
   const r = s.resources;
   if (!r) return null;

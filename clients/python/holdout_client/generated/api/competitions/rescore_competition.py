@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.rescore_read import RescoreRead
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     competition: str,
+    *,
+    stage: int | Unset = 1,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["stage"] = stage
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/competitions/{competition}/rescore".format(
             competition=quote(str(competition), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -89,15 +98,17 @@ def sync_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | Unset = 1,
 ) -> Response[Problem | RescoreRead]:
-    """Score every scored submission again with the current labels and metric (host)
+    """Score every scored submission of a stage again with its current labels and scoring (host)
 
-     Score every scored submission again with the current labels and metric (host).
+     Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
 
     Args:
         competition (str):
+        stage (int | Unset): The stage to rescore, by position (default: the first). Default: 1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -109,6 +120,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = client.get_httpx_client().request(
@@ -122,15 +134,17 @@ def sync(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | Unset = 1,
 ) -> Problem | RescoreRead | None:
-    """Score every scored submission again with the current labels and metric (host)
+    """Score every scored submission of a stage again with its current labels and scoring (host)
 
-     Score every scored submission again with the current labels and metric (host).
+     Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
 
     Args:
         competition (str):
+        stage (int | Unset): The stage to rescore, by position (default: the first). Default: 1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +157,7 @@ def sync(
     return sync_detailed(
         competition=competition,
         client=client,
+        stage=stage,
     ).parsed
 
 
@@ -150,15 +165,17 @@ async def asyncio_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | Unset = 1,
 ) -> Response[Problem | RescoreRead]:
-    """Score every scored submission again with the current labels and metric (host)
+    """Score every scored submission of a stage again with its current labels and scoring (host)
 
-     Score every scored submission again with the current labels and metric (host).
+     Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
 
     Args:
         competition (str):
+        stage (int | Unset): The stage to rescore, by position (default: the first). Default: 1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,6 +187,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        stage=stage,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,15 +199,17 @@ async def asyncio(
     competition: str,
     *,
     client: AuthenticatedClient,
+    stage: int | Unset = 1,
 ) -> Problem | RescoreRead | None:
-    """Score every scored submission again with the current labels and metric (host)
+    """Score every scored submission of a stage again with its current labels and scoring (host)
 
-     Score every scored submission again with the current labels and metric (host).
+     Score every scored submission of a stage again with its current labels and scoring (host).
 
     Asking again with nothing changed returns the same rescoring (200) and starts nothing.
 
     Args:
         competition (str):
+        stage (int | Unset): The stage to rescore, by position (default: the first). Default: 1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,5 +223,6 @@ async def asyncio(
         await asyncio_detailed(
             competition=competition,
             client=client,
+            stage=stage,
         )
     ).parsed
