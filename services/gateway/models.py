@@ -121,6 +121,9 @@ class StageSettings:
     limits: Mapped[dict[str, Any]] = mapped_column(JSON)
     daily_quota: Mapped[int] = mapped_column(Integer)
     smoke_daily_quota: Mapped[int] = mapped_column(Integer)
+    # each team's compute across the stage's runs (submissions.resources); None: no cap
+    cpu_hours_budget: Mapped[float | None] = mapped_column(Float)
+    gpu_hours_budget: Mapped[float | None] = mapped_column(Float)
     show_logs: Mapped[bool] = mapped_column(Boolean, default=True)
     opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -156,6 +159,8 @@ class Competition(StageSettings, Base):
     final_count: Mapped[int] = mapped_column(Integer, default=2)
     # whether the teams of the host and of admins are ranked on the boards (their test runs)
     rank_host_submissions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the host approves each team before it may submit (teams.approval)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Markdown shown to participants; every change of the text bumps the version, and a
     # participant accepts the version they read (rules_acceptances)
     rules: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -250,6 +255,13 @@ class Team(Base):
     last_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # shared by the members with whoever they invite; rotating it voids the old one
     invite_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # "pending" | "approved" | "refused": where the competition requires approval, a new
+    # team waits for the host's decision; elsewhere (and for the host's and admins' teams)
+    # it is approved when made
+    approval: Mapped[str] = mapped_column(String(16), default="approved", server_default="approved")
+    approval_reason: Mapped[str | None] = mapped_column(Text)
+    approval_decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    approval_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TeamMember(Base):

@@ -74,6 +74,8 @@ STAGE: dict[str, Any] = {
     "limits": LIMITS,
     "daily_quota": 5,
     "smoke_daily_quota": 10,
+    "cpu_hours_budget": 20.0,
+    "gpu_hours_budget": None,
     "show_logs": True,
     "has_scoring_program": False,
     "data_version": 1,
@@ -99,6 +101,8 @@ COMPETITION: dict[str, Any] = {
     "limits": LIMITS,
     "daily_quota": 5,
     "smoke_daily_quota": 10,
+    "cpu_hours_budget": 10.0,
+    "gpu_hours_budget": None,
     "show_logs": True,
     "opens_at": None,
     "closes_at": "2027-01-31T23:59:59+00:00",
@@ -121,6 +125,7 @@ COMPETITION: dict[str, Any] = {
     "participant_files": [PARTICIPANT_FILE],
     "smoke_sample_available": True,
     "rank_host_submissions": False,
+    "requires_approval": False,
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }
@@ -153,6 +158,7 @@ TEAM: dict[str, Any] = {
     "members": ["ada", "grace"],
     "created_at": _WHEN,
     "invite_code": "k3F9-xQ2p-7Lmz",
+    "approval": {"state": "approved", "reason": None, "decided_by": "hana", "decided_at": _WHEN},
 }
 ENTRY: dict[str, Any] = {
     "rank": 1,
@@ -184,6 +190,14 @@ WEBHOOK: dict[str, Any] = {
     "updated_at": _WHEN,
 }
 
+COMPUTE: dict[str, Any] = {
+    "cpu_hours_used": 2.5,
+    "cpu_hours_limit": 10.0,
+    "cpu_hours_remaining": 7.5,
+    "gpu_hours_used": 0.0,
+    "gpu_hours_limit": None,
+    "gpu_hours_remaining": None,
+}
 _RERUN_ID = "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b"
 _RUN_RESULT: dict[str, Any] = {
     "submission_id": _SUBMISSION_ID,
@@ -310,6 +324,8 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "TeamCreate": {"name": "ada"},
     "TeamJoin": {"invite_code": "k3F9-xQ2p-7Lmz"},
     "TeamRead": TEAM,
+    "ApprovalRead": TEAM["approval"],
+    "ApprovalDecision": {"approved": False, "reason": "Give your university affiliation in the team name."},
     "FinalSelectionUpdate": {"submission_ids": [_SUBMISSION_ID]},
     "FinalSelectionRead": {
         "team_id": _TEAM_ID,
@@ -332,7 +348,9 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
         "resets_at": "2026-12-02T00:00:00+00:00",
         "submissions": COUNTER,
         "smoke_runs": {"limit": 10, "used": 0, "remaining": 10},
+        "compute": COMPUTE,
     },
+    "ComputeUsage": COMPUTE,
     "LeaderboardEntry": ENTRY,
     "Leaderboard": {
         "competition_id": _COMPETITION_ID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,6 +18,23 @@ FILENAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 RULES_MAX = 100_000
 DESCRIPTION_DOC = "The overview participants read first (Markdown; shown as text, never as raw HTML)."
 RULES_DOC = "The rules participants accept before taking part (Markdown; shown as text, never as raw HTML)."
+
+
+BUDGET_DOC = (
+    "Each team's total {unit}-hours across the stage's runs (what the runs measured; runs that "
+    "ended in internal_error and the stage's automatic re-runs do not count). A submission made "
+    "once the team has used them is refused (429); a run is never stopped for it. Null: no cap."
+)
+
+
+def budget_field(unit: str) -> Any:  # a pydantic FieldInfo, typed as Field() is
+    return Field(default=None, ge=0, allow_inf_nan=False, description=BUDGET_DOC.format(unit=unit))
+
+
+REQUIRES_APPROVAL_DOC = (
+    "Whether the host approves each team before it may submit (GET .../teams?approval=pending, "
+    "POST .../teams/{team}/approval); the host's and admins' teams are approved when made."
+)
 
 
 # the prediction format's names: bounded so that a body cannot carry megabytes of them
@@ -64,9 +81,12 @@ class CompetitionCreate(RequestBody):
     limits: Limits = Field(default_factory=Limits)
     daily_quota: int = Field(default=5, ge=0)
     smoke_daily_quota: int = Field(default=10, ge=0)
+    cpu_hours_budget: float | None = budget_field("CPU")
+    gpu_hours_budget: float | None = budget_field("GPU")
     show_logs: bool = Field(
         True, description="Whether participants may read the logs of real (non-smoke) runs."
     )
+    requires_approval: bool = Field(False, description=REQUIRES_APPROVAL_DOC)
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     extra_metrics: list[Annotated[str, Field(max_length=64)]] = Field(
@@ -114,7 +134,8 @@ class LimitsPatch(RequestBody):
 
 
 class CompetitionUpdate(RequestBody):
-    """A partial edit: only the fields sent change (``null`` clears ``opens_at``/``closes_at``).
+    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
+    and the compute budgets).
 
     The prediction format (``id_column``, ``target_columns``) can change only until the
     first submission; changing it discards the uploaded labels, which must match it.
@@ -137,11 +158,17 @@ class CompetitionUpdate(RequestBody):
     limits: LimitsPatch | None = None
     daily_quota: int | None = Field(default=None, ge=0)
     smoke_daily_quota: int | None = Field(default=None, ge=0)
+    cpu_hours_budget: float | None = budget_field("CPU")
+    gpu_hours_budget: float | None = budget_field("GPU")
     show_logs: bool | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     final_count: int | None = Field(default=None, ge=1, le=20)
     rank_host_submissions: bool | None = None
+    requires_approval: bool | None = Field(
+        default=None,
+        description="Teams made while approval was not required stay approved when it is turned on.",
+    )
 
     @model_validator(mode="after")
     def _aware(self) -> CompetitionUpdate:
@@ -212,6 +239,8 @@ class CompetitionRead(BaseModel):
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
+    cpu_hours_budget: float | None = Field(description="The first stage's CPU-hours per team (null: no cap).")
+    gpu_hours_budget: float | None = Field(description="The first stage's GPU-hours per team (null: no cap).")
     show_logs: bool
     opens_at: UtcDatetime | None
     closes_at: UtcDatetime | None
@@ -225,6 +254,7 @@ class CompetitionRead(BaseModel):
     extra_metrics: list[str]
     final_count: int
     rank_host_submissions: bool
+    requires_approval: bool = Field(description=REQUIRES_APPROVAL_DOC)
     is_open: bool = Field(
         description="Whether participants may submit now: a stage that takes uploads is open."
     )

@@ -151,6 +151,8 @@ async def create(
         limits=body.limits.model_dump(),
         daily_quota=body.daily_quota,
         smoke_daily_quota=body.smoke_daily_quota,
+        cpu_hours_budget=body.cpu_hours_budget,
+        gpu_hours_budget=body.gpu_hours_budget,
         show_logs=body.show_logs,
         opens_at=body.opens_at,
         closes_at=body.closes_at,
@@ -160,6 +162,7 @@ async def create(
         extra_metrics=list(body.extra_metrics),
         final_count=body.final_count,
         rank_host_submissions=body.rank_host_submissions,
+        requires_approval=body.requires_approval,
         smoke_data_version=1,
         smoke_data_frozen=False,
     )
@@ -170,7 +173,14 @@ async def create(
     return competition
 
 
-_PLAIN_FIELDS = ("title", "description", "predictions_filename", "final_count", "rank_host_submissions")
+_PLAIN_FIELDS = (
+    "title",
+    "description",
+    "predictions_filename",
+    "final_count",
+    "rank_host_submissions",
+    "requires_approval",
+)
 # what the first stage sets for itself (``stages.settings`` checks and writes them)
 _STAGE_FIELDS = (
     "opens_at",
@@ -180,6 +190,8 @@ _STAGE_FIELDS = (
     "runtime",
     "daily_quota",
     "smoke_daily_quota",
+    "cpu_hours_budget",
+    "gpu_hours_budget",
     "show_logs",
 )
 
@@ -315,6 +327,8 @@ def to_read(
         limits=Limits.model_validate(competition.limits),
         daily_quota=competition.daily_quota,
         smoke_daily_quota=competition.smoke_daily_quota,
+        cpu_hours_budget=competition.cpu_hours_budget,
+        gpu_hours_budget=competition.gpu_hours_budget,
         show_logs=competition.show_logs,
         opens_at=aware(competition.opens_at),
         closes_at=aware(competition.closes_at),
@@ -328,6 +342,7 @@ def to_read(
         extra_metrics=list(competition.extra_metrics or []),
         final_count=competition.final_count,
         rank_host_submissions=competition.rank_host_submissions,
+        requires_approval=competition.requires_approval,
         is_open=current is not None and stage_views.takes_uploads(current, now),
         stages=[stage_views.summary(s, now) for s in stages],
         current_stage=current.position if current is not None else None,

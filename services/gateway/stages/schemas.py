@@ -16,6 +16,7 @@ from services.gateway.competitions.schemas import (
     LimitsPatch,
     StageSummary,
     _check_schedule,
+    budget_field,
 )
 from services.gateway.openapi import UtcDatetime
 from shared.events import COLUMN_KEY_PATTERN
@@ -63,6 +64,8 @@ class _StageSettings(RequestBody):
     limits: LimitsPatch | None = Field(default=None, description="Only the limits named change.")
     daily_quota: int | None = Field(default=None, ge=0)
     smoke_daily_quota: int | None = Field(default=None, ge=0)
+    cpu_hours_budget: float | None = budget_field("CPU")
+    gpu_hours_budget: float | None = budget_field("GPU")
     show_logs: bool | None = None
     runtime: str | None = Field(default=None, min_length=1, max_length=64)
 
@@ -83,8 +86,8 @@ class StageCreate(_StageSettings):
 
 
 class StageUpdate(_StageSettings):
-    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
-    and ``feed``). Stage 1's settings are the competition's own."""
+    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``,
+    ``feed`` and the compute budgets). Stage 1's settings are the competition's own."""
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
 
@@ -96,6 +99,8 @@ class StageRead(StageSummary):
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
+    cpu_hours_budget: float | None = Field(description="Each team's CPU-hours in the stage (null: no cap).")
+    gpu_hours_budget: float | None = Field(description="Each team's GPU-hours in the stage (null: no cap).")
     show_logs: bool
     has_scoring_program: bool
     data_version: int

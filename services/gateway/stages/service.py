@@ -40,6 +40,8 @@ _COPIED = (
     "limits",
     "daily_quota",
     "smoke_daily_quota",
+    "cpu_hours_budget",
+    "gpu_hours_budget",
     "show_logs",
 )
 

@@ -32,10 +32,12 @@ _COLUMNS = {
     "runtime": "runtime",
     "daily_quota": "daily_quota",
     "smoke_daily_quota": "smoke_daily_quota",
+    "cpu_hours_budget": "cpu_hours_budget",
+    "gpu_hours_budget": "gpu_hours_budget",
     "show_logs": "show_logs",
 }
 # may be sent as null to clear them; every other setting's null means "unchanged"
-NULLABLE = frozenset({"opens_at", "closes_at", "feed"})
+NULLABLE = frozenset({"opens_at", "closes_at", "feed", "cpu_hours_budget", "gpu_hours_budget"})
 
 
 def changes_of(sent: Mapping[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,8 @@ def full(stage: Scope, files: Sequence[DataFile], now: datetime) -> StageRead:
         limits=Limits.model_validate(stage.limits),
         daily_quota=stage.daily_quota,
         smoke_daily_quota=stage.smoke_daily_quota,
+        cpu_hours_budget=stage.cpu_hours_budget,
+        gpu_hours_budget=stage.gpu_hours_budget,
         show_logs=stage.show_logs,
         has_scoring_program=stage.scoring_program is not None,
         data_version=stage.data_version,

@@ -1,4 +1,5 @@
-"""Daily quotas: per team, per stage, per UTC day, real runs and smoke runs counted apart.
+"""Daily quotas: per team, per stage, per UTC day, real runs and smoke runs counted apart;
+and the stage's compute budgets (``submissions.budget``), checked with them.
 
 What counts is decided by ``repository.count_against_quota``: runs that ended in
 ``internal_error`` (the platform's fault) and runs cancelled before they started are
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.models import Team
 from services.gateway.stages.scope import Scope
-from services.gateway.submissions import repository
+from services.gateway.submissions import budget, repository
 from services.gateway.submissions.schemas import QuotaCounter, QuotaRead
 from shared.web import TooManyRequests
 
@@ -41,13 +42,15 @@ async def status(session: AsyncSession, stage: Scope, team: Team | None, now: da
         resets_at=utc_day(now)[1],
         submissions=await counter(session, stage, team, smoke=False, now=now),
         smoke_runs=await counter(session, stage, team, smoke=True, now=now),
+        compute=await budget.usage(session, stage, team),
     )
 
 
 async def check(
     session: AsyncSession, stage: Scope, team: Team, *, smoke: bool, now: datetime
 ) -> QuotaCounter:
-    """The counter before this submission; 429 (with Retry-After) when none is left."""
+    """The counter before this submission; 429 (with Retry-After) when none is left, and 429
+    (without: it does not reset) when the team has used the stage's compute budget."""
     current = await counter(session, stage, team, smoke=smoke, now=now)
     if current.remaining <= 0:
         resets_at = utc_day(now)[1]
@@ -61,6 +64,7 @@ async def check(
         )
         error.headers = {**headers(current, resets_at), "Retry-After": str(_seconds_until(now, resets_at))}
         raise error
+    await budget.check(session, stage, team)
     return current
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, not_, select, update
+from sqlalchemy import ColumnElement, and_, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.models import Submission, Team
@@ -72,13 +72,35 @@ async def count_against_quota(
             Submission.rerun_of.is_(None),
             Submission.is_smoke == is_smoke,
             Submission.created_at >= since,
-            not_(
-                and_(
-                    Submission.status == "failed",
-                    Submission.failure_reason == FailureReason.INTERNAL_ERROR.value,
-                )
-            ),
+            not_(_refunded()),
             not_(and_(Submission.status == "cancelled", Submission.started_at.is_(None))),
         )
     )
     return count or 0
+
+
+def _refunded() -> ColumnElement[bool]:
+    """The platform's failures: they use no quota and no budget."""
+    return and_(
+        Submission.status == "failed", Submission.failure_reason == FailureReason.INTERNAL_ERROR.value
+    )
+
+
+async def compute_used(session: AsyncSession, team_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[float, float]:
+    """The CPU and GPU seconds a team's runs in a stage measured (``resources``; null until a
+    run finished), smoke runs included, the platform's failures and the stage's re-runs not."""
+
+    def total(key: str) -> ColumnElement[float]:
+        return func.coalesce(func.sum(Submission.resources[key].as_float()), 0.0)
+
+    row = (
+        await session.execute(
+            select(total("cpu_seconds"), total("gpu_seconds")).where(
+                Submission.team_id == team_id,
+                Submission.stage_id == stage_id,
+                Submission.rerun_of.is_(None),
+                not_(_refunded()),
+            )
+        )
+    ).one()
+    return float(row[0]), float(row[1])

@@ -75,6 +75,19 @@ class QuotaCounter(BaseModel):
     remaining: int
 
 
+class ComputeUsage(BaseModel):
+    """What the team's runs in the stage used of its compute budgets (never reset): real and
+    smoke runs, not the runs that failed through the platform's fault nor the stage's re-runs.
+    A limit of null means no cap (its remaining is then null too)."""
+
+    cpu_hours_used: float
+    cpu_hours_limit: float | None
+    cpu_hours_remaining: float | None
+    gpu_hours_used: float
+    gpu_hours_limit: float | None
+    gpu_hours_remaining: float | None
+
+
 class QuotaRead(BaseModel):
     """A team's quota today (UTC); the two kinds of run are counted apart."""
 
@@ -82,3 +95,4 @@ class QuotaRead(BaseModel):
     resets_at: UtcDatetime
     submissions: QuotaCounter
     smoke_runs: QuotaCounter
+    compute: ComputeUsage = Field(description="The stage's compute budgets and what the team used of them.")

@@ -1,10 +1,11 @@
 """Submission use cases: the upload pipeline, reading, cancelling.
 
 The upload runs in phases so that no database transaction is open while bytes move:
-find the competition; spool the body (size cap, sha256); check the zip; check
-readiness, schedule, team and quota; store the zip; then ONE transaction that
-re-checks the quota under the team's lock, inserts the submission and stages
-``submission.queued`` in the outbox.
+find the competition (and, before any byte is read, the rules and the team's approval);
+spool the body (size cap, sha256); check the zip; check readiness, schedule, team,
+approval, quota and compute budget; store the zip; then ONE transaction that re-checks
+them under the team's lock, inserts the submission and stages ``submission.queued``
+in the outbox.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from services.gateway.stages import scope
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions import quota, repository
 from services.gateway.submissions.schemas import TERMINAL, QuotaCounter, SubmissionRead, SubmissionStatus
+from services.gateway.teams import approval
 from services.gateway.teams import repository as teams_repo
 from services.gateway.teams import service as teams
 from services.gateway.uploads import spool
@@ -72,6 +74,11 @@ async def submit(
         competition = await competitions.get(session, competition_ref)
         # before any byte is read: a participant who has not accepted the rules sends none
         await rules.require_accepted(session, competition, user)
+    if competition.requires_approval and not competitions.is_host(competition, user):
+        # also before any byte: the team is made (and kept, pending) so the host sees it
+        async with rt.sessionmaker() as session, session.begin():
+            team = await teams.ensure_team(session, competition, user)
+        approval.require_approved(competition, team, user)
     limit = settings.max_submission_bytes
     async with spool(body, settings.uploads_tmp_dir, "submission", limit) as upload:
         try:
@@ -90,6 +97,7 @@ async def submit(
             stage = await stage_for_upload(session, competition, user, utcnow())
             await _check_ready(session, competition, stage, smoke=smoke)
             team = await teams.ensure_team(session, competition, user)
+            approval.require_approved(competition, team, user)
             await quota.check(session, stage, team, smoke=smoke, now=utcnow())
 
         submission_id = uuid.uuid4()
@@ -101,6 +109,8 @@ async def submit(
                 await repository.lock_team(session, team.id, now)
                 competition = await competitions.get(session, str(competition.id))
                 stage = await scope.by_id(session, competition, stage.id)
+                team = await teams.in_competition(session, competition, team.id)
+                approval.require_approved(competition, team, user)
                 before = await quota.check(session, stage, team, smoke=smoke, now=now)
                 await _check_ready(session, competition, stage, smoke=smoke)
                 submission = Submission(

@@ -1,8 +1,9 @@
 """``/api/v1/competitions/{competition}/teams``: create, list, join by invite code,
-leave, rotate the invite code, final selection."""
+leave, rotate the invite code, final selection, the host's approval of a team."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -12,14 +13,17 @@ from services.gateway.competitions import service as competitions
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, commit
 from services.gateway.openapi import Page, problems
 from services.gateway.rules import service as rules
-from services.gateway.teams import finals, service
+from services.gateway.teams import approval, finals, service
 from services.gateway.teams.schemas import (
+    ApprovalDecision,
+    ApprovalState,
     FinalSelectionRead,
     FinalSelectionUpdate,
     TeamCreate,
     TeamJoin,
     TeamRead,
 )
+from shared.web import Unauthorized
 
 router = APIRouter(prefix="/competitions/{competition}/teams", tags=["teams"])
 
@@ -51,14 +55,50 @@ async def create_team(
     return await service.read(session, team, user)
 
 
-@router.get("", operation_id="list_teams", response_model=Page[TeamRead], responses=problems(404))
+@router.get("", operation_id="list_teams", response_model=Page[TeamRead], responses=problems(401, 403, 404))
 async def list_teams(
-    competition: str, user: OptionalUser, session: SessionDep, page: PageDep
+    competition: str,
+    user: OptionalUser,
+    session: SessionDep,
+    page: PageDep,
+    approval_state: Annotated[
+        ApprovalState | None,
+        Query(alias="approval", description="Only the teams in this approval state (the host only)."),
+    ] = None,
 ) -> Page[TeamRead]:
-    """The competition's teams and their members, by name (invite codes stay with members)."""
+    """The competition's teams and their members, by name (invite codes stay with members;
+    approval states with members and the host)."""
     found = await competitions.get(session, competition)
-    items, total = await service.page(session, found, user, page.offset, page.limit)
+    if approval_state is not None:
+        if user is None:
+            raise Unauthorized("log in as the host to list teams by approval state")
+        competitions.require_host(found, user)
+    items, total = await service.page(session, found, user, page.offset, page.limit, approval_state)
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.post(
+    "/{team_id}/approval",
+    operation_id="decide_team_approval",
+    response_model=TeamRead,
+    responses=problems(401, 403, 404, 422),
+)
+async def decide_team_approval(
+    competition: str,
+    team_id: uuid.UUID,
+    body: ApprovalDecision,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> TeamRead:
+    """Approve a team, or refuse it with a reason it is shown (the host). A decision can be
+    changed later; it affects new submissions only."""
+    found = await competitions.get(session, competition)
+    competitions.require_host(found, user)
+    team = await service.in_competition(session, found, team_id)
+    approval.decide(team, user, body)
+    await commit(session, rt)
+    return await service.read(session, team, user, found)
 
 
 @router.get("/mine", operation_id="get_my_team", response_model=TeamRead, responses=problems(401, 404))

@@ -87,11 +87,13 @@ async def delete_team(session: AsyncSession, team: Team) -> None:
 
 
 async def page(
-    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int
+    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int, approval: str | None = None
 ) -> tuple[Sequence[Team], int]:
-    where = Team.competition_id == competition_id
-    total = await session.scalar(select(func.count()).select_from(Team).where(where)) or 0
-    rows = await session.scalars(select(Team).where(where).order_by(Team.name).offset(offset).limit(limit))
+    where = [Team.competition_id == competition_id]
+    if approval is not None:
+        where.append(Team.approval == approval)
+    total = await session.scalar(select(func.count()).select_from(Team).where(*where)) or 0
+    rows = await session.scalars(select(Team).where(*where).order_by(Team.name).offset(offset).limit(limit))
     return rows.all(), total
 
 

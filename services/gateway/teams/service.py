@@ -18,6 +18,7 @@ unique in the competition ignoring case and compatibility forms.
 from __future__ import annotations
 
 import secrets
+import uuid
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.gateway import names
 from services.gateway.competitions import service as competitions
 from services.gateway.models import Competition, Team, User
-from services.gateway.teams import repository
+from services.gateway.teams import approval, repository
 from services.gateway.teams.schemas import TeamRead
 from shared.db import as_aware
 from shared.web import Conflict, NotFound
@@ -46,7 +47,13 @@ async def create(session: AsyncSession, competition: Competition, user: User, na
     name_key = names.key(name)
     if await repository.name_taken(session, competition.id, name_key):
         raise names.taken("team name", name, f" in {competition.slug!r}")
-    team = Team(competition_id=competition.id, name=name, name_key=name_key, invite_code=new_invite_code())
+    team = Team(
+        competition_id=competition.id,
+        name=name,
+        name_key=name_key,
+        invite_code=new_invite_code(),
+        **approval.initial(competition, user),
+    )
     try:
         async with session.begin_nested():
             await repository.add_with_member(session, team, user.id)
@@ -70,6 +77,13 @@ async def mine(session: AsyncSession, competition: Competition, user: User) -> T
     return team
 
 
+async def in_competition(session: AsyncSession, competition: Competition, team_id: uuid.UUID) -> Team:
+    team = await repository.get(session, team_id)
+    if team is None or team.competition_id != competition.id:
+        raise NotFound(f"{competition.slug!r} has no team {team_id}", code="team-not-found")
+    return team
+
+
 async def ensure_team(session: AsyncSession, competition: Competition, user: User) -> Team:
     """The user's team, or a new solo team named after them (suffixed if taken)."""
     for _ in range(5):
@@ -81,7 +95,11 @@ async def ensure_team(session: AsyncSession, competition: Competition, user: Use
             n += 1
             name = f"{user.username}-{n}"
         team = Team(
-            competition_id=competition.id, name=name, name_key=names.key(name), invite_code=new_invite_code()
+            competition_id=competition.id,
+            name=name,
+            name_key=names.key(name),
+            invite_code=new_invite_code(),
+            **approval.initial(competition, user),
         )
         try:
             async with session.begin_nested():
@@ -160,14 +178,19 @@ async def rotate_invite(session: AsyncSession, team: Team) -> Team:
     return team
 
 
-async def read(session: AsyncSession, team: Team, viewer: User | None = None) -> TeamRead:
-    """``invite_code`` only for a member of the team."""
+async def read(
+    session: AsyncSession, team: Team, viewer: User | None = None, competition: Competition | None = None
+) -> TeamRead:
+    """``invite_code`` only for a member of the team; ``approval`` for a member and (given
+    ``competition``) its host."""
     members = await repository.member_names(session, team.id)
     code = None
-    if viewer is not None and viewer.username in members:
+    member = viewer is not None and viewer.username in members
+    if member:
         if team.invite_code is None:  # a team made before invite codes existed
             team.invite_code = new_invite_code()
         code = team.invite_code
+    hosting = competition is not None and competitions.is_host(competition, viewer)
     return TeamRead(
         id=team.id,
         competition_id=team.competition_id,
@@ -175,11 +198,18 @@ async def read(session: AsyncSession, team: Team, viewer: User | None = None) ->
         members=members,
         created_at=as_aware(team.created_at),
         invite_code=code,
+        approval=await approval.read(session, team) if member or hosting else None,
     )
 
 
 async def page(
-    session: AsyncSession, competition: Competition, viewer: User | None, offset: int, limit: int
+    session: AsyncSession,
+    competition: Competition,
+    viewer: User | None,
+    offset: int,
+    limit: int,
+    approval_state: str | None = None,
 ) -> tuple[list[TeamRead], int]:
-    rows, total = await repository.page(session, competition.id, offset, limit)
-    return [await read(session, t, viewer) for t in rows], total
+    """``approval_state``: only the teams in it (the host's filter; checked by the caller)."""
+    rows, total = await repository.page(session, competition.id, offset, limit, approval_state)
+    return [await read(session, t, viewer, competition) for t in rows], total

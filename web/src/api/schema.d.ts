@@ -635,8 +635,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The competition's teams and their members, by name (invite codes stay with members)
-         * @description The competition's teams and their members, by name (invite codes stay with members).
+         * The competition's teams and their members, by name (invite codes stay with members; approval states with members and the
+         * @description The competition's teams and their members, by name (invite codes stay with members;
+         *     approval states with members and the host).
          */
         get: operations["list_teams"];
         put?: never;
@@ -645,6 +646,27 @@ export interface paths {
          * @description Create a team and join it; share its `invite_code` to invite others.
          */
         post: operations["create_team"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/teams/{team_id}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a team, or refuse it with a reason it is shown (the host)
+         * @description Approve a team, or refuse it with a reason it is shown (the host). A decision can be
+         *     changed later; it affects new submissions only.
+         */
+        post: operations["decide_team_approval"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1139,6 +1161,55 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ApprovalDecision
+         * @example {
+         *       "approved": false,
+         *       "reason": "Give your university affiliation in the team name."
+         *     }
+         */
+        ApprovalDecision: {
+            /**
+             * Approved
+             * @description True: the team may submit; false: refused (with a reason).
+             */
+            approved: boolean;
+            /**
+             * Reason
+             * @description Shown to the team; required when refusing.
+             */
+            reason?: string | null;
+        };
+        /**
+         * ApprovalRead
+         * @description Whether the team may submit, where the competition requires the host's approval.
+         * @example {
+         *       "state": "approved",
+         *       "reason": null,
+         *       "decided_by": "hana",
+         *       "decided_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        ApprovalRead: {
+            /**
+             * State
+             * @description `pending` (waiting for the host), `approved` or `refused`; teams made where no approval is required, and the host's and admins' teams, are approved when made.
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "refused";
+            /**
+             * Reason
+             * @description The host's reason (always given on a refusal).
+             */
+            reason: string | null;
+            /**
+             * Decided By
+             * @description The username of who decided (null: approved when made).
+             */
+            decided_by: string | null;
+            /** Decided At */
+            decided_at: string | null;
+        };
+        /**
          * CompetitionCreate
          * @example {
          *       "slug": "digits",
@@ -1206,11 +1277,27 @@ export interface components {
              */
             smoke_daily_quota: number;
             /**
+             * Cpu Hours Budget
+             * @description Each team's total CPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            cpu_hours_budget?: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description Each team's total GPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            gpu_hours_budget?: number | null;
+            /**
              * Show Logs
              * @description Whether participants may read the logs of real (non-smoke) runs.
              * @default true
              */
             show_logs: boolean;
+            /**
+             * Requires Approval
+             * @description Whether the host approves each team before it may submit (GET .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when made.
+             * @default false
+             */
+            requires_approval: boolean;
             /** Opens At */
             opens_at?: string | null;
             /** Closes At */
@@ -1260,6 +1347,8 @@ export interface components {
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
+         *       "cpu_hours_budget": 10,
+         *       "gpu_hours_budget": null,
          *       "show_logs": true,
          *       "opens_at": null,
          *       "closes_at": "2027-01-31T23:59:59+00:00",
@@ -1359,6 +1448,7 @@ export interface components {
          *       ],
          *       "smoke_sample_available": true,
          *       "rank_host_submissions": false,
+         *       "requires_approval": false,
          *       "created_at": "2026-12-01T10:00:00+00:00",
          *       "updated_at": "2026-12-01T10:00:00+00:00"
          *     }
@@ -1420,6 +1510,16 @@ export interface components {
             daily_quota: number;
             /** Smoke Daily Quota */
             smoke_daily_quota: number;
+            /**
+             * Cpu Hours Budget
+             * @description The first stage's CPU-hours per team (null: no cap).
+             */
+            cpu_hours_budget: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description The first stage's GPU-hours per team (null: no cap).
+             */
+            gpu_hours_budget: number | null;
             /** Show Logs */
             show_logs: boolean;
             /** Opens At */
@@ -1450,6 +1550,11 @@ export interface components {
             /** Rank Host Submissions */
             rank_host_submissions: boolean;
             /**
+             * Requires Approval
+             * @description Whether the host approves each team before it may submit (GET .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when made.
+             */
+            requires_approval: boolean;
+            /**
              * Is Open
              * @description Whether participants may submit now: a stage that takes uploads is open.
              */
@@ -1479,7 +1584,8 @@ export interface components {
         };
         /**
          * CompetitionUpdate
-         * @description A partial edit: only the fields sent change (``null`` clears ``opens_at``/``closes_at``).
+         * @description A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
+         *     and the compute budgets).
          *
          *     The prediction format (``id_column``, ``target_columns``) can change only until the
          *     first submission; changing it discards the uploaded labels, which must match it.
@@ -1521,6 +1627,16 @@ export interface components {
             daily_quota?: number | null;
             /** Smoke Daily Quota */
             smoke_daily_quota?: number | null;
+            /**
+             * Cpu Hours Budget
+             * @description Each team's total CPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            cpu_hours_budget?: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description Each team's total GPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            gpu_hours_budget?: number | null;
             /** Show Logs */
             show_logs?: boolean | null;
             /** Opens At */
@@ -1531,6 +1647,39 @@ export interface components {
             final_count?: number | null;
             /** Rank Host Submissions */
             rank_host_submissions?: boolean | null;
+            /**
+             * Requires Approval
+             * @description Teams made while approval was not required stay approved when it is turned on.
+             */
+            requires_approval?: boolean | null;
+        };
+        /**
+         * ComputeUsage
+         * @description What the team's runs in the stage used of its compute budgets (never reset): real and
+         *     smoke runs, not the runs that failed through the platform's fault nor the stage's re-runs.
+         *     A limit of null means no cap (its remaining is then null too).
+         * @example {
+         *       "cpu_hours_used": 2.5,
+         *       "cpu_hours_limit": 10,
+         *       "cpu_hours_remaining": 7.5,
+         *       "gpu_hours_used": 0,
+         *       "gpu_hours_limit": null,
+         *       "gpu_hours_remaining": null
+         *     }
+         */
+        ComputeUsage: {
+            /** Cpu Hours Used */
+            cpu_hours_used: number;
+            /** Cpu Hours Limit */
+            cpu_hours_limit: number | null;
+            /** Cpu Hours Remaining */
+            cpu_hours_remaining: number | null;
+            /** Gpu Hours Used */
+            gpu_hours_used: number;
+            /** Gpu Hours Limit */
+            gpu_hours_limit: number | null;
+            /** Gpu Hours Remaining */
+            gpu_hours_remaining: number | null;
         };
         /**
          * DataFileRead
@@ -1917,6 +2066,8 @@ export interface components {
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
+         *           "cpu_hours_budget": 10,
+         *           "gpu_hours_budget": null,
          *           "show_logs": true,
          *           "opens_at": null,
          *           "closes_at": "2027-01-31T23:59:59+00:00",
@@ -2016,6 +2167,7 @@ export interface components {
          *           ],
          *           "smoke_sample_available": true,
          *           "rank_host_submissions": false,
+         *           "requires_approval": false,
          *           "created_at": "2026-12-01T10:00:00+00:00",
          *           "updated_at": "2026-12-01T10:00:00+00:00"
          *         }
@@ -2139,6 +2291,8 @@ export interface components {
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
+         *           "cpu_hours_budget": 20,
+         *           "gpu_hours_budget": null,
          *           "show_logs": true,
          *           "has_scoring_program": false,
          *           "data_version": 1,
@@ -2233,7 +2387,13 @@ export interface components {
          *             "grace"
          *           ],
          *           "created_at": "2026-12-01T10:00:00+00:00",
-         *           "invite_code": "k3F9-xQ2p-7Lmz"
+         *           "invite_code": "k3F9-xQ2p-7Lmz",
+         *           "approval": {
+         *             "state": "approved",
+         *             "reason": null,
+         *             "decided_by": "hana",
+         *             "decided_at": "2026-12-01T10:00:00+00:00"
+         *           }
          *         }
          *       ],
          *       "total": 1,
@@ -2446,6 +2606,14 @@ export interface components {
          *         "limit": 10,
          *         "used": 0,
          *         "remaining": 10
+         *       },
+         *       "compute": {
+         *         "cpu_hours_used": 2.5,
+         *         "cpu_hours_limit": 10,
+         *         "cpu_hours_remaining": 7.5,
+         *         "gpu_hours_used": 0,
+         *         "gpu_hours_limit": null,
+         *         "gpu_hours_remaining": null
          *       }
          *     }
          */
@@ -2459,6 +2627,8 @@ export interface components {
             resets_at: string;
             submissions: components["schemas"]["QuotaCounter"];
             smoke_runs: components["schemas"]["QuotaCounter"];
+            /** @description The stage's compute budgets and what the team used of them. */
+            compute: components["schemas"]["ComputeUsage"];
         };
         /**
          * RescoreRead
@@ -2793,6 +2963,16 @@ export interface components {
             daily_quota?: number | null;
             /** Smoke Daily Quota */
             smoke_daily_quota?: number | null;
+            /**
+             * Cpu Hours Budget
+             * @description Each team's total CPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            cpu_hours_budget?: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description Each team's total GPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            gpu_hours_budget?: number | null;
             /** Show Logs */
             show_logs?: boolean | null;
             /** Runtime */
@@ -2845,6 +3025,8 @@ export interface components {
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
+         *       "cpu_hours_budget": 20,
+         *       "gpu_hours_budget": null,
          *       "show_logs": true,
          *       "has_scoring_program": false,
          *       "data_version": 1,
@@ -2922,6 +3104,16 @@ export interface components {
             daily_quota: number;
             /** Smoke Daily Quota */
             smoke_daily_quota: number;
+            /**
+             * Cpu Hours Budget
+             * @description Each team's CPU-hours in the stage (null: no cap).
+             */
+            cpu_hours_budget: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description Each team's GPU-hours in the stage (null: no cap).
+             */
+            gpu_hours_budget: number | null;
             /** Show Logs */
             show_logs: boolean;
             /** Has Scoring Program */
@@ -3029,8 +3221,8 @@ export interface components {
         };
         /**
          * StageUpdate
-         * @description A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
-         *     and ``feed``). Stage 1's settings are the competition's own.
+         * @description A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``,
+         *     ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
          * @example {
          *       "columns": [
          *         {
@@ -3072,6 +3264,16 @@ export interface components {
             daily_quota?: number | null;
             /** Smoke Daily Quota */
             smoke_daily_quota?: number | null;
+            /**
+             * Cpu Hours Budget
+             * @description Each team's total CPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            cpu_hours_budget?: number | null;
+            /**
+             * Gpu Hours Budget
+             * @description Each team's total GPU-hours across the stage's runs (what the runs measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+             */
+            gpu_hours_budget?: number | null;
             /** Show Logs */
             show_logs?: boolean | null;
             /** Runtime */
@@ -3212,7 +3414,13 @@ export interface components {
          *         "grace"
          *       ],
          *       "created_at": "2026-12-01T10:00:00+00:00",
-         *       "invite_code": "k3F9-xQ2p-7Lmz"
+         *       "invite_code": "k3F9-xQ2p-7Lmz",
+         *       "approval": {
+         *         "state": "approved",
+         *         "reason": null,
+         *         "decided_by": "hana",
+         *         "decided_at": "2026-12-01T10:00:00+00:00"
+         *       }
          *     }
          */
         TeamRead: {
@@ -3240,6 +3448,8 @@ export interface components {
              * @description Shown to the team's members only: share it to invite someone.
              */
             invite_code?: string | null;
+            /** @description Shown to the team's members and the host only. */
+            approval?: components["schemas"]["ApprovalRead"] | null;
         };
         /**
          * TokenCreate
@@ -7483,6 +7693,8 @@ export interface operations {
     list_teams: {
         parameters: {
             query?: {
+                /** @description Only the teams in this approval state (the host only). */
+                approval?: ("pending" | "approved" | "refused") | null;
                 /** @description How many items to skip. */
                 offset?: number;
                 /** @description How many items to return. */
@@ -7627,6 +7839,109 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_team_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRead"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

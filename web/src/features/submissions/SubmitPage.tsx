@@ -46,6 +46,7 @@ export function SubmitPage({ slug }: { slug: string }) {
   if (!team.data) return <p>You need a team first: <Link href={`/c/${slug}/team`}>create or join one</Link>.</p>;
   const isHost = !!comp.data && (me.data.id === comp.data.host_id || me.data.is_admin);
   const refused = upload.error instanceof ApiError && REFUSALS.has(upload.error.code) ? upload.error : null;
+  const approval = comp.data?.requires_approval ? team.data.approval : null;
 
   return (
     <div className="grid two">
@@ -57,6 +58,7 @@ export function SubmitPage({ slug }: { slug: string }) {
         aria-label="Submit a solution"
       >
         <h2>Submit a solution</h2>
+        {approval && approval.state !== "approved" && <ApprovalNotice a={approval} />}
         <p className="muted">A zip with <code>main.py</code> at its root; it runs against the hidden test data and writes <code>{comp.data?.predictions_filename}</code>.</p>
         {comp.data && !isHost && !refused && <StageNotice c={comp.data} />}
         <DropZone name="zip" label="Solution zip" accept=".zip,application/zip" file={file} onFile={setFile} />
@@ -76,6 +78,7 @@ export function SubmitPage({ slug }: { slug: string }) {
       <aside>
         <h2>Quota today</h2>
         {quota.data ? <QuotaBox q={quota.data} /> : <Loading what="your quota" />}
+        {quota.data && <ComputeBox c={quota.data.compute} />}
         {sent && <LiveSubmission id={sent} slug={slug} />}
       </aside>
     </div>
@@ -127,6 +130,42 @@ function QuotaBox({ q }: { q: Schemas["QuotaRead"] }) {
       <dt>Resets</dt>
       <dd><RelativeTime iso={q.resets_at} /></dd>
     </dl>
+  );
+}
+
+function ApprovalNotice({ a }: { a: Schemas["ApprovalRead"] }) {
+  return (
+    <p className="error" role="status" data-testid="approval">
+      {a.state === "pending"
+        ? "Your team is waiting for the host to approve its registration; you can submit once it is approved."
+        : `The host refused your team${a.reason ? `: ${a.reason}` : "."}`}
+    </p>
+  );
+}
+
+function hours(h: number): string {
+  return h < 10 ? h.toFixed(2) : h.toFixed(1);
+}
+
+/** What the team's runs in this stage used of its compute budgets (they never reset). */
+function ComputeBox({ c }: { c: Schemas["ComputeUsage"] }) {
+  const line = (used: number, limit: number | null, remaining: number | null) =>
+    limit === null ? `${hours(used)} h used (no cap)` : `${hours(remaining ?? 0)} h left of ${hours(limit)} h (${hours(used)} h used)`;
+  return (
+    <>
+      <h2>Compute budget</h2>
+      <dl data-testid="compute">
+        <dt>CPU-hours</dt>
+        <dd>{line(c.cpu_hours_used, c.cpu_hours_limit, c.cpu_hours_remaining)}</dd>
+        {(c.gpu_hours_limit !== null || c.gpu_hours_used > 0) && (
+          <>
+            <dt>GPU-hours</dt>
+            <dd>{line(c.gpu_hours_used, c.gpu_hours_limit, c.gpu_hours_remaining)}</dd>
+          </>
+        )}
+      </dl>
+      <p className="muted">Counted when runs finish; a run is never stopped for the budget, but none starts once it is used.</p>
+    </>
   );
 }
 

@@ -1,8 +1,12 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .approval_decision import ApprovalDecision
+from .approval_read import ApprovalRead
+from .approval_read_state import ApprovalReadState
 from .competition_create import CompetitionCreate
 from .competition_read import CompetitionRead
 from .competition_update import CompetitionUpdate
+from .compute_usage import ComputeUsage
 from .data_file_read import DataFileRead
 from .export_leaderboard_csv_board import ExportLeaderboardCsvBoard
 from .failure_reason import FailureReason
@@ -18,6 +22,7 @@ from .leaderboard_entry import LeaderboardEntry
 from .leaderboard_entry_scores import LeaderboardEntryScores
 from .limits import Limits
 from .limits_patch import LimitsPatch
+from .list_teams_approval_type_0 import ListTeamsApprovalType0
 from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusType0
 from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
@@ -77,9 +82,13 @@ from .webhook_update import WebhookUpdate
 from .webhook_update_event_types_type_0_item import WebhookUpdateEventTypesType0Item
 
 __all__ = (
+    "ApprovalDecision",
+    "ApprovalRead",
+    "ApprovalReadState",
     "CompetitionCreate",
     "CompetitionRead",
     "CompetitionUpdate",
+    "ComputeUsage",
     "DataFileRead",
     "ExportLeaderboardCsvBoard",
     "FailureReason",
@@ -95,6 +104,7 @@ __all__ = (
     "LeaderboardEntryScores",
     "Limits",
     "LimitsPatch",
+    "ListTeamsApprovalType0",
     "ListWebhookDeliveriesStatusType0",
     "LogIn",
     "PageCompetitionRead",

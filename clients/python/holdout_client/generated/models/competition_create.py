@@ -34,7 +34,16 @@ class CompetitionCreate:
             gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int | Unset):  Default: 5.
         smoke_daily_quota (int | Unset):  Default: 10.
+        cpu_hours_budget (float | None | Unset): Each team's total CPU-hours across the stage's runs (what the runs
+            measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+            once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+        gpu_hours_budget (float | None | Unset): Each team's total GPU-hours across the stage's runs (what the runs
+            measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+            once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
         show_logs (bool | Unset): Whether participants may read the logs of real (non-smoke) runs. Default: True.
+        requires_approval (bool | Unset): Whether the host approves each team before it may submit (GET
+            .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when
+            made. Default: False.
         opens_at (datetime.datetime | None | Unset):
         closes_at (datetime.datetime | None | Unset):
         extra_metrics (list[str] | Unset): More catalog metrics shown as board columns (ranked by `metric`).
@@ -55,7 +64,10 @@ class CompetitionCreate:
     limits: Limits | Unset = UNSET
     daily_quota: int | Unset = 5
     smoke_daily_quota: int | Unset = 10
+    cpu_hours_budget: float | None | Unset = UNSET
+    gpu_hours_budget: float | None | Unset = UNSET
     show_logs: bool | Unset = True
+    requires_approval: bool | Unset = False
     opens_at: datetime.datetime | None | Unset = UNSET
     closes_at: datetime.datetime | None | Unset = UNSET
     extra_metrics: list[str] | Unset = UNSET
@@ -89,7 +101,21 @@ class CompetitionCreate:
 
         smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None | Unset
+        if isinstance(self.cpu_hours_budget, Unset):
+            cpu_hours_budget = UNSET
+        else:
+            cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None | Unset
+        if isinstance(self.gpu_hours_budget, Unset):
+            gpu_hours_budget = UNSET
+        else:
+            gpu_hours_budget = self.gpu_hours_budget
+
         show_logs = self.show_logs
+
+        requires_approval = self.requires_approval
 
         opens_at: None | str | Unset
         if isinstance(self.opens_at, Unset):
@@ -140,8 +166,14 @@ class CompetitionCreate:
             field_dict["daily_quota"] = daily_quota
         if smoke_daily_quota is not UNSET:
             field_dict["smoke_daily_quota"] = smoke_daily_quota
+        if cpu_hours_budget is not UNSET:
+            field_dict["cpu_hours_budget"] = cpu_hours_budget
+        if gpu_hours_budget is not UNSET:
+            field_dict["gpu_hours_budget"] = gpu_hours_budget
         if show_logs is not UNSET:
             field_dict["show_logs"] = show_logs
+        if requires_approval is not UNSET:
+            field_dict["requires_approval"] = requires_approval
         if opens_at is not UNSET:
             field_dict["opens_at"] = opens_at
         if closes_at is not UNSET:
@@ -189,7 +221,27 @@ class CompetitionCreate:
 
         smoke_daily_quota = d.pop("smoke_daily_quota", UNSET)
 
+        def _parse_cpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget", UNSET))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget", UNSET))
+
         show_logs = d.pop("show_logs", UNSET)
+
+        requires_approval = d.pop("requires_approval", UNSET)
 
         def _parse_opens_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -244,7 +296,10 @@ class CompetitionCreate:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
+            requires_approval=requires_approval,
             opens_at=opens_at,
             closes_at=closes_at,
             extra_metrics=extra_metrics,

@@ -43,6 +43,8 @@ class CompetitionRead:
             gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int):
         smoke_daily_quota (int):
+        cpu_hours_budget (float | None): The first stage's CPU-hours per team (null: no cap).
+        gpu_hours_budget (float | None): The first stage's GPU-hours per team (null: no cap).
         show_logs (bool):
         opens_at (datetime.datetime | None):
         closes_at (datetime.datetime | None):
@@ -56,6 +58,9 @@ class CompetitionRead:
         extra_metrics (list[str]):
         final_count (int):
         rank_host_submissions (bool):
+        requires_approval (bool): Whether the host approves each team before it may submit (GET
+            .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when
+            made.
         is_open (bool): Whether participants may submit now: a stage that takes uploads is open.
         stages (list[StageSummary]): Every stage in order; the competition's own settings above are the first stage's.
         current_stage (int | None): The position of the stage open now (which may be evaluation-only), or null.
@@ -82,6 +87,8 @@ class CompetitionRead:
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
+    cpu_hours_budget: float | None
+    gpu_hours_budget: float | None
     show_logs: bool
     opens_at: datetime.datetime | None
     closes_at: datetime.datetime | None
@@ -95,6 +102,7 @@ class CompetitionRead:
     extra_metrics: list[str]
     final_count: int
     rank_host_submissions: bool
+    requires_approval: bool
     is_open: bool
     stages: list[StageSummary]
     current_stage: int | None
@@ -144,6 +152,12 @@ class CompetitionRead:
 
         smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None
+        cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None
+        gpu_hours_budget = self.gpu_hours_budget
+
         show_logs = self.show_logs
 
         opens_at: None | str
@@ -185,6 +199,8 @@ class CompetitionRead:
         final_count = self.final_count
 
         rank_host_submissions = self.rank_host_submissions
+
+        requires_approval = self.requires_approval
 
         is_open = self.is_open
 
@@ -228,6 +244,8 @@ class CompetitionRead:
                 "limits": limits,
                 "daily_quota": daily_quota,
                 "smoke_daily_quota": smoke_daily_quota,
+                "cpu_hours_budget": cpu_hours_budget,
+                "gpu_hours_budget": gpu_hours_budget,
                 "show_logs": show_logs,
                 "opens_at": opens_at,
                 "closes_at": closes_at,
@@ -241,6 +259,7 @@ class CompetitionRead:
                 "extra_metrics": extra_metrics,
                 "final_count": final_count,
                 "rank_host_submissions": rank_host_submissions,
+                "requires_approval": requires_approval,
                 "is_open": is_open,
                 "stages": stages,
                 "current_stage": current_stage,
@@ -307,6 +326,20 @@ class CompetitionRead:
         daily_quota = d.pop("daily_quota")
 
         smoke_daily_quota = d.pop("smoke_daily_quota")
+
+        def _parse_cpu_hours_budget(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget"))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget"))
 
         show_logs = d.pop("show_logs")
 
@@ -382,6 +415,8 @@ class CompetitionRead:
 
         rank_host_submissions = d.pop("rank_host_submissions")
 
+        requires_approval = d.pop("requires_approval")
+
         is_open = d.pop("is_open")
 
         stages = []
@@ -436,6 +471,8 @@ class CompetitionRead:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
             opens_at=opens_at,
             closes_at=closes_at,
@@ -449,6 +486,7 @@ class CompetitionRead:
             extra_metrics=extra_metrics,
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
+            requires_approval=requires_approval,
             is_open=is_open,
             stages=stages,
             current_stage=current_stage,

@@ -17,7 +17,8 @@ T = TypeVar("T", bound="CompetitionUpdate")
 
 @_attrs_define
 class CompetitionUpdate:
-    """A partial edit: only the fields sent change (``null`` clears ``opens_at``/``closes_at``).
+    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
+    and the compute budgets).
 
     The prediction format (``id_column``, ``target_columns``) can change only until the
     first submission; changing it discards the uploaded labels, which must match it.
@@ -38,11 +39,19 @@ class CompetitionUpdate:
             limits (LimitsPatch | None | Unset):
             daily_quota (int | None | Unset):
             smoke_daily_quota (int | None | Unset):
+            cpu_hours_budget (float | None | Unset): Each team's total CPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+            gpu_hours_budget (float | None | Unset): Each team's total GPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
             show_logs (bool | None | Unset):
             opens_at (datetime.datetime | None | Unset):
             closes_at (datetime.datetime | None | Unset):
             final_count (int | None | Unset):
             rank_host_submissions (bool | None | Unset):
+            requires_approval (bool | None | Unset): Teams made while approval was not required stay approved when it is
+                turned on.
     """
 
     title: None | str | Unset = UNSET
@@ -57,11 +66,14 @@ class CompetitionUpdate:
     limits: LimitsPatch | None | Unset = UNSET
     daily_quota: int | None | Unset = UNSET
     smoke_daily_quota: int | None | Unset = UNSET
+    cpu_hours_budget: float | None | Unset = UNSET
+    gpu_hours_budget: float | None | Unset = UNSET
     show_logs: bool | None | Unset = UNSET
     opens_at: datetime.datetime | None | Unset = UNSET
     closes_at: datetime.datetime | None | Unset = UNSET
     final_count: int | None | Unset = UNSET
     rank_host_submissions: bool | None | Unset = UNSET
+    requires_approval: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.limits_patch import LimitsPatch
@@ -146,6 +158,18 @@ class CompetitionUpdate:
         else:
             smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None | Unset
+        if isinstance(self.cpu_hours_budget, Unset):
+            cpu_hours_budget = UNSET
+        else:
+            cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None | Unset
+        if isinstance(self.gpu_hours_budget, Unset):
+            gpu_hours_budget = UNSET
+        else:
+            gpu_hours_budget = self.gpu_hours_budget
+
         show_logs: bool | None | Unset
         if isinstance(self.show_logs, Unset):
             show_logs = UNSET
@@ -180,6 +204,12 @@ class CompetitionUpdate:
         else:
             rank_host_submissions = self.rank_host_submissions
 
+        requires_approval: bool | None | Unset
+        if isinstance(self.requires_approval, Unset):
+            requires_approval = UNSET
+        else:
+            requires_approval = self.requires_approval
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -207,6 +237,10 @@ class CompetitionUpdate:
             field_dict["daily_quota"] = daily_quota
         if smoke_daily_quota is not UNSET:
             field_dict["smoke_daily_quota"] = smoke_daily_quota
+        if cpu_hours_budget is not UNSET:
+            field_dict["cpu_hours_budget"] = cpu_hours_budget
+        if gpu_hours_budget is not UNSET:
+            field_dict["gpu_hours_budget"] = gpu_hours_budget
         if show_logs is not UNSET:
             field_dict["show_logs"] = show_logs
         if opens_at is not UNSET:
@@ -217,6 +251,8 @@ class CompetitionUpdate:
             field_dict["final_count"] = final_count
         if rank_host_submissions is not UNSET:
             field_dict["rank_host_submissions"] = rank_host_submissions
+        if requires_approval is not UNSET:
+            field_dict["requires_approval"] = requires_approval
 
         return field_dict
 
@@ -360,6 +396,24 @@ class CompetitionUpdate:
 
         smoke_daily_quota = _parse_smoke_daily_quota(d.pop("smoke_daily_quota", UNSET))
 
+        def _parse_cpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget", UNSET))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget", UNSET))
+
         def _parse_show_logs(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -423,6 +477,15 @@ class CompetitionUpdate:
             d.pop("rank_host_submissions", UNSET)
         )
 
+        def _parse_requires_approval(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        requires_approval = _parse_requires_approval(d.pop("requires_approval", UNSET))
+
         competition_update = cls(
             title=title,
             description=description,
@@ -436,11 +499,14 @@ class CompetitionUpdate:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
             opens_at=opens_at,
             closes_at=closes_at,
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
+            requires_approval=requires_approval,
         )
 
         return competition_update

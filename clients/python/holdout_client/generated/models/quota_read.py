@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.compute_usage import ComputeUsage
     from ..models.quota_counter import QuotaCounter
 
 
@@ -24,12 +25,16 @@ class QuotaRead:
         resets_at (datetime.datetime):
         submissions (QuotaCounter):
         smoke_runs (QuotaCounter):
+        compute (ComputeUsage): What the team's runs in the stage used of its compute budgets (never reset): real and
+            smoke runs, not the runs that failed through the platform's fault nor the stage's re-runs.
+            A limit of null means no cap (its remaining is then null too).
     """
 
     team_id: None | UUID
     resets_at: datetime.datetime
     submissions: QuotaCounter
     smoke_runs: QuotaCounter
+    compute: ComputeUsage
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +50,8 @@ class QuotaRead:
 
         smoke_runs = self.smoke_runs.to_dict()
 
+        compute = self.compute.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -53,6 +60,7 @@ class QuotaRead:
                 "resets_at": resets_at,
                 "submissions": submissions,
                 "smoke_runs": smoke_runs,
+                "compute": compute,
             }
         )
 
@@ -60,6 +68,7 @@ class QuotaRead:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.compute_usage import ComputeUsage
         from ..models.quota_counter import QuotaCounter
 
         d = dict(src_dict)
@@ -85,11 +94,14 @@ class QuotaRead:
 
         smoke_runs = QuotaCounter.from_dict(d.pop("smoke_runs"))
 
+        compute = ComputeUsage.from_dict(d.pop("compute"))
+
         quota_read = cls(
             team_id=team_id,
             resets_at=resets_at,
             submissions=submissions,
             smoke_runs=smoke_runs,
+            compute=compute,
         )
 
         quota_read.additional_properties = d

@@ -38,6 +38,12 @@ class StageCreate:
             limits (LimitsPatch | None | Unset): Only the limits named change.
             daily_quota (int | None | Unset):
             smoke_daily_quota (int | None | Unset):
+            cpu_hours_budget (float | None | Unset): Each team's total CPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+            gpu_hours_budget (float | None | Unset): Each team's total GPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
             show_logs (bool | None | Unset):
             runtime (None | str | Unset):
     """
@@ -53,6 +59,8 @@ class StageCreate:
     limits: LimitsPatch | None | Unset = UNSET
     daily_quota: int | None | Unset = UNSET
     smoke_daily_quota: int | None | Unset = UNSET
+    cpu_hours_budget: float | None | Unset = UNSET
+    gpu_hours_budget: float | None | Unset = UNSET
     show_logs: bool | None | Unset = UNSET
     runtime: None | str | Unset = UNSET
 
@@ -138,6 +146,18 @@ class StageCreate:
         else:
             smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None | Unset
+        if isinstance(self.cpu_hours_budget, Unset):
+            cpu_hours_budget = UNSET
+        else:
+            cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None | Unset
+        if isinstance(self.gpu_hours_budget, Unset):
+            gpu_hours_budget = UNSET
+        else:
+            gpu_hours_budget = self.gpu_hours_budget
+
         show_logs: bool | None | Unset
         if isinstance(self.show_logs, Unset):
             show_logs = UNSET
@@ -177,6 +197,10 @@ class StageCreate:
             field_dict["daily_quota"] = daily_quota
         if smoke_daily_quota is not UNSET:
             field_dict["smoke_daily_quota"] = smoke_daily_quota
+        if cpu_hours_budget is not UNSET:
+            field_dict["cpu_hours_budget"] = cpu_hours_budget
+        if gpu_hours_budget is not UNSET:
+            field_dict["gpu_hours_budget"] = gpu_hours_budget
         if show_logs is not UNSET:
             field_dict["show_logs"] = show_logs
         if runtime is not UNSET:
@@ -339,6 +363,24 @@ class StageCreate:
 
         smoke_daily_quota = _parse_smoke_daily_quota(d.pop("smoke_daily_quota", UNSET))
 
+        def _parse_cpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget", UNSET))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget", UNSET))
+
         def _parse_show_logs(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -369,6 +411,8 @@ class StageCreate:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
             runtime=runtime,
         )

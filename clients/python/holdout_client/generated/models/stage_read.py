@@ -41,6 +41,8 @@ class StageRead:
             gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int):
         smoke_daily_quota (int):
+        cpu_hours_budget (float | None): Each team's CPU-hours in the stage (null: no cap).
+        gpu_hours_budget (float | None): Each team's GPU-hours in the stage (null: no cap).
         show_logs (bool):
         has_scoring_program (bool):
         data_version (int):
@@ -69,6 +71,8 @@ class StageRead:
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
+    cpu_hours_budget: float | None
+    gpu_hours_budget: float | None
     show_logs: bool
     has_scoring_program: bool
     data_version: int
@@ -129,6 +133,12 @@ class StageRead:
 
         smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None
+        cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None
+        gpu_hours_budget = self.gpu_hours_budget
+
         show_logs = self.show_logs
 
         has_scoring_program = self.has_scoring_program
@@ -185,6 +195,8 @@ class StageRead:
                 "limits": limits,
                 "daily_quota": daily_quota,
                 "smoke_daily_quota": smoke_daily_quota,
+                "cpu_hours_budget": cpu_hours_budget,
+                "gpu_hours_budget": gpu_hours_budget,
                 "show_logs": show_logs,
                 "has_scoring_program": has_scoring_program,
                 "data_version": data_version,
@@ -283,6 +295,20 @@ class StageRead:
 
         smoke_daily_quota = d.pop("smoke_daily_quota")
 
+        def _parse_cpu_hours_budget(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget"))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget"))
+
         show_logs = d.pop("show_logs")
 
         has_scoring_program = d.pop("has_scoring_program")
@@ -368,6 +394,8 @@ class StageRead:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
             has_scoring_program=has_scoring_program,
             data_version=data_version,

@@ -19,8 +19,8 @@ T = TypeVar("T", bound="StageUpdate")
 
 @_attrs_define
 class StageUpdate:
-    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``
-    and ``feed``). Stage 1's settings are the competition's own.
+    """A partial edit: only the fields sent change (``null`` clears ``opens_at``, ``closes_at``,
+    ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
 
         Attributes:
             opens_at (datetime.datetime | None | Unset):
@@ -36,6 +36,12 @@ class StageUpdate:
             limits (LimitsPatch | None | Unset): Only the limits named change.
             daily_quota (int | None | Unset):
             smoke_daily_quota (int | None | Unset):
+            cpu_hours_budget (float | None | Unset): Each team's total CPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
+            gpu_hours_budget (float | None | Unset): Each team's total GPU-hours across the stage's runs (what the runs
+                measured; runs that ended in internal_error and the stage's automatic re-runs do not count). A submission made
+                once the team has used them is refused (429); a run is never stopped for it. Null: no cap.
             show_logs (bool | None | Unset):
             runtime (None | str | Unset):
             name (None | str | Unset):
@@ -51,6 +57,8 @@ class StageUpdate:
     limits: LimitsPatch | None | Unset = UNSET
     daily_quota: int | None | Unset = UNSET
     smoke_daily_quota: int | None | Unset = UNSET
+    cpu_hours_budget: float | None | Unset = UNSET
+    gpu_hours_budget: float | None | Unset = UNSET
     show_logs: bool | None | Unset = UNSET
     runtime: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
@@ -135,6 +143,18 @@ class StageUpdate:
         else:
             smoke_daily_quota = self.smoke_daily_quota
 
+        cpu_hours_budget: float | None | Unset
+        if isinstance(self.cpu_hours_budget, Unset):
+            cpu_hours_budget = UNSET
+        else:
+            cpu_hours_budget = self.cpu_hours_budget
+
+        gpu_hours_budget: float | None | Unset
+        if isinstance(self.gpu_hours_budget, Unset):
+            gpu_hours_budget = UNSET
+        else:
+            gpu_hours_budget = self.gpu_hours_budget
+
         show_logs: bool | None | Unset
         if isinstance(self.show_logs, Unset):
             show_logs = UNSET
@@ -176,6 +196,10 @@ class StageUpdate:
             field_dict["daily_quota"] = daily_quota
         if smoke_daily_quota is not UNSET:
             field_dict["smoke_daily_quota"] = smoke_daily_quota
+        if cpu_hours_budget is not UNSET:
+            field_dict["cpu_hours_budget"] = cpu_hours_budget
+        if gpu_hours_budget is not UNSET:
+            field_dict["gpu_hours_budget"] = gpu_hours_budget
         if show_logs is not UNSET:
             field_dict["show_logs"] = show_logs
         if runtime is not UNSET:
@@ -339,6 +363,24 @@ class StageUpdate:
 
         smoke_daily_quota = _parse_smoke_daily_quota(d.pop("smoke_daily_quota", UNSET))
 
+        def _parse_cpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        cpu_hours_budget = _parse_cpu_hours_budget(d.pop("cpu_hours_budget", UNSET))
+
+        def _parse_gpu_hours_budget(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        gpu_hours_budget = _parse_gpu_hours_budget(d.pop("gpu_hours_budget", UNSET))
+
         def _parse_show_logs(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -377,6 +419,8 @@ class StageUpdate:
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,
+            cpu_hours_budget=cpu_hours_budget,
+            gpu_hours_budget=gpu_hours_budget,
             show_logs=show_logs,
             runtime=runtime,
             name=name,

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.approval_read import ApprovalRead
+
 
 T = TypeVar("T", bound="TeamRead")
 
@@ -23,6 +27,7 @@ class TeamRead:
         members (list[str]):
         created_at (datetime.datetime):
         invite_code (None | str | Unset): Shown to the team's members only: share it to invite someone.
+        approval (ApprovalRead | None | Unset): Shown to the team's members and the host only.
     """
 
     id: UUID
@@ -31,9 +36,12 @@ class TeamRead:
     members: list[str]
     created_at: datetime.datetime
     invite_code: None | str | Unset = UNSET
+    approval: ApprovalRead | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.approval_read import ApprovalRead
+
         id = str(self.id)
 
         competition_id = str(self.competition_id)
@@ -50,6 +58,14 @@ class TeamRead:
         else:
             invite_code = self.invite_code
 
+        approval: dict[str, Any] | None | Unset
+        if isinstance(self.approval, Unset):
+            approval = UNSET
+        elif isinstance(self.approval, ApprovalRead):
+            approval = self.approval.to_dict()
+        else:
+            approval = self.approval
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -63,11 +79,15 @@ class TeamRead:
         )
         if invite_code is not UNSET:
             field_dict["invite_code"] = invite_code
+        if approval is not UNSET:
+            field_dict["approval"] = approval
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.approval_read import ApprovalRead
+
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
@@ -88,6 +108,23 @@ class TeamRead:
 
         invite_code = _parse_invite_code(d.pop("invite_code", UNSET))
 
+        def _parse_approval(data: object) -> ApprovalRead | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                approval_type_0 = ApprovalRead.from_dict(data)
+
+                return approval_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ApprovalRead | None | Unset, data)
+
+        approval = _parse_approval(d.pop("approval", UNSET))
+
         team_read = cls(
             id=id,
             competition_id=competition_id,
@@ -95,6 +132,7 @@ class TeamRead:
             members=members,
             created_at=created_at,
             invite_code=invite_code,
+            approval=approval,
         )
 
         team_read.additional_properties = d

@@ -117,7 +117,8 @@ def sync_detailed(
     Args:
         competition (str):
         body (CompetitionUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``/``closes_at``).
+            ``opens_at``, ``closes_at``
+            and the compute budgets).
 
             The prediction format (``id_column``, ``target_columns``) can change only until the
             first submission; changing it discards the uploaded labels, which must match it.
@@ -156,7 +157,8 @@ def sync(
     Args:
         competition (str):
         body (CompetitionUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``/``closes_at``).
+            ``opens_at``, ``closes_at``
+            and the compute budgets).
 
             The prediction format (``id_column``, ``target_columns``) can change only until the
             first submission; changing it discards the uploaded labels, which must match it.
@@ -190,7 +192,8 @@ async def asyncio_detailed(
     Args:
         competition (str):
         body (CompetitionUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``/``closes_at``).
+            ``opens_at``, ``closes_at``
+            and the compute budgets).
 
             The prediction format (``id_column``, ``target_columns``) can change only until the
             first submission; changing it discards the uploaded labels, which must match it.
@@ -227,7 +230,8 @@ async def asyncio(
     Args:
         competition (str):
         body (CompetitionUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``/``closes_at``).
+            ``opens_at``, ``closes_at``
+            and the compute budgets).
 
             The prediction format (``id_column``, ``target_columns``) can change only until the
             first submission; changing it discards the uploaded labels, which must match it.

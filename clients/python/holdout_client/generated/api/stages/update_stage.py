@@ -123,8 +123,8 @@ def sync_detailed(
         competition (str):
         position (int): The stage's position: 1 is the first.
         body (StageUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``, ``closes_at``
-            and ``feed``). Stage 1's settings are the competition's own.
+            ``opens_at``, ``closes_at``,
+            ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,8 +164,8 @@ def sync(
         competition (str):
         position (int): The stage's position: 1 is the first.
         body (StageUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``, ``closes_at``
-            and ``feed``). Stage 1's settings are the competition's own.
+            ``opens_at``, ``closes_at``,
+            ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,8 +200,8 @@ async def asyncio_detailed(
         competition (str):
         position (int): The stage's position: 1 is the first.
         body (StageUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``, ``closes_at``
-            and ``feed``). Stage 1's settings are the competition's own.
+            ``opens_at``, ``closes_at``,
+            ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -239,8 +239,8 @@ async def asyncio(
         competition (str):
         position (int): The stage's position: 1 is the first.
         body (StageUpdate): A partial edit: only the fields sent change (``null`` clears
-            ``opens_at``, ``closes_at``
-            and ``feed``). Stage 1's settings are the competition's own.
+            ``opens_at``, ``closes_at``,
+            ``feed`` and the compute budgets). Stage 1's settings are the competition's own.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

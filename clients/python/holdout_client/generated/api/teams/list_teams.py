@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.list_teams_approval_type_0 import ListTeamsApprovalType0
 from ...models.page_team_read import PageTeamRead
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -14,11 +15,21 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     competition: str,
     *,
+    approval: ListTeamsApprovalType0 | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    json_approval: None | str | Unset
+    if isinstance(approval, Unset):
+        json_approval = UNSET
+    elif isinstance(approval, ListTeamsApprovalType0):
+        json_approval = approval.value
+    else:
+        json_approval = approval
+    params["approval"] = json_approval
 
     params["offset"] = offset
 
@@ -91,15 +102,20 @@ def sync_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    approval: ListTeamsApprovalType0 | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[PageTeamRead | Problem]:
-    """The competition's teams and their members, by name (invite codes stay with members)
+    """The competition's teams and their members, by name (invite codes stay with members; approval states
+    with members and the
 
-     The competition's teams and their members, by name (invite codes stay with members).
+     The competition's teams and their members, by name (invite codes stay with members;
+    approval states with members and the host).
 
     Args:
         competition (str):
+        approval (ListTeamsApprovalType0 | None | Unset): Only the teams in this approval state
+            (the host only).
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -113,6 +129,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        approval=approval,
         offset=offset,
         limit=limit,
     )
@@ -128,15 +145,20 @@ def sync(
     competition: str,
     *,
     client: AuthenticatedClient,
+    approval: ListTeamsApprovalType0 | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> PageTeamRead | Problem | None:
-    """The competition's teams and their members, by name (invite codes stay with members)
+    """The competition's teams and their members, by name (invite codes stay with members; approval states
+    with members and the
 
-     The competition's teams and their members, by name (invite codes stay with members).
+     The competition's teams and their members, by name (invite codes stay with members;
+    approval states with members and the host).
 
     Args:
         competition (str):
+        approval (ListTeamsApprovalType0 | None | Unset): Only the teams in this approval state
+            (the host only).
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -151,6 +173,7 @@ def sync(
     return sync_detailed(
         competition=competition,
         client=client,
+        approval=approval,
         offset=offset,
         limit=limit,
     ).parsed
@@ -160,15 +183,20 @@ async def asyncio_detailed(
     competition: str,
     *,
     client: AuthenticatedClient,
+    approval: ListTeamsApprovalType0 | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[PageTeamRead | Problem]:
-    """The competition's teams and their members, by name (invite codes stay with members)
+    """The competition's teams and their members, by name (invite codes stay with members; approval states
+    with members and the
 
-     The competition's teams and their members, by name (invite codes stay with members).
+     The competition's teams and their members, by name (invite codes stay with members;
+    approval states with members and the host).
 
     Args:
         competition (str):
+        approval (ListTeamsApprovalType0 | None | Unset): Only the teams in this approval state
+            (the host only).
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -182,6 +210,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         competition=competition,
+        approval=approval,
         offset=offset,
         limit=limit,
     )
@@ -195,15 +224,20 @@ async def asyncio(
     competition: str,
     *,
     client: AuthenticatedClient,
+    approval: ListTeamsApprovalType0 | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> PageTeamRead | Problem | None:
-    """The competition's teams and their members, by name (invite codes stay with members)
+    """The competition's teams and their members, by name (invite codes stay with members; approval states
+    with members and the
 
-     The competition's teams and their members, by name (invite codes stay with members).
+     The competition's teams and their members, by name (invite codes stay with members;
+    approval states with members and the host).
 
     Args:
         competition (str):
+        approval (ListTeamsApprovalType0 | None | Unset): Only the teams in this approval state
+            (the host only).
         offset (int | Unset): How many items to skip. Default: 0.
         limit (int | Unset): How many items to return. Default: 50.
 
@@ -219,6 +253,7 @@ async def asyncio(
         await asyncio_detailed(
             competition=competition,
             client=client,
+            approval=approval,
             offset=offset,
             limit=limit,
         )
