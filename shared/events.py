@@ -143,6 +143,11 @@ class StageBoard(Contract):
     columns: list[ScoreColumn] = Field(min_length=1)
 
 
+# why a run happens: a competing run (boards, quotas), or a host's reproducibility
+# re-run of a scored submission (off every board and quota, run after every competing one)
+Purpose = Literal["compete", "reproduce"]
+
+
 class Resources(Contract):
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -174,6 +179,7 @@ class SubmissionQueued(BaseEvent):
     stage_id: uuid.UUID | None = None
     # a stage's automatic re-run of this earlier submission (charged to no quota)
     rerun_of: uuid.UUID | None = None
+    purpose: Purpose = "compete"
 
 
 class SubmissionCancelled(BaseEvent):
@@ -214,6 +220,7 @@ class ExecutionFinished(BaseEvent):
     runtime_digest: str = ""
     machine: str = ""
     gpu_used: bool = False
+    purpose: Purpose = "compete"
 
 
 class SubmissionScored(BaseEvent):
@@ -236,6 +243,8 @@ class SubmissionScored(BaseEvent):
     # private_scores is empty when the labels have no private rows
     scores: dict[str, float] = Field(default_factory=dict)
     private_scores: dict[str, float] = Field(default_factory=dict)
+    # "reproduce": a host's re-run, kept off every board
+    purpose: Purpose = "compete"
 
 
 class SubmissionScoringFailed(BaseEvent):

@@ -10,6 +10,7 @@ from services.gateway.competitions.endpoints import router as competitions
 from services.gateway.files.endpoints import router as files
 from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
+from services.gateway.reproductions.endpoints import router as reproductions
 from services.gateway.rules.endpoints import router as rules
 from services.gateway.stages.endpoints import router as stages
 from services.gateway.stages.program_endpoints import router as scoring_programs
@@ -29,6 +30,7 @@ FEATURE_ROUTERS = (
     teams,
     submissions,
     submission_review,
+    reproductions,
     leaderboard,
     webhooks,
 )

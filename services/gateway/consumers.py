@@ -60,8 +60,11 @@ class GatewayConsumers:
                         "consumer.unknown_submission", submission_id=str(event.submission_id), type=event.type
                     )
                     return
-                if lifecycle.apply(submission, event) and isinstance(
-                    event, SubmissionScored | SubmissionScoringFailed
+                # a host's reproduction is no competition news: no webhook
+                if (
+                    lifecycle.apply(submission, event)
+                    and isinstance(event, SubmissionScored | SubmissionScoringFailed)
+                    and submission.purpose != "reproduce"
                 ):
                     await enqueue_webhooks(session, event)
         except OperationalError as exc:

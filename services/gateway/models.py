@@ -286,6 +286,7 @@ class Submission(Base):
         Index("ix_submissions_competition_created", "competition_id", "created_at"),
         # the reconciler looks for submissions that have sat in one state too long
         Index("ix_submissions_status_updated", "status", "updated_at"),
+        Index("ix_submissions_rerun_of", "rerun_of"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -294,6 +295,16 @@ class Submission(Base):
     stage_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     # a stage's automatic re-run of an earlier submission: charged to no quota
     rerun_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # "compete", or "reproduce": a host's check that ``rerun_of`` reproduces, off every
+    # board and quota and out of the team's sight; ``tolerance`` is the host's (absolute)
+    purpose: Mapped[str] = mapped_column(String(16), default="compete", server_default="compete")
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    # the stage's data and labels versions its run was queued with (None: queued before
+    # they were recorded); ``runtime`` below is set at queueing too, then from the run
+    data_version: Mapped[int | None] = mapped_column(Integer)
+    labels_version: Mapped[int | None] = mapped_column(Integer)
+    # every score of the latest submission.scored: {"public": {key: v}, "private": {key: v}}
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # the host's scoring program's log when it failed on this submission (host only)
     scoring_log_key: Mapped[str | None] = mapped_column(String(255))
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))

@@ -136,6 +136,7 @@ SUBMISSION: dict[str, Any] = {
     "stage_id": _COMPETITION_ID,
     "stage_position": 1,
     "rerun_of": None,
+    "purpose": "compete",
     "team_id": _TEAM_ID,
     "team_name": "ada",
     "status": "scored",
@@ -198,6 +199,52 @@ COMPUTE: dict[str, Any] = {
     "gpu_hours_limit": None,
     "gpu_hours_remaining": None,
 }
+_RERUN_ID = "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b"
+_RUN_RESULT: dict[str, Any] = {
+    "submission_id": _SUBMISSION_ID,
+    "status": "scored",
+    "failure_reason": None,
+    "detail": "",
+    "public_scores": {"accuracy": 0.974},
+    "private_scores": {"accuracy": 0.968},
+    "resources": {"wall_seconds": 2.1, "cpu_seconds": 1.7, "peak_memory_mb": 101.0, "gpu_seconds": 0.0},
+    "created_at": _WHEN,
+}
+REPRODUCTION_REPORT: dict[str, Any] = {
+    "submission_id": _SUBMISSION_ID,
+    "team_id": _TEAM_ID,
+    "team_name": "ada",
+    "verdict": "within_tolerance",
+    "tolerance": 0.01,
+    "original": _RUN_RESULT,
+    "reruns": [
+        {
+            **_RUN_RESULT,
+            "submission_id": _RERUN_ID,
+            "public_scores": {"accuracy": 0.971},
+            "created_at": "2026-12-02T09:00:00+00:00",
+        }
+    ],
+    "spread": [
+        {
+            "board": "public",
+            "key": "accuracy",
+            "original": 0.974,
+            "min": 0.971,
+            "max": 0.974,
+            "max_abs_diff": 0.003,
+        },
+        {
+            "board": "private",
+            "key": "accuracy",
+            "original": 0.968,
+            "min": 0.968,
+            "max": 0.968,
+            "max_abs_diff": 0.0,
+        },
+    ],
+}
+
 SCHEMA_EXAMPLES: dict[str, Any] = {
     "UserCreate": {"username": "ada", "is_host": False},
     "UserCreated": {"id": _USER_ID, "username": "ada", "is_host": False, "token": "hdt_" + "x" * 43},
@@ -290,6 +337,12 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
         "default": False,
     },
     "SubmissionRead": SUBMISSION,
+    "ReproductionCreate": {"count": 3, "tolerance": 0.01},
+    "BoardReproductionCreate": {"top": 5, "count": 3, "tolerance": 0.0, "stage": 1},
+    "RunResult": _RUN_RESULT,
+    "Spread": REPRODUCTION_REPORT["spread"][0],
+    "ReproductionReport": REPRODUCTION_REPORT,
+    "BoardReproductions": {"stage_id": _COMPETITION_ID, "stage_position": 1, "items": [REPRODUCTION_REPORT]},
     "QuotaCounter": COUNTER,
     "QuotaRead": {
         "team_id": _TEAM_ID,

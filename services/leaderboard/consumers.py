@@ -10,7 +10,7 @@ the first stage, whose id is the competition's).
 
 - ``submission.scored`` upserts the submission's entry with every column's score (a
   rescore replaces the scores, an older rescore arriving late is ignored); smoke runs
-  never enter a board;
+  and a host's reproducibility re-runs (``purpose`` "reproduce") never enter a board;
 - ``submission.scoring_failed`` removes an entry whose rescoring now fails;
 - ``competition.updated`` sets metric, direction, final count, the stages and their
   columns, and the teams kept off the boards (a stale one is ignored); until the first
@@ -85,7 +85,7 @@ class LeaderboardConsumer:
             self.notifier.changed(changed)
 
     async def _scored(self, session: AsyncSession, event: SubmissionScored) -> uuid.UUID | None:
-        if event.is_smoke:
+        if event.is_smoke or event.purpose == "reproduce":
             return None
         competition = await repository.ensure_competition(session, event.competition_id)
         if not competition.configured and (

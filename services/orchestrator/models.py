@@ -43,6 +43,9 @@ executions = Table(
     Column("gpu_used", Boolean, nullable=True),
     # the competition's cap on runs at once (ExecutionSpec.max_concurrent_runs), for the scheduler
     Column("max_concurrent", Integer, nullable=True),
+    # SubmissionQueued.purpose: "reproduce" (a host's re-run) starts only when no
+    # competing run is due
+    Column("purpose", String(16), nullable=False, default="compete", server_default="compete"),
     # a run the platform could not start for lack of a resource that returns with time
     # (disk space) waits queued until then; ``deferrals`` counts those waits
     Column("not_before", DateTime(timezone=True), nullable=True),

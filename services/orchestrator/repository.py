@@ -40,6 +40,7 @@ async def insert_queued(session: AsyncSession, event: SubmissionQueued) -> bool:
             status=ExecutionStatus.QUEUED,
             snapshot=event.model_dump_json(),
             max_concurrent=event.execution.max_concurrent_runs,
+            purpose=event.purpose,
             cancel_requested=False,
             detail="",
             queued_at=utcnow(),
@@ -84,12 +85,15 @@ async def request_cancel(session: AsyncSession, submission_id: str) -> Execution
 
 
 async def queued_heads(session: AsyncSession, per_group: int, exclude: Sequence[str] = ()) -> list[Row[Any]]:
-    """The ``per_group`` oldest queued executions of each (team, competition): every run
-    the fair-share pick could choose for ``per_group`` free slots, however long one
-    team's queue is."""
+    """The ``per_group`` oldest queued executions of each (team, competition), competing
+    runs before reproductions: every run the fair-share pick could choose for
+    ``per_group`` free slots, however long one team's queue is."""
     rank = (
         func.row_number()
-        .over(partition_by=(E.team_id, E.competition_id), order_by=(E.queued_at, E.submission_id))
+        .over(
+            partition_by=(E.team_id, E.competition_id),
+            order_by=(E.purpose == "reproduce", E.queued_at, E.submission_id),
+        )
         .label("rank")
     )
     now = utcnow()
@@ -104,29 +108,31 @@ async def queued_heads(session: AsyncSession, per_group: int, exclude: Sequence[
 
 
 async def running_counts(session: AsyncSession) -> tuple[dict[str, int], dict[str, int]]:
-    """Executions running now, by team and by competition."""
+    """Executions running now, by team and by competition (a host's reproductions count
+    against the competition's cap but not against the team's fair share)."""
     rows = (
         await session.execute(
-            select(E.team_id, E.competition_id, func.count())
+            select(E.team_id, E.competition_id, E.purpose, func.count())
             .where(E.status == ExecutionStatus.RUNNING)
-            .group_by(E.team_id, E.competition_id)
+            .group_by(E.team_id, E.competition_id, E.purpose)
         )
     ).all()
     by_team: dict[str, int] = {}
     by_competition: dict[str, int] = {}
-    for team, competition, n in rows:
-        by_team[team] = by_team.get(team, 0) + n
+    for team, competition, purpose, n in rows:
+        if purpose != "reproduce":
+            by_team[team] = by_team.get(team, 0) + n
         by_competition[competition] = by_competition.get(competition, 0) + n
     return by_team, by_competition
 
 
 async def last_started(session: AsyncSession, team_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each team last had a run started (teams that never had one are absent)."""
+    """When each team last had a competing run started (teams that never had one are absent)."""
     if not team_ids:
         return {}
     rows = await session.execute(
         select(E.team_id, func.max(E.started_at))
-        .where(E.team_id.in_(list(team_ids)), E.started_at.is_not(None))
+        .where(E.team_id.in_(list(team_ids)), E.started_at.is_not(None), E.purpose != "reproduce")
         .group_by(E.team_id)
     )
     return {team: as_aware(at) for team, at in rows.all() if at is not None}

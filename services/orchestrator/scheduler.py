@@ -2,9 +2,11 @@
 and each competition's own cap.
 
 Fair share: each free slot goes to the team with the fewest runs running now, then
-to the team whose last run started longest ago, then to the oldest queued run. A team
-with 500 queued runs therefore delays another team's single run by at most one free
-slot (the slot that frees first after it is queued goes to it).
+to the team whose last run started longest ago, then to the oldest queued run. A
+host's reproducibility re-run (purpose ``reproduce``) takes a slot only when no
+competing run is due. A team with 500 queued runs therefore delays another team's
+single run by at most one free slot (the slot that frees first after it is queued
+goes to it).
 
 Every run has a deadline: its time limit plus ``grace_seconds`` (download, unpack,
 upload). A run still going then is stopped and ends as a retryable platform fault, so
@@ -72,12 +74,13 @@ def fair_pick(
     last_started: dict[str, datetime],
 ) -> list[Row[Any]]:
     """Choose up to ``free`` runs from ``candidates`` (queued rows), one slot at a time:
-    the team with the fewest running, then the one that started a run longest ago,
-    then the oldest queued run; a competition at its cap is skipped."""
+    competing runs before reproductions, then the team with the fewest running, then
+    the one that started a run longest ago, then the oldest queued run; a competition
+    at its cap is skipped."""
     by_team = dict(running_by_team)
     by_competition = dict(running_by_competition)
     started = dict(last_started)
-    pending = sorted(candidates, key=lambda r: (as_aware(r.queued_at), r.submission_id))
+    pending = sorted(candidates, key=lambda r: (_low(r), as_aware(r.queued_at), r.submission_id))
     chosen: list[Row[Any]] = []
     while len(chosen) < free:
         best: Row[Any] | None = None
@@ -90,7 +93,7 @@ def fair_pick(
             if cap is not None and by_competition.get(row.competition_id, 0) >= cap:
                 continue
             seen_teams.add(row.team_id)
-            key = (by_team.get(row.team_id, 0), started.get(row.team_id, _NEVER))
+            key = (_low(row), by_team.get(row.team_id, 0), started.get(row.team_id, _NEVER))
             if best_key is None or key < best_key:
                 best, best_key = row, key
         if best is None:
@@ -101,6 +104,10 @@ def fair_pick(
         by_competition[best.competition_id] = by_competition.get(best.competition_id, 0) + 1
         started[best.team_id] = utcnow()
     return chosen
+
+
+def _low(row: Row[Any]) -> bool:
+    return getattr(row, "purpose", "compete") == "reproduce"
 
 
 class Scheduler:
@@ -380,6 +387,7 @@ class Scheduler:
                 resources=resources,
                 scoring=queued.scoring,
                 stage_id=queued.stage_id,
+                purpose=queued.purpose,
                 correlation_id=queued.correlation_id,
                 **ran_on(outcome),
             ),
@@ -426,6 +434,7 @@ def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None
         resources=Resources(**(row.resources or {})),
         scoring=queued.scoring,
         stage_id=queued.stage_id,
+        purpose=queued.purpose,
         correlation_id=queued.correlation_id,
         runtime=row.runtime or "",
         runtime_digest=row.runtime_digest or "",

@@ -287,6 +287,7 @@ def outcome_event(
             scores=record.public_scores,
             private_scores=record.private_scores,
             stage_id=stage_id,
+            purpose=record.purpose,
         )
     return SubmissionScoringFailed(
         submission_id=record.submission_id,
@@ -302,7 +303,7 @@ def outcome_record(
     base: dict[str, Any], outcome: Scores | Failure, metric: str, rescore_id: uuid.UUID | None = None
 ) -> ScoreRecord:
     """``base``: submission_id, competition_id, attempt, team_id, team_name, submitted_at,
-    is_smoke, predictions_key, stage_id."""
+    is_smoke, predictions_key, stage_id, purpose."""
     if isinstance(outcome, Scores):
         return ScoreRecord(
             **base,
@@ -345,6 +346,7 @@ def _outcome_records(
         "is_smoke": event.is_smoke,
         "predictions_key": event.predictions_key,
         "stage_id": event.stage_id,
+        "purpose": event.purpose,
     }
     record = outcome_record(base, outcome, metric)
     failure = None if isinstance(outcome, Scores) else outcome

@@ -49,6 +49,8 @@ scores = Table(
     # the competition stage the submission belongs to (the first stage's id is the
     # competition's); null only on rows no migration reached
     Column("stage_id", String(36), nullable=True),
+    # SubmissionQueued.purpose, re-announced by every rescoring ("reproduce": off the boards)
+    Column("purpose", String(16), nullable=False, server_default="compete"),
     Index("ix_scores_competition_submission", "competition_id", "submission_id"),
     Index("ix_scores_stage_submission", "stage_id", "submission_id"),
 )

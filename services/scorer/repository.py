@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer.models import rescores, scores
 from shared.db import as_aware
-from shared.events import ScoringSpec
+from shared.events import Purpose, ScoringSpec
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class ScoreRecord:
     rescore_id: uuid.UUID | None = None
     # the stage the submission belongs to (None: the first, whose id is the competition's)
     stage_id: uuid.UUID | None = None
+    purpose: Purpose = "compete"
 
     @property
     def stage(self) -> uuid.UUID:
@@ -85,6 +86,7 @@ def _record(row: Row[Any]) -> ScoreRecord:
         private_extra=json.loads(row.private_extra),
         rescore_id=uuid.UUID(row.rescore_id) if row.rescore_id else None,
         stage_id=uuid.UUID(row.stage_id) if row.stage_id else None,
+        purpose=row.purpose,
     )
 
 
@@ -115,6 +117,7 @@ async def save(session: AsyncSession, record: ScoreRecord, *, replace: bool) -> 
         "private_extra": json.dumps(record.private_extra, sort_keys=True),
         "rescore_id": str(record.rescore_id) if record.rescore_id else None,
         "stage_id": str(record.stage),
+        "purpose": record.purpose,
     }
     if replace:
         await session.execute(

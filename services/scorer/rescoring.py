@@ -180,6 +180,7 @@ class RescoreWorker:
                 "is_smoke": record.is_smoke,
                 "predictions_key": record.predictions_key,
                 "stage_id": rescore.stage_id,
+                "purpose": record.purpose,
             }
             new = outcome_record(base, outcome, rescore.spec.metric, rescore.rescore_id)
             await repository.save(session, new, replace=True)

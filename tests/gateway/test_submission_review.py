@@ -192,7 +192,9 @@ async def test_a_competition_can_allow_downloads_from_the_start_and_nothing_run_
     log = await gw.client.get(f"/api/v1/submissions/{sid}/log", params={"full": "true"}, headers=host)
     assert log.status_code == 404 and log.json()["code"] == "output-not-found"
     record = (await gw.client.get(f"/api/v1/submissions/{sid}/execution", headers=alice)).json()
-    assert record["status"] == "queued" and record["attempts"] is None and record["runtime"] is None
+    # queued, not run: the runtime it was queued with, nothing it ran on yet
+    assert record["status"] == "queued" and record["attempts"] is None
+    assert record["runtime"] == "default" and record["runtime_digest"] is None and record["machine"] is None
     assert record["has_predictions"] is False
     unknown = await gw.client.get(f"/api/v1/submissions/{uuid.uuid4()}/archive", headers=host)
     assert unknown.status_code == 404

@@ -188,6 +188,19 @@ async def test_smoke_runs_never_enter_the_board(lb: Leaderboard) -> None:
     assert standings(board) == [(1, "team-2", 0.5, 1)]
 
 
+async def test_reproductions_never_enter_either_board(lb: Leaderboard) -> None:
+    # a host's re-run of team 2's submission scored higher than anything: still off both boards
+    original = scored(2, 0.5, 0.4)
+    await lb.feed(
+        original,
+        scored(2, 0.99, 0.99, purpose="reproduce", submitted_at=original.submitted_at),
+        scored(1, 0.97, 0.98, purpose="reproduce"),
+        CompetitionRevealed(competition_id=CID),
+    )
+    assert standings(await lb.board()) == [(1, "team-2", 0.5, 1)]
+    assert standings(await lb.board("/private")) == [(1, "team-2", 0.4, 1)]
+
+
 async def test_private_board_hidden_until_revealed(lb: Leaderboard) -> None:
     await lb.feed(scored(1, 0.9, 0.8))
     url = f"/api/v1/competitions/{CID}/leaderboard/private"

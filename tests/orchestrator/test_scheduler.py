@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -83,6 +83,7 @@ class Orchestrator:
         time_limit_s: float = 60,
         gpu: bool = False,
         stage: uuid.UUID | None = None,
+        purpose: Literal["compete", "reproduce"] = "compete",
     ) -> str:
         sid = uuid.uuid4()
         comp = competition or self.competition
@@ -105,6 +106,7 @@ class Orchestrator:
                 ),
                 scoring=ScoringSpec(metric="rmse", id_column="id", target_columns=["y"], labels_key="l.csv"),
                 stage_id=stage,
+                purpose=purpose,
             )
         )
         await self.status_is(str(sid), "queued", "running")
@@ -319,6 +321,33 @@ async def test_the_stage_of_the_queued_submission_travels_into_execution_finishe
     assert finished.stage_id == stage and replayed.stage_id == stage
     # a submission queued before stages existed stays in the first stage (None)
     assert finished_first.stage_id is None
+
+
+async def test_reproductions_start_only_when_no_competing_run_is_due_and_keep_their_purpose(
+    data_dir: Path, database_url: str | None
+) -> None:
+    team_a, team_b = uuid.uuid4(), uuid.uuid4()
+    async with orchestrator(data_dir, database_url, max_concurrent_runs=1) as o:
+        first = await o.queue(team_a)
+        await o.started_count(1)
+        # queued before the competing runs, of the same team and of another team that
+        # has never run anything: the reproductions still wait behind both
+        reproductions = [await o.queue(team_b, purpose="reproduce") for _ in range(2)]
+        own = await o.queue(team_b)
+        later = await o.queue(team_a)
+        for n in range(1, 5):
+            started = await o.started_count(n)
+            o.executor.release(started[-1])
+        order = await o.started_count(5)
+        [finished] = await poll(lambda: _value(o.finished(reproductions[0])))
+        r = await o.client.post(f"/internal/v1/executions/{reproductions[0]}/republish")
+        assert r.json()["republished"] == "execution.finished"
+        [_, replayed] = await poll(
+            lambda: _value(len(o.finished(reproductions[0])) == 2 and o.finished(reproductions[0]))
+        )
+    assert order == [first, own, later, *reproductions]
+    assert finished.purpose == "reproduce" and replayed.purpose == "reproduce"
+    assert o.finished(first)[0].purpose == "compete"
 
 
 async def _value(value: Any) -> Any:

@@ -265,3 +265,31 @@ async def test_predictions_that_no_longer_fit_fail_and_a_broken_spec_changes_not
         await s.until(relayed, "the failures on the bus")
         failures = [e for e in s.received if isinstance(e, SubmissionScoringFailed)]
         assert {e.reason for e in failures} == {FailureReason.INVALID_PREDICTIONS}
+
+
+async def test_a_reproduction_stays_a_reproduction_when_scored_and_rescored(data_dir: Path) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    async with running(data_dir, storage) as s:
+        await storage.put_bytes("labels", spec("v1").labels_key, labels_csv(TRUTH_V1))
+        await storage.put_bytes("labels", spec("v2").labels_key, labels_csv(TRUTH_V2))
+        competing, reproduction = uuid.uuid4(), uuid.uuid4()
+        body = "id,y\n" + "".join(f"{i},{p}\n" for i, p in zip(IDS, predictions(0), strict=True))
+        for sid in (competing, reproduction):
+            await storage.put_bytes("outputs", f"{sid}/1/predictions.csv", body.encode())
+        await s.bus.publish(finished(0, competing))
+        await s.bus.publish(finished(0, reproduction).model_copy(update={"purpose": "reproduce"}))
+
+        async def scored(count: int) -> Any:
+            async def check() -> bool:
+                return len([e for e in s.received if isinstance(e, SubmissionScored)]) >= count
+
+            return check
+
+        await s.until(await scored(2), "both scores")
+        rescore = CompetitionRescoreRequested(competition_id=CID, rescore_id=uuid.uuid4(), scoring=spec("v2"))
+        await s.bus.publish(rescore)
+        await s.until(await scored(4), "both rescores")
+    purposes = [(e.submission_id, e.purpose) for e in s.received if isinstance(e, SubmissionScored)]
+    assert sorted(purposes, key=str) == sorted(
+        [(competing, "compete"), (reproduction, "reproduce")] * 2, key=str
+    )

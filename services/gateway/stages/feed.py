@@ -56,6 +56,7 @@ async def scored_runs(session: AsyncSession, stage: Scope) -> list[Submission]:
             Submission.stage_id == stage.id,
             Submission.status == SubmissionStatus.SCORED.value,
             Submission.is_smoke.is_(False),
+            Submission.purpose != "reproduce",
         )
         .order_by(Submission.created_at, Submission.id)
     )

@@ -79,6 +79,7 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
         if not _move(submission, SubmissionStatus.SCORED, event.type):
             return False
         submission.public_score = event.public_score
+        submission.scores = all_scores(event)
         submission.scored_at = event.occurred_at
         submission.detail = ""
         return True
@@ -120,6 +121,7 @@ def _rescore_failed(submission: Submission, event: SubmissionScoringFailed) -> b
     submission.failure_reason = event.reason.value
     submission.detail = f"after the host rescored the competition: {event.detail}"
     submission.public_score = None
+    submission.scores = None
     submission.scored_at = event.occurred_at
     submission.updated_at = utcnow()
     return True
@@ -137,9 +139,20 @@ def _rescored(submission: Submission, event: SubmissionScored) -> bool:
         new=event.public_score,
     )
     submission.public_score = event.public_score
+    submission.scores = all_scores(event)
     submission.scored_at = event.occurred_at
     submission.updated_at = utcnow()
     return True
+
+
+def all_scores(event: SubmissionScored) -> dict[str, dict[str, float]]:
+    """Every column's score by key, public and private (the ranking one under ``metric``
+    too, for events from before ``scores``)."""
+    public = {event.metric: event.public_score, **event.public_extra_scores, **event.scores}
+    private = {**event.private_extra_scores, **event.private_scores}
+    if event.private_score is not None:
+        private = {event.metric: event.private_score, **private}
+    return {"public": public, "private": private}
 
 
 def fail_internal(submission: Submission, why: str) -> bool:

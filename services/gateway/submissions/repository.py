@@ -37,10 +37,11 @@ async def page(
     offset: int,
     limit: int,
 ) -> tuple[Sequence[Submission], int]:
-    """Newest first; ``team_id`` None means every team's (the host's view)."""
+    """Newest first; ``team_id`` None means every team's (the host's view, which alone
+    shows the host's reproductions)."""
     where = [Submission.competition_id == competition_id]
     if team_id is not None:
-        where.append(Submission.team_id == team_id)
+        where += [Submission.team_id == team_id, Submission.purpose != "reproduce"]
     total = await session.scalar(select(func.count()).select_from(Submission).where(*where)) or 0
     rows = await session.scalars(
         select(Submission)
@@ -61,7 +62,7 @@ async def count_against_quota(
     session: AsyncSession, team_id: uuid.UUID, stage_id: uuid.UUID, *, is_smoke: bool, since: datetime
 ) -> int:
     """A stage's submissions that use quota: not the platform's failures, not cancelled
-    before running, not the stage's own re-runs of earlier submissions."""
+    before running, not re-runs of earlier submissions (a stage's, a host's reproductions)."""
     count = await session.scalar(
         select(func.count())
         .select_from(Submission)

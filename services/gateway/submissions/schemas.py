@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from services.gateway.openapi import UtcDatetime
-from shared.events import FailureReason, Resources
+from shared.events import FailureReason, Purpose, Resources
 
 
 class SubmissionStatus(StrEnum):
@@ -60,6 +60,11 @@ class SubmissionRead(BaseModel):
     stage_position: int = Field(description="That stage's position (1 is the first).")
     rerun_of: uuid.UUID | None = Field(
         description="A stage's automatic re-run of this earlier submission (charged to no quota), or null."
+    )
+    purpose: Purpose = Field(
+        default="compete",
+        description="`reproduce`: a host's re-run of `rerun_of` to check that it reproduces "
+        "(off every board and quota, shown to the host only).",
     )
     team_id: uuid.UUID
     team_name: str

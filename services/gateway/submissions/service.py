@@ -258,11 +258,15 @@ async def queued_event(
         stage.smoke_data_frozen = True
     else:
         stage.data_frozen = True
+        # what a reproduction must run on too (``reproductions.service``)
+        submission.data_version, submission.labels_version = version, stage.labels_version
+        submission.runtime = stage.runtime
     return SubmissionQueued(
         submission_id=submission.id,
         competition_id=competition.id,
         stage_id=stage.id,
         rerun_of=submission.rerun_of,
+        purpose="reproduce" if submission.purpose == "reproduce" else "compete",
         team_id=team.id,
         team_name=team.name,
         submitted_at=submission.created_at,
@@ -294,6 +298,7 @@ def to_read(submission: Submission, team_name: str, stage_position: int) -> Subm
         stage_id=submission.stage_id,
         stage_position=stage_position,
         rerun_of=submission.rerun_of,
+        purpose="reproduce" if submission.purpose == "reproduce" else "compete",
         team_id=submission.team_id,
         team_name=team_name,
         status=SubmissionStatus(submission.status),
@@ -330,7 +335,8 @@ async def get_visible(
         if competitions.is_host(competition, user):
             return submission, competition
         team = await teams_repo.team_of(session, competition.id, user.id)
-        if team is not None and team.id == submission.team_id:
+        # a host's reproduction is the host's check, not the team's submission
+        if team is not None and team.id == submission.team_id and submission.purpose != "reproduce":
             return submission, competition
     raise NotFound(f"no submission {submission_id} visible to you", code="submission-not-found")
 

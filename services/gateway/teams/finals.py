@@ -77,7 +77,12 @@ async def select(
     problems: list[str] = []
     for sid in wanted:
         sub = found.get(sid)
-        if sub is None or sub.team_id != team.id or sub.competition_id != competition.id:
+        if (
+            sub is None
+            or sub.team_id != team.id
+            or sub.competition_id != competition.id
+            or sub.purpose == "reproduce"  # the host's check, unseen by the team
+        ):
             # the same words for another team's and for no submission: ids do not leak
             problems.append(f"{sid} is not a submission of your team in {competition.slug!r}")
         elif sub.is_smoke:

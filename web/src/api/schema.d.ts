@@ -793,8 +793,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your team's submissions, newest first (the host sees every team's)
-         * @description Your team's submissions, newest first (the host sees every team's).
+         * Your team's submissions, newest first (the host sees every team's); a queued one tells its place in the queue (queue)
+         * @description Your team's submissions, newest first (the host sees every team's); a queued one
+         *     tells its place in the queue (`queue`).
          */
         get: operations["list_submissions"];
         put?: never;
@@ -842,7 +843,9 @@ export interface paths {
         };
         /**
          * One submission of your team (or of a competition you host)
-         * @description One submission of your team (or of a competition you host).
+         * @description One submission of your team (or of a competition you host). While it is queued,
+         *     `queue` tells its place in the fair-share order and its estimated start; poll this to
+         *     follow it.
          */
         get: operations["get_submission"];
         put?: never;
@@ -951,6 +954,54 @@ export interface paths {
         get: operations["get_submission_execution"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/submissions/{submission_id}/reproductions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The original's scores and resources beside each re-run's, and whether they agree (host)
+         * @description The original's scores and resources beside each re-run's, and whether they agree
+         *     (host).
+         */
+        get: operations["get_submission_reproductions"];
+        put?: never;
+        /**
+         * Re-run a scored submission count times on the same archive, runtime, data and labels (host), at low priority, off every
+         * @description Re-run a scored submission `count` times on the same archive, runtime, data and
+         *     labels (host), at low priority, off every board and quota; read the verdict with
+         *     `get_submission_reproductions`.
+         */
+        post: operations["reproduce_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/reproductions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-run the submissions of a stage's top top public-board entries, count times each (host); all of them are checked befor
+         * @description Re-run the submissions of a stage's top `top` public-board entries, `count` times
+         *     each (host); all of them are checked before any is queued.
+         */
+        post: operations["reproduce_leaderboard_top"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1272,6 +1323,125 @@ export interface components {
             decided_by: string | null;
             /** Decided At */
             decided_at: string | null;
+        };
+        /**
+         * BoardReproductionCreate
+         * @example {
+         *       "top": 5,
+         *       "count": 3,
+         *       "tolerance": 0,
+         *       "stage": 1
+         *     }
+         */
+        BoardReproductionCreate: {
+            /**
+             * Top
+             * @description Re-run the submissions of the board's first `top` entries.
+             */
+            top: number;
+            /**
+             * Count
+             * @description How many re-runs to queue (1 to 10).
+             * @default 3
+             */
+            count: number;
+            /**
+             * Tolerance
+             * @description The largest absolute difference of any score still counted as reproducing (0: every score must be equal).
+             * @default 0
+             */
+            tolerance: number;
+            /**
+             * Stage
+             * @description The board's stage position (default: the stage open now, else the latest that has opened).
+             */
+            stage?: number | null;
+        };
+        /**
+         * BoardReproductions
+         * @description The re-runs queued for a board's top entries, best first.
+         * @example {
+         *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
+         *       "stage_position": 1,
+         *       "items": [
+         *         {
+         *           "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *           "team_name": "ada",
+         *           "verdict": "within_tolerance",
+         *           "tolerance": 0.01,
+         *           "original": {
+         *             "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *             "status": "scored",
+         *             "failure_reason": null,
+         *             "detail": "",
+         *             "public_scores": {
+         *               "accuracy": 0.974
+         *             },
+         *             "private_scores": {
+         *               "accuracy": 0.968
+         *             },
+         *             "resources": {
+         *               "wall_seconds": 2.1,
+         *               "cpu_seconds": 1.7,
+         *               "peak_memory_mb": 101,
+         *               "gpu_seconds": 0
+         *             },
+         *             "created_at": "2026-12-01T10:00:00+00:00"
+         *           },
+         *           "reruns": [
+         *             {
+         *               "submission_id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *               "status": "scored",
+         *               "failure_reason": null,
+         *               "detail": "",
+         *               "public_scores": {
+         *                 "accuracy": 0.971
+         *               },
+         *               "private_scores": {
+         *                 "accuracy": 0.968
+         *               },
+         *               "resources": {
+         *                 "wall_seconds": 2.1,
+         *                 "cpu_seconds": 1.7,
+         *                 "peak_memory_mb": 101,
+         *                 "gpu_seconds": 0
+         *               },
+         *               "created_at": "2026-12-02T09:00:00+00:00"
+         *             }
+         *           ],
+         *           "spread": [
+         *             {
+         *               "board": "public",
+         *               "key": "accuracy",
+         *               "original": 0.974,
+         *               "min": 0.971,
+         *               "max": 0.974,
+         *               "max_abs_diff": 0.003
+         *             },
+         *             {
+         *               "board": "private",
+         *               "key": "accuracy",
+         *               "original": 0.968,
+         *               "min": 0.968,
+         *               "max": 0.968,
+         *               "max_abs_diff": 0
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        BoardReproductions: {
+            /**
+             * Stage Id
+             * Format: uuid
+             */
+            stage_id: string;
+            /** Stage Position */
+            stage_position: number;
+            /** Items */
+            items: components["schemas"]["ReproductionReport"][];
         };
         /**
          * CompetitionCreate
@@ -2495,6 +2665,7 @@ export interface components {
          *           "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
          *           "stage_position": 1,
          *           "rerun_of": null,
+         *           "purpose": "compete",
          *           "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
          *           "team_name": "ada",
          *           "status": "scored",
@@ -2733,6 +2904,40 @@ export interface components {
             uploaded_at: string;
         };
         /**
+         * QueuePosition
+         * @description Where a queued submission stands: the order the fair-share scheduler will start the
+         *     queue in (not first come, first served), and when its run is expected to start.
+         */
+        QueuePosition: {
+            /**
+             * Position
+             * @description 1: the next run to start, on the whole platform.
+             */
+            position: number;
+            /**
+             * Ahead
+             * @description How many queued runs will start before this one.
+             */
+            ahead: number;
+            /**
+             * Estimated Start At
+             * Format: date-time
+             * @description When it is expected to start: from the runs going now and the competition's recent run durations (its time limit while it has none). An estimate; it moves as runs end.
+             */
+            estimated_start_at: string;
+            /**
+             * Running
+             * @description Runs going now on the platform.
+             */
+            running: number;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When the queue was looked at.
+             */
+            updated_at: string;
+        };
+        /**
          * QuotaCounter
          * @example {
          *       "limit": 5,
@@ -2786,6 +2991,122 @@ export interface components {
             smoke_runs: components["schemas"]["QuotaCounter"];
             /** @description The stage's compute budgets and what the team used of them. */
             compute: components["schemas"]["ComputeUsage"];
+        };
+        /**
+         * ReproductionCreate
+         * @example {
+         *       "count": 3,
+         *       "tolerance": 0.01
+         *     }
+         */
+        ReproductionCreate: {
+            /**
+             * Count
+             * @description How many re-runs to queue (1 to 10).
+             * @default 3
+             */
+            count: number;
+            /**
+             * Tolerance
+             * @description The largest absolute difference of any score still counted as reproducing (0: every score must be equal).
+             * @default 0
+             */
+            tolerance: number;
+        };
+        /**
+         * ReproductionReport
+         * @description The original beside each of its re-runs, and whether they agree.
+         *
+         *     `identical`: every score equal; `within_tolerance`: no score further than `tolerance`
+         *     from the original's; `differs`: see `spread`; `pending`: a re-run has not finished;
+         *     `failed`: a re-run failed (its `failure_reason` and `detail` say why).
+         * @example {
+         *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
+         *       "team_name": "ada",
+         *       "verdict": "within_tolerance",
+         *       "tolerance": 0.01,
+         *       "original": {
+         *         "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *         "status": "scored",
+         *         "failure_reason": null,
+         *         "detail": "",
+         *         "public_scores": {
+         *           "accuracy": 0.974
+         *         },
+         *         "private_scores": {
+         *           "accuracy": 0.968
+         *         },
+         *         "resources": {
+         *           "wall_seconds": 2.1,
+         *           "cpu_seconds": 1.7,
+         *           "peak_memory_mb": 101,
+         *           "gpu_seconds": 0
+         *         },
+         *         "created_at": "2026-12-01T10:00:00+00:00"
+         *       },
+         *       "reruns": [
+         *         {
+         *           "submission_id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *           "status": "scored",
+         *           "failure_reason": null,
+         *           "detail": "",
+         *           "public_scores": {
+         *             "accuracy": 0.971
+         *           },
+         *           "private_scores": {
+         *             "accuracy": 0.968
+         *           },
+         *           "resources": {
+         *             "wall_seconds": 2.1,
+         *             "cpu_seconds": 1.7,
+         *             "peak_memory_mb": 101,
+         *             "gpu_seconds": 0
+         *           },
+         *           "created_at": "2026-12-02T09:00:00+00:00"
+         *         }
+         *       ],
+         *       "spread": [
+         *         {
+         *           "board": "public",
+         *           "key": "accuracy",
+         *           "original": 0.974,
+         *           "min": 0.971,
+         *           "max": 0.974,
+         *           "max_abs_diff": 0.003
+         *         },
+         *         {
+         *           "board": "private",
+         *           "key": "accuracy",
+         *           "original": 0.968,
+         *           "min": 0.968,
+         *           "max": 0.968,
+         *           "max_abs_diff": 0
+         *         }
+         *       ]
+         *     }
+         */
+        ReproductionReport: {
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /** Team Name */
+            team_name: string;
+            verdict: components["schemas"]["Verdict"];
+            /** Tolerance */
+            tolerance: number;
+            original: components["schemas"]["RunResult"];
+            /** Reruns */
+            reruns: components["schemas"]["RunResult"][];
+            /** Spread */
+            spread: components["schemas"]["Spread"][];
         };
         /**
          * RescoreRead
@@ -2881,6 +3202,60 @@ export interface components {
              * @description False when this version had already been accepted.
              */
             created: boolean;
+        };
+        /**
+         * RunResult
+         * @description One run: the original or a re-run, with every score it got and what it used.
+         * @example {
+         *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
+         *       "status": "scored",
+         *       "failure_reason": null,
+         *       "detail": "",
+         *       "public_scores": {
+         *         "accuracy": 0.974
+         *       },
+         *       "private_scores": {
+         *         "accuracy": 0.968
+         *       },
+         *       "resources": {
+         *         "wall_seconds": 2.1,
+         *         "cpu_seconds": 1.7,
+         *         "peak_memory_mb": 101,
+         *         "gpu_seconds": 0
+         *       },
+         *       "created_at": "2026-12-01T10:00:00+00:00"
+         *     }
+         */
+        RunResult: {
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            status: components["schemas"]["SubmissionStatus"];
+            failure_reason: components["schemas"]["FailureReason"] | null;
+            /** Detail */
+            detail: string;
+            /**
+             * Public Scores
+             * @description Every board column's public score, by key.
+             */
+            public_scores: {
+                [key: string]: number;
+            };
+            /**
+             * Private Scores
+             * @description Every board column's private score, by key.
+             */
+            private_scores: {
+                [key: string]: number;
+            };
+            resources: components["schemas"]["Resources"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * ScoreColumn
@@ -3076,6 +3451,38 @@ export interface components {
              * @description At least 8 characters, not a common password.
              */
             password: string;
+        };
+        /**
+         * Spread
+         * @description How one score varied over the original and its finished re-runs.
+         * @example {
+         *       "board": "public",
+         *       "key": "accuracy",
+         *       "original": 0.974,
+         *       "min": 0.971,
+         *       "max": 0.974,
+         *       "max_abs_diff": 0.003
+         *     }
+         */
+        Spread: {
+            /**
+             * Board
+             * @enum {string}
+             */
+            board: "public" | "private";
+            /** Key */
+            key: string;
+            /** Original */
+            original: number | null;
+            /** Min */
+            min: number | null;
+            /** Max */
+            max: number | null;
+            /**
+             * Max Abs Diff
+             * @description The largest absolute difference from the original's (null: some run lacks the score).
+             */
+            max_abs_diff: number | null;
         };
         /**
          * StageCreate
@@ -3446,6 +3853,7 @@ export interface components {
          *       "stage_id": "3f0c1a52-7a8e-4d6b-9a63-2b1f0c6d9e11",
          *       "stage_position": 1,
          *       "rerun_of": null,
+         *       "purpose": "compete",
          *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
          *       "team_name": "ada",
          *       "status": "scored",
@@ -3495,6 +3903,13 @@ export interface components {
              */
             rerun_of: string | null;
             /**
+             * Purpose
+             * @description `reproduce`: a host's re-run of `rerun_of` to check that it reproduces (off every board and quota, shown to the host only).
+             * @default compete
+             * @enum {string}
+             */
+            purpose: "compete" | "reproduce";
+            /**
              * Team Id
              * Format: uuid
              */
@@ -3518,6 +3933,8 @@ export interface components {
             resources?: components["schemas"]["Resources"] | null;
             /** Started At */
             started_at?: string | null;
+            /** @description Its place in the queue while it is queued (null otherwise, and while the queue cannot be read). */
+            queue?: components["schemas"]["QueuePosition"] | null;
             /**
              * Created At
              * Format: date-time
@@ -3792,6 +4209,11 @@ export interface components {
              */
             is_disabled?: boolean | null;
         };
+        /**
+         * Verdict
+         * @enum {string}
+         */
+        Verdict: "identical" | "within_tolerance" | "differs" | "pending" | "failed";
         /**
          * WebhookCreate
          * @example {
@@ -9465,6 +9887,300 @@ export interface operations {
             };
             /** @description No such resource (or not visible to this user). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_submission_reproductions: {
+        parameters: {
+            query?: {
+                /** @description Judge with this tolerance (default: the latest request's). */
+                tolerance?: number | null;
+            };
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReproductionReport"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reproduce_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReproductionCreate"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReproductionReport"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reproduce_leaderboard_top: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardReproductionCreate"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardReproductions"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,8 @@
 from .approval_decision import ApprovalDecision
 from .approval_read import ApprovalRead
 from .approval_read_state import ApprovalReadState
+from .board_reproduction_create import BoardReproductionCreate
+from .board_reproductions import BoardReproductions
 from .competition_create import CompetitionCreate
 from .competition_read import CompetitionRead
 from .competition_update import CompetitionUpdate
@@ -38,12 +40,18 @@ from .page_webhook_delivery_read import PageWebhookDeliveryRead
 from .page_webhook_read import PageWebhookRead
 from .participant_file_read import ParticipantFileRead
 from .problem import Problem
+from .queue_position import QueuePosition
 from .quota_counter import QuotaCounter
 from .quota_read import QuotaRead
+from .reproduction_create import ReproductionCreate
+from .reproduction_report import ReproductionReport
 from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
 from .rules_acceptance_read import RulesAcceptanceRead
+from .run_result import RunResult
+from .run_result_private_scores import RunResultPrivateScores
+from .run_result_public_scores import RunResultPublicScores
 from .score_column import ScoreColumn
 from .score_column_body import ScoreColumnBody
 from .scoring_program_read import ScoringProgramRead
@@ -51,6 +59,8 @@ from .scoring_trial_read import ScoringTrialRead
 from .scoring_trial_read_private import ScoringTrialReadPrivate
 from .scoring_trial_read_public import ScoringTrialReadPublic
 from .sign_up import SignUp
+from .spread import Spread
+from .spread_board import SpreadBoard
 from .stage_create import StageCreate
 from .stage_create_feed_type_0 import StageCreateFeedType0
 from .stage_read import StageRead
@@ -60,6 +70,7 @@ from .stage_summary_feed_type_0 import StageSummaryFeedType0
 from .stage_update import StageUpdate
 from .stage_update_feed_type_0 import StageUpdateFeedType0
 from .submission_read import SubmissionRead
+from .submission_read_purpose import SubmissionReadPurpose
 from .submission_status import SubmissionStatus
 from .team_create import TeamCreate
 from .team_join import TeamJoin
@@ -72,6 +83,7 @@ from .user_create import UserCreate
 from .user_created import UserCreated
 from .user_read import UserRead
 from .user_update import UserUpdate
+from .verdict import Verdict
 from .webhook_create import WebhookCreate
 from .webhook_create_event_types_item import WebhookCreateEventTypesItem
 from .webhook_created import WebhookCreated
@@ -86,6 +98,8 @@ __all__ = (
     "ApprovalDecision",
     "ApprovalRead",
     "ApprovalReadState",
+    "BoardReproductionCreate",
+    "BoardReproductions",
     "CompetitionCreate",
     "CompetitionRead",
     "CompetitionUpdate",
@@ -121,12 +135,18 @@ __all__ = (
     "PageWebhookRead",
     "ParticipantFileRead",
     "Problem",
+    "QueuePosition",
     "QuotaCounter",
     "QuotaRead",
+    "ReproductionCreate",
+    "ReproductionReport",
     "RescoreRead",
     "RescoreReadScoring",
     "Resources",
     "RulesAcceptanceRead",
+    "RunResult",
+    "RunResultPrivateScores",
+    "RunResultPublicScores",
     "ScoreColumn",
     "ScoreColumnBody",
     "ScoringProgramRead",
@@ -134,6 +154,8 @@ __all__ = (
     "ScoringTrialReadPrivate",
     "ScoringTrialReadPublic",
     "SignUp",
+    "Spread",
+    "SpreadBoard",
     "StageCreate",
     "StageCreateFeedType0",
     "StageRead",
@@ -143,6 +165,7 @@ __all__ = (
     "StageUpdate",
     "StageUpdateFeedType0",
     "SubmissionRead",
+    "SubmissionReadPurpose",
     "SubmissionStatus",
     "TeamCreate",
     "TeamJoin",
@@ -155,6 +178,7 @@ __all__ = (
     "UserCreated",
     "UserRead",
     "UserUpdate",
+    "Verdict",
     "WebhookCreate",
     "WebhookCreateEventTypesItem",
     "WebhookCreated",

@@ -9,10 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.failure_reason import FailureReason
+from ..models.submission_read_purpose import SubmissionReadPurpose
 from ..models.submission_status import SubmissionStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.queue_position import QueuePosition
     from ..models.resources import Resources
 
 
@@ -40,8 +42,12 @@ class SubmissionRead:
         size_bytes (int):
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
+        purpose (SubmissionReadPurpose | Unset): `reproduce`: a host's re-run of `rerun_of` to check that it reproduces
+            (off every board and quota, shown to the host only). Default: SubmissionReadPurpose.COMPETE.
         resources (None | Resources | Unset):
         started_at (datetime.datetime | None | Unset):
+        queue (None | QueuePosition | Unset): Its place in the queue while it is queued (null otherwise, and while the
+            queue cannot be read).
     """
 
     id: UUID
@@ -61,11 +67,14 @@ class SubmissionRead:
     size_bytes: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    purpose: SubmissionReadPurpose | Unset = SubmissionReadPurpose.COMPETE
     resources: None | Resources | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
+    queue: None | QueuePosition | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.queue_position import QueuePosition
         from ..models.resources import Resources
 
         id = str(self.id)
@@ -112,6 +121,10 @@ class SubmissionRead:
 
         updated_at = self.updated_at.isoformat()
 
+        purpose: str | Unset = UNSET
+        if not isinstance(self.purpose, Unset):
+            purpose = self.purpose.value
+
         resources: dict[str, Any] | None | Unset
         if isinstance(self.resources, Unset):
             resources = UNSET
@@ -127,6 +140,14 @@ class SubmissionRead:
             started_at = self.started_at.isoformat()
         else:
             started_at = self.started_at
+
+        queue: dict[str, Any] | None | Unset
+        if isinstance(self.queue, Unset):
+            queue = UNSET
+        elif isinstance(self.queue, QueuePosition):
+            queue = self.queue.to_dict()
+        else:
+            queue = self.queue
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -151,15 +172,20 @@ class SubmissionRead:
                 "updated_at": updated_at,
             }
         )
+        if purpose is not UNSET:
+            field_dict["purpose"] = purpose
         if resources is not UNSET:
             field_dict["resources"] = resources
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
+        if queue is not UNSET:
+            field_dict["queue"] = queue
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.queue_position import QueuePosition
         from ..models.resources import Resources
 
         d = dict(src_dict)
@@ -233,6 +259,13 @@ class SubmissionRead:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        _purpose = d.pop("purpose", UNSET)
+        purpose: SubmissionReadPurpose | Unset
+        if isinstance(_purpose, Unset):
+            purpose = UNSET
+        else:
+            purpose = SubmissionReadPurpose(_purpose)
+
         def _parse_resources(data: object) -> None | Resources | Unset:
             if data is None:
                 return data
@@ -267,6 +300,23 @@ class SubmissionRead:
 
         started_at = _parse_started_at(d.pop("started_at", UNSET))
 
+        def _parse_queue(data: object) -> None | QueuePosition | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                queue_type_0 = QueuePosition.from_dict(data)
+
+                return queue_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | QueuePosition | Unset, data)
+
+        queue = _parse_queue(d.pop("queue", UNSET))
+
         submission_read = cls(
             id=id,
             competition_id=competition_id,
@@ -285,8 +335,10 @@ class SubmissionRead:
             size_bytes=size_bytes,
             created_at=created_at,
             updated_at=updated_at,
+            purpose=purpose,
             resources=resources,
             started_at=started_at,
+            queue=queue,
         )
 
         submission_read.additional_properties = d

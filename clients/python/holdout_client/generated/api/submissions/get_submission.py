@@ -83,7 +83,9 @@ def sync_detailed(
 ) -> Response[Problem | SubmissionRead]:
     """One submission of your team (or of a competition you host)
 
-     One submission of your team (or of a competition you host).
+     One submission of your team (or of a competition you host). While it is queued,
+    `queue` tells its place in the fair-share order and its estimated start; poll this to
+    follow it.
 
     Args:
         submission_id (UUID):
@@ -114,7 +116,9 @@ def sync(
 ) -> Problem | SubmissionRead | None:
     """One submission of your team (or of a competition you host)
 
-     One submission of your team (or of a competition you host).
+     One submission of your team (or of a competition you host). While it is queued,
+    `queue` tells its place in the fair-share order and its estimated start; poll this to
+    follow it.
 
     Args:
         submission_id (UUID):
@@ -140,7 +144,9 @@ async def asyncio_detailed(
 ) -> Response[Problem | SubmissionRead]:
     """One submission of your team (or of a competition you host)
 
-     One submission of your team (or of a competition you host).
+     One submission of your team (or of a competition you host). While it is queued,
+    `queue` tells its place in the fair-share order and its estimated start; poll this to
+    follow it.
 
     Args:
         submission_id (UUID):
@@ -169,7 +175,9 @@ async def asyncio(
 ) -> Problem | SubmissionRead | None:
     """One submission of your team (or of a competition you host)
 
-     One submission of your team (or of a competition you host).
+     One submission of your team (or of a competition you host). While it is queued,
+    `queue` tells its place in the fair-share order and its estimated start; poll this to
+    follow it.
 
     Args:
         submission_id (UUID):

@@ -94,9 +94,11 @@ def sync_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[PageSubmissionRead | Problem]:
-    """Your team's submissions, newest first (the host sees every team's)
+    """Your team's submissions, newest first (the host sees every team's); a queued one tells its place in
+    the queue (queue)
 
-     Your team's submissions, newest first (the host sees every team's).
+     Your team's submissions, newest first (the host sees every team's); a queued one
+    tells its place in the queue (`queue`).
 
     Args:
         competition (str):
@@ -131,9 +133,11 @@ def sync(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> PageSubmissionRead | Problem | None:
-    """Your team's submissions, newest first (the host sees every team's)
+    """Your team's submissions, newest first (the host sees every team's); a queued one tells its place in
+    the queue (queue)
 
-     Your team's submissions, newest first (the host sees every team's).
+     Your team's submissions, newest first (the host sees every team's); a queued one
+    tells its place in the queue (`queue`).
 
     Args:
         competition (str):
@@ -163,9 +167,11 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[PageSubmissionRead | Problem]:
-    """Your team's submissions, newest first (the host sees every team's)
+    """Your team's submissions, newest first (the host sees every team's); a queued one tells its place in
+    the queue (queue)
 
-     Your team's submissions, newest first (the host sees every team's).
+     Your team's submissions, newest first (the host sees every team's); a queued one
+    tells its place in the queue (`queue`).
 
     Args:
         competition (str):
@@ -198,9 +204,11 @@ async def asyncio(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> PageSubmissionRead | Problem | None:
-    """Your team's submissions, newest first (the host sees every team's)
+    """Your team's submissions, newest first (the host sees every team's); a queued one tells its place in
+    the queue (queue)
 
-     Your team's submissions, newest first (the host sees every team's).
+     Your team's submissions, newest first (the host sees every team's); a queued one
+    tells its place in the queue (`queue`).
 
     Args:
         competition (str):

@@ -1,0 +1,1 @@
+"""A host's reproducibility re-runs of scored submissions."""
