@@ -23,20 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
-from services.gateway.competitions import service as competitions
+from services.gateway.competitions import scoring
 from services.gateway.models import Competition, FinalSelection, Submission, Team, outbox
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions.schemas import SubmissionStatus
 from services.gateway.submissions.service import queued_event
 from shared.db import add_event, as_aware
-from shared.events import ScoreColumn
 
 
 def ranks_higher(stage: Scope) -> bool:
     """The direction of the stage's first board column (its ranking)."""
-    if stage.columns:
-        return ScoreColumn.model_validate(stage.columns[0]).higher_is_better
-    return competitions.higher_is_better(stage.metric)
+    return scoring.columns_of(stage)[0].higher_is_better
 
 
 def best(runs: Sequence[Submission], count: int, higher_is_better: bool) -> list[Submission]:
