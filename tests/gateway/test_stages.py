@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.gateway.conftest import LABELS, Gateway, eventually
@@ -285,3 +286,18 @@ async def test_a_submission_belongs_to_the_open_stage_and_its_quota(gw: Gateway)
     assert event.scoring.metric == "f1_macro"
     assert event.scoring.labels_key.startswith(stage["id"] + "/")
     assert event.execution.data_prefix == f"{stage['id']}/1/"
+
+
+async def test_a_later_stage_with_nothing_scored_shows_its_own_columns(gw: Gateway) -> None:
+    """Before the leaderboard has heard of a stage, its board is empty with the stage's
+    declared columns (a hidden one left out), not the first stage's metric."""
+    host = await gw.user("host", is_host=True)
+    columns = [
+        {"key": "f1", "metric": "f1_macro", "precision": 3},
+        {"key": "acc", "metric": "accuracy", "hidden": True},
+    ]
+    stage = await two_stages(gw, host, columns=columns)
+    gw.upstreams.leaderboard = lambda request: httpx.Response(404, json={"detail": "unknown"})
+    board = (await gw.client.get("/api/v1/competitions/titanic/leaderboard", params={"stage": 2})).json()
+    assert board["stage_id"] == stage["id"] and board["metric"] == "f1" and board["entries"] == []
+    assert board["columns"] == [{"key": "f1", "higher_is_better": True, "precision": 3}]

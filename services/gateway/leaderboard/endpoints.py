@@ -2,7 +2,7 @@
 hosts (proxied) and ``/reveal``.
 
 Boards are per stage: ``?stage=<position>`` names the stage as participants know it
-(1, 2, ...); the gateway turns it into the stage's id (``_stage_id``) and the
+(1, 2, ...); the gateway turns it into the stage's id (``_stage``) and the
 leaderboard service is asked for that stage's board (``leaderboard_params``).
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
+from services.gateway.competitions import scoring
 from services.gateway.competitions import service as competitions
 from services.gateway.competitions.schemas import CompetitionRead
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
@@ -26,7 +27,6 @@ from services.gateway.models import Competition
 from services.gateway.openapi import problems
 from services.gateway.stages import scope
 from shared.events import utcnow
-from shared.metrics_catalog import METRICS
 from shared.web import PROBLEM_JSON, Forbidden
 
 router = APIRouter(prefix="/competitions/{competition}", tags=["leaderboard"])
@@ -41,11 +41,11 @@ StageParam = Annotated[
 ]
 
 
-async def _stage_id(session: AsyncSession, competition: Competition, position: int | None) -> uuid.UUID:
-    """The id of the competition's stage at ``position`` (None: the stage that matters now)."""
+async def _stage(session: AsyncSession, competition: Competition, position: int | None) -> scope.Scope:
+    """The competition's stage at ``position`` (None: the stage that matters now)."""
     if position is None:
-        return scope.active(await scope.all_stages(session, competition), utcnow()).id
-    return (await scope.get(session, competition, position)).id
+        return scope.active(await scope.all_stages(session, competition), utcnow())
+    return await scope.get(session, competition, position)
 
 
 def leaderboard_params(stage_id: uuid.UUID | None, **params: object) -> dict[str, object]:
@@ -55,25 +55,29 @@ def leaderboard_params(stage_id: uuid.UUID | None, **params: object) -> dict[str
 
 def _empty(
     competition: Competition,
-    stage_id: uuid.UUID,
+    stage: scope.Scope,
     board: Literal["public", "private"],
     offset: int,
     limit: int,
 ) -> Leaderboard:
-    """The board of a competition the leaderboard has not heard of yet (nothing scored)."""
-    info = METRICS.get(competition.metric)
-    higher_is_better = info.higher_is_better if info else True
+    """The board of a stage the leaderboard has not heard of yet (nothing scored): its
+    columns as the host declared them (hidden ones left out until the reveal)."""
+    revealed = competition.revealed_at is not None
+    columns = [c for c in scoring.columns_of(stage) if revealed or not c.hidden]
     return Leaderboard(
         competition_id=competition.id,
-        stage_id=stage_id,
+        stage_id=stage.id,
         board=board,
-        metric=competition.metric,
-        higher_is_better=higher_is_better,
-        revealed=competition.revealed_at is not None,
+        metric=stage.metric,
+        higher_is_better=scoring.columns_of(stage)[0].higher_is_better,
+        revealed=revealed,
         total=0,
         offset=offset,
         limit=limit,
-        columns=[LeaderboardColumn(key=competition.metric, higher_is_better=higher_is_better, precision=4)],
+        columns=[
+            LeaderboardColumn(key=c.key, higher_is_better=c.higher_is_better, precision=c.precision)
+            for c in columns
+        ],
         entries=[],
     )
 
@@ -101,13 +105,14 @@ async def get_public_leaderboard(
     """The public leaderboard of a stage: each team's best public entry by the stage's
     columns (anyone may read it)."""
     found = await competitions.get(session, competition)
-    stage_id = await _stage_id(session, found, stage)
+    chosen = await _stage(session, found, stage)
+    stage_id = chosen.id
     await session.close()
     url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard"
     params = leaderboard_params(stage_id, offset=page.offset, limit=page.limit)
     upstream = await proxy.get(http, "leaderboard", url, params)
     if upstream.status_code == 404:
-        empty = _empty(found, stage_id, "public", page.offset, page.limit)
+        empty = _empty(found, chosen, "public", page.offset, page.limit)
         return JSONResponse(empty.model_dump(mode="json"))
     return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
 
@@ -130,7 +135,8 @@ async def stream_leaderboard_events(
     """Anyone may follow a stage's boards live; each `board` event carries the board's
     version and the stage's columns shown: re-read the board when one comes."""
     found = await competitions.get(session, competition)
-    stage_id = await _stage_id(session, found, stage)
+    chosen = await _stage(session, found, stage)
+    stage_id = chosen.id
     await session.close()  # the stream may last long: hold no database connection
     url = f"{settings.leaderboard_url.rstrip('/')}/api/v1/competitions/{found.id}/leaderboard/events"
     query = urlencode(leaderboard_params(stage_id))
@@ -155,7 +161,8 @@ async def get_private_leaderboard(
     """The private leaderboard of a stage: hidden until the host reveals it (the host
     always sees it, hidden columns included)."""
     found = await competitions.get(session, competition)
-    stage_id = await _stage_id(session, found, stage)
+    chosen = await _stage(session, found, stage)
+    stage_id = chosen.id
     await session.close()
     base = settings.leaderboard_url.rstrip("/")
     if competitions.is_host(found, user):
@@ -167,7 +174,7 @@ async def get_private_leaderboard(
     params = leaderboard_params(stage_id, offset=page.offset, limit=page.limit)
     upstream = await proxy.get(http, "leaderboard", url, params)
     if upstream.status_code == 404:
-        empty = _empty(found, stage_id, "private", page.offset, page.limit)
+        empty = _empty(found, chosen, "private", page.offset, page.limit)
         return JSONResponse(empty.model_dump(mode="json"))
     return _relay(upstream.status_code, upstream.content, upstream.headers.get("content-type", ""))
 
@@ -209,7 +216,8 @@ async def export_leaderboard_csv(
     value (host; the private board before the reveal too, hidden columns after it)."""
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
-    stage_id = await _stage_id(session, found, stage)
+    chosen = await _stage(session, found, stage)
+    stage_id = chosen.id
     await session.close()
     url = (
         f"{settings.leaderboard_url.rstrip('/')}/internal/v1/competitions/{found.id}"
