@@ -186,7 +186,9 @@ async def test_each_logical_container_is_its_own_prefixed_azure_container(
         await st.ensure_containers()
         await st.put_bytes("labels", "c1/v1.csv", b"y")
         names = [c.name async for c in st._client.list_containers(name_starts_with=prefix)]
-        assert sorted(names) == [prefix + n for n in ("data", "files", "labels", "outputs", "submissions")]
+        assert sorted(names) == [
+            prefix + n for n in ("data", "files", "labels", "outputs", "programs", "submissions")
+        ]
         assert [b.name async for b in st._client.get_container_client(prefix + "labels").list_blobs()] == [
             "c1/v1.csv"
         ]
