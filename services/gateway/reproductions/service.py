@@ -38,7 +38,7 @@ from services.gateway.reproductions.schemas import (
     Verdict,
 )
 from services.gateway.stages import scope
-from services.gateway.stages.feed import best, ranks_higher
+from services.gateway.stages.feed import best, ranks_higher, rerun_of
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions import repository as submissions_repo
 from services.gateway.submissions.schemas import TERMINAL, SubmissionStatus
@@ -107,24 +107,7 @@ async def reproduce(
     now = utcnow()
     made = []
     for _ in range(count):
-        rerun = Submission(
-            id=uuid.uuid4(),
-            competition_id=competition.id,
-            stage_id=stage.id,
-            rerun_of=original.id,
-            purpose="reproduce",
-            tolerance=tolerance,
-            team_id=original.team_id,
-            user_id=original.user_id,
-            status=SubmissionStatus.QUEUED.value,
-            detail="",
-            is_smoke=False,
-            sha256=original.sha256,
-            size_bytes=original.size_bytes,
-            archive_key=original.archive_key,
-            created_at=now,
-            updated_at=now,
-        )
+        rerun = rerun_of(original, stage, now, purpose="reproduce", tolerance=tolerance)
         session.add(rerun)
         event = await queued_event(session, competition, stage, team, rerun)
         # judged by the same rescoring as the original (the scorer compares submission times)

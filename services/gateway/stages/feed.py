@@ -89,6 +89,36 @@ async def chosen(
     return sorted(out, key=lambda s: (as_aware(s.created_at), s.id))
 
 
+def rerun_of(
+    original: Submission,
+    stage: Scope,
+    now: datetime,
+    *,
+    purpose: str = "compete",
+    tolerance: float | None = None,
+) -> Submission:
+    """A new queued submission in ``stage`` that runs ``original``'s zip again, for its team:
+    a fed stage's re-run, or (``purpose="reproduce"``) a host's reproduction."""
+    return Submission(
+        id=uuid.uuid4(),
+        competition_id=original.competition_id,
+        stage_id=stage.id,
+        rerun_of=original.id,
+        purpose=purpose,
+        tolerance=tolerance,
+        team_id=original.team_id,
+        user_id=original.user_id,
+        status=SubmissionStatus.QUEUED.value,
+        detail="",
+        is_smoke=False,
+        sha256=original.sha256,
+        size_bytes=original.size_bytes,
+        archive_key=original.archive_key,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 async def queue_reruns(
     session: AsyncSession,
     competition: Competition,
@@ -105,22 +135,7 @@ async def queue_reruns(
     teams = {t.id: t for t in await session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     made = []
     for original in originals:
-        rerun = Submission(
-            id=uuid.uuid4(),
-            competition_id=competition.id,
-            stage_id=stage.id,
-            rerun_of=original.id,
-            team_id=original.team_id,
-            user_id=original.user_id,
-            status=SubmissionStatus.QUEUED.value,
-            detail="",
-            is_smoke=False,
-            sha256=original.sha256,
-            size_bytes=original.size_bytes,
-            archive_key=original.archive_key,
-            created_at=now,
-            updated_at=now,
-        )
+        rerun = rerun_of(original, stage, now)
         session.add(rerun)
         event = await queued_event(session, competition, stage, teams[rerun.team_id], rerun)
         event = event.model_copy(update={"submitted_at": as_aware(original.created_at)})
