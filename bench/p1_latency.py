@@ -21,8 +21,8 @@ from typing import Any
 from bench.common import machine, summary
 from holdout.client import HoldoutClient
 from holdout.processes import Platform, base_env
-from services.orchestrator.runtimes import runtime_path
-from services.orchestrator.sandbox import SandboxLimits, SandboxSpec, run_sandbox
+from services.orchestrator.executors.local.runtimes import runtime_path
+from services.orchestrator.executors.local.sandbox import SandboxLimits, SandboxSpec, run_sandbox
 from shared.settings import default_data_dir
 
 NOOP_MAIN = """\

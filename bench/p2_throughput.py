@@ -24,7 +24,7 @@ from bench.common import machine
 from bench.p1_latency import NOOP_MAIN, bare_run, traversable_tmp, write_inputs
 from holdout.client import HoldoutClient
 from holdout.processes import Platform, base_env
-from services.orchestrator.runtimes import runtime_path
+from services.orchestrator.executors.local.runtimes import runtime_path
 from shared.settings import default_data_dir
 
 TERMINAL = {"scored", "failed", "cancelled"}

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import machine, summary
-from services.orchestrator.runtimes import runtime_path, runtime_python
-from services.orchestrator.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
+from services.orchestrator.executors.local.runtimes import runtime_path, runtime_python
+from services.orchestrator.executors.local.sandbox import MIB, SandboxLimits, SandboxSpec, run_sandbox
 from shared.settings import default_data_dir
 
 SIZE = 1024**3

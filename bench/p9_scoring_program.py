@@ -29,8 +29,8 @@ from typing import Any
 from bench.common import machine, summary
 from bench.p4_scoring import write_files
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.local_runner import LocalRunner
-from services.orchestrator.runtimes import runtime_path, runtime_python
+from services.orchestrator.executors.local.runner import LocalRunner
+from services.orchestrator.executors.local.runtimes import runtime_path, runtime_python
 from services.orchestrator.scoring_runs import ScoringRuns
 from shared.events import ScoringProgram
 from shared.scoring_runs import (

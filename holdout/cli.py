@@ -164,7 +164,7 @@ def runtime_build(
     name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default",
 ) -> None:
     """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
-    from services.orchestrator.runtimes import build_runtime_cli
+    from services.orchestrator.executors.local.runtimes import build_runtime_cli
 
     path = build_runtime_cli(name)
     typer.echo(f"runtime {name!r} ready at {path}")

@@ -18,7 +18,7 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from holdout.wiring import service_spec
-from services.orchestrator.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from shared.settings import SERVICES, CommonSettings
 
 DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.orchestrator import runtimes
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
-from services.orchestrator.sandbox import MIB
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.local import runtimes
+from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.sandbox import MIB
 from services.scorer.scoring import score
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.archive import ArchiveError, safe_extract

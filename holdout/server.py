@@ -22,7 +22,7 @@ from holdout.guard import BodyGuard, BodyLimits, guarded_h11
 from holdout.wiring import all_specs, service_spec
 from shared.bus.memory import InProcessBus
 from shared.internal_auth import load_or_create_token
-from shared.service import build_storage
+from shared.runtime import build_storage
 from shared.settings import MIN_INTERNAL_TOKEN_LENGTH, CommonSettings
 
 log = structlog.get_logger(__name__)

@@ -2,7 +2,7 @@
 
 Only the gateway faces users. The orchestrator, the scorer and the leaderboard answer
 only a caller that presents the per-deployment secret as ``Authorization: Bearer ...``
-(``InternalAuthMiddleware``, installed by ``shared.service.install_service_plumbing``);
+(``InternalAuthMiddleware``, installed by ``shared.runtime.install_service_plumbing``);
 ``/healthz``, ``/readyz`` and ``/metrics`` stay open for probes and scrapers, and carry
 no participant data. The gateway sends the secret on every call it makes to them, and
 the scorer on each scoring run it asks of the orchestrator (``InternalAuth``, to their

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.orchestrator.runtimes import (
+from services.orchestrator.executors.local.runtimes import (
     REPO_RUNTIMES_DIR,
     build_runtime,
     requirements_digest,

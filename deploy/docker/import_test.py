@@ -1,7 +1,7 @@
 """Build-time import test of a runtime image: import every package its requirements name.
 
 Standard library only (it runs in the competition's image, which has nothing of Holdout).
-The name mapping is the local sandbox's (``services.orchestrator.runtimes``); a test
+The name mapping is the local sandbox's (``services.orchestrator.executors.local.runtimes``); a test
 keeps the two equal. Usage: ``python -I import_test.py requirements.txt``.
 """
 

@@ -1,6 +1,6 @@
 # The Holdout service image: all four services (`holdout serve <service>`), the
 # migrations (`holdout migrate <service>`), and the run pods' init container
-# (`python -m services.orchestrator.kubernetes.fetch`). Build from the repository root:
+# (`python -m services.orchestrator.executors.kubernetes.fetch`). Build from the repository root:
 #   docker build -f deploy/docker/service.Dockerfile -t holdout-service:0.1.0 .
 # `--target orchestrator-local` gives the orchestrator with the bubblewrap sandbox
 # (docker-compose.yml).
@@ -16,7 +16,7 @@ COPY runtimes/ runtimes/
 # the `holdout` command is the client package's; the server's operator commands plug into it
 COPY clients/python/ clients/python/
 RUN /opt/holdout/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps ./clients/python . \
-    && /opt/holdout/bin/python -c "import services.orchestrator.kubernetes.fetch, kubernetes_asyncio, azure.storage.blob" \
+    && /opt/holdout/bin/python -c "import services.orchestrator.executors.kubernetes.fetch, kubernetes_asyncio, azure.storage.blob" \
     && /opt/holdout/bin/holdout serve --help >/dev/null
 
 # Bubblewrap and Debian's Python for the runtime venvs. It runs as root: the sandbox

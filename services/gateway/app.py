@@ -25,7 +25,7 @@ from services.gateway.webapp import install_web_app
 from services.gateway.webhooks import enqueue as webhook_outbox
 from services.gateway.webhooks.delivery import WebhookSender
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime, install_service_plumbing
+from shared.runtime import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -27,7 +27,7 @@ from shared.events import (
     SubmissionScoringFailed,
     parse_event,
 )
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.config import GatewaySettings
 from services.gateway.openapi import PageParams, page_params
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

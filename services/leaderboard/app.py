@@ -14,7 +14,7 @@ from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from services.leaderboard.live import BoardNotifier
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime, install_service_plumbing
+from shared.runtime import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -41,7 +41,7 @@ from shared.events import (
     SubmissionScored,
     SubmissionScoringFailed,
 )
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

@@ -20,8 +20,8 @@ from services.orchestrator.scheduler import replayed_event
 from services.orchestrator.scoring_runs import ScoringRuns
 from shared.db import add_event, as_aware, transaction
 from shared.events import FailureReason, Resources
+from shared.runtime import ServiceRuntime
 from shared.scoring_runs import SCORING_RUNS_PATH, ScoringRunRequest, ScoringRunResult
-from shared.service import ServiceRuntime
 from shared.storage.base import BlobNotFound
 from shared.web import NotFound, ProblemError
 

@@ -12,14 +12,15 @@ from fastapi import FastAPI
 from services.orchestrator.api import router
 from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.consumers import SubmissionConsumer
-from services.orchestrator.executor import Executor, LocalSandboxExecutor
+from services.orchestrator.executors.base import Executor
+from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.sandbox import MIB
 from services.orchestrator.models import outbox
 from services.orchestrator.queue import Snapshots
-from services.orchestrator.sandbox import MIB
 from services.orchestrator.scheduler import Scheduler
 from services.orchestrator.scoring_runs import ScoringRuns
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime, install_service_plumbing
+from shared.runtime import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -29,9 +30,9 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
     """The executor ``HOLDOUT_EXECUTOR`` names: the one place the choice is made."""
     if settings.executor == "kubernetes":
         # imported here: the embedded default never loads the Kubernetes client
-        from services.orchestrator.kubernetes.config import KubernetesSettings
-        from services.orchestrator.kubernetes.executor import KubernetesExecutor, make_api_client
-        from services.orchestrator.kubernetes.urls import AzureSasUrls
+        from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+        from services.orchestrator.executors.kubernetes.executor import KubernetesExecutor, make_api_client
+        from services.orchestrator.executors.kubernetes.urls import AzureSasUrls
 
         assert settings.azure_storage_connection_string is not None  # the settings validate it
         kube = KubernetesSettings()

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from services.orchestrator.runtimes import REPO_RUNTIMES_DIR
+from services.orchestrator.executors.local.runtimes import REPO_RUNTIMES_DIR
 from shared.settings import CommonSettings
 
 

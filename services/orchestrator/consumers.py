@@ -15,7 +15,7 @@ from services.orchestrator.scheduler import Scheduler
 from shared.bus.base import Subscription
 from shared.db import claim_event, transaction
 from shared.events import Event, SubmissionCancelled, SubmissionQueued
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

@@ -46,7 +46,7 @@ import structlog
 from sqlalchemy import Row
 
 from services.orchestrator import repository
-from services.orchestrator.executor import Executor, RunOutcome, RunRequest
+from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
 from services.orchestrator.models import ExecutionStatus, outbox
 from shared.aio import cancel_and_wait, wait_event
 from shared.db import add_event, as_aware, transaction
@@ -58,7 +58,7 @@ from shared.events import (
     SubmissionQueued,
     utcnow,
 )
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

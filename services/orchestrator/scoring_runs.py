@@ -22,9 +22,15 @@ from pathlib import Path
 
 import structlog
 
-from services.orchestrator import cgroups
-from services.orchestrator.local_runner import Job, LocalRunner, Refused, is_out_of_space, remove_run_dir
-from services.orchestrator.sandbox import MIB, OutputFile, SandboxLimits
+from services.orchestrator.executors.local import cgroups
+from services.orchestrator.executors.local.runner import (
+    Job,
+    LocalRunner,
+    Refused,
+    is_out_of_space,
+    remove_run_dir,
+)
+from services.orchestrator.executors.local.sandbox import MIB, OutputFile, SandboxLimits
 from shared.archive import ArchiveError
 from shared.scoring_runs import (
     PROGRAM_ENTRYPOINTS,

@@ -18,7 +18,7 @@ from services.scorer.models import outbox
 from services.scorer.programs import ScoringPrograms
 from services.scorer.rescoring import RescoreRequestedConsumer, RescoreWorker
 from shared.bus.base import Bus
-from shared.service import ServiceRuntime, install_service_plumbing
+from shared.runtime import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

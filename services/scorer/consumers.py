@@ -54,8 +54,8 @@ from shared.events import (
     SubmissionScoringFailed,
     utcnow,
 )
+from shared.runtime import ServiceRuntime
 from shared.scoring_runs import StorageRef
-from shared.service import ServiceRuntime
 from shared.storage import BlobNotFound, ObjectTooLarge, StorageError
 
 log = structlog.get_logger(__name__)

@@ -35,7 +35,7 @@ from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.aio import wait_event
 from shared.db import add_event, claim_event, transaction
 from shared.events import CompetitionRescoreRequested, Event, FailureReason, utcnow
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 from shared.storage import BlobNotFound, ObjectTooLarge, StorageError
 
 log = structlog.get_logger(__name__)

@@ -15,9 +15,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services.orchestrator.executor import RunRequest
-from services.orchestrator.kubernetes.config import KubernetesSettings
-from services.orchestrator.kubernetes.objects import make_run_pod
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.objects import make_run_pod
 from shared.events import ExecutionSpec
 
 REPO = Path(__file__).resolve().parents[2]

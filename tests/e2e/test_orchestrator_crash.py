@@ -16,7 +16,7 @@ import pytest
 
 from holdout.client import HoldoutClient
 from holdout.digits import DigitsData
-from services.orchestrator import cgroups
+from services.orchestrator.executors.local import cgroups
 from tests.e2e.conftest import _delete_rabbit_namespace, create_digits_competition, poll, start_distributed
 
 pytestmark = pytest.mark.e2e

@@ -26,7 +26,7 @@ from services.gateway.models import inbox
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus
 from shared.events import BaseEvent, Event
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 from shared.storage import LocalStorage, Storage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 

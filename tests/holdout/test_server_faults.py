@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from shared.logging import TRACEBACK_CHARS, configure_logging
-from shared.service import install_service_plumbing
+from shared.runtime import install_service_plumbing
 from shared.settings import CommonSettings
 from tests.servers import read_until_closed, serving, status_of
 

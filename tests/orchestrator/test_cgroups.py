@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator import cgroups
-from services.orchestrator.cgroups import CgroupUnavailable, parent_dirs
+from services.orchestrator.executors.local import cgroups
+from services.orchestrator.executors.local.cgroups import CgroupUnavailable, parent_dirs
 from tests.orchestrator.conftest import needs_sandbox
 
 MOUNTINFO = """\
@@ -65,7 +65,7 @@ def test_cgroups_v2_only_is_reported_unavailable() -> None:
 # as an orchestrator killed mid-run does
 KILLED_OWNER = """
 import json, os, signal, subprocess, sys
-from services.orchestrator import cgroups
+from services.orchestrator.executors.local import cgroups
 scope, run = sys.argv[1], sys.argv[2]
 group = cgroups.RunCgroup.create(run, memory_bytes=64 << 20, max_processes=8, cpus=1, scope=scope)
 sleeper = subprocess.Popen(

@@ -8,7 +8,8 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.local.executor import LocalSandboxExecutor
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage.azure import AzureBlobStorage
 from tests.orchestrator.conftest import needs_sandbox

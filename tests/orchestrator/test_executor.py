@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator import runtimes
-from services.orchestrator.executor import LocalSandboxExecutor, RunRequest
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.local import runtimes
+from services.orchestrator.executors.local.executor import LocalSandboxExecutor
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import LocalStorage
 from shared.storage.base import StorageError

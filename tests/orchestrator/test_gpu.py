@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.gpu import NoGpu, bwrap_args, discover
+from services.orchestrator.executors.local.gpu import NoGpu, bwrap_args, discover
 
 
 def _fake_dev(root: Path, names: list[str]) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.orchestrator.local_runner import StorageFailed, is_out_of_space
+from services.orchestrator.executors.local.runner import StorageFailed, is_out_of_space
 from services.orchestrator.models import executions
 from shared.events import ExecutionFinished
 from tests.orchestrator.conftest import needs_sandbox

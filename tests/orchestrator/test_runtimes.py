@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.runtimes import (
+from services.orchestrator.executors.local.runtimes import (
     RECORD,
     STAMP,
     RuntimeBuildError,
@@ -80,7 +80,7 @@ def test_built_runtime_is_reused_and_readable_by_the_sandbox_user(runtimes_dir: 
 BUILD = """
 import sys
 from pathlib import Path
-from services.orchestrator.runtimes import build_runtime
+from services.orchestrator.executors.local.runtimes import build_runtime
 print(build_runtime("tiny", Path(sys.argv[1]), Path(sys.argv[2]), check_uid=64000, check_gid=64000))
 """
 

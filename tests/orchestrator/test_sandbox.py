@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator import cgroups
-from services.orchestrator.gpu import GpuPassthrough
-from services.orchestrator.sandbox import (
+from services.orchestrator.executors.local import cgroups
+from services.orchestrator.executors.local.gpu import GpuPassthrough
+from services.orchestrator.executors.local.sandbox import (
     DATA_MOUNT,
     MIB,
     SandboxLimits,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.sandbox import (
+from services.orchestrator.executors.local.sandbox import (
     MIB,
     OutputFile,
     SandboxLimits,

@@ -19,7 +19,7 @@ import pytest
 
 from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.executor import Executor, RunOutcome, RunRequest
+from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
 from services.orchestrator.scheduler import Scheduler
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus

@@ -22,8 +22,8 @@ import pytest
 
 from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.executor import Executor, RunOutcome, RunRequest
-from services.orchestrator.local_runner import LocalRunner
+from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
+from services.orchestrator.executors.local.runner import LocalRunner
 from services.orchestrator.scoring_runs import LOG_LIMIT_BYTES, LOG_TAIL_BYTES, ScoringRuns
 from shared.bus.memory import InProcessBus
 from shared.events import ScoringProgram

@@ -21,8 +21,8 @@ import pytest
 
 from services.orchestrator.app import MIGRATIONS_DIR, create_app
 from services.orchestrator.config import OrchestratorSettings
+from services.orchestrator.executors.local.runtimes import runtime_digest
 from services.orchestrator.models import executions
-from services.orchestrator.runtimes import runtime_digest
 from services.orchestrator.scheduler import INTERRUPTED_TWICE
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus

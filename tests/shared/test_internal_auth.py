@@ -144,7 +144,7 @@ def test_no_metric_is_labelled_with_participant_data() -> None:
     # import every module that defines a metric, so the registry holds them all
     for service in ("gateway", *INTERNAL_SERVICES):
         service_spec(service)
-    import services.orchestrator.executor
+    import services.orchestrator.executors.local.executor
     import services.scorer.consumers  # noqa: F401
     import shared.bus.rabbitmq  # noqa: F401
 

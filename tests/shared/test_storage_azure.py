@@ -21,7 +21,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from shared.service import build_storage
+from shared.runtime import build_storage
 from shared.settings import CommonSettings
 from shared.storage import (
     AzureBlobStorage,

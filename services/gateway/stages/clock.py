@@ -37,7 +37,7 @@ from services.gateway.stages.scope import Scope
 from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import StageClosed, StageOpened, utcnow
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

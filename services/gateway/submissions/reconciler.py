@@ -43,8 +43,8 @@ from services.gateway.submissions.schemas import SubmissionStatus
 from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import SubmissionCancelled, SubmissionQueued, utcnow
+from shared.runtime import ServiceRuntime
 from shared.scoring_runs import PROGRAM_TRIES
-from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

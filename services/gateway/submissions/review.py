@@ -32,7 +32,7 @@ from services.gateway.openapi import CONTENT_DISPOSITION, ETAG, UtcDatetime, pro
 from services.gateway.submissions import service
 from services.gateway.submissions.schemas import SubmissionStatus
 from shared.events import Resources
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 from shared.web import Forbidden, NotFound
 
 router = APIRouter(tags=["submissions"])

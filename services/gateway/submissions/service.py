@@ -44,7 +44,7 @@ from shared.events import (
     SubmissionQueued,
     utcnow,
 )
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 from shared.web import Conflict, Forbidden, NotFound, ProblemError
 
 log = structlog.get_logger(__name__)

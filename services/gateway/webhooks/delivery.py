@@ -36,7 +36,7 @@ from services.gateway.webhooks.service import policy
 from shared.aio import cancel_and_wait
 from shared.db import transaction
 from shared.events import utcnow
-from shared.service import ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.executor import LocalSandboxExecutor, RunOutcome, RunRequest
-from services.orchestrator.sandbox import MIB
+from services.orchestrator.executors.base import RunOutcome, RunRequest
+from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.sandbox import MIB
 from services.scorer.scoring import score
 from shared.events import ExecutionSpec, FailureReason, ScoringSpec
 from shared.storage import LocalStorage

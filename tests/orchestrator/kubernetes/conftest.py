@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from services.orchestrator.executor import RunRequest
-from services.orchestrator.kubernetes.config import KubernetesSettings
-from services.orchestrator.kubernetes.executor import KubernetesExecutor, make_api_client
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.executor import KubernetesExecutor, make_api_client
 from shared.events import ExecutionSpec
 from shared.storage import LocalStorage
 from tests.orchestrator.kubernetes.fakekube import FakeKube

@@ -1,7 +1,7 @@
 """A fake kubelet for the fake API server (``fakekube.py``): it runs what a run pod runs.
 
 When a run pod is created through the API, this does what a node would: it runs the
-init container's command (``python -m services.orchestrator.kubernetes.fetch`` with the
+init container's command (``python -m services.orchestrator.executors.kubernetes.fetch`` with the
 read SAS URL the executor signed), then the main container's command (``python -I
 /holdout/tools/runner.py`` with the write SAS URL), each in a bubblewrap namespace whose
 mounts are the pod's volumes at the pod's paths (``subPath`` and ``readOnly`` honoured),

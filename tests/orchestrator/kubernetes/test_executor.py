@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.orchestrator.executor import RunOutcome, RunRequest
-from services.orchestrator.kubernetes.objects import make_run_pod, pod_name
+from services.orchestrator.executors.base import RunOutcome, RunRequest
+from services.orchestrator.executors.kubernetes.objects import make_run_pod, pod_name
 from shared.events import FailureReason
 from tests.orchestrator.kubernetes import statuses
 from tests.orchestrator.kubernetes.conftest import FakeUrls, MakeExecutor, make_request, until

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.kubernetes import fetch
-from services.orchestrator.kubernetes.classify import classify
-from services.orchestrator.kubernetes.urls import AzureSasUrls
+from services.orchestrator.executors.kubernetes import fetch
+from services.orchestrator.executors.kubernetes.classify import classify
+from services.orchestrator.executors.kubernetes.urls import AzureSasUrls
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage.azure import AzureBlobStorage
 from tests.orchestrator.kubernetes import statuses

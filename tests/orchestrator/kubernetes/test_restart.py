@@ -14,7 +14,7 @@ from pathlib import Path
 
 from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
-from services.orchestrator.executor import Executor, RunOutcome, RunRequest
+from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus
 from shared.events import Event, ExecutionFinished, ExecutionSpec, ScoringSpec, SubmissionQueued

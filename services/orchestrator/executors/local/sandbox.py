@@ -36,9 +36,9 @@ from pathlib import Path
 
 import structlog
 
-from services.orchestrator import cgroups, seccomp
-from services.orchestrator.gpu import GpuPassthrough, bwrap_args
-from services.orchestrator.scratch import Scratch
+from services.orchestrator.executors.local import cgroups, seccomp
+from services.orchestrator.executors.local.gpu import GpuPassthrough, bwrap_args
+from services.orchestrator.executors.local.scratch import Scratch
 from shared.events import FailureReason, Resources
 
 log = structlog.get_logger(__name__)

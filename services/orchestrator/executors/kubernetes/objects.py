@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.orchestrator.executor import RunRequest
-from services.orchestrator.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.base import RunRequest
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "holdout"
@@ -114,7 +114,7 @@ def make_run_pod(
         "name": FETCH_CONTAINER,
         "image": settings.helper_image,
         "imagePullPolicy": settings.image_pull_policy,
-        "command": ["python", "-m", "services.orchestrator.kubernetes.fetch"],
+        "command": ["python", "-m", "services.orchestrator.executors.kubernetes.fetch"],
         "args": [
             "--url",
             archive_url,

@@ -20,8 +20,8 @@ import aiohttp
 import structlog
 from kubernetes_asyncio.client import ApiException, CoreV1Api
 
-from services.orchestrator.kubernetes.config import KubernetesSettings
-from services.orchestrator.kubernetes.objects import SELECTOR
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.objects import SELECTOR
 from shared.aio import cancel_and_wait
 
 log = structlog.get_logger(__name__)

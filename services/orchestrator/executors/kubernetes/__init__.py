@@ -1,6 +1,6 @@
 """The Kubernetes executor: one pod per run in a dedicated namespace (AKS in production).
 
-Sits behind the orchestrator's ``Executor`` seam (``services/orchestrator/executor.py``)
+Sits behind the orchestrator's ``Executor`` seam (``services/orchestrator/executors/base.py``)
 and knows nothing of the scheduler or the database:
 
 - ``config``    ``KubernetesSettings`` (``HOLDOUT_KUBERNETES_*``)

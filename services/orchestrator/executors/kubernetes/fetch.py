@@ -1,5 +1,5 @@
 """Runs *inside the run pod* as the init container (the Holdout image):
-``python -m services.orchestrator.kubernetes.fetch --url SAS --stage DIR --tools DIR``.
+``python -m services.orchestrator.executors.kubernetes.fetch --url SAS --stage DIR --tools DIR``.
 
 Downloads the submission zip with a read-only SAS URL for exactly that blob, unpacks it
 with ``shared.archive.safe_extract`` (the same zip rules as the local executor: no

@@ -52,7 +52,7 @@ BASE_PYTHON = "/usr/bin/python3"
 STAMP = ".holdout-runtime"
 RECORD = ".holdout-runtime.json"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[2] / "runtimes"
+REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[4] / "runtimes"
 
 # distributions whose import name differs from the distribution name
 IMPORT_NAMES = {
@@ -337,5 +337,6 @@ def build_runtime_cli(name: str = "default") -> Path:
     )
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m services.orchestrator.runtimes NAME`
+# `python -m services.orchestrator.executors.local.runtimes NAME`
+if __name__ == "__main__":  # pragma: no cover
     print(build_runtime_cli(sys.argv[1] if len(sys.argv) > 1 else "default"))

@@ -28,10 +28,10 @@ import structlog
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 
-from services.orchestrator.executor import PLATFORM_FAULT, Executor, RunOutcome, RunRequest, output_keys
-from services.orchestrator.kubernetes.classify import Verdict, classify, is_started, ran_on
-from services.orchestrator.kubernetes.config import KubernetesSettings
-from services.orchestrator.kubernetes.objects import (
+from services.orchestrator.executors.base import PLATFORM_FAULT, Executor, RunOutcome, RunRequest, output_keys
+from services.orchestrator.executors.kubernetes.classify import Verdict, classify, is_started, ran_on
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.objects import (
     ATTEMPT_LABEL,
     RUN_CONTAINER,
     SUBMISSION_LABEL,
@@ -39,8 +39,8 @@ from services.orchestrator.kubernetes.objects import (
     make_run_pod,
     pod_name,
 )
-from services.orchestrator.kubernetes.urls import BlobUrls
-from services.orchestrator.kubernetes.watcher import PodWatcher, raw, read_json
+from services.orchestrator.executors.kubernetes.urls import BlobUrls
+from services.orchestrator.executors.kubernetes.watcher import PodWatcher, raw, read_json
 from shared.aio import wait_event
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import Storage, StorageError

@@ -30,8 +30,8 @@ from typing import TypeVar
 
 import structlog
 
-from services.orchestrator import cgroups, gpu, runtimes, scratch
-from services.orchestrator.sandbox import (
+from services.orchestrator.executors.local import cgroups, gpu, runtimes, scratch
+from services.orchestrator.executors.local.sandbox import (
     MIB,
     OutputFile,
     SandboxLimits,

@@ -1,0 +1,97 @@
+"""The executor seam: how one run of a submission happens, from the archive in storage
+to the predictions and log back in storage.
+
+The scheduler (``scheduler.py``) only knows ``Executor``; the local bubblewrap sandbox
+(``executors/local``) and Kubernetes pods (``executors/kubernetes``) plug in here and never
+import each other. ``run`` always returns a ``RunOutcome`` (platform faults included, as
+``internal_error``); cancelling the calling task stops the run and cleans up.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from shared.events import ExecutionSpec, FailureReason, Resources
+
+PLATFORM_FAULT = (
+    "Holdout could not run the submission because of a platform fault ({what}); "
+    "it does not count against your quota"
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    submission_id: uuid.UUID
+    competition_id: uuid.UUID
+    attempt: int
+    archive_key: str
+    execution: ExecutionSpec
+    is_smoke: bool = False
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    failure_reason: FailureReason | None
+    detail: str = ""
+    exit_code: int | None = None
+    resources: Resources = field(default_factory=Resources)
+    predictions_key: str | None = None
+    log_key: str | None = None
+    # a platform fault that another attempt may not hit
+    retryable: bool = False
+    # a platform fault that clears with time, not at once (a full disk): the scheduler
+    # tries the same attempt again later, with backoff
+    wait_and_retry: bool = False
+    # what it ran on (the execution record): the runtime's name and content digest (a
+    # local runtime's recorded digest, a pod's image digest), the machine, whether a GPU
+    # was given to it; empty where the run never got that far
+    runtime: str = ""
+    runtime_digest: str = ""
+    machine: str = ""
+    gpu_used: bool = False
+
+    @classmethod
+    def internal(cls, what: str, *, retryable: bool = True, log_key: str | None = None) -> RunOutcome:
+        return cls(
+            FailureReason.INTERNAL_ERROR,
+            PLATFORM_FAULT.format(what=what),
+            retryable=retryable,
+            log_key=log_key,
+        )
+
+    @classmethod
+    def out_of_space(cls) -> RunOutcome:
+        return cls(
+            FailureReason.INTERNAL_ERROR,
+            PLATFORM_FAULT.format(what="the machine running it is out of disk space"),
+            retryable=True,
+            wait_and_retry=True,
+        )
+
+
+class Executor(abc.ABC):
+    @abc.abstractmethod
+    async def run(self, request: RunRequest) -> RunOutcome:
+        """Run one attempt to its end. Cancelling the caller stops it."""
+
+    async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
+        """At start-up, with the (submission id, attempt) runs a previous process left
+        running. True: they may still be going outside this process (a pod), and ``run``
+        of the same attempt carries each on; False (the default): they died with it."""
+        return False
+
+    def detach(self) -> None:
+        """Shutting down: from now on, cancelling a run leaves whatever runs outside this
+        process running (``resume`` picks it up after the restart)."""
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def output_keys(submission_id: uuid.UUID, attempt: int) -> tuple[str, str]:
+    base = f"{submission_id}/{attempt}"
+    return f"{base}/predictions.csv", f"{base}/log.txt"
