@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from services.orchestrator.executors.local.runtimes import REPO_RUNTIMES_DIR
+from shared.runs import RUN_ATTEMPTS
 from shared.settings import CommonSettings
 
 
@@ -51,7 +52,7 @@ class OrchestratorSettings(CommonSettings):
     host name of the orchestrator running the local sandbox, or the Kubernetes node a pod ran on)."""
     scheduler_poll_seconds: float = 2.0
     """How often the scheduler looks for queued runs, in seconds."""
-    max_attempts: int = 2
+    max_attempts: int = RUN_ATTEMPTS
     """How often a run interrupted by a platform fault is started before it fails."""
     run_grace_seconds: float = 300.0
     """How long past its time limit a run may go (setup, upload, a stuck executor) before it is stopped as

@@ -35,6 +35,7 @@ from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.aio import wait_event
 from shared.db import add_event, claim_event, transaction
 from shared.events import CompetitionRescoreRequested, Event, FailureReason, utcnow
+from shared.runs import output_keys
 from shared.runtime import ServiceRuntime
 from shared.storage import BlobNotFound, ObjectTooLarge, StorageError
 
@@ -151,7 +152,7 @@ class RescoreWorker:
                 await repository.advance_rescore(session, rescore.rescore_id, sid, "skipped")
             log.warning("rescore.skipped_without_team", submission_id=sid)
             return
-        key = record.predictions_key or f"{record.submission_id}/{record.attempt}/predictions.csv"
+        key = record.predictions_key or output_keys(record.submission_id, record.attempt).predictions
         outcome: Scores | Failure | None
         try:
             predictions = await self.rt.storage.get_bytes(

@@ -43,13 +43,12 @@ from services.gateway.submissions.schemas import SubmissionStatus
 from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import SubmissionCancelled, SubmissionQueued, utcnow
+from shared.runs import RUN_ATTEMPTS
 from shared.runtime import ServiceRuntime
 from shared.scoring_runs import PROGRAM_TRIES
 
 log = structlog.get_logger(__name__)
 
-# the orchestrator runs a submission at most this many times (a platform fault retries once)
-RUN_ATTEMPTS = 2
 WAITING = frozenset({SubmissionStatus.QUEUED, SubmissionStatus.RUNNING, SubmissionStatus.SCORING})
 
 

@@ -15,6 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from shared.events import ExecutionSpec, FailureReason, Resources
+from shared.runs import output_keys
+
+__all__ = ["PLATFORM_FAULT", "Executor", "RunOutcome", "RunRequest", "output_keys"]
 
 PLATFORM_FAULT = (
     "Holdout could not run the submission because of a platform fault ({what}); "
@@ -90,8 +93,3 @@ class Executor(abc.ABC):
 
     async def close(self) -> None:
         return None
-
-
-def output_keys(submission_id: uuid.UUID, attempt: int) -> tuple[str, str]:
-    base = f"{submission_id}/{attempt}"
-    return f"{base}/predictions.csv", f"{base}/log.txt"
