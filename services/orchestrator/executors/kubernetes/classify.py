@@ -1,7 +1,8 @@
 """Pod status -> the run's outcome: a pure function of the pod's JSON, no I/O.
 
-``classify`` returns None while the run is still going, else a ``Verdict`` in the
-orchestrator's terms (the same failure reasons as the local sandbox). The main
+``classify`` returns None while the run is still going, else the ``RunOutcome`` of the
+executor seam (the same failure reasons as the local sandbox) as far as the pod's
+status tells it; the executor adds what only it knows (the log, what it ran on). The main
 container's runner reports through its termination message (``runner.py``); the pod's
 phase, reasons and exit codes decide whenever that report is absent or disagrees.
 
@@ -19,11 +20,10 @@ phase, reasons and exit codes decide whenever that report is absent or disagrees
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.orchestrator.executors.base import PLATFORM_FAULT
+from services.orchestrator.executors.base import RunOutcome
 from services.orchestrator.executors.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
 from shared.events import ExecutionSpec, FailureReason, Resources
 
@@ -35,19 +35,9 @@ FETCH_MISSING = 4
 _STORAGE_EVICTION = ("ephemeral local storage", "ephemeral-storage", "emptydir volume")
 
 
-@dataclass(frozen=True)
-class Verdict:
-    failure_reason: FailureReason | None
-    detail: str = ""
-    exit_code: int | None = None
-    resources: Resources = field(default_factory=Resources)
-    retryable: bool = False
-    predictions_uploaded: bool = False
-
-
-def _internal(what: str, *, retryable: bool) -> Verdict:
+def _internal(what: str, *, retryable: bool) -> RunOutcome:
     """A platform fault, worded as the local executor words it (never counted against a team)."""
-    return Verdict(FailureReason.INTERNAL_ERROR, PLATFORM_FAULT.format(what=what), retryable=retryable)
+    return RunOutcome.internal(what, retryable=retryable)
 
 
 def _statuses(pod: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
@@ -99,8 +89,9 @@ def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
-    """The outcome of the run this pod is, or None while it is not over."""
+def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) -> RunOutcome | None:
+    """The outcome of the run this pod is, or None while it is not over; a run that
+    uploaded its predictions names them as ``predictions_key``."""
     status = pod.get("status") or {}
     phase = status.get("phase", "Pending")
     reason = status.get("reason") or ""
@@ -108,7 +99,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
 
     if reason == "Evicted" or (disruption := _disruption(pod)) is not None:
         if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
-            return Verdict(
+            return RunOutcome(
                 FailureReason.OUTPUT_LIMIT_EXCEEDED,
                 f"wrote more than its disk allowance ({spec.output_limit_mb} MiB to {SUBMISSION_DIR}, "
                 f"plus a small /tmp) and was stopped",
@@ -136,7 +127,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     if fetch and fetch.get("exitCode", 0) != 0:
         report = _report(fetch)
         if fetch.get("exitCode") == FETCH_INVALID and report.get("problems"):
-            return Verdict(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
+            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
         if fetch.get("exitCode") == FETCH_MISSING:
             return _internal("the submission archive is missing from storage", retryable=False)
         why = report.get("error") or fetch.get("reason") or f"exit code {fetch.get('exitCode')}"
@@ -147,7 +138,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     terminated = state.get("terminated")
     if reason == "DeadlineExceeded":
         if terminated or state.get("running") or (main.get("lastState") or {}).get("terminated"):
-            return Verdict(
+            return RunOutcome(
                 FailureReason.TIME_LIMIT_EXCEEDED,
                 f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
             )
@@ -162,14 +153,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     resources = _resources(terminated, report)
     exit_code = terminated.get("exitCode")
     if terminated.get("reason") == "OOMKilled":
-        return Verdict(
+        return RunOutcome(
             FailureReason.MEMORY_LIMIT_EXCEEDED,
             f"exceeded the {spec.memory_mb} MiB memory limit and was killed",
             exit_code=exit_code,
             resources=resources,
         )
     if report.get("timed_out") is True:
-        return Verdict(
+        return RunOutcome(
             FailureReason.TIME_LIMIT_EXCEEDED,
             f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
             resources=resources,
@@ -178,14 +169,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
         how = f"exited with code {exit_code}"
         if isinstance(report.get("signal"), int):
             how += f" (killed by signal {report['signal']})"
-        return Verdict(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
+        return RunOutcome(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
 
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
     predictions = report.get("predictions")
     if predictions == "uploaded":
-        return Verdict(None, exit_code=0, resources=resources, predictions_uploaded=True)
+        return RunOutcome(None, exit_code=0, resources=resources, predictions_key=predictions_key)
     if predictions == "missing":
-        return Verdict(
+        return RunOutcome(
             FailureReason.MISSING_PREDICTIONS,
             f"predictions file is missing: expected {expected}",
             exit_code=0,
@@ -196,14 +187,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
         detail = str(report.get("detail", ""))
         found = next((k for k in _FILE_KINDS if f" is {k}, expected a CSV file" in detail), None)
         what = f"is {found}, expected a CSV file" if found else "is not a regular file (a symbolic link?)"
-        return Verdict(
+        return RunOutcome(
             FailureReason.INVALID_PREDICTIONS,
             f"{expected} {what}; write the predictions to a regular file",
             exit_code=0,
             resources=resources,
         )
     if predictions == "too_large":
-        return Verdict(
+        return RunOutcome(
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
             f"{expected} is larger than the {spec.output_limit_mb} MiB output limit",
             exit_code=0,

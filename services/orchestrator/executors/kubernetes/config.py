@@ -80,6 +80,8 @@ class KubernetesSettings(BaseSettings):
     """Longest wait after failed lists or watches, in seconds."""
     log_tail_lines: int = 5000
     """Lines of a run pod's log read before it is deleted."""
+    collected_grace_seconds: float = 300.0
+    """How long an ended run pod is kept after its outcome is handed back (unless released), in seconds."""
     url_slack_seconds: int = 900
     """How long the pod's SAS URLs stay valid beyond the run's own deadline, in seconds."""
 
