@@ -101,7 +101,10 @@ async def test_an_orchestrator_stopped_mid_burst_runs_no_attempt_twice(
     before = await make_executor()
     tasks = [asyncio.create_task(first.execute(before, r)) for r in requests]
     try:
-        await until(lambda: len(first.recorded) >= runs // 3, timeout=40)
+        # mid-burst, and at a moment when some outcomes are handed back but not recorded
+        await until(
+            lambda: len(first.recorded) >= runs // 4 and len(first.handed_back - first.keys) >= 3, timeout=40
+        )
         # the stop, as the service does it: detach, then cancel every run task
         before.detach()
         for task in tasks:

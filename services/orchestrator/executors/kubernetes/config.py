@@ -68,6 +68,8 @@ class KubernetesSettings(BaseSettings):
     storage_host_name: str | None = None
     """The storage account's host name, mapped to `HOLDOUT_KUBERNETES_STORAGE_HOST_IP` in the pod."""
 
+    create_concurrency: int = 16
+    """Pod creations in flight at once: a burst of starts leaves the API to runs that are ending."""
     api_timeout_seconds: float = 30.0
     """Timeout of one Kubernetes API call, in seconds."""
     watch_timeout_seconds: int = 240

@@ -101,6 +101,9 @@ class KubernetesExecutor(Executor):
         self._detached = False
         self._containers_ready = False
         self._timeout = api_timeout(settings)
+        # a burst of 2,000 creates would otherwise hold the connection pool and the API
+        # server while runs that have ended wait to read their log and be collected
+        self._creating = asyncio.Semaphore(max(1, settings.create_concurrency))
 
     # -- the seam -------------------------------------------------------------------------
 
@@ -197,7 +200,8 @@ class KubernetesExecutor(Executor):
             # the pod uploads its predictions with a SAS URL, which cannot create a container
             await self.storage.ensure_containers()
             self._containers_ready = True
-        await self._create(pod, str(request.submission_id))
+        async with self._creating:
+            await self._create(pod, str(request.submission_id))
         verdict, started, last_seen = await self._wait(name, spec, predictions_key)
         if (kept := collected(last_seen)) is not None:
             # collected before a restart: the outcome that was handed back, once more
@@ -239,7 +243,7 @@ class KubernetesExecutor(Executor):
             await self._delete(name)
             return
         try:
-            response = await self.api.patch_namespaced_pod(
+            response = await self.api.patch_namespaced_pod(  # type: ignore[call-arg]  # _content_type: in its kwargs
                 name,
                 self.settings.namespace,
                 mark(outcome),
@@ -248,11 +252,12 @@ class KubernetesExecutor(Executor):
                 _request_timeout=self._timeout,
             )
             await read_ok(response)
-        except ApiException as exc:
-            if exc.status == 404:  # deleted outside Holdout: nothing left to keep
+        except Exception as exc:
+            if isinstance(exc, ApiException) and exc.status == 404:  # deleted outside Holdout
                 return
-            # the ended pod is kept all the same: classified again, it gives this verdict
-            log.warning("k8s.collect_mark_failed", pod=name, status=exc.status, reason=str(exc.reason)[:200])
+            # the outcome stands and the ended pod is kept all the same: classified again
+            # after a restart, it gives this verdict
+            log.warning("k8s.collect_mark_failed", pod=name, error=repr(exc)[:300])
         self.reaper.collected(name)
 
     async def _create(self, pod: dict[str, Any], submission_id: str) -> None:

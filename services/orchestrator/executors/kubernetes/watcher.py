@@ -36,6 +36,8 @@ from shared.aio import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
+YIELD_EVERY = 32  # watch events handled between two turns of the event loop
+
 
 def raw(response: object) -> aiohttp.ClientResponse:
     """The client's typing assumes parsed models; ``_preload_content=False`` gives this."""
@@ -146,9 +148,14 @@ class PodWatcher:
             if response.status != 200:
                 body = await response.read()
                 raise ApiException(status=response.status, reason=body[:500].decode("utf-8", "replace"))
+            seen = 0
             async for line in response.content:
                 if not line.strip():
                     continue
+                seen += 1
+                if seen % YIELD_EVERY == 0:
+                    # a buffered backlog is read without awaiting: let the woken runs go
+                    await asyncio.sleep(0)
                 event = json.loads(line)
                 kind, obj = event.get("type"), event.get("object") or {}
                 if kind == "ERROR":
