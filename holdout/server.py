@@ -41,7 +41,12 @@ class _Server(uvicorn.Server):
     tells its body guard when shutdown begins."""
 
     def __init__(
-        self, config: uvicorn.Config, guard: BodyGuard, grace_s: float, drain_s: float = 0.0, app: object = None
+        self,
+        config: uvicorn.Config,
+        guard: BodyGuard,
+        grace_s: float,
+        drain_s: float = 0.0,
+        app: object = None,
     ) -> None:
         super().__init__(config)
         self.guard = guard

@@ -39,9 +39,8 @@ def create_app(
         # draining (SIGTERM): live streams end now, and their clients reconnect to a ready replica
         app.state.drain.on_drain(notifier.close)
         # changes applied by the other replicas (SQLite: the embedded single process has none)
-        listener = app.state.listener = (
-            BoardChangeListener(settings.database_url, notifier) if is_postgres(settings.database_url) else None
-        )
+        url = settings.database_url
+        listener = app.state.listener = BoardChangeListener(url, notifier) if is_postgres(url) else None
         try:
             if listener is not None:
                 listener.start()

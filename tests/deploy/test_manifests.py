@@ -133,9 +133,8 @@ def test_rolling_updates_drop_no_request_in_flight(rendered: list[dict[str, Any]
     (config,) = of_kind(rendered, "ConfigMap")
     drain_s = float(config["data"]["HOLDOUT_SHUTDOWN_DRAIN_S"])
     assert drain_s > 0
-    grace_s = float(
-        config["data"].get("HOLDOUT_SHUTDOWN_GRACE_S", CommonSettings.model_fields["shutdown_grace_s"].default)
-    )
+    default_grace_s = CommonSettings.model_fields["shutdown_grace_s"].default
+    grace_s = float(config["data"].get("HOLDOUT_SHUTDOWN_GRACE_S", default_grace_s))
     for deployment in of_kind(rendered, "Deployment"):
         name = deployment["metadata"]["name"]
         spec = deployment["spec"]
