@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def scored(team_no: int, score: float) -> SubmissionScored:
         competition_id=CID,
         team_id=uuid.UUID(int=100 + team_no),
         team_name=f"team-{team_no}",
-        submitted_at=datetime(2025, 3, 1, 12, team_no, tzinfo=UTC),
+        submitted_at=datetime(2025, 3, 1, 12, tzinfo=UTC) + timedelta(minutes=team_no),
         metric="accuracy",
         higher_is_better=True,
         public_score=score,
