@@ -111,10 +111,10 @@ async def test_sigterm_turns_readiness_off_and_finishes_requests_in_flight(
         exited_after = time.monotonic() - signalled
         assert rc == 0, log.read_text()[-3000:]
         assert not_ready_after is not None and not_ready_after < 1.0, not_ready_after
-        assert served_while_draining >= 5
+        assert served_while_draining >= 2
         # it stopped listening only after the drain, and finished the slow request after that
-        assert refused_after is not None and DRAIN_S <= refused_after < DRAIN_S + 1.5, refused_after
-        assert refused_after < finished_after < SLOW_S + 1.0
+        assert refused_after is not None and DRAIN_S <= refused_after < DRAIN_S + 2.5, refused_after
+        assert refused_after < finished_after < SLOW_S + 2.5
         print(
             f"SIGTERM -> readyz 503: {not_ready_after:.3f} s; answered while draining: "
             f"{served_while_draining}; stopped listening: {refused_after:.2f} s; slow request "
