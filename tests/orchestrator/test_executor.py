@@ -162,7 +162,7 @@ async def test_a_private_data_dir_is_reported_not_blamed_on_the_participant(
 async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_cpu(
     data_dir: Path, runtimes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.orchestrator import gpu
+    from services.orchestrator.executors.local import gpu
 
     def no_gpu() -> gpu.GpuPassthrough:
         raise gpu.NoGpu()
@@ -182,7 +182,7 @@ async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_
 async def test_a_run_left_mounted_by_a_killed_process_is_cleaned_up(
     data_dir: Path, runtimes_dir: Path
 ) -> None:
-    from services.orchestrator import scratch
+    from services.orchestrator.executors.local import scratch
 
     storage = LocalStorage(data_dir / "storage")
     request = await setup(storage)
