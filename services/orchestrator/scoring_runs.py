@@ -30,7 +30,7 @@ from services.orchestrator.executors.local.runner import (
     is_out_of_space,
     remove_run_dir,
 )
-from services.orchestrator.executors.local.sandbox import MIB, OutputFile, SandboxLimits
+from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.archive import ArchiveError
 from shared.scoring_runs import (
     PROGRAM_ENTRYPOINTS,
