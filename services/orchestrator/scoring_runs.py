@@ -64,9 +64,10 @@ SCORES_OUTPUT = OutputFile(
 class ScoringRuns:
     """Runs scoring programs, at most ``concurrency`` at once in this process."""
 
-    def __init__(self, runner: LocalRunner, *, concurrency: int, tmp_bytes: int | None = None) -> None:
+    def __init__(self, runner: LocalRunner, *, concurrency: int) -> None:
+        # the submissions' runner (``LocalSandboxExecutor.runner``): its folders, runtimes,
+        # sandbox user and /tmp size are the scoring programs' too
         self.runner = runner
-        self.tmp_bytes = tmp_bytes or runner.tmp_bytes
         self._slots = asyncio.Semaphore(concurrency)
         self.root = runner.runs_dir / "scoring"
         self.owner = cgroups.own_owner()
@@ -123,7 +124,7 @@ class ScoringRuns:
                 max_processes=MAX_PROCESSES,
                 output_limit_bytes=OUTPUT_LIMIT_BYTES,
                 log_limit_bytes=LOG_LIMIT_BYTES,
-                tmp_bytes=self.tmp_bytes,
+                tmp_bytes=self.runner.tmp_bytes,
             ),
             output=SCORES_OUTPUT,
             log_key=log_key(request.run_id),
