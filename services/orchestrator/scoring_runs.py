@@ -1,8 +1,8 @@
 """Scoring runs: a host's scoring program run in the local sandbox on one set of
 predictions (``POST /internal/v1/scoring-runs``, contract in ``shared.scoring_runs``).
 
-Same isolation and the same code path as a submission's run (``local_runner``): the
-program's zip from the ``programs`` container unpacked into ``src/`` (``score.py`` or
+Same isolation and the same code path as a submission's run (``executors/local/runner``):
+the program's zip from the ``programs`` container unpacked into ``src/`` (``score.py`` or
 ``score.sh`` at its root), the predictions and the labels downloaded into the read-only
 ``data/`` as ``predictions.csv`` and ``labels.csv``, and ``scores.json`` copied out of
 the writable ``submission/`` with the rules of a predictions file (no symlinks, no

@@ -129,7 +129,7 @@ class LocalSandboxExecutor(Executor):
             runtime=spec.runtime,
             runtime_digest=await self._runtime_digest(spec.runtime),
             machine=self.machine,
-            # a GPU run never falls back to the CPU (``local_runner`` refuses it instead)
+            # a GPU run never falls back to the CPU (the runner refuses it instead)
             gpu_used=spec.gpu,
         )
 
