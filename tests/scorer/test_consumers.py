@@ -165,7 +165,7 @@ async def check_scores_once(h: Harness) -> None:
     # handled directly so that "nothing happened" is known when the call returns: the
     # same event again, and a distinct event for the same run, change nothing
     rt = h.app.state.runtime
-    consumer = ExecutionFinishedConsumer(rt, h.app.state.settings, h.app.state.programs)
+    consumer = ExecutionFinishedConsumer(h.app.state.judge, h.app.state.settings)
     await consumer.handle(event)
     await consumer.handle(finished(event.submission_id))
     async with rt.sessionmaker() as session:
@@ -188,7 +188,8 @@ async def test_scores_public_and_private_rows_once(harness: HarnessFactory) -> N
     await check_scores_once(await harness(None))
 
 
-async def test_scores_once_on_postgresql(harness: HarnessFactory, pg_database) -> None:  # type: ignore[no-untyped-def]
+# pg_database first: its database is dropped after the scorer has stopped, not under it
+async def test_scores_once_on_postgresql(pg_database, harness: HarnessFactory) -> None:  # type: ignore[no-untyped-def]
     await check_scores_once(await harness(await pg_database("scorer")))
 
 
