@@ -287,3 +287,23 @@ async def test_a_newer_attempt_is_scored_after_a_failed_one(harness: HarnessFact
     assert scored.public_score == pytest.approx(expected_scores()[0])
     body = (await h.client.get(f"/internal/v1/scores/{first.submission_id}")).json()
     assert (body["status"], body["attempt"]) == ("scored", 2)
+
+
+async def test_the_labels_are_read_once_per_labels_key_not_once_per_run(harness: HarnessFactory) -> None:
+    h = await harness(None)
+    events = [finished(uuid.uuid4()) for _ in range(3)]
+    for event in events:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    await h.wait_for(3)
+    labels = h.app.state.judge.labels
+    assert labels.reads == 1
+    # a new labels version is a new key: read once, and the runs after it use it
+    v2 = ScoringSpec(**{**events[0].scoring.model_dump(), "labels_key": f"{uuid.UUID(int=7)}/v2.csv"})
+    later = [finished(uuid.uuid4(), scoring=v2) for _ in range(2)]
+    for event in later:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    scored = await h.wait_for(5)
+    assert all(isinstance(e, SubmissionScored) for e in scored)
+    assert labels.reads == 2

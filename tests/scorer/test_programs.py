@@ -92,7 +92,6 @@ def auc(part: str) -> float:
     return float(skm.roc_auc_score([TRUTH[k] for k in rows], [PROBS[k] for k in rows]))
 
 
-
 @pytest.fixture(autouse=True)
 def no_retry_waits() -> Any:
     """The orchestrator is asked again at once: the retry policy's pauses are not under test."""
