@@ -23,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
@@ -59,6 +60,7 @@ class Claim:
     token: str
     lost: bool = False
     released: bool = False
+    renewed_at: float = field(default_factory=time.monotonic)
 
     async def release(self, session: AsyncSession) -> None:
         """Delete the claim in the caller's transaction (the one that records the outcome);
@@ -162,6 +164,9 @@ class Claims:
     async def _renew(self, claim: Claim) -> None:
         if claim.lost or claim.released:
             return
+        if time.monotonic() - claim.renewed_at < self.ttl.total_seconds() / 4:
+            return  # just taken (the loop's first round): still fresh
+        claim.renewed_at = time.monotonic()
         c = scoring_claims.c
         async with self.sessionmaker() as session, session.begin():
             result = await session.execute(

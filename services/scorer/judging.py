@@ -25,6 +25,7 @@ nothing of it).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 
 import structlog
@@ -219,39 +220,18 @@ class Judge:
         new spec fails every submission alike (the caller ends the rescoring)."""
         sid = claim.submission_id
         async with self.claims.holding(claim):
-            async with self.rt.sessionmaker() as session:
-                record = await repository.get(session, sid)
-                latest = await repository.latest_rescore(session, rescore.competition_id, rescore.stage_id)
-            submission = Submission.of_record(record, rescore.stage_id) if record else None
-            outcome: Scores | Failure | None = None
-            if latest is not None and latest.rescore_id != rescore.rescore_id:
-                # a later rescoring of the stage has this submission too: its spec wins
-                log.info("rescore.overtaken", rescore_id=str(rescore.rescore_id), submission_id=str(sid))
-            elif submission is None:
-                log.warning("rescore.skipped_without_team", submission_id=str(sid))
-            else:
-                assert record is not None
-                run_prefix = f"{sid}-{record.attempt}-r{rescore.rescore_id.hex[:12]}"
-                outcome = await self.evaluate(submission, rescore.spec, run_prefix)
-                if isinstance(outcome, Failure) and outcome.fault is Fault.SPEC:
-                    raise SpecUnusable(outcome)
-                if isinstance(outcome, Failure) and outcome.fault is Fault.NO_PREDICTIONS:
-                    # the old score stands: there is nothing to score it with
-                    log.warning("rescore.predictions_missing", submission_id=str(sid), detail=outcome.detail)
-                    outcome = None
-                elif isinstance(outcome, Failure) and outcome.fault in (Fault.PREDICTIONS, Fault.PLATFORM):
-                    outcome = Failure(
-                        outcome.reason,
-                        f"after rescoring: {outcome.detail}",
-                        outcome.fault,
-                        outcome.scoring_log_key,
-                    )
+            submission, outcome = await self._rescored(rescore, sid)
             counted = (
                 "skipped" if outcome is None else "rescored" if isinstance(outcome, Scores) else "failed"
             )
             async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
                 await claim.release(session)
-                if outcome is not None and submission is not None:
+                # the item first: one already done (it cannot be, under the claim) announces nothing
+                if (
+                    await repository.finish_item(session, rescore.rescore_id, sid, counted, utcnow())
+                    and outcome is not None
+                    and submission is not None
+                ):
                     await record_outcome(
                         session,
                         submission,
@@ -260,8 +240,36 @@ class Judge:
                         replace=True,
                         rescore_id=rescore.rescore_id,
                     )
-                await repository.finish_item(session, rescore.rescore_id, sid, counted, utcnow())
         return counted
+
+    async def _rescored(
+        self, rescore: Rescore, sid: uuid.UUID
+    ) -> tuple[Submission | None, Scores | Failure | None]:
+        """The submission and its new outcome; None: it is skipped, its old outcome stands."""
+        async with self.rt.sessionmaker() as session:
+            record = await repository.get(session, sid)
+            latest = await repository.latest_rescore(session, rescore.competition_id, rescore.stage_id)
+        if latest is not None and latest.rescore_id != rescore.rescore_id and latest.status != "failed":
+            # a later rescoring of the stage has this submission too: its spec wins
+            log.info("rescore.overtaken", rescore_id=str(rescore.rescore_id), submission_id=str(sid))
+            return None, None
+        submission = Submission.of_record(record, rescore.stage_id) if record else None
+        if record is None or submission is None:
+            log.warning("rescore.skipped_without_team", submission_id=str(sid))
+            return None, None
+        run_prefix = f"{sid}-{record.attempt}-r{rescore.rescore_id.hex[:12]}"
+        outcome = await self.evaluate(submission, rescore.spec, run_prefix)
+        if isinstance(outcome, Scores):
+            return submission, outcome
+        if outcome.fault is Fault.SPEC:
+            raise SpecUnusable(outcome)
+        if outcome.fault is Fault.NO_PREDICTIONS:
+            # nothing to score it with
+            log.warning("rescore.predictions_missing", submission_id=str(sid), detail=outcome.detail)
+            return submission, None
+        if outcome.fault in (Fault.PREDICTIONS, Fault.PLATFORM):
+            outcome = dataclasses.replace(outcome, detail=f"after rescoring: {outcome.detail}")
+        return submission, outcome
 
 
 async def _applicable_spec(

@@ -30,6 +30,7 @@ from shared.events import (
     SubmissionScoringFailed,
     utcnow,
 )
+from shared.runs import output_keys
 
 
 class Fault(StrEnum):
@@ -101,7 +102,9 @@ class Submission:
             team_name=record.team_name,
             submitted_at=record.submitted_at,
             is_smoke=record.is_smoke,
-            predictions_key=record.predictions_key,
+            # rows from before the key was recorded: where every run's predictions lie
+            predictions_key=record.predictions_key
+            or output_keys(record.submission_id, record.attempt).predictions,
             stage_id=stage_id,
             purpose=record.purpose,
         )
