@@ -91,7 +91,7 @@ class Watch:
 
 @contextlib.asynccontextmanager
 async def replica(
-    name: str, url: str, data_dir: Path, storage: LocalStorage, watch: Watch, slow_s: float = 0.0
+    name: str, url: str | None, data_dir: Path, storage: LocalStorage, watch: Watch, slow_s: float = 0.0
 ) -> AsyncIterator[Replica]:
     bus = InProcessBus()
     settings = ScorerSettings(
@@ -278,10 +278,11 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         assert pending == 0
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_a_claim_is_a_lease_that_a_stale_holder_cannot_record_under(
-    pg_database: Any, data_dir: Path
+    backend: str, pg_database: Any, data_dir: Path
 ) -> None:
-    url = await pg_database("scorer")
+    url = await pg_database("scorer") if backend == "postgresql" else None
     async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
         sessionmaker = a.app.state.runtime.sessionmaker
         mine, theirs = Claims(sessionmaker, ttl_s=0.3), Claims(sessionmaker, ttl_s=0.3)
