@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import stamina
 from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 from sklearn import metrics as skm
@@ -89,6 +90,13 @@ def brier(part: str) -> float:
 def auc(part: str) -> float:
     rows = [k for k, u in enumerate(USAGE) if u == part]
     return float(skm.roc_auc_score([TRUTH[k] for k in rows], [PROBS[k] for k in rows]))
+
+
+@pytest.fixture(autouse=True)
+def no_retry_waits() -> Any:
+    """The orchestrator is asked again at once: the retry policy's pauses are not under test."""
+    with stamina.set_testing(True, attempts=10, cap=True):
+        yield
 
 
 @dataclass
@@ -192,7 +200,6 @@ async def scorer(data_dir: Path, *, reachable: bool = True) -> AsyncIterator[Sco
             data_dir=data_dir,
             internal_token=INTERNAL_TOKEN,
             orchestrator_url=url,
-            scoring_run_retry_backoff_s=0.01,
             rescore_poll_seconds=60,
         )
         app = create_app(settings, bus=bus, storage=storage)
