@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from holdout.digits import COMPETITION, DigitsData, build_dataset, build_example
 from holdout.processes import HOLDOUT, Platform, base_env
 from shared.settings import SERVICES
 from tests.conftest import make_traversable_dir
-from tests.support import eventually
+from tests.support import patient
 
 
 @pytest.fixture
@@ -120,4 +119,4 @@ async def create_digits_competition(p: Platform, digits: DigitsData) -> tuple[di
 
 
 # the suite's one polling helper (tests/support.py), with the patience of whole platforms
-poll = functools.partial(eventually, timeout=60.0, interval=0.1)
+poll = patient(60.0, interval=0.1)

@@ -6,7 +6,6 @@ pick reads a window function)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +36,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
-from tests.support import eventually
+from tests.support import patient
 
 
 class GatedExecutor(Executor):
@@ -137,7 +136,7 @@ class Orchestrator:
 
 
 # the suite's one polling helper (tests/support.py), with this file's patience
-poll = functools.partial(eventually, timeout=20.0)
+poll = patient(20.0)
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@ sandbox, events and the internal HTTP API out."""
 
 from __future__ import annotations
 
-import functools
 import io
 import socket
 import textwrap
@@ -41,7 +40,7 @@ from shared.migrations import upgrade
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.orchestrator.conftest import needs_sandbox
-from tests.support import eventually
+from tests.support import patient
 
 pytestmark = needs_sandbox
 
@@ -115,7 +114,7 @@ async def _async(value: Any) -> Any:
 
 
 # the suite's one polling helper (tests/support.py), with this file's patience
-poll = functools.partial(eventually, timeout=60.0)
+poll = patient(60.0)
 
 
 @asynccontextmanager
