@@ -232,7 +232,7 @@ def test_smoke_pod_says_so() -> None:
 def test_runtime_image_import_test_matches_the_local_sandbox() -> None:
     import importlib.util
 
-    from services.orchestrator import runtimes
+    from services.orchestrator.executors.local import runtimes
 
     spec = importlib.util.spec_from_file_location(
         "import_test", REPO / "deploy" / "docker" / "import_test.py"
