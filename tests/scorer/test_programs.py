@@ -10,7 +10,6 @@ a test tells it to. Only the sandbox is left out (the orchestrator's own tests c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import csv
 import io
@@ -58,6 +57,7 @@ from shared.settings import CommonSettings
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_TOKEN
 from tests.servers import serving
+from tests.support import eventually
 
 CID = uuid.UUID(int=31)
 IDS = [f"r{i}" for i in range(10)]
@@ -157,10 +157,9 @@ class Scorer:
     orchestrator: FakeOrchestrator
 
     async def outcomes(self, count: int = 1, timeout: float = 20) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
     async def run(self, predictions: bytes = PREDICTIONS, **fields: Any) -> ExecutionFinished:
