@@ -23,6 +23,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from services.orchestrator.executors import failures
 from services.orchestrator.executors.base import RunOutcome
 from services.orchestrator.executors.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -33,6 +34,9 @@ TIMEOUT_EXIT = 124
 FETCH_INVALID = 3
 FETCH_MISSING = 4
 _STORAGE_EVICTION = ("ephemeral local storage", "ephemeral-storage", "emptydir volume")
+# the runner's words for a file that is not a regular one (``runner.upload_predictions``)
+CSV_FILE = "expected a CSV file"
+UNKNOWN_KIND = "not a regular file (a symbolic link?)"
 
 
 def _internal(what: str, *, retryable: bool) -> RunOutcome:
@@ -50,9 +54,6 @@ def _report(terminated: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return report if isinstance(report, dict) else {}
-
-
-_FILE_KINDS = ("a directory", "a named pipe (FIFO)", "a socket", "a device file")
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -78,10 +79,6 @@ def _resources(terminated: dict[str, Any], report: dict[str, Any]) -> Resources:
     )
 
 
-def _fmt_seconds(value: float) -> str:
-    return f"{value:g}"
-
-
 def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
     for condition in (pod.get("status") or {}).get("conditions") or []:
         if condition.get("type") == "DisruptionTarget" and condition.get("status") == "True":
@@ -101,8 +98,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
         if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
             return RunOutcome(
                 FailureReason.OUTPUT_LIMIT_EXCEEDED,
-                f"wrote more than its disk allowance ({spec.output_limit_mb} MiB to {SUBMISSION_DIR}, "
-                f"plus a small /tmp) and was stopped",
+                failures.disk_allowance_exceeded(failures.fmt_mib(spec.output_limit_mb), SUBMISSION_DIR),
             )
         why = message or (disruption or {}).get("reason") or "the node needed the room"
         return _internal(f"the run was evicted: {why}", retryable=True)
@@ -129,7 +125,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
         if fetch.get("exitCode") == FETCH_INVALID and report.get("problems"):
             return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
         if fetch.get("exitCode") == FETCH_MISSING:
-            return _internal("the submission archive is missing from storage", retryable=False)
+            return _internal(failures.missing_from_storage("the submission archive"), retryable=False)
         why = report.get("error") or fetch.get("reason") or f"exit code {fetch.get('exitCode')}"
         return _internal(f"the submission could not be fetched into the pod ({why})", retryable=True)
 
@@ -139,8 +135,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
     if reason == "DeadlineExceeded":
         if terminated or state.get("running") or (main.get("lastState") or {}).get("terminated"):
             return RunOutcome(
-                FailureReason.TIME_LIMIT_EXCEEDED,
-                f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
+                FailureReason.TIME_LIMIT_EXCEEDED, failures.time_limit_exceeded(spec.time_limit_s)
             )
         return _internal("the run pod did not start before its deadline", retryable=True)
 
@@ -155,20 +150,20 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
     if terminated.get("reason") == "OOMKilled":
         return RunOutcome(
             FailureReason.MEMORY_LIMIT_EXCEEDED,
-            f"exceeded the {spec.memory_mb} MiB memory limit and was killed",
+            failures.memory_limit_exceeded(failures.fmt_mib(spec.memory_mb)),
             exit_code=exit_code,
             resources=resources,
         )
     if report.get("timed_out") is True:
         return RunOutcome(
             FailureReason.TIME_LIMIT_EXCEEDED,
-            f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
+            failures.time_limit_exceeded(spec.time_limit_s),
             resources=resources,
         )
     if exit_code != 0:
-        how = f"exited with code {exit_code}"
-        if isinstance(report.get("signal"), int):
-            how += f" (killed by signal {report['signal']})"
+        signum = report.get("signal")
+        killed_by = f"signal {signum}" if isinstance(signum, int) else None
+        how = failures.exited(exit_code, killed_by=killed_by)
         return RunOutcome(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
 
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
@@ -178,25 +173,28 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
     if predictions == "missing":
         return RunOutcome(
             FailureReason.MISSING_PREDICTIONS,
-            f"predictions file is missing: expected {expected}",
+            failures.output_missing("predictions", expected),
             exit_code=0,
             resources=resources,
         )
     if predictions == "not_regular":
         # the report comes from inside the pod: only a kind the runner names is repeated
         detail = str(report.get("detail", ""))
-        found = next((k for k in _FILE_KINDS if f" is {k}, expected a CSV file" in detail), None)
-        what = f"is {found}, expected a CSV file" if found else "is not a regular file (a symbolic link?)"
+        found = next((k for k in failures.FILE_KINDS if f" is {k}, {CSV_FILE}" in detail), None)
+        if found:
+            wording = failures.output_not_regular(expected, found, "predictions", "a CSV file")
+        else:
+            wording = failures.output_not_regular(expected, UNKNOWN_KIND, "predictions", None)
         return RunOutcome(
             FailureReason.INVALID_PREDICTIONS,
-            f"{expected} {what}; write the predictions to a regular file",
+            wording,
             exit_code=0,
             resources=resources,
         )
     if predictions == "too_large":
         return RunOutcome(
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
-            f"{expected} is larger than the {spec.output_limit_mb} MiB output limit",
+            failures.output_too_large(expected, failures.fmt_mib(spec.output_limit_mb)),
             exit_code=0,
             resources=resources,
         )
