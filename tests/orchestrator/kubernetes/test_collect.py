@@ -11,15 +11,18 @@ client's HTTP session ignores proxy variables.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
 from services.orchestrator.executors.base import RunOutcome
+from services.orchestrator.executors.kubernetes.classify import classify
 from services.orchestrator.executors.kubernetes.client import make_api_client
 from services.orchestrator.executors.kubernetes.collect import collected
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
-from services.orchestrator.executors.kubernetes.objects import pod_name
+from services.orchestrator.executors.kubernetes.objects import make_run_pod, pod_name
 from shared.events import FailureReason, Resources
+from shared.runs import output_keys
 from tests.orchestrator.kubernetes import statuses
 from tests.orchestrator.kubernetes.conftest import MakeExecutor, make_request, until
 from tests.orchestrator.kubernetes.fakekube import FakeKube
@@ -109,3 +112,15 @@ async def test_the_client_session_ignores_proxy_variables(
     finally:
         await api_client.close()
     assert api_client.rest_client.pool_manager.closed
+
+
+def test_classify_names_the_predictions_of_the_pods_attempt(k8s_settings: KubernetesSettings) -> None:
+    request = make_request(attempt=2)
+    pod = make_run_pod(request, k8s_settings, image="rt:1", archive_url="u", predictions_url="u")
+    pod["status"] = statuses.finished(0, statuses.report())
+    outcome = classify(pod, request.execution)
+    assert outcome is not None and outcome.failure_reason is None
+    assert outcome.predictions_key == output_keys(request.submission_id, 2).predictions
+    assert classify({"status": pod["status"]}, request.execution, predictions_key="k") == dataclasses.replace(
+        outcome, predictions_key="k"
+    )

@@ -25,8 +25,15 @@ from typing import Any
 
 from services.orchestrator.executors import failures
 from services.orchestrator.executors.base import RunOutcome
-from services.orchestrator.executors.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
+from services.orchestrator.executors.kubernetes.objects import (
+    ATTEMPT_LABEL,
+    FETCH_CONTAINER,
+    RUN_CONTAINER,
+    SUBMISSION_DIR,
+    SUBMISSION_LABEL,
+)
 from shared.events import ExecutionSpec, FailureReason, Resources
+from shared.runs import output_keys
 
 IMAGE_ERRORS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 CONFIG_ERRORS = frozenset({"CreateContainerConfigError"})
@@ -86,9 +93,12 @@ def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) -> RunOutcome | None:
+def classify(
+    pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str | None = None
+) -> RunOutcome | None:
     """The outcome of the run this pod is, or None while it is not over; a run that
-    uploaded its predictions names them as ``predictions_key``."""
+    uploaded its predictions names them as ``predictions_key``, by default the key of
+    the submission and attempt in the pod's labels (``shared.runs.output_keys``)."""
     status = pod.get("status") or {}
     phase = status.get("phase", "Pending")
     reason = status.get("reason") or ""
@@ -169,7 +179,8 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
     predictions = report.get("predictions")
     if predictions == "uploaded":
-        return RunOutcome(None, exit_code=0, resources=resources, predictions_key=predictions_key)
+        key = predictions_key or _predictions_key(pod)
+        return RunOutcome(None, exit_code=0, resources=resources, predictions_key=key)
     if predictions == "missing":
         return RunOutcome(
             FailureReason.MISSING_PREDICTIONS,
@@ -201,6 +212,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str) 
     if predictions == "upload_failed":
         return _internal(f"the predictions could not be stored ({report.get('detail', '')})", retryable=True)
     return _internal("the run ended without the runner's report", retryable=True)
+
+
+def _predictions_key(pod: dict[str, Any]) -> str | None:
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    submission, attempt = str(labels.get(SUBMISSION_LABEL) or ""), str(labels.get(ATTEMPT_LABEL) or "")
+    if not submission or not attempt.isdigit():
+        return None
+    return output_keys(submission, int(attempt)).predictions
 
 
 def is_started(pod: dict[str, Any]) -> bool:
