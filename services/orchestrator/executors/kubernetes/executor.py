@@ -19,8 +19,8 @@ deleted at once, since keeping it could still let it start.
 Cancelling ``run`` deletes the pod, unless ``detach()`` was called first: an
 orchestrator shutting down (a rolling update) leaves its pods running, and after the
 restart ``recover`` sorts the namespace out and ``run`` of the same attempt adopts.
-Every API call has a timeout; the client's HTTP session does not consult the
-environment (``make_api_client``).
+Every API call has a timeout (``client.py``); at most ``create_concurrency`` creations
+are in flight, so a burst of starts leaves the API to the runs that are ending.
 """
 
 from __future__ import annotations
@@ -101,8 +101,7 @@ class KubernetesExecutor(Executor):
         self._detached = False
         self._containers_ready = False
         self._timeout = api_timeout(settings)
-        # a burst of 2,000 creates would otherwise hold the connection pool and the API
-        # server while runs that have ended wait to read their log and be collected
+        # else 2,000 creates hold the pool and the API while ended runs wait to be collected
         self._creating = asyncio.Semaphore(max(1, settings.create_concurrency))
 
     # -- the seam -------------------------------------------------------------------------
