@@ -16,6 +16,7 @@ import httpx
 from holdout.digits import COMPETITION, DigitsData, build_smoke_sample
 from holdout.processes import Platform, base_env
 from tests.conftest import make_traversable_dir
+from tests.support import eventually_sync
 
 
 class Api:
@@ -86,14 +87,13 @@ class Api:
         )
 
     def wait_for(self, submission_id: str, timeout: float = 120) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
+        """The submission once it has ended (scored, failed or cancelled)."""
+
+        def ended() -> dict[str, Any] | None:
             s: dict[str, Any] = self("GET", f"/submissions/{submission_id}")
-            if s["status"] in ("scored", "failed", "cancelled"):
-                return s
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"submission {submission_id} still {s['status']}")
-            time.sleep(0.2)
+            return s if s["status"] in ("scored", "failed", "cancelled") else None
+
+        return eventually_sync(ended, timeout, interval=0.2, what=f"submission {submission_id} ending")
 
 
 @contextmanager
