@@ -33,7 +33,6 @@ from services.leaderboard.repository import BoardKind
 from services.leaderboard.schemas import Board, TeamStanding
 from shared.web import PROBLEM_JSON
 
-
 PUBLIC_CACHE = "public, max-age=5, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
 
