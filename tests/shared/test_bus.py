@@ -12,6 +12,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.bus import Bus, PermanentError, Subscription, TransientError
 from shared.bus.memory import InProcessBus
@@ -40,6 +41,12 @@ def sub(handler: Any, queue: str = "consumer", **kw: Any) -> Subscription:
         retry_cap_seconds=0.2,
         **kw,
     )
+
+
+def deliveries(outcome: str, queue: str = "consumer", type_: str = "submission.cancelled") -> float:
+    """How many deliveries to ``queue`` the bus has settled with ``outcome`` (its metric)."""
+    labels = {"queue": queue, "type": type_, "outcome": outcome}
+    return REGISTRY.get_sample_value("holdout_bus_deliveries_total", labels) or 0.0
 
 
 async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> None:
@@ -71,10 +78,14 @@ async def test_failing_handler_gets_the_event_again_until_it_succeeds(bus: Bus) 
             raise RuntimeError("database briefly down")
 
     await bus.subscribe(sub(flaky, max_deliveries=5))
+    before = {outcome: deliveries(outcome) for outcome in ("acked", "retried", "transient")}
     event = SubmissionCancelled(submission_id=uuid.uuid4())
     await bus.publish(event)
-    await eventually(lambda: len(attempts) == 3)
-    await asyncio.sleep(0.3)  # no fourth delivery after the success
+    # drained: the bus has settled the successful delivery (acked); every redelivery it
+    # schedules is counted (retried, transient) before it happens, so none is pending
+    await eventually(lambda: deliveries("acked") - before["acked"] == 1, what="the success acked")
+    assert deliveries("retried") - before["retried"] == 2
+    assert deliveries("transient") == before["transient"]
     assert attempts == [event.event_id] * 3
 
 
