@@ -31,5 +31,8 @@ class RescoreOut(BaseModel):
     rescored: int
     failed: int
     skipped: int
+    """Items with nothing to score them with (no predictions file, no team): old outcome stands."""
+    superseded: int
+    """Items left to a later rescoring of the stage, whose spec wins."""
     detail: str
     finished_at: datetime | None
