@@ -31,6 +31,7 @@ from shared.db import transaction
 from shared.events import CompetitionRescoreRequested, ExecutionFinished, ScoringSpec, parse_event
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_TOKEN
+from tests.support import patient
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -127,11 +128,8 @@ async def replica(
     await bus.close()
 
 
-async def until(check: Any, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+# a whole replica's work (judging, rescoring, claims expiring) takes longer than one event
+poll = patient(30.0)
 
 
 async def seed(r: Replica, count: int) -> list[uuid.UUID]:
@@ -158,7 +156,7 @@ async def seed(r: Replica, count: int) -> list[uuid.UUID]:
     async def scored() -> bool:
         return sum((await announced(r)).values()) >= count
 
-    await until(scored, "the first scores")
+    await poll(scored, what="the first scores")
     return sids
 
 
@@ -199,7 +197,7 @@ async def test_two_replicas_split_one_rescore_and_judge_no_submission_twice(
         async def done() -> bool:
             return (await progress(a, request.rescore_id)).get("status") == "done"
 
-        await until(done, "the rescoring")
+        await poll(done, what="the rescoring")
         result = await progress(b, request.rescore_id)
         assert (result["rescored"], result["failed"], result["skipped"]) == (count, 0, 0)
         # each submission: its first score and exactly one rescore, by one replica or the other
@@ -235,7 +233,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         async def the_rest_done() -> bool:
             return (await progress(b, request.rescore_id)).get("rescored") == count - 1
 
-        await until(the_rest_done, "the other submissions")
+        await poll(the_rest_done, what="the other submissions")
         sessionmaker = a.app.state.runtime.sessionmaker
 
         async def claim_row() -> Any:
@@ -252,7 +250,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
             row = await claim_row()
             return bool(row is not None and (row.expires_at - first.expires_at).total_seconds() >= TTL_S)
 
-        await until(renewed_past_ttl, "a's heartbeat to renew its claim past one lifetime")
+        await poll(renewed_past_ttl, what="a's heartbeat to renew its claim past one lifetime")
         assert (await claim_row()).token == first.token
         assert stuck not in [s for s, *_ in b.rescored]
 
@@ -263,7 +261,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         async def done() -> bool:
             return (await progress(b, request.rescore_id)).get("status") == "done"
 
-        await until(done, "the rescoring, finished by b")
+        await poll(done, what="the rescoring, finished by b")
         result = await progress(b, request.rescore_id)
         assert (result["rescored"], result["failed"], result["skipped"]) == (count, 0, 0)
         [(_, taken_over, _)] = [t for t in b.rescored if t[0] == stuck]
@@ -278,21 +276,18 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         assert pending == 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_a_claim_is_a_lease_that_a_stale_holder_cannot_record_under(
-    backend: str, pg_database: Any, data_dir: Path
+    database_url: str, data_dir: Path
 ) -> None:
-    url = await pg_database("scorer") if backend == "postgresql" else None
-    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+    async with replica("a", database_url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
         sessionmaker = a.app.state.runtime.sessionmaker
         mine, theirs = Claims(sessionmaker, ttl_s=0.3), Claims(sessionmaker, ttl_s=0.3)
         sid = uuid.uuid4()
         claim = await mine.take(sid)
         assert claim is not None
         assert await theirs.take(sid) is None  # live: not taken over
-        await asyncio.sleep(0.4)  # let the lease run out (nobody renews it)
-        taken = await theirs.take(sid)
-        assert taken is not None
+        # nobody renews the lease: it runs out, and then it can be taken over
+        taken = await poll(lambda: theirs.take(sid), 5, what="the unrenewed lease taken over")
         with pytest.raises(ClaimLost):
             async with transaction(sessionmaker) as session:
                 await claim.release(session)
@@ -339,7 +334,7 @@ async def test_a_finished_run_waits_while_its_submission_is_judged_elsewhere(
         async def asked_twice() -> bool:
             return tries >= 2
 
-        await until(asked_twice, "the consumer to find the claim held and ask again")
+        await poll(asked_twice, what="the consumer to find the claim held and ask again")
         assert not judging.done()
         assert watch.started == [str(sid)]  # its first scoring only: nothing read while held elsewhere
         async with transaction(a.app.state.runtime.sessionmaker) as session:

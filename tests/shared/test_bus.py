@@ -12,6 +12,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.bus import Bus, PermanentError, Subscription, TransientError
 from shared.bus.memory import InProcessBus
@@ -40,6 +41,12 @@ def sub(handler: Any, queue: str = "consumer", **kw: Any) -> Subscription:
         retry_cap_seconds=0.2,
         **kw,
     )
+
+
+def deliveries(outcome: str, queue: str = "consumer", type_: str = "submission.cancelled") -> float:
+    """How many deliveries to ``queue`` the bus has settled with ``outcome`` (its metric)."""
+    labels = {"queue": queue, "type": type_, "outcome": outcome}
+    return REGISTRY.get_sample_value("holdout_bus_deliveries_total", labels) or 0.0
 
 
 async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> None:
@@ -78,9 +85,15 @@ async def test_failing_handler_gets_the_event_again_until_it_succeeds(bus: Bus) 
 
     # one message in flight at a time: the sentinel comes after whatever is still queued
     await bus.subscribe(sub(flaky, max_deliveries=5, prefetch=1))
+    before = {outcome: deliveries(outcome) for outcome in ("acked", "retried", "transient")}
     await bus.publish(event)
-    await eventually(lambda: len(attempts) == 3)
-    await bus.publish(sentinel)  # drains the subscription: behind any fourth delivery
+    # settled: the bus acked the success; every redelivery it schedules is counted
+    # (retried, transient) before it happens
+    await eventually(lambda: deliveries("acked") - before["acked"] == 1, what="the success acked")
+    assert deliveries("retried") - before["retried"] == 2
+    assert deliveries("transient") == before["transient"]
+    # drained: the sentinel is handled after anything still queued on the subscription
+    await bus.publish(sentinel)
     await asyncio.wait_for(drained.wait(), 10)
     assert attempts == [event.event_id] * 3, "delivered again after the handler succeeded"
 
