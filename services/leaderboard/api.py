@@ -209,6 +209,8 @@ async def stream_leaderboard_events(
         quiet_since = time.monotonic()
         ends_at = time.monotonic() + settings.live_max_seconds
         while not notifier.closing.is_set() and time.monotonic() < ends_at:
+            # before the read: a change from here on, even while the event is sent, ends the wait
+            seen = notifier.mark(competition_id)
             async with app.state.runtime.sessionmaker() as session:
                 # one primary-key read: the version, and the columns with their visibility
                 competition = await repository.get_competition(session, competition_id)
@@ -227,7 +229,7 @@ async def stream_leaderboard_events(
             elif time.monotonic() - quiet_since > settings.live_keepalive_seconds:
                 yield ": keep-alive\n\n"
                 quiet_since = time.monotonic()
-            await notifier.wait(competition_id, timeout=settings.live_poll_seconds)
+            await notifier.wait(competition_id, seen, timeout=settings.live_poll_seconds)
 
     return StreamingResponse(
         events(),

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
+from services.leaderboard import repository
 from services.leaderboard.app import create_app
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
@@ -237,6 +238,19 @@ async def served(data_dir: Path) -> AsyncIterator[tuple[str, LeaderboardConsumer
         await bus.close()
 
 
+async def next_sse_event(lines: AsyncIterator[str]) -> dict[str, Any]:
+    """The stream's next event with data: its fields and its JSON data, merged."""
+    fields: dict[str, str] = {}
+    async for line in lines:
+        if not line:
+            if "data" in fields:
+                return {"event": fields.get("event"), "id": fields.get("id"), **json.loads(fields["data"])}
+            continue
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    raise AssertionError("the stream ended")
+
+
 async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Path) -> None:
     async with (
         served(data_dir) as (base, consumer),
@@ -246,21 +260,7 @@ async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Pat
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.aiter_lines()
-
-        async def next_event() -> dict[str, Any]:
-            fields: dict[str, str] = {}
-            async for line in lines:
-                if not line:
-                    if "data" in fields:
-                        return {
-                            "event": fields.get("event"),
-                            "id": fields.get("id"),
-                            **json.loads(fields["data"]),
-                        }
-                    continue
-                name, _, value = line.partition(":")
-                fields[name] = value.strip()
-            raise AssertionError("the stream ended")
+        next_event = lambda: next_sse_event(lines)  # noqa: E731
 
         initial = await asyncio.wait_for(next_event(), 20)
         assert (initial["event"], initial["version"]) == ("board", 0)
@@ -270,6 +270,34 @@ async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Pat
         assert (change["event"], change["id"], change["version"]) == ("board", "1", 1)
         await consumer.handle(CompetitionRevealed(competition_id=CID))
         assert (await asyncio.wait_for(next_event(), 10))["version"] == 2
+
+
+async def test_a_change_landing_between_the_streams_read_and_its_wait_is_sent_at_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream reads the version, sends its event, then waits: a change committed
+    (and announced) in between must end that wait, not sit until the 30 s poll."""
+    read = repository.get_competition
+    landed = asyncio.Event()
+
+    async def read_then_change(session: Any, competition_id: uuid.UUID) -> Any:
+        competition = await read(session, competition_id)
+        if not landed.is_set():
+            # deterministic: the stream has read version 0 and not yet waited
+            landed.set()
+            await consumer.handle(scored(1, 0.5))  # commits version 1, announces it
+        return competition
+
+    async with served(data_dir) as (base, consumer):
+        monkeypatch.setattr(repository, "get_competition", read_then_change)
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=20, headers=INTERNAL_HEADERS) as client,
+            client.stream("GET", f"{BOARD}/events") as response,
+        ):
+            lines = response.aiter_lines()
+            assert (await asyncio.wait_for(next_sse_event(lines), 10))["version"] == 0
+            assert landed.is_set()
+            assert (await asyncio.wait_for(next_sse_event(lines), 5))["version"] == 1
 
 
 @pytest.mark.parametrize("board", ["public", "private"])
