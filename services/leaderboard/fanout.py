@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard.live import BoardNotifier
 from shared.aio import wait_event
-from shared.db import normalise_url
+from shared.db import is_postgresql, normalise_url
 from shared.loops import BackgroundLoop
 from shared.retry import backoff
 
@@ -61,8 +61,7 @@ def is_postgres(url: str) -> bool:
 
 async def announce(session: AsyncSession, competition_id: uuid.UUID) -> None:
     """In the transaction that changed a board: every replica hears of it once it commits."""
-    # get_bind(), not session.bind: a session made with binds= has no .bind
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         await session.execute(
             text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(competition_id)}
         )
