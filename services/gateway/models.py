@@ -417,3 +417,16 @@ class WebhookDelivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QueuedEvent(Base):
+    """The ``submission.queued`` a submission was queued with, as staged in the outbox:
+    what the reconciler publishes again when the orchestrator never saw it (the same
+    snapshot of limits, data and scoring the submission was accepted with)."""
+
+    __tablename__ = "queued_events"
+
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(Text)
