@@ -209,6 +209,20 @@ class DataFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class UploadReservation(Base):
+    """A data or labels version an upload took before its bytes moved (no transaction is
+    open while they do), so two uploads to one stage never write to one version's keys.
+    An upload that failed leaves its number unused: versions may skip one."""
+
+    __tablename__ = "upload_reservations"
+
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # "test" | "smoke" (data versions), "labels" | "smoke-labels"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ParticipantFile(Base):
     """A file the host attaches for participants (training data, a format example,
     documentation); stored in the ``files`` container, apart from test data and labels."""
