@@ -81,7 +81,7 @@ async def test_two_replicas_reconcile_each_stuck_submission_once(
     two_gateways: Callable[..., Any], upstreams: Upstreams, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     orchestrator = SlowOrchestrator()
-    upstreams.orchestrator = orchestrator
+    upstreams.orchestrator = orchestrator  # type: ignore[assignment]  # an async handler: httpx awaits it
     async with two_gateways() as (one, two):
         host, alice = await one.user("hana", is_host=True), await one.user("alice")
         await one.ready_competition(host, daily_quota=10)
