@@ -1,5 +1,6 @@
 """The leaderboard's HTTP routes: the boards, a team's standing, the host's CSV export,
-and live updates as server-sent events.
+and live updates as server-sent events (response models in ``schemas.py``, the session
+and the query parameters in ``deps.py``).
 
 Every route reads one stage's boards: ``?stage_id=`` (default: the first stage, whose id
 is the competition's, so the URLs from before stages read what they always read).
@@ -17,33 +18,20 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import boards, repository
 from services.leaderboard.cache import PageCache
+from services.leaderboard.deps import Limit, Offset, SessionDep, StageQuery
 from services.leaderboard.live import BoardNotifier
 from services.leaderboard.repository import BoardKind
 from services.leaderboard.schemas import Board, TeamStanding
 from shared.web import PROBLEM_JSON
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessionmaker() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-Offset = Annotated[int, Query(ge=0, description="number of teams to skip")]
-Limit = Annotated[int, Query(ge=1, le=500, description="number of teams to return (at most 500)")]
-StageQuery = Annotated[
-    uuid.UUID | None,
-    Query(description="the stage's id (default: the first stage, whose id is the competition's)"),
-]
 
 PUBLIC_CACHE = "public, max-age=5, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"

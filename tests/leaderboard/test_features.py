@@ -34,6 +34,7 @@ from shared.events import (
 )
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.leaderboard.test_boards import CID, Leaderboard, scored, standings, start, team
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -227,10 +228,7 @@ async def served(data_dir: Path) -> AsyncIterator[tuple[str, LeaderboardConsumer
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
-    deadline = asyncio.get_running_loop().time() + 20
-    while not server.started:
-        assert asyncio.get_running_loop().time() < deadline, "the server never started"
-        await asyncio.sleep(0.02)
+    await eventually(lambda: server.started, 20, what="the server started")
     try:
         yield f"http://127.0.0.1:{port}", LeaderboardConsumer(app.state.runtime, app.state.notifier)
     finally:
@@ -296,10 +294,12 @@ async def test_a_change_applied_by_another_replica_shows_once_the_cached_page_ex
         await here.handle(scored(1, 0.5))
         assert standings((await client.get(BOARD)).json()) == [(1, "team-1", 0.5, 1)]
         await elsewhere.handle(scored(2, 0.9))
-        deadline = asyncio.get_running_loop().time() + 10
-        while len((board := (await client.get(BOARD)).json())["entries"]) < 2:
-            assert asyncio.get_running_loop().time() < deadline, "the other replica's change never showed"
-            await asyncio.sleep(0.05)
+
+        async def both_teams() -> dict[str, Any] | None:
+            board = (await client.get(BOARD)).json()
+            return board if len(board["entries"]) >= 2 else None
+
+        board = await eventually(both_teams, interval=0.05, what="the other replica's change on the board")
         assert standings(board) == [(1, "team-2", 0.9, 1), (2, "team-1", 0.5, 1)]
         # a change applied here shows at once
         await here.handle(scored(3, 0.95))

@@ -4,7 +4,6 @@ run carried from ``execution.finished`` (and a rescoring request) to its outcome
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +38,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 IDS = [f"r{i}" for i in range(16)]
 TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0]
@@ -150,10 +150,9 @@ class Scorer:
     received: list[Event]
 
     async def outcome(self, count: int = 1, timeout: float = 10) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
 
@@ -277,12 +276,12 @@ async def test_a_rescoring_of_one_stage_rescores_that_stage_only(data_dir: Path)
         )
         await s.bus.publish(request)
         [rescored] = (await s.outcome(3))[2:]
-        deadline = asyncio.get_running_loop().time() + 10
-        while (progress := (await s.client.get(f"/internal/v1/rescores/{request.rescore_id}")).json())[
-            "status"
-        ] == "running":
-            assert asyncio.get_running_loop().time() < deadline, progress
-            await asyncio.sleep(0.02)
+
+        async def ended() -> dict[str, Any] | None:
+            progress = (await s.client.get(f"/internal/v1/rescores/{request.rescore_id}")).json()
+            return None if progress["status"] == "running" else progress
+
+        progress = await eventually(ended, what="the rescoring's end")
     assert isinstance(rescored, SubmissionScored)
     assert (rescored.submission_id, rescored.stage_id) == (second.submission_id, STAGE_2)
     assert rescored.metric == "acc9"

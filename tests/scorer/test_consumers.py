@@ -3,7 +3,6 @@ and labels in storage, and the resulting event (through the outbox) on the bus."
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 IDS = [f"r{i}" for i in range(12)]
 TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]
@@ -56,10 +56,9 @@ class Harness:
     app: FastAPI
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
 
@@ -165,31 +164,27 @@ async def check_scores_once(h: Harness) -> None:
     # handled directly so that "nothing happened" is known when the call returns: the
     # same event again, and a distinct event for the same run, change nothing
     rt = h.app.state.runtime
-    consumer = ExecutionFinishedConsumer(rt, h.app.state.settings, h.app.state.programs)
+    consumer = ExecutionFinishedConsumer(h.app.state.judge, h.app.state.settings)
     await consumer.handle(event)
     await consumer.handle(finished(event.submission_id))
     async with rt.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(scores)) == 1
         assert await session.scalar(select(func.count()).select_from(outbox)) == 1
+
     # the background relay marks what it sent after sending it: a relay pass before that
     # mark would send the event again (at-least-once, absorbed by consumers' inboxes)
-    deadline = asyncio.get_running_loop().time() + 10
-    while True:
+    async def all_marked_sent() -> bool:
         async with rt.sessionmaker() as session:
-            if await session.scalar(select(func.count()).where(outbox.c.published_at.is_(None))) == 0:
-                break
-        assert asyncio.get_running_loop().time() < deadline, "the relay never marked the event sent"
-        await asyncio.sleep(0.02)
+            return await session.scalar(select(func.count()).where(outbox.c.published_at.is_(None))) == 0
+
+    await eventually(all_marked_sent, what="the relay marking the event sent")
     await rt.relay.relay_once()
     assert len(h.received) == 1
 
 
-async def test_scores_public_and_private_rows_once(harness: HarnessFactory) -> None:
-    await check_scores_once(await harness(None))
-
-
-async def test_scores_once_on_postgresql(harness: HarnessFactory, pg_database) -> None:  # type: ignore[no-untyped-def]
-    await check_scores_once(await harness(await pg_database("scorer")))
+# database_url first: its database is dropped after the scorer has stopped, not under it
+async def test_scores_public_and_private_rows_once(database_url: str, harness: HarnessFactory) -> None:
+    await check_scores_once(await harness(database_url))
 
 
 async def test_invalid_predictions_fail_with_the_validation_detail(harness: HarnessFactory) -> None:
@@ -286,3 +281,23 @@ async def test_a_newer_attempt_is_scored_after_a_failed_one(harness: HarnessFact
     assert scored.public_score == pytest.approx(expected_scores()[0])
     body = (await h.client.get(f"/internal/v1/scores/{first.submission_id}")).json()
     assert (body["status"], body["attempt"]) == ("scored", 2)
+
+
+async def test_the_labels_are_read_once_per_labels_key_not_once_per_run(harness: HarnessFactory) -> None:
+    h = await harness(None)
+    events = [finished(uuid.uuid4()) for _ in range(3)]
+    for event in events:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    await h.wait_for(3)
+    labels = h.app.state.judge.labels
+    assert labels.reads == 1
+    # a new labels version is a new key: read once, and the runs after it use it
+    v2 = ScoringSpec(**{**events[0].scoring.model_dump(), "labels_key": f"{uuid.UUID(int=7)}/v2.csv"})
+    later = [finished(uuid.uuid4(), scoring=v2) for _ in range(2)]
+    for event in later:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    scored = await h.wait_for(5)
+    assert all(isinstance(e, SubmissionScored) for e in scored)
+    assert labels.reads == 2
