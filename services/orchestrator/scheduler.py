@@ -262,6 +262,7 @@ class Scheduler:
             task = self._runs.get(sid)
             if task is not None and sid not in self._ending and sid not in self._lost:
                 self._lost.add(sid)
+                self.executor.abandon(sid, self._attempts[sid])  # a pod stays, for its holder
                 task.cancel()
                 dropped.append(sid)
         return dropped

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,13 @@ class RecordingExecutor(Executor):
         self.outcomes: dict[str, RunOutcome] = {}
         self.started: dict[str, tuple[int, datetime]] = {}
         self.cancelled: dict[str, datetime] = {}
+        self.abandoned: list[tuple[str, int]] = []
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         return self.resumes
+
+    def abandon(self, submission_id: str, attempt: int) -> None:
+        self.abandoned.append((submission_id, attempt))
 
     async def run(self, request: RunRequest) -> RunOutcome:
         sid = str(request.submission_id)
@@ -156,7 +160,7 @@ class Replica:
 class Cluster:
     """Replicas of one orchestrator on one PostgreSQL database, started on demand."""
 
-    url: str
+    url: str | None  # None: SQLite, one file per replica's data directory
     data_dir: Path
     stack: AsyncExitStack
     tracker: Tracker = field(default_factory=Tracker)
@@ -291,28 +295,55 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
     assert [e.exit_code for e in await until(b.finished)] == [None] and a.finished() == []
     # a frozen replica cannot stop its own run (a stopped process fences nothing), so
-    # here the two attempts did overlap: what the lease guarantees is the record
+    # here the two attempts did overlap (pods: both followed the one pod): what the
+    # lease guarantees is the record
     assert cluster.tracker.overlaps == [f"{sid} on a and b"]
     cluster.tracker.overlaps.clear()
 
 
+@pytest.mark.parametrize("resumes", [False, True], ids=["local", "pods"])
 async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_returns(
-    cluster: Cluster,
+    cluster: Cluster, resumes: bool
 ) -> None:
-    a = await cluster.start("a")
+    a = await cluster.start("a", resumes=resumes)
     sid = await a.queue()
     await until(lambda: sid in a.executor.started)
-    b = await cluster.start("b")
+    b = await cluster.start("b", resumes=resumes)
     await a.pause()
-    await until(lambda: sid in b.executor.started)  # attempt 2 on b
+    await until(lambda: sid in b.executor.started)  # local: attempt 2; pods: attempt 1, adopted
     a.scheduler.leases.start()  # a comes back: its renewal finds the row held by b
     await until(lambda: sid in a.executor.cancelled)
     await until(lambda: sid not in a.scheduler.running)
+    # told first that the run is someone else's: a pod is left for b, not deleted
+    assert a.executor.abandoned == [(sid, 1)]
     b.executor.release(sid)
     [row] = await until(lambda: _all_status(b, [sid], "finished"))
-    assert (row.owner, row.attempt) == ("b", 2) and a.finished() == []
-    assert cluster.tracker.overlaps == [f"{sid} on a and b"]  # while a was frozen (see above)
+    assert (row.owner, row.attempt) == ("b", 1 if resumes else 2) and a.finished() == []
+    # while a was frozen (see above); pods: one pod that both followed
+    assert cluster.tracker.overlaps == [f"{sid} on a and b"]
     cluster.tracker.overlaps.clear()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_one_replica_renews_its_leases_and_keeps_a_run_longer_than_several(
+    cluster: Cluster, backend: str
+) -> None:
+    """The embedded wiring (SQLite, one replica) too: a run of three leases is never
+    taken for an orphan, by its own replica or another."""
+    if backend == "sqlite":
+        cluster.url = None
+    a = await cluster.start("a")
+    sid = await a.queue()
+    await until(lambda: sid in a.executor.started)
+    first = as_aware((await rows(a))[sid].lease_expires_at)
+    await asyncio.sleep(LEASE_S * 3)
+    row = (await rows(a))[sid]
+    assert (row.status, row.attempt, row.owner) == ("running", 1, "a")
+    assert as_aware(row.lease_expires_at) > first + timedelta(seconds=LEASE_S), "renewed"
+    a.executor.release(sid)
+    [row] = await until(lambda: _all_status(a, [sid], "finished"))
+    assert row.attempt == 1 and row.lease_expires_at is None
+    assert a.executor.cancelled == {} and a.scheduler.leases.fenced == 0
 
 
 async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_out(

@@ -86,6 +86,13 @@ class Executor(abc.ABC):
         of the same attempt carries each on; False (the default): they died with it."""
         return False
 
+    def abandon(self, submission_id: str, attempt: int) -> None:
+        """Another orchestrator replica holds this run now (``leases.py``): when its task
+        is cancelled next, stop following it but leave whatever runs outside this process
+        running, for the holder to adopt. The default: nothing runs outside the process,
+        and the cancel stops the run."""
+        return None
+
     def detach(self) -> None:
         """Shutting down: from now on, cancelling a run leaves whatever runs outside this
         process running (``resume`` picks it up after the restart)."""
