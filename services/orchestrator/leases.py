@@ -102,8 +102,9 @@ class Leases:
         started = asyncio.get_running_loop().time()
         rows: list[Any] = []
         if held:
-            # never hang past the next beat: the fence counts from the last renewal
-            async with asyncio.timeout(self.interval_s), transaction(self.rt.sessionmaker) as session:
+            # a slow database may take a while (the fence counts from the last renewal's
+            # start either way), but a hung call must give way to the next try
+            async with asyncio.timeout(self.lease_seconds / 2), transaction(self.rt.sessionmaker) as session:
                 rows = await renew_held(session, self.replica_id, list(held.items()), self.until(utcnow()))
         self._arm(started)
         kept = {row.submission_id for row in rows}

@@ -45,7 +45,8 @@ from shared.storage import LocalStorage
 
 pytestmark = pytest.mark.timeout(90)
 
-LEASE_S = 1.0
+# short, for quick takeovers, but not so short that a busy test machine misses renewals
+LEASE_S = 2.0
 
 
 @dataclass
@@ -174,7 +175,7 @@ class Cluster:
             replica_id=name,
             scheduler_poll_seconds=0.05,
             lease_seconds=LEASE_S,
-            reconcile_seconds=0.1,
+            reconcile_seconds=0.2,
             **{"max_concurrent_runs": 3, **settings},
         )
         bus = InProcessBus()
