@@ -9,10 +9,9 @@ run where it is, and a stale attempt's end leaves the live attempt's folder alon
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.runner import LocalRunner
 from services.orchestrator.models import executions
 from services.orchestrator.scheduler import Scheduler
 from shared.bus.base import Subscription
@@ -42,6 +42,7 @@ from shared.events import (
     SubmissionQueued,
 )
 from shared.storage import LocalStorage
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -202,19 +203,6 @@ async def cluster(pg_database: Any, data_dir: Path) -> AsyncIterator[Cluster]:
     assert found.tracker.overlaps == [], "an attempt ran in two places at once"
 
 
-async def until(probe: Callable[[], Any], timeout: float = 20) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = probe()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.02)
-
-
 async def rows(replica: Replica) -> dict[str, Any]:
     async with replica.scheduler.rt.sessionmaker() as session:
         found = (await session.execute(select(executions))).all()
@@ -233,7 +221,7 @@ async def test_the_global_limit_holds_across_replicas_and_each_run_is_run_once(
         found = await rows(a)
         return len(found) == len(sids) and all(r.status == "finished" for r in found.values())
 
-    await until(all_finished, timeout=60)
+    await eventually(all_finished, timeout=60)
     tracker = cluster.tracker
     limit = 3 if capacity is None else 2  # two replicas of capacity 1 under a global 3
     assert tracker.peak == limit, f"peak {tracker.peak}, limit {limit}"
@@ -250,22 +238,22 @@ async def test_the_global_limit_holds_across_replicas_and_each_run_is_run_once(
 async def test_a_dead_replicas_runs_are_taken_over_after_its_lease(cluster: Cluster, resumes: bool) -> None:
     a = await cluster.start("a", resumes=resumes)
     sids = [await a.queue(), await a.queue()]
-    await until(lambda: len(a.executor.started) == 2)
+    await eventually(lambda: len(a.executor.started) == 2)
     b = await cluster.start("b", resumes=resumes)
     await asyncio.sleep(LEASE_S * 1.5)  # several renewals: b leaves a's live runs alone
     assert b.executor.started == {}
 
     await a.crash()
     expiry = max(as_aware(r.lease_expires_at) for r in (await rows(a)).values())
-    await until(lambda: len(b.executor.started) == 2)
+    await eventually(lambda: len(b.executor.started) == 2)
     attempt = 1 if resumes else 2  # pods: the same attempt, adopted; local: the next one
     for sid in sids:
         again, at = b.executor.started[sid]
         assert again == attempt and at >= expiry, "taken over only once the lease ran out"
         b.executor.release(sid)
-    found = await until(lambda: _all_status(b, sids, "finished"))
+    found = await eventually(lambda: _all_status(b, sids, "finished"))
     assert {(r.attempt, r.owner, r.failure_reason) for r in found} == {(attempt, "b", None)}
-    finished = await until(lambda: len(b.finished()) == 2 and b.finished())
+    finished = await eventually(lambda: len(b.finished()) == 2 and b.finished())
     assert sorted(str(e.submission_id) for e in finished) == sorted(sids)
 
 
@@ -281,20 +269,20 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
 ) -> None:
     a = await cluster.start("a", resumes=resumes)
     sid = await a.queue()
-    await until(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started)
     b = await cluster.start("b", resumes=resumes)
     await a.pause()  # its run goes on, its lease is no longer renewed
-    await until(lambda: sid in b.executor.started)
+    await eventually(lambda: sid in b.executor.started)
 
     # the stale run ends with an outcome of its own: none of it reaches the row
     a.executor.release(sid, RunOutcome(FailureReason.RUNTIME_ERROR, "stale", exit_code=7))
-    await until(lambda: sid not in a.scheduler.running)
+    await eventually(lambda: sid not in a.scheduler.running)
     row = (await rows(a))[sid]
     assert (row.status, row.owner, row.attempt) == ("running", "b", 1 if resumes else 2)
     b.executor.release(sid)
-    [row] = await until(lambda: _all_status(b, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "finished"))
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
-    assert [e.exit_code for e in await until(b.finished)] == [None] and a.finished() == []
+    assert [e.exit_code for e in await eventually(b.finished)] == [None] and a.finished() == []
     # a frozen replica cannot stop its own run (a stopped process fences nothing), so
     # here the two attempts did overlap (pods: both followed the one pod): what the
     # lease guarantees is the record
@@ -308,17 +296,17 @@ async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_re
 ) -> None:
     a = await cluster.start("a", resumes=resumes)
     sid = await a.queue()
-    await until(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started)
     b = await cluster.start("b", resumes=resumes)
     await a.pause()
-    await until(lambda: sid in b.executor.started)  # local: attempt 2; pods: attempt 1, adopted
+    await eventually(lambda: sid in b.executor.started)  # local: attempt 2; pods: attempt 1, adopted
     a.scheduler.leases.start()  # a comes back: its renewal finds the row held by b
-    await until(lambda: sid in a.executor.cancelled)
-    await until(lambda: sid not in a.scheduler.running)
+    await eventually(lambda: sid in a.executor.cancelled)
+    await eventually(lambda: sid not in a.scheduler.running)
     # told first that the run is someone else's: a pod is left for b, not deleted
     assert a.executor.abandoned == [(sid, 1)]
     b.executor.release(sid)
-    [row] = await until(lambda: _all_status(b, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "finished"))
     assert (row.owner, row.attempt) == ("b", 1 if resumes else 2) and a.finished() == []
     # while a was frozen (see above); pods: one pod that both followed
     assert cluster.tracker.overlaps == [f"{sid} on a and b"]
@@ -335,14 +323,14 @@ async def test_one_replica_renews_its_leases_and_keeps_a_run_longer_than_several
         cluster.url = None
     a = await cluster.start("a")
     sid = await a.queue()
-    await until(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started)
     first = as_aware((await rows(a))[sid].lease_expires_at)
     await asyncio.sleep(LEASE_S * 3)
     row = (await rows(a))[sid]
     assert (row.status, row.attempt, row.owner) == ("running", 1, "a")
     assert as_aware(row.lease_expires_at) > first + timedelta(seconds=LEASE_S), "renewed"
     a.executor.release(sid)
-    [row] = await until(lambda: _all_status(a, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(a, [sid], "finished"))
     assert row.attempt == 1 and row.lease_expires_at is None
     assert a.executor.cancelled == {} and a.scheduler.leases.fenced == 0
 
@@ -352,7 +340,7 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
 ) -> None:
     a = await cluster.start("a")
     sid = await a.queue()
-    await until(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started)
 
     async def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("the database is out of reach")
@@ -360,7 +348,7 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
     # the database is out of reach: no rounds (they would fail too), no renewals
     await a.scheduler._loop.stop()
     monkeypatch.setattr(leases, "renew_held", unreachable)
-    await until(lambda: sid in a.executor.cancelled, timeout=LEASE_S * 3)
+    await eventually(lambda: sid in a.executor.cancelled, timeout=LEASE_S * 3)
     row = (await rows(a))[sid]
     assert a.scheduler.leases.fenced >= 1 and (row.status, row.owner, row.attempt) == ("running", "a", 1)
     assert a.executor.cancelled[sid] < as_aware(row.lease_expires_at), "stopped before the lease ran out"
@@ -368,20 +356,20 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
     # back: the row, held by no live run, is taken over (here by a itself) and runs again
     monkeypatch.undo()
     a.scheduler._loop.start()
-    await until(lambda: a.executor.started[sid][0] == 2)
+    await eventually(lambda: a.executor.started[sid][0] == 2)
     a.executor.release(sid)
-    [row] = await until(lambda: _all_status(a, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(a, [sid], "finished"))
     assert row.attempt == 2 and row.failure_reason is None
 
 
 async def test_a_cancel_received_by_one_replica_stops_the_run_on_the_other(cluster: Cluster) -> None:
     b = await cluster.start("b")
     sid = await b.queue()
-    await until(lambda: sid in b.executor.started)
+    await eventually(lambda: sid in b.executor.started)
     a = await cluster.start("a")
     sent = asyncio.get_running_loop().time()
     await a.bus.publish(SubmissionCancelled(submission_id=uuid.UUID(sid)))
-    [row] = await until(lambda: _all_status(b, [sid], "cancelled"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "cancelled"))
     latency = asyncio.get_running_loop().time() - sent
     assert sid in b.executor.cancelled and sid not in a.executor.started
     assert latency < 2.0, f"the cancel took {latency:.2f} s to reach the replica holding the run"
@@ -393,11 +381,13 @@ async def test_a_stale_attempt_ending_leaves_the_live_attempts_folder(data_dir: 
     end removes the submission's folder too."""
     runs_dir = data_dir / "runs"
     executor = LocalSandboxExecutor(
-        LocalStorage(data_dir / "storage"),
-        runs_dir=runs_dir,
-        cache_dir=data_dir / "cache",
-        runtimes_dir=data_dir / "runtimes",  # no runtime there: each run is refused, fast
-        build_missing_runtimes=False,
+        LocalRunner(
+            LocalStorage(data_dir / "storage"),
+            runs_dir=runs_dir,
+            cache_dir=data_dir / "cache",
+            runtimes_dir=data_dir / "runtimes",  # no runtime there: each run is refused, fast
+            build_missing_runtimes=False,
+        )
     )
     sid = uuid.uuid4()
     live = runs_dir / str(sid) / "2" / "submission"
