@@ -26,9 +26,10 @@ class OrchestratorSettings(CommonSettings):
     """Runs executed at once by one orchestrator replica (unset: `HOLDOUT_MAX_CONCURRENT_RUNS`); for local
     sandboxes on several machines, what one machine can take."""
     replica_id: str | None = Field(default=None, min_length=1, max_length=64)
-    """This replica's name on the runs it holds (unset: a new random one per process). Every replica needs
-    its own; a stable one (a StatefulSet pod's name) lets a restarted replica take its own runs over at
-    once instead of after their leases run out."""
+    """This replica's name on the runs it holds (unset: a new random one per process; on SQLite, whose one
+    process is the only replica, `embedded`). Every replica needs its own; a stable one (a StatefulSet
+    pod's name) lets a restarted replica take its own runs over at once instead of after their leases run
+    out."""
     lease_seconds: float = Field(default=15.0, gt=0)
     """How long a replica's hold on a run lasts unless renewed (every third of it), in seconds: a replica
     that dies leaves its runs to the others this long; one that cannot renew stops its runs after 80% of

@@ -173,11 +173,9 @@ class Cluster:
         config = OrchestratorSettings(
             data_dir=self.data_dir / name,
             orchestrator_database_url=self.url,
-            replica_id=name,
             scheduler_poll_seconds=0.05,
-            lease_seconds=LEASE_S,
             reconcile_seconds=0.2,
-            **{"max_concurrent_runs": 3, **settings},
+            **{"max_concurrent_runs": 3, "replica_id": name, "lease_seconds": LEASE_S, **settings},
         )
         bus = InProcessBus()
         executor = RecordingExecutor(name, self.tracker, duration_s=duration_s, resumes=resumes)
@@ -311,6 +309,27 @@ async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_re
     # while a was frozen (see above); pods: one pod that both followed
     assert cluster.tracker.overlaps == [f"{sid} on a and b"]
     cluster.tracker.overlaps.clear()
+
+
+async def test_an_embedded_orchestrator_restarted_after_a_crash_takes_its_runs_over_at_once(
+    cluster: Cluster,
+) -> None:
+    """SQLite has one replica, with a stable name: its restart need not wait for the
+    leases of the process that died."""
+    cluster.url = None
+    a = await cluster.start("a", replica_id=None, lease_seconds=60)
+    assert a.scheduler.replica_id == "embedded"
+    sid = await a.queue()
+    await eventually(lambda: sid in a.executor.started)
+    await a.crash()
+    crashed = asyncio.get_running_loop().time()
+    again = await cluster.start("a", replica_id=None, lease_seconds=60)  # the same database file
+    await eventually(lambda: sid in again.executor.started)
+    assert again.executor.started[sid][0] == 2
+    assert asyncio.get_running_loop().time() - crashed < 10, "taken over at once, not after 60 s"
+    again.executor.release(sid)
+    [row] = await eventually(lambda: _all_status(again, [sid], "finished"))
+    assert (row.attempt, row.owner) == (2, "embedded")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
