@@ -46,8 +46,11 @@ from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(90)
 
-# short, for quick takeovers, but not so short that a busy test machine misses renewals
-LEASE_S = 2.0
+# short, for quick takeovers, but not so short that a busy test machine (a renewal
+# slower than half a lease) fences its own runs
+LEASE_S = 4.0
+# how long a test waits for something that takes a lease or so
+WAIT_S = 30.0
 
 
 @dataclass
@@ -219,7 +222,7 @@ async def test_the_global_limit_holds_across_replicas_and_each_run_is_run_once(
         found = await rows(a)
         return len(found) == len(sids) and all(r.status == "finished" for r in found.values())
 
-    await eventually(all_finished, timeout=60)
+    await eventually(all_finished, 60)
     tracker = cluster.tracker
     limit = 3 if capacity is None else 2  # two replicas of capacity 1 under a global 3
     assert tracker.peak == limit, f"peak {tracker.peak}, limit {limit}"
@@ -236,22 +239,22 @@ async def test_the_global_limit_holds_across_replicas_and_each_run_is_run_once(
 async def test_a_dead_replicas_runs_are_taken_over_after_its_lease(cluster: Cluster, resumes: bool) -> None:
     a = await cluster.start("a", resumes=resumes)
     sids = [await a.queue(), await a.queue()]
-    await eventually(lambda: len(a.executor.started) == 2)
+    await eventually(lambda: len(a.executor.started) == 2, WAIT_S)
     b = await cluster.start("b", resumes=resumes)
-    await asyncio.sleep(LEASE_S * 1.5)  # several renewals: b leaves a's live runs alone
+    await asyncio.sleep(LEASE_S * 1.5)  # time is the point: b leaves a's live runs alone past a lease
     assert b.executor.started == {}
 
     await a.crash()
     expiry = max(as_aware(r.lease_expires_at) for r in (await rows(a)).values())
-    await eventually(lambda: len(b.executor.started) == 2)
+    await eventually(lambda: len(b.executor.started) == 2, WAIT_S)
     attempt = 1 if resumes else 2  # pods: the same attempt, adopted; local: the next one
     for sid in sids:
         again, at = b.executor.started[sid]
         assert again == attempt and at >= expiry, "taken over only once the lease ran out"
         b.executor.release(sid)
-    found = await eventually(lambda: _all_status(b, sids, "finished"))
+    found = await eventually(lambda: _all_status(b, sids, "finished"), WAIT_S)
     assert {(r.attempt, r.owner, r.failure_reason) for r in found} == {(attempt, "b", None)}
-    finished = await eventually(lambda: len(b.finished()) == 2 and b.finished())
+    finished = await eventually(lambda: len(b.finished()) == 2 and b.finished(), WAIT_S)
     assert sorted(str(e.submission_id) for e in finished) == sorted(sids)
 
 
@@ -267,20 +270,20 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
 ) -> None:
     a = await cluster.start("a", resumes=resumes)
     sid = await a.queue()
-    await eventually(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
     b = await cluster.start("b", resumes=resumes)
     await a.pause()  # its run goes on, its lease is no longer renewed
-    await eventually(lambda: sid in b.executor.started)
+    await eventually(lambda: sid in b.executor.started, WAIT_S)
 
     # the stale run ends with an outcome of its own: none of it reaches the row
     a.executor.release(sid, RunOutcome(FailureReason.RUNTIME_ERROR, "stale", exit_code=7))
-    await eventually(lambda: sid not in a.scheduler.running)
+    await eventually(lambda: sid not in a.scheduler.running, WAIT_S)
     row = (await rows(a))[sid]
     assert (row.status, row.owner, row.attempt) == ("running", "b", 1 if resumes else 2)
     b.executor.release(sid)
-    [row] = await eventually(lambda: _all_status(b, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
-    assert [e.exit_code for e in await eventually(b.finished)] == [None] and a.finished() == []
+    assert [e.exit_code for e in await eventually(b.finished, WAIT_S)] == [None] and a.finished() == []
     # a frozen replica cannot stop its own run (a stopped process fences nothing), so
     # here the two attempts did overlap (pods: both followed the one pod): what the
     # lease guarantees is the record
@@ -294,17 +297,17 @@ async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_re
 ) -> None:
     a = await cluster.start("a", resumes=resumes)
     sid = await a.queue()
-    await eventually(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
     b = await cluster.start("b", resumes=resumes)
     await a.pause()
-    await eventually(lambda: sid in b.executor.started)  # local: attempt 2; pods: attempt 1, adopted
+    await eventually(lambda: sid in b.executor.started, WAIT_S)  # local: attempt 2; pods: attempt 1, adopted
     a.scheduler.leases.start()  # a comes back: its renewal finds the row held by b
-    await eventually(lambda: sid in a.executor.cancelled)
-    await eventually(lambda: sid not in a.scheduler.running)
+    await eventually(lambda: sid in a.executor.cancelled, WAIT_S)
+    await eventually(lambda: sid not in a.scheduler.running, WAIT_S)
     # told first that the run is someone else's: a pod is left for b, not deleted
     assert a.executor.abandoned == [(sid, 1)]
     b.executor.release(sid)
-    [row] = await eventually(lambda: _all_status(b, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.attempt) == ("b", 1 if resumes else 2) and a.finished() == []
     # while a was frozen (see above); pods: one pod that both followed
     assert cluster.tracker.overlaps == [f"{sid} on a and b"]
@@ -320,36 +323,36 @@ async def test_an_embedded_orchestrator_restarted_after_a_crash_takes_its_runs_o
     a = await cluster.start("a", replica_id=None, lease_seconds=60)
     assert a.scheduler.replica_id == "embedded"
     sid = await a.queue()
-    await eventually(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
     await a.crash()
     crashed = asyncio.get_running_loop().time()
     again = await cluster.start("a", replica_id=None, lease_seconds=60)  # the same database file
-    await eventually(lambda: sid in again.executor.started)
+    await eventually(lambda: sid in again.executor.started, WAIT_S)
     assert again.executor.started[sid][0] == 2
     assert asyncio.get_running_loop().time() - crashed < 10, "taken over at once, not after 60 s"
     again.executor.release(sid)
-    [row] = await eventually(lambda: _all_status(again, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(again, [sid], "finished"), WAIT_S)
     assert (row.attempt, row.owner) == (2, "embedded")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-async def test_one_replica_renews_its_leases_and_keeps_a_run_longer_than_several(
+async def test_one_replica_renews_its_leases_and_keeps_a_run_longer_than_two(
     cluster: Cluster, backend: str
 ) -> None:
-    """The embedded wiring (SQLite, one replica) too: a run of three leases is never
+    """The embedded wiring (SQLite, one replica) too: a run of two leases is never
     taken for an orphan, by its own replica or another."""
     if backend == "sqlite":
         cluster.url = None
     a = await cluster.start("a")
     sid = await a.queue()
-    await eventually(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
     first = as_aware((await rows(a))[sid].lease_expires_at)
-    await asyncio.sleep(LEASE_S * 3)
+    await asyncio.sleep(LEASE_S * 2)  # time itself is the point: it outlives two leases
     row = (await rows(a))[sid]
     assert (row.status, row.attempt, row.owner) == ("running", 1, "a")
     assert as_aware(row.lease_expires_at) > first + timedelta(seconds=LEASE_S), "renewed"
     a.executor.release(sid)
-    [row] = await eventually(lambda: _all_status(a, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(a, [sid], "finished"), WAIT_S)
     assert row.attempt == 1 and row.lease_expires_at is None
     assert a.executor.cancelled == {} and a.scheduler.leases.fenced == 0
 
@@ -359,7 +362,7 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
 ) -> None:
     a = await cluster.start("a")
     sid = await a.queue()
-    await eventually(lambda: sid in a.executor.started)
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
 
     async def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("the database is out of reach")
@@ -367,7 +370,7 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
     # the database is out of reach: no rounds (they would fail too), no renewals
     await a.scheduler._loop.stop()
     monkeypatch.setattr(leases, "renew_held", unreachable)
-    await eventually(lambda: sid in a.executor.cancelled, timeout=LEASE_S * 3)
+    await eventually(lambda: sid in a.executor.cancelled, timeout=WAIT_S)
     row = (await rows(a))[sid]
     assert a.scheduler.leases.fenced >= 1 and (row.status, row.owner, row.attempt) == ("running", "a", 1)
     assert a.executor.cancelled[sid] < as_aware(row.lease_expires_at), "stopped before the lease ran out"
@@ -375,20 +378,20 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
     # back: the row, held by no live run, is taken over (here by a itself) and runs again
     monkeypatch.undo()
     a.scheduler._loop.start()
-    await eventually(lambda: a.executor.started[sid][0] == 2)
+    await eventually(lambda: a.executor.started[sid][0] == 2, WAIT_S)
     a.executor.release(sid)
-    [row] = await eventually(lambda: _all_status(a, [sid], "finished"))
+    [row] = await eventually(lambda: _all_status(a, [sid], "finished"), WAIT_S)
     assert row.attempt == 2 and row.failure_reason is None
 
 
 async def test_a_cancel_received_by_one_replica_stops_the_run_on_the_other(cluster: Cluster) -> None:
     b = await cluster.start("b")
     sid = await b.queue()
-    await eventually(lambda: sid in b.executor.started)
+    await eventually(lambda: sid in b.executor.started, WAIT_S)
     a = await cluster.start("a")
     sent = asyncio.get_running_loop().time()
     await a.bus.publish(SubmissionCancelled(submission_id=uuid.UUID(sid)))
-    [row] = await eventually(lambda: _all_status(b, [sid], "cancelled"))
+    [row] = await eventually(lambda: _all_status(b, [sid], "cancelled"), WAIT_S)
     latency = asyncio.get_running_loop().time() - sent
     assert sid in b.executor.cancelled and sid not in a.executor.started
     assert latency < 2.0, f"the cancel took {latency:.2f} s to reach the replica holding the run"
