@@ -18,7 +18,7 @@ from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orchestrator.models import ExecutionStatus, executions
-from shared.db import as_aware
+from shared.db import as_aware, is_postgresql
 from shared.events import SubmissionQueued, utcnow
 
 E = executions.c
@@ -147,7 +147,7 @@ async def lock_claims(session: AsyncSession) -> None:
     """Serialise the claims of every replica until this transaction ends, so the counts
     a claim reads stay true until it commits. SQLite needs none: its writers are serial,
     and one embedded process is its only replica."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
 
 

@@ -303,7 +303,8 @@ class Scheduler:
                 log.exception("execution.executor_crashed", submission_id=sid, error=repr(exc))
                 outcome = RunOutcome.internal("the executor crashed")
             self._ending.add(sid)
-            await self._finish(row, outcome)
+            if await self._finish(row, outcome) and outcome is not None:
+                await self.executor.release(request)  # recorded: what kept it recoverable goes
         finally:
             self._runs.pop(sid, None)
             self._attempts.pop(sid, None)
@@ -311,26 +312,30 @@ class Scheduler:
                 marks.discard(sid)
             self.wake()
 
-    async def _finish(self, row: Row[Any], outcome: RunOutcome | None) -> None:
-        """Record the end of a run (``outcome`` None: it was cancelled), retrying the database."""
+    async def _finish(self, row: Row[Any], outcome: RunOutcome | None) -> bool:
+        """Record the end of a run (``outcome`` None: it was cancelled), retrying the
+        database; False if nothing was recorded (another replica holds the row now)."""
+        recorded = False
         try:
             async for attempt in retrying():
                 with attempt:
                     async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-                        await self._record_end(session, row, outcome)
+                        recorded = await self._record_end(session, row, outcome)
         except Exception as exc:
             # left running, held here without a run: the reconcile takes it over
             log.error("execution.finish_failed", submission_id=row.submission_id, error=repr(exc))
+            return False
+        return recorded
 
-    async def _record_end(self, session: Any, row: Row[Any], outcome: RunOutcome | None) -> None:
+    async def _record_end(self, session: Any, row: Row[Any], outcome: RunOutcome | None) -> bool:
         sid, attempt, me = row.submission_id, row.attempt, self.replica_id
         current = await repository.get(session, sid)
         if current is None or current.status != ExecutionStatus.RUNNING or current.attempt != attempt:
-            return
+            return False
         if current.owner != me:
             # another replica took the row over after this one's lease ran out
             log.warning("execution.end_not_recorded", submission_id=sid, attempt=attempt, owner=current.owner)
-            return
+            return False
         if outcome is None or current.cancel_requested:
             await repository.mark_finished(session, sid, attempt, owner=me, status=ExecutionStatus.CANCELLED)
             log.info("execution.cancelled", submission_id=sid, attempt=attempt)
@@ -350,6 +355,7 @@ class Scheduler:
                 failure_reason=outcome.failure_reason,
                 exit_code=outcome.exit_code,
             )
+        return True
 
     async def _record_finished(self, session: Any, row: Row[Any], outcome: RunOutcome) -> None:
         queued = SubmissionQueued.model_validate_json(row.snapshot)

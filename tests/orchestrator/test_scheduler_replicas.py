@@ -89,12 +89,16 @@ class RecordingExecutor(Executor):
         self.started: dict[str, tuple[int, datetime]] = {}
         self.cancelled: dict[str, datetime] = {}
         self.abandoned: list[tuple[str, int]] = []
+        self.released: list[tuple[str, int]] = []
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         return self.resumes
 
     def abandon(self, submission_id: str, attempt: int) -> None:
         self.abandoned.append((submission_id, attempt))
+
+    async def release(self, request: RunRequest) -> None:
+        self.released.append((str(request.submission_id), request.attempt))
 
     async def run(self, request: RunRequest) -> RunOutcome:
         sid = str(request.submission_id)
@@ -284,6 +288,8 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
     [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
     assert [e.exit_code for e in await eventually(b.finished, WAIT_S)] == [None] and a.finished() == []
+    # only the holder, once it recorded the end, lets go of what kept the run recoverable
+    assert a.executor.released == [] and b.executor.released == [(sid, row.attempt)]
     # a frozen replica cannot stop its own run (a stopped process fences nothing), so
     # here the two attempts did overlap (pods: both followed the one pod): what the
     # lease guarantees is the record
