@@ -76,7 +76,7 @@ class Tracker:
 
 
 class RecordingExecutor(Executor):
-    """Runs for ``duration_s`` (or until released, when None); ``resumes``: its runs
+    """Runs for ``duration_s`` (or until ``end``, when None); ``resumes``: its runs
     outlive the process, like pods."""
 
     def __init__(self, name: str, tracker: Tracker, *, duration_s: float | None, resumes: bool) -> None:
@@ -116,7 +116,7 @@ class RecordingExecutor(Executor):
             self.tracker.leave(self.name, sid)
         return self.outcomes.get(sid, RunOutcome(None, predictions_key=f"{sid}/{request.attempt}/p.csv"))
 
-    def release(self, sid: str, outcome: RunOutcome | None = None) -> None:
+    def end(self, sid: str, outcome: RunOutcome | None = None) -> None:
         if outcome is not None:
             self.outcomes[sid] = outcome
         self.gates.setdefault(sid, asyncio.Event()).set()
@@ -255,7 +255,7 @@ async def test_a_dead_replicas_runs_are_taken_over_after_its_lease(cluster: Clus
     for sid in sids:
         again, at = b.executor.started[sid]
         assert again == attempt and at >= expiry, "taken over only once the lease ran out"
-        b.executor.release(sid)
+        b.executor.end(sid)
     found = await eventually(lambda: _all_status(b, sids, "finished"), WAIT_S)
     assert {(r.attempt, r.owner, r.failure_reason) for r in found} == {(attempt, "b", None)}
     finished = await eventually(lambda: len(b.finished()) == 2 and b.finished(), WAIT_S)
@@ -280,11 +280,11 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
     await eventually(lambda: sid in b.executor.started, WAIT_S)
 
     # the stale run ends with an outcome of its own: none of it reaches the row
-    a.executor.release(sid, RunOutcome(FailureReason.RUNTIME_ERROR, "stale", exit_code=7))
+    a.executor.end(sid, RunOutcome(FailureReason.RUNTIME_ERROR, "stale", exit_code=7))
     await eventually(lambda: sid not in a.scheduler.running, WAIT_S)
     row = (await rows(a))[sid]
     assert (row.status, row.owner, row.attempt) == ("running", "b", 1 if resumes else 2)
-    b.executor.release(sid)
+    b.executor.end(sid)
     [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
     assert [e.exit_code for e in await eventually(b.finished, WAIT_S)] == [None] and a.finished() == []
@@ -312,7 +312,7 @@ async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_re
     await eventually(lambda: sid not in a.scheduler.running, WAIT_S)
     # told first that the run is someone else's: a pod is left for b, not deleted
     assert a.executor.abandoned == [(sid, 1)]
-    b.executor.release(sid)
+    b.executor.end(sid)
     [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.attempt) == ("b", 1 if resumes else 2) and a.finished() == []
     # while a was frozen (see above); pods: one pod that both followed
@@ -336,7 +336,7 @@ async def test_an_embedded_orchestrator_restarted_after_a_crash_takes_its_runs_o
     await eventually(lambda: sid in again.executor.started, WAIT_S)
     assert again.executor.started[sid][0] == 2
     assert asyncio.get_running_loop().time() - crashed < 10, "taken over at once, not after 60 s"
-    again.executor.release(sid)
+    again.executor.end(sid)
     [row] = await eventually(lambda: _all_status(again, [sid], "finished"), WAIT_S)
     assert (row.attempt, row.owner) == (2, "embedded")
 
@@ -357,7 +357,7 @@ async def test_one_replica_renews_its_leases_and_keeps_a_run_longer_than_two(
     row = (await rows(a))[sid]
     assert (row.status, row.attempt, row.owner) == ("running", 1, "a")
     assert as_aware(row.lease_expires_at) > first + timedelta(seconds=LEASE_S), "renewed"
-    a.executor.release(sid)
+    a.executor.end(sid)
     [row] = await eventually(lambda: _all_status(a, [sid], "finished"), WAIT_S)
     assert row.attempt == 1 and row.lease_expires_at is None
     assert a.executor.cancelled == {} and a.scheduler.leases.fenced == 0
@@ -385,7 +385,7 @@ async def test_a_replica_that_cannot_renew_stops_its_runs_before_its_lease_runs_
     monkeypatch.undo()
     a.scheduler._loop.start()
     await eventually(lambda: a.executor.started[sid][0] == 2, WAIT_S)
-    a.executor.release(sid)
+    a.executor.end(sid)
     [row] = await eventually(lambda: _all_status(a, [sid], "finished"), WAIT_S)
     assert row.attempt == 2 and row.failure_reason is None
 
