@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from services.orchestrator import repository
 from services.orchestrator.models import ExecutionStatus, outbox
 from services.orchestrator.queue import Snapshot, Snapshots
-from services.orchestrator.scheduler import replayed_event
+from services.orchestrator.records import replayed_event
 from services.orchestrator.scoring_runs import ScoringRuns
 from shared.db import add_event, as_aware, transaction
 from shared.events import FailureReason, Resources

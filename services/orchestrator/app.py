@@ -58,6 +58,18 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
     return LocalSandboxExecutor(runner, machine=settings.machine_kind)
 
 
+# the one replica of an orchestrator on SQLite (the embedded ``holdout up``): a stable
+# name, so a restart after a crash takes its runs over at once, not after their leases
+EMBEDDED_REPLICA = "embedded"
+
+
+def replica_id(settings: OrchestratorSettings) -> str | None:
+    """This replica's name on the runs it holds (None: a new one for this process)."""
+    if settings.replica_id is None and settings.database_url.startswith("sqlite"):
+        return EMBEDDED_REPLICA
+    return settings.replica_id
+
+
 def create_app(
     settings: OrchestratorSettings | None = None,
     *,
@@ -79,6 +91,9 @@ def create_app(
             rt,
             run_executor,
             max_concurrent=settings.max_concurrent_runs,
+            capacity=settings.replica_max_runs,
+            replica_id=replica_id(settings),
+            lease_seconds=settings.lease_seconds,
             poll_seconds=settings.scheduler_poll_seconds,
             max_attempts=settings.max_attempts,
             grace_seconds=settings.run_grace_seconds,

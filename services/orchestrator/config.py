@@ -20,10 +20,22 @@ class OrchestratorSettings(CommonSettings):
     """`local` (bubblewrap sandboxes on this machine) or `kubernetes` (a pod per run; see the
     `HOLDOUT_KUBERNETES_*` settings)."""
     max_concurrent_runs: int = max(1, os.cpu_count() or 1)
-    """Runs executed at once by one orchestrator process."""
+    """Runs executed at once by all orchestrator replicas together (the global limit; each replica also
+    runs at most `HOLDOUT_REPLICA_MAX_RUNS`)."""
+    replica_max_runs: int | None = Field(default=None, ge=1)
+    """Runs executed at once by one orchestrator replica (unset: `HOLDOUT_MAX_CONCURRENT_RUNS`); for local
+    sandboxes on several machines, what one machine can take."""
+    replica_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """This replica's name on the runs it holds (unset: a new random one per process; on SQLite, whose one
+    process is the only replica, `embedded`). Every replica needs its own; a stable one (a StatefulSet
+    pod's name) lets a restarted replica take its own runs over at once instead of after their leases run
+    out."""
+    lease_seconds: float = Field(default=15.0, gt=0)
+    """How long a replica's hold on a run lasts unless renewed (every third of it), in seconds: a replica
+    that dies leaves its runs to the others this long; one that cannot renew stops its runs after 80% of
+    it."""
     queue_slots: int | None = Field(default=None, ge=1)
-    """Runs executed at once by all orchestrator replicas together, for queue positions' start estimates
-    (unset: `HOLDOUT_MAX_CONCURRENT_RUNS`, right for one replica)."""
+    """Runs executed at once, for queue positions' start estimates (unset: `HOLDOUT_MAX_CONCURRENT_RUNS`)."""
     queue_snapshot_seconds: float = Field(default=1.0, ge=0)
     """How long a computed queue (positions and start estimates) is served before it is computed again, in
     seconds."""
@@ -57,8 +69,9 @@ class OrchestratorSettings(CommonSettings):
     run_grace_seconds: float = 300.0
     """How long past its time limit a run may go (setup, upload, a stuck executor) before it is stopped as
     a retryable platform fault, in seconds."""
-    reconcile_seconds: float = 30.0
-    """How often rows left running without a run in this process are looked for, in seconds."""
+    reconcile_seconds: float = 5.0
+    """How often running rows that no live replica holds (their replica died and the lease ran out, or
+    their end could not be written) are looked for and taken over, in seconds."""
     # a run stopped by a full disk waits, then tries again: the first wait, doubling up
     # to the longest, at most this many times (about 3 hours in all by default)
     wait_retry_seconds: float = 30.0

@@ -3,6 +3,11 @@
 A handler only records what to do, in one transaction with the inbox claim, and acks
 at once; the scheduler runs the submission. Running it inside the handler would hold a
 bus delivery for the whole run and redeliver (run again) on any hiccup.
+
+With several replicas, any of them may receive a cancellation: the flag it writes
+(``cancel_requested``) reaches the replica that holds the run through the database
+(that replica's scheduler round or lease renewal, ``leases.py``); a run held here is
+stopped at once.
 """
 
 from __future__ import annotations
@@ -56,5 +61,5 @@ class SubmissionConsumer:
                 return
             previous = await repository.request_cancel(session, sid)
         log.info("execution.cancel_requested", submission_id=sid, status=previous)
-        if previous == ExecutionStatus.RUNNING:
-            self.scheduler.cancel(sid)
+        if previous == ExecutionStatus.RUNNING and not self.scheduler.cancel(sid):
+            log.info("execution.cancel_left_to_holder", submission_id=sid)

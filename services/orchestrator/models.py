@@ -1,4 +1,8 @@
-"""The orchestrator's tables: executions, plus its outbox and inbox."""
+"""The orchestrator's tables: executions, plus its outbox and inbox.
+
+A running execution is held by one orchestrator replica (``owner``) for as long as its
+lease (``lease_expires_at``) is renewed; ``leases.py`` says how.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +57,10 @@ executions = Table(
     Column("queued_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    # the replica running the attempt (``Scheduler.replica_id``) and until when its claim
+    # holds unless renewed: a row past its lease belongs to a dead replica (``leases.py``)
+    Column("owner", String(64), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_executions_status_queued_at", "status", "queued_at"),
     # fair share: when each team last had a run started
     Index("ix_executions_team_started_at", "team_id", "started_at"),

@@ -4,7 +4,8 @@ The status only moves forward: ``queued -> running -> finished``, or ``cancelled
 queued or running. A run interrupted by a platform fault goes back to ``queued`` with
 the next attempt number, which is the one exception and is always made by the
 scheduler. Updates are compare-and-set on the status (and attempt), so a stale writer
-changes nothing.
+changes nothing; those of a running attempt compare its ``owner`` too, so a replica that
+lost its lease changes nothing either. The SQL of leases themselves is in ``leases.py``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orchestrator.models import ExecutionStatus, executions
-from shared.db import as_aware
+from shared.db import as_aware, is_postgresql
 from shared.events import SubmissionQueued, utcnow
 
 E = executions.c
+
+# the PostgreSQL advisory lock that serialises claims across replicas (any constant
+# of the orchestrator's own database; b"holdout\x01" as a number)
+CLAIM_LOCK = 0x686F6C646F757401
 
 
 async def get(session: AsyncSession, submission_id: str) -> Row[Any] | None:
@@ -138,7 +143,23 @@ async def last_started(session: AsyncSession, team_ids: Sequence[str]) -> dict[s
     return {team: as_aware(at) for team, at in rows.all() if at is not None}
 
 
-async def mark_running(session: AsyncSession, submission_id: str, attempt: int, now: datetime) -> bool:
+async def lock_claims(session: AsyncSession) -> None:
+    """Serialise the claims of every replica until this transaction ends, so the counts
+    a claim reads stay true until it commits. SQLite needs none: its writers are serial,
+    and one embedded process is its only replica."""
+    if is_postgresql(session):
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+
+
+async def mark_running(
+    session: AsyncSession,
+    submission_id: str,
+    attempt: int,
+    now: datetime,
+    *,
+    owner: str,
+    lease_until: datetime,
+) -> bool:
     result = await session.execute(
         update(executions)
         .where(
@@ -146,55 +167,65 @@ async def mark_running(session: AsyncSession, submission_id: str, attempt: int, 
             E.status == ExecutionStatus.QUEUED,
             E.attempt == attempt,
         )
-        .values(status=ExecutionStatus.RUNNING, started_at=now)
+        .values(status=ExecutionStatus.RUNNING, started_at=now, owner=owner, lease_expires_at=lease_until)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def mark_finished(session: AsyncSession, submission_id: str, attempt: int, **values: Any) -> bool:
+def _held(submission_id: str, attempt: int, owner: str) -> Any:
+    """The row of a running attempt that ``owner`` holds (the compare-and-set of its end)."""
+    return and_(
+        E.submission_id == submission_id,
+        E.status == ExecutionStatus.RUNNING,
+        E.attempt == attempt,
+        E.owner == owner,
+    )
+
+
+async def mark_finished(
+    session: AsyncSession, submission_id: str, attempt: int, *, owner: str, **values: Any
+) -> bool:
     result = await session.execute(
         update(executions)
-        .where(
-            E.submission_id == submission_id,
-            E.status == ExecutionStatus.RUNNING,
-            E.attempt == attempt,
-        )
-        .values(finished_at=utcnow(), **values)
+        .where(_held(submission_id, attempt, owner))
+        .values(finished_at=utcnow(), lease_expires_at=None, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def requeue(session: AsyncSession, submission_id: str, attempt: int) -> bool:
+async def requeue(session: AsyncSession, submission_id: str, attempt: int, *, owner: str) -> bool:
     """Back to the queue for attempt ``attempt + 1`` (after a platform fault)."""
     result = await session.execute(
         update(executions)
-        .where(
-            E.submission_id == submission_id,
-            E.status == ExecutionStatus.RUNNING,
-            E.attempt == attempt,
+        .where(_held(submission_id, attempt, owner))
+        .values(
+            status=ExecutionStatus.QUEUED,
+            attempt=attempt + 1,
+            started_at=None,
+            owner=None,
+            lease_expires_at=None,
         )
-        .values(status=ExecutionStatus.QUEUED, attempt=attempt + 1, started_at=None)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def defer(session: AsyncSession, submission_id: str, attempt: int, not_before: datetime) -> bool:
+async def defer(
+    session: AsyncSession, submission_id: str, attempt: int, not_before: datetime, *, owner: str
+) -> bool:
     """Back to the queue for the same attempt, not to start before ``not_before``.
 
     For a platform fault that clears with time (a full disk): the attempt is not used up.
     """
     result = await session.execute(
         update(executions)
-        .where(
-            E.submission_id == submission_id,
-            E.status == ExecutionStatus.RUNNING,
-            E.attempt == attempt,
-        )
+        .where(_held(submission_id, attempt, owner))
         .values(
             status=ExecutionStatus.QUEUED,
             started_at=None,
             not_before=not_before,
             deferrals=E.deferrals + 1,
+            owner=None,
+            lease_expires_at=None,
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

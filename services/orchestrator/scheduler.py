@@ -1,18 +1,15 @@
-"""The scheduler: starts queued executions fairly, up to a global concurrency limit
-and each competition's own cap.
+"""The scheduler: starts queued executions fairly (``fair_share.py``), up to a global
+concurrency limit, each competition's own cap and this replica's capacity.
 
-Fair share: each free slot goes to the team with the fewest runs running now, then
-to the team whose last run started longest ago, then to the oldest queued run. A
-host's reproducibility re-run (purpose ``reproduce``) takes a slot only when no
-competing run is due. A team with 500 queued runs therefore delays another team's
-single run by at most one free slot (the slot that frees first after it is queued
-goes to it).
+Several replicas may share one database (``leases.py``). Claims are serialised across
+them (``repository.lock_claims``) and read the database's counts, so the global limit,
+the caps and the fair share hold for all replicas together; a replica starts at most
+``capacity`` runs itself. A claimed attempt is held by this replica (its ``owner`` and
+lease) until it ends; only the holder records its end.
 
 Every run has a deadline: its time limit plus ``grace_seconds`` (download, unpack,
 upload). A run still going then is stopped and ends as a retryable platform fault, so
-no execution stays ``running`` for ever; a row left ``running`` by this process
-without a task (its end could not be written) is found by the periodic reconcile and
-treated as interrupted.
+no execution stays ``running`` for ever.
 
 A platform fault that clears with time rather than at once (the machine's disk is
 full) does not use up an attempt: the run goes back to the queue, not to start again
@@ -23,14 +20,16 @@ platform fault.
 Consumers only record work (``consumers.py``); this loop does it. Each start and each
 end is one transaction that changes the execution's row and stages the event it
 causes (``execution.started`` / ``execution.finished``) in the outbox. The loop wakes
-when a consumer records something, when a run ends, and every ``poll_seconds``.
+when a consumer records something, when a run ends, and every ``poll_seconds``; each
+round also cancels the runs held here whose cancel another replica received.
 
-After a crash, executions still marked ``running`` belonged to a dead process (the
-local sandbox runs inside this process, so nothing else can be running them): each
-is queued again as its next attempt, and an execution interrupted on its last
-attempt ends with ``internal_error``. An executor whose runs live outside the process
-(Kubernetes pods) says so in ``Executor.resume``: then the same attempt is run again,
-and the executor adopts the pod or collects its result.
+A running row no live replica holds (its replica died and the lease ran out, or this
+replica has no run for it because its end could not be written) is taken over by the
+reconcile, at start-up and every ``reconcile_seconds``: it is queued again as its next
+attempt, and one interrupted on its last attempt ends with ``internal_error``. An
+executor whose runs live outside the process (Kubernetes pods) says so in
+``Executor.resume``: then the same attempt is run again, held here, and the executor
+adopts the pod or collects its result.
 """
 
 from __future__ import annotations
@@ -38,8 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -47,67 +45,21 @@ from sqlalchemy import Row
 
 from services.orchestrator import repository
 from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
+from services.orchestrator.fair_share import fair_pick
+from services.orchestrator.leases import Leases, cancels_for, live_attempts, orphans, take_over
 from services.orchestrator.models import ExecutionStatus, outbox
-from shared.aio import cancel_and_wait, wait_event
+from services.orchestrator.records import charged, finished_event, ran_on
 from shared.db import add_event, as_aware, transaction
-from shared.events import (
-    ExecutionFinished,
-    ExecutionStarted,
-    FailureReason,
-    Resources,
-    SubmissionQueued,
-    utcnow,
-)
+from shared.events import ExecutionStarted, FailureReason, SubmissionQueued, utcnow
+from shared.loops import BackgroundLoop
+from shared.retry import retrying
 from shared.runtime import ServiceRuntime
+
+__all__ = ["INTERRUPTED_TWICE", "Scheduler", "fair_pick"]
 
 log = structlog.get_logger(__name__)
 
 INTERRUPTED_TWICE = "the run was interrupted twice by a platform fault"
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-def fair_pick(
-    candidates: Sequence[Row[Any]],
-    free: int,
-    running_by_team: dict[str, int],
-    running_by_competition: dict[str, int],
-    last_started: dict[str, datetime],
-) -> list[Row[Any]]:
-    """Choose up to ``free`` runs from ``candidates`` (queued rows), one slot at a time:
-    competing runs before reproductions, then the team with the fewest running, then
-    the one that started a run longest ago, then the oldest queued run; a competition
-    at its cap is skipped."""
-    by_team = dict(running_by_team)
-    by_competition = dict(running_by_competition)
-    started = dict(last_started)
-    pending = sorted(candidates, key=lambda r: (_low(r), as_aware(r.queued_at), r.submission_id))
-    chosen: list[Row[Any]] = []
-    while len(chosen) < free:
-        best: Row[Any] | None = None
-        best_key: tuple[Any, ...] | None = None
-        seen_teams: set[str] = set()
-        for row in pending:
-            if row.team_id in seen_teams:
-                continue  # only a team's oldest eligible run competes for the slot
-            cap = row.max_concurrent
-            if cap is not None and by_competition.get(row.competition_id, 0) >= cap:
-                continue
-            seen_teams.add(row.team_id)
-            key = (_low(row), by_team.get(row.team_id, 0), started.get(row.team_id, _NEVER))
-            if best_key is None or key < best_key:
-                best, best_key = row, key
-        if best is None:
-            break
-        chosen.append(best)
-        pending.remove(best)
-        by_team[best.team_id] = by_team.get(best.team_id, 0) + 1
-        by_competition[best.competition_id] = by_competition.get(best.competition_id, 0) + 1
-        started[best.team_id] = utcnow()
-    return chosen
-
-
-def _low(row: Row[Any]) -> bool:
-    return getattr(row, "purpose", "compete") == "reproduce"
 
 
 class Scheduler:
@@ -117,17 +69,22 @@ class Scheduler:
         executor: Executor,
         *,
         max_concurrent: int,
+        capacity: int | None = None,
+        replica_id: str | None = None,
+        lease_seconds: float = 15.0,
         poll_seconds: float = 2.0,
         max_attempts: int = 2,
         grace_seconds: float = 300.0,
-        reconcile_seconds: float = 30.0,
+        reconcile_seconds: float = 5.0,
         wait_retry_seconds: float = 30.0,
         wait_retry_max_seconds: float = 600.0,
         wait_retries: int = 20,
     ) -> None:
         self.rt = rt
         self.executor = executor
-        self.max_concurrent = max(1, max_concurrent)
+        self.max_concurrent = max(1, max_concurrent)  # all replicas together
+        self.capacity = max(1, capacity or max_concurrent)  # this replica
+        self.replica_id = replica_id or uuid.uuid4().hex
         self.poll_seconds = poll_seconds
         self.max_attempts = max(1, max_attempts)
         self.grace_seconds = grace_seconds
@@ -135,140 +92,180 @@ class Scheduler:
         self.wait_retry_seconds = wait_retry_seconds
         self.wait_retry_max_seconds = wait_retry_max_seconds
         self.wait_retries = wait_retries
-        self._wake = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
+        self.leases = Leases(
+            rt,
+            self.replica_id,
+            lease_seconds=lease_seconds,
+            held=self._held,
+            lost=self._drop,
+            cancel=self.cancel,
+        )
+        self._loop = BackgroundLoop("orchestrator-scheduler", self._tick, interval_s=poll_seconds)
+        self._next_reconcile = 0.0
+        self._resumes = False  # the executor's runs outlive this process (``Executor.resume``)
         self._runs: dict[str, asyncio.Task[None]] = {}
-        self._cancelling: set[str] = set()
+        self._attempts: dict[str, int] = {}
+        self._claiming: set[str] = set()  # claimed, not yet committed
+        self._cancelling: set[str] = set()  # cancelled by request: record it
+        self._lost: set[str] = set()  # another replica holds it now: record nothing
+        self._ending: set[str] = set()  # ended, its end being recorded
 
     @property
     def running(self) -> set[str]:
         return set(self._runs)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def cancel(self, submission_id: str) -> bool:
-        """Stop this process's run of ``submission_id``; False if it is not running here."""
+        """Stop this replica's run of ``submission_id``; False if it is not running here."""
         task = self._runs.get(submission_id)
         if task is None:
             return False
-        self._cancelling.add(submission_id)
-        task.cancel()
+        if submission_id not in self._ending and submission_id not in self._cancelling:
+            self._cancelling.add(submission_id)
+            task.cancel()
         return True
 
     async def start(self) -> None:
         await self.recover()
-        self._loop_task = asyncio.create_task(self._loop(), name="orchestrator-scheduler")
+        self._next_reconcile = asyncio.get_running_loop().time() + self.reconcile_seconds
+        self.leases.start()
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop starting runs and kill the ones in progress.
 
-        Their rows stay ``running``: the next start treats them as interrupted.
+        Their rows stay ``running`` and their leases run out now: the next start of a
+        replica takes them over as interrupted (pods: adopted).
         """
-        await cancel_and_wait(self._loop_task)
-        self._loop_task = None
+        await self._loop.stop()
+        await self.leases.stop()
         tasks = list(self._runs.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.leases.release()
 
     async def recover(self) -> None:
+        """At start-up: tell the executor which attempts may be live anywhere (it cleans
+        up what a dead process left, sparing those), then take the orphans over."""
         async with self.rt.sessionmaker() as session:
-            rows = [r for r in await repository.running(session) if r.submission_id not in self._runs]
-        live = [r for r in rows if not r.cancel_requested]
-        # an executor whose runs outside this process may outlive it (Kubernetes pods)
-        # carries on the same attempt; otherwise they died with the previous process
-        resumed = await self.executor.resume([(r.submission_id, r.attempt) for r in live])
+            live = await live_attempts(session)
+        self._resumes = await self.executor.resume(live)
+        await self.reconcile()
+
+    async def reconcile(self) -> int:
+        """Take over the running rows no live replica holds (``leases.py``); returns how many."""
+        now = utcnow()
+        adopted: list[Row[Any]] = []
+        taken = 0
         async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-            for row in rows:
-                if not (resumed and not row.cancel_requested):
+            exclude = [*self._runs, *self._claiming]
+            for row in await orphans(session, self.replica_id, now, exclude):
+                if not await take_over(session, row, self.replica_id, now, self.leases.until(now)):
+                    continue  # another replica was first
+                taken += 1
+                sid, attempt = row.submission_id, row.attempt
+                log.warning("execution.orphan_found", submission_id=sid, attempt=attempt, owner=row.owner)
+                if self._resumes and not row.cancel_requested:
+                    adopted.append(row)
+                else:
                     await self._end_interrupted(session, row)
-        if resumed:
-            for row in live:
-                log.info("execution.resumed", submission_id=row.submission_id, attempt=row.attempt)
-                self._runs[row.submission_id] = asyncio.create_task(
-                    self._execute(row), name=f"run-{row.submission_id}"
-                )
+        for row in adopted:
+            log.info("execution.resumed", submission_id=row.submission_id, attempt=row.attempt)
+            self._spawn(row)
+        return taken
 
     async def _end_interrupted(self, session: Any, row: Row[Any]) -> None:
-        sid, attempt = row.submission_id, row.attempt
+        sid, attempt, me = row.submission_id, row.attempt, self.replica_id
         if row.cancel_requested:
-            await repository.mark_finished(session, sid, attempt, status=ExecutionStatus.CANCELLED)
+            await repository.mark_finished(session, sid, attempt, owner=me, status=ExecutionStatus.CANCELLED)
             log.info("execution.cancelled", submission_id=sid, attempt=attempt)
         elif attempt < self.max_attempts:
-            await repository.requeue(session, sid, attempt)
+            await repository.requeue(session, sid, attempt, owner=me)
             log.warning("execution.requeued_after_interruption", submission_id=sid, attempt=attempt + 1)
         else:
             outcome = RunOutcome(FailureReason.INTERNAL_ERROR, INTERRUPTED_TWICE)
             await self._record_finished(session, row, outcome)
             log.error("execution.interrupted_twice", submission_id=sid, attempt=attempt)
 
-    async def reconcile(self) -> int:
-        """Rows ``running`` with no task here (their end could not be written): interrupted."""
-        async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-            orphans = [r for r in await repository.running(session) if r.submission_id not in self._runs]
-            for row in orphans:
-                log.warning("execution.orphan_found", submission_id=row.submission_id, attempt=row.attempt)
-                await self._end_interrupted(session, row)
-        return len(orphans)
-
-    async def _loop(self) -> None:
-        failures = 0
-        loop = asyncio.get_running_loop()
-        next_reconcile = loop.time() + self.reconcile_seconds
-        while True:
-            self._wake.clear()
-            try:
-                if loop.time() >= next_reconcile:
-                    next_reconcile = loop.time() + self.reconcile_seconds
-                    await self.reconcile()
-                await self.start_due()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                delay = min(30.0, 0.5 * 2**failures)
-                log.warning("scheduler.failed", error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                continue
-            await wait_event(self._wake, self.poll_seconds)
+    async def _tick(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_reconcile:
+            self._next_reconcile = now + self.reconcile_seconds
+            await self.reconcile()
+        if self._runs:
+            async with self.rt.sessionmaker() as session:
+                cancelled = await cancels_for(session, self.replica_id)
+            for sid in cancelled:
+                self.cancel(sid)
+        await self.start_due()
 
     async def start_due(self) -> int:
         """Claim queued executions for the free slots and start them; returns how many."""
-        free = self.max_concurrent - len(self._runs)
-        if free <= 0:
+        room = self.capacity - len(self._runs)
+        if room <= 0:
             return 0
         now = utcnow()
         claimed: list[Row[Any]] = []
-        async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-            candidates = await repository.queued_heads(session, free, exclude=list(self._runs))
-            if not candidates:
-                return 0
-            by_team, by_competition = await repository.running_counts(session)
-            started = await repository.last_started(session, sorted({r.team_id for r in candidates}))
-            for row in fair_pick(candidates, free, by_team, by_competition, started):
-                if not await repository.mark_running(session, row.submission_id, row.attempt, now):
-                    continue
-                queued = SubmissionQueued.model_validate_json(row.snapshot)
-                await add_event(
-                    session,
-                    outbox,
-                    ExecutionStarted(
+        try:
+            async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+                await repository.lock_claims(session)
+                by_team, by_competition = await repository.running_counts(session)
+                free = min(room, self.max_concurrent - sum(by_competition.values()))
+                if free <= 0:
+                    return 0
+                candidates = await repository.queued_heads(session, free, exclude=list(self._runs))
+                if not candidates:
+                    return 0
+                started = await repository.last_started(session, sorted({r.team_id for r in candidates}))
+                lease = self.leases.until(now)
+                for row in fair_pick(candidates, free, by_team, by_competition, started):
+                    sid = row.submission_id
+                    if not await repository.mark_running(
+                        session, sid, row.attempt, now, owner=self.replica_id, lease_until=lease
+                    ):
+                        continue
+                    queued = SubmissionQueued.model_validate_json(row.snapshot)
+                    event = ExecutionStarted(
                         submission_id=queued.submission_id,
                         attempt=row.attempt,
                         started_at=now,
                         correlation_id=queued.correlation_id,
-                    ),
-                )
-                claimed.append(row)
+                    )
+                    await add_event(session, outbox, event)
+                    claimed.append(row)
+                    self._claiming.add(sid)
+        finally:
+            self._claiming.clear()
         for row in claimed:
             log.info("execution.started", submission_id=row.submission_id, attempt=row.attempt)
-            task = asyncio.create_task(self._execute(row), name=f"run-{row.submission_id}")
-            self._runs[row.submission_id] = task
+            self._spawn(row)
         return len(claimed)
+
+    def _spawn(self, row: Row[Any]) -> None:
+        sid = row.submission_id
+        self._attempts[sid] = row.attempt
+        self._runs[sid] = asyncio.create_task(self._execute(row), name=f"run-{sid}")
+
+    def _held(self) -> dict[str, int]:
+        return {sid: self._attempts[sid] for sid in self._runs}
+
+    def _drop(self, submission_ids: list[str]) -> list[str]:
+        """Stop runs this replica no longer holds, recording nothing (their holder does);
+        returns those stopped (not the ones that ended meanwhile)."""
+        dropped = []
+        for sid in submission_ids:
+            task = self._runs.get(sid)
+            if task is not None and sid not in self._ending and sid not in self._lost:
+                self._lost.add(sid)
+                self.executor.abandon(sid, self._attempts[sid])  # a pod stays, for its holder
+                task.cancel()
+                dropped.append(sid)
+        return dropped
 
     async def _execute(self, row: Row[Any]) -> None:
         sid, attempt = row.submission_id, row.attempt
@@ -284,6 +281,7 @@ class Scheduler:
         started = as_aware(row.started_at) if row.started_at is not None else utcnow()
         allowed = queued.execution.time_limit_s + self.grace_seconds
         remaining = allowed - (utcnow() - started).total_seconds()
+        outcome: RunOutcome | None
         try:
             try:
                 async with asyncio.timeout(max(0.0, remaining)):
@@ -295,47 +293,58 @@ class Scheduler:
                     f"plus {self.grace_seconds:g} s and was stopped"
                 )
             except asyncio.CancelledError:
+                if sid in self._lost:
+                    log.warning("execution.dropped", submission_id=sid, attempt=attempt)
+                    return
                 if sid not in self._cancelling:
-                    raise  # shutting down: the row stays running, the next start recovers it
-                await self._finish(row, None)
-                return
+                    raise  # shutting down: the row stays running, a replica takes it over
+                outcome = None
             except Exception as exc:
                 log.exception("execution.executor_crashed", submission_id=sid, error=repr(exc))
                 outcome = RunOutcome.internal("the executor crashed")
-            await self._finish(row, outcome)
+            self._ending.add(sid)
+            if await self._finish(row, outcome) and outcome is not None:
+                await self.executor.release(request)  # recorded: what kept it recoverable goes
         finally:
             self._runs.pop(sid, None)
-            self._cancelling.discard(sid)
+            self._attempts.pop(sid, None)
+            for marks in (self._cancelling, self._lost, self._ending):
+                marks.discard(sid)
             self.wake()
 
-    async def _finish(self, row: Row[Any], outcome: RunOutcome | None) -> None:
-        """Record the end of a run (``outcome`` None: it was cancelled), retrying the database."""
-        for attempt in range(1, 6):
-            try:
-                async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
-                    await self._record_end(session, row, outcome)
-                return
-            except Exception as exc:
-                log.warning("execution.finish_failed", submission_id=row.submission_id, error=repr(exc))
-                if attempt == 5:
-                    # left running: the next start of the service recovers it
-                    return
-                await asyncio.sleep(0.5 * 2**attempt)
+    async def _finish(self, row: Row[Any], outcome: RunOutcome | None) -> bool:
+        """Record the end of a run (``outcome`` None: it was cancelled), retrying the
+        database; False if nothing was recorded (another replica holds the row now)."""
+        recorded = False
+        try:
+            async for attempt in retrying():
+                with attempt:
+                    async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
+                        recorded = await self._record_end(session, row, outcome)
+        except Exception as exc:
+            # left running, held here without a run: the reconcile takes it over
+            log.error("execution.finish_failed", submission_id=row.submission_id, error=repr(exc))
+            return False
+        return recorded
 
-    async def _record_end(self, session: Any, row: Row[Any], outcome: RunOutcome | None) -> None:
-        sid, attempt = row.submission_id, row.attempt
+    async def _record_end(self, session: Any, row: Row[Any], outcome: RunOutcome | None) -> bool:
+        sid, attempt, me = row.submission_id, row.attempt, self.replica_id
         current = await repository.get(session, sid)
         if current is None or current.status != ExecutionStatus.RUNNING or current.attempt != attempt:
-            return
+            return False
+        if current.owner != me:
+            # another replica took the row over after this one's lease ran out
+            log.warning("execution.end_not_recorded", submission_id=sid, attempt=attempt, owner=current.owner)
+            return False
         if outcome is None or current.cancel_requested:
-            await repository.mark_finished(session, sid, attempt, status=ExecutionStatus.CANCELLED)
+            await repository.mark_finished(session, sid, attempt, owner=me, status=ExecutionStatus.CANCELLED)
             log.info("execution.cancelled", submission_id=sid, attempt=attempt)
         elif outcome.wait_and_retry and current.deferrals < self.wait_retries:
             delay = min(self.wait_retry_max_seconds, self.wait_retry_seconds * 2**current.deferrals)
-            await repository.defer(session, sid, attempt, utcnow() + timedelta(seconds=delay))
+            await repository.defer(session, sid, attempt, utcnow() + timedelta(seconds=delay), owner=me)
             log.warning("execution.deferred", submission_id=sid, attempt=attempt, retry_in_s=delay)
         elif outcome.retryable and attempt < self.max_attempts:
-            await repository.requeue(session, sid, attempt)
+            await repository.requeue(session, sid, attempt, owner=me)
             log.warning("execution.retrying", submission_id=sid, attempt=attempt + 1, detail=outcome.detail)
         else:
             await self._record_finished(session, current, outcome)
@@ -346,98 +355,28 @@ class Scheduler:
                 failure_reason=outcome.failure_reason,
                 exit_code=outcome.exit_code,
             )
+        return True
 
     async def _record_finished(self, session: Any, row: Row[Any], outcome: RunOutcome) -> None:
         queued = SubmissionQueued.model_validate_json(row.snapshot)
-        resources = outcome.resources
-        if queued.execution.gpu and not resources.gpu_seconds:
-            # the GPU is the run's alone for as long as it runs
-            resources = resources.model_copy(update={"gpu_seconds": resources.wall_seconds})
+        fields: dict[str, Any] = {
+            "failure_reason": outcome.failure_reason,
+            "detail": outcome.detail,
+            "exit_code": outcome.exit_code,
+            "predictions_key": outcome.predictions_key,
+            "log_key": outcome.log_key,
+            **ran_on(outcome),
+        }
+        resources = charged(queued, outcome)
         updated = await repository.mark_finished(
             session,
             row.submission_id,
             row.attempt,
+            owner=self.replica_id,
             status=ExecutionStatus.FINISHED,
-            failure_reason=outcome.failure_reason.value if outcome.failure_reason else None,
-            detail=outcome.detail,
-            exit_code=outcome.exit_code,
             resources=resources.model_dump(),
-            predictions_key=outcome.predictions_key,
-            log_key=outcome.log_key,
-            **ran_on(outcome),
+            **{**fields, "failure_reason": outcome.failure_reason.value if outcome.failure_reason else None},
         )
-        if not updated:
-            return
-        await add_event(
-            session,
-            outbox,
-            ExecutionFinished(
-                submission_id=queued.submission_id,
-                competition_id=queued.competition_id,
-                team_id=queued.team_id,
-                team_name=queued.team_name,
-                submitted_at=queued.submitted_at,
-                is_smoke=queued.is_smoke,
-                attempt=row.attempt,
-                failure_reason=outcome.failure_reason,
-                detail=outcome.detail,
-                exit_code=outcome.exit_code,
-                predictions_key=outcome.predictions_key,
-                log_key=outcome.log_key,
-                resources=resources,
-                scoring=queued.scoring,
-                stage_id=queued.stage_id,
-                purpose=queued.purpose,
-                correlation_id=queued.correlation_id,
-                **ran_on(outcome),
-            ),
-        )
-
-
-def ran_on(outcome: RunOutcome) -> dict[str, Any]:
-    """The execution record's fields of ``outcome`` (columns and ExecutionFinished alike)."""
-    return {
-        "runtime": outcome.runtime,
-        "runtime_digest": outcome.runtime_digest,
-        "machine": outcome.machine,
-        "gpu_used": outcome.gpu_used,
-    }
-
-
-def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None:
-    """The event the execution's current state caused, again (a new ``event_id``): for a
-    reconciler whose copy was lost. Consumers are idempotent on the state machine, so a
-    replay changes nothing where the original arrived. None: queued or cancelled."""
-    if row.snapshot is None or row.status not in (ExecutionStatus.RUNNING, ExecutionStatus.FINISHED):
-        return None
-    queued = SubmissionQueued.model_validate_json(row.snapshot)
-    if row.status == ExecutionStatus.RUNNING:
-        return ExecutionStarted(
-            submission_id=queued.submission_id,
-            attempt=row.attempt,
-            started_at=as_aware(row.started_at) if row.started_at else utcnow(),
-            correlation_id=queued.correlation_id,
-        )
-    return ExecutionFinished(
-        submission_id=queued.submission_id,
-        competition_id=queued.competition_id,
-        team_id=queued.team_id,
-        team_name=queued.team_name,
-        submitted_at=queued.submitted_at,
-        is_smoke=queued.is_smoke,
-        attempt=row.attempt,
-        failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
-        detail=row.detail or "",
-        exit_code=row.exit_code,
-        predictions_key=row.predictions_key,
-        log_key=row.log_key,
-        resources=Resources(**(row.resources or {})),
-        scoring=queued.scoring,
-        stage_id=queued.stage_id,
-        purpose=queued.purpose,
-        correlation_id=queued.correlation_id,
-        runtime=row.runtime or "",
-        runtime_digest=row.runtime_digest or "",
-        machine=row.machine or "",
-        gpu_used=bool(row.gpu_used),
-    )
+        if updated:
+            event = finished_event(queued, row.attempt, resources=resources, **fields)
+            await add_event(session, outbox, event)

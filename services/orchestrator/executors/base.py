@@ -106,15 +106,24 @@ class Executor(abc.ABC):
         """Run one attempt to its end. Cancelling the caller stops it."""
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
-        """At start-up, with the (submission id, attempt) runs a previous process left
-        running. True: they may still be going outside this process (a pod), and ``run``
-        of the same attempt carries each on; False (the default): they died with it."""
+        """At start-up, with the (submission id, attempt) runs that may be live anywhere
+        (queued, or running and not being cancelled: another replica may hold them, so
+        what belongs to them must stay). True: runs outside this process may outlive it
+        (a pod), and ``run`` of the same attempt carries one on; False (the default):
+        they died with it."""
         return False
 
     async def release(self, request: RunRequest) -> None:
         """The scheduler has recorded ``request``'s outcome durably: drop what kept it
         recoverable across a restart (the Kubernetes executor deletes the collected pod).
         Best effort, never raises; the default keeps nothing and does nothing."""
+        return None
+
+    def abandon(self, submission_id: str, attempt: int) -> None:
+        """Another orchestrator replica holds this run now (``leases.py``): when its task
+        is cancelled next, stop following it but leave whatever runs outside this process
+        running, for the holder to adopt. The default: nothing runs outside the process,
+        and the cancel stops the run."""
         return None
 
     def detach(self) -> None:

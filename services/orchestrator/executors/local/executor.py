@@ -8,6 +8,7 @@ Its run folder is ``<runs_dir>/<submission_id>/<attempt>/`` (its layout: ``runne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -80,7 +81,9 @@ class LocalSandboxExecutor(Executor):
             log.exception("executor.failed", submission_id=str(request.submission_id), error=repr(exc))
             return RunOutcome.internal("the executor failed")
         finally:
-            await asyncio.to_thread(remove_run_dir, run_dir.parent)
+            # this attempt's folder only: another attempt of the submission (on another
+            # replica, after a takeover) may be running in its own next to it
+            await asyncio.to_thread(remove_attempt_dir, run_dir)
 
     async def _run(self, request: RunRequest, run_dir: Path) -> RunOutcome:
         spec = request.execution
@@ -193,6 +196,13 @@ class LocalSandboxExecutor(Executor):
             log.info("executor.data_cached", key=key, sha256=digest)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def remove_attempt_dir(run_dir: Path) -> None:
+    """Remove one attempt's folder, then the submission's folder if no other attempt has one."""
+    remove_run_dir(run_dir)
+    with contextlib.suppress(OSError):  # not empty: another attempt is live
+        run_dir.parent.rmdir()
 
 
 def _file_sha256(path: Path) -> str:
