@@ -299,12 +299,13 @@ class SeenRun:
 
 @dataclass
 class RunWatcher:
-    """Samples live runs (by marker) and the orchestrator's running rows."""
+    """Samples live runs (by marker) on a thread of its own, so a busy test loop does not
+    slow it, and the orchestrator's ``running`` rows from the test's loop."""
 
     prefix: str
     orchestrator_db: str | None
     replica_pids: Callable[[], dict[int, int]]
-    interval: float = 0.05
+    interval: float = 0.02
     samples: int = 0
     max_live: int = 0  # most runs live at once, all replicas together
     max_running_rows: int = 0
@@ -315,71 +316,88 @@ class RunWatcher:
     last_seen: dict[tuple[int, int], float] = field(default_factory=dict)
     # token -> the most of its runs live at once, where it was more than one
     overlaps: dict[str, int] = field(default_factory=dict)
+    started_at: float = 0.0
     _task: asyncio.Task[None] | None = None
+    _thread: threading.Thread | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pids: dict[int, int] = field(default_factory=dict)
 
     def start(self) -> RunWatcher:
-        self._task = asyncio.create_task(self._run(), name="run-watcher")
+        self.started_at = time.monotonic()
+        self._thread = threading.Thread(target=self._scan_loop, name="run-watcher", daemon=True)
+        self._thread.start()
+        self._task = asyncio.create_task(self._rows_loop(), name="run-watcher-rows")
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 10)
+            self._thread = None
 
-    def runs_of(self, token: str) -> list[SeenRun]:
-        return [r for r in self.runs.values() if r.token == token]
-
-    def live(self, token: str | None = None) -> list[SeenRun]:
-        """Runs seen in the latest sample."""
-        latest = max(self.last_seen.values(), default=0.0)
-        return [
-            self.runs[k]
-            for k, t in self.last_seen.items()
-            if t == latest and (token is None or self.runs[k].token == token)
-        ]
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples / max(1e-9, time.monotonic() - self.started_at)
 
     def runs_near(self, at: float, before: float) -> list[SeenRun]:
         """Runs live at some time in ``[at - before, at]``."""
-        return [
-            self.runs[k] for k in self.runs if self.first_seen[k] <= at and self.last_seen[k] >= at - before
-        ]
+        with self._lock:
+            return [
+                self.runs[k]
+                for k in self.runs
+                if self.first_seen[k] <= at and self.last_seen[k] >= at - before
+            ]
 
     async def sample(self) -> None:
-        pids = self.replica_pids()
-        found = await asyncio.to_thread(scan_marked, self.prefix, pids)
-        now = time.monotonic()
-        self.samples += 1
-        per_token: Counter[str] = Counter()
-        for run in found:
-            k = (run.pid, run.started)
-            if k not in self.runs:
-                self.runs[k] = run
-                self.first_seen[k] = now
-            self.last_seen[k] = now
-            per_token[run.token] += 1
-        for token, n in per_token.items():
-            if n > 1:
-                self.overlaps[token] = max(self.overlaps.get(token, 0), n)
-        if not self.live_at or self.live_at[-1][1] != len(found):
-            self.live_at.append((now, len(found)))
-        self.max_live = max(self.max_live, len(found))
+        """One sample now (besides the thread's), e.g. just before a kill."""
+        await asyncio.to_thread(self._sample_once)
 
-    async def _run(self) -> None:
-        conn = await asyncpg.connect(self.orchestrator_db) if self.orchestrator_db else None
+    def _sample_once(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the platform changed its processes meanwhile
+            self._pids = dict(self.replica_pids())
+        found = scan_marked(self.prefix, self._pids)
+        now = time.monotonic()
+        per_token: Counter[str] = Counter()
+        with self._lock:
+            self.samples += 1
+            for run in found:
+                k = (run.pid, run.started)
+                if k not in self.runs:
+                    self.runs[k] = run
+                    self.first_seen[k] = now
+                self.last_seen[k] = now
+                per_token[run.token] += 1
+            for token, n in per_token.items():
+                if n > 1:
+                    self.overlaps[token] = max(self.overlaps.get(token, 0), n)
+            if not self.live_at or self.live_at[-1][1] != len(found):
+                self.live_at.append((now, len(found)))
+            self.max_live = max(self.max_live, len(found))
+
+    def _scan_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._sample_once()
+            self._stopping.wait(self.interval)
+
+    async def _rows_loop(self) -> None:
+        if self.orchestrator_db is None:
+            return
+        conn = await asyncpg.connect(self.orchestrator_db)
         try:
             while True:
-                await self.sample()
-                if conn is not None:
-                    rows = await conn.fetchval("SELECT count(*) FROM executions WHERE status = 'running'")
-                    if not self.running_rows_at or self.running_rows_at[-1][1] != rows:
-                        self.running_rows_at.append((time.monotonic(), rows))
-                    self.max_running_rows = max(self.max_running_rows, rows)
-                await asyncio.sleep(self.interval)
+                rows = await conn.fetchval("SELECT count(*) FROM executions WHERE status = 'running'")
+                if not self.running_rows_at or self.running_rows_at[-1][1] != rows:
+                    self.running_rows_at.append((time.monotonic(), rows))
+                self.max_running_rows = max(self.max_running_rows, rows)
+                await asyncio.sleep(0.05)
         finally:
-            if conn is not None:
-                await conn.close()
+            await conn.close()
 
 
 def scan_marked(prefix: str, replica_pids: dict[int, int]) -> list[SeenRun]:
