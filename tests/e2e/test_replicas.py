@@ -816,3 +816,44 @@ async def test_two_replicas_with_kubernetes_pods(
         await _delete_rabbit_namespace(amqp_url, bus_namespace)
     print(checks.report())
     assert not checks.failed, f"{len(checks.failed)} properties failed:\n{checks.report()}"
+
+
+async def test_the_proxy_round_robins_and_skips_a_dead_replica() -> None:
+    """The harness's load balancer: connections alternate between live upstreams; one
+    that refuses (never started, or killed) is skipped, so no client sees it."""
+    from holdout.processes import free_port
+    from tests.e2e.replicas import ProxyThread, RoundRobinProxy
+
+    async def serve(tag: bytes) -> asyncio.Server:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(tag)
+            await writer.drain()
+            writer.close()
+
+        return await asyncio.start_server(answer, "127.0.0.1", 0)
+
+    servers = [await serve(b"a"), await serve(b"b")]
+    ports = [s.sockets[0].getsockname()[1] for s in servers] + [free_port()]  # the third is dead
+    proxy = RoundRobinProxy("echo", ports, free_port())
+    thread = ProxyThread([proxy])
+    thread.start()
+
+    async def ask() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+        writer.write(b"hello\n")
+        await writer.drain()
+        got = await reader.read()
+        writer.close()
+        return got
+
+    try:
+        answers = [await ask() for _ in range(6)]
+        assert sorted(set(answers)) == [b"a", b"b"] and answers.count(b"a") >= 2, answers
+        assert proxy.skipped[2] >= 1 and proxy.unserved == 0
+        servers[0].close()
+        await servers[0].wait_closed()
+        assert [await ask() for _ in range(4)] == [b"b"] * 4
+    finally:
+        thread.stop()
+        servers[1].close()
