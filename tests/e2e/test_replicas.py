@@ -350,7 +350,11 @@ async def check_live_boards(
             while (version := await board_version(p, comp_id)) <= before and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             committed = time.monotonic()
-            await asyncio.sleep(LIVE_BOUND_S)
+            # until every stream has it, or the bound is up (then the late one gets None)
+            while time.monotonic() - committed < LIVE_BOUND_S and not all(
+                any(v >= version for _, v in s) for s in streams
+            ):
+                await asyncio.sleep(0.02)
             for i, s in enumerate(streams):
                 got = [t for t, v in s if v >= version]
                 lags[i].append(round(got[0] - committed, 2) if got else None)
