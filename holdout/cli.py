@@ -164,9 +164,18 @@ def runtime_build(
     name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default",
 ) -> None:
     """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
-    from services.orchestrator.executors.local.runtimes import build_runtime_cli
+    from services.orchestrator.config import OrchestratorSettings
+    from services.orchestrator.executors.local.runtimes import build_runtime
 
-    path = build_runtime_cli(name)
+    # into the configured runtimes folder, import-tested as the sandbox user
+    settings = OrchestratorSettings()
+    path = build_runtime(
+        name,
+        settings.runtimes_path,
+        settings.runtimes_requirements_dir,
+        check_uid=settings.sandbox_uid,
+        check_gid=settings.sandbox_gid,
+    )
     typer.echo(f"runtime {name!r} ready at {path}")
 
 

@@ -33,7 +33,8 @@ from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.local import runtimes
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
-from services.orchestrator.executors.local.sandbox import MIB
+from services.orchestrator.executors.local.runner import LocalRunner
+from services.orchestrator.executors.local.spec import MIB
 from services.scorer.scoring import score
 from services.scorer.validation import InvalidPredictions, ScoringProblem
 from shared.archive import ArchiveError, safe_extract
@@ -98,6 +99,11 @@ class LocalCompetition:
             raise CompetitionDirError(f"{root / 'data'} must hold the smoke sample's features")
         if not (root / "labels.csv").is_file():
             raise CompetitionDirError(f"{root / 'labels.csv'} (the smoke sample's labels) is missing")
+        runtime = raw.get("runtime", "default")
+        if not isinstance(runtime, str) or not runtimes.NAME_RE.match(runtime):
+            raise CompetitionDirError(
+                f"{config} names the runtime {runtime!r}: use lower-case letters, digits, '.', '_' or '-'"
+            )
         limits = raw.get("limits", {})
         return cls(
             root=root,
@@ -110,7 +116,7 @@ class LocalCompetition:
             max_processes=int(limits.get("max_processes", 64)),
             output_limit_mb=int(limits.get("output_limit_mb", 100)),
             log_limit_kb=int(limits.get("log_limit_kb", 64)),
-            runtime=raw.get("runtime", "default"),
+            runtime=runtime,
             predictions_filename=raw.get("predictions_filename", "submission.csv"),
             gpu=bool(raw.get("gpu", False)),
         )
@@ -180,26 +186,11 @@ async def _run_local_test(
     def failed(reason: FailureReason, detail: str, log: str = "") -> LocalResult:
         return LocalResult(reason, detail, None, comp.metric, log)
 
-    runtime_dir = runtimes.runtime_path(comp.runtime, settings.runtimes_path)
-    if not build_runtime and not (runtime_dir / runtimes.STAMP).exists():
-        return failed(
-            FailureReason.INTERNAL_ERROR,
-            f"the runtime {comp.runtime!r} is not built: run `holdout runtime build {comp.runtime}`",
-        )
-
     work = _traversable_tmp()
     try:
         storage = LocalStorage(work / "storage")
-        submission_id = uuid.uuid4()
-        archive_key = f"{LOCAL_COMPETITION}/{submission_id}.zip"
-        await storage.put_file("submissions", archive_key, archive)
-        data_prefix = f"{LOCAL_COMPETITION}/smoke/"
-        data_files = []
-        for item in sorted((comp.root / "data").iterdir()):
-            if item.is_file() and not item.is_symlink():
-                await storage.put_file("data", data_prefix + item.name, item)
-                data_files.append(item.name)
-        executor = LocalSandboxExecutor(
+        # the platform's runner, over throwaway folders and the configured runtimes
+        runner = LocalRunner(
             storage,
             runs_dir=work / "runs",
             cache_dir=work / "cache",
@@ -210,7 +201,22 @@ async def _run_local_test(
             sandbox_gid=settings.sandbox_gid,
             tmp_bytes=settings.sandbox_tmp_mb * MIB,
         )
-        outcome = await executor.run(
+        if not build_runtime and await runner.runtime(comp.runtime) is None:
+            # the runner's own lookup; its refusal would read as a platform fault
+            return failed(
+                FailureReason.INTERNAL_ERROR,
+                f"the runtime {comp.runtime!r} is not built: run `holdout runtime build {comp.runtime}`",
+            )
+        submission_id = uuid.uuid4()
+        archive_key = f"{LOCAL_COMPETITION}/{submission_id}.zip"
+        await storage.put_file("submissions", archive_key, archive)
+        data_prefix = f"{LOCAL_COMPETITION}/smoke/"
+        data_files = []
+        for item in sorted((comp.root / "data").iterdir()):
+            if item.is_file() and not item.is_symlink():
+                await storage.put_file("data", data_prefix + item.name, item)
+                data_files.append(item.name)
+        outcome = await LocalSandboxExecutor(runner).run(
             RunRequest(
                 submission_id=submission_id,
                 competition_id=LOCAL_COMPETITION,

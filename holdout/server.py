@@ -1,8 +1,11 @@
 """Running services: all four in one process (``holdout up``) or one alone (``serve``).
 
-Every server gets the time limits of ``holdout/guard.py``; on shutdown, uploads in
-flight get ``shutdown_grace_s`` to finish before they are answered 503, and uvicorn
-waits a little longer than that for the answers to go out.
+Every server gets the time limits of ``holdout/guard.py``. On SIGTERM (or SIGINT) it
+first drains: ``/readyz`` answers 503 (``shared.web.Drain``) while it goes on serving
+for ``shutdown_drain_s``, so load balancers stop sending before it stops listening; then
+uvicorn stops accepting, uploads in flight get ``shutdown_grace_s`` to finish before
+they are answered 503, and uvicorn waits a little longer than that for the answers to
+go out. A second signal skips what is left of the drain.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from shared.bus.memory import InProcessBus
 from shared.internal_auth import load_or_create_token
 from shared.runtime import build_storage
 from shared.settings import MIN_INTERNAL_TOKEN_LENGTH, CommonSettings
+from shared.web import Drain
 
 log = structlog.get_logger(__name__)
 
@@ -36,10 +40,24 @@ class _Server(uvicorn.Server):
     """A uvicorn server that leaves signal handling to us (several share one loop), and
     tells its body guard when shutdown begins."""
 
-    def __init__(self, config: uvicorn.Config, guard: BodyGuard, grace_s: float) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        guard: BodyGuard,
+        grace_s: float,
+        drain_s: float = 0.0,
+        app: object = None,
+    ) -> None:
         super().__init__(config)
         self.guard = guard
         self.grace_s = grace_s
+        self.drain_s = drain_s
+        # the app's readiness switch (shared/runtime.install_service_plumbing), if it has one
+        self.drain: Drain | None = getattr(getattr(app, "state", None), "drain", None)
+
+    def begin_drain(self) -> None:
+        if self.drain is not None:
+            self.drain.begin()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -74,20 +92,33 @@ def http_server(app: object, host: str, port: int, settings: CommonSettings) -> 
         timeout_keep_alive=settings.http_keep_alive_timeout_s,  # type: ignore[arg-type]
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s + SHUTDOWN_MARGIN_S),
     )
-    return _Server(config, guard, settings.shutdown_grace_s)
+    return _Server(config, guard, settings.shutdown_grace_s, settings.shutdown_drain_s, app)
 
 
 async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> None:
+    servers = list(servers)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
     loop = asyncio.get_running_loop()
+    draining: list[asyncio.TimerHandle] = []
 
     def stop() -> None:
         for s in servers:
             s.should_exit = True
 
+    def on_signal() -> None:
+        if draining:  # a second signal: stop now
+            draining[0].cancel()
+            stop()
+            return
+        seconds = max((s.drain_s for s in servers), default=0.0)
+        log.info("holdout.draining", seconds=seconds)
+        for s in servers:
+            s.begin_drain()
+        draining.append(loop.call_later(seconds, stop))
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop)
+            loop.add_signal_handler(sig, on_signal)
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         stop()
@@ -96,6 +127,8 @@ async def _serve_all(servers: Iterable[_Server], on_started: object = None) -> N
             if t.exception() is not None:
                 raise t.exception()  # type: ignore[misc]
     finally:
+        for handle in draining:
+            handle.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)

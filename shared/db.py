@@ -6,27 +6,27 @@ them the same building blocks:
 - ``make_engine``: SQLite (embedded default) or PostgreSQL (asyncpg) from one URL.
 - the **outbox**: a service adds an event row in the same transaction as the state
   change that causes it; ``OutboxRelay`` publishes committed rows and marks them sent.
-  A crash between commit and publish only delays the event.
+  A crash between commit and publish only delays the event; on PostgreSQL the relays
+  of several replicas claim rows, so each event is published by one of them.
 - the **inbox**: ``claim_event`` records a consumed ``event_id`` in the handler's
   transaction, so a redelivered or duplicated event changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -37,11 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from shared.aio import cancel_and_wait, wait_event
 from shared.bus.base import Bus
 from shared.events import BaseEvent, utcnow
-
-log = structlog.get_logger(__name__)
+from shared.loops import BackgroundLoop
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -139,7 +137,20 @@ async def claim_event(session: AsyncSession, inbox: Table, event: BaseEvent) -> 
 
 
 class OutboxRelay:
-    """Publishes committed outbox rows in order; call ``notify()`` after a commit."""
+    """Publishes committed outbox rows; call ``notify()`` after a commit.
+
+    The relay is a ``BackgroundLoop``: a ``notify()`` that lands while a batch is being
+    published makes it go round again at once (it is never lost until the next poll),
+    a full batch is followed by the next one without waiting, and a failing round (the
+    broker or the database away) is retried with the retry policy's backoff.
+
+    Several relays may serve one database (replicas of a service). On PostgreSQL each
+    round claims its rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` in the transaction
+    that publishes them and marks them sent, so two relays never publish the same row:
+    each takes the pending rows the other has not locked. Rows go out in id order within
+    one relay's batch; across replicas there is no order (nor does the bus keep one with
+    its concurrent consumers). SQLite has one writer, one process: no claim.
+    """
 
     def __init__(
         self,
@@ -153,52 +164,43 @@ class OutboxRelay:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
         self._bus = bus
-        self._poll = poll_seconds
         self._batch = batch
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop("outbox-relay", self._round, interval_s=poll_seconds)
 
     def notify(self) -> None:
-        self._wake.set()
+        self._loop.wake()
+
+    @property
+    def running(self) -> bool:
+        return self._loop.running
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._loop.start()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                sent = await self.relay_once()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                delay = min(30.0, 0.5 * 2**failures)
-                log.warning("outbox.relay_failed", error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                continue
-            if sent >= self._batch:
-                continue
-            self._wake.clear()
-            await wait_event(self._wake, self._poll)
+    async def _round(self) -> bool:
+        # a full batch: there may be more waiting, go round again at once
+        return await self.relay_once() >= self._batch
+
+    def _pending(self) -> Select[Any]:
+        o = self._outbox
+        return (
+            select(o.c.id, o.c.event_id, o.c.type, o.c.body)
+            .where(o.c.published_at.is_(None))
+            .order_by(o.c.id)
+            .limit(self._batch)
+        )
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending events; returns how many were sent."""
-        o = self._outbox
+        """Publish one batch of pending events; returns how many rows the batch had.
+
+        Raises what publishing raised, after marking the rows published before it."""
         async with self._sessionmaker() as session:
-            rows = (
-                await session.execute(
-                    select(o.c.id, o.c.event_id, o.c.type, o.c.body)
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.id)
-                    .limit(self._batch)
-                )
-            ).all()
+            if session.get_bind().dialect.name == "postgresql":
+                return await self._relay_claimed(session)
+            rows = (await session.execute(self._pending())).all()
         # one commit (one fsync) marks the whole batch: a crash in between republishes
         # what was sent, which idempotent consumers (the inbox) already absorb
         sent: list[int] = []
@@ -209,8 +211,34 @@ class OutboxRelay:
         finally:
             if sent:
                 async with self._sessionmaker() as session, session.begin():
-                    await session.execute(update(o).where(o.c.id.in_(sent)).values(published_at=utcnow()))
+                    await self._mark_published(session, sent)
         return len(rows)
+
+    async def _relay_claimed(self, session: AsyncSession) -> int:
+        """PostgreSQL: claim, publish, mark and commit in one transaction, so the row
+        locks keep every other relay off these rows until they are marked."""
+        failure: Exception | None = None
+        async with session.begin():
+            rows = (await session.execute(self._pending().with_for_update(skip_locked=True))).all()
+            sent: list[int] = []
+            for row in rows:
+                try:
+                    await self._bus.publish_raw(row.type, row.body.encode(), row.event_id)
+                except Exception as exc:  # keep what went out; the rest waits for the next round
+                    failure = exc
+                    break
+                sent.append(row.id)
+            if sent:
+                await self._mark_published(session, sent)
+        # a cancellation rolls the transaction back: what was sent is sent again (at
+        # least once), which the consumers' inboxes absorb
+        if failure is not None:
+            raise failure
+        return len(rows)
+
+    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+        o = self._outbox
+        await session.execute(update(o).where(o.c.id.in_(ids)).values(published_at=utcnow()))
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -59,6 +59,10 @@ def run_env(metadata: MetaData, version_table: str) -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # replicas starting together on a fresh database migrate one at a time: the
+                # second waits here, then finds the schema at head and does nothing
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": version_table})
             context.run_migrations()
 
     async def run_async() -> None:

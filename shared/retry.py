@@ -1,12 +1,13 @@
-"""The one retry policy of every service: exponential backoff with full jitter, from
+"""The one retry policy of every service: exponential backoff with jitter, from
 ``stamina`` (a maintained wrapper over tenacity), with the same numbers everywhere.
 
 Two shapes use it:
 - ``retrying(...)``: a bounded retry of one operation (write a run's end to the
   database, publish an event), ``async for attempt in retrying(...): with attempt: ...``;
   it re-raises the last error once the attempts or the time budget are spent.
-- ``backoff(failures)``: the pause of a background loop that keeps going for ever
-  (``shared/loops.py``) after its ``failures``-th failure in a row.
+- ``backoff(failures)``: the pause of something that keeps going for ever after its
+  ``failures``-th failure in a row: a background loop (``shared/loops.py``), a bus
+  redelivery (``shared/bus``).
 
 Tests switch the waiting off with ``stamina.set_testing(True)`` where they need to.
 """
@@ -43,9 +44,12 @@ def retrying(
     ).__aiter__()
 
 
-def backoff(failures: int, *, ceiling_s: float = WAIT_MAX_S) -> float:
+def backoff(failures: int, *, initial_s: float = WAIT_INITIAL_S, ceiling_s: float = WAIT_MAX_S) -> float:
     """Seconds to pause after ``failures`` (>= 1) failures in a row: the policy's
-    exponential delay, with full jitter so replicas that failed together do not retry
-    together."""
-    exp = WAIT_INITIAL_S * WAIT_EXP_BASE ** max(0, failures - 1)
+    exponential delay from ``initial_s`` up to ``ceiling_s``, jittered down to as little
+    as half of it so replicas that failed together do not retry together.
+
+    ``initial_s`` is for callers whose first pause must be shorter than the policy's (a
+    bus redelivery: a lost race is retried in a fifth of a second, not half a second)."""
+    exp = initial_s * WAIT_EXP_BASE ** max(0, failures - 1)
     return random.uniform(0.5, 1.0) * min(ceiling_s, exp)  # noqa: S311 - jitter, not a secret

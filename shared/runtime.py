@@ -24,6 +24,7 @@ from shared.settings import CommonSettings
 from shared.storage import LocalStorage, Storage
 from shared.web import (
     CorrelationIdMiddleware,
+    Drain,
     ReadinessCheck,
     install_problem_handlers,
     ops_router,
@@ -134,7 +135,8 @@ def install_service_plumbing(
 ) -> None:
     """What every service's app has: problem+json errors, the correlation id,
     ``/healthz``, ``/readyz``, ``/metrics``, and API docs that work offline. Readiness
-    looks the runtime up when asked, since it exists only while the lifespan runs.
+    looks the runtime up when asked, since it exists only while the lifespan runs, and
+    answers 503 once ``app.state.drain`` has begun (shutdown).
 
     Unless it ``faces_users`` (the gateway alone), every other route answers only a
     caller presenting ``internal_token``; with none, it answers no one."""
@@ -146,10 +148,12 @@ def install_service_plumbing(
 
         return run
 
+    # set by the server on SIGTERM (holdout/server.py): readiness goes off while requests finish
+    drain = app.state.drain = Drain()
     install_problem_handlers(app)
     if not faces_users:
         # added first, so it runs inside the correlation middleware (refusals are counted)
         app.add_middleware(InternalAuthMiddleware, token=internal_token, service=service)
     app.add_middleware(CorrelationIdMiddleware, service=service)
-    app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}))
+    app.include_router(ops_router({name: check(name) for name in ("database", "bus", "storage")}, drain))
     install_offline_docs(app)

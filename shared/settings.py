@@ -80,6 +80,10 @@ class CommonSettings(BaseSettings):
     run for the idle timeout)."""
     shutdown_grace_s: float = 10.0
     """On SIGTERM: how long uploads in flight may go on before they are answered 503, in seconds."""
+    shutdown_drain_s: float = 0.0
+    """On SIGTERM, first: how long the server goes on accepting requests while `/readyz` answers
+    503 (so load balancers stop sending), before it stops listening and lets the requests in
+    flight finish, in seconds."""
 
     gateway_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"
     """The gateway's address (`holdout up` listens on its port unless `--port` says otherwise)."""

@@ -279,8 +279,36 @@ class CorrelationIdMiddleware:
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
-def ops_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
-    """``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer), ``/metrics``."""
+class Drain:
+    """Set when the process is told to stop (SIGTERM, ``holdout.server``): from then on
+    ``/readyz`` answers 503, so load balancers and Kubernetes send no new requests,
+    while the server goes on answering those that still come and those in flight. A
+    service adds what must end early with ``on_drain`` (the leaderboard's live
+    streams, which would otherwise hold the shutdown up until they time out)."""
+
+    def __init__(self) -> None:
+        self.draining = False
+        self._hooks: list[Callable[[], None]] = []
+
+    def on_drain(self, hook: Callable[[], None]) -> None:
+        self._hooks.append(hook)
+        if self.draining:
+            hook()
+
+    def begin(self) -> None:
+        if self.draining:
+            return
+        self.draining = True
+        for hook in self._hooks:
+            try:
+                hook()
+            except Exception as exc:  # one hook failing must not keep the others from running
+                log.error("http.drain_hook_failed", error=repr(exc))
+
+
+def ops_router(checks: dict[str, ReadinessCheck], drain: Drain | None = None) -> APIRouter:
+    """``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer, and it is
+    not draining), ``/metrics``."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", operation_id="healthz", include_in_schema=False)
@@ -289,6 +317,9 @@ def ops_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/readyz", operation_id="readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
+        if drain is not None and drain.draining:
+            # shutting down: still answering, but no new work should be sent here
+            return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
         results: dict[str, bool] = {}
         for name, check in checks.items():
             try:

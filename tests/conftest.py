@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: real PostgreSQL databases, RabbitMQ namespaces,
-and data directories the sandbox user can traverse."""
+and data directories the sandbox user can traverse; every async test is also held to
+leave no asyncio task running behind it (tests/taskguard.py, autouse)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from services.orchestrator.executors.local.runtimes import (
     requirements_file,
 )
 
-pytest_plugins = ["tests.azurite", "tests.browser"]
+pytest_plugins = ["tests.azurite", "tests.browser", "tests.taskguard", "pytester"]
 
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("HOLDOUT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")

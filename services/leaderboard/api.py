@@ -74,6 +74,7 @@ async def _cached(
     key = (competition_id, *parts)
     page = pages.fresh(key)
     if page is None:
+        drops = pages.drops
         version = await boards.version(session, competition_id)
         page = pages.get(key)
         if page is not None and page.version == version:
@@ -81,7 +82,7 @@ async def _cached(
         else:
             body = (await build()).model_dump_json().encode()
             etag = '"' + "-".join(str(p) for p in (version, *parts)) + '"'
-            page = pages.put(key, version, etag, body)
+            page = pages.put(key, version, etag, body, drops=drops)
     headers = {"ETag": page.etag, "Cache-Control": cache_control}
     if page.etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)

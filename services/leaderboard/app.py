@@ -1,4 +1,5 @@
-"""The leaderboard's ASGI app: lifespan wiring (database, bus, consumer)."""
+"""The leaderboard's ASGI app: lifespan wiring (database, bus, consumer, the replicas'
+fan-out listener)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.leaderboard.api import internal_router, router
 from services.leaderboard.cache import PageCache
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
+from services.leaderboard.fanout import BoardChangeListener, is_postgres
 from services.leaderboard.live import BoardNotifier
 from shared.bus.base import Bus
 from shared.runtime import ServiceRuntime, install_service_plumbing
@@ -32,13 +34,22 @@ def create_app(
         )
         await rt.start()
         app.state.runtime = rt
-        app.state.pages = PageCache(ttl=settings.page_cache_seconds)
-        notifier = app.state.notifier = BoardNotifier(on_change=app.state.pages.drop)
+        pages = app.state.pages = PageCache(ttl=settings.page_cache_seconds)
+        notifier = app.state.notifier = BoardNotifier(on_change=pages.drop, on_reset=pages.clear)
+        # draining (SIGTERM): live streams end now, and their clients reconnect to a ready replica
+        app.state.drain.on_drain(notifier.close)
+        # changes applied by the other replicas (SQLite: the embedded single process has none)
+        url = settings.database_url
+        listener = app.state.listener = BoardChangeListener(url, notifier) if is_postgres(url) else None
         try:
+            if listener is not None:
+                listener.start()
             await rt.bus.subscribe(LeaderboardConsumer(rt, notifier).subscription())
             yield
         finally:
             notifier.close()  # live streams end, so the server can stop
+            if listener is not None:
+                await listener.stop()
             await rt.stop()
 
     app = FastAPI(title="Holdout leaderboard", version="1", lifespan=lifespan)

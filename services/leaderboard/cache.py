@@ -3,9 +3,15 @@
 Boards are read far more often than they change. A page is kept as its JSON bytes
 with the board version it was built from; for ``ttl`` seconds it is served without
 touching the database (the public board's ``Cache-Control`` already allows caches to
-keep it 5 s), after that one primary-key read of the version revalidates it. A change
-applied by this process's consumer drops the competition's pages at once (through
-``BoardNotifier``); a change applied by another replica is seen within ``ttl``.
+keep it 5 s), after that one primary-key read of the version revalidates it.
+
+Replicas agree: a change drops the competition's pages at once in every replica (this
+one's consumer, the others through ``fanout.py``), and where a notification is missed a
+page is stale for at most ``ttl``. A page built while a drop happened (its version read
+before the change committed, stored after the drop) is stored already due for
+revalidation, so a drop is never undone by a build that was under way; and since the
+ETag is made of the version in the database, every replica answers the same ETag for the
+same board.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ class PageCache:
         self.ttl = ttl
         self.size = size
         self._pages: OrderedDict[tuple[object, ...], Page] = OrderedDict()
+        self.drops = 0
+        """How many drops so far: read before a build, handed to ``put``."""
 
     def get(self, key: tuple[object, ...]) -> Page | None:
         return self._pages.get(key)
@@ -37,8 +45,13 @@ class PageCache:
         page = self._pages.get(key)
         return page if page is not None and time.monotonic() < page.fresh_until else None
 
-    def put(self, key: tuple[object, ...], version: int, etag: str, body: bytes) -> Page:
-        page = Page(version, etag, body, time.monotonic() + self.ttl)
+    def put(
+        self, key: tuple[object, ...], version: int, etag: str, body: bytes, *, drops: int | None = None
+    ) -> Page:
+        """Keep a page; ``drops``: ``self.drops`` before its version was read (a drop since
+        then may be of this very change: the page is kept, but revalidated on next use)."""
+        raced = drops is not None and drops != self.drops
+        page = Page(version, etag, body, 0.0 if raced else time.monotonic() + self.ttl)
         self._pages[key] = page
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
@@ -49,5 +62,10 @@ class PageCache:
         page.fresh_until = time.monotonic() + self.ttl
 
     def drop(self, competition_id: uuid.UUID) -> None:
+        self.drops += 1
         for key in [k for k in self._pages if k[0] == competition_id]:
             del self._pages[key]
+
+    def clear(self) -> None:
+        self.drops += 1
+        self._pages.clear()

@@ -2,8 +2,9 @@
 
 Each event is applied in one transaction with its inbox claim, so a redelivered event
 changes nothing; in the same transaction the affected teams' ``team_best`` rows are
-recomputed and the competition's board version is bumped. After the commit, live
-streams are woken.
+recomputed and the competition's board version is bumped, and every replica is told
+(``fanout.announce``: a PostgreSQL ``NOTIFY`` that goes out with the commit). After the
+commit, this replica's live streams are woken.
 
 Events name their stage (``stage_id``; None, as in every event written before stages:
 the first stage, whose id is the competition's).
@@ -28,7 +29,7 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.leaderboard import repository
+from services.leaderboard import fanout, repository
 from services.leaderboard.live import BoardNotifier
 from services.leaderboard.models import inbox
 from shared.bus import Subscription
@@ -81,6 +82,7 @@ class LeaderboardConsumer:
                 changed = event.competition_id
             if changed is not None:
                 await repository.bump_version(session, changed)
+                await fanout.announce(session, changed)  # the other replicas, on commit
         if changed is not None:
             self.notifier.changed(changed)
 

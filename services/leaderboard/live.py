@@ -1,9 +1,10 @@
 """Live board updates: wake the server-sent-event streams when a board changes.
 
 The consumers call ``changed(competition_id)`` after each commit; a stream waits on
-``wait``. A change committed by another replica wakes nobody here, so a stream also
-re-reads the board's version every ``poll_seconds``: in-process changes arrive at
-once, others within the poll interval.
+``wait``. Changes committed by another replica arrive through ``fanout.py`` (PostgreSQL
+``NOTIFY``), which calls ``changed`` too, or ``changed_all`` when it may have missed
+some. As a last resort a stream also re-reads the board's version every
+``poll_seconds``, so a change is seen even when no notification arrived.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from collections.abc import Callable
 
 
 class BoardNotifier:
-    def __init__(self, on_change: Callable[[uuid.UUID], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_change: Callable[[uuid.UUID], None] | None = None,
+        on_reset: Callable[[], None] | None = None,
+    ) -> None:
         self._events: dict[uuid.UUID, asyncio.Event] = {}
         self._on_change = on_change
+        self._on_reset = on_reset
         self.closing = asyncio.Event()
 
     def changed(self, competition_id: uuid.UUID) -> None:
@@ -25,6 +31,14 @@ class BoardNotifier:
             self._on_change(competition_id)
         event = self._events.pop(competition_id, None)
         if event is not None:
+            event.set()
+
+    def changed_all(self) -> None:
+        """Every board may have changed (notifications were missed): drop and wake all."""
+        if self._on_reset is not None:
+            self._on_reset()
+        events, self._events = self._events, {}
+        for event in events.values():
             event.set()
 
     async def wait(self, competition_id: uuid.UUID, timeout: float) -> None:

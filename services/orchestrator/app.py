@@ -14,7 +14,8 @@ from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.consumers import SubmissionConsumer
 from services.orchestrator.executors.base import Executor
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
-from services.orchestrator.executors.local.sandbox import MIB
+from services.orchestrator.executors.local.runner import LocalRunner
+from services.orchestrator.executors.local.spec import MIB
 from services.orchestrator.models import outbox
 from services.orchestrator.queue import Snapshots
 from services.orchestrator.scheduler import Scheduler
@@ -43,7 +44,7 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
         return KubernetesExecutor(
             storage, urls, kube, await make_api_client(kube), machine=settings.machine_kind
         )
-    return LocalSandboxExecutor(
+    runner = LocalRunner(
         storage,
         runs_dir=settings.runs_path,
         cache_dir=settings.cache_path,
@@ -53,8 +54,8 @@ async def build_executor(settings: OrchestratorSettings, storage: Storage) -> Ex
         sandbox_uid=settings.sandbox_uid,
         sandbox_gid=settings.sandbox_gid,
         tmp_bytes=settings.sandbox_tmp_mb * MIB,
-        machine=settings.machine_kind,
     )
+    return LocalSandboxExecutor(runner, machine=settings.machine_kind)
 
 
 def create_app(

@@ -1,8 +1,8 @@
 """Scoring runs: a host's scoring program run in the local sandbox on one set of
 predictions (``POST /internal/v1/scoring-runs``, contract in ``shared.scoring_runs``).
 
-Same isolation and the same code path as a submission's run (``local_runner``): the
-program's zip from the ``programs`` container unpacked into ``src/`` (``score.py`` or
+Same isolation and the same code path as a submission's run (``executors/local/runner``):
+the program's zip from the ``programs`` container unpacked into ``src/`` (``score.py`` or
 ``score.sh`` at its root), the predictions and the labels downloaded into the read-only
 ``data/`` as ``predictions.csv`` and ``labels.csv``, and ``scores.json`` copied out of
 the writable ``submission/`` with the rules of a predictions file (no symlinks, no
@@ -30,7 +30,7 @@ from services.orchestrator.executors.local.runner import (
     is_out_of_space,
     remove_run_dir,
 )
-from services.orchestrator.executors.local.sandbox import MIB, OutputFile, SandboxLimits
+from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.archive import ArchiveError
 from shared.scoring_runs import (
     PROGRAM_ENTRYPOINTS,
@@ -64,9 +64,10 @@ SCORES_OUTPUT = OutputFile(
 class ScoringRuns:
     """Runs scoring programs, at most ``concurrency`` at once in this process."""
 
-    def __init__(self, runner: LocalRunner, *, concurrency: int, tmp_bytes: int | None = None) -> None:
+    def __init__(self, runner: LocalRunner, *, concurrency: int) -> None:
+        # the submissions' runner (``LocalSandboxExecutor.runner``): its folders, runtimes,
+        # sandbox user and /tmp size are the scoring programs' too
         self.runner = runner
-        self.tmp_bytes = tmp_bytes or runner.tmp_bytes
         self._slots = asyncio.Semaphore(concurrency)
         self.root = runner.runs_dir / "scoring"
         self.owner = cgroups.own_owner()
@@ -123,7 +124,7 @@ class ScoringRuns:
                 max_processes=MAX_PROCESSES,
                 output_limit_bytes=OUTPUT_LIMIT_BYTES,
                 log_limit_bytes=LOG_LIMIT_BYTES,
-                tmp_bytes=self.tmp_bytes,
+                tmp_bytes=self.runner.tmp_bytes,
             ),
             output=SCORES_OUTPUT,
             log_key=log_key(request.run_id),

@@ -1,10 +1,8 @@
 """The scorer's ASGI app: lifespan wiring (database, bus, storage, the orchestrator client for
-scoring programs, consumers, relay, rescoring worker)."""
+scoring programs, the judge and its claims, consumers, relay, rescoring worker)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,8 +10,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.scorer.api import router
+from services.scorer.claims import Claims
 from services.scorer.config import ScorerSettings
 from services.scorer.consumers import ExecutionFinishedConsumer
+from services.scorer.judging import Judge
 from services.scorer.models import outbox
 from services.scorer.programs import ScoringPrograms
 from services.scorer.rescoring import RescoreRequestedConsumer, RescoreWorker
@@ -41,20 +41,23 @@ def create_app(
         app.state.runtime = rt
         programs = ScoringPrograms(settings)
         app.state.programs = programs
+        claims = Claims(rt.sessionmaker, settings.scoring_claim_ttl_s)
+        judge = Judge(rt, settings, programs, claims)
+        app.state.judge = judge
         try:
-            worker = RescoreWorker(rt, settings, programs)
+            worker = RescoreWorker(rt, settings, judge)
+            app.state.rescore_worker = worker
             rescores = RescoreRequestedConsumer(rt, worker)
-            consumer = ExecutionFinishedConsumer(rt, settings, programs)
+            consumer = ExecutionFinishedConsumer(judge, settings)
             await rt.bus.subscribe(consumer.subscription(also=rescores.handle))
             await rt.start_relay()
-            # resumes any rescoring an earlier process left unfinished
-            worker_task = asyncio.create_task(worker.run(), name="scorer-rescore-worker")
+            worker.start()
             try:
                 yield
             finally:
-                worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
+                await worker.stop()
+                # a clean stop frees what this replica still holds (a crash lets it expire)
+                await claims.release_all()
         finally:
             await rt.stop()
             await programs.aclose()

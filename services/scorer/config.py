@@ -18,6 +18,10 @@ class ScorerSettings(CommonSettings):
     rescore_poll_seconds: float = 30.0
     """How often the rescoring worker looks for unfinished rescorings, in seconds (a request wakes it at
     once)."""
+    scoring_claim_ttl_s: float = Field(default=30.0, gt=0)
+    """How long a scorer replica's claim on the submission it is judging lasts without being
+    renewed, in seconds (renewed every third of it): a replica that dies mid-judgement holds
+    the submission up for at most this long before another takes it over."""
     # the orchestrator's address is the shared HOLDOUT_ORCHESTRATOR_URL (``orchestrator_url``),
     # which `holdout up`, docker-compose.yml and deploy/base/config.yaml set for every service
     scoring_program_tries: int = Field(default=PROGRAM_TRIES, ge=1)
@@ -25,9 +29,7 @@ class ScorerSettings(CommonSettings):
     (`internal_error` to the participant, the program's log to the host)."""
     scoring_run_retries: int = Field(default=3, ge=0)
     """Retries of a scoring-run request the orchestrator could not take (unreachable, a 5xx,
-    a platform fault), with backoff, before that run counts as failed."""
-    scoring_run_retry_backoff_s: float = Field(default=1.0, ge=0)
-    """First wait between scoring-run retries, in seconds (it doubles each time)."""
+    a platform fault), with the platform's one backoff policy, before that run counts as failed."""
     scoring_run_timeout_margin_s: float = Field(default=120.0, gt=0)
     """How much longer than the program's own time limit the scorer waits for the orchestrator to
     answer a scoring run (queueing, unpacking, uploading the log), in seconds."""

@@ -6,14 +6,34 @@ both scores, or ``failed`` with the reason and detail sent to the gateway. Keyed
 keeps what a rescoring needs to score the submission again and announce it (team,
 submission time, stage, where the predictions are).
 
-A ``rescores`` row tracks one rescoring of a competition's stage: its spec, and a cursor (the
-last submission id done, in id order) advanced in the same transaction as each
-submission's new score, so an interrupted rescoring resumes exactly where it stopped.
+A ``rescores`` row tracks one rescoring of a competition's stage: its spec and its
+counts. Its ``rescore_items`` (one per submission to rescore, written with the request)
+are the work list that every scorer replica takes from: an item is marked done in the
+same transaction as the submission's new score, so an interrupted rescoring resumes
+exactly where it stopped, on whichever replica is left.
+
+A ``scoring_claims`` row is a lease on one submission: whoever judges it (the
+finished-run consumer or a rescore worker, on any replica) holds it, renews it while it
+works and deletes it in the transaction that records the outcome, so no submission is
+scored twice at once; a dead holder's claim expires and is taken over (``claims``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Double, Index, Integer, String, Table, Text, false, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
 
 from shared.db import inbox_table, new_metadata, outbox_table
 
@@ -63,7 +83,6 @@ rescores = Table(
     Column("spec", Text, nullable=False),  # ScoringSpec as JSON
     Column("status", String(16), nullable=False),  # "running" | "done" | "failed"
     Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("cursor", String(36), nullable=True),
     Column("rescored", Integer, nullable=False, server_default=text("0")),
     Column("failed", Integer, nullable=False, server_default=text("0")),
     Column("skipped", Integer, nullable=False, server_default=text("0")),
@@ -72,4 +91,27 @@ rescores = Table(
     # the stage rescored (the first stage's id is the competition's)
     Column("stage_id", String(36), nullable=True),
     Index("ix_rescores_stage_requested", "stage_id", "requested_at"),
+)
+
+rescore_items = Table(
+    "rescore_items",
+    metadata,
+    Column("rescore_id", String(36), nullable=False),
+    Column("submission_id", String(36), nullable=False),
+    # "pending" | "rescored" | "failed" | "skipped"
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("rescore_id", "submission_id"),
+    Index("ix_rescore_items_rescore_status", "rescore_id", "status"),
+)
+
+scoring_claims = Table(
+    "scoring_claims",
+    metadata,
+    Column("submission_id", String(36), primary_key=True),
+    # one per taking of the claim: the holder's fence when it records the outcome
+    Column("token", String(36), nullable=False),
+    # the replica (host, pid, instance) that holds it, for release at shutdown and for humans
+    Column("holder", String(200), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

@@ -9,7 +9,8 @@ program's columns from its ``scores.json`` with ``parse_scores``.
 Two kinds of failure, handled apart:
 
 - the orchestrator could not take or run the request (unreachable, 5xx, a
-  ``platform_fault``): retried with backoff (``scoring_run_retries``), the same run id;
+  ``platform_fault``): retried with the platform's backoff (``shared.retry``,
+  ``scoring_run_retries``), the same run id;
 - the program failed (``program_failed``, a bad or missing scores file, no answer
   within its time limit): the host's fault. Run once more under a new run id
   (``scoring_program_tries`` in all); then ``ProgramFailed``, which the caller reports
@@ -19,7 +20,6 @@ Two kinds of failure, handled apart:
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import httpx
@@ -31,6 +31,7 @@ from services.scorer.config import ScorerSettings
 from shared.context import current_correlation_id
 from shared.events import ScoringProgram
 from shared.internal_auth import InternalAuth
+from shared.retry import retrying
 from shared.scoring_runs import (
     SCORING_RUNS_PATH,
     ScoresInvalid,
@@ -70,6 +71,11 @@ class ProgramFailed:
 
 class _Unanswered(Exception):
     """The orchestrator gave no usable answer to one request."""
+
+
+class _NotTaken(Exception):
+    """The orchestrator could not take the request (unreachable, a 5xx, a platform fault):
+    the same run id is asked again, with the retry policy's backoff."""
 
 
 class ScoringPrograms:
@@ -144,40 +150,45 @@ class ScoringPrograms:
             request.program.time_limit_s + settings.scoring_run_timeout_margin_s, connect=10
         )
         headers = {"X-Correlation-ID": cid} if (cid := current_correlation_id()) else {}
-        delay = settings.scoring_run_retry_backoff_s
-        for retry in range(settings.scoring_run_retries + 1):
-            if retry:
-                await asyncio.sleep(delay)
-                delay *= 2
-            try:
-                response = await self.client.post(
-                    self.url, json=request.model_dump(mode="json"), headers=headers, timeout=timeout
-                )
-            except (httpx.ReadTimeout, httpx.WriteTimeout):
-                # the program may still be running: another request would run it twice
-                raise _Unanswered(f"the orchestrator gave no answer within {timeout.read:g} s") from None
-            except httpx.TransportError as exc:
-                problem = f"the orchestrator is unreachable ({exc!r})"
-                log.warning("scoring.orchestrator_unreachable", run_id=request.run_id, error=repr(exc))
-                continue
-            if response.status_code >= 500:
-                problem = f"the orchestrator answered {response.status_code}"
-                log.warning("scoring.orchestrator_failed", run_id=request.run_id, status=response.status_code)
-                continue
-            if response.status_code != 200:
-                log.error(
-                    "scoring.orchestrator_refused",
-                    run_id=request.run_id,
-                    status=response.status_code,
-                    body=response.text[:500],
-                )
-                raise _Unanswered(f"the orchestrator refused the scoring run ({response.status_code})")
-            try:
-                result = ScoringRunResult.model_validate_json(response.content)
-            except ValidationError as exc:
-                raise _Unanswered(f"the orchestrator's answer is not a scoring-run result: {exc}") from None
-            if result.status is not ScoringRunStatus.PLATFORM_FAULT:
-                return result
-            problem = f"the orchestrator could not run the program: {result.detail}"
+        requests = settings.scoring_run_retries + 1
+        try:
+            async for attempt in retrying(_NotTaken, attempts=requests, timeout_s=None):
+                with attempt:
+                    return await self._post_once(request, headers, timeout)
+        except _NotTaken as exc:
+            raise _Unanswered(f"{exc}, after {requests} requests") from None
+        raise AssertionError("retrying() re-raises its last error")  # pragma: no cover
+
+    async def _post_once(
+        self, request: ScoringRunRequest, headers: dict[str, str], timeout: httpx.Timeout
+    ) -> ScoringRunResult:
+        """One request; raises ``_NotTaken`` (ask again) or ``_Unanswered`` (do not)."""
+        try:
+            response = await self.client.post(
+                self.url, json=request.model_dump(mode="json"), headers=headers, timeout=timeout
+            )
+        except (httpx.ReadTimeout, httpx.WriteTimeout):
+            # the program may still be running: another request would run it twice
+            raise _Unanswered(f"the orchestrator gave no answer within {timeout.read:g} s") from None
+        except httpx.TransportError as exc:
+            log.warning("scoring.orchestrator_unreachable", run_id=request.run_id, error=repr(exc))
+            raise _NotTaken(f"the orchestrator is unreachable ({exc!r})") from None
+        if response.status_code >= 500:
+            log.warning("scoring.orchestrator_failed", run_id=request.run_id, status=response.status_code)
+            raise _NotTaken(f"the orchestrator answered {response.status_code}")
+        if response.status_code != 200:
+            log.error(
+                "scoring.orchestrator_refused",
+                run_id=request.run_id,
+                status=response.status_code,
+                body=response.text[:500],
+            )
+            raise _Unanswered(f"the orchestrator refused the scoring run ({response.status_code})")
+        try:
+            result = ScoringRunResult.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise _Unanswered(f"the orchestrator's answer is not a scoring-run result: {exc}") from None
+        if result.status is ScoringRunStatus.PLATFORM_FAULT:
             log.warning("scoring.orchestrator_platform_fault", run_id=request.run_id, detail=result.detail)
-        raise _Unanswered(f"{problem}, after {settings.scoring_run_retries + 1} requests")
+            raise _NotTaken(f"the orchestrator could not run the program: {result.detail}")
+        return result

@@ -1,18 +1,19 @@
-"""SQL over the ``scores`` and ``rescores`` tables; the caller owns the session and its
-transaction."""
+"""SQL over the ``scores``, ``rescores`` and ``rescore_items`` tables; the caller owns the
+session and its transaction (``claims`` owns ``scoring_claims``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, exists, insert, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scorer.models import rescores, scores
+from services.scorer.models import rescore_items, rescores, scores
 from shared.db import as_aware
 from shared.events import Purpose, ScoringSpec
 
@@ -137,7 +138,6 @@ class Rescore:
     spec: ScoringSpec
     status: str  # "running" | "done" | "failed"
     requested_at: datetime
-    cursor: str | None
     rescored: int
     failed: int
     skipped: int
@@ -153,7 +153,6 @@ def _rescore(row: Row[Any]) -> Rescore:
         spec=ScoringSpec.model_validate_json(row.spec),
         status=row.status,
         requested_at=as_aware(row.requested_at),
-        cursor=row.cursor,
         rescored=row.rescored,
         failed=row.failed,
         skipped=row.skipped,
@@ -161,6 +160,21 @@ def _rescore(row: Row[Any]) -> Rescore:
         finished_at=as_aware(row.finished_at) if row.finished_at else None,
         stage_id=uuid.UUID(row.stage_id or row.competition_id),
     )
+
+
+async def stage_lock(session: AsyncSession, stage_id: uuid.UUID, *, exclusive: bool) -> None:
+    """Order a rescoring request (``exclusive``) against the scorings of the same stage, to
+    the end of the transaction: a request then lists every score committed before it, and
+    a scoring committed after it reads the request (and scores with its spec).
+
+    PostgreSQL only (an advisory lock, shared by the scorings); SQLite has one writer at a
+    time, and both transactions write before they read what the other wrote."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(f"scorer-stage:{stage_id}".encode(), digest_size=8).digest(), "big")
+    key -= 1 << 63  # a signed bigint
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await session.execute(text(f"SELECT {fn}(:key)"), {"key": key})
 
 
 async def get_rescore(session: AsyncSession, rescore_id: uuid.UUID) -> Rescore | None:
@@ -175,7 +189,11 @@ async def add_rescore(
     stage_id: uuid.UUID,
     spec: ScoringSpec,
     at: datetime,
-) -> None:
+) -> int:
+    """Record the rescoring and its items: every submission of the stage ever scored (a
+    later rescoring may have failed it), smoke runs aside (they use the smoke labels).
+    Returns how many items it has."""
+    await stage_lock(session, stage_id, exclusive=True)
     await session.execute(
         insert(rescores).values(
             rescore_id=str(rescore_id),
@@ -186,13 +204,21 @@ async def add_rescore(
             requested_at=at,
         )
     )
-
-
-async def running_rescores(session: AsyncSession) -> list[uuid.UUID]:
-    query = (
-        select(rescores.c.rescore_id).where(rescores.c.status == "running").order_by(rescores.c.requested_at)
+    rescorable = select(literal(str(rescore_id)), scores.c.submission_id).where(
+        scores.c.competition_id == str(competition_id),
+        scores.c.stage_id == str(stage_id),
+        or_(scores.c.status == "scored", scores.c.rescore_id.is_not(None)),
+        scores.c.is_smoke.is_(False),
     )
-    return [uuid.UUID(r) for r in (await session.scalars(query)).all()]
+    result = await session.execute(
+        insert(rescore_items).from_select(["rescore_id", "submission_id"], rescorable)
+    )
+    return max(0, result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def running_rescores(session: AsyncSession) -> list[Rescore]:
+    query = select(rescores).where(rescores.c.status == "running").order_by(rescores.c.requested_at)
+    return [_rescore(row) for row in (await session.execute(query)).all()]
 
 
 async def latest_rescore(
@@ -210,42 +236,39 @@ async def latest_rescore(
     return None if row is None else _rescore(row)
 
 
-async def advance_rescore(session: AsyncSession, rescore_id: uuid.UUID, cursor: str, outcome: str) -> None:
-    """Move the cursor past one submission, counting its outcome ("rescored"|"failed"|"skipped")."""
+async def finish_item(
+    session: AsyncSession, rescore_id: uuid.UUID, submission_id: uuid.UUID, outcome: str, at: datetime
+) -> bool:
+    """Mark one item done, counting its outcome ("rescored" | "failed" | "skipped"); False
+    (nothing counted) when it was done already."""
+    done = await session.execute(
+        update(rescore_items)
+        .where(
+            rescore_items.c.rescore_id == str(rescore_id),
+            rescore_items.c.submission_id == str(submission_id),
+            rescore_items.c.status == "pending",
+        )
+        .values(status=outcome, finished_at=at)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False
     column = rescores.c[outcome]
     await session.execute(
-        update(rescores)
-        .where(rescores.c.rescore_id == str(rescore_id))
-        .values({"cursor": cursor, column: column + 1})
+        update(rescores).where(rescores.c.rescore_id == str(rescore_id)).values({column: column + 1})
     )
+    return True
 
 
 async def finish_rescore(
     session: AsyncSession, rescore_id: uuid.UUID, status: str, at: datetime, detail: str = ""
-) -> None:
-    await session.execute(
-        update(rescores)
-        .where(rescores.c.rescore_id == str(rescore_id))
-        .values(status=status, finished_at=at, detail=detail)
-    )
-
-
-async def rescorable(
-    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, after: str | None, limit: int
-) -> list[ScoreRecord]:
-    """The stage's next submissions to rescore, in id order: every one that was ever scored
-    (a later rescoring may have failed it), smoke runs aside (they use the smoke labels)."""
-    query = (
-        select(scores)
-        .where(
-            scores.c.competition_id == str(competition_id),
-            scores.c.stage_id == str(stage_id),
-            or_(scores.c.status == "scored", scores.c.rescore_id.is_not(None)),
-            scores.c.is_smoke.is_(False),
+) -> bool:
+    """End a running rescoring (``status``: "done" | "failed"); False if it had ended. "done"
+    only once no item is pending: the replica that sees the last item go ends it."""
+    query = update(rescores).where(rescores.c.rescore_id == str(rescore_id), rescores.c.status == "running")
+    if status == "done":
+        pending = select(rescore_items.c.submission_id).where(
+            rescore_items.c.rescore_id == str(rescore_id), rescore_items.c.status == "pending"
         )
-        .order_by(scores.c.submission_id)
-        .limit(limit)
-    )
-    if after is not None:
-        query = query.where(scores.c.submission_id > after)
-    return [_record(row) for row in (await session.execute(query)).all()]
+        query = query.where(~exists(pending))
+    result = await session.execute(query.values(status=status, finished_at=at, detail=detail))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

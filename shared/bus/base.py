@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from prometheus_client import Counter
 
 from shared.events import BaseEvent, Event
+from shared.retry import WAIT_MAX_S, backoff
 
 DELIVERIES = Counter(
     "holdout_bus_deliveries_total",
     "Messages handled by a consumer, by how the handling ended",
-    ["queue", "type", "outcome"],  # outcome: acked | retried | dead_lettered
+    ["queue", "type", "outcome"],  # outcome: acked | retried | transient | dead_lettered
 )
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -22,7 +23,13 @@ DeadLetterHandler = Callable[[bytes, str], Awaitable[None]]
 
 
 class TransientError(Exception):
-    """A failure worth retrying (a dependency is down, a race lost): redeliver later."""
+    """A failure worth retrying (a dependency is down, a race lost): redeliver later.
+
+    Both buses redeliver it after the retry policy's backoff without counting it toward
+    ``max_deliveries``: a dependency that is away for minutes must not dead-letter good
+    messages (the poison limit is for messages that fail *because of what they are*).
+    It has its own, larger bound, ``transient_retries``, so a handler that calls a
+    lasting failure transient still ends in the dead letters, not in a loop for ever."""
 
 
 class PermanentError(Exception):
@@ -31,7 +38,15 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class Subscription:
-    """One consuming service: a durable queue bound to some event types."""
+    """One consuming service: a durable queue bound to some event types.
+
+    ``max_deliveries`` bounds the deliveries of a message whose handler keeps failing
+    (any exception but the two above): then it is dead-lettered. ``transient_retries``
+    bounds the redeliveries after a ``TransientError``, counted apart: 40, with pauses
+    growing from ``retry_base_seconds`` to ``transient_cap_seconds`` (30 s), outlast an
+    outage of about a quarter of an hour (8 to 16 minutes with the jitter) -- a
+    database failover, a storage blip -- before the message is given up.
+    """
 
     queue: str
     routing_keys: Sequence[str]
@@ -40,11 +55,17 @@ class Subscription:
     max_deliveries: int = 5
     retry_base_seconds: float = 0.2
     retry_cap_seconds: float = 10.0
+    transient_retries: int = 40
+    transient_cap_seconds: float = WAIT_MAX_S
     extra: dict[str, str] = field(default_factory=dict)
 
     def backoff(self, delivery: int) -> float:
         """Seconds to wait before redelivering after the ``delivery``-th failure."""
-        return float(min(self.retry_cap_seconds, self.retry_base_seconds * 2 ** (delivery - 1)))
+        return backoff(delivery, initial_s=self.retry_base_seconds, ceiling_s=self.retry_cap_seconds)
+
+    def transient_backoff(self, retry: int) -> float:
+        """Seconds to wait before the ``retry``-th redelivery after a ``TransientError``."""
+        return backoff(retry, initial_s=self.retry_base_seconds, ceiling_s=self.transient_cap_seconds)
 
 
 def topic_matches(pattern: str, key: str) -> bool:

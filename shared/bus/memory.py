@@ -3,7 +3,9 @@
 Each subscription is a queue with its own consumer tasks (``prefetch`` of them), so a
 slow handler in one service does not hold up another. A handler that raises gets the
 message again after a backoff, up to ``max_deliveries``; then, or at once for a
-``PermanentError``, the message goes to the dead-letter handlers. Messages live in
+``PermanentError``, the message goes to the dead-letter handlers. A ``TransientError``
+is redelivered after the retry policy's backoff without counting toward
+``max_deliveries``, up to ``transient_retries`` times (see ``Subscription``). Messages live in
 memory: what was not yet handled when the process dies is gone, and the reconcilers
 (not the bus) are what bring such submissions to an end.
 """
@@ -24,6 +26,7 @@ from shared.bus.base import (
     DeadLetterHandler,
     PermanentError,
     Subscription,
+    TransientError,
     topic_matches,
 )
 from shared.context import set_correlation_id
@@ -37,7 +40,8 @@ class _Message:
     routing_key: str
     body: bytes
     message_id: str
-    delivery: int = 1
+    delivery: int = 1  # counts the deliveries that failed for any reason but a transient one
+    transient: int = 0  # redeliveries so far after a TransientError
 
 
 class InProcessBus(Bus):
@@ -117,6 +121,8 @@ class InProcessBus(Bus):
                 log.warning("bus.rejected", queue=sub.queue, type=msg.routing_key, error=str(exc))
                 DELIVERIES.labels(sub.queue, msg.routing_key, "dead_lettered").inc()
                 await self._dead_letter(msg, f"rejected by {sub.queue}: {exc}")
+            except TransientError as exc:
+                await self._retry_transient(sub, queue, msg, exc)
             except Exception as exc:
                 log.warning(
                     "bus.handler_failed",
@@ -132,13 +138,38 @@ class InProcessBus(Bus):
                     )
                 else:
                     DELIVERIES.labels(sub.queue, msg.routing_key, "retried").inc()
-                    self._spawn(self._redeliver(queue, msg, sub.backoff(msg.delivery)))
+                    self._spawn(self._redeliver(queue, msg, sub.backoff(msg.delivery), counted=True))
             finally:
                 set_correlation_id(None)
 
-    async def _redeliver(self, queue: asyncio.Queue[_Message], msg: _Message, delay: float) -> None:
+    async def _retry_transient(
+        self, sub: Subscription, queue: asyncio.Queue[_Message], msg: _Message, exc: TransientError
+    ) -> None:
+        """Redeliver after a backoff, not counted toward ``max_deliveries``; dead-letter
+        once ``transient_retries`` are spent."""
+        msg.transient += 1
+        log.warning(
+            "bus.handler_failed_transiently",
+            queue=sub.queue,
+            type=msg.routing_key,
+            retry=msg.transient,
+            error=str(exc),
+        )
+        if msg.transient > sub.transient_retries:
+            DELIVERIES.labels(sub.queue, msg.routing_key, "dead_lettered").inc()
+            await self._dead_letter(
+                msg, f"{sub.queue} failed transiently {msg.transient} times; last error: {exc}"
+            )
+            return
+        DELIVERIES.labels(sub.queue, msg.routing_key, "transient").inc()
+        self._spawn(self._redeliver(queue, msg, sub.transient_backoff(msg.transient), counted=False))
+
+    async def _redeliver(
+        self, queue: asyncio.Queue[_Message], msg: _Message, delay: float, *, counted: bool
+    ) -> None:
         await asyncio.sleep(delay)
-        msg.delivery += 1
+        if counted:
+            msg.delivery += 1
         queue.put_nowait(msg)
 
     async def _dead_letter(self, msg: _Message, why: str) -> None:

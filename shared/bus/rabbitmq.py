@@ -9,6 +9,13 @@ Topology (``ns`` is the namespace, ``holdout`` by default):
 
 Messages are persistent and published with publisher confirms; consumers ack by hand
 after the handler returned, with a bounded prefetch.
+
+A handler that raises is nacked back to the queue after a backoff, and the broker counts
+that delivery toward ``x-delivery-limit``. A ``TransientError`` must not count (see
+``Subscription``), so it is not nacked: after the backoff a copy of the message goes to
+the same queue only (the default exchange, confirmed), carrying in its headers the
+transient retries so far and the failures that did count, then the original is acked.
+A crash between the two leaves both copies: one delivery more, which consumers absorb.
 """
 
 from __future__ import annotations
@@ -26,13 +33,33 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from shared.bus.base import DELIVERIES, Bus, DeadLetterHandler, PermanentError, Subscription
+from shared.bus.base import (
+    DELIVERIES,
+    Bus,
+    DeadLetterHandler,
+    PermanentError,
+    Subscription,
+    TransientError,
+)
 from shared.context import set_correlation_id
 from shared.events import BaseEvent, dump_event, parse_event
+from shared.retry import backoff
 
 log = structlog.get_logger(__name__)
 
 PUBLISH_TIMEOUT_S = 10.0
+# headers of a message re-queued after a TransientError: the broker's delivery count
+# starts again with the copy, so the copy carries what the original had counted
+TRANSIENT_RETRIES_HEADER = "holdout-transient-retries"
+COUNTED_FAILURES_HEADER = "holdout-counted-failures"
+
+
+def _header_int(headers: dict[str, Any], name: str) -> int:
+    value = headers.get(name, 0)
+    try:
+        return int(value) if isinstance(value, int | str | bytes) else 0
+    except ValueError:
+        return 0
 
 
 class RabbitBus(Bus):
@@ -44,6 +71,7 @@ class RabbitBus(Bus):
         self._exchange: AbstractExchange | None = None
         self._consumer_channels: list[AbstractChannel] = []
         self._publish_lock = asyncio.Lock()
+        self._dead_letter_failures = 0  # in a row, to pace the retries of a failing handler
 
     @property
     def exchange_name(self) -> str:
@@ -124,8 +152,10 @@ class RabbitBus(Bus):
         await queue.consume(on_message, no_ack=False)
 
     async def _handle(self, sub: Subscription, message: AbstractIncomingMessage) -> None:
-        count = (message.headers or {}).get("x-delivery-count", 0)
-        delivery = (int(count) if isinstance(count, int | str) else 0) + 1
+        headers = message.headers or {}
+        # deliveries that failed before this one and count toward max_deliveries
+        counted = _header_int(headers, "x-delivery-count") + _header_int(headers, COUNTED_FAILURES_HEADER)
+        delivery = counted + 1
         try:
             event = parse_event(message.body)
         except Exception as exc:
@@ -141,6 +171,8 @@ class RabbitBus(Bus):
             log.warning("bus.rejected", queue=sub.queue, type=event.type, error=str(exc))
             await message.reject(requeue=False)
             DELIVERIES.labels(sub.queue, event.type, "dead_lettered").inc()
+        except TransientError as exc:
+            await self._retry_transient(sub, message, event.type, counted, exc)
         except Exception as exc:
             log.warning(
                 "bus.handler_failed",
@@ -162,6 +194,46 @@ class RabbitBus(Bus):
         finally:
             set_correlation_id(None)
 
+    async def _retry_transient(
+        self, sub: Subscription, message: AbstractIncomingMessage, type_: str, counted: int, exc: Exception
+    ) -> None:
+        headers = dict(message.headers or {})
+        retry = _header_int(headers, TRANSIENT_RETRIES_HEADER) + 1
+        log.warning(
+            "bus.handler_failed_transiently", queue=sub.queue, type=type_, retry=retry, error=str(exc)
+        )
+        if retry > sub.transient_retries:
+            await message.reject(requeue=False)
+            DELIVERIES.labels(sub.queue, type_, "dead_lettered").inc()
+            return
+        await asyncio.sleep(sub.transient_backoff(retry))
+        copy = aio_pika.Message(
+            message.body,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            type=message.type,
+            headers={
+                **{k: v for k, v in headers.items() if not k.startswith("x-")},  # the broker's own
+                TRANSIENT_RETRIES_HEADER: retry,
+                COUNTED_FAILURES_HEADER: counted,
+            },
+        )
+        try:
+            if self._pub_channel is None:
+                raise RuntimeError("bus not started")
+            await self._pub_channel.default_exchange.publish(
+                copy, routing_key=self.queue_name(sub.queue), timeout=PUBLISH_TIMEOUT_S
+            )
+        except Exception as publish_exc:
+            # nothing is lost: back to the queue the counted way
+            log.warning("bus.transient_requeue_failed", queue=sub.queue, error=repr(publish_exc))
+            await message.nack(requeue=True)
+            DELIVERIES.labels(sub.queue, type_, "retried").inc()
+            return
+        await message.ack()
+        DELIVERIES.labels(sub.queue, type_, "transient").inc()
+
     async def subscribe_dead_letters(self, queue: str, handler: DeadLetterHandler) -> None:
         channel = await self._channel(8)
         await self._declare_exchanges(channel)
@@ -176,10 +248,14 @@ class RabbitBus(Bus):
             try:
                 await handler(message.body, f"{why} in {origin}".strip())
             except Exception as exc:
-                log.error("bus.dead_letter_handler_failed", error=repr(exc))
-                await asyncio.sleep(1.0)
+                # the dead-letter queue has no delivery limit: pace the retries instead
+                self._dead_letter_failures += 1
+                delay = backoff(self._dead_letter_failures)
+                log.error("bus.dead_letter_handler_failed", error=repr(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
                 await message.nack(requeue=True)
             else:
+                self._dead_letter_failures = 0
                 await message.ack()
 
         await dl_queue.consume(on_message, no_ack=False)

@@ -1,6 +1,7 @@
 """docker-compose.yml, checked without Docker (only the client is installed here, no
 engine and no compose plugin): the whole stack is there, every service has a health
-check, and each Holdout service waits for healthy PostgreSQL, RabbitMQ and Azurite."""
+check, each Holdout service waits for healthy PostgreSQL, RabbitMQ and Azurite, and runs
+two replicas where its ports allow."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("gateway", "orchestrator", "scorer", "leaderboard")
 
 
 def test_compose_runs_the_whole_stack_with_health_checks() -> None:
@@ -25,7 +27,7 @@ def test_compose_runs_the_whole_stack_with_health_checks() -> None:
     }
     for name, service in services.items():
         assert service["healthcheck"]["test"], name
-    for name in ("gateway", "orchestrator", "scorer", "leaderboard"):
+    for name in SERVICES:
         service = services[name]
         assert service["depends_on"] == {
             dep: {"condition": "service_healthy"} for dep in ("postgres", "rabbitmq", "azurite")
@@ -39,5 +41,11 @@ def test_compose_runs_the_whole_stack_with_health_checks() -> None:
     # only the gateway faces users: no other service publishes a port
     assert {name for name, service in services.items() if service.get("ports")} == {"gateway"}
     assert services["orchestrator"]["environment"]["HOLDOUT_EXECUTOR"] == "local"
+    # two of every service but the gateway, whose published host port one container binds
+    replicas = {name: services[name]["deploy"]["replicas"] for name in SERVICES}
+    assert replicas == {"gateway": 1, "orchestrator": 2, "scorer": 2, "leaderboard": 2}
+    for name in SERVICES:
+        assert "container_name" not in services[name]  # a fixed name allows one container
+        assert services[name]["stop_grace_period"] == "20s"
     init = (REPO / "deploy" / "compose" / "init-databases.sql").read_text()
     assert all(f"holdout_{name}" in init for name in ("gateway", "orchestrator", "scorer", "leaderboard"))

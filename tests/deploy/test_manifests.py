@@ -15,10 +15,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from holdout.server import SHUTDOWN_MARGIN_S
 from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.objects import make_run_pod
 from shared.events import ExecutionSpec
+from shared.settings import CommonSettings
 
 REPO = Path(__file__).resolve().parents[2]
 K8S_VERSION = "1.32.0"
@@ -88,6 +90,69 @@ def test_deployments_serve_each_service_hardened_with_probes(rendered: list[dict
             }
         ]
     assert not of_kind(rendered, "Secret")  # secrets are the operator's, never in the repo
+
+
+# -- replicas and rolling updates ---------------------------------------------------------
+
+AUTOSCALED = {"gateway", "leaderboard"}
+
+
+def test_every_service_runs_two_replicas_or_more_and_survives_a_disruption(
+    rendered: list[dict[str, Any]],
+) -> None:
+    deployments = {d["metadata"]["name"]: d for d in of_kind(rendered, "Deployment")}
+    hpas = {h["metadata"]["name"]: h for h in of_kind(rendered, "HorizontalPodAutoscaler")}
+    budgets = {b["metadata"]["name"]: b for b in of_kind(rendered, "PodDisruptionBudget")}
+    assert set(hpas) == AUTOSCALED
+    assert set(budgets) == set(SERVICES)
+    for name in SERVICES:
+        deployment = deployments[name]
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        if name in AUTOSCALED:
+            hpa = hpas[name]["spec"]
+            # the autoscaler owns the count: a replicas field would be reset on every apply
+            assert "replicas" not in deployment["spec"], name
+            assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+            assert hpa["minReplicas"] >= 2 and hpa["maxReplicas"] > hpa["minReplicas"]
+            (metric,) = hpa["metrics"]
+            assert metric["resource"]["name"] == "cpu"
+            # utilisation is measured against the requests: there must be some
+            (main,) = deployment["spec"]["template"]["spec"]["containers"]
+            assert main["resources"]["requests"]["cpu"]
+        else:
+            assert deployment["spec"]["replicas"] == 2, name
+        budget = budgets[name]["spec"]
+        assert budget["minAvailable"] == 1
+        assert budget["selector"]["matchLabels"].items() <= labels.items()
+        assert budget["selector"] == deployment["spec"]["selector"]
+        spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        assert spread[0]["topologyKey"] == "kubernetes.io/hostname"
+
+
+def test_rolling_updates_drop_no_request_in_flight(rendered: list[dict[str, Any]]) -> None:
+    (config,) = of_kind(rendered, "ConfigMap")
+    drain_s = float(config["data"]["HOLDOUT_SHUTDOWN_DRAIN_S"])
+    assert drain_s > 0
+    default_grace_s = CommonSettings.model_fields["shutdown_grace_s"].default
+    grace_s = float(config["data"].get("HOLDOUT_SHUTDOWN_GRACE_S", default_grace_s))
+    for deployment in of_kind(rendered, "Deployment"):
+        name = deployment["metadata"]["name"]
+        spec = deployment["spec"]
+        # a new pod is ready before an old one stops, on every service (no Recreate)
+        assert spec["strategy"] == {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+        }, name
+        assert spec["minReadySeconds"] > 0
+        pod = spec["template"]["spec"]
+        (main,) = pod["containers"]
+        pause = main["lifecycle"]["preStop"]["exec"]["command"]
+        assert pause[0] == "sleep" and float(pause[1]) > 0
+        # the pause, the drain, the grace for requests in flight and uvicorn's margin
+        # after it all fit before the kubelet kills the pod
+        stopping_s = float(pause[1]) + drain_s + grace_s + SHUTDOWN_MARGIN_S
+        assert stopping_s < pod["terminationGracePeriodSeconds"], name
+        assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
 def test_runs_namespace_is_restricted_and_denies_all_traffic(rendered: list[dict[str, Any]]) -> None:
@@ -232,7 +297,7 @@ def test_smoke_pod_says_so() -> None:
 def test_runtime_image_import_test_matches_the_local_sandbox() -> None:
     import importlib.util
 
-    from services.orchestrator import runtimes
+    from services.orchestrator.executors.local import runtimes
 
     spec = importlib.util.spec_from_file_location(
         "import_test", REPO / "deploy" / "docker" / "import_test.py"

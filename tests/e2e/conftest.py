@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from holdout.digits import COMPETITION, DigitsData, build_dataset, build_example
 from holdout.processes import HOLDOUT, Platform, base_env
 from shared.settings import SERVICES
 from tests.conftest import make_traversable_dir
+from tests.support import patient
 
 
 @pytest.fixture
@@ -118,12 +118,5 @@ async def create_digits_competition(p: Platform, digits: DigitsData) -> tuple[di
     return comp, host["token"]
 
 
-async def poll(predicate: Any, timeout: float = 60.0, interval: float = 0.1) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await predicate()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met before the deadline")
-        await asyncio.sleep(interval)
+# the suite's one polling helper (tests/support.py), with the patience of whole platforms
+poll = patient(60.0, interval=0.1)

@@ -3,12 +3,10 @@ with an observer on every event, local storage, and fake upstream services."""
 
 from __future__ import annotations
 
-import asyncio
 import io
-import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from shared.events import BaseEvent, Event
 from shared.runtime import ServiceRuntime
 from shared.storage import LocalStorage, Storage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually  # the suite's one polling helper; gateway tests import it from here
 
 ADMIN_TOKEN = "hdt_test-admin-token"
 # Argon2 at its cheapest, so tests that log in many times stay quick (the production
@@ -39,18 +38,6 @@ LABELS = "id,target,Usage\n1,0,Public\n2,1,Private\n3,1,Public\n"
 T = TypeVar("T")
 
 UpstreamHandler = Callable[[httpx.Request], httpx.Response]
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 5.0) -> T:
-    """Poll ``probe`` until it returns something truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
-        await asyncio.sleep(0.02)
 
 
 def make_zip(files: dict[str, bytes] | None = None) -> bytes:

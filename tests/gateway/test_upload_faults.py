@@ -24,6 +24,7 @@ from shared.logging import configure_logging
 from shared.storage import LocalStorage
 from tests.gateway.conftest import ADMIN_TOKEN, LABELS, Upstreams
 from tests.servers import Served, read_until_closed, serving, status_of
+from tests.support import eventually
 
 MiB = 1024**2
 
@@ -108,13 +109,14 @@ class Log:
         self.text = ""
 
     async def wait_for(self, *needles: str, timeout: float = 10) -> str:
-        deadline = time.monotonic() + timeout
-        while not any(n in self.text for n in needles):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"none of {needles} logged within {timeout} s:\n{self.text[-3000:]}")
-            await asyncio.sleep(0.05)
+        def logged() -> bool:
             captured = self.capfd.readouterr()
             self.text += captured.out + captured.err
+            return any(n in self.text for n in needles)
+
+        await eventually(
+            logged, timeout, interval=0.05, what=lambda: f"any of {needles} logged:\n{self.text[-3000:]}"
+        )
         return self.text
 
 

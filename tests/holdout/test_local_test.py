@@ -125,3 +125,25 @@ def test_the_resources_reported_are_the_runs_own(competition: Path, data_dir: Pa
     assert cpu >= 1.0, out  # the run's own CPU time, from its control group
     assert wall >= cpu * 0.95, out  # capped at one CPU: barely less wall time than CPU time
     assert peak >= 150, out  # the 150 MiB it touched, at least
+
+
+async def test_a_runtime_that_is_not_built_or_not_a_runtime_name_is_reported(
+    competition: Path, data_dir: Path
+) -> None:
+    """Without building, the runner's own lookup says the runtime is missing; a name that
+    cannot be a runtime is the competition folder's fault. Nothing runs in either case."""
+    from holdout.local_test import CompetitionDirError, run_local_test
+    from services.orchestrator.config import OrchestratorSettings
+
+    archive = data_dir / "any.zip"
+    archive.write_bytes(b"never opened")
+    settings = OrchestratorSettings(runtimes_dir=data_dir / "no-runtimes")
+    config = json.loads((competition / "competition.json").read_text())
+    (competition / "competition.json").write_text(json.dumps({**config, "runtime": "gpu-2030"}))
+    result = await run_local_test(archive, competition, settings=settings, build_runtime=False)
+    assert result.failure_reason is not None and result.failure_reason.value == "internal_error"
+    assert result.detail == "the runtime 'gpu-2030' is not built: run `holdout runtime build gpu-2030`"
+
+    (competition / "competition.json").write_text(json.dumps({**config, "runtime": "../etc"}))
+    with pytest.raises(CompetitionDirError, match=r"names the runtime '\.\./etc'"):
+        await run_local_test(archive, competition, settings=settings, build_runtime=False)

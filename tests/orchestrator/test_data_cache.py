@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.runner import LocalRunner
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage.azure import AzureBlobStorage
 from tests.orchestrator.conftest import needs_sandbox
@@ -64,12 +65,14 @@ async def request_for(storage: AzureBlobStorage, cid: uuid.UUID, version: int, s
 
 def make_executor(storage: AzureBlobStorage, data_dir: Path, runtimes_dir: Path) -> LocalSandboxExecutor:
     return LocalSandboxExecutor(
-        storage,
-        runs_dir=data_dir / "runs",
-        cache_dir=data_dir / "cache",
-        runtimes_dir=runtimes_dir,
-        build_missing_runtimes=False,
-        storage_retry_seconds=0.01,
+        LocalRunner(
+            storage,
+            runs_dir=data_dir / "runs",
+            cache_dir=data_dir / "cache",
+            runtimes_dir=runtimes_dir,
+            build_missing_runtimes=False,
+            storage_retry_seconds=0.01,
+        ),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.local import runtimes
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
+from services.orchestrator.executors.local.runner import LocalRunner
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import LocalStorage
 from shared.storage.base import StorageError
@@ -63,12 +64,14 @@ async def setup(storage: LocalStorage, main: bytes = MAIN) -> RunRequest:
 
 def executor(storage: LocalStorage, data_dir: Path, runtimes_dir: Path) -> LocalSandboxExecutor:
     return LocalSandboxExecutor(
-        storage,
-        runs_dir=data_dir / "runs",
-        cache_dir=data_dir / "cache",
-        runtimes_dir=runtimes_dir,
-        build_missing_runtimes=False,
-        storage_retry_seconds=0.01,
+        LocalRunner(
+            storage,
+            runs_dir=data_dir / "runs",
+            cache_dir=data_dir / "cache",
+            runtimes_dir=runtimes_dir,
+            build_missing_runtimes=False,
+            storage_retry_seconds=0.01,
+        ),
     )
 
 
@@ -98,11 +101,13 @@ async def test_the_execution_record_names_the_runtime_digest_it_was_built_with(
 ) -> None:
     storage = LocalStorage(data_dir / "storage")
     ex = LocalSandboxExecutor(
-        storage,
-        runs_dir=data_dir / "runs",
-        cache_dir=data_dir / "cache",
-        runtimes_dir=runtimes_dir,
-        build_missing_runtimes=False,
+        LocalRunner(
+            storage,
+            runs_dir=data_dir / "runs",
+            cache_dir=data_dir / "cache",
+            runtimes_dir=runtimes_dir,
+            build_missing_runtimes=False,
+        ),
         machine="cpu-standard-4",
     )
     request = await setup(storage, WHAT_RAN)
@@ -162,7 +167,7 @@ async def test_a_private_data_dir_is_reported_not_blamed_on_the_participant(
 async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_cpu(
     data_dir: Path, runtimes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.orchestrator import gpu
+    from services.orchestrator.executors.local import gpu
 
     def no_gpu() -> gpu.GpuPassthrough:
         raise gpu.NoGpu()
@@ -182,7 +187,7 @@ async def test_a_gpu_competition_on_a_machine_without_gpu_is_refused_not_run_on_
 async def test_a_run_left_mounted_by_a_killed_process_is_cleaned_up(
     data_dir: Path, runtimes_dir: Path
 ) -> None:
-    from services.orchestrator import scratch
+    from services.orchestrator.executors.local import scratch
 
     storage = LocalStorage(data_dir / "storage")
     request = await setup(storage)

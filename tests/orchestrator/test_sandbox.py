@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from services.orchestrator.executors.local import cgroups
+from services.orchestrator.executors.local.argv import build_argv
 from services.orchestrator.executors.local.gpu import GpuPassthrough
-from services.orchestrator.executors.local.sandbox import (
+from services.orchestrator.executors.local.sandbox import run_sandbox
+from services.orchestrator.executors.local.spec import (
     DATA_MOUNT,
     MIB,
     SandboxLimits,
     SandboxResult,
     SandboxSpec,
-    build_argv,
-    run_sandbox,
 )
 from shared.events import FailureReason
 from tests.orchestrator.conftest import needs_sandbox

@@ -9,14 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.orchestrator.executors.local.sandbox import (
-    MIB,
-    OutputFile,
-    SandboxLimits,
-    args_through_fd,
-    build_argv,
-    copy_output,
-)
+from services.orchestrator.executors.local.argv import args_through_fd, build_argv
+from services.orchestrator.executors.local.output import copy_output
+from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.events import FailureReason
 from tests.orchestrator.conftest import needs_sandbox
 from tests.orchestrator.test_sandbox import _spec, make_run, run

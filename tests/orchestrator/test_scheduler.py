@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import patient
 
 
 class GatedExecutor(Executor):
@@ -134,14 +135,8 @@ class Orchestrator:
         return [e for e in self.events if isinstance(e, ExecutionFinished) and str(e.submission_id) == sid]
 
 
-async def poll(probe: Callable[[], Awaitable[Any]], timeout: float = 20) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if result := await probe():
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.02)
+# the suite's one polling helper (tests/support.py), with this file's patience
+poll = patient(20.0)
 
 
 @asynccontextmanager

@@ -3,13 +3,12 @@ sandbox, events and the internal HTTP API out."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import socket
 import textwrap
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +40,7 @@ from shared.migrations import upgrade
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.orchestrator.conftest import needs_sandbox
+from tests.support import patient
 
 pytestmark = needs_sandbox
 
@@ -113,14 +113,8 @@ async def _async(value: Any) -> Any:
     return value
 
 
-async def poll(predicate: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if result := await predicate():
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met before the deadline")
-        await asyncio.sleep(0.05)
+# the suite's one polling helper (tests/support.py), with this file's patience
+poll = patient(60.0)
 
 
 @asynccontextmanager

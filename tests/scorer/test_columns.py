@@ -39,6 +39,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 IDS = [f"r{i}" for i in range(16)]
 TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0]
@@ -150,10 +151,9 @@ class Scorer:
     received: list[Event]
 
     async def outcome(self, count: int = 1, timeout: float = 10) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
 

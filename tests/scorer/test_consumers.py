@@ -33,6 +33,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 IDS = [f"r{i}" for i in range(12)]
 TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]
@@ -56,10 +57,9 @@ class Harness:
     app: FastAPI
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
 
@@ -165,7 +165,7 @@ async def check_scores_once(h: Harness) -> None:
     # handled directly so that "nothing happened" is known when the call returns: the
     # same event again, and a distinct event for the same run, change nothing
     rt = h.app.state.runtime
-    consumer = ExecutionFinishedConsumer(rt, h.app.state.settings, h.app.state.programs)
+    consumer = ExecutionFinishedConsumer(h.app.state.judge, h.app.state.settings)
     await consumer.handle(event)
     await consumer.handle(finished(event.submission_id))
     async with rt.sessionmaker() as session:
@@ -188,7 +188,8 @@ async def test_scores_public_and_private_rows_once(harness: HarnessFactory) -> N
     await check_scores_once(await harness(None))
 
 
-async def test_scores_once_on_postgresql(harness: HarnessFactory, pg_database) -> None:  # type: ignore[no-untyped-def]
+# pg_database first: its database is dropped after the scorer has stopped, not under it
+async def test_scores_once_on_postgresql(pg_database, harness: HarnessFactory) -> None:  # type: ignore[no-untyped-def]
     await check_scores_once(await harness(await pg_database("scorer")))
 
 
@@ -286,3 +287,23 @@ async def test_a_newer_attempt_is_scored_after_a_failed_one(harness: HarnessFact
     assert scored.public_score == pytest.approx(expected_scores()[0])
     body = (await h.client.get(f"/internal/v1/scores/{first.submission_id}")).json()
     assert (body["status"], body["attempt"]) == ("scored", 2)
+
+
+async def test_the_labels_are_read_once_per_labels_key_not_once_per_run(harness: HarnessFactory) -> None:
+    h = await harness(None)
+    events = [finished(uuid.uuid4()) for _ in range(3)]
+    for event in events:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    await h.wait_for(3)
+    labels = h.app.state.judge.labels
+    assert labels.reads == 1
+    # a new labels version is a new key: read once, and the runs after it use it
+    v2 = ScoringSpec(**{**events[0].scoring.model_dump(), "labels_key": f"{uuid.UUID(int=7)}/v2.csv"})
+    later = [finished(uuid.uuid4(), scoring=v2) for _ in range(2)]
+    for event in later:
+        await put_files(h, event)
+        await h.bus.publish(event)
+    scored = await h.wait_for(5)
+    assert all(isinstance(e, SubmissionScored) for e in scored)
+    assert labels.reads == 2

@@ -10,7 +10,6 @@ a test tells it to. Only the sandbox is left out (the orchestrator's own tests c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import csv
 import io
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import stamina
 from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 from sklearn import metrics as skm
@@ -57,6 +57,7 @@ from shared.settings import CommonSettings
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_TOKEN
 from tests.servers import serving
+from tests.support import eventually
 
 CID = uuid.UUID(int=31)
 IDS = [f"r{i}" for i in range(10)]
@@ -89,6 +90,13 @@ def brier(part: str) -> float:
 def auc(part: str) -> float:
     rows = [k for k, u in enumerate(USAGE) if u == part]
     return float(skm.roc_auc_score([TRUTH[k] for k in rows], [PROBS[k] for k in rows]))
+
+
+@pytest.fixture(autouse=True)
+def no_retry_waits() -> Any:
+    """The orchestrator is asked again at once: the retry policy's pauses are not under test."""
+    with stamina.set_testing(True, attempts=10, cap=True):
+        yield
 
 
 @dataclass
@@ -149,10 +157,9 @@ class Scorer:
     orchestrator: FakeOrchestrator
 
     async def outcomes(self, count: int = 1, timeout: float = 20) -> list[Event]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.received) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"got {self.received}"
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.received) >= count, timeout, what=lambda: f"{count} events (got {self.received})"
+        )
         return self.received
 
     async def run(self, predictions: bytes = PREDICTIONS, **fields: Any) -> ExecutionFinished:
@@ -192,7 +199,6 @@ async def scorer(data_dir: Path, *, reachable: bool = True) -> AsyncIterator[Sco
             data_dir=data_dir,
             internal_token=INTERNAL_TOKEN,
             orchestrator_url=url,
-            scoring_run_retry_backoff_s=0.01,
             rescore_poll_seconds=60,
         )
         app = create_app(settings, bus=bus, storage=storage)

@@ -37,6 +37,7 @@ from shared.events import (
 )
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 CID = uuid.UUID(int=42)
 IDS = [f"r{i}" for i in range(10)]
@@ -105,10 +106,7 @@ class Scorer:
         return response.json() if response.status_code == 200 else {}  # type: ignore[no-any-return]
 
     async def until(self, check: Any, what: str, timeout: float = 20) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not await check():
-            assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-            await asyncio.sleep(0.02)
+        await eventually(check, timeout, what=what)
 
     async def staged(self) -> list[Event]:
         """Every event the scorer has put in its outbox, in order (relayed or not)."""

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
 import pytest
 
-from shared.bus import Bus, PermanentError, Subscription
+from shared.bus import Bus, PermanentError, Subscription, TransientError
 from shared.bus.memory import InProcessBus
 from shared.bus.rabbitmq import RabbitBus
 from shared.context import set_correlation_id
 from shared.events import Event, SubmissionCancelled, parse_event
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.02)
+from tests.support import eventually
 
 
 @pytest.fixture(params=["memory", "rabbitmq"])
@@ -63,7 +57,7 @@ async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> Non
     event = SubmissionCancelled(submission_id=uuid.uuid4())
     set_correlation_id(None)
     await bus.publish(event)
-    await wait_for(lambda: len(got["consumer"]) == 1 and len(got["other"]) == 1)
+    await eventually(lambda: len(got["consumer"]) == 1 and len(got["other"]) == 1)
     assert got["consumer"][0] == event
     assert got["consumer"][0].correlation_id == "abc123"
 
@@ -79,7 +73,7 @@ async def test_failing_handler_gets_the_event_again_until_it_succeeds(bus: Bus) 
     await bus.subscribe(sub(flaky, max_deliveries=5))
     event = SubmissionCancelled(submission_id=uuid.uuid4())
     await bus.publish(event)
-    await wait_for(lambda: len(attempts) == 3)
+    await eventually(lambda: len(attempts) == 3)
     await asyncio.sleep(0.3)  # no fourth delivery after the success
     assert attempts == [event.event_id] * 3
 
@@ -100,7 +94,7 @@ async def test_poison_message_is_dead_lettered_after_bounded_deliveries(bus: Bus
     await bus.subscribe(sub(always_fails, max_deliveries=3))
     event = SubmissionCancelled(submission_id=uuid.uuid4())
     await bus.publish(event)
-    await wait_for(lambda: len(dead) == 1)
+    await eventually(lambda: len(dead) == 1)
     assert attempts == 3
     assert parse_event(dead[0][0]) == event
 
@@ -120,8 +114,87 @@ async def test_permanent_error_dead_letters_at_once(bus: Bus) -> None:
     await bus.subscribe_dead_letters("dead-letters", on_dead)
     await bus.subscribe(sub(reject, max_deliveries=5))
     await bus.publish(SubmissionCancelled(submission_id=uuid.uuid4()))
-    await wait_for(lambda: len(dead) == 1)
+    await eventually(lambda: len(dead) == 1)
     assert attempts == 1
+
+
+async def test_transient_error_is_redelivered_after_a_backoff_without_counting_toward_the_limit(
+    bus: Bus,
+) -> None:
+    """Four TransientErrors on a subscription that dead-letters at the second counted
+    failure: the fifth delivery succeeds, nothing is dead-lettered, and each redelivery
+    came after at least the (jittered) backoff of the retry policy. The redeliveries go
+    to that subscription alone: another service got the event once."""
+    seen: list[float] = []
+    dead: list[bytes] = []
+    other: list[Event] = []
+
+    async def records(e: Event) -> None:
+        other.append(e)
+
+    async def dependency_away(e: Event) -> None:
+        seen.append(time.monotonic())
+        if len(seen) <= 4:
+            raise TransientError("the database is failing over")
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append(body)
+
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(sub(dependency_away, max_deliveries=2, transient_cap_seconds=0.4))
+    await bus.subscribe(sub(records, queue="other"))
+    await bus.publish(SubmissionCancelled(submission_id=uuid.uuid4()))
+    await eventually(lambda: len(seen) == 5, what="the fifth delivery")
+    assert dead == []
+    assert len(other) == 1  # its copy came with the first delivery, before four retries
+    for retry, gap in enumerate((b - a for a, b in itertools.pairwise(seen)), start=1):
+        floor = 0.5 * min(0.4, 0.05 * 2 ** (retry - 1))  # backoff(retry), jittered to its half
+        assert gap >= floor - 0.005, (retry, gap)
+
+
+async def test_transient_errors_have_their_own_bound_then_the_message_is_dead_lettered(bus: Bus) -> None:
+    attempts = 0
+    dead: list[bytes] = []
+
+    async def always_away(e: Event) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise TransientError("still away")
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append(body)
+
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(sub(always_away, max_deliveries=2, transient_retries=3, transient_cap_seconds=0.1))
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await bus.publish(event)
+    await eventually(lambda: dead, what="the dead letter")
+    assert attempts == 4  # the first delivery and three transient retries, not max_deliveries
+    assert [parse_event(b) for b in dead] == [event]
+
+
+async def test_failures_that_count_are_not_forgotten_across_a_transient_retry(bus: Bus) -> None:
+    """RuntimeError, TransientError, RuntimeError with max_deliveries=2: the second
+    RuntimeError is the second counted failure and dead-letters the message (RabbitMQ:
+    the re-queued copy carries the count the broker had)."""
+    errors: list[Exception] = [RuntimeError("bug"), TransientError("away"), RuntimeError("bug again")]
+    attempts = 0
+    dead: list[bytes] = []
+
+    async def handler(e: Event) -> None:
+        nonlocal attempts
+        attempts += 1
+        if errors:
+            raise errors.pop(0)
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append(body)
+
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(sub(handler, max_deliveries=2, transient_cap_seconds=0.1))
+    await bus.publish(SubmissionCancelled(submission_id=uuid.uuid4()))
+    await eventually(lambda: dead, what="the dead letter")
+    assert attempts == 3
 
 
 CRASHING_CONSUMER = """
@@ -174,7 +247,7 @@ async def test_rabbitmq_redelivers_when_a_consumer_is_killed_before_acking(
         got.append(e)
 
     await publisher.subscribe(sub(ok))
-    await wait_for(lambda: len(got) == 1, timeout=30)
+    await eventually(lambda: len(got) == 1, timeout=30)
     assert got[0].event_id == event.event_id
     await publisher.delete_topology(["consumer"])
     await publisher.close()

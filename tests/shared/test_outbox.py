@@ -1,10 +1,12 @@
-"""Transactional outbox and inbox: an event leaves only with its commit, and a
-duplicate delivery is recognised. Held against SQLite and PostgreSQL."""
+"""Transactional outbox and inbox: an event leaves only with its commit, the relays of
+two replicas publish it once, a wake-up during a round is not lost, and a duplicate
+delivery is recognised. Held against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from shared.db import (
     outbox_table,
 )
 from shared.events import SubmissionCancelled, parse_event
+from tests.support import eventually
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
@@ -81,12 +84,80 @@ async def test_relay_keeps_pending_events_when_the_bus_is_down(sessionmaker: Any
     up = RecordingBus()
     relay = OutboxRelay(sessionmaker, outbox, up, poll_seconds=0.05)
     await relay.start()
-    for _ in range(200):
-        if up.sent:
-            break
-        await asyncio.sleep(0.02)
-    await relay.stop()
+    try:
+        await eventually(lambda: up.sent, what="the pending event published once the bus is back")
+    finally:
+        await relay.stop()
     assert [parse_event(b) for b in up.sent] == [event]
+
+
+async def test_a_notify_during_a_relay_round_is_published_without_waiting_for_the_poll(
+    sessionmaker: Any,
+) -> None:
+    """A commit (and its ``notify()``) that lands while the relay is publishing a batch
+    is published by the next round at once, not after the poll interval (an hour here)."""
+    first = SubmissionCancelled(submission_id=uuid.uuid4())
+    second = SubmissionCancelled(submission_id=uuid.uuid4())
+
+    class CommitsWhilePublishing(RecordingBus):
+        async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
+            self.sent.append(body)
+            if len(self.sent) == 1:  # another request commits an event during this round
+                async with sessionmaker() as s, s.begin():
+                    await add_event(s, outbox, second)
+                relay.notify()
+
+    async with sessionmaker() as s, s.begin():
+        await add_event(s, outbox, first)
+    bus = CommitsWhilePublishing()
+    relay = OutboxRelay(sessionmaker, outbox, bus, poll_seconds=3600)
+    await relay.start()
+    try:
+        await eventually(lambda: len(bus.sent) == 2, timeout=5, what="the event committed mid-round")
+    finally:
+        await relay.stop()
+    assert [parse_event(b) for b in bus.sent] == [first, second]
+
+
+async def test_two_relays_of_one_postgresql_database_publish_each_event_once(pg_database: Any) -> None:
+    """Two replicas of a service, each with its own relay and connection pool, drain one
+    outbox at the same time: every event reaches the bus exactly once, and both relays
+    took part (row claims, not turns)."""
+    url = await pg_database("relays")
+    engines = [make_engine(url) for _ in range(2)]
+    try:
+        async with engines[0].begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        makers = [make_sessionmaker(engine) for engine in engines]
+        events = [SubmissionCancelled(submission_id=uuid.uuid4()) for _ in range(300)]
+        async with makers[0]() as s, s.begin():
+            for event in events:
+                await add_event(s, outbox, event)
+        published: list[tuple[int, str]] = []  # (replica, event id): one broker for both
+
+        class Broker(RecordingBus):
+            def __init__(self, replica: int) -> None:
+                super().__init__()
+                self.replica = replica
+
+            async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
+                await asyncio.sleep(0.001)  # a publisher confirm takes a moment
+                published.append((self.replica, message_id))
+
+        relays = [OutboxRelay(maker, outbox, Broker(n), batch=20) for n, maker in enumerate(makers)]
+
+        async def drain(relay: OutboxRelay) -> None:
+            while await relay.relay_once():
+                pass
+
+        await asyncio.wait_for(asyncio.gather(*(drain(relay) for relay in relays)), 60)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    times = Counter(event_id for _, event_id in published)
+    assert {event_id for event_id, n in times.items() if n > 1} == set()
+    assert set(times) == {str(event.event_id) for event in events}
+    assert {replica for replica, _ in published} == {0, 1}
 
 
 async def test_inbox_recognises_a_duplicate_delivery(sessionmaker: Any) -> None:

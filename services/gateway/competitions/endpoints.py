@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser, OptionalUser
-from services.gateway.competitions import rescoring, service
+from services.gateway.competitions import rescoring, service, views
 from services.gateway.competitions.schemas import (
     CompetitionCreate,
     CompetitionRead,
@@ -88,13 +88,13 @@ async def create_competition(
     """Create a competition; the caller becomes its host."""
     competition = await service.create(session, settings, host, body)
     await commit(session, rt)
-    return await service.read(session, competition, host)
+    return await views.read(session, competition, host)
 
 
 @router.get("", operation_id="list_competitions", response_model=Page[CompetitionRead])
 async def list_competitions(user: OptionalUser, session: SessionDep, page: PageDep) -> Page[CompetitionRead]:
     """All competitions, newest first."""
-    items, total = await service.page(session, page.offset, page.limit, user)
+    items, total = await views.page(session, page.offset, page.limit, user)
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)
 
 
@@ -106,7 +106,7 @@ async def list_competitions(user: OptionalUser, session: SessionDep, page: PageD
 )
 async def get_competition(competition: str, user: OptionalUser, session: SessionDep) -> CompetitionRead:
     """One competition, by id or slug: its overview (`description`), rules, files and settings."""
-    return await service.read(session, await service.get(session, competition), user)
+    return await views.read(session, await service.get(session, competition), user)
 
 
 @router.patch(
@@ -128,7 +128,7 @@ async def update_competition(
     service.require_host(found, user)
     await service.update(session, settings, rt.storage, found, body)
     await commit(session, rt)
-    return await service.read(session, found, user)
+    return await views.read(session, found, user)
 
 
 @router.put(

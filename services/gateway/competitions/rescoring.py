@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository
 from services.gateway.competitions.schemas import RescoreRead
-from services.gateway.competitions.service import scoring_spec
+from services.gateway.competitions.snapshots import scoring_spec
 from services.gateway.models import Competition, Rescore, User, outbox
 from services.gateway.stages.scope import Scope, labels_key
 from shared.db import add_event, as_aware

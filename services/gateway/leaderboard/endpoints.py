@@ -20,6 +20,7 @@ from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import scoring
 from services.gateway.competitions import service as competitions
+from services.gateway.competitions import views as competition_views
 from services.gateway.competitions.schemas import CompetitionRead
 from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
 from services.gateway.leaderboard.schemas import Leaderboard, LeaderboardColumn
@@ -191,7 +192,7 @@ async def reveal(competition: str, user: CurrentUser, session: SessionDep, rt: R
     competitions.require_host(found, user)
     await competitions.reveal(session, found)
     await commit(session, rt)
-    return await competitions.read(session, found, user)
+    return await competition_views.read(session, found, user)
 
 
 @router.get(

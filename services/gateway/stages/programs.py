@@ -5,7 +5,7 @@ Sits under ``program_endpoints.py``; the trial itself is the orchestrator's
 (``POST /internal/v1/scoring-runs``, ``shared.scoring_runs``). What a scope keeps in
 its ``scoring_program`` column::
 
-    {"program": ScoringProgram dict (what ``competitions.service.scoring_spec`` sends),
+    {"program": ScoringProgram dict (what ``competitions.snapshots.scoring_spec`` sends),
      "version": n, "keys": [the column keys the trial wrote], "trial": {"public": ...,
      "private": ..., "log_tail": ...}, "program_sha256": ..., "reference_sha256": ...,
      "uploaded_at": iso}

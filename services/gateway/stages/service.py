@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
-from services.gateway.competitions import service as competitions
+from services.gateway.competitions import snapshots
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Stage
 from services.gateway.stages import scope as scopes
@@ -105,7 +105,7 @@ async def create(
             code="stage-conflict",
         ) from None
     competition.updated_at = utcnow()
-    await competitions.announce(session, competition)
+    await snapshots.announce(session, competition)
     log.info(
         "stage.created",
         competition_id=str(competition.id),
@@ -140,7 +140,7 @@ async def update(
         settings, storage, competition, current, stages, stage_settings.changes_of(sent)
     )
     competition.updated_at = utcnow()
-    await competitions.announce(session, competition)
+    await snapshots.announce(session, competition)
     log.info(
         "stage.updated",
         competition_id=str(competition.id),

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
 from services.gateway.competitions import service as competitions
+from services.gateway.competitions import snapshots
 from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
@@ -287,7 +288,7 @@ async def queued_event(
             gpu=limits.gpu,
             max_concurrent_runs=limits.max_concurrent_runs,
         ),
-        scoring=competitions.scoring_spec(competition, stage, labels_key),
+        scoring=snapshots.scoring_spec(competition, stage, labels_key),
     )
 
 

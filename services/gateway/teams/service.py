@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway import names
 from services.gateway.competitions import service as competitions
+from services.gateway.competitions import snapshots
 from services.gateway.models import Competition, Team, User
 from services.gateway.teams import approval, repository
 from services.gateway.teams.schemas import TeamRead
@@ -170,7 +171,7 @@ async def leave(session: AsyncSession, competition: Competition, user: User) -> 
 async def _host_moved(session: AsyncSession, competition: Competition, user: User) -> None:
     """The host's (or an admin's) team is not ranked: tell the boards which teams those are."""
     if competitions.is_host(competition, user):
-        await competitions.announce(session, competition)
+        await snapshots.announce(session, competition)
 
 
 async def rotate_invite(session: AsyncSession, team: Team) -> Team:

@@ -4,7 +4,8 @@ to the predictions and log back in storage.
 The scheduler (``scheduler.py``) only knows ``Executor``; the local bubblewrap sandbox
 (``executors/local``) and Kubernetes pods (``executors/kubernetes``) plug in here and never
 import each other. ``run`` always returns a ``RunOutcome`` (platform faults included, as
-``internal_error``); cancelling the calling task stops the run and cleans up.
+``internal_error``); cancelling the calling task stops the run and cleans up. The
+sentences of a failure's detail are written once, in ``failures.py``, for both.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from services.orchestrator.executors.failures import OUT_OF_SPACE, PLATFORM_FAULT, platform_fault
 from shared.events import ExecutionSpec, FailureReason, Resources
 from shared.runs import output_keys
 
+# PLATFORM_FAULT: the wording is ``failures.py``'s, importable here beside the outcome it fills
 __all__ = ["PLATFORM_FAULT", "Executor", "RunOutcome", "RunRequest", "output_keys"]
-
-PLATFORM_FAULT = (
-    "Holdout could not run the submission because of a platform fault ({what}); "
-    "it does not count against your quota"
-)
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class RunOutcome:
     def internal(cls, what: str, *, retryable: bool = True, log_key: str | None = None) -> RunOutcome:
         return cls(
             FailureReason.INTERNAL_ERROR,
-            PLATFORM_FAULT.format(what=what),
+            platform_fault(what),
             retryable=retryable,
             log_key=log_key,
         )
@@ -69,7 +67,7 @@ class RunOutcome:
     def out_of_space(cls) -> RunOutcome:
         return cls(
             FailureReason.INTERNAL_ERROR,
-            PLATFORM_FAULT.format(what="the machine running it is out of disk space"),
+            platform_fault(OUT_OF_SPACE),
             retryable=True,
             wait_and_retry=True,
         )

@@ -20,7 +20,8 @@ import pytest
 
 from services.orchestrator.executors.base import RunOutcome, RunRequest
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
-from services.orchestrator.executors.local.sandbox import MIB
+from services.orchestrator.executors.local.runner import LocalRunner
+from services.orchestrator.executors.local.spec import MIB
 from services.scorer.scoring import score
 from shared.events import ExecutionSpec, FailureReason, ScoringSpec
 from shared.storage import LocalStorage
@@ -66,12 +67,14 @@ async def _run_all(root: Path, runtimes_dir: Path) -> dict[str, Ran]:
     await storage.put_bytes("data", f"{cid}/v1/features.csv", _features())
     await storage.put_bytes("labels", f"{cid}/v1.csv", _labels())
     executor = LocalSandboxExecutor(
-        storage,
-        runs_dir=root / "runs",
-        cache_dir=root / "cache",
-        runtimes_dir=runtimes_dir,
-        build_missing_runtimes=False,
-        tmp_bytes=64 * MIB,
+        LocalRunner(
+            storage,
+            runs_dir=root / "runs",
+            cache_dir=root / "cache",
+            runtimes_dir=runtimes_dir,
+            build_missing_runtimes=False,
+            tmp_bytes=64 * MIB,
+        ),
     )
     gate = asyncio.Semaphore(CONCURRENCY)
 

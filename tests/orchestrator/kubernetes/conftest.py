@@ -3,7 +3,6 @@ real kubernetes_asyncio client, and a run request."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -18,6 +17,7 @@ from services.orchestrator.executors.kubernetes.executor import KubernetesExecut
 from shared.events import ExecutionSpec
 from shared.storage import LocalStorage
 from tests.orchestrator.kubernetes.fakekube import FakeKube
+from tests.support import eventually
 
 
 class FakeUrls:
@@ -88,10 +88,4 @@ def make_request(attempt: int = 1, **execution: Any) -> RunRequest:
     )
 
 
-async def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.01)
+until = eventually  # the suite's one polling helper (tests/support.py)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.orchestrator.executors.base import PLATFORM_FAULT
+from services.orchestrator.executors import failures
 from services.orchestrator.executors.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
 from shared.events import ExecutionSpec, FailureReason, Resources
 
@@ -33,6 +33,9 @@ TIMEOUT_EXIT = 124
 FETCH_INVALID = 3
 FETCH_MISSING = 4
 _STORAGE_EVICTION = ("ephemeral local storage", "ephemeral-storage", "emptydir volume")
+# the runner's words for a file that is not a regular one (``runner.upload_predictions``)
+CSV_FILE = "expected a CSV file"
+UNKNOWN_KIND = "not a regular file (a symbolic link?)"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Verdict:
 
 def _internal(what: str, *, retryable: bool) -> Verdict:
     """A platform fault, worded as the local executor words it (never counted against a team)."""
-    return Verdict(FailureReason.INTERNAL_ERROR, PLATFORM_FAULT.format(what=what), retryable=retryable)
+    return Verdict(FailureReason.INTERNAL_ERROR, failures.platform_fault(what), retryable=retryable)
 
 
 def _statuses(pod: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
@@ -60,9 +63,6 @@ def _report(terminated: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return report if isinstance(report, dict) else {}
-
-
-_FILE_KINDS = ("a directory", "a named pipe (FIFO)", "a socket", "a device file")
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -88,10 +88,6 @@ def _resources(terminated: dict[str, Any], report: dict[str, Any]) -> Resources:
     )
 
 
-def _fmt_seconds(value: float) -> str:
-    return f"{value:g}"
-
-
 def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
     for condition in (pod.get("status") or {}).get("conditions") or []:
         if condition.get("type") == "DisruptionTarget" and condition.get("status") == "True":
@@ -110,8 +106,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
         if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
             return Verdict(
                 FailureReason.OUTPUT_LIMIT_EXCEEDED,
-                f"wrote more than its disk allowance ({spec.output_limit_mb} MiB to {SUBMISSION_DIR}, "
-                f"plus a small /tmp) and was stopped",
+                failures.disk_allowance_exceeded(failures.fmt_mib(spec.output_limit_mb), SUBMISSION_DIR),
             )
         why = message or (disruption or {}).get("reason") or "the node needed the room"
         return _internal(f"the run was evicted: {why}", retryable=True)
@@ -138,7 +133,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
         if fetch.get("exitCode") == FETCH_INVALID and report.get("problems"):
             return Verdict(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
         if fetch.get("exitCode") == FETCH_MISSING:
-            return _internal("the submission archive is missing from storage", retryable=False)
+            return _internal(failures.missing_from_storage("the submission archive"), retryable=False)
         why = report.get("error") or fetch.get("reason") or f"exit code {fetch.get('exitCode')}"
         return _internal(f"the submission could not be fetched into the pod ({why})", retryable=True)
 
@@ -147,10 +142,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     terminated = state.get("terminated")
     if reason == "DeadlineExceeded":
         if terminated or state.get("running") or (main.get("lastState") or {}).get("terminated"):
-            return Verdict(
-                FailureReason.TIME_LIMIT_EXCEEDED,
-                f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
-            )
+            return Verdict(FailureReason.TIME_LIMIT_EXCEEDED, failures.time_limit_exceeded(spec.time_limit_s))
         return _internal("the run pod did not start before its deadline", retryable=True)
 
     if phase not in ("Succeeded", "Failed"):
@@ -164,20 +156,20 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     if terminated.get("reason") == "OOMKilled":
         return Verdict(
             FailureReason.MEMORY_LIMIT_EXCEEDED,
-            f"exceeded the {spec.memory_mb} MiB memory limit and was killed",
+            failures.memory_limit_exceeded(failures.fmt_mib(spec.memory_mb)),
             exit_code=exit_code,
             resources=resources,
         )
     if report.get("timed_out") is True:
         return Verdict(
             FailureReason.TIME_LIMIT_EXCEEDED,
-            f"ran longer than the {_fmt_seconds(spec.time_limit_s)} s time limit and was stopped",
+            failures.time_limit_exceeded(spec.time_limit_s),
             resources=resources,
         )
     if exit_code != 0:
-        how = f"exited with code {exit_code}"
-        if isinstance(report.get("signal"), int):
-            how += f" (killed by signal {report['signal']})"
+        signum = report.get("signal")
+        killed_by = f"signal {signum}" if isinstance(signum, int) else None
+        how = failures.exited(exit_code, killed_by=killed_by)
         return Verdict(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
 
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
@@ -187,25 +179,28 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     if predictions == "missing":
         return Verdict(
             FailureReason.MISSING_PREDICTIONS,
-            f"predictions file is missing: expected {expected}",
+            failures.output_missing("predictions", expected),
             exit_code=0,
             resources=resources,
         )
     if predictions == "not_regular":
         # the report comes from inside the pod: only a kind the runner names is repeated
         detail = str(report.get("detail", ""))
-        found = next((k for k in _FILE_KINDS if f" is {k}, expected a CSV file" in detail), None)
-        what = f"is {found}, expected a CSV file" if found else "is not a regular file (a symbolic link?)"
+        found = next((k for k in failures.FILE_KINDS if f" is {k}, {CSV_FILE}" in detail), None)
+        if found:
+            wording = failures.output_not_regular(expected, found, "predictions", "a CSV file")
+        else:
+            wording = failures.output_not_regular(expected, UNKNOWN_KIND, "predictions", None)
         return Verdict(
             FailureReason.INVALID_PREDICTIONS,
-            f"{expected} {what}; write the predictions to a regular file",
+            wording,
             exit_code=0,
             resources=resources,
         )
     if predictions == "too_large":
         return Verdict(
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
-            f"{expected} is larger than the {spec.output_limit_mb} MiB output limit",
+            failures.output_too_large(expected, failures.fmt_mib(spec.output_limit_mb)),
             exit_code=0,
             resources=resources,
         )

@@ -31,10 +31,9 @@ from services.orchestrator.executors.local.runner import (
     is_out_of_space,
     remove_run_dir,
 )
-from services.orchestrator.executors.local.sandbox import MIB, OutputFile, SandboxLimits
+from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.archive import ENTRYPOINTS, ArchiveError
 from shared.events import ExecutionSpec, FailureReason
-from shared.storage import Storage
 from shared.storage.base import BlobNotFound
 
 log = structlog.get_logger(__name__)
@@ -48,41 +47,15 @@ DATA_CACHE = Counter(
 
 
 class LocalSandboxExecutor(Executor):
-    """Runs each submission in the local sandbox (``local_runner``), its test data
-    linked from this machine's cache."""
+    """Runs each submission in the local sandbox through ``runner`` (a ``LocalRunner``),
+    its test data linked from this machine's cache."""
 
-    def __init__(
-        self,
-        storage: Storage,
-        *,
-        runs_dir: Path,
-        cache_dir: Path,
-        runtimes_dir: Path,
-        requirements_dir: Path = runtimes.REPO_RUNTIMES_DIR,
-        build_missing_runtimes: bool = True,
-        sandbox_uid: int = 64000,
-        sandbox_gid: int = 64000,
-        tmp_bytes: int = 256 * MIB,
-        storage_attempts: int = 3,
-        storage_retry_seconds: float = 0.5,
-        machine: str = "",
-    ) -> None:
-        # shared with the scoring runs of this process (``scoring_runs``)
-        self.runner = LocalRunner(
-            storage,
-            runs_dir=runs_dir,
-            cache_dir=cache_dir,
-            runtimes_dir=runtimes_dir,
-            requirements_dir=requirements_dir,
-            build_missing_runtimes=build_missing_runtimes,
-            sandbox_uid=sandbox_uid,
-            sandbox_gid=sandbox_gid,
-            tmp_bytes=tmp_bytes,
-            storage_attempts=storage_attempts,
-            storage_retry_seconds=storage_retry_seconds,
-        )
-        self.storage = storage
-        self.cache_dir = self.runner.cache_dir
+    def __init__(self, runner: LocalRunner, *, machine: str = "") -> None:
+        # ``runner`` is shared with the scoring runs of this process (``scoring_runs``):
+        # its folders, runtimes, sandbox user and storage are the executor's too
+        self.runner = runner
+        self.storage = runner.storage
+        self.cache_dir = runner.cache_dir
         # the execution record's machine (HOLDOUT_MACHINE_KIND, else the host name)
         self.machine = machine or socket.gethostname()
 
@@ -156,7 +129,7 @@ class LocalSandboxExecutor(Executor):
             runtime=spec.runtime,
             runtime_digest=await self._runtime_digest(spec.runtime),
             machine=self.machine,
-            # a GPU run never falls back to the CPU (``local_runner`` refuses it instead)
+            # a GPU run never falls back to the CPU (the runner refuses it instead)
             gpu_used=spec.gpu,
         )
 

@@ -1,9 +1,10 @@
 """NVIDIA GPUs for the local sandbox: find the host's devices and driver libraries.
 
-Sits beside ``sandbox.py``: when a competition asks for a GPU, ``discover`` lists what
-must be passed into the sandbox (``bwrap --dev-bind`` of each device node, read-only
-binds of driver library folders outside ``/usr``, which the sandbox already sees), and
-the sandbox sets ``CPU_OR_GPU=gpu``. A host without an NVIDIA device raises ``NoGpu``:
+Sits beside the sandbox modules: when a competition asks for a GPU, the runner calls
+``discover``, which lists what must be passed into the sandbox, and ``argv.py`` turns it
+into bwrap's arguments (``bwrap_args``: ``--dev-bind`` of each device node, read-only
+binds of driver library folders outside ``/usr``, which the sandbox already sees) and
+sets ``CPU_OR_GPU=gpu``. A host without an NVIDIA device raises ``NoGpu``:
 a GPU competition never runs on the CPU without anyone noticing.
 
 ``dev_root`` and ``lib_dirs`` are parameters so the discovery can be tested against a

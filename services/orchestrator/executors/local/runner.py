@@ -4,8 +4,8 @@ storage unpacked, its inputs staged, the sandbox, its log back to storage.
 Both uses of the local sandbox go through ``LocalRunner.run``: a submission's run
 (``executor.LocalSandboxExecutor``) and a host's scoring program (``scoring_runs``).
 Each says what to unpack and how to fill ``data/`` (a ``Job``) and reads the outcome in
-its own words; the isolation and the host-side file rules live here and in
-``sandbox.py``, once.
+its own words; the isolation and the host-side file rules live here and in the
+sandbox modules (``sandbox.py`` and what it puts together), once.
 
 Run folder (the caller names it)::
 
@@ -30,14 +30,15 @@ from typing import TypeVar
 
 import structlog
 
+from services.orchestrator.executors import failures
 from services.orchestrator.executors.local import cgroups, gpu, runtimes, scratch
-from services.orchestrator.executors.local.sandbox import (
+from services.orchestrator.executors.local.sandbox import run_sandbox
+from services.orchestrator.executors.local.spec import (
     MIB,
     OutputFile,
     SandboxLimits,
     SandboxResult,
     SandboxSpec,
-    run_sandbox,
 )
 from shared.archive import safe_extract
 from shared.storage import Storage
@@ -170,7 +171,7 @@ class LocalRunner:
                 archive,
             )
         except BlobNotFound:
-            raise Refused(f"{job.archive_what} is missing from storage", retryable=False) from None
+            raise Refused(failures.missing_from_storage(job.archive_what), retryable=False) from None
         try:
             summary = await asyncio.to_thread(safe_extract, archive, src, entrypoints=job.entrypoints)
         finally:

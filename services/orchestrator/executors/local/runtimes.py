@@ -39,7 +39,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -321,22 +320,3 @@ def _lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def build_runtime_cli(name: str = "default") -> Path:
-    """``holdout runtime build NAME``: build into the configured ``runtimes_dir``."""
-    from services.orchestrator.config import OrchestratorSettings
-
-    settings = OrchestratorSettings()
-    return build_runtime(
-        name,
-        settings.runtimes_path,
-        settings.runtimes_requirements_dir,
-        check_uid=settings.sandbox_uid,
-        check_gid=settings.sandbox_gid,
-    )
-
-
-# `python -m services.orchestrator.executors.local.runtimes NAME`
-if __name__ == "__main__":  # pragma: no cover
-    print(build_runtime_cli(sys.argv[1] if len(sys.argv) > 1 else "default"))

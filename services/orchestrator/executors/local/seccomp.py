@@ -1,8 +1,9 @@
 """The sandbox's seccomp filter: a blocklist in the spirit of Flatpak's.
 
 Sits beside ``sandbox.py``, which hands the compiled program to bubblewrap
-(``bwrap --seccomp FD``); bwrap loads it just before it execs the submission, so the
-filter binds the submission and everything it starts, and nothing of the host.
+(``bwrap --seccomp FD``, in the command line of ``argv.py``); bwrap loads it just
+before it execs the submission, so the filter binds the submission and everything it
+starts, and nothing of the host.
 
 Namespaces, dropped capabilities and the unprivileged uid already stop most of what is
 listed here; the filter is the second wall, and it shrinks the kernel surface a

@@ -1,0 +1,157 @@
+"""What a run in the local sandbox writes, as the host accounts for it: the tail of its
+log (``TailBuffer``, fed by ``pump_log``), the size of its writable folder
+(``tree_usage``, watched by ``watch_output`` while it runs), and the one output file the
+host copies out (``copy_output``).
+
+Below ``sandbox.py``, which supervises the run and calls these. Anything the submission
+wrote is read without following a symlink (``lstat``, ``O_NOFOLLOW``): a symlink planted
+in ``/code_execution/submission`` never makes the host read its own files, and a FIFO
+never makes it block. Failure details are worded by ``executors/failures.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+from services.orchestrator.executors import failures
+from services.orchestrator.executors.local.spec import SUBMISSION_MOUNT, OutputFile
+from shared.events import FailureReason
+
+# entries (files, folders) the writable folder may hold; more count as over the limit
+MAX_OUTPUT_ENTRIES = 10_000
+# how often the writable folder's size is measured while the run goes
+OUTPUT_WATCH_SECONDS = 1.0
+
+
+class TailBuffer:
+    """Keeps the last ``limit`` bytes written to it and counts what it dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buf = bytearray()
+        self.dropped = 0
+
+    def write(self, data: bytes) -> None:
+        self.buf += data
+        excess = len(self.buf) - self.limit
+        if excess > 0:
+            del self.buf[:excess]
+            self.dropped += excess
+
+    def text(self) -> str:
+        body = bytes(self.buf).decode("utf-8", errors="replace")
+        if self.dropped:
+            return (
+                f"[holdout: {self.dropped} earlier bytes of output were dropped; "
+                f"the last {self.limit // 1024} KiB are kept]\n" + body
+            )
+        return body
+
+
+async def pump_log(stream: asyncio.StreamReader, tail: TailBuffer) -> None:
+    """Read the run's stdout+stderr to its end into ``tail``."""
+    while chunk := await stream.read(65536):
+        tail.write(chunk)
+
+
+def tree_usage(root: Path, max_entries: int = MAX_OUTPUT_ENTRIES) -> tuple[int, int]:
+    """(bytes, entries) under ``root`` without following any symlink."""
+    total = entries = 0
+    stack = [str(root)]
+    while stack:
+        current = stack.pop()
+        try:
+            it = os.scandir(current)
+        except OSError:
+            continue
+        with it:
+            for entry in it:
+                entries += 1
+                if entries > max_entries:
+                    return total, entries
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(entry.path)
+                elif stat.S_ISREG(st.st_mode):
+                    total += st.st_size
+    return total, entries
+
+
+def over_limit(submission_dir: Path, limit: int) -> bool:
+    """Whether the writable folder holds more than ``limit`` bytes or too many entries."""
+    used, entries = tree_usage(submission_dir)
+    return used > limit or entries > MAX_OUTPUT_ENTRIES
+
+
+async def watch_output(submission_dir: Path, limit: int) -> None:
+    """Returns once the submission directory holds more than ``limit`` bytes."""
+    while True:
+        await asyncio.sleep(OUTPUT_WATCH_SECONDS)
+        if await asyncio.to_thread(over_limit, submission_dir, limit):
+            return
+
+
+def copy_output(
+    submission_dir: Path, output: OutputFile, dest: Path, max_bytes: int
+) -> tuple[FailureReason, str] | None:
+    """Copy the run's output file to a host-owned file; a failure (reason, detail) otherwise.
+
+    ``lstat`` names what the submission left there (a directory, a FIFO, a device, a
+    symlink are the participant's doing, not the platform's); ``O_NOFOLLOW | O_NONBLOCK``
+    then ``fstat`` on the opened file: a symlink swapped in meanwhile is refused instead
+    of followed, and a FIFO cannot make the host block.
+    """
+    expected = f"{SUBMISSION_MOUNT}/{output.name}"
+    path = submission_dir / output.name
+    missing = failures.output_missing(output.what, expected)
+    limit_name = "output limit" if output.max_bytes is None else f"limit of a {output.what} file"
+
+    def not_regular(mode: int) -> tuple[FailureReason, str]:
+        return (
+            FailureReason.INVALID_PREDICTIONS,
+            failures.output_not_regular(expected, failures.file_kind(mode), output.what, output.expected),
+        )
+
+    def unreadable(action: str, exc: OSError) -> tuple[FailureReason, str]:
+        detail = failures.output_unreadable(expected, action, str(exc.strerror))
+        return FailureReason.INVALID_PREDICTIONS, detail
+
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return FailureReason.MISSING_PREDICTIONS, missing
+    except OSError as exc:
+        return unreadable("read", exc)
+    if not stat.S_ISREG(st.st_mode):
+        return not_regular(st.st_mode)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return FailureReason.MISSING_PREDICTIONS, missing
+    except OSError as exc:
+        if os.path.islink(path):
+            return not_regular(stat.S_IFLNK)
+        return unreadable("opened", exc)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return not_regular(st.st_mode)
+        copied = 0
+        with dest.open("wb") as out:
+            while block := os.read(fd, 1 << 20):
+                copied += len(block)
+                if copied > max_bytes:
+                    return (
+                        FailureReason.OUTPUT_LIMIT_EXCEEDED,
+                        failures.output_too_large(expected, failures.fmt_bytes(max_bytes), limit_name),
+                    )
+                out.write(block)
+    finally:
+        os.close(fd)
+    return None

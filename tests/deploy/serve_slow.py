@@ -1,0 +1,31 @@
+"""``holdout serve leaderboard`` as it runs in a pod (``holdout.server``: uvicorn, the
+guard, the SIGTERM drain), with one extra route that takes as long as it is told, so a
+test can have a request in flight when the signal comes.
+
+    python -m tests.deploy.serve_slow PORT     (settings from HOLDOUT_* variables)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from holdout.server import _serve_all, http_server
+from services.leaderboard.app import create_app
+from services.leaderboard.config import LeaderboardSettings
+
+
+def main(port: int) -> None:
+    settings = LeaderboardSettings()
+    app = create_app(settings)
+
+    @app.get("/slow")
+    async def slow(seconds: float) -> dict[str, float]:
+        await asyncio.sleep(seconds)
+        return {"slept": seconds}
+
+    asyncio.run(_serve_all([http_server(app, "127.0.0.1", port, settings)]))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
