@@ -63,6 +63,7 @@ from tests.e2e.replicas import (
 )
 from tests.e2e.test_kubernetes import HELPER_IMAGE, RUNTIME_IMAGE
 from tests.e2e.test_kubernetes import cluster as cluster  # the fake cluster fixture, shared
+from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -338,17 +339,16 @@ async def check_live_boards(
     readers = [asyncio.create_task(read_stream(p, i, comp_id, streams[i])) for i in range(p.replicas)]
     lags: list[list[float | None]] = [[] for _ in range(p.replicas)]
     try:
-        for s in streams:
-            deadline = time.monotonic() + 15
-            while not s and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+        await eventually(lambda: all(streams), 30, what="the first board event on every stream")
         for sub in subs:
             before = await board_version(p, comp_id)
             async with p.client(tokens[sub.team]) as c:
                 await upload(c, comp_id, sub, set())
-            deadline = time.monotonic() + 60
-            while (version := await board_version(p, comp_id)) <= before and time.monotonic() < deadline:
-                await asyncio.sleep(0.02)
+
+            async def changed(before: int = before) -> int:
+                return version if (version := await board_version(p, comp_id)) > before else 0
+
+            version = await eventually(changed, 90, what="the new score on the board")
             committed = time.monotonic()
             # until every stream has it, or the bound is up (then the late one gets None)
             while time.monotonic() - committed < LIVE_BOUND_S and not all(
@@ -389,9 +389,11 @@ async def check_rescore_survives(
         )
         return (rows[0]["status"], int(rows[0]["rescored"])) if rows else ("absent", 0)
 
-    deadline = time.monotonic() + 60
-    while (state := await progress())[1] < 3 and state[0] != "done" and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    async def under_way() -> tuple[str, int] | None:
+        state = await progress()
+        return state if state[1] >= 3 or (state[0] != "running" and state[0] != "absent") else None
+
+    state = await eventually(under_way, 60, what="the rescore under way")
     if state[0] != "running":
         checks.check("rescore in progress when its scorer replica is killed", False, f"rescore was {state}")
         return
