@@ -53,6 +53,8 @@ class Side:
     databases: list[str]
     rates: list[float] = field(default_factory=list)
     max_running: int = 0
+    # submissions that ended other than scored (a platform fault: the replicas got in each other's way)
+    not_scored: list[str] = field(default_factory=list)
 
 
 async def _databases(made: list[str]) -> Any:
@@ -172,9 +174,13 @@ async def throughput(s: Side, archive: Path, n: int, tag: str) -> float:
         await watcher
         for c in clients:
             await c.__aexit__(None, None, None)
-    failed = [x for x in done if x["status"] != "scored"]
-    if failed:
-        raise RuntimeError(f"{s.name}: {len(failed)} no-op submissions did not score: {failed[0]}")
+    # a no-op submission that does not score is the platform's fault; it is recorded, not
+    # hidden, and the goal is not met with any
+    s.not_scored += [
+        f"{x['status']}: {x.get('failure_reason')}: {x.get('detail')}"
+        for x in done
+        if x["status"] != "scored"
+    ]
     return n / elapsed
 
 
@@ -187,6 +193,7 @@ async def run(n: int = 40, rounds: int = 3, warmup: int = 4) -> dict[str, Any]:
             for s in (one, two):
                 await throughput(s, archive, warmup, "warmup")
                 s.max_running = 0
+                s.not_scored.clear()
             for r in range(rounds):
                 # alternate which goes first, so neither always meets the other's leftovers
                 for s in (one, two) if r % 2 == 0 else (two, one):
@@ -202,21 +209,25 @@ async def run(n: int = 40, rounds: int = 3, warmup: int = 4) -> dict[str, Any]:
         "value": ratio,
         "p99": worst,
         "goal": ">= 1.0",
-        "met": ratio >= 1.0,
+        "met": ratio >= 1.0 and not one.not_scored and not two.not_scored,
         "holdout": {
             "per_second": double,
             "rounds": two.rates,
             "max_running": two.max_running,
             "orchestrators": 2,
+            "not_scored": two.not_scored,
         },
         "baseline": {
             "per_second": single,
             "rounds": one.rates,
             "max_running": one.max_running,
             "orchestrators": 1,
+            "not_scored": one.not_scored,
         },
-        "holdout_text": f"2 orchestrators: {double:.2f} submissions/s (at most {two.max_running} running)",
-        "baseline_text": f"1 orchestrator: {single:.2f} submissions/s (at most {one.max_running} running)",
+        "holdout_text": f"2 orchestrators: {double:.2f} submissions/s (at most {two.max_running} running, "
+        f"{len(two.not_scored)} not scored)",
+        "baseline_text": f"1 orchestrator: {single:.2f} submissions/s (at most {one.max_running} running, "
+        f"{len(one.not_scored)} not scored)",
         "method": (
             "two `holdout serve` platforms side by side on PostgreSQL and RabbitMQ (a database each "
             "per service, a namespace each), alike but for 1 or 2 orchestrator processes (one gateway, "
@@ -226,7 +237,8 @@ async def run(n: int = 40, rounds: int = 3, warmup: int = 4) -> dict[str, Any]:
             f"uploaded back to back by {TEAMS} teams, timed from the first upload to the last one scored "
             "(the host's list polled every 50 ms). value = median two / median one; p99 column = slowest "
             "two-replica round / fastest one-replica round. max_running: the most executions rows "
-            "`running` at once (sampled every 50 ms): a limit exceeded by each replica filling it shows."
+            "`running` at once (sampled every 50 ms): a limit exceeded by each replica filling it shows. "
+            "A submission not scored (a platform fault) is counted, and the goal is not met with any."
         ),
         "machine": machine(),
     }

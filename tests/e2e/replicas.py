@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -494,8 +495,6 @@ class BusSpy:
 
 async def outbox_events(db_url: str, event_type: str) -> list[dict[str, Any]]:
     """Every event of ``event_type`` a service staged in its outbox (rows stay once published)."""
-    import json
-
     conn = await asyncpg.connect(db_url)
     try:
         rows = await conn.fetch("SELECT body FROM outbox WHERE type = $1 ORDER BY id", event_type)
