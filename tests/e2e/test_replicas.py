@@ -83,6 +83,11 @@ REPLICA_ENV = {
     "HOLDOUT_QUEUE_SLOTS": str(LIMIT),
     "HOLDOUT_SCHEDULER_POLL_SECONDS": "0.5",
     "HOLDOUT_LIVE_POLL_SECONDS": "30",
+    # a dead scorer's claims run out and the rescoring worker looks again sooner than the
+    # defaults (30 s each), so the rescore check waits seconds, not a minute; a setting a
+    # branch does not know is ignored
+    "HOLDOUT_SCORING_CLAIM_TTL_S": "10",
+    "HOLDOUT_RESCORE_POLL_SECONDS": "5",
 }
 
 MAIN = """\
