@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -49,7 +50,6 @@ from typing import Any
 import asyncpg
 import httpx
 
-from holdout.client import HoldoutClient
 from holdout.processes import HOLDOUT, Platform, base_env, free_port
 from shared.settings import SERVICES
 
@@ -151,6 +151,20 @@ class ProxyThread:
         self._loop.close()
 
 
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
+
+
+class ReplicaExited(Exception):
+    """A replica's process ended before it was ready (its start-up failed)."""
+
+    def __init__(self, name: str, code: int | None, log: str) -> None:
+        # the first exception line of the traceback ("asyncpg...UniqueViolationError: ...")
+        errors = [line for line in log.splitlines() if _EXCEPTION_LINE.match(line)]
+        self.name, self.code = name, code
+        self.error = errors[0][:300] if errors else log[-300:]
+        super().__init__(f"{name} exited ({code}) during start-up: {self.error}")
+
+
 @dataclass
 class ReplicaPlatform(Platform):
     """Holdout with ``replicas`` processes of every service behind one proxy each."""
@@ -163,6 +177,7 @@ class ReplicaPlatform(Platform):
     # per replica: extra environment (e.g. a runs folder of its own)
     replica_env: Callable[[str, int], dict[str, str]] | None = None
     kills: list[tuple[float, str, int]] = field(default_factory=list)  # (monotonic time, service, index)
+    failed_starts: list[ReplicaExited] = field(default_factory=list)
     _proxy_thread: ProxyThread | None = None
 
     @staticmethod
@@ -195,27 +210,47 @@ class ReplicaPlatform(Platform):
         )
 
     async def wait_replica_ready(self, service: str, index: int, timeout: float = 180.0) -> None:
-        try:
-            async with HoldoutClient(self.replica_url(service, index)) as c:
-                await c.wait_ready(timeout)
-        except TimeoutError as exc:
-            proc = self.procs.get(self.key(service, index))
-            state = (
-                "running"
-                if proc is not None and proc.poll() is None
-                else f"exited {proc and proc.returncode}"
-            )
-            tail = self.replica_log(service, index)[-3000:]
-            raise TimeoutError(f"{self.key(service, index)} ({state}) not ready: {exc}\n{tail}") from None
+        """Until the replica answers ``/readyz``; ``ReplicaExited`` at once if its process
+        ends first (a start-up that failed), TimeoutError after ``timeout``."""
+        name = self.key(service, index)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(base_url=self.replica_url(service, index), timeout=5) as http:
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get("/readyz")).status_code == 200:
+                        return
+                proc = self.procs.get(name)
+                if proc is None or proc.poll() is not None:
+                    code = proc.returncode if proc is not None else None
+                    raise ReplicaExited(name, code, self.replica_log(service, index))
+                if time.monotonic() > deadline:
+                    tail = self.replica_log(service, index)[-3000:]
+                    raise TimeoutError(f"{name} not ready after {timeout:.0f} s\n{tail}")
+                await asyncio.sleep(0.1)
+
+    async def start_and_wait(self, service: str, index: int, tries: int = 2) -> None:
+        """Start a replica and wait until it is ready; one whose start-up fails is started
+        again (as Kubernetes restarts a crashed container), up to ``tries`` in all. Each
+        failed start is kept in ``failed_starts``: a replica that cannot start beside its
+        siblings is a finding, not noise."""
+        for attempt in range(1, tries + 1):
+            self.start_replica(service, index)
+            try:
+                await self.wait_replica_ready(service, index)
+                return
+            except ReplicaExited as exc:
+                self.failed_starts.append(exc)
+                self.procs.pop(exc.name, None)
+                if attempt == tries:
+                    raise
 
     def kill_replica(self, service: str, index: int) -> None:
         """SIGKILL the replica's process group (what it started dies with it)."""
         self.kills.append((time.monotonic(), service, index))
         self.kill(self.key(service, index), signal.SIGKILL)
 
-    async def restart_replica(self, service: str, index: int, timeout: float = 180.0) -> None:
-        self.start_replica(service, index)
-        await self.wait_replica_ready(service, index, timeout)
+    async def restart_replica(self, service: str, index: int) -> None:
+        await self.start_and_wait(service, index)
 
     def replica_log(self, service: str, index: int) -> str:
         path = self.logs.get(self.key(service, index))
@@ -277,10 +312,9 @@ async def start_replicated(
     p._proxy_thread.start()
     try:
         for name in START_ORDER:
-            for i in range(p.counts[name]):
-                p.start_replica(name, i)
-            # a service's queues exist before the next service starts publishing
-            await asyncio.gather(*(p.wait_replica_ready(name, i) for i in range(p.counts[name])))
+            # a service's replicas start together (as a Deployment's pods do); its queues
+            # exist before the next service starts publishing
+            await asyncio.gather(*(p.start_and_wait(name, i) for i in range(p.counts[name])))
     except BaseException:
         p.stop_all()
         raise

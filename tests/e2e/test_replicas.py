@@ -677,6 +677,12 @@ async def scenario(
         scored = {i for i in ids if final.get(i, {}).get("status") == "scored"}
         await checks.phase(check_rescore_survives(p, checks, comp_id, host_token, scored))
         await checks.phase(check_boards(p, checks, comp_id, all_subs, "after the rescore"))
+        checks.check(
+            "every replica started beside its siblings at the first try",
+            not p.failed_starts,
+            f"{len(p.failed_starts)} failed starts (each started again): "
+            f"{[(e.name, e.error) for e in p.failed_starts][:4]}",
+        )
         if extra_checks is not None:
             await checks.phase(extra_checks(checks, subs, interrupted))
         t_end = time.monotonic()
