@@ -35,7 +35,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from shared.bus.base import Bus
 from shared.events import BaseEvent, utcnow
@@ -198,7 +204,7 @@ class OutboxRelay:
 
         Raises what publishing raised, after marking the rows published before it."""
         async with self._sessionmaker() as session:
-            if session.get_bind().dialect.name == "postgresql":
+            if is_postgresql(session):
                 return await self._relay_claimed(session)
             rows = (await session.execute(self._pending())).all()
         # one commit (one fsync) marks the whole batch: a crash in between republishes
@@ -250,6 +256,15 @@ async def transaction(
         yield session
     if relay is not None:
         relay.notify()
+
+
+def is_postgresql(db: AsyncSession | AsyncConnection) -> bool:
+    """Whether ``db`` (a session or a connection) talks to PostgreSQL, not SQLite: the one
+    check for the PostgreSQL-only paths (row locks, advisory locks). Asks the session's
+    bind, so it also holds for a session made with ``binds=``."""
+    if isinstance(db, AsyncSession):
+        return db.get_bind().dialect.name == "postgresql"
+    return db.dialect.name == "postgresql"
 
 
 def uuid_str(value: uuid.UUID | str) -> str:

@@ -30,17 +30,21 @@ def retrying(
     *,
     attempts: int = 5,
     timeout_s: float | None = 60.0,
+    wait_initial_s: float = WAIT_INITIAL_S,
     wait_max_s: float = WAIT_MAX_S,
 ) -> AsyncIterator[stamina.Attempt]:
-    """Attempts of one operation, retried on ``on`` with the policy's backoff."""
+    """Attempts of one operation, retried on ``on`` with the policy's backoff.
+
+    ``wait_initial_s`` is for callers configured with a shorter first pause (the local
+    runner's ``storage_retry_seconds``); the jitter scales with it."""
     return stamina.retry_context(
         on=on,
         attempts=attempts,
         timeout=timeout_s,
-        wait_initial=WAIT_INITIAL_S,
+        wait_initial=wait_initial_s,
         wait_exp_base=WAIT_EXP_BASE,
         wait_max=wait_max_s,
-        wait_jitter=WAIT_INITIAL_S,
+        wait_jitter=wait_initial_s,
     ).__aiter__()
 
 

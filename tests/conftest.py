@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -57,6 +58,17 @@ async def pg_database() -> AsyncIterator[Callable[[str], str]]:
     for name in made:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_database: Any) -> str:
+    """A fresh, empty database's URL: a test that takes it runs twice, on SQLite (the
+    embedded single process) and on PostgreSQL (production, from ``pg_database``, so
+    dropped when the test ends). The test's id says which (``[sqlite]``, ``[postgresql]``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url: str = await pg_database(request.path.parent.name)  # the database's name says which suite
+    return url
 
 
 @pytest.fixture

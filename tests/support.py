@@ -5,13 +5,16 @@ a row written, a pod created): it polls a probe until the probe returns somethin
 truthy, and fails the test with what was awaited and the last answer when the deadline
 passes; ``patient(seconds)`` is the same with a longer default wait. Never a fixed
 sleep to wait for something; to show that something does *not* happen, drain what
-could make it happen first, then assert.
+could make it happen first, then assert. ``eventually_sync`` is the same for the
+synchronous tests (the browser tests: Playwright's sync API owns the thread, so no event
+loop can run there).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
@@ -59,9 +62,32 @@ async def eventually(
         if value:
             return value
         if loop.time() > deadline:
-            described = what() if callable(what) else (what or "condition")
-            raise AssertionError(f"{described} not met within {timeout:g} s (last: {value!r})")
+            raise _expired(what, timeout, value)
         await asyncio.sleep(interval)
+
+
+def eventually_sync(
+    probe: Callable[[], T],
+    timeout: float = 10.0,
+    *,
+    interval: float = 0.02,
+    what: str | Callable[[], str] | None = None,
+) -> T:
+    """``eventually`` for a synchronous test: ``probe`` is a plain function, the waits
+    block the thread."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise _expired(what, timeout, value)
+        time.sleep(interval)
+
+
+def _expired(what: str | Callable[[], str] | None, timeout: float, last: object) -> AssertionError:
+    described = what() if callable(what) else (what or "condition")
+    return AssertionError(f"{described} not met within {timeout:g} s (last: {last!r})")
 
 
 def patient(default_timeout: float, *, interval: float = 0.02) -> Callable[..., Awaitable[Any]]:

@@ -1,5 +1,6 @@
 """The leaderboard's HTTP routes: the boards, a team's standing, the host's CSV export,
-and live updates as server-sent events.
+and live updates as server-sent events (response models in ``schemas.py``, the session
+and the query parameters in ``deps.py``).
 
 Every route reads one stage's boards: ``?stage_id=`` (default: the first stage, whose id
 is the competition's, so the URLs from before stages read what they always read).
@@ -17,33 +18,20 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import boards, repository
 from services.leaderboard.cache import PageCache
+from services.leaderboard.deps import Limit, Offset, SessionDep, StageQuery
 from services.leaderboard.live import BoardNotifier
 from services.leaderboard.repository import BoardKind
 from services.leaderboard.schemas import Board, TeamStanding
 from shared.web import PROBLEM_JSON
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessionmaker() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-Offset = Annotated[int, Query(ge=0, description="number of teams to skip")]
-Limit = Annotated[int, Query(ge=1, le=500, description="number of teams to return (at most 500)")]
-StageQuery = Annotated[
-    uuid.UUID | None,
-    Query(description="the stage's id (default: the first stage, whose id is the competition's)"),
-]
 
 PUBLIC_CACHE = "public, max-age=5, must-revalidate"
 PRIVATE_CACHE = "private, no-cache"
@@ -221,6 +209,8 @@ async def stream_leaderboard_events(
         quiet_since = time.monotonic()
         ends_at = time.monotonic() + settings.live_max_seconds
         while not notifier.closing.is_set() and time.monotonic() < ends_at:
+            # before the read: a change from here on, even while the event is sent, ends the wait
+            seen = notifier.mark(competition_id)
             async with app.state.runtime.sessionmaker() as session:
                 # one primary-key read: the version, and the columns with their visibility
                 competition = await repository.get_competition(session, competition_id)
@@ -239,7 +229,7 @@ async def stream_leaderboard_events(
             elif time.monotonic() - quiet_since > settings.live_keepalive_seconds:
                 yield ": keep-alive\n\n"
                 quiet_since = time.monotonic()
-            await notifier.wait(competition_id, timeout=settings.live_poll_seconds)
+            await notifier.wait(competition_id, seen, timeout=settings.live_poll_seconds)
 
     return StreamingResponse(
         events(),

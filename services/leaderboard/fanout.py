@@ -32,6 +32,7 @@ What it does not cover, and what covers it:
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -43,8 +44,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard.live import BoardNotifier
 from shared.aio import wait_event
-from shared.db import normalise_url
+from shared.db import is_postgresql, normalise_url
 from shared.loops import BackgroundLoop
+from shared.retry import backoff
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +61,7 @@ def is_postgres(url: str) -> bool:
 
 async def announce(session: AsyncSession, competition_id: uuid.UUID) -> None:
     """In the transaction that changed a board: every replica hears of it once it commits."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgresql(session):
         await session.execute(
             text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(competition_id)}
         )
@@ -80,6 +82,7 @@ class BoardChangeListener:
         self._loop = BackgroundLoop("leaderboard-fanout", self._listen, interval_s=0.0)
         self.listening = asyncio.Event()
         self.connections = 0  # sessions opened so far (tests watch reconnects)
+        self.short_lived = 0  # sessions in a row lost within ping_s of listening
         self.backend_pid: int | None = None
 
     def start(self) -> None:
@@ -89,15 +92,17 @@ class BoardChangeListener:
         await self._loop.stop()
 
     async def _listen(self) -> bool:
-        """Listen until the session is lost; True: reconnect at once (a failed connect
-        raises, and the loop backs off)."""
+        """Listen until the session is lost; True: reconnect (a failed connect raises, and
+        the loop backs off; a session lost soon after it listened backs off here)."""
         conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=10)
         lost = asyncio.Event()
+        listened_at = time.monotonic()
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(CHANNEL, self._heard)
             self.connections += 1
             self.backend_pid = conn.get_server_pid()
+            listened_at = time.monotonic()
             self.listening.set()
             # what committed while no session listened is unknown: every board may have changed
             self._notifier.changed_all()
@@ -111,7 +116,16 @@ class BoardChangeListener:
         finally:
             self.listening.clear()
             conn.terminate()
-        log.warning("leaderboard.fanout_lost", error=why, then="reconnecting")
+        # a session that drops as soon as it listens (a pooler or server refusing it, a
+        # flapping network) must not become a tight loop of connects, each one running
+        # changed_all() (every page dropped, every stream woken)
+        if time.monotonic() - listened_at < self._ping_s:
+            self.short_lived += 1
+            pause = backoff(self.short_lived)
+        else:
+            self.short_lived, pause = 0, 0.0
+        log.warning("leaderboard.fanout_lost", error=why, then="reconnecting", retry_in_s=pause)
+        await asyncio.sleep(pause)
         return True
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:

@@ -1,41 +1,16 @@
-"""The scorer's internal HTTP API: a submission's scoring outcome, a rescoring's progress."""
+"""The scorer's internal HTTP routes: a submission's scoring outcome, a rescoring's
+progress (response models in ``schemas.py``, dependencies in ``deps.py``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter
 
 from services.scorer import repository
+from services.scorer.deps import SessionDep
+from services.scorer.schemas import RescoreOut, ScoreOut
 from shared.web import NotFound
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessionmaker() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-
-
-class ScoreOut(BaseModel):
-    submission_id: uuid.UUID
-    competition_id: uuid.UUID
-    attempt: int
-    status: str  # "scored" | "failed"
-    metric: str
-    higher_is_better: bool | None
-    public_score: float | None
-    private_score: float | None
-    reason: str | None
-    detail: str
-    scored_at: datetime
-
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
@@ -48,18 +23,6 @@ async def get_score(submission_id: uuid.UUID, session: SessionDep) -> ScoreOut:
             f"the scorer has no outcome for submission {submission_id} (not scored yet, or unknown)"
         )
     return ScoreOut(**{k: v for k, v in record.__dict__.items() if k in ScoreOut.model_fields})
-
-
-class RescoreOut(BaseModel):
-    rescore_id: uuid.UUID
-    competition_id: uuid.UUID
-    status: str  # "running" | "done" | "failed"
-    requested_at: datetime
-    rescored: int
-    failed: int
-    skipped: int
-    detail: str
-    finished_at: datetime | None
 
 
 @router.get("/rescores/{rescore_id}", operation_id="get_rescore", response_model=RescoreOut)

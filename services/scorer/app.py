@@ -55,8 +55,11 @@ def create_app(
             try:
                 yield
             finally:
+                # first nothing of this replica judges any more, then what it still holds
+                # is freed (a crash lets it expire): freed earlier, another replica could
+                # take a submission this one is still judging
+                await consumer.stop()
                 await worker.stop()
-                # a clean stop frees what this replica still holds (a crash lets it expire)
                 await claims.release_all()
         finally:
             await rt.stop()

@@ -11,7 +11,14 @@ Taking is a compare-and-set on the ``scoring_claims`` row (an upsert that only r
 an expired claim); on PostgreSQL the rescore workers pick their next item with
 ``FOR UPDATE SKIP LOCKED``, so replicas asking at the same moment get different items.
 The release checks the claim's token: a holder whose claim expired and was taken over
-(a long pause, a lost heartbeat) records nothing (``ClaimLost``).
+(a long pause, a lost heartbeat) records nothing (``ClaimLost``). A claim counts as
+released only once that transaction has committed: one that rolls back (a rescoring
+requested meanwhile, a failing write) leaves the claim in place, and ``holding`` then
+deletes it itself, so the submission is free at once, not after the lease.
+
+Lease ends and expiry are the database's clock on PostgreSQL (``now()``), never a
+replica's: two hosts whose clocks disagree still agree on whether a claim is live.
+SQLite is one process on one host, whose clock is the database's.
 
 A holder cancelled mid-judgement (its process is going away) does not release its claim
 (the lease runs out instead); a replica that shuts down cleanly releases what it still
@@ -28,15 +35,16 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scorer.models import rescore_items, scoring_claims
 from shared.bus import TransientError
+from shared.db import is_postgresql
 from shared.events import utcnow
 from shared.loops import BackgroundLoop
 
@@ -59,13 +67,18 @@ class Claim:
     submission_id: uuid.UUID
     token: str
     lost: bool = False
+    # the claim row is gone, committed (not merely deleted in a transaction still open)
     released: bool = False
+    # deleted in a transaction not yet committed: the heartbeat leaves it alone
+    releasing: bool = False
     renewed_at: float = field(default_factory=time.monotonic)
 
     async def release(self, session: AsyncSession) -> None:
         """Delete the claim in the caller's transaction (the one that records the outcome);
-        raise ``ClaimLost`` if it is no longer this holder's, so nothing is recorded."""
+        raise ``ClaimLost`` if it is no longer this holder's, so nothing is recorded. The
+        claim counts as released once that transaction commits."""
         c = scoring_claims.c
+        self.releasing = True
         result = await session.execute(
             delete(scoring_claims).where(c.submission_id == str(self.submission_id), c.token == self.token)
         )
@@ -75,7 +88,12 @@ class Claim:
                 f"the claim on submission {self.submission_id} expired and was taken over while it was "
                 "being judged; its outcome is left to the new holder"
             )
-        self.released = True
+
+        def committed(_session: object) -> None:
+            self.released = True
+
+        # a rollback leaves it False, so ``holding`` deletes the claim after all
+        event.listen(session.sync_session, "after_commit", committed, once=True)
 
 
 class Claims:
@@ -101,12 +119,13 @@ class Claims:
                     .where(
                         i.rescore_id == str(rescore_id),
                         i.status == "pending",
-                        or_(c.submission_id.is_(None), c.expires_at < utcnow()),
+                        or_(c.submission_id.is_(None), c.expires_at < _now(session)),
                     )
-                    .order_by(i.submission_id)
+                    # the least tried first: an item that keeps failing does not hold up the rest
+                    .order_by(i.tries, i.submission_id)
                     .limit(1)
                 )
-                if _dialect(session) == "postgresql":
+                if is_postgresql(session):
                     query = query.with_for_update(of=rescore_items, skip_locked=True)
                 candidate = await session.scalar(query)
                 if candidate is None:
@@ -118,9 +137,9 @@ class Claims:
         return None
 
     async def _take(self, session: AsyncSession, submission_id: uuid.UUID) -> Claim | None:
-        now = utcnow()
+        now = _now(session)
         token = str(uuid.uuid4())
-        insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+        insert = postgresql.insert if is_postgresql(session) else sqlite.insert
         statement = insert(scoring_claims).values(
             submission_id=str(submission_id), token=token, holder=self.holder, expires_at=now + self.ttl
         )
@@ -162,21 +181,25 @@ class Claims:
         await self._drop(claim)
 
     async def _renew(self, claim: Claim) -> None:
-        if claim.lost or claim.released:
+        if claim.lost or claim.released or claim.releasing:
             return
         if time.monotonic() - claim.renewed_at < self.ttl.total_seconds() / 4:
-            return  # just taken (the loop's first round): still fresh
-        claim.renewed_at = time.monotonic()
+            return  # just taken (the loop's first round), or just renewed: still fresh
+        started = time.monotonic()
         c = scoring_claims.c
         async with self.sessionmaker() as session, session.begin():
             result = await session.execute(
                 update(scoring_claims)
                 .where(c.submission_id == str(claim.submission_id), c.token == claim.token)
-                .values(expires_at=utcnow() + self.ttl)
+                .values(expires_at=_now(session) + self.ttl)
             )
         if not result.rowcount:  # type: ignore[attr-defined]
             claim.lost = True
             log.warning("scoring.claim_lost", submission_id=str(claim.submission_id), holder=self.holder)
+            return
+        # only now: a renewal that failed is tried again at the loop's next round, not a
+        # quarter of a lifetime later
+        claim.renewed_at = started
 
     async def _drop(self, claim: Claim) -> None:
         if claim.released or claim.lost:
@@ -201,5 +224,7 @@ class Claims:
             await session.execute(delete(scoring_claims).where(scoring_claims.c.holder == self.holder))
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def _now(session: AsyncSession) -> ColumnElement[datetime] | datetime:
+    """The database's clock on PostgreSQL (every replica compares leases with the same one);
+    SQLite: one process on one host, so this host's clock is the database's."""
+    return func.now() if is_postgresql(session) else utcnow()

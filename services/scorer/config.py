@@ -18,6 +18,10 @@ class ScorerSettings(CommonSettings):
     rescore_poll_seconds: float = 30.0
     """How often the rescoring worker looks for unfinished rescorings, in seconds (a request wakes it at
     once)."""
+    rescore_item_tries: int = Field(default=5, ge=1)
+    """Tries of one submission of a rescoring whose predictions or labels cannot be read
+    (storage errors) before it is given up (``internal_error``, the item ``failed``) and the
+    rescoring moves on; tries are a worker round apart."""
     scoring_claim_ttl_s: float = Field(default=30.0, gt=0)
     """How long a scorer replica's claim on the submission it is judging lasts without being
     renewed, in seconds (renewed every third of it): a replica that dies mid-judgement holds

@@ -216,19 +216,20 @@ class Judge:
 
     async def rescore(self, rescore: Rescore, claim: Claim) -> str:
         """Rescore the claimed item, record it, stage its event and mark it done; returns
-        how it counts ("rescored" | "failed" | "skipped"). Raises ``SpecUnusable`` when the
-        new spec fails every submission alike (the caller ends the rescoring)."""
+        how it counts ("rescored" | "failed" | "skipped": nothing to score it with |
+        "superseded": a later rescoring of the stage rescores it). Raises ``SpecUnusable``
+        when the new spec fails every submission alike (the caller ends the rescoring), and
+        ``TransientError`` when what it needs cannot be read yet (under
+        ``rescore_item_tries`` tries; after that the item fails)."""
         sid = claim.submission_id
         async with self.claims.holding(claim):
-            submission, outcome = await self._rescored(rescore, sid)
-            counted = (
-                "skipped" if outcome is None else "rescored" if isinstance(outcome, Scores) else "failed"
-            )
+            submission, outcome, counted = await self._rescored(rescore, sid)
+            detail = (outcome.host_detail or outcome.detail) if isinstance(outcome, Failure) else ""
             async with transaction(self.rt.sessionmaker, self.rt.relay) as session:
                 await claim.release(session)
                 # the item first: one already done (it cannot be, under the claim) announces nothing
                 if (
-                    await repository.finish_item(session, rescore.rescore_id, sid, counted, utcnow())
+                    await repository.finish_item(session, rescore.rescore_id, sid, counted, utcnow(), detail)
                     and outcome is not None
                     and submission is not None
                 ):
@@ -244,32 +245,69 @@ class Judge:
 
     async def _rescored(
         self, rescore: Rescore, sid: uuid.UUID
-    ) -> tuple[Submission | None, Scores | Failure | None]:
-        """The submission and its new outcome; None: it is skipped, its old outcome stands."""
+    ) -> tuple[Submission | None, Scores | Failure | None, str]:
+        """The submission, its new outcome (None: its old outcome stands) and how the item
+        counts."""
         async with self.rt.sessionmaker() as session:
             record = await repository.get(session, sid)
-            latest = await repository.latest_rescore(session, rescore.competition_id, rescore.stage_id)
-        if latest is not None and latest.rescore_id != rescore.rescore_id and latest.status != "failed":
-            # a later rescoring of the stage has this submission too: its spec wins
-            log.info("rescore.overtaken", rescore_id=str(rescore.rescore_id), submission_id=str(sid))
-            return None, None
+            later = await repository.overtaking_rescore(session, rescore)
+        if later is not None:
+            # a later rescoring of the stage, whose labels were found usable, has this
+            # submission too: its spec wins
+            log.info(
+                "rescore.superseded",
+                rescore_id=str(rescore.rescore_id),
+                by=str(later.rescore_id),
+                submission_id=str(sid),
+            )
+            return None, None, "superseded"
         submission = Submission.of_record(record, rescore.stage_id) if record else None
         if record is None or submission is None:
             log.warning("rescore.skipped_without_team", submission_id=str(sid))
-            return None, None
+            return None, None, "skipped"
         run_prefix = f"{sid}-{record.attempt}-r{rescore.rescore_id.hex[:12]}"
-        outcome = await self.evaluate(submission, rescore.spec, run_prefix)
+        try:
+            outcome = await self.evaluate(submission, rescore.spec, run_prefix)
+        except TransientError as exc:
+            outcome = await self._tried(rescore, sid, exc)
         if isinstance(outcome, Scores):
-            return submission, outcome
+            return submission, outcome, "rescored"
         if outcome.fault is Fault.SPEC:
             raise SpecUnusable(outcome)
         if outcome.fault is Fault.NO_PREDICTIONS:
             # nothing to score it with
             log.warning("rescore.predictions_missing", submission_id=str(sid), detail=outcome.detail)
-            return submission, None
+            return submission, None, "skipped"
         if outcome.fault in (Fault.PREDICTIONS, Fault.PLATFORM):
             outcome = dataclasses.replace(outcome, detail=f"after rescoring: {outcome.detail}")
-        return submission, outcome
+        return submission, outcome, "failed"
+
+    async def _tried(self, rescore: Rescore, sid: uuid.UUID, exc: TransientError) -> Failure:
+        """Count a failed try of the item (in a transaction of its own: the caller's error
+        rolls everything else back); re-raise ``exc`` until the tries are used up, then the
+        platform's failure that the item ends with."""
+        async with transaction(self.rt.sessionmaker) as session:
+            tries = await repository.count_try(session, rescore.rescore_id, sid)
+        limit = self.settings.rescore_item_tries
+        if tries < limit:
+            log.warning(
+                "rescore.item_retry", rescore_id=str(rescore.rescore_id), submission_id=str(sid), tries=tries
+            )
+            raise exc
+        log.error(
+            "rescore.item_given_up",
+            rescore_id=str(rescore.rescore_id),
+            submission_id=str(sid),
+            tries=tries,
+            error=str(exc),
+        )
+        return Failure(
+            FailureReason.INTERNAL_ERROR,
+            "the run could not be scored again because the platform could not read its predictions "
+            "or the new labels from storage; this is the platform's fault, not your submission's",
+            Fault.PLATFORM,
+            host_detail=f"gave up after {tries} tries (rescore_item_tries): {exc}",
+        )
 
 
 async def _applicable_spec(

@@ -90,6 +90,16 @@ rescores = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     # the stage rescored (the first stage's id is the competition's)
     Column("stage_id", String(36), nullable=True),
+    # items left to a later rescoring of the stage (its spec wins), apart from ``skipped``
+    # (nothing to score: no predictions, no team)
+    Column("superseded", Integer, nullable=False, server_default=text("0")),
+    # when a worker found the spec's labels usable: only then does this rescoring overtake
+    # the earlier ones (an unusable spec fails it, and the earlier ones' scores must stand)
+    Column("spec_checked_at", DateTime(timezone=True), nullable=True),
+    # unused since the rescoring has items (0005); kept so that pods of the release
+    # before, which still select it, keep working during a rolling upgrade: dropped in a
+    # later release
+    Column("cursor", String(36), nullable=True),
     Index("ix_rescores_stage_requested", "stage_id", "requested_at"),
 )
 
@@ -98,9 +108,14 @@ rescore_items = Table(
     metadata,
     Column("rescore_id", String(36), nullable=False),
     Column("submission_id", String(36), nullable=False),
-    # "pending" | "rescored" | "failed" | "skipped"
+    # "pending" | "rescored" | "failed" | "skipped" | "superseded"
     Column("status", String(16), nullable=False, server_default="pending"),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    # failed tries (storage unreadable): the worker gives the item up after
+    # ``rescore_item_tries`` and takes the least-tried items first
+    Column("tries", Integer, nullable=False, server_default=text("0")),
+    # why the item failed, for the host ("" otherwise)
+    Column("detail", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("rescore_id", "submission_id"),
     Index("ix_rescore_items_rescore_status", "rescore_id", "status"),
 )

@@ -14,7 +14,7 @@ from sqlalchemy import Row, exists, insert, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer.models import rescore_items, rescores, scores
-from shared.db import as_aware
+from shared.db import as_aware, is_postgresql
 from shared.events import Purpose, ScoringSpec
 
 
@@ -144,6 +144,8 @@ class Rescore:
     detail: str
     finished_at: datetime | None
     stage_id: uuid.UUID
+    superseded: int = 0
+    spec_checked_at: datetime | None = None
 
 
 def _rescore(row: Row[Any]) -> Rescore:
@@ -159,6 +161,8 @@ def _rescore(row: Row[Any]) -> Rescore:
         detail=row.detail,
         finished_at=as_aware(row.finished_at) if row.finished_at else None,
         stage_id=uuid.UUID(row.stage_id or row.competition_id),
+        superseded=row.superseded,
+        spec_checked_at=as_aware(row.spec_checked_at) if row.spec_checked_at else None,
     )
 
 
@@ -169,7 +173,7 @@ async def stage_lock(session: AsyncSession, stage_id: uuid.UUID, *, exclusive: b
 
     PostgreSQL only (an advisory lock, shared by the scorings); SQLite has one writer at a
     time, and both transactions write before they read what the other wrote."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         return
     key = int.from_bytes(hashlib.blake2b(f"scorer-stage:{stage_id}".encode(), digest_size=8).digest(), "big")
     key -= 1 << 63  # a signed bigint
@@ -224,23 +228,75 @@ async def running_rescores(session: AsyncSession) -> list[Rescore]:
 async def latest_rescore(
     session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID
 ) -> Rescore | None:
-    """The stage's latest rescoring (``stage_id``: the first stage's is the competition's)."""
+    """The stage's latest rescoring that has not failed (``stage_id``: the first stage's is
+    the competition's): its spec is the stage's. A failed one changed nothing (the scores
+    before it stand), so the one before it still rules."""
+    r = rescores.c
     row = (
         await session.execute(
             select(rescores)
-            .where(rescores.c.competition_id == str(competition_id), rescores.c.stage_id == str(stage_id))
-            .order_by(rescores.c.requested_at.desc())
+            .where(r.competition_id == str(competition_id), r.stage_id == str(stage_id), r.status != "failed")
+            .order_by(r.requested_at.desc())
             .limit(1)
         )
     ).first()
     return None if row is None else _rescore(row)
 
 
+async def overtaking_rescore(session: AsyncSession, rescore: Rescore) -> Rescore | None:
+    """A later rescoring of the same stage that will rescore every item of ``rescore``
+    itself: not failed, and its spec already found usable (one not checked yet may still
+    fail, and then the items ``rescore`` left to it would keep their old scores)."""
+    r = rescores.c
+    row = (
+        await session.execute(
+            select(rescores)
+            .where(
+                r.competition_id == str(rescore.competition_id),
+                r.stage_id == str(rescore.stage_id),
+                r.requested_at > rescore.requested_at,
+                r.status != "failed",
+                r.spec_checked_at.is_not(None),
+            )
+            .order_by(r.requested_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else _rescore(row)
+
+
+async def mark_spec_checked(session: AsyncSession, rescore_id: uuid.UUID, at: datetime) -> None:
+    """Record that the rescoring's labels were read and parsed (once; later checks keep it)."""
+    r = rescores.c
+    await session.execute(
+        update(rescores)
+        .where(r.rescore_id == str(rescore_id), r.spec_checked_at.is_(None))
+        .values(spec_checked_at=at)
+    )
+
+
+async def count_try(session: AsyncSession, rescore_id: uuid.UUID, submission_id: uuid.UUID) -> int:
+    """Count one failed try of an item; returns how many it has had."""
+    i = rescore_items.c
+    tries = await session.scalar(
+        update(rescore_items)
+        .where(i.rescore_id == str(rescore_id), i.submission_id == str(submission_id))
+        .values(tries=i.tries + 1)
+        .returning(i.tries)
+    )
+    return int(tries or 0)
+
+
 async def finish_item(
-    session: AsyncSession, rescore_id: uuid.UUID, submission_id: uuid.UUID, outcome: str, at: datetime
+    session: AsyncSession,
+    rescore_id: uuid.UUID,
+    submission_id: uuid.UUID,
+    outcome: str,
+    at: datetime,
+    detail: str = "",
 ) -> bool:
-    """Mark one item done, counting its outcome ("rescored" | "failed" | "skipped"); False
-    (nothing counted) when it was done already."""
+    """Mark one item done, counting its outcome ("rescored" | "failed" | "skipped" |
+    "superseded"); False (nothing counted) when it was done already."""
     done = await session.execute(
         update(rescore_items)
         .where(
@@ -248,7 +304,7 @@ async def finish_item(
             rescore_items.c.submission_id == str(submission_id),
             rescore_items.c.status == "pending",
         )
-        .values(status=outcome, finished_at=at)
+        .values(status=outcome, finished_at=at, detail=detail)
     )
     if not done.rowcount:  # type: ignore[attr-defined]
         return False

@@ -7,13 +7,20 @@ transaction (a redelivered request finds the row and only wakes the worker).
 
 ``RescoreWorker``, a background loop of every replica (``shared.loops``), works through
 every running rescoring: it checks the new labels once (an unusable spec fails the
-rescoring, the old scores stand), then takes the claim on the next item nobody holds
-(``claims.take_next``) and has ``judging.Judge.rescore`` score it, save the new outcome,
-stage ``submission.scored`` (or ``submission.scoring_failed`` when the predictions no
-longer fit the new labels) and mark the item done, in ONE transaction. Replicas take
+rescoring, the old scores stand; a usable one is recorded, and only from then on do
+earlier rescorings leave their items to this one, counted ``superseded``), then takes
+the claim on the next item nobody holds (``claims.take_next``) and has
+``judging.Judge.rescore`` score it, save the new outcome, stage ``submission.scored``
+(or ``submission.scoring_failed`` when the predictions no longer fit the new labels)
+and mark the item done, in ONE transaction. Replicas take
 different items; one that dies leaves at most the item in flight, whose claim expires
 and is taken over by another; no submission is announced twice for one rescoring, none
 is missed. The replica that sees no item left pending ends the rescoring.
+
+An item whose predictions (or labels) cannot be read (``TransientError``) is tried again
+at a later round, after the others (the least tried go first), and given up after
+``rescore_item_tries`` tries: it fails with the platform's ``internal_error``, so one
+unreadable blob cannot keep a rescoring from ending.
 
 A stage scored by a program runs it again on each submission under run ids of their own
 (``<submission>-<attempt>-r<rescore>-<try>``), so the logs of the run's first scoring are
@@ -25,10 +32,12 @@ from __future__ import annotations
 import structlog
 
 from services.scorer import repository
+from services.scorer.claims import ClaimLost
 from services.scorer.config import ScorerSettings
 from services.scorer.judging import Judge, SpecUnusable
 from services.scorer.models import inbox
 from services.scorer.repository import Rescore
+from shared.bus import TransientError
 from shared.db import claim_event, transaction
 from shared.events import CompetitionRescoreRequested, Event, utcnow
 from shared.loops import BackgroundLoop
@@ -105,8 +114,23 @@ class RescoreWorker:
         done = 0
         try:
             await self.judge.prepared(rescore.spec)
+            if rescore.spec_checked_at is None:
+                async with transaction(self.rt.sessionmaker) as session:
+                    await repository.mark_spec_checked(session, rescore.rescore_id, utcnow())
             while done < BATCH and (claim := await self.judge.claims.take_next(rescore.rescore_id)):
-                await self.judge.rescore(rescore, claim)
+                try:
+                    await self.judge.rescore(rescore, claim)
+                except TransientError as exc:
+                    # its try is counted (``Judge.rescore``); the others go first, and this
+                    # one comes back at a later round
+                    log.warning(
+                        "rescore.item_deferred",
+                        rescore_id=str(rescore.rescore_id),
+                        submission_id=str(claim.submission_id),
+                        lost=isinstance(exc, ClaimLost),
+                        error=str(exc),
+                    )
+                    return done > 0
                 done += 1
         except SpecUnusable as exc:
             await self._fail(rescore, exc.failure.host_detail or exc.failure.detail)
@@ -127,6 +151,7 @@ class RescoreWorker:
             rescored=ended.rescored if ended else None,
             failed=ended.failed if ended else None,
             skipped=ended.skipped if ended else None,
+            superseded=ended.superseded if ended else None,
         )
 
     async def _fail(self, rescore: Rescore, detail: str) -> None:

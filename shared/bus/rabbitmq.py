@@ -16,11 +16,16 @@ that delivery toward ``x-delivery-limit``. A ``TransientError`` must not count (
 the same queue only (the default exchange, confirmed), carrying in its headers the
 transient retries so far and the failures that did count, then the original is acked.
 A crash between the two leaves both copies: one delivery more, which consumers absorb.
+A shutdown (``close``, or the handling task cancelled) during that backoff hands the
+copy over at once instead of waiting it out: left unacked, the original would go back
+to the queue counted when the channel closes, and rolling restarts during an outage of
+a dependency would push a healthy message toward the dead letters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aio_pika
@@ -33,6 +38,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
+from shared.aio import wait_event
 from shared.bus.base import (
     DELIVERIES,
     Bus,
@@ -70,7 +76,11 @@ class RabbitBus(Bus):
         self._pub_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._consumer_channels: list[AbstractChannel] = []
-        self._publish_lock = asyncio.Lock()
+        self._consumers: list[tuple[AbstractQueue, str]] = []  # (queue, consumer tag)
+        # set by close(): transient backoffs end, and hand their copies over, before the
+        # channels close; close() waits for those hand-overs (each one resolves its future)
+        self._closing = asyncio.Event()
+        self._handovers: set[asyncio.Future[None]] = set()
         self._dead_letter_failures = 0  # in a row, to pace the retries of a failing handler
 
     @property
@@ -85,6 +95,7 @@ class RabbitBus(Bus):
         return f"{self.namespace}.{queue}"
 
     async def start(self) -> None:
+        self._closing.clear()
         self._conn = await aio_pika.connect_robust(self._url, timeout=10)
         self._pub_channel = await self._conn.channel(publisher_confirms=True)
         self._exchange = await self._declare_exchanges(self._pub_channel)
@@ -96,6 +107,16 @@ class RabbitBus(Bus):
         return await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
     async def close(self) -> None:
+        # no new deliveries (a copy handed over below would come straight back), then
+        # the transient backoffs under way hand their copies over, then the channels close
+        for queue, tag in self._consumers:
+            if not queue.channel.is_closed:
+                with contextlib.suppress(Exception):  # closing anyway: unacked ones go back
+                    await queue.cancel(tag, timeout=PUBLISH_TIMEOUT_S)
+        self._consumers.clear()
+        self._closing.set()
+        if self._handovers:
+            await asyncio.wait(set(self._handovers), timeout=PUBLISH_TIMEOUT_S)
         for channel in self._consumer_channels:
             if not channel.is_closed:
                 await channel.close()
@@ -149,7 +170,7 @@ class RabbitBus(Bus):
         async def on_message(message: AbstractIncomingMessage) -> None:
             await self._handle(subscription, message)
 
-        await queue.consume(on_message, no_ack=False)
+        self._consumers.append((queue, await queue.consume(on_message, no_ack=False)))
 
     async def _handle(self, sub: Subscription, message: AbstractIncomingMessage) -> None:
         headers = message.headers or {}
@@ -206,7 +227,42 @@ class RabbitBus(Bus):
             await message.reject(requeue=False)
             DELIVERIES.labels(sub.queue, type_, "dead_lettered").inc()
             return
-        await asyncio.sleep(sub.transient_backoff(retry))
+        handed_over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._handovers.add(handed_over)
+
+        def settle(requeue: asyncio.Future[None] | None = None) -> None:
+            if requeue is not None and not requeue.cancelled():
+                requeue.exception()  # logged by _requeue_transient; retrieved so asyncio is quiet
+            self._handovers.discard(handed_over)
+            if not handed_over.done():
+                handed_over.set_result(None)
+
+        try:
+            # the backoff, cut short by close(): the copy goes back now, uncounted
+            await wait_event(self._closing, sub.transient_backoff(retry))
+        except asyncio.CancelledError:
+            # cancelled (the consumer stops): hand the copy over all the same, then stop
+            requeue = asyncio.ensure_future(
+                self._requeue_transient(sub, message, type_, headers, retry, counted)
+            )
+            requeue.add_done_callback(settle)
+            await asyncio.shield(requeue)
+            raise
+        try:
+            await self._requeue_transient(sub, message, type_, headers, retry, counted)
+        finally:
+            settle()
+
+    async def _requeue_transient(
+        self,
+        sub: Subscription,
+        message: AbstractIncomingMessage,
+        type_: str,
+        headers: dict[str, Any],
+        retry: int,
+        counted: int,
+    ) -> None:
+        """The copy to the queue (uncounted), then the original acked."""
         copy = aio_pika.Message(
             message.body,
             content_type=message.content_type,

@@ -1,6 +1,7 @@
 """``holdout serve leaderboard`` as it runs in a pod (``holdout.server``: uvicorn, the
 guard, the SIGTERM drain), with one extra route that takes as long as it is told, so a
-test can have a request in flight when the signal comes.
+test can have a request in flight when the signal comes (``started``: a file it writes once
+the request is being handled, for the test to wait on).
 
     python -m tests.deploy.serve_slow PORT     (settings from HOLDOUT_* variables)
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from holdout.server import _serve_all, http_server
 from services.leaderboard.app import create_app
@@ -20,7 +22,9 @@ def main(port: int) -> None:
     app = create_app(settings)
 
     @app.get("/slow")
-    async def slow(seconds: float) -> dict[str, float]:
+    async def slow(seconds: float, started: str | None = None) -> dict[str, float]:
+        if started is not None:
+            Path(started).write_text("in flight")
         await asyncio.sleep(seconds)
         return {"slept": seconds}
 

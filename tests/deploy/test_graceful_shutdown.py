@@ -20,6 +20,7 @@ import pytest
 from holdout.processes import free_port
 from shared.bus.rabbitmq import RabbitBus
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 DRAIN_S = 2.0
@@ -73,8 +74,12 @@ async def test_sigterm_turns_readiness_off_and_finishes_requests_in_flight(
             stream_client.stream("GET", f"{BOARD}/events") as live,
         ):
             assert live.status_code == 200
-            slow = asyncio.create_task(slow_client.get("/slow", params={"seconds": SLOW_S}))
-            await asyncio.sleep(0.5)  # the slow request is in flight
+            started = tmp_path / "slow-started"
+            slow = asyncio.create_task(
+                slow_client.get("/slow", params={"seconds": SLOW_S, "started": str(started)})
+            )
+            # the server says the slow request is in flight (its handler wrote the file)
+            await eventually(started.exists, timeout=10)
             signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
 

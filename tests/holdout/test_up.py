@@ -4,13 +4,11 @@ unless ``--internal-host`` says otherwise, one service credential per data direc
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
 import stat
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from holdout.client import HoldoutClient
 from holdout.processes import HOLDOUT, Platform
 from shared.internal_auth import TOKEN_FILE
 from tests.conftest import make_traversable_dir
+from tests.support import eventually
 
 # another loopback address: a server bound to 127.0.0.1 alone does not answer on it, one
 # bound to 0.0.0.0 does (as it would on the machine's public address)
@@ -76,10 +75,12 @@ async def started(p: Platform, ports: list[int]) -> HoldoutClient:
     client = HoldoutClient(f"http://127.0.0.1:{ports[0]}", p.admin_token)
     try:
         await client.wait_ready(60)
-        deadline = time.monotonic() + 60
-        while not all(answers("127.0.0.1", port) for port in ports[1:]):
-            assert time.monotonic() < deadline, "the internal services never answered"
-            await asyncio.sleep(0.1)
+        await eventually(
+            lambda: all(answers("127.0.0.1", port) for port in ports[1:]),
+            60,
+            interval=0.1,
+            what="the internal services answering",
+        )
     except (TimeoutError, AssertionError):
         await client.aclose()
         raise AssertionError(p.dump_logs()) from None

@@ -3,7 +3,6 @@ board's visibility and finals, pagination, idempotency."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from services.leaderboard.consumers import LeaderboardConsumer
 from shared.bus.memory import InProcessBus
 from shared.events import CompetitionRevealed, CompetitionUpdated, SubmissionScored
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
+from tests.support import eventually
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CID = uuid.UUID(int=1)
@@ -96,8 +96,9 @@ async def lb(data_dir: Path) -> AsyncIterator[Leaderboard]:
 
 
 @pytest.fixture
-async def pg_lb(data_dir: Path, pg_database: Any) -> AsyncIterator[Leaderboard]:
-    async for board in start(data_dir, await pg_database("leaderboard")):
+async def each_db_lb(data_dir: Path, database_url: str) -> AsyncIterator[Leaderboard]:
+    """The leaderboard on each database in turn (``database_url``: SQLite, PostgreSQL)."""
+    async for board in start(data_dir, database_url):
         yield board
 
 
@@ -143,20 +144,12 @@ async def check_private_uses_finals(lb: Leaderboard) -> None:
     assert (board["board"], board["revealed"]) == ("private", True)
 
 
-async def test_public_board_best_score_per_team(lb: Leaderboard) -> None:
-    await check_public_ranking(lb)
+async def test_public_board_best_score_per_team(each_db_lb: Leaderboard) -> None:
+    await check_public_ranking(each_db_lb)
 
 
-async def test_public_board_on_postgresql(pg_lb: Leaderboard) -> None:
-    await check_public_ranking(pg_lb)
-
-
-async def test_private_board_on_postgresql(pg_lb: Leaderboard) -> None:
-    await check_private_uses_finals(pg_lb)
-
-
-async def test_private_board_ranks_each_teams_finals(lb: Leaderboard) -> None:
-    await check_private_uses_finals(lb)
+async def test_private_board_ranks_each_teams_finals(each_db_lb: Leaderboard) -> None:
+    await check_private_uses_finals(each_db_lb)
 
 
 async def test_lower_is_better(lb: Leaderboard) -> None:
@@ -287,10 +280,12 @@ async def test_duplicate_event_changes_nothing_and_rescore_updates(lb: Leaderboa
 
 async def test_events_arrive_through_the_bus(lb: Leaderboard) -> None:
     await lb.bus.publish(scored(1, 0.75))
-    deadline = asyncio.get_running_loop().time() + 10
-    while (board := await lb.board())["total"] == 0:
-        assert asyncio.get_running_loop().time() < deadline, "the scored event never reached the board"
-        await asyncio.sleep(0.02)
+
+    async def on_board() -> dict[str, Any] | None:
+        board = await lb.board()
+        return board if board["total"] else None
+
+    board = await eventually(on_board, what="the scored event on the board")
     assert standings(board) == [(1, "team-1", 0.75, 1)]
 
 

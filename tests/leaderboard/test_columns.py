@@ -85,19 +85,16 @@ def names(board: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def pg_lb(data_dir: Path, pg_database: Any) -> AsyncIterator[Leaderboard]:
-    async for board in start(data_dir, await pg_database("leaderboard")):
+async def each_db_lb(data_dir: Path, database_url: str) -> AsyncIterator[Leaderboard]:
+    """The leaderboard on each database in turn (``database_url``: SQLite, PostgreSQL)."""
+    async for board in start(data_dir, database_url):
         yield board
 
 
 async def test_ties_are_broken_by_the_next_columns_in_order_then_the_earlier_submission(
-    lb: Leaderboard,
+    each_db_lb: Leaderboard,
 ) -> None:
-    await check_ties(lb)
-
-
-async def test_ties_by_columns_on_postgresql(pg_lb: Leaderboard) -> None:
-    await check_ties(pg_lb)
+    await check_ties(each_db_lb)
 
 
 async def check_ties(lb: Leaderboard) -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
+from services.leaderboard import repository
 from services.leaderboard.app import create_app
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
@@ -34,6 +35,7 @@ from shared.events import (
 )
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.leaderboard.test_boards import CID, Leaderboard, scored, standings, start, team
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -227,16 +229,26 @@ async def served(data_dir: Path) -> AsyncIterator[tuple[str, LeaderboardConsumer
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
-    deadline = asyncio.get_running_loop().time() + 20
-    while not server.started:
-        assert asyncio.get_running_loop().time() < deadline, "the server never started"
-        await asyncio.sleep(0.02)
+    await eventually(lambda: server.started, 20, what="the server started")
     try:
         yield f"http://127.0.0.1:{port}", LeaderboardConsumer(app.state.runtime, app.state.notifier)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 20)
         await bus.close()
+
+
+async def next_sse_event(lines: AsyncIterator[str]) -> dict[str, Any]:
+    """The stream's next event with data: its fields and its JSON data, merged."""
+    fields: dict[str, str] = {}
+    async for line in lines:
+        if not line:
+            if "data" in fields:
+                return {"event": fields.get("event"), "id": fields.get("id"), **json.loads(fields["data"])}
+            continue
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    raise AssertionError("the stream ended")
 
 
 async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Path) -> None:
@@ -248,21 +260,7 @@ async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Pat
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.aiter_lines()
-
-        async def next_event() -> dict[str, Any]:
-            fields: dict[str, str] = {}
-            async for line in lines:
-                if not line:
-                    if "data" in fields:
-                        return {
-                            "event": fields.get("event"),
-                            "id": fields.get("id"),
-                            **json.loads(fields["data"]),
-                        }
-                    continue
-                name, _, value = line.partition(":")
-                fields[name] = value.strip()
-            raise AssertionError("the stream ended")
+        next_event = lambda: next_sse_event(lines)  # noqa: E731
 
         initial = await asyncio.wait_for(next_event(), 20)
         assert (initial["event"], initial["version"]) == ("board", 0)
@@ -272,6 +270,34 @@ async def test_live_updates_stream_an_event_when_the_board_changes(data_dir: Pat
         assert (change["event"], change["id"], change["version"]) == ("board", "1", 1)
         await consumer.handle(CompetitionRevealed(competition_id=CID))
         assert (await asyncio.wait_for(next_event(), 10))["version"] == 2
+
+
+async def test_a_change_landing_between_the_streams_read_and_its_wait_is_sent_at_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream reads the version, sends its event, then waits: a change committed
+    (and announced) in between must end that wait, not sit until the 30 s poll."""
+    read = repository.get_competition
+    landed = asyncio.Event()
+
+    async def read_then_change(session: Any, competition_id: uuid.UUID) -> Any:
+        competition = await read(session, competition_id)
+        if not landed.is_set():
+            # deterministic: the stream has read version 0 and not yet waited
+            landed.set()
+            await consumer.handle(scored(1, 0.5))  # commits version 1, announces it
+        return competition
+
+    async with served(data_dir) as (base, consumer):
+        monkeypatch.setattr(repository, "get_competition", read_then_change)
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=20, headers=INTERNAL_HEADERS) as client,
+            client.stream("GET", f"{BOARD}/events") as response,
+        ):
+            lines = response.aiter_lines()
+            assert (await asyncio.wait_for(next_sse_event(lines), 10))["version"] == 0
+            assert landed.is_set()
+            assert (await asyncio.wait_for(next_sse_event(lines), 5))["version"] == 1
 
 
 @pytest.mark.parametrize("board", ["public", "private"])
@@ -296,10 +322,12 @@ async def test_a_change_applied_by_another_replica_shows_once_the_cached_page_ex
         await here.handle(scored(1, 0.5))
         assert standings((await client.get(BOARD)).json()) == [(1, "team-1", 0.5, 1)]
         await elsewhere.handle(scored(2, 0.9))
-        deadline = asyncio.get_running_loop().time() + 10
-        while len((board := (await client.get(BOARD)).json())["entries"]) < 2:
-            assert asyncio.get_running_loop().time() < deadline, "the other replica's change never showed"
-            await asyncio.sleep(0.05)
+
+        async def both_teams() -> dict[str, Any] | None:
+            board = (await client.get(BOARD)).json()
+            return board if len(board["entries"]) >= 2 else None
+
+        board = await eventually(both_teams, interval=0.05, what="the other replica's change on the board")
         assert standings(board) == [(1, "team-2", 0.9, 1), (2, "team-1", 0.5, 1)]
         # a change applied here shows at once
         await here.handle(scored(3, 0.95))

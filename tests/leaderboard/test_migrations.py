@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -60,11 +59,10 @@ def old_best(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
 async def test_migration_0004_makes_the_old_boards_the_first_stages(
-    pg_database: Any, data_dir: Path, tmp_path: Path, database: str
+    database_url: str, data_dir: Path
 ) -> None:
-    url = await pg_database("leaderboard") if database == "postgresql" else f"sqlite:///{tmp_path}/lb.db"
+    url = database_url
     await upgrade(MIGRATIONS_DIR, url, "0003")
     old = [old_entry(1, 2.0, 3.0, 1, mae=0.5), old_entry(2, 1.0, 4.0, 2), old_entry(3, 1.0, 1.0, 3)]
     engine = create_async_engine(normalise_url(url))

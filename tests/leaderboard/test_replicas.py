@@ -175,23 +175,38 @@ async def test_a_score_applied_through_one_replica_is_live_on_the_other(two: tup
 
 
 async def test_a_replica_whose_listen_session_is_cut_reconnects_and_catches_up(
-    two: tuple[Replica, Replica],
+    two: tuple[Replica, Replica], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = two
+    connect = asyncpg.connect
+    reconnecting, let_reconnect = asyncio.Event(), asyncio.Event()
+
+    async def held_connect(*args: Any, **kwargs: Any) -> Any:
+        # only the listeners' sessions wait (A's never drops); the pools connect as ever
+        task = asyncio.current_task()
+        if task is not None and task.get_name() == "leaderboard-fanout":
+            reconnecting.set()
+            await let_reconnect.wait()
+        return await connect(*args, **kwargs)
+
     async with client(b) as on_b, stream(on_b) as live_b:
         assert (await live_b.next())["version"] == 0
+        assert (await on_b.get(BOARD)).json()["entries"] == []  # cached on B for 60 s
         admin = await asyncpg.connect(PG_ADMIN_DSN)
+        monkeypatch.setattr(asyncpg, "connect", held_connect)
         try:
             assert await admin.fetchval("SELECT pg_terminate_backend($1)", b.listener.backend_pid)
         finally:
             await admin.close()
-        # applied while B may not listen: B hears it, or catches up when it reconnects
+        await asyncio.wait_for(reconnecting.wait(), 20)  # B lost its session, and is held off
+        # committed while B does not listen: its NOTIFY reaches A alone
         await a.consumer.handle(scored(1, 0.5))
-        assert (await live_b.next())["version"] == 1
-        deadline = asyncio.get_running_loop().time() + 10
-        while b.listener.connections < 2 or not b.listener.listening.is_set():
-            assert asyncio.get_running_loop().time() < deadline, "B's listener never reconnected"
-            await asyncio.sleep(0.05)
+        assert not b.listener.listening.is_set() and b.listener.connections == 1
+        let_reconnect.set()
+        # only the catch-up on reconnect (changed_all) can tell B now: its poll is 60 s
+        assert (await live_b.next(5))["version"] == 1
+        assert teams((await on_b.get(BOARD)).json()) == [("team-1", 0.5)], "B kept its stale page"
+        assert b.listener.connections == 2 and b.listener.listening.is_set()
         await a.consumer.handle(scored(2, 0.9))
         assert (await live_b.next(5))["version"] == 2
         assert teams((await on_b.get(BOARD)).json()) == [("team-2", 0.9), ("team-1", 0.5)]
@@ -220,3 +235,61 @@ def test_a_page_built_across_a_drop_is_kept_due_for_revalidation() -> None:
     assert pages.fresh(key) is not None
     pages.clear()
     assert pages.get(key) is None
+
+
+class DroppingConnection:
+    """An asyncpg connection whose server closes it as soon as it listens."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    def add_termination_listener(self, callback: Any) -> None:
+        self._loop.call_soon(callback, self)
+
+    async def add_listener(self, _channel: str, _callback: Any) -> None:
+        return None
+
+    def get_server_pid(self) -> int:
+        return 1
+
+    async def fetchval(self, _query: str) -> int:
+        return 1
+
+    def terminate(self) -> None:
+        return None
+
+
+async def test_a_listen_session_dropped_at_once_backs_off_before_reconnecting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.leaderboard import fanout
+    from services.leaderboard.live import BoardNotifier
+
+    async def connect(*_args: Any, **_kwargs: Any) -> DroppingConnection:
+        return DroppingConnection()
+
+    pauses: list[int] = []
+    paused = asyncio.Event()
+
+    def backoff(failures: int) -> float:
+        pauses.append(failures)
+        if len(pauses) >= 3:
+            paused.set()
+        return 0.0 if len(pauses) < 3 else SLOW  # the third pause holds it still
+
+    resets = 0
+
+    def reset() -> None:
+        nonlocal resets
+        resets += 1
+
+    monkeypatch.setattr(asyncpg, "connect", connect)
+    monkeypatch.setattr(fanout, "backoff", backoff, raising=False)
+    listener = BoardChangeListener("postgresql://x@127.0.0.1/x", BoardNotifier(on_reset=reset))
+    listener.start()
+    try:
+        await asyncio.wait_for(paused.wait(), 5)
+        assert pauses == [1, 2, 3], "each short-lived session in a row backs off longer"
+        assert listener.connections == resets == 3, "it reconnected (and reset every board) without a pause"
+    finally:
+        await listener.stop()

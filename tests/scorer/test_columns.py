@@ -4,7 +4,6 @@ run carried from ``execution.finished`` (and a rescoring request) to its outcome
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -277,12 +276,12 @@ async def test_a_rescoring_of_one_stage_rescores_that_stage_only(data_dir: Path)
         )
         await s.bus.publish(request)
         [rescored] = (await s.outcome(3))[2:]
-        deadline = asyncio.get_running_loop().time() + 10
-        while (progress := (await s.client.get(f"/internal/v1/rescores/{request.rescore_id}")).json())[
-            "status"
-        ] == "running":
-            assert asyncio.get_running_loop().time() < deadline, progress
-            await asyncio.sleep(0.02)
+
+        async def ended() -> dict[str, Any] | None:
+            progress = (await s.client.get(f"/internal/v1/rescores/{request.rescore_id}")).json()
+            return None if progress["status"] == "running" else progress
+
+        progress = await eventually(ended, what="the rescoring's end")
     assert isinstance(rescored, SubmissionScored)
     assert (rescored.submission_id, rescored.stage_id) == (second.submission_id, STAGE_2)
     assert rescored.metric == "acc9"

@@ -3,7 +3,6 @@ and labels in storage, and the resulting event (through the outbox) on the bus."
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -171,26 +170,21 @@ async def check_scores_once(h: Harness) -> None:
     async with rt.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(scores)) == 1
         assert await session.scalar(select(func.count()).select_from(outbox)) == 1
+
     # the background relay marks what it sent after sending it: a relay pass before that
     # mark would send the event again (at-least-once, absorbed by consumers' inboxes)
-    deadline = asyncio.get_running_loop().time() + 10
-    while True:
+    async def all_marked_sent() -> bool:
         async with rt.sessionmaker() as session:
-            if await session.scalar(select(func.count()).where(outbox.c.published_at.is_(None))) == 0:
-                break
-        assert asyncio.get_running_loop().time() < deadline, "the relay never marked the event sent"
-        await asyncio.sleep(0.02)
+            return await session.scalar(select(func.count()).where(outbox.c.published_at.is_(None))) == 0
+
+    await eventually(all_marked_sent, what="the relay marking the event sent")
     await rt.relay.relay_once()
     assert len(h.received) == 1
 
 
-async def test_scores_public_and_private_rows_once(harness: HarnessFactory) -> None:
-    await check_scores_once(await harness(None))
-
-
-# pg_database first: its database is dropped after the scorer has stopped, not under it
-async def test_scores_once_on_postgresql(pg_database, harness: HarnessFactory) -> None:  # type: ignore[no-untyped-def]
-    await check_scores_once(await harness(await pg_database("scorer")))
+# database_url first: its database is dropped after the scorer has stopped, not under it
+async def test_scores_public_and_private_rows_once(database_url: str, harness: HarnessFactory) -> None:
+    await check_scores_once(await harness(database_url))
 
 
 async def test_invalid_predictions_fail_with_the_validation_detail(harness: HarnessFactory) -> None:

@@ -11,13 +11,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.scorer import repository
 from services.scorer.app import create_app
@@ -29,8 +29,9 @@ from services.scorer.scoring import Scores
 from shared.bus.memory import InProcessBus
 from shared.db import transaction
 from shared.events import CompetitionRescoreRequested, ExecutionFinished, ScoringSpec, parse_event
-from shared.storage import LocalStorage
+from shared.storage import LocalStorage, StorageError
 from tests.conftest import INTERNAL_TOKEN
+from tests.support import patient
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -91,7 +92,13 @@ class Watch:
 
 @contextlib.asynccontextmanager
 async def replica(
-    name: str, url: str | None, data_dir: Path, storage: LocalStorage, watch: Watch, slow_s: float = 0.0
+    name: str,
+    url: str | None,
+    data_dir: Path,
+    storage: LocalStorage,
+    watch: Watch,
+    slow_s: float = 0.0,
+    **overrides: Any,
 ) -> AsyncIterator[Replica]:
     bus = InProcessBus()
     settings = ScorerSettings(
@@ -100,6 +107,7 @@ async def replica(
         internal_token=INTERNAL_TOKEN,
         rescore_poll_seconds=60,
         scoring_claim_ttl_s=TTL_S,
+        **overrides,
     )
     app = create_app(settings, bus=bus, storage=storage)
     async with app.router.lifespan_context(app):
@@ -127,11 +135,8 @@ async def replica(
     await bus.close()
 
 
-async def until(check: Any, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+# a whole replica's work (judging, rescoring, claims expiring) takes longer than one event
+poll = patient(30.0)
 
 
 async def seed(r: Replica, count: int) -> list[uuid.UUID]:
@@ -158,7 +163,7 @@ async def seed(r: Replica, count: int) -> list[uuid.UUID]:
     async def scored() -> bool:
         return sum((await announced(r)).values()) >= count
 
-    await until(scored, "the first scores")
+    await poll(scored, what="the first scores")
     return sids
 
 
@@ -199,7 +204,7 @@ async def test_two_replicas_split_one_rescore_and_judge_no_submission_twice(
         async def done() -> bool:
             return (await progress(a, request.rescore_id)).get("status") == "done"
 
-        await until(done, "the rescoring")
+        await poll(done, what="the rescoring")
         result = await progress(b, request.rescore_id)
         assert (result["rescored"], result["failed"], result["skipped"]) == (count, 0, 0)
         # each submission: its first score and exactly one rescore, by one replica or the other
@@ -235,7 +240,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         async def the_rest_done() -> bool:
             return (await progress(b, request.rescore_id)).get("rescored") == count - 1
 
-        await until(the_rest_done, "the other submissions")
+        await poll(the_rest_done, what="the other submissions")
         sessionmaker = a.app.state.runtime.sessionmaker
 
         async def claim_row() -> Any:
@@ -252,7 +257,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
             row = await claim_row()
             return bool(row is not None and (row.expires_at - first.expires_at).total_seconds() >= TTL_S)
 
-        await until(renewed_past_ttl, "a's heartbeat to renew its claim past one lifetime")
+        await poll(renewed_past_ttl, what="a's heartbeat to renew its claim past one lifetime")
         assert (await claim_row()).token == first.token
         assert stuck not in [s for s, *_ in b.rescored]
 
@@ -263,7 +268,7 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         async def done() -> bool:
             return (await progress(b, request.rescore_id)).get("status") == "done"
 
-        await until(done, "the rescoring, finished by b")
+        await poll(done, what="the rescoring, finished by b")
         result = await progress(b, request.rescore_id)
         assert (result["rescored"], result["failed"], result["skipped"]) == (count, 0, 0)
         [(_, taken_over, _)] = [t for t in b.rescored if t[0] == stuck]
@@ -278,21 +283,18 @@ async def test_a_replica_that_dies_mid_rescore_leaves_its_item_to_the_other(
         assert pending == 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_a_claim_is_a_lease_that_a_stale_holder_cannot_record_under(
-    backend: str, pg_database: Any, data_dir: Path
+    database_url: str, data_dir: Path
 ) -> None:
-    url = await pg_database("scorer") if backend == "postgresql" else None
-    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+    async with replica("a", database_url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
         sessionmaker = a.app.state.runtime.sessionmaker
         mine, theirs = Claims(sessionmaker, ttl_s=0.3), Claims(sessionmaker, ttl_s=0.3)
         sid = uuid.uuid4()
         claim = await mine.take(sid)
         assert claim is not None
         assert await theirs.take(sid) is None  # live: not taken over
-        await asyncio.sleep(0.4)  # let the lease run out (nobody renews it)
-        taken = await theirs.take(sid)
-        assert taken is not None
+        # nobody renews the lease: it runs out, and then it can be taken over
+        taken = await poll(lambda: theirs.take(sid), 5, what="the unrenewed lease taken over")
         with pytest.raises(ClaimLost):
             async with transaction(sessionmaker) as session:
                 await claim.release(session)
@@ -339,7 +341,7 @@ async def test_a_finished_run_waits_while_its_submission_is_judged_elsewhere(
         async def asked_twice() -> bool:
             return tries >= 2
 
-        await until(asked_twice, "the consumer to find the claim held and ask again")
+        await poll(asked_twice, what="the consumer to find the claim held and ask again")
         assert not judging.done()
         assert watch.started == [str(sid)]  # its first scoring only: nothing read while held elsewhere
         async with transaction(a.app.state.runtime.sessionmaker) as session:
@@ -347,3 +349,268 @@ async def test_a_finished_run_waits_while_its_submission_is_judged_elsewhere(
         outcome = await asyncio.wait_for(judging, 30)
         assert isinstance(outcome, Scores)
         assert (await announced(a))[str(sid)] == 2
+
+
+def finished(sid: uuid.UUID, attempt: int, scoring: ScoringSpec, team: int = 1) -> ExecutionFinished:
+    return ExecutionFinished(
+        submission_id=sid,
+        competition_id=CID,
+        team_id=uuid.UUID(int=team),
+        team_name=f"team-{team - 1}",
+        submitted_at=datetime(2025, 5, 1, tzinfo=UTC),
+        attempt=attempt,
+        predictions_key=f"{sid}/1/predictions.csv",
+        scoring=scoring,
+    )
+
+
+async def make_failed(r: Replica) -> None:
+    """A newer attempt of a scored submission is stale: make every row a failure first."""
+    async with transaction(r.app.state.runtime.sessionmaker) as session:
+        await session.execute(scores.update().values(status="failed"))
+
+
+# --- a claim released in a transaction that rolls back ------------------------------------
+
+
+async def test_a_claim_released_in_a_transaction_that_rolls_back_is_free_at_once(
+    pg_database: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        [sid] = await seed(a, 1)
+        await make_failed(a)
+
+        async def failing(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the scores table refused the write")
+
+        # the recording transaction (which deleted the claim) rolls back
+        monkeypatch.setattr("services.scorer.judging.record_outcome", failing)
+        with pytest.raises(RuntimeError, match="refused"):
+            await a.app.state.judge.judge_run(finished(sid, 2, spec("v1")))
+        # free now, not once the lease (TTL_S) has run out
+        assert await Claims(a.app.state.runtime.sessionmaker, ttl_s=60).take(sid) is not None
+
+
+# --- renewal and the clock -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_failed_renewal_is_tried_again_at_the_next_round(
+    backend: str, pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer") if backend == "postgresql" else None
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        sessionmaker = a.app.state.runtime.sessionmaker
+        claims = Claims(sessionmaker, ttl_s=60)
+        sid = uuid.uuid4()
+        claim = await claims.take(sid)
+        assert claim is not None
+        claim.renewed_at -= 30  # due for renewal
+
+        async def expires_at() -> datetime:
+            async with sessionmaker() as session:
+                value = await session.scalar(
+                    select(scoring_claims.c.expires_at).where(scoring_claims.c.submission_id == str(sid))
+                )
+            assert value is not None
+            return value
+
+        before = await expires_at()
+
+        def unreachable() -> Any:
+            raise ConnectionError("the database is unreachable")
+
+        claims.sessionmaker = unreachable  # type: ignore[assignment]
+        with pytest.raises(ConnectionError):
+            await claims._renew(claim)
+        claims.sessionmaker = sessionmaker
+        await asyncio.sleep(0.01)
+        await claims._renew(claim)  # the next round: renews, the failed one did not count
+        assert await expires_at() > before
+
+
+async def test_leases_are_measured_by_the_database_clock_not_the_hosts(
+    pg_database: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        sessionmaker = a.app.state.runtime.sessionmaker
+        here, there = Claims(sessionmaker, ttl_s=60), Claims(sessionmaker, ttl_s=60)
+        live, late = uuid.uuid4(), uuid.uuid4()
+        assert await here.take(live) is not None
+        hour = timedelta(hours=1)
+        # a host whose clock runs an hour ahead must not think the live claim expired
+        monkeypatch.setattr("services.scorer.claims.utcnow", lambda: datetime.now(UTC) + hour)
+        assert await there.take(live) is None
+        # a host whose clock runs an hour behind must not give out a lease that has expired
+        monkeypatch.setattr("services.scorer.claims.utcnow", lambda: datetime.now(UTC) - hour)
+        assert await there.take(late) is not None
+        monkeypatch.undo()
+        assert await here.take(late) is None
+
+
+# --- rescorings of one stage: which one wins ---------------------------------------------
+
+
+async def add_rescores(r: Replica, *specs: ScoringSpec) -> list[uuid.UUID]:
+    """Rescorings of the stage requested one second apart, with the worker loop stopped
+    (the test drives ``step`` and ``process`` itself)."""
+    await r.app.state.rescore_worker.stop()
+    ids = [uuid.uuid4() for _ in specs]
+    at = datetime.now(UTC)
+    async with transaction(r.app.state.runtime.sessionmaker) as session:
+        for n, (rid, s) in enumerate(zip(ids, specs, strict=True)):
+            await repository.add_rescore(session, rid, CID, CID, s, at + timedelta(seconds=n))
+    return ids
+
+
+async def get_rescore(r: Replica, rescore_id: uuid.UUID) -> repository.Rescore:
+    async with r.app.state.runtime.sessionmaker() as session:
+        rescore = await repository.get_rescore(session, rescore_id)
+    assert rescore is not None
+    return rescore
+
+
+async def test_a_later_rescoring_whose_labels_are_unusable_does_not_hold_back_an_earlier_one(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        sids = await seed(a, 3)
+        r1, r2 = await add_rescores(a, spec("v2"), spec("missing"))
+        await a.app.state.rescore_worker.step()  # R1 first (the older), then R2
+        first, second = await get_rescore(a, r1), await get_rescore(a, r2)
+        assert (second.status, first.status) == ("failed", "done")
+        assert (first.rescored, first.skipped, first.failed) == (3, 0, 0)
+        assert first.superseded == 0
+        async with a.app.state.runtime.sessionmaker() as session:
+            records = [await repository.get(session, sid) for sid in sids]
+        # the board is R1's throughout, not R1's for some and the first scoring's for others
+        assert [rec.rescore_id for rec in records if rec] == [r1] * 3
+
+
+async def test_a_run_finishing_after_a_failed_rescoring_is_scored_with_the_one_before(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        [sid] = await seed(a, 1)
+        r1, r2 = await add_rescores(a, spec("v2"), spec("missing"))
+        await a.app.state.rescore_worker.step()
+        assert ((await get_rescore(a, r1)).status, (await get_rescore(a, r2)).status) == ("done", "failed")
+        await make_failed(a)
+        outcome = await a.app.state.judge.judge_run(finished(sid, 2, spec("v1")))
+        # R1's labels (v2: r0 flipped, one of the four public rows), not R2's (missing)
+        assert isinstance(outcome, Scores), outcome
+        assert outcome.public_score == 0.75
+
+
+async def test_items_left_to_a_later_rescoring_count_as_superseded_not_skipped(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        sids = await seed(a, 3)
+        await a.storage.delete("outputs", f"{sids[0]}/1/predictions.csv")  # nothing to rescore it with
+        r1, r2 = await add_rescores(a, spec("v1"), spec("v2"))
+        worker = a.app.state.rescore_worker
+        await worker.process(await get_rescore(a, r2))  # the later one first: its labels check out
+        await worker.process(await get_rescore(a, r1))
+        first, second = await get_rescore(a, r1), await get_rescore(a, r2)
+        assert (second.rescored, second.skipped, second.superseded) == (2, 1, 0)
+        assert (first.rescored, first.skipped, first.superseded) == (0, 0, 3)
+        assert first.status == second.status == "done"
+
+
+# --- an item whose predictions cannot be read --------------------------------------------
+
+
+class BrokenBlobStorage(LocalStorage):
+    """Every read of one predictions blob fails (a corrupt or unreachable blob)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.broken: str | None = None
+
+    async def get_bytes(self, container: str, key: str, *, max_bytes: int | None = None) -> bytes:
+        if container == "outputs" and key == self.broken:
+            raise StorageError(f"reading {key!r}: the blob service answered 500")
+        return await super().get_bytes(container, key, max_bytes=max_bytes)
+
+
+async def test_an_item_that_cannot_be_read_fails_after_its_tries_and_the_rescoring_ends(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    storage = BrokenBlobStorage(data_dir / "storage")
+    async with replica("a", url, data_dir, storage, Watch(), rescore_item_tries=3) as a:
+        sids = await seed(a, 3)
+        bad = sids[0]  # first by submission id: every round would take it first
+        storage.broken = f"{bad}/1/predictions.csv"
+        request = CompetitionRescoreRequested(competition_id=CID, rescore_id=uuid.uuid4(), scoring=spec("v2"))
+        await a.bus.publish(request)
+
+        async def ended() -> bool:
+            return (await progress(a, request.rescore_id)).get("status") == "done"
+
+        await poll(ended, what="the rescoring to end despite the unreadable blob")
+        result = await progress(a, request.rescore_id)
+        assert (result["rescored"], result["failed"], result["skipped"]) == (2, 1, 0)
+        async with a.app.state.runtime.sessionmaker() as session:
+            item = (
+                await session.execute(
+                    select(rescore_items).where(
+                        rescore_items.c.rescore_id == str(request.rescore_id),
+                        rescore_items.c.submission_id == str(bad),
+                    )
+                )
+            ).one()
+            record = await repository.get(session, bad)
+        assert (item.status, item.tries) == ("failed", 3)
+        assert "gave up after 3 tries" in item.detail and "500" in item.detail
+        assert record is not None and (record.status, record.reason) == ("failed", "internal_error")
+        assert "platform" in record.detail
+
+
+# --- shutdown ------------------------------------------------------------------------------
+
+
+async def test_a_replica_shutting_down_frees_its_claims_only_after_its_consumers_stopped(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    watch = Watch()
+    stalling = StallingStorage(data_dir / "storage")
+    judging_at_release: list[set[str]] = []
+    async with replica("a", url, data_dir, stalling, watch) as a:
+        [sid] = await seed(a, 1)
+        await make_failed(a)
+        claims = a.app.state.judge.claims
+        release_all = claims.release_all
+
+        async def spied() -> None:
+            judging_at_release.append(set(watch.in_flight))
+            await release_all()
+
+        claims.release_all = spied
+        stalling.stall_at = 1  # the next predictions read never returns
+        await a.bus.publish(finished(sid, 2, spec("v1")))
+        await asyncio.wait_for(stalling.stalled.wait(), 20)
+        assert watch.in_flight == {str(sid)}
+    # the lifespan has ended: by the time the claims were freed nothing was judging
+    assert judging_at_release == [set()]
+
+
+# --- rolling upgrade -----------------------------------------------------------------------
+
+
+async def test_the_rescores_cursor_column_survives_the_upgrade_for_the_pods_before(
+    pg_database: Any, data_dir: Path
+) -> None:
+    url = await pg_database("scorer")
+    async with replica("a", url, data_dir, LocalStorage(data_dir / "storage"), Watch()) as a:
+        sessionmaker = a.app.state.runtime.sessionmaker
+        async with sessionmaker() as session:
+            # what the release before selects
+            assert (await session.execute(text("SELECT rescore_id, cursor FROM rescores"))).all() == []

@@ -12,10 +12,11 @@ from typing import Any
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.bus import Bus, PermanentError, Subscription, TransientError
 from shared.bus.memory import InProcessBus
-from shared.bus.rabbitmq import RabbitBus
+from shared.bus.rabbitmq import COUNTED_FAILURES_HEADER, TRANSIENT_RETRIES_HEADER, RabbitBus
 from shared.context import set_correlation_id
 from shared.events import Event, SubmissionCancelled, parse_event
 from tests.support import eventually
@@ -42,6 +43,12 @@ def sub(handler: Any, queue: str = "consumer", **kw: Any) -> Subscription:
     )
 
 
+def deliveries(outcome: str, queue: str = "consumer", type_: str = "submission.cancelled") -> float:
+    """How many deliveries to ``queue`` the bus has settled with ``outcome`` (its metric)."""
+    labels = {"queue": queue, "type": type_, "outcome": outcome}
+    return REGISTRY.get_sample_value("holdout_bus_deliveries_total", labels) or 0.0
+
+
 async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> None:
     got: dict[str, list[Event]] = {"consumer": [], "other": []}
 
@@ -63,19 +70,32 @@ async def test_published_event_reaches_every_subscribed_service(bus: Bus) -> Non
 
 
 async def test_failing_handler_gets_the_event_again_until_it_succeeds(bus: Bus) -> None:
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    sentinel = SubmissionCancelled(submission_id=uuid.uuid4())
     attempts: list[uuid.UUID] = []
+    drained = asyncio.Event()
 
     async def flaky(e: Event) -> None:
+        if e.event_id == sentinel.event_id:
+            drained.set()
+            return
         attempts.append(e.event_id)
         if len(attempts) < 3:
             raise RuntimeError("database briefly down")
 
-    await bus.subscribe(sub(flaky, max_deliveries=5))
-    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    # one message in flight at a time: the sentinel comes after whatever is still queued
+    await bus.subscribe(sub(flaky, max_deliveries=5, prefetch=1))
+    before = {outcome: deliveries(outcome) for outcome in ("acked", "retried", "transient")}
     await bus.publish(event)
-    await eventually(lambda: len(attempts) == 3)
-    await asyncio.sleep(0.3)  # no fourth delivery after the success
-    assert attempts == [event.event_id] * 3
+    # settled: the bus acked the success; every redelivery it schedules is counted
+    # (retried, transient) before it happens
+    await eventually(lambda: deliveries("acked") - before["acked"] == 1, what="the success acked")
+    assert deliveries("retried") - before["retried"] == 2
+    assert deliveries("transient") == before["transient"]
+    # drained: the sentinel is handled after anything still queued on the subscription
+    await bus.publish(sentinel)
+    await asyncio.wait_for(drained.wait(), 10)
+    assert attempts == [event.event_id] * 3, "delivered again after the handler succeeded"
 
 
 async def test_poison_message_is_dead_lettered_after_bounded_deliveries(bus: Bus) -> None:
@@ -270,3 +290,56 @@ async def test_rabbitmq_topology_is_durable_with_dead_lettering(amqp_url: str, b
     await conn.close()
     await b.delete_topology(["consumer"])
     await b.close()
+
+
+async def test_rabbitmq_shutdown_during_a_transient_backoff_returns_the_message_uncounted(
+    amqp_url: str, bus_namespace: str
+) -> None:
+    """A replica stopped (a rolling restart) while it backs off a TransientError hands
+    the message back at once as a transient retry: nothing counts toward the poison
+    limit, and the stop does not wait the backoff out."""
+    bus = RabbitBus(amqp_url, bus_namespace)
+    await bus.start()
+    failed = asyncio.Event()
+
+    async def dependency_away(e: Event) -> None:
+        failed.set()
+        raise TransientError("the database is failing over")
+
+    # the first transient backoff is 15-30 s: the stop lands inside it
+    await bus.subscribe(
+        Subscription(
+            queue="consumer",
+            routing_keys=["submission.*"],
+            handler=dependency_away,
+            max_deliveries=2,
+            retry_base_seconds=30,
+            transient_cap_seconds=30,
+        )
+    )
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await bus.publish(event)
+    await asyncio.wait_for(failed.wait(), 10)
+    stopping = time.monotonic()
+    await asyncio.wait_for(bus.close(), 10)
+    assert time.monotonic() - stopping < 5, "the stop waited the backoff out"
+
+    conn = await aio_pika.connect(amqp_url)
+    try:
+        channel = await conn.channel()
+        queue = await channel.declare_queue(bus.queue_name("consumer"), passive=True)
+        message = await eventually(lambda: queue.get(fail=False), timeout=10)
+        assert message is not None
+        headers = message.headers or {}
+        await message.ack()
+        assert parse_event(message.body) == event
+        assert headers.get("x-delivery-count", 0) == 0, headers  # the broker counted nothing
+        assert headers.get(TRANSIENT_RETRIES_HEADER) == 1, headers
+        assert headers.get(COUNTED_FAILURES_HEADER) == 0, headers
+        assert await queue.get(fail=False) is None, "the message went back twice"
+    finally:
+        await conn.close()
+        cleanup = RabbitBus(amqp_url, bus_namespace)
+        await cleanup.start()
+        await cleanup.delete_topology(["consumer"])
+        await cleanup.close()

@@ -1,6 +1,6 @@
-"""Two replicas starting together on a fresh PostgreSQL database both migrate it: one
-waits for the other (an advisory lock in shared/migrations.run_env) and both succeed.
-Without the lock one of them fails on a duplicate type or table."""
+"""Three replicas starting together on a fresh PostgreSQL database all migrate it: they
+take turns (an advisory lock in shared/migrations.run_env) and all three succeed.
+Without the lock some of them fail on a duplicate type or table."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ HOLDOUT = str(Path(sys.executable).with_name("holdout"))
 
 
 @pytest.mark.parametrize("service", ["gateway", "orchestrator", "scorer", "leaderboard"])
-async def test_two_replicas_migrating_at_once_both_succeed(
+async def test_three_replicas_migrating_at_once_all_succeed(
     service: str, pg_database: Callable[[str], object]
 ) -> None:
     url = await pg_database(service)  # type: ignore[misc]
@@ -35,6 +35,6 @@ async def test_two_replicas_migrating_at_once_both_succeed(
         out, _ = await asyncio.wait_for(proc.communicate(), 120)
         return proc.returncode or 0, out
 
-    results = await asyncio.gather(migrate(), migrate(), migrate())
+    results = await asyncio.gather(migrate(), migrate(), migrate())  # three replicas at once
     for code, out in results:
         assert code == 0, out.decode(errors="replace")[-2000:]

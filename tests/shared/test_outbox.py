@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,10 +33,9 @@ inbox = inbox_table(metadata)
 things = Table("things", metadata, Column("id", Integer, primary_key=True), Column("name", String(20)))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def sessionmaker(request: Any, tmp_path: Path, pg_database: Any) -> AsyncIterator[Any]:
-    url = f"sqlite:///{tmp_path / 'x.db'}" if request.param == "sqlite" else await pg_database("outbox")
-    engine = make_engine(url)
+@pytest.fixture
+async def sessionmaker(database_url: str) -> AsyncIterator[Any]:
+    engine = make_engine(database_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     yield make_sessionmaker(engine)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ import httpx
 from holdout.digits import COMPETITION, DigitsData, build_smoke_sample
 from holdout.processes import Platform, base_env
 from tests.conftest import make_traversable_dir
+from tests.support import eventually_sync
 
 
 class Api:
@@ -86,14 +86,13 @@ class Api:
         )
 
     def wait_for(self, submission_id: str, timeout: float = 120) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
+        """The submission once it has ended (scored, failed or cancelled)."""
+
+        def ended() -> dict[str, Any] | None:
             s: dict[str, Any] = self("GET", f"/submissions/{submission_id}")
-            if s["status"] in ("scored", "failed", "cancelled"):
-                return s
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"submission {submission_id} still {s['status']}")
-            time.sleep(0.2)
+            return s if s["status"] in ("scored", "failed", "cancelled") else None
+
+        return eventually_sync(ended, timeout, interval=0.2, what=f"submission {submission_id} ending")
 
 
 @contextmanager
@@ -104,16 +103,19 @@ def running_platform(runtimes_dir: Path) -> Iterator[tuple[Platform, Api]]:
     p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], data_dir)
     p.start("up", "up")
     try:
-        deadline = time.monotonic() + 90
-        while True:
+
+        def ready() -> bool:
+            if p.procs["up"].poll() is not None:
+                raise RuntimeError("holdout up exited before it was ready:\n" + p.dump_logs())
             try:
-                if httpx.get(p.gateway_url + "/readyz", timeout=2).status_code == 200:
-                    break
+                return httpx.get(p.gateway_url + "/readyz", timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or p.procs["up"].poll() is not None:
-                raise RuntimeError("holdout up did not become ready:\n" + p.dump_logs())
-            time.sleep(0.2)
+                return False
+
+        try:
+            eventually_sync(ready, 90, interval=0.2, what="holdout up ready")
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}:\n{p.dump_logs()}") from None
         yield p, Api(p.gateway_url, p.admin_token)
     finally:
         p.stop_all()

@@ -6,14 +6,23 @@ The scheduler (``scheduler.py``) only knows ``Executor``; the local bubblewrap s
 import each other. ``run`` always returns a ``RunOutcome`` (platform faults included, as
 ``internal_error``); cancelling the calling task stops the run and cleans up. The
 sentences of a failure's detail are written once, in ``failures.py``, for both.
+
+``RunOutcome`` is the one outcome type: the local sandbox builds it from the process it
+watched, the Kubernetes executor's ``classify`` from the pod's status, and it travels
+as JSON (``to_json`` / ``from_json``) where it must survive this process (a collected
+pod's annotation). ``release`` is the finaliser step after the scheduler has recorded an
+outcome: whatever the executor kept so that the outcome outlives a restart may go then.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
+import json
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from services.orchestrator.executors.failures import OUT_OF_SPACE, PLATFORM_FAULT, platform_fault
 from shared.events import ExecutionSpec, FailureReason, Resources
@@ -63,6 +72,24 @@ class RunOutcome:
             log_key=log_key,
         )
 
+    def to_json(self) -> str:
+        """The outcome as compact JSON, for keeping it outside the process."""
+        data: dict[str, Any] = dataclasses.asdict(self)
+        data["resources"] = self.resources.model_dump()
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunOutcome:
+        """The outcome ``to_json`` wrote; ValueError if ``text`` is not one."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or "failure_reason" not in data:
+            raise ValueError(f"expected a JSON object with a failure_reason, got {text[:100]!r}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}  # a newer writer's extra fields
+        reason = values.pop("failure_reason")
+        values["resources"] = Resources.model_validate(values.get("resources") or {})
+        return cls(FailureReason(reason) if reason is not None else None, **values)
+
     @classmethod
     def out_of_space(cls) -> RunOutcome:
         return cls(
@@ -83,6 +110,12 @@ class Executor(abc.ABC):
         running. True: they may still be going outside this process (a pod), and ``run``
         of the same attempt carries each on; False (the default): they died with it."""
         return False
+
+    async def release(self, request: RunRequest) -> None:
+        """The scheduler has recorded ``request``'s outcome durably: drop what kept it
+        recoverable across a restart (the Kubernetes executor deletes the collected pod).
+        Best effort, never raises; the default keeps nothing and does nothing."""
+        return None
 
     def detach(self) -> None:
         """Shutting down: from now on, cancelling a run leaves whatever runs outside this

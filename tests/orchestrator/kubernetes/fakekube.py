@@ -1,4 +1,4 @@
-"""A small Kubernetes API server for the tests: pods create/get/list/watch/delete/log.
+"""A small Kubernetes API server for the tests: pods create/get/list/watch/patch/delete/log.
 
 No cluster can run on the development or CI machines, so the real
 ``kubernetes_asyncio`` client talks HTTP to this instead. It is written here rather
@@ -6,15 +6,24 @@ than taken from kmock because the scenarios need what kmock lacks (FACTS.md): a
 ``resourceVersion`` on every object and list, label selectors, pod status that the test
 scripts, bookmarks, a history window that answers 410 Gone to a stale version, and a
 watch connection that can be cut. ``watch`` is accepted as ``true``/``True``/``1``
-like the real API server (Go's ``strconv.ParseBool``).
+like the real API server (Go's ``strconv.ParseBool``). ``PATCH`` takes a JSON merge
+patch (RFC 7386), as ``kubectl patch --type merge`` sends.
+
+It keeps the books a scale test needs: ``created`` (every 201 per pod name, with the
+time) and ``collected_at`` (when a patch first put the executor's outcome annotation on
+a pod), so a test can assert that no attempt's pod was created twice and none after its
+outcome existed. A watch reads the history from its version by bisection, so a server
+with thousands of pods and events answers each change in constant work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,8 +42,24 @@ def _status(code: int, reason: str, message: str) -> web.Response:
     return web.json_response(dict(body, message=message), status=code)
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, ``null`` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
 def _selected(pod: dict[str, Any], selector: str | None) -> bool:
-    labels = pod["metadata"].get("labels") or {}
+    return _matches(pod["metadata"].get("labels") or {}, selector)
+
+
+def _matches(labels: dict[str, str], selector: str | None) -> bool:
     for term in filter(None, (selector or "").split(",")):
         key, _, value = term.partition("=")
         if labels.get(key) != value:
@@ -50,7 +75,14 @@ class FakeKube:
     version: int = 100
     # events older than this version are "compacted": a watch from before it gets 410
     oldest: int = 100
-    history: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    # (version, labels, the watch event's line): each event is encoded once, when it
+    # happens, and sent as it is to every watch; ``_versions`` for bisection
+    _events: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    _versions: list[int] = field(default_factory=list)
+    # name -> the times (time.time()) it was created with 201; when it was first collected
+    created: dict[str, list[float]] = field(default_factory=dict)
+    collected_at: dict[str, float] = field(default_factory=dict)
+    collected_annotation: str = "holdout.dev/outcome"
     bookmark_seconds: float = 0.2
     # faults the next watch requests meet, in order: "gone" (an ERROR 410 event) or "drop"
     watch_faults: list[str] = field(default_factory=list)
@@ -66,7 +98,9 @@ class FakeKube:
     async def _record(self, kind: str, pod: dict[str, Any]) -> None:
         self.version += 1
         pod["metadata"]["resourceVersion"] = str(self.version)
-        self.history.append((self.version, kind, copy.deepcopy(pod)))
+        line = json.dumps({"type": kind, "object": pod}).encode() + b"\n"
+        self._events.append((self.version, dict(pod["metadata"].get("labels") or {}), line))
+        self._versions.append(self.version)
         async with self._changed:
             self._changed.notify_all()
 
@@ -83,6 +117,12 @@ class FakeKube:
         self._stamp(pod)
         self.pods[pod["metadata"]["name"]] = pod
         await self._record("ADDED", pod)
+
+    @property
+    def history(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """Every event so far as (version, type, the object then)."""
+        events = [(version, json.loads(line)) for version, _, line in self._events]
+        return [(version, event["type"], event["object"]) for version, event in events]
 
     def compact(self) -> None:
         """Forget all history: a watch from any version seen so far gets 410 Gone."""
@@ -107,6 +147,7 @@ class FakeKube:
         app.router.add_get(base, self.list_or_watch)
         app.router.add_get(base + "/{name}", self.read)
         app.router.add_delete(base + "/{name}", self.delete)
+        app.router.add_patch(base + "/{name}", self.patch)
         app.router.add_get(base + "/{name}/log", self.read_log)
         return app
 
@@ -124,9 +165,10 @@ class FakeKube:
             return _status(409, "AlreadyExists", f'pods "{name}" already exists')
         self._stamp(pod)
         self.pods[name] = pod
+        self.created.setdefault(name, []).append(time.time())
         await self._record("ADDED", pod)
         if self.on_create is not None:
-            self.on_create(copy.deepcopy(pod))
+            self.on_create(pod)  # read, never changed, by the kubelet
         return web.json_response(pod, status=201)
 
     async def read(self, request: web.Request) -> web.Response:
@@ -145,6 +187,23 @@ class FakeKube:
         if self.on_delete is not None:
             self.on_delete(name)
         return web.json_response(pod)
+
+    async def patch(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in self.pods:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        if request.content_type != "application/merge-patch+json":
+            expected = f"expected a merge patch, got {request.content_type}"
+            return _status(415, "UnsupportedMediaType", expected)
+        change = await request.json()
+        pod = self.pods[name]
+        patched = merge_patch(pod, change)
+        patched["metadata"]["name"], patched["metadata"]["uid"] = name, pod["metadata"]["uid"]
+        self.pods[name] = patched
+        if self.collected_annotation in (patched["metadata"].get("annotations") or {}):
+            self.collected_at.setdefault(name, time.time())
+        await self._record("MODIFIED", patched)
+        return web.json_response(patched)
 
     async def read_log(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -210,10 +269,11 @@ class FakeKube:
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while loop.time() < end:
-            for version, kind, obj in [h for h in self.history if h[0] > since]:
+            start = bisect.bisect_right(self._versions, since)
+            for version, labels, line in self._events[start:]:
                 since = version
-                if _selected(obj, selector):
-                    await send(kind, obj)
+                if _matches(labels, selector):
+                    await response.write(line)
             async with self._changed:
                 try:
                     wait = min(self.bookmark_seconds, max(0.0, end - loop.time()))

@@ -13,6 +13,7 @@ import asyncio
 from typing import Any
 
 from services.orchestrator.executors.base import RunOutcome, RunRequest
+from services.orchestrator.executors.kubernetes.collect import collected
 from services.orchestrator.executors.kubernetes.objects import make_run_pod, pod_name
 from shared.events import FailureReason
 from tests.orchestrator.kubernetes import statuses
@@ -35,7 +36,7 @@ def calls(kube: FakeKube, name: str) -> list[str]:
     return [f"{m} {p.rsplit('/', 1)[-1]}" for m, p, _ in kube.requests if name in p]
 
 
-async def test_success_reads_the_log_before_deleting_the_pod(
+async def test_success_reads_the_log_and_keeps_the_pod_collected_until_released(
     kube: FakeKube, make_executor: MakeExecutor
 ) -> None:
     executor = await make_executor()
@@ -59,10 +60,13 @@ async def test_success_reads_the_log_before_deleting_the_pod(
     assert outcome.resources.wall_seconds == 6.5 and outcome.resources.cpu_seconds == 5.25
     assert outcome.log_key is not None
     assert await executor.storage.get_bytes("outputs", outcome.log_key) == b"loading model\npredicting\n"
-    assert calls(kube, name)[-2:] == ["GET log", f"DELETE {name}"]
+    # the ended pod is kept, marked with the outcome, until the scheduler has recorded it
+    assert calls(kube, name)[-2:] == ["GET log", f"PATCH {name}"]
+    assert collected(kube.pods[name]) == outcome
     log_query = next(q for m, p, q in kube.requests if p.endswith("/log"))
     assert log_query["limitBytes"] == str(64 * 1024 * 4) and log_query["container"] == "run"
-    assert name not in kube.pods
+    await executor.release(request)
+    assert calls(kube, name)[-1] == f"DELETE {name}" and name not in kube.pods
 
 
 async def test_non_zero_exit_is_a_runtime_error_with_the_log_tail(

@@ -26,6 +26,7 @@ from tests.orchestrator.kubernetes import statuses
 
 TTL = timedelta(minutes=5)
 SPEC = ExecutionSpec(time_limit_s=10, memory_mb=256, cpus=1, data_prefix="c/v1/", data_files=["x.csv"])
+PREDICTIONS = "s/1/predictions.csv"
 
 
 def zip_of(files: dict[str, str], *, symlink: str | None = None) -> bytes:
@@ -98,8 +99,8 @@ async def test_fetch_and_runner_move_the_files_with_one_blob_sas_each(
     assert code == 0 and "predicting" in log
     assert report["predictions"] == "uploaded"
     assert await azure_storage.get_bytes("outputs", "s/1/predictions.csv") == b"id,y\n1,0\n"
-    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
-    assert verdict is not None and verdict.failure_reason is None and verdict.predictions_uploaded
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC, predictions_key=PREDICTIONS)
+    assert verdict is not None and verdict.failure_reason is None and verdict.predictions_key == PREDICTIONS
 
     # the write URL cannot read back; the read URL cannot write
     reader = urls.read_url("outputs", "s/1/predictions.csv", TTL).replace("sp=r", "sp=r")
@@ -111,7 +112,7 @@ async def test_fetch_and_runner_move_the_files_with_one_blob_sas_each(
     )
     code, report, _ = await run_runner(tmp_path, urls.read_url("outputs", "s/1/other.csv", TTL))
     assert report["predictions"] == "upload_failed"
-    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC, predictions_key=PREDICTIONS)
     assert (
         verdict is not None and verdict.failure_reason == FailureReason.INTERNAL_ERROR and verdict.retryable
     )
@@ -133,7 +134,7 @@ async def test_fetch_enforces_the_zip_rules_in_the_pod(
             "initContainerStatuses": [{"name": "fetch", "state": {"terminated": terminated}}],
         }
     }
-    verdict = classify(pod, SPEC)
+    verdict = classify(pod, SPEC, predictions_key=PREDICTIONS)
     assert verdict is not None and verdict.failure_reason == FailureReason.INVALID_SUBMISSION
 
     code, report = await run_fetch(urls.read_url("submissions", "c/missing.zip", TTL), tmp_path / "b")
@@ -150,7 +151,7 @@ async def test_runner_stops_the_program_at_the_time_limit(
     code, report, _ = await run_runner(tmp_path, urls.write_url("outputs", "s/1/predictions.csv", TTL), 0.5)
     assert code == 124 and report["timed_out"] is True and report["predictions"] == "skipped"
     assert float(report["wall_seconds"]) < 5  # type: ignore[arg-type]
-    verdict = classify({"status": statuses.finished(124, report)}, SPEC)
+    verdict = classify({"status": statuses.finished(124, report)}, SPEC, predictions_key=PREDICTIONS)
     assert verdict is not None and verdict.failure_reason == FailureReason.TIME_LIMIT_EXCEEDED
 
 
@@ -168,7 +169,7 @@ async def test_runner_names_predictions_that_are_not_a_file(tmp_path: Path, make
     (tmp_path / "src" / "main.py").write_text(f"import os\n{make}\n")
     _, report, out = await run_runner(tmp_path, "http://127.0.0.1:9/never")
     assert report["predictions"] == "not_regular", out
-    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC, predictions_key=PREDICTIONS)
     assert verdict is not None and verdict.failure_reason == FailureReason.INVALID_PREDICTIONS
     assert verdict.detail.startswith(f"/code_execution/submission/submission.csv {found}")
 
@@ -180,11 +181,11 @@ async def test_runner_refuses_a_symlinked_or_missing_predictions_file(tmp_path: 
     (tmp_path / "src" / "main.py").write_text("import os\nos.symlink('/etc/passwd', os.environ['PRED'])\n")
     _, report, _ = await run_runner(tmp_path, "http://127.0.0.1:9/never")
     assert report["predictions"] == "not_regular"
-    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC, predictions_key=PREDICTIONS)
     assert verdict is not None and verdict.failure_reason == FailureReason.INVALID_PREDICTIONS
 
     (tmp_path / "submission" / "submission.csv").unlink()
     (tmp_path / "src" / "main.py").write_text("print('forgot')\n")
     _, report, _ = await run_runner(tmp_path, "http://127.0.0.1:9/never")
-    verdict = classify({"status": statuses.finished(0, report)}, SPEC)
+    verdict = classify({"status": statuses.finished(0, report)}, SPEC, predictions_key=PREDICTIONS)
     assert verdict is not None and verdict.failure_reason == FailureReason.MISSING_PREDICTIONS

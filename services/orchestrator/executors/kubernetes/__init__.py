@@ -7,7 +7,9 @@ and knows nothing of the scheduler or the database:
 - ``objects``   pure functions building the run pod (kubespawner's ``make_pod`` style)
 - ``classify``  pure function: pod status -> outcome
 - ``watcher``   list-then-watch reflector of the namespace's run pods
-- ``executor``  ``KubernetesExecutor``: create / adopt, wait, read the log, delete; recovery
+- ``client``    the API client (kubernetes_asyncio), its HTTP session kept off the environment
+- ``collect``   collected pods: the outcome kept on the ended pod until it is recorded
+- ``executor``  ``KubernetesExecutor``: create / adopt, wait, read the log, collect; recovery
 - ``urls``      short-lived SAS URLs the pod uses for its archive and its predictions
 - ``fetch``     runs *in the pod* (init container): download and safely unpack the zip
 - ``runner``    runs *in the pod* (main container, stdlib only): run ``main.py``, upload

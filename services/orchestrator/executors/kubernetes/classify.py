@@ -1,7 +1,8 @@
 """Pod status -> the run's outcome: a pure function of the pod's JSON, no I/O.
 
-``classify`` returns None while the run is still going, else a ``Verdict`` in the
-orchestrator's terms (the same failure reasons as the local sandbox). The main
+``classify`` returns None while the run is still going, else the ``RunOutcome`` of the
+executor seam (the same failure reasons as the local sandbox) as far as the pod's
+status tells it; the executor adds what only it knows (the log, what it ran on). The main
 container's runner reports through its termination message (``runner.py``); the pod's
 phase, reasons and exit codes decide whenever that report is absent or disagrees.
 
@@ -19,13 +20,20 @@ phase, reasons and exit codes decide whenever that report is absent or disagrees
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.orchestrator.executors import failures
-from services.orchestrator.executors.kubernetes.objects import FETCH_CONTAINER, RUN_CONTAINER, SUBMISSION_DIR
+from services.orchestrator.executors.base import RunOutcome
+from services.orchestrator.executors.kubernetes.objects import (
+    ATTEMPT_LABEL,
+    FETCH_CONTAINER,
+    RUN_CONTAINER,
+    SUBMISSION_DIR,
+    SUBMISSION_LABEL,
+)
 from shared.events import ExecutionSpec, FailureReason, Resources
+from shared.runs import output_keys
 
 IMAGE_ERRORS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 CONFIG_ERRORS = frozenset({"CreateContainerConfigError"})
@@ -38,19 +46,9 @@ CSV_FILE = "expected a CSV file"
 UNKNOWN_KIND = "not a regular file (a symbolic link?)"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    failure_reason: FailureReason | None
-    detail: str = ""
-    exit_code: int | None = None
-    resources: Resources = field(default_factory=Resources)
-    retryable: bool = False
-    predictions_uploaded: bool = False
-
-
-def _internal(what: str, *, retryable: bool) -> Verdict:
+def _internal(what: str, *, retryable: bool) -> RunOutcome:
     """A platform fault, worded as the local executor words it (never counted against a team)."""
-    return Verdict(FailureReason.INTERNAL_ERROR, failures.platform_fault(what), retryable=retryable)
+    return RunOutcome.internal(what, retryable=retryable)
 
 
 def _statuses(pod: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
@@ -95,8 +93,12 @@ def _disruption(pod: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
-    """The outcome of the run this pod is, or None while it is not over."""
+def classify(
+    pod: dict[str, Any], spec: ExecutionSpec, *, predictions_key: str | None = None
+) -> RunOutcome | None:
+    """The outcome of the run this pod is, or None while it is not over; a run that
+    uploaded its predictions names them as ``predictions_key``, by default the key of
+    the submission and attempt in the pod's labels (``shared.runs.output_keys``)."""
     status = pod.get("status") or {}
     phase = status.get("phase", "Pending")
     reason = status.get("reason") or ""
@@ -104,7 +106,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
 
     if reason == "Evicted" or (disruption := _disruption(pod)) is not None:
         if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
-            return Verdict(
+            return RunOutcome(
                 FailureReason.OUTPUT_LIMIT_EXCEEDED,
                 failures.disk_allowance_exceeded(failures.fmt_mib(spec.output_limit_mb), SUBMISSION_DIR),
             )
@@ -131,7 +133,7 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     if fetch and fetch.get("exitCode", 0) != 0:
         report = _report(fetch)
         if fetch.get("exitCode") == FETCH_INVALID and report.get("problems"):
-            return Verdict(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
+            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(map(str, report["problems"])))
         if fetch.get("exitCode") == FETCH_MISSING:
             return _internal(failures.missing_from_storage("the submission archive"), retryable=False)
         why = report.get("error") or fetch.get("reason") or f"exit code {fetch.get('exitCode')}"
@@ -142,7 +144,9 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     terminated = state.get("terminated")
     if reason == "DeadlineExceeded":
         if terminated or state.get("running") or (main.get("lastState") or {}).get("terminated"):
-            return Verdict(FailureReason.TIME_LIMIT_EXCEEDED, failures.time_limit_exceeded(spec.time_limit_s))
+            return RunOutcome(
+                FailureReason.TIME_LIMIT_EXCEEDED, failures.time_limit_exceeded(spec.time_limit_s)
+            )
         return _internal("the run pod did not start before its deadline", retryable=True)
 
     if phase not in ("Succeeded", "Failed"):
@@ -154,14 +158,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     resources = _resources(terminated, report)
     exit_code = terminated.get("exitCode")
     if terminated.get("reason") == "OOMKilled":
-        return Verdict(
+        return RunOutcome(
             FailureReason.MEMORY_LIMIT_EXCEEDED,
             failures.memory_limit_exceeded(failures.fmt_mib(spec.memory_mb)),
             exit_code=exit_code,
             resources=resources,
         )
     if report.get("timed_out") is True:
-        return Verdict(
+        return RunOutcome(
             FailureReason.TIME_LIMIT_EXCEEDED,
             failures.time_limit_exceeded(spec.time_limit_s),
             resources=resources,
@@ -170,14 +174,15 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
         signum = report.get("signal")
         killed_by = f"signal {signum}" if isinstance(signum, int) else None
         how = failures.exited(exit_code, killed_by=killed_by)
-        return Verdict(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
+        return RunOutcome(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
 
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
     predictions = report.get("predictions")
     if predictions == "uploaded":
-        return Verdict(None, exit_code=0, resources=resources, predictions_uploaded=True)
+        key = predictions_key or _predictions_key(pod)
+        return RunOutcome(None, exit_code=0, resources=resources, predictions_key=key)
     if predictions == "missing":
-        return Verdict(
+        return RunOutcome(
             FailureReason.MISSING_PREDICTIONS,
             failures.output_missing("predictions", expected),
             exit_code=0,
@@ -191,14 +196,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
             wording = failures.output_not_regular(expected, found, "predictions", "a CSV file")
         else:
             wording = failures.output_not_regular(expected, UNKNOWN_KIND, "predictions", None)
-        return Verdict(
+        return RunOutcome(
             FailureReason.INVALID_PREDICTIONS,
             wording,
             exit_code=0,
             resources=resources,
         )
     if predictions == "too_large":
-        return Verdict(
+        return RunOutcome(
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
             failures.output_too_large(expected, failures.fmt_mib(spec.output_limit_mb)),
             exit_code=0,
@@ -207,6 +212,14 @@ def classify(pod: dict[str, Any], spec: ExecutionSpec) -> Verdict | None:
     if predictions == "upload_failed":
         return _internal(f"the predictions could not be stored ({report.get('detail', '')})", retryable=True)
     return _internal("the run ended without the runner's report", retryable=True)
+
+
+def _predictions_key(pod: dict[str, Any]) -> str | None:
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    submission, attempt = str(labels.get(SUBMISSION_LABEL) or ""), str(labels.get(ATTEMPT_LABEL) or "")
+    if not submission or not attempt.isdigit():
+        return None
+    return output_keys(submission, int(attempt)).predictions
 
 
 def is_started(pod: dict[str, Any]) -> bool:

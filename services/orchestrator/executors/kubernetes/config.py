@@ -68,6 +68,8 @@ class KubernetesSettings(BaseSettings):
     storage_host_name: str | None = None
     """The storage account's host name, mapped to `HOLDOUT_KUBERNETES_STORAGE_HOST_IP` in the pod."""
 
+    create_concurrency: int = 16
+    """Pod creations in flight at once: a burst of starts leaves the API to runs that are ending."""
     api_timeout_seconds: float = 30.0
     """Timeout of one Kubernetes API call, in seconds."""
     watch_timeout_seconds: int = 240
@@ -80,6 +82,8 @@ class KubernetesSettings(BaseSettings):
     """Longest wait after failed lists or watches, in seconds."""
     log_tail_lines: int = 5000
     """Lines of a run pod's log read before it is deleted."""
+    collected_grace_seconds: float = 300.0
+    """How long an ended run pod is kept after its outcome is handed back (unless released), in seconds."""
     url_slack_seconds: int = 900
     """How long the pod's SAS URLs stay valid beyond the run's own deadline, in seconds."""
 

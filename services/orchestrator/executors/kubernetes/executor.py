@@ -2,22 +2,32 @@
 
 ``run``: build the pod (``objects``), create it (409: a pod of this attempt exists
 already, from before a restart: adopt it), wait until ``classify`` says it is over
-(through the ``PodWatcher``, with a direct read now and then in case the watch is
-behind), read the main container's log with a byte cap *before* deleting the pod,
-store the log, delete the pod (404: already gone) and return the same ``RunOutcome``
-the local sandbox returns. The predictions were uploaded by the pod itself
-(``runner.py``) to ``outputs/<submission>/<attempt>/predictions.csv``.
+(through the ``PodWatcher``, woken only by changes of this pod, with a direct read now
+and then in case the watch is behind), read the main container's log with a byte cap,
+store the log, and return the same ``RunOutcome`` the local sandbox returns. The
+predictions were uploaded by the pod itself (``runner.py``) to
+``outputs/<submission>/<attempt>/predictions.csv``.
+
+An ended pod is not deleted before its outcome is safe: ``run`` marks it collected
+(the outcome in an annotation) and returns; the pod goes when the scheduler calls
+``release`` after recording the outcome, or after a grace (``collect.py`` says why
+this means no attempt is ever run twice, however a restart interleaves). A verdict
+reached while the pod is *not* over (its image cannot be pulled, it cannot be
+configured, it never started) comes before the participant's program ran: that pod is
+deleted at once, since keeping it could still let it start.
 
 Cancelling ``run`` deletes the pod, unless ``detach()`` was called first: an
 orchestrator shutting down (a rolling update) leaves its pods running, and after the
 restart ``recover`` sorts the namespace out and ``run`` of the same attempt adopts.
-Every API call has a timeout.
+Every API call has a timeout (``client.py``); at most ``create_concurrency`` creations
+are in flight, so a burst of starts leaves the API to the runs that are ending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -25,11 +35,12 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 
-from services.orchestrator.executors.base import PLATFORM_FAULT, Executor, RunOutcome, RunRequest, output_keys
-from services.orchestrator.executors.kubernetes.classify import Verdict, classify, is_started, ran_on
+from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest, output_keys
+from services.orchestrator.executors.kubernetes.classify import classify, is_started, ran_on
+from services.orchestrator.executors.kubernetes.client import api_timeout, make_api_client
+from services.orchestrator.executors.kubernetes.collect import Reaper, collected, is_over, mark
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.objects import (
     ATTEMPT_LABEL,
@@ -40,27 +51,18 @@ from services.orchestrator.executors.kubernetes.objects import (
     pod_name,
 )
 from services.orchestrator.executors.kubernetes.urls import BlobUrls
-from services.orchestrator.executors.kubernetes.watcher import PodWatcher, raw, read_json
+from services.orchestrator.executors.kubernetes.watcher import PodWatcher, raw, read_json, read_ok
 from shared.aio import wait_event
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage import Storage, StorageError
 
+__all__ = ["KubernetesExecutor", "Recovery", "make_api_client"]
+
 log = structlog.get_logger(__name__)
 
 LOG_READ_FACTOR = 4  # read this many times the kept tail, so whole lines survive the cut
-
-
-async def make_api_client(settings: KubernetesSettings) -> ApiClient:
-    """An API client: ``api_url`` (no auth), else in-cluster, else the kubeconfig."""
-    if settings.api_url:
-        configuration = client.Configuration(host=settings.api_url)
-        return ApiClient(configuration)
-    if settings.kubeconfig is None:
-        with contextlib.suppress(config.ConfigException):
-            config.load_incluster_config()  # type: ignore[no-untyped-call]
-            return ApiClient()
-    await config.load_kube_config(config_file=settings.kubeconfig)
-    return ApiClient()
+RECOVER_CONCURRENCY = 32
+MERGE_PATCH = "application/merge-patch+json"
 
 
 @dataclass
@@ -91,11 +93,16 @@ class KubernetesExecutor(Executor):
         self.api_client = api_client
         self.api = CoreV1Api(api_client)
         self.watcher = PodWatcher(self.api, settings)
+        self.reaper = Reaper(self._delete, grace_seconds=settings.collected_grace_seconds)
         self.poll_seconds = poll_seconds
         self.storage_attempts = storage_attempts
         # the execution record's machine (HOLDOUT_MACHINE_KIND), else the pod's node
         self.machine = machine
         self._detached = False
+        self._containers_ready = False
+        self._timeout = api_timeout(settings)
+        # else 2,000 creates hold the pool and the API while ended runs wait to be collected
+        self._creating = asyncio.Semaphore(max(1, settings.create_concurrency))
 
     # -- the seam -------------------------------------------------------------------------
 
@@ -113,9 +120,15 @@ class KubernetesExecutor(Executor):
                 await self._delete(name)
             return RunOutcome.internal("the Kubernetes executor failed")
 
+    async def release(self, request: RunRequest) -> None:
+        """The outcome of ``request`` is recorded: delete its collected pod."""
+        await self.reaper.release(pod_name(request.submission_id, request.attempt))
+
     def detach(self) -> None:
-        """From now on, cancelling a run leaves its pod running (call before shutting down)."""
+        """From now on, cancelling a run leaves its pod running and collected pods stay
+        for the next orchestrator (call before shutting down)."""
         self._detached = True
+        self.reaper.stop()
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         """After a restart the runs' pods may still be going: delete the orphans, and let
@@ -128,6 +141,7 @@ class KubernetesExecutor(Executor):
         return True
 
     async def close(self) -> None:
+        await self.reaper.close()
         await self.watcher.stop()
         await self.api_client.close()
 
@@ -142,13 +156,19 @@ class KubernetesExecutor(Executor):
             labels = meta.get("labels") or {}
             key = (labels.get(SUBMISSION_LABEL, ""), _int(labels.get(ATTEMPT_LABEL)))
             name = meta["name"]
-            if key not in wanted:
-                await self._delete(name)
+            if key not in wanted:  # an orphan, or a collected pod whose outcome is recorded
                 found.deleted.append(name)
-            elif (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            elif is_over(pod):
                 found.finished.append(name)
             else:
                 found.running.append(name)
+        limit = asyncio.Semaphore(RECOVER_CONCURRENCY)
+
+        async def delete(name: str) -> None:
+            async with limit:
+                await self._delete(name)
+
+        await asyncio.gather(*(delete(name) for name in found.deleted))
         log.info("k8s.recovered", running=found.running, finished=found.finished, deleted=found.deleted)
         return found
 
@@ -175,39 +195,69 @@ class KubernetesExecutor(Executor):
             archive_url=self.urls.read_url("submissions", request.archive_key, ttl),
             predictions_url=self.urls.write_url("outputs", predictions_key, ttl),
         )
-        # the pod uploads its predictions with a SAS URL, which cannot create a container
-        await self.storage.ensure_containers()
-        await self._create(pod, str(request.submission_id))
-        verdict, started, last_seen = await self._wait(name, spec)
+        if not self._containers_ready:
+            # the pod uploads its predictions with a SAS URL, which cannot create a container
+            await self.storage.ensure_containers()
+            self._containers_ready = True
+        async with self._creating:
+            await self._create(pod, str(request.submission_id))
+        verdict, started, last_seen = await self._wait(name, spec, predictions_key)
+        if (kept := collected(last_seen)) is not None:
+            # collected before a restart: the outcome that was handed back, once more
+            log.info("k8s.collected_adopted", pod=name, submission_id=str(request.submission_id))
+            self.reaper.collected(name)
+            return kept
         image_digest, node = ran_on(last_seen, image)
         text = await self._read_log(name, spec) if started else ""
         stored_log = await self._store_log(log_key, text)
-        await self._delete(name)
+        if not stored_log:
+            outcome = RunOutcome.internal("could not store the run's log")
+        else:
+            detail = verdict.detail
+            if verdict.failure_reason == FailureReason.RUNTIME_ERROR and (tail := _last_lines(text)):
+                detail = f"{detail}; last lines of the log:\n{tail}"
+            outcome = dataclasses.replace(
+                verdict,
+                detail=detail,
+                log_key=log_key,
+                runtime=spec.runtime,
+                runtime_digest=image_digest if started else "",
+                machine=self.machine or node,
+                gpu_used=spec.gpu and started,
+            )
         log.info(
             "k8s.run_finished",
             submission_id=str(request.submission_id),
             attempt=request.attempt,
-            failure_reason=verdict.failure_reason,
-            retryable=verdict.retryable,
+            failure_reason=outcome.failure_reason,
+            retryable=outcome.retryable,
         )
-        if not stored_log:
-            return RunOutcome.internal("could not store the run's log")
-        detail = verdict.detail
-        if verdict.failure_reason == FailureReason.RUNTIME_ERROR and (tail := _last_lines(text)):
-            detail = f"{detail}; last lines of the log:\n{tail}"
-        return RunOutcome(
-            failure_reason=verdict.failure_reason,
-            detail=detail,
-            exit_code=verdict.exit_code,
-            resources=verdict.resources,
-            predictions_key=predictions_key if verdict.predictions_uploaded else None,
-            log_key=log_key,
-            retryable=verdict.retryable,
-            runtime=spec.runtime,
-            runtime_digest=image_digest if started else "",
-            machine=self.machine or node,
-            gpu_used=spec.gpu and started,
-        )
+        await self._collect(name, outcome, over=is_over(last_seen))
+        return outcome
+
+    async def _collect(self, name: str, outcome: RunOutcome, *, over: bool) -> None:
+        """Keep an ended pod, marked with its outcome, until the outcome is recorded; delete
+        a pod that is not over (its program never ran, and must not start now)."""
+        if not over:
+            await self._delete(name)
+            return
+        try:
+            response = await self.api.patch_namespaced_pod(  # type: ignore[call-arg]  # _content_type: in its kwargs
+                name,
+                self.settings.namespace,
+                mark(outcome),
+                _content_type=MERGE_PATCH,
+                _preload_content=False,
+                _request_timeout=self._timeout,
+            )
+            await read_ok(response)
+        except Exception as exc:
+            if isinstance(exc, ApiException) and exc.status == 404:  # deleted outside Holdout
+                return
+            # the outcome stands and the ended pod is kept all the same: classified again
+            # after a restart, it gives this verdict
+            log.warning("k8s.collect_mark_failed", pod=name, error=repr(exc)[:300])
+        self.reaper.collected(name)
 
     async def _create(self, pod: dict[str, Any], submission_id: str) -> None:
         name = pod["metadata"]["name"]
@@ -216,9 +266,9 @@ class KubernetesExecutor(Executor):
                 self.settings.namespace,
                 pod,  # type: ignore[arg-type]  # the client sends a dict as it is
                 _preload_content=False,
-                _request_timeout=self.settings.api_timeout_seconds,
+                _request_timeout=self._timeout,
             )
-            await read_json(response)
+            await read_ok(response)
             log.info("k8s.pod_created", pod=name, submission_id=submission_id)
         except ApiException as exc:
             if exc.status != 409:
@@ -231,7 +281,7 @@ class KubernetesExecutor(Executor):
                 name,
                 self.settings.namespace,
                 _preload_content=False,
-                _request_timeout=self.settings.api_timeout_seconds,
+                _request_timeout=self._timeout,
             )
             return await read_json(response)
         except ApiException as exc:
@@ -239,9 +289,11 @@ class KubernetesExecutor(Executor):
                 return None
             raise
 
-    async def _wait(self, name: str, spec: ExecutionSpec) -> tuple[Verdict, bool, dict[str, Any] | None]:
-        """Until the pod's run is over: (verdict, whether the main container ever started,
-        the pod as last seen)."""
+    async def _wait(
+        self, name: str, spec: ExecutionSpec, predictions_key: str
+    ) -> tuple[RunOutcome, bool, dict[str, Any] | None]:
+        """Until the pod's run is over: (what its status says, whether the main container
+        ever started, the pod as last seen); a collected pod is over at once."""
         loop = asyncio.get_running_loop()
         since = loop.time()
         started = False
@@ -249,12 +301,14 @@ class KubernetesExecutor(Executor):
         seen: dict[str, Any] | None = None
         while True:
             # take the tick before looking, so a change in between wakes the wait below
-            tick = self.watcher.tick
+            tick = self.watcher.tick(name)
             pod, read = read or self.watcher.get(name), None
             if pod is not None:
                 started = started or is_started(pod)
                 seen = pod
-                if (verdict := classify(pod, spec)) is not None:
+                if (kept := collected(pod)) is not None:
+                    return kept, started, seen
+                if (verdict := classify(pod, spec, predictions_key=predictions_key)) is not None:
                     return verdict, started, seen
                 if not started and loop.time() - since > self.settings.pending_timeout_seconds:
                     reason = (pod.get("status") or {}).get("message") or "no node could take it"
@@ -281,7 +335,7 @@ class KubernetesExecutor(Executor):
                     tail_lines=self.settings.log_tail_lines,
                     limit_bytes=keep * LOG_READ_FACTOR,
                     _preload_content=False,
-                    _request_timeout=self.settings.api_timeout_seconds,
+                    _request_timeout=self._timeout,
                 )
             )
             try:
@@ -321,17 +375,17 @@ class KubernetesExecutor(Executor):
                 grace_period_seconds=0,
                 propagation_policy="Background",
                 _preload_content=False,
-                _request_timeout=self.settings.api_timeout_seconds,
+                _request_timeout=self._timeout,
             )
-            await read_json(response)
+            await read_ok(response)
             log.info("k8s.pod_deleted", pod=name)
         except ApiException as exc:
             if exc.status != 404:
                 raise
 
 
-def _internal(what: str) -> Verdict:
-    return Verdict(FailureReason.INTERNAL_ERROR, PLATFORM_FAULT.format(what=what), retryable=True)
+def _internal(what: str) -> RunOutcome:
+    return RunOutcome.internal(what, retryable=True)
 
 
 def _int(value: str | None) -> int:

@@ -5,8 +5,17 @@ bookmarks; each watch request has a server-side timeout and a client read timeou
 is renewed from the last version seen. A 410 Gone (the version fell out of the API
 server's window) re-lists at once; any other error (a dropped connection, an API
 outage) re-lists after a capped, jittered exponential backoff; a full re-list also
-happens every ``relist_seconds`` whatever the watch says. Waiters hold ``tick`` (an
-event replaced on every change) so they never sleep through an update.
+happens every ``relist_seconds`` whatever the watch says.
+
+Waiters are woken per pod: ``tick(name)`` is an event set at the next change of that
+pod (and at every re-list, which may change any), taken *before* looking at the pod so
+a change in between is never slept through. One watch event therefore wakes at most
+the one run whose pod it is, not every run in flight (with one shared event, 500 runs
+cost 169,000 wake-ups and re-classifications). ``wakeups`` counts them.
+
+Decoding is kept to what is needed: watch events are decoded once, here; responses
+whose body nobody reads (a create's, a delete's, a patch's echo of the whole pod) are
+drained without decoding (``read_ok``).
 """
 
 from __future__ import annotations
@@ -20,11 +29,14 @@ import aiohttp
 import structlog
 from kubernetes_asyncio.client import ApiException, CoreV1Api
 
+from services.orchestrator.executors.kubernetes.client import api_timeout
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.objects import SELECTOR
 from shared.aio import cancel_and_wait
 
 log = structlog.get_logger(__name__)
+
+YIELD_EVERY = 32  # watch events handled between two turns of the event loop
 
 
 def raw(response: object) -> aiohttp.ClientResponse:
@@ -34,8 +46,9 @@ def raw(response: object) -> aiohttp.ClientResponse:
     return response
 
 
-async def read_json(response: object) -> dict[str, Any]:
-    """The body of a response got with ``_preload_content=False``; non-2xx raises ApiException."""
+async def read_ok(response: object) -> bytes:
+    """The body of a response got with ``_preload_content=False``, read to its end (so the
+    connection goes back to the pool) but not decoded; non-2xx raises ApiException."""
     response = raw(response)
     try:
         body = await response.read()
@@ -43,7 +56,12 @@ async def read_json(response: object) -> dict[str, Any]:
         response.release()
     if not 200 <= response.status < 300:
         raise ApiException(status=response.status, reason=body[:500].decode("utf-8", "replace"))
-    data = json.loads(body)
+    return body
+
+
+async def read_json(response: object) -> dict[str, Any]:
+    """The JSON object of a response got with ``_preload_content=False`` (see ``read_ok``)."""
+    data = json.loads(await read_ok(response))
     if not isinstance(data, dict):
         raise ValueError("the API answered something other than a JSON object")
     return data
@@ -56,8 +74,9 @@ class PodWatcher:
         self.selector = selector
         self.pods: dict[str, dict[str, Any]] = {}
         self.synced = asyncio.Event()
-        self.tick = asyncio.Event()
+        self._ticks: dict[str, asyncio.Event] = {}
         self.relists = 0
+        self.wakeups = 0
         self._task: asyncio.Task[None] | None = None
 
     def get(self, name: str) -> dict[str, Any] | None:
@@ -71,16 +90,31 @@ class PodWatcher:
         await cancel_and_wait(self._task)
         self._task = None
 
-    def _changed(self) -> None:
-        tick, self.tick = self.tick, asyncio.Event()
-        tick.set()
+    def tick(self, name: str) -> asyncio.Event:
+        """An event set at the next change of pod ``name`` or the next re-list."""
+        event = self._ticks.get(name)
+        if event is None:
+            event = self._ticks[name] = asyncio.Event()
+        return event
+
+    def _changed(self, name: str) -> None:
+        event = self._ticks.pop(name, None)
+        if event is not None:
+            self.wakeups += 1
+            event.set()
+
+    def _changed_all(self) -> None:
+        ticks, self._ticks = self._ticks, {}
+        self.wakeups += len(ticks)
+        for event in ticks.values():
+            event.set()
 
     async def list_pods(self) -> tuple[list[dict[str, Any]], str]:
         response = await self.api.list_namespaced_pod(
             self.settings.namespace,
             label_selector=self.selector,
             _preload_content=False,
-            _request_timeout=self.settings.api_timeout_seconds,
+            _request_timeout=api_timeout(self.settings),
         )
         data = await read_json(response)
         return list(data.get("items") or []), str((data.get("metadata") or {}).get("resourceVersion", ""))
@@ -90,7 +124,7 @@ class PodWatcher:
         self.pods = {pod["metadata"]["name"]: pod for pod in items}
         self.relists += 1
         self.synced.set()
-        self._changed()
+        self._changed_all()
         log.debug("k8s.pods_listed", count=len(items), resource_version=version)
         return version
 
@@ -105,7 +139,7 @@ class PodWatcher:
                 timeout_seconds=timeout,
                 _preload_content=False,
                 _request_timeout=aiohttp.ClientTimeout(
-                    connect=self.settings.api_timeout_seconds,
+                    sock_connect=self.settings.api_timeout_seconds,
                     sock_read=timeout + self.settings.api_timeout_seconds,
                 ),
             )
@@ -114,9 +148,14 @@ class PodWatcher:
             if response.status != 200:
                 body = await response.read()
                 raise ApiException(status=response.status, reason=body[:500].decode("utf-8", "replace"))
+            seen = 0
             async for line in response.content:
                 if not line.strip():
                     continue
+                seen += 1
+                if seen % YIELD_EVERY == 0:
+                    # a buffered backlog is read without awaiting: let the woken runs go
+                    await asyncio.sleep(0)
                 event = json.loads(line)
                 kind, obj = event.get("type"), event.get("object") or {}
                 if kind == "ERROR":
@@ -129,7 +168,7 @@ class PodWatcher:
                     self.pods.pop(name, None)
                 else:
                     self.pods[name] = obj
-                self._changed()
+                self._changed(name)
         finally:
             response.release()
         return version

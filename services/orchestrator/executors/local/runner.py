@@ -41,6 +41,7 @@ from services.orchestrator.executors.local.spec import (
     SandboxSpec,
 )
 from shared.archive import safe_extract
+from shared.retry import retrying
 from shared.storage import Storage
 from shared.storage.base import BlobNotFound, StorageError
 
@@ -232,20 +233,37 @@ class LocalRunner:
             return None
 
     async def storage_call(self, what: str, op: Callable[..., Awaitable[T]], *args: object) -> T:
-        """Call a storage operation, retrying transient failures; BlobNotFound is final."""
-        for attempt in range(1, self.storage_attempts + 1):
-            try:
-                return await op(*args)
-            except BlobNotFound:
-                raise
-            except (StorageError, OSError) as exc:
-                if is_out_of_space(exc):
-                    raise  # trying again at once would fail the same way
-                if attempt == self.storage_attempts:
-                    raise StorageFailed(f"could not {what}") from exc
-                log.warning("executor.storage_retry", what=what, attempt=attempt, error=repr(exc))
-                await asyncio.sleep(self.storage_retry_seconds * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")
+        """Call a storage operation, retrying transient failures with the one retry policy
+        (``shared.retry``; the first pause is ``storage_retry_seconds``); BlobNotFound and a
+        full disk are final; ``StorageFailed`` once the attempts are spent."""
+        try:
+            async for attempt in retrying(
+                _StorageHiccup,
+                attempts=self.storage_attempts,
+                timeout_s=None,
+                wait_initial_s=self.storage_retry_seconds,
+            ):
+                with attempt:
+                    try:
+                        return await op(*args)
+                    except BlobNotFound:
+                        raise
+                    except (StorageError, OSError) as exc:
+                        if is_out_of_space(exc):
+                            raise  # trying again at once would fail the same way
+                        if attempt.num < self.storage_attempts:
+                            log.warning(
+                                "executor.storage_retry", what=what, attempt=attempt.num, error=repr(exc)
+                            )
+                        raise _StorageHiccup(what) from exc
+        except _StorageHiccup as spent:
+            raise StorageFailed(f"could not {what}") from spent.__cause__
+        raise AssertionError("retrying() re-raises its last error")  # pragma: no cover
+
+
+class _StorageHiccup(Exception):
+    """A storage failure another attempt may not hit (its ``__cause__`` is the storage's
+    error); only ``storage_call`` retries on it, so nothing else is retried by accident."""
 
 
 def is_out_of_space(exc: BaseException) -> bool:

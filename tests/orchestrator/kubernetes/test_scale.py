@@ -1,0 +1,137 @@
+"""The Kubernetes executor with 2,000 pods at once, and an orchestrator stopped
+mid-burst and restarted.
+
+Kubernetes is faked because no cluster can run on the development or CI machines: the
+real ``KubernetesExecutor`` and ``kubernetes_asyncio`` client talk HTTP to
+``fakekube.FakeKube``, and ``idlekubelet.IdleKubelet`` writes the statuses of pods that
+run nothing for a fraction of a second (shortened from the 1-5 s of real no-op runs to
+keep each test bounded). ``Recorder`` stands in for the scheduler: it awaits
+``run``, then "records" the outcome after a short pause (its database commit), then
+calls ``release``; a stopped orchestrator is ``detach()`` and the cancellation of every
+recorder task, as the service's shutdown does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from services.orchestrator.executors.base import RunOutcome, RunRequest
+from services.orchestrator.executors.kubernetes.executor import KubernetesExecutor
+from services.orchestrator.executors.kubernetes.objects import pod_name
+from tests.orchestrator.kubernetes.conftest import MakeExecutor, make_request, until
+from tests.orchestrator.kubernetes.fakekube import FakeKube
+from tests.orchestrator.kubernetes.idlekubelet import IdleKubelet
+
+Key = tuple[str, int]
+
+
+def key(request: RunRequest) -> Key:
+    return str(request.submission_id), request.attempt
+
+
+@dataclass
+class Recorder:
+    """The scheduler's side: an outcome counts once it is recorded, after a commit pause."""
+
+    commit_seconds: tuple[float, float] = (0.0, 0.0)
+    recorded: list[tuple[Key, RunOutcome]] = field(default_factory=list)
+    handed_back: set[Key] = field(default_factory=set)
+    _random: random.Random = field(default_factory=lambda: random.Random(1))
+
+    async def execute(self, executor: KubernetesExecutor, request: RunRequest) -> None:
+        outcome = await executor.run(request)
+        self.handed_back.add(key(request))
+        await asyncio.sleep(self._random.uniform(*self.commit_seconds))
+        self.recorded.append((key(request), outcome))
+        await executor.release(request)
+
+    @property
+    def keys(self) -> set[Key]:
+        return {k for k, _ in self.recorded}
+
+
+def api_calls(kube: FakeKube) -> Counter[str]:
+    """Requests other than the watcher's lists and watches, by method."""
+    return Counter(m for m, p, _ in kube.requests if not (m == "GET" and p.endswith("/pods")))
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(90)
+async def test_two_thousand_pods_at_once_each_get_one_outcome(
+    kube: FakeKube, make_executor: MakeExecutor
+) -> None:
+    runs = int(os.environ.get("K8S_RUNS", "2000"))
+    kubelet = IdleKubelet(kube, seconds=(0.5, 2.0)).attach()
+    executor = await make_executor()
+    recorder = Recorder()
+    requests = [make_request() for _ in range(runs)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(recorder.execute(executor, r) for r in requests)), timeout=75)
+    finally:
+        await kubelet.close()
+    assert len(recorder.recorded) == runs and recorder.keys == {key(r) for r in requests}
+    assert all(o.failure_reason is None and o.predictions_key for _, o in recorder.recorded)
+    assert all(len(kube.created[pod_name(r.submission_id, 1)]) == 1 for r in requests)
+    assert not kube.pods  # every collected pod was released
+    # each run is woken by its own pod's few changes (and the odd re-list), never by the
+    # others': all-wake would be ~runs x events, here millions
+    assert executor.watcher.wakeups <= runs * 6
+    calls = api_calls(kube)
+    assert calls == {"POST": runs, "PATCH": runs, "DELETE": runs, "GET": runs}  # GET: the log
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(90)
+async def test_an_orchestrator_stopped_mid_burst_runs_no_attempt_twice(
+    kube: FakeKube, make_executor: MakeExecutor
+) -> None:
+    runs = 1000
+    kubelet = IdleKubelet(kube, seconds=(0.3, 2.5)).attach()
+    requests = [make_request() for _ in range(runs)]
+    # a slow commit leaves many runs between "outcome handed back" and "recorded" when
+    # the stop lands: exactly where the verdict used to be lost with the deleted pod
+    first = Recorder(commit_seconds=(0.05, 0.4))
+    before = await make_executor()
+    tasks = [asyncio.create_task(first.execute(before, r)) for r in requests]
+    try:
+        # mid-burst, and at a moment when some outcomes are handed back but not recorded
+        await until(
+            lambda: len(first.recorded) >= runs // 4 and len(first.handed_back - first.keys) >= 3, timeout=40
+        )
+        # the stop, as the service does it: detach, then cancel every run task
+        before.detach()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        stopped_at = time.time()
+        in_window = first.handed_back - first.keys
+        assert in_window, "the stop should land while some outcomes were handed back but not recorded"
+
+        # the next orchestrator: the runs not recorded are still active, same attempt
+        active = [r for r in requests if key(r) not in first.keys]
+        second = Recorder()
+        after = await make_executor()
+        found = await after.resume([key(r) for r in active])
+        assert found
+        await asyncio.wait_for(asyncio.gather(*(second.execute(after, r) for r in active)), timeout=60)
+    finally:
+        await kubelet.close()
+
+    every = [k for k, _ in first.recorded + second.recorded]
+    assert sorted(every) == sorted(key(r) for r in requests)  # each attempt recorded once
+    assert all(o.failure_reason is None for _, o in first.recorded + second.recorded)
+    for request in requests:
+        name = pod_name(request.submission_id, 1)
+        created = kube.created[name]
+        assert len(created) == 1, f"{name} was created {len(created)} times"
+        # and never after its outcome existed
+        assert created[0] <= kube.collected_at.get(name, stopped_at)
+    assert len(kubelet.ended_at) == runs  # each pod's program ran once
+    assert not kube.pods  # released, or deleted by the restart's recovery once recorded
