@@ -209,6 +209,20 @@ class DataFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class UploadReservation(Base):
+    """A data or labels version an upload took before its bytes moved (no transaction is
+    open while they do), so two uploads to one stage never write to one version's keys.
+    An upload that failed leaves its number unused: versions may skip one."""
+
+    __tablename__ = "upload_reservations"
+
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # "test" | "smoke" (data versions), "labels" | "smoke-labels"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ParticipantFile(Base):
     """A file the host attaches for participants (training data, a format example,
     documentation); stored in the ``files`` container, apart from test data and labels."""
@@ -417,3 +431,16 @@ class WebhookDelivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QueuedEvent(Base):
+    """The ``submission.queued`` a submission was queued with, as staged in the outbox:
+    what the reconciler publishes again when the orchestrator never saw it (the same
+    snapshot of limits, data and scoring the submission was accepted with)."""
+
+    __tablename__ = "queued_events"
+
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(Text)

@@ -275,5 +275,10 @@ async def test_the_top_of_the_board_is_reproduced_best_first(gw: Gateway) -> Non
     assert [i["submission_id"] for i in body["items"]] == [best_of_alice, of_bob]
     assert [len(i["reruns"]) for i in body["items"]] == [2, 2]
     assert all(i["verdict"] == "pending" for i in body["items"])
-    queued = [e for e in gw.of_type("submission.queued") if e.purpose == "reproduce"]
+
+    async def reruns_published() -> list[Any] | None:  # the relay publishes after the commit
+        found = [e for e in gw.of_type("submission.queued") if e.purpose == "reproduce"]
+        return found if len(found) >= 4 else None
+
+    queued = await eventually(reruns_published)
     assert sorted(str(e.rerun_of) for e in queued) == sorted([best_of_alice, of_bob] * 2)

@@ -17,7 +17,7 @@ from services.gateway.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, commit
+from services.gateway.deps import PageDep, SessionDep
 from services.gateway.openapi import Page, problems
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -30,14 +30,11 @@ router = APIRouter(prefix="/users", tags=["users"])
     response_model=UserCreated,
     responses=problems(401, 403, 409, 422),
 )
-async def create_user(
-    body: UserCreate, _admin: AdminUser, session: SessionDep, rt: RuntimeDep
-) -> UserCreated:
+async def create_user(body: UserCreate, _admin: AdminUser, session: SessionDep) -> UserCreated:
     """Create a user (administrators only). The token in the response is shown once."""
     user, token = await service.create_user_with_first_token(
         session, body.username, is_host=body.is_host, is_admin=False
     )
-    await commit(session, rt)
     return UserCreated(id=user.id, username=user.username, is_host=user.is_host, token=token)
 
 
@@ -63,14 +60,13 @@ async def get_me(user: CurrentUser) -> UserRead:
     responses=problems(401, 403, 404, 409, 422),
 )
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, admin: AdminUser, session: SessionDep, rt: RuntimeDep
+    user_id: uuid.UUID, body: UserUpdate, admin: AdminUser, session: SessionDep
 ) -> UserRead:
     """Grant or remove the host role, or disable a user: their sessions and tokens stop
     working at once (administrators only)."""
     user = await accounts.update_user(
         session, admin, user_id, is_host=body.is_host, is_disabled=body.is_disabled
     )
-    await commit(session, rt)
     return UserRead.model_validate(user)
 
 
@@ -95,12 +91,9 @@ async def list_my_tokens(user: CurrentUser, session: SessionDep, page: PageDep) 
     response_model=TokenCreated,
     responses=problems(401, 403, 422),
 )
-async def create_my_token(
-    body: TokenCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> TokenCreated:
+async def create_my_token(body: TokenCreate, user: CurrentUser, session: SessionDep) -> TokenCreated:
     """A new personal access token for the API and the CLI; its value is shown only this once."""
     token, value = await tokens.create(session, user, body.name, body.expires_in_days)
-    await commit(session, rt)
     return TokenCreated(
         id=token.id, name=token.name, created_at=token.created_at, expires_at=token.expires_at, token=value
     )
@@ -113,10 +106,7 @@ async def create_my_token(
     response_class=Response,
     responses=problems(401, 403, 404, 422),
 )
-async def revoke_my_token(
-    token_id: uuid.UUID, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> Response:
+async def revoke_my_token(token_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Revoke one of your tokens: it fails from the next request on."""
     await tokens.revoke(session, user, token_id)
-    await commit(session, rt)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,7 +18,7 @@ from services.gateway.auth import accounts, sessions
 from services.gateway.auth.dependencies import PasswordsDep
 from services.gateway.auth.schemas import LogIn, SignUp, UserRead
 from services.gateway.config import GatewaySettings
-from services.gateway.deps import RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import SessionDep, SettingsDep
 from services.gateway.models import User
 from services.gateway.openapi import problems
 from shared.web import PROBLEM_JSON, Forbidden
@@ -83,14 +83,12 @@ async def sign_up(
     request: Request,
     response: Response,
     session: SessionDep,
-    rt: RuntimeDep,
     settings: SettingsDep,
     passwords: PasswordsDep,
 ) -> UserRead:
     """Create an account with a password and start its browser session (cookies)."""
     user = await accounts.sign_up(session, settings, passwords, body)
     await _start_session(request, response, session, settings, user)
-    await commit(session, rt)
     return UserRead.model_validate(user)
 
 
@@ -105,7 +103,6 @@ async def log_in(
     request: Request,
     response: Response,
     session: SessionDep,
-    rt: RuntimeDep,
     settings: SettingsDep,
     passwords: PasswordsDep,
 ) -> UserRead:
@@ -119,10 +116,9 @@ async def log_in(
             session, settings, passwords, body.username_or_email, body.password, address
         )
     except accounts.InvalidCredentials:
-        await commit(session, rt)  # the failure counts towards the rate limit
+        await session.commit()  # the failure counts towards the rate limit: kept, though it raises
         raise
     await _start_session(request, response, session, settings, user)
-    await commit(session, rt)
     return UserRead.model_validate(user)
 
 
@@ -136,7 +132,6 @@ async def log_in(
 async def log_out(
     request: Request,
     session: SessionDep,
-    rt: RuntimeDep,
     settings: SettingsDep,
 ) -> Response:
     """End the browser session and clear its cookies (a session that already ended is fine)."""
@@ -153,7 +148,6 @@ async def log_out(
                     code="csrf-failed",
                 )
             await sessions.end(session, cookie)
-            await commit(session, rt)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     secure = _secure(request, settings)
     for name, httponly in ((sessions.SESSION_COOKIE, True), (sessions.CSRF_COOKIE, False)):

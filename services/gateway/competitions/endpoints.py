@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser, OptionalUser
-from services.gateway.competitions import rescoring, service, views
+from services.gateway.competitions import rescoring, service, uploads, views
 from services.gateway.competitions.schemas import (
     CompetitionCreate,
     CompetitionRead,
@@ -18,7 +18,7 @@ from services.gateway.competitions.schemas import (
     LabelsRead,
     RescoreRead,
 )
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, release
 from services.gateway.openapi import Page, binary_body, problems
 from services.gateway.stages import scope as scopes
 from services.gateway.uploads import DATA_TYPES, LABELS_TYPES, check_content_length, check_content_type, spool
@@ -37,18 +37,19 @@ async def put_data(
     rt: RuntimeDep,
     settings: SettingsDep,
 ) -> DataFileRead:
-    """One data file (test data or smoke sample) of the stage at ``position``, streamed to storage."""
+    """One data file (test data or smoke sample) of the stage at ``position``, streamed to
+    storage with no transaction open (``uploads``), then recorded."""
     found = await service.get(session, competition)
     service.require_host(found, user)
     stage = await scopes.get(session, found, position)
     service.check_filename(filename)
     check_content_type(request, "data file", DATA_TYPES)
     check_content_length(request, "data file", settings.max_data_bytes)
-    result = await service.upload_data(
-        session, rt.storage, found, filename, request.stream(), settings.max_data_bytes, subset, scope=stage
-    )
-    await commit(session, rt)
-    return result
+    plan = await uploads.plan_data(session, stage, filename, subset)
+    await release(session)
+    plan = await uploads.reserve_data(rt.sessionmaker, stage, plan)
+    stored = await uploads.store_data(rt.storage, stage, plan, request.stream(), settings.max_data_bytes)
+    return await uploads.record_data(session, found, stage, plan, stored)
 
 
 async def put_labels(
@@ -61,18 +62,21 @@ async def put_labels(
     rt: RuntimeDep,
     settings: SettingsDep,
 ) -> LabelsRead:
-    """The labels (or the smoke sample's) of the stage at ``position``, spooled then checked."""
+    """The labels (or the smoke sample's) of the stage at ``position``: spooled, checked
+    and stored with no transaction open (``uploads``), then recorded."""
     found = await service.get(session, competition)
     service.require_host(found, user)
     stage = await scopes.get(session, found, position)
     check_content_type(request, "labels file", LABELS_TYPES)
     check_content_length(request, "labels file", settings.max_labels_bytes)
+    await release(session)
     async with spool(
         request.stream(), settings.uploads_tmp_dir, "labels file", settings.max_labels_bytes
     ) as up:
-        result = await service.upload_labels(session, rt.storage, found, up, smoke=smoke, scope=stage)
-    await commit(session, rt)
-    return result
+        summary = await uploads.check_labels(found, stage, up, smoke=smoke)
+        plan = await uploads.reserve_labels(rt.sessionmaker, stage, smoke=smoke)
+        await uploads.store_labels(rt.storage, stage, plan, up)
+        return await uploads.record_labels(session, found, stage, plan, up, summary)
 
 
 @router.post(
@@ -83,11 +87,10 @@ async def put_labels(
     responses=problems(401, 403, 409, 422),
 )
 async def create_competition(
-    body: CompetitionCreate, host: HostUser, session: SessionDep, rt: RuntimeDep, settings: SettingsDep
+    body: CompetitionCreate, host: HostUser, session: SessionDep, settings: SettingsDep
 ) -> CompetitionRead:
     """Create a competition; the caller becomes its host."""
     competition = await service.create(session, settings, host, body)
-    await commit(session, rt)
     return await views.read(session, competition, host)
 
 
@@ -127,7 +130,6 @@ async def update_competition(
     found = await service.get(session, competition)
     service.require_host(found, user)
     await service.update(session, settings, rt.storage, found, body)
-    await commit(session, rt)
     return await views.read(session, found, user)
 
 
@@ -234,7 +236,6 @@ async def rescore_competition(
     response: Response,
     user: CurrentUser,
     session: SessionDep,
-    rt: RuntimeDep,
     stage: Annotated[
         int, Query(ge=1, le=10_000, description="The stage to rescore, by position (default: the first).")
     ] = 1,
@@ -246,7 +247,6 @@ async def rescore_competition(
     found = await service.get(session, competition)
     service.require_host(found, user)
     result = await rescoring.request(session, found, user, await scopes.get(session, found, stage))
-    await commit(session, rt)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return result

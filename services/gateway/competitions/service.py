@@ -1,5 +1,6 @@
-"""Competition use cases: create, edit, read, upload test data (and the smoke sample)
-and hidden labels, reveal. Every create and edit publishes ``competition.updated``.
+"""Competition use cases: create, edit, read, reveal (uploads of test data, the smoke
+sample and hidden labels: ``uploads.py``). Every create and edit publishes
+``competition.updated``.
 
 Takes a session from the caller and never commits: the endpoint commits at the
 request boundary.
@@ -7,10 +8,7 @@ request boundary.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterable
-from pathlib import Path
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,31 +18,21 @@ from services.gateway.competitions.schemas import (
     FILENAME_PATTERN,
     CompetitionCreate,
     CompetitionUpdate,
-    DataFileRead,
-    LabelsRead,
 )
 from services.gateway.competitions.scoring import higher_is_better as higher_is_better  # callers use it here
 from services.gateway.competitions.snapshots import announce
 from services.gateway.config import GatewaySettings
-from services.gateway.models import Competition, DataFile, User, outbox
+from services.gateway.models import Competition, User, outbox
 from services.gateway.stages import settings as stage_settings
 from services.gateway.stages.scope import (
-    Scope,
-    Subset,
     all_stages,
-    data_prefix,
-    data_version,
-    labels_key,
-    smoke_labels_key,
 )
-from services.gateway.uploads import Spooled, non_empty, too_large
 from shared.db import add_event, as_aware
 from shared.events import (
     CompetitionRevealed,
     utcnow,
 )
 from shared.storage import Storage
-from shared.storage.base import ObjectTooLarge
 from shared.web import Conflict, Forbidden, NotFound, ProblemError
 
 log = structlog.get_logger(__name__)
@@ -214,136 +202,6 @@ def check_filename(filename: str) -> None:
             status=422,
             code="invalid-filename",
         )
-
-
-def _set_version(scope: Scope, subset: Subset, version: int) -> None:
-    if subset == "smoke":
-        scope.smoke_data_version, scope.smoke_data_frozen = version, False
-    else:
-        scope.data_version, scope.data_frozen = version, False
-
-
-async def upload_data(
-    session: AsyncSession,
-    storage: Storage,
-    competition: Competition,
-    filename: str,
-    body: AsyncIterable[bytes],
-    max_bytes: int,
-    subset: Subset = "test",
-    scope: Scope | None = None,
-) -> DataFileRead:
-    """Store one file of a stage's test data (or of its smoke sample) in its current version
-    (``scope``: the stage, by default the first).
-
-    Runs already queued read the version they were given; so replacing a file of a
-    version that submissions used starts a new version (the other files are copied).
-    """
-    scope = scope if scope is not None else competition
-    check_filename(filename)
-    body = await non_empty(body, "data file")
-    old_version = data_version(scope, subset)
-    frozen = scope.smoke_data_frozen if subset == "smoke" else scope.data_frozen
-    current = await repository.data_files(session, scope.id, old_version, subset)
-    replacing = any(f.filename == filename for f in current)
-    version = old_version + 1 if replacing and frozen else old_version
-    old_prefix = data_prefix(scope, subset)
-    _set_version(scope, subset, version)
-    prefix = data_prefix(scope, subset)
-    try:
-        stored = await storage.put_stream("data", prefix + filename, body, max_bytes=max_bytes)
-    except ObjectTooLarge:
-        raise too_large("data file", max_bytes) from None
-    if version != old_version:
-        for f in current:
-            if f.filename != filename:
-                await storage.put_stream(
-                    "data", prefix + f.filename, storage.iter_chunks("data", old_prefix + f.filename)
-                )
-                session.add(
-                    DataFile(
-                        stage_id=scope.id,
-                        competition_id=competition.id,
-                        data_version=version,
-                        subset=subset,
-                        filename=f.filename,
-                        size_bytes=f.size_bytes,
-                        sha256=f.sha256,
-                        uploaded_at=f.uploaded_at,
-                    )
-                )
-    record = DataFile(
-        stage_id=scope.id,
-        competition_id=competition.id,
-        data_version=version,
-        subset=subset,
-        filename=filename,
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        uploaded_at=utcnow(),
-    )
-    await repository.upsert_data_file(session, record)
-    competition.updated_at = scope.updated_at = utcnow()
-    log.info(
-        "competition.data_uploaded",
-        competition_id=str(competition.id),
-        stage_id=str(scope.id),
-        subset=subset,
-        filename=filename,
-        data_version=version,
-        size=stored.size,
-    )
-    return DataFileRead.model_validate(record)
-
-
-async def upload_labels(
-    session: AsyncSession,
-    storage: Storage,
-    competition: Competition,
-    spooled: Spooled,
-    *,
-    smoke: bool = False,
-    scope: Scope | None = None,
-) -> LabelsRead:
-    """Check a spooled labels CSV, store it as a new labels version.
-
-    Checked by the one labels parser (``shared.labels``, the scorer's too) against the
-    competition's format and the stage's metrics (every registry column's): labels a metric
-    could not score are refused here, not found out when every run fails. The smoke
-    sample's labels may leave out ``Usage`` (every row is then public).
-    """
-    scope = scope if scope is not None else competition
-    metrics = scoring.registry_metrics(scoring.columns_of(scope))
-    summary = await asyncio.to_thread(
-        scoring.check_labels, Path(spooled.path), competition, metrics, usage_required=not smoke
-    )
-    if smoke:
-        version = (scope.smoke_labels_version or 0) + 1
-        scope.smoke_labels_version = version
-        key = smoke_labels_key(scope)
-    else:
-        version = (scope.labels_version or 0) + 1
-        scope.labels_version = version
-        key = labels_key(scope)
-    assert key is not None
-    await storage.put_file("labels", key, spooled.path)
-    competition.updated_at = scope.updated_at = utcnow()
-    log.info(
-        "competition.labels_uploaded",
-        competition_id=str(competition.id),
-        stage_id=str(scope.id),
-        smoke=smoke,
-        labels_version=version,
-        rows=summary.rows,
-    )
-    return LabelsRead(
-        labels_version=version,
-        rows=summary.rows,
-        public_rows=int(summary.public.sum()),
-        private_rows=int(summary.private.sum()),
-        size_bytes=spooled.size,
-        sha256=spooled.sha256,
-    )
 
 
 async def reveal(session: AsyncSession, competition: Competition) -> Competition:

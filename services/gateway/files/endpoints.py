@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, after_commit, release
 from services.gateway.files import service, serving, smoke_sample
 from services.gateway.files.schemas import FileKind, ParticipantFileRead
 from services.gateway.files.serving import CONTAINER
@@ -82,11 +82,11 @@ async def upload_file(
     competitions.check_filename(filename)
     check_content_type(request, "participant file", ANY_TYPE)
     check_content_length(request, "participant file", settings.max_participant_file_bytes)
+    await release(session)  # no transaction open while the bytes stream to storage
     result, replaced = await service.upload(
         session, rt.storage, found, filename, kind, request.stream(), settings.max_participant_file_bytes
     )
-    await commit(session, rt)
-    await _remove_blob(rt, replaced)
+    after_commit(session, lambda: _remove_blob(rt, replaced))
     return result
 
 
@@ -103,8 +103,7 @@ async def delete_file(
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
     key = await service.delete(session, found, filename)
-    await commit(session, rt)
-    await _remove_blob(rt, key)
+    after_commit(session, lambda: _remove_blob(rt, key))
 
 
 @router.get(

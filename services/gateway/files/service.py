@@ -45,8 +45,10 @@ async def upload(
     body: AsyncIterable[bytes],
     max_bytes: int,
 ) -> tuple[ParticipantFileRead, str | None]:
-    """Store a participant file (or replace the one of that name). Returns the record and
-    the storage key of the file it replaced, to delete once the change is committed."""
+    """Store a participant file (or replace the one of that name): the bytes first, with
+    no transaction open (the caller ends its reads first), then the record. Returns the
+    record and the storage key of the file it replaced, to delete once the change is
+    committed."""
     check_filename(filename)
     key = _key(competition, filename)
     try:

@@ -22,7 +22,7 @@ from services.gateway.competitions import scoring
 from services.gateway.competitions import service as competitions
 from services.gateway.competitions import views as competition_views
 from services.gateway.competitions.schemas import CompetitionRead
-from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import HttpDep, PageDep, SessionDep, SettingsDep
 from services.gateway.leaderboard.schemas import Leaderboard, LeaderboardColumn
 from services.gateway.models import Competition
 from services.gateway.openapi import problems
@@ -186,12 +186,11 @@ async def get_private_leaderboard(
     response_model=CompetitionRead,
     responses=problems(401, 403, 404),
 )
-async def reveal(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> CompetitionRead:
+async def reveal(competition: str, user: CurrentUser, session: SessionDep) -> CompetitionRead:
     """Reveal the private leaderboard to everyone (host; revealing again changes nothing)."""
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
     await competitions.reveal(session, found)
-    await commit(session, rt)
     return await competition_views.read(session, found, user)
 
 

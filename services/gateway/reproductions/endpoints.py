@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, status
 
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import RuntimeDep, SessionDep, commit
+from services.gateway.deps import SessionDep
 from services.gateway.models import Competition, Submission, User
 from services.gateway.openapi import problems
 from services.gateway.reproductions import service
@@ -44,14 +44,13 @@ async def _hosted(
     responses={202: {"description": "Queued."}, **problems(401, 403, 404, 409, 422)},
 )
 async def reproduce_submission(
-    submission_id: uuid.UUID, body: ReproductionCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    submission_id: uuid.UUID, body: ReproductionCreate, user: CurrentUser, session: SessionDep
 ) -> ReproductionReport:
     """Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
     `get_submission_reproductions`."""
     original, competition = await _hosted(session, submission_id, user)
     await service.reproduce(session, competition, original, body.count, body.tolerance)
-    await commit(session, rt)
     return await service.report(session, competition, original)
 
 
@@ -94,7 +93,7 @@ async def get_submission_reproductions(
     responses={202: {"description": "Queued."}, **problems(401, 403, 404, 409, 422)},
 )
 async def reproduce_leaderboard_top(
-    competition: str, body: BoardReproductionCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str, body: BoardReproductionCreate, user: CurrentUser, session: SessionDep
 ) -> BoardReproductions:
     """Re-run the submissions of a stage's top `top` public-board entries, `count` times
     each (host); all of them are checked before any is queued."""
@@ -103,7 +102,6 @@ async def reproduce_leaderboard_top(
     stage, top = await service.board_top(session, found, body)
     for original in top:
         await service.reproduce(session, found, original, body.count, body.tolerance)
-    await commit(session, rt)
     ids = [s.id for s in top]
     fresh = {s.id: s for s in [await submissions_repo.get(session, i) for i in ids] if s is not None}
     return BoardReproductions(

@@ -28,7 +28,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
-from services.gateway.models import Competition, Submission, Team, outbox
+from services.gateway.models import Competition, Submission, Team
 from services.gateway.reproductions import repository
 from services.gateway.reproductions.schemas import (
     BoardReproductionCreate,
@@ -43,7 +43,7 @@ from services.gateway.stages.scope import Scope
 from services.gateway.submissions import repository as submissions_repo
 from services.gateway.submissions.schemas import TERMINAL, SubmissionStatus
 from services.gateway.submissions.service import queued_event
-from shared.db import add_event, as_aware
+from shared.db import as_aware
 from shared.events import FailureReason, Resources, ScoreColumn, utcnow
 from shared.web import Conflict
 
@@ -112,7 +112,7 @@ async def reproduce(
         event = await queued_event(session, competition, stage, team, rerun)
         # judged by the same rescoring as the original (the scorer compares submission times)
         event = event.model_copy(update={"submitted_at": as_aware(original.created_at)})
-        await add_event(session, outbox, event)
+        await submissions_repo.stage_queued(session, event)
         made.append(rerun)
     log.info(
         "reproduction.queued",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import RuntimeDep, SessionDep, commit
+from services.gateway.deps import SessionDep
 from services.gateway.openapi import problems
 from services.gateway.rules import service
 from services.gateway.rules.schemas import RulesAcceptanceRead
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/competitions/{competition}/rules", tags=["competitio
     },
 )
 async def accept_rules(
-    competition: str, response: Response, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    competition: str, response: Response, user: CurrentUser, session: SessionDep
 ) -> RulesAcceptanceRead:
     """Accept the competition's current rules (its `rules` and `rules_version`).
 
@@ -34,7 +34,6 @@ async def accept_rules(
     """
     found = await competitions.get(session, competition)
     result = await service.accept(session, found, user)
-    await commit(session, rt)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return result

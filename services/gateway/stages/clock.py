@@ -16,11 +16,13 @@ first stages, and the ``stages`` rows) whose time has come:
 - closing: ``closes_at`` passed, ``closed_at`` unset and the stage opened: claimed the
   same way, ``stage.closed`` staged. Runs still queued in a closed stage finish and
   count: nothing refuses their results.
+
+Every gateway replica runs the clock: the claims above make each transition happen
+once, in whichever replica's transaction changes the row first (``replicas.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,9 +36,9 @@ from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Stage, outbox
 from services.gateway.stages import feed, repository, scope
 from services.gateway.stages.scope import Scope
-from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
 from shared.events import StageClosed, StageOpened, utcnow
+from shared.loops import BackgroundLoop
 from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -78,26 +80,20 @@ class StageClock:
     def __init__(self, rt: ServiceRuntime, settings: GatewaySettings) -> None:
         self.rt = rt
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
+        self.loop = BackgroundLoop(
+            "gateway-stage-clock", self._step, interval_s=settings.stage_clock_interval_s
+        )
         self._warned: dict[uuid.UUID, datetime] = {}
 
     def start(self) -> None:
         if self.settings.stage_clock_interval_s > 0:
-            self._task = asyncio.create_task(self._loop(), name="gateway-stage-clock")
+            self.loop.start()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self.loop.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.stage_clock_interval_s)
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("stage_clock.failed", error=repr(exc))
+    async def _step(self) -> None:
+        await self.tick()
 
     async def tick(self, now: datetime | None = None) -> list[Transition]:
         """Open, then close, every stage whose time has come; returns what this replica did."""

@@ -12,7 +12,7 @@ from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
 from services.gateway.competitions.endpoints import put_data, put_labels
 from services.gateway.competitions.schemas import DataFileRead, LabelsRead
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep
 from services.gateway.openapi import Page, binary_body, problems
 from services.gateway.stages import scope as scopes
 from services.gateway.stages import service
@@ -64,7 +64,6 @@ async def create_stage(
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
     stage = await service.create(session, settings, rt.storage, found, body)
-    await commit(session, rt)
     return await service.read(session, stage)
 
 
@@ -105,7 +104,6 @@ async def update_stage(
     competitions.require_host(found, user)
     stage = await scopes.get(session, found, position)
     stage = await service.update(session, settings, rt.storage, found, stage, body)
-    await commit(session, rt)
     return await service.read(session, stage)
 
 

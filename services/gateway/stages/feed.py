@@ -24,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.competitions import repository as competitions_repo
 from services.gateway.competitions import scoring
-from services.gateway.models import Competition, FinalSelection, Submission, Team, outbox
+from services.gateway.models import Competition, FinalSelection, Submission, Team
 from services.gateway.stages.scope import Scope
+from services.gateway.submissions import repository as submissions_repo
 from services.gateway.submissions.schemas import SubmissionStatus
 from services.gateway.submissions.service import queued_event
-from shared.db import add_event, as_aware
+from shared.db import as_aware
 
 
 def ranks_higher(stage: Scope) -> bool:
@@ -139,6 +140,6 @@ async def queue_reruns(
         session.add(rerun)
         event = await queued_event(session, competition, stage, teams[rerun.team_id], rerun)
         event = event.model_copy(update={"submitted_at": as_aware(original.created_at)})
-        await add_event(session, outbox, event)
+        await submissions_repo.stage_queued(session, event)
         made.append(rerun)
     return made

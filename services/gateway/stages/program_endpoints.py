@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import HttpDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import HttpDep, RuntimeDep, SessionDep, SettingsDep
 from services.gateway.files import serving
 from services.gateway.multipart import FilePart, InvalidForm, spool_form
 from services.gateway.openapi import CONTENT_DISPOSITION, ETAG, RETRY_AFTER, problems
@@ -181,7 +181,6 @@ async def upload_scoring_program(
         "reference_sha256": reference_file.sha256,
         "uploaded_at": utcnow().isoformat(),
     }
-    await commit(session, rt)
     log.info("programs.uploaded", stage_id=str(stage_id), version=version, keys=keys, run_id=trial.run_id)
     read = programs.to_read(stage)
     assert read is not None
@@ -215,7 +214,7 @@ async def get_scoring_program(
     responses=problems(401, 403, 404, 409),
 )
 async def delete_scoring_program(
-    competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep, position: int = Position
+    competition: str, user: CurrentUser, session: SessionDep, position: int = Position
 ) -> None:
     """Remove a stage's scoring program (host): its runs are scored by registry metrics
     alone again. Refused while a column of the stage has no metric (the program's)."""
@@ -228,7 +227,6 @@ async def delete_scoring_program(
             code="program-columns",
         )
     stage.scoring_program = None
-    await commit(session, rt)
 
 
 @router.get(

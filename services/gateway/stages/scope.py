@@ -76,21 +76,26 @@ def data_version(scope: Scope, subset: Subset) -> int:
     return scope.smoke_data_version if subset == "smoke" else scope.data_version
 
 
-def data_prefix(scope: Scope, subset: Subset = "test") -> str:
+def data_prefix(scope: Scope, subset: Subset = "test", version: int | None = None) -> str:
+    """Where a data version's files sit (``version``: the stage's current one by default)."""
+    version = data_version(scope, subset) if version is None else version
     # the smoke sample sits beside the versions, never inside one: a pod mounting a
     # test version's prefix must not see it, nor the other way round
     if subset == "smoke":
-        return f"{scope.id}/smoke-{scope.smoke_data_version}/"
-    return f"{scope.id}/{scope.data_version}/"
+        return f"{scope.id}/smoke-{version}/"
+    return f"{scope.id}/{version}/"
 
 
-def labels_key(scope: Scope) -> str | None:
-    if scope.labels_version is None:
+def labels_key(scope: Scope, version: int | None = None) -> str | None:
+    """The labels' key of ``version`` (the stage's current one by default; None: none)."""
+    version = scope.labels_version if version is None else version
+    if version is None:
         return None
-    return f"{scope.id}/{scope.labels_version}.csv"
+    return f"{scope.id}/{version}.csv"
 
 
-def smoke_labels_key(scope: Scope) -> str | None:
-    if scope.smoke_labels_version is None:
+def smoke_labels_key(scope: Scope, version: int | None = None) -> str | None:
+    version = scope.smoke_labels_version if version is None else version
+    if version is None:
         return None
-    return f"{scope.id}/smoke-{scope.smoke_labels_version}.csv"
+    return f"{scope.id}/smoke-{version}.csv"

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from services.gateway import proxy
 from services.gateway.auth.dependencies import CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import HttpDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from services.gateway.files import serving
 from services.gateway.openapi import API_PREFIX, LOCATION, QUOTA_HEADERS, Page, binary_body, problems
 from services.gateway.stages import scope
@@ -124,12 +124,11 @@ async def get_submission(
     responses=problems(401, 404, 409),
 )
 async def cancel_submission(
-    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    submission_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> SubmissionRead:
     """Cancel a queued or running submission."""
     submission, _ = await service.get_visible(session, submission_id, user, for_update=True)
     await service.cancel(session, submission)
-    await commit(session, rt)
     return (await service.read_many(session, [submission]))[0]
 
 

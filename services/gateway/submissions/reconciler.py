@@ -4,7 +4,8 @@ A submission that has sat in ``queued``, ``running`` or ``scoring`` past its sta
 deadline is checked against the orchestrator's internal API (the owner of
 executions), and the lost message is made good:
 
-- the orchestrator never saw it: ``submission.queued`` is published again (the
+- the orchestrator never saw it: the ``submission.queued`` it was queued with (kept in
+  ``queued_events`` when it was staged) is published again, under a new event id (the
   orchestrator's consumer is idempotent on the submission);
 - the orchestrator has it queued: it is only waiting for a slot (it waits up to
   ``queued_max_s`` from upload);
@@ -19,11 +20,12 @@ executions), and the lost message is made good:
 Deadlines (from the last change of state, or the reconciler's last look):
 queued ``queued_deadline_s``; running the competition's time limit for each of the
 orchestrator's two attempts plus ``running_margin_s``; scoring ``scoring_deadline_s``.
+
+Every gateway replica runs this loop; one at a time makes a pass (``replicas.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,14 +37,15 @@ from sqlalchemy import select, update
 
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, outbox
+from services.gateway.replicas import exclusive
 from services.gateway.stages import scope
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions import lifecycle
 from services.gateway.submissions import repository as submissions
 from services.gateway.submissions.schemas import SubmissionStatus
-from shared.aio import cancel_and_wait
 from shared.db import add_event, as_aware, transaction
-from shared.events import SubmissionCancelled, SubmissionQueued, utcnow
+from shared.events import SubmissionCancelled, utcnow
+from shared.loops import BackgroundLoop
 from shared.runs import RUN_ATTEMPTS
 from shared.runtime import ServiceRuntime
 from shared.scoring_runs import PROGRAM_TRIES
@@ -65,25 +68,17 @@ class Reconciler:
         self.rt = rt
         self.settings = settings
         self.http = http
-        self._task: asyncio.Task[None] | None = None
+        self.loop = BackgroundLoop("gateway-reconciler", self._step, interval_s=settings.reconcile_interval_s)
 
     def start(self) -> None:
         if self.settings.reconcile_interval_s > 0:
-            self._task = asyncio.create_task(self._loop(), name="gateway-reconciler")
+            self.loop.start()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self.loop.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.reconcile_interval_s)
-            try:
-                await self.reconcile_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("reconciler.failed", error=repr(exc))
+    async def _step(self) -> None:
+        await self.reconcile_once()
 
     def deadline(self, submission: Submission, stage: Scope) -> timedelta:
         """How long ``submission`` may wait in its state, from its stage's limits (a
@@ -100,8 +95,20 @@ class Reconciler:
         return timedelta(seconds=s.scoring_deadline_s + program_s)
 
     async def reconcile_once(self, now: datetime | None = None) -> list[Check]:
-        """Check every submission past its state's deadline; returns what was done."""
+        """Check every submission past its state's deadline; returns what was done.
+
+        One replica at a time makes the pass (``replicas.exclusive``); another that
+        looks meanwhile does nothing, and the next pass, by any replica, reads what
+        this one wrote (``reconciled_at``), so no submission is checked twice for one
+        deadline."""
         now = now or utcnow()
+        async with exclusive(self.rt.engine, "reconciler") as held:
+            if not held:
+                log.debug("reconciler.skipped", why="another replica is making this pass")
+                return []
+            return await self._pass(now)
+
+    async def _pass(self, now: datetime) -> list[Check]:
         soonest = min(self.settings.queued_deadline_s, self.settings.scoring_deadline_s)
         async with self.rt.sessionmaker() as session:
             rows = (
@@ -224,9 +231,9 @@ class Reconciler:
                 )
             )
             if requeue:
-                queued = await _original_queued(session, sid)
+                queued = await submissions.queued_of(session, sid)
                 if queued is None:
-                    fail = "its queued event is no longer stored"
+                    fail = "its queued event is not stored (it was queued before the gateway kept them)"
                 else:
                     await add_event(session, outbox, queued.model_copy(update={"event_id": uuid.uuid4()}))
             if fail is not None:
@@ -235,15 +242,3 @@ class Reconciler:
                     await add_event(session, outbox, SubmissionCancelled(submission_id=sid))
                 return Check(sid, status, "failed", fail)
         return Check(sid, status, action)
-
-
-async def _original_queued(session: Any, sid: uuid.UUID) -> SubmissionQueued | None:
-    """The ``submission.queued`` staged at upload (the outbox keeps what it published):
-    the same snapshot of limits and data the submission was accepted with."""
-    body = await session.scalar(
-        select(outbox.c.body).where(
-            outbox.c.type == "submission.queued",
-            outbox.c.body.contains(f'"submission_id":"{sid}"'),
-        )
-    )
-    return SubmissionQueued.model_validate_json(body) if body else None

@@ -1,4 +1,4 @@
-"""Submission queries; never commits."""
+"""Submission queries, and the staging of ``submission.queued``; never commits."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Submission, Team
-from shared.events import FailureReason
+from services.gateway.models import QueuedEvent, Submission, Team, outbox
+from shared.db import add_event
+from shared.events import FailureReason, SubmissionQueued
 
 
 async def get(
@@ -21,6 +22,20 @@ async def get(
         stmt = stmt.with_for_update()
     found: Submission | None = await session.scalar(stmt)
     return found
+
+
+async def stage_queued(session: AsyncSession, event: SubmissionQueued) -> None:
+    """Stage ``event`` in the outbox and keep it beside its submission (``queued_events``):
+    what the reconciler publishes again if the orchestrator never saw it."""
+    await add_event(session, outbox, event)
+    session.add(QueuedEvent(submission_id=event.submission_id, body=event.model_dump_json()))
+
+
+async def queued_of(session: AsyncSession, submission_id: uuid.UUID) -> SubmissionQueued | None:
+    """The ``submission.queued`` that ``submission_id`` was queued with (None: queued
+    before the events were kept, and no longer in the outbox when they began to be)."""
+    body = await session.scalar(select(QueuedEvent.body).where(QueuedEvent.submission_id == submission_id))
+    return SubmissionQueued.model_validate_json(body) if body is not None else None
 
 
 async def team_names(session: AsyncSession, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -131,7 +131,7 @@ async def submit(
                 )
                 session.add(submission)
                 event = await queued_event(session, competition, stage, team, submission)
-                await add_event(session, outbox, event)
+                await repository.stage_queued(session, event)
         except BaseException:
             await rt.storage.delete("submissions", key)
             raise

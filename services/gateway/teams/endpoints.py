@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from services.gateway.auth.dependencies import CurrentUser, OptionalUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, commit
+from services.gateway.deps import PageDep, SessionDep
 from services.gateway.openapi import Page, problems
 from services.gateway.rules import service as rules
 from services.gateway.teams import approval, finals, service
@@ -44,14 +44,11 @@ StageQuery = Annotated[
     response_model=TeamRead,
     responses=problems(401, 403, 404, 409, 422),
 )
-async def create_team(
-    competition: str, body: TeamCreate, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> TeamRead:
+async def create_team(competition: str, body: TeamCreate, user: CurrentUser, session: SessionDep) -> TeamRead:
     """Create a team and join it; share its `invite_code` to invite others."""
     found = await competitions.get(session, competition)
     await rules.require_accepted(session, found, user)
     team = await service.create(session, found, user, body.name)
-    await commit(session, rt)
     return await service.read(session, team, user)
 
 
@@ -89,7 +86,6 @@ async def decide_team_approval(
     body: ApprovalDecision,
     user: CurrentUser,
     session: SessionDep,
-    rt: RuntimeDep,
 ) -> TeamRead:
     """Approve a team, or refuse it with a reason it is shown (the host). A decision can be
     changed later; it affects new submissions only."""
@@ -97,17 +93,15 @@ async def decide_team_approval(
     competitions.require_host(found, user)
     team = await service.in_competition(session, found, team_id)
     approval.decide(team, user, body)
-    await commit(session, rt)
     return await service.read(session, team, user, found)
 
 
 @router.get("/mine", operation_id="get_my_team", response_model=TeamRead, responses=problems(401, 404))
-async def get_my_team(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> TeamRead:
+async def get_my_team(competition: str, user: CurrentUser, session: SessionDep) -> TeamRead:
     """The caller's team in this competition (with its invite code)."""
     found = await competitions.get(session, competition)
-    result = await service.read(session, await service.mine(session, found, user), user)
-    await commit(session, rt)  # a team older than invite codes gets one on first read
-    return result
+    # committed though a read: a team older than invite codes gets one on first read
+    return await service.read(session, await service.mine(session, found, user), user)
 
 
 @router.post(
@@ -116,9 +110,7 @@ async def get_my_team(competition: str, user: CurrentUser, session: SessionDep, 
     response_model=TeamRead,
     responses=problems(401, 403, 404, 409, 422),
 )
-async def join_team(
-    competition: str, body: TeamJoin, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> TeamRead:
+async def join_team(competition: str, body: TeamJoin, user: CurrentUser, session: SessionDep) -> TeamRead:
     """Join the team whose invite code you were given.
 
     Allowed when you have no team, or your team is yours alone and has not submitted
@@ -127,7 +119,6 @@ async def join_team(
     found = await competitions.get(session, competition)
     await rules.require_accepted(session, found, user)
     team = await service.join(session, found, user, body.invite_code)
-    await commit(session, rt)
     return await service.read(session, team, user)
 
 
@@ -137,11 +128,10 @@ async def join_team(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 404, 409),
 )
-async def leave_team(competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep) -> None:
+async def leave_team(competition: str, user: CurrentUser, session: SessionDep) -> None:
     """Leave your team; only a team that has not submitted can be left (its quota is shared)."""
     found = await competitions.get(session, competition)
     await service.leave(session, found, user)
-    await commit(session, rt)
 
 
 @router.post(
@@ -150,13 +140,10 @@ async def leave_team(competition: str, user: CurrentUser, session: SessionDep, r
     response_model=TeamRead,
     responses=problems(401, 404),
 )
-async def rotate_invite_code(
-    competition: str, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> TeamRead:
+async def rotate_invite_code(competition: str, user: CurrentUser, session: SessionDep) -> TeamRead:
     """Replace your team's invite code; the old one stops working."""
     found = await competitions.get(session, competition)
     team = await service.rotate_invite(session, await service.mine(session, found, user))
-    await commit(session, rt)
     return await service.read(session, team, user)
 
 
@@ -186,7 +173,6 @@ async def select_final_submissions(
     body: FinalSelectionUpdate,
     user: CurrentUser,
     session: SessionDep,
-    rt: RuntimeDep,
     stage: StageQuery = None,
 ) -> FinalSelectionRead:
     """Choose up to `final_count` scored submissions of your team for a stage's private board.
@@ -199,5 +185,4 @@ async def select_final_submissions(
     found = await competitions.get(session, competition)
     team = await service.mine(session, found, user)
     result = await finals.select(session, found, team, body.submission_ids, stage)
-    await commit(session, rt)
     return result

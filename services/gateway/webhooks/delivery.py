@@ -3,7 +3,10 @@
 Replica-safe: a delivery is claimed by a conditional UPDATE (still pending, still due)
 that moves its ``next_attempt_at`` past the attempt, a lease: a replica that dies
 mid-attempt leaves it due again when the lease runs out, so every delivery is sent at
-least once. A failed attempt waits ``base * 2**(n-1)`` (capped, with jitter) before the
+least once. An attempt is cut off well before its lease ends (``_attempt_s``), so two
+replicas never send one delivery at once, and its result is recorded only while the
+lease is still the one it claimed (a fence: a late answer never overwrites the attempt
+of a replica that took over). A failed attempt waits ``base * 2**(n-1)`` (capped, with jitter) before the
 next; after ``webhook_max_attempts`` the delivery is ``failed``, and after
 ``webhook_disable_after`` failed deliveries in a row its webhook is disabled, with the
 reason.
@@ -33,9 +36,9 @@ from services.gateway.config import GatewaySettings
 from services.gateway.models import Webhook, WebhookDelivery
 from services.gateway.webhooks import addresses, signing
 from services.gateway.webhooks.service import policy
-from shared.aio import cancel_and_wait
 from shared.db import transaction
 from shared.events import utcnow
+from shared.loops import BackgroundLoop
 from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -84,40 +87,39 @@ class WebhookSender:
         self.settings = settings
         self.http = http or make_client(settings)
         self._owns_http = http is None
-        self._task: asyncio.Task[None] | None = None
+        self.loop = BackgroundLoop(
+            "gateway-webhooks", self._step, interval_s=settings.webhook_poll_interval_s
+        )
 
     def start(self) -> None:
         if self.settings.webhook_poll_interval_s > 0:
-            self._task = asyncio.create_task(self._loop(), name="gateway-webhooks")
+            self.loop.start()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self.loop.stop()
         if self._owns_http:
             await self.http.aclose()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                sent = await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("webhooks.tick_failed", error=repr(exc))
-                sent = []
-            if len(sent) < self.settings.webhook_batch:
-                await asyncio.sleep(self.settings.webhook_poll_interval_s)
+    async def _step(self) -> bool:
+        # a full batch: more may be due, go round again at once
+        return len(await self.tick()) >= self.settings.webhook_batch
 
     async def tick(self, now: datetime | None = None) -> list[Outcome]:
         """Claim the deliveries due at ``now`` and send them; returns what happened."""
         now = now or utcnow()
-        claimed = await self._claim(now)
-        return list(await asyncio.gather(*(self._send(d, now) for d in claimed)))
+        lease_until = now + self._lease()
+        claimed = await self._claim(now, lease_until)
+        return list(await asyncio.gather(*(self._send(d, now, lease_until) for d in claimed)))
+
+    def _attempt_s(self) -> float:
+        """The longest one attempt may take: every hop's timeout, and the address checks."""
+        return self.settings.webhook_timeout_s * (MAX_REDIRECTS + 1) + 30
 
     def _lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.webhook_timeout_s * (MAX_REDIRECTS + 1) + 60)
+        # the attempt's bound plus room to record it: the lease never runs out mid-attempt
+        return timedelta(seconds=self._attempt_s() + 30)
 
-    async def _claim(self, now: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
+    async def _claim(self, now: datetime, lease_until: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
         """Claim due deliveries: each by an UPDATE that only succeeds while it is still
         pending and due, so of two replicas looking at once only one sends it."""
         async with self.rt.sessionmaker() as session:
@@ -147,14 +149,16 @@ class WebhookSender:
                         WebhookDelivery.status == "pending",
                         WebhookDelivery.next_attempt_at <= now,
                     )
-                    .values(next_attempt_at=now + self._lease())
+                    .values(next_attempt_at=lease_until)
                     .execution_options(synchronize_session=False)
                 )
                 if won.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append((delivery, hook))
         return claimed
 
-    async def _send(self, pair: tuple[WebhookDelivery, Webhook], now: datetime) -> Outcome:
+    async def _send(
+        self, pair: tuple[WebhookDelivery, Webhook], now: datetime, lease_until: datetime
+    ) -> Outcome:
         delivery, hook = pair
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
         headers = {
@@ -167,14 +171,15 @@ class WebhookSender:
         code: int | None = None
         error: str | None = None
         try:
-            code = await self.post(hook.url, body, headers)
+            async with asyncio.timeout(self._attempt_s()):
+                code = await self.post(hook.url, body, headers)
             if not 200 <= code < 300:
                 error = f"the endpoint answered {code}"
         except addresses.AddressRefused as exc:
             error = str(exc)
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return await self._record(delivery.id, hook.id, code, error and error[:ERROR_CHARS], now)
+        return await self._record(delivery.id, hook.id, code, error and error[:ERROR_CHARS], now, lease_until)
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST ``body`` to ``url``, following redirects by hand; the final status code."""
@@ -203,8 +208,10 @@ class WebhookSender:
         code: int | None,
         error: str | None,
         now: datetime,
+        lease_until: datetime,
     ) -> Outcome:
-        """Log the attempt. Counters move by atomic UPDATEs (concurrent attempts of one
+        """Log the attempt, if this sender still holds the delivery (its lease is the one
+        it claimed). Counters move by atomic UPDATEs (concurrent attempts of one
         webhook's deliveries lose no count), and the first statement writes, so SQLite
         takes its write lock at once instead of failing a read-then-write race."""
         s = self.settings
@@ -212,12 +219,15 @@ class WebhookSender:
         async with transaction(self.rt.sessionmaker) as session:
             attempts = await session.scalar(
                 update(D)
-                .where(D.id == delivery_id)
+                .where(D.id == delivery_id, D.status == "pending", D.next_attempt_at == lease_until)
                 .values(attempts=D.attempts + 1, last_status_code=code, last_error=error)
                 .returning(D.attempts)
             )
-            if attempts is None:  # the webhook was deleted meanwhile
-                return Outcome(delivery_id, "failed", code, "the webhook was deleted")
+            if attempts is None:
+                log.warning("webhook.attempt_not_recorded", delivery_id=str(delivery_id), status_code=code)
+                return Outcome(
+                    delivery_id, "failed", code, "the webhook was deleted, or its lease ran out meanwhile"
+                )
             if error is None:
                 status, values = "delivered", {"delivered_at": now, "next_attempt_at": None}
                 await session.execute(update(W).where(W.id == webhook_id).values(consecutive_failures=0))

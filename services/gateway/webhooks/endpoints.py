@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.gateway.auth.dependencies import AdminUser, CurrentUser
 from services.gateway.competitions import service as competitions
-from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, commit
+from services.gateway.deps import PageDep, SessionDep, SettingsDep
 from services.gateway.openapi import Page, problems
 from services.gateway.webhooks import repository, service
 from services.gateway.webhooks.schemas import (
@@ -64,14 +64,12 @@ async def create_competition_webhook(
     body: WebhookCreate,
     user: CurrentUser,
     session: SessionDep,
-    rt: RuntimeDep,
     settings: SettingsDep,
 ) -> WebhookCreated:
     """Register an HTTPS endpoint for the competition's events (host)."""
     found = await competitions.get(session, competition)
     competitions.require_host(found, user)
     created = await service.create(session, settings, user, found, body)
-    await commit(session, rt)
     return created
 
 
@@ -100,11 +98,10 @@ async def list_competition_webhooks(
     responses=problems(401, 403, 422),
 )
 async def create_platform_webhook(
-    body: WebhookCreate, user: AdminUser, session: SessionDep, rt: RuntimeDep, settings: SettingsDep
+    body: WebhookCreate, user: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> WebhookCreated:
     """Register an HTTPS endpoint for the events of every competition (administrators)."""
     created = await service.create(session, settings, user, None, body)
-    await commit(session, rt)
     return created
 
 
@@ -142,7 +139,6 @@ async def update_webhook(
     body: WebhookUpdate,
     user: CurrentUser,
     session: SessionDep,
-    rt: RuntimeDep,
     settings: SettingsDep,
 ) -> WebhookRead:
     """Change a webhook's URL, events, description, or enable or disable it.
@@ -151,7 +147,6 @@ async def update_webhook(
     pending are then sent."""
     hook = await service.get(session, webhook, user, for_update=True)
     result = await service.update(session, settings, hook, body)
-    await commit(session, rt)
     return result
 
 
@@ -162,13 +157,10 @@ async def update_webhook(
     response_class=Response,
     responses=problems(401, 404),
 )
-async def delete_webhook(
-    webhook: uuid.UUID, user: CurrentUser, session: SessionDep, rt: RuntimeDep
-) -> Response:
+async def delete_webhook(webhook: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Delete a webhook and its delivery log; nothing more is sent to it."""
     hook = await service.get(session, webhook, user)
     await session.delete(hook)
-    await commit(session, rt)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -203,10 +195,9 @@ async def list_webhook_deliveries(
     responses=problems(401, 404, 409),
 )
 async def redeliver_webhook_delivery(
-    webhook: uuid.UUID, delivery: uuid.UUID, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    webhook: uuid.UUID, delivery: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> WebhookDeliveryRead:
     """Send a logged delivery's event again, as a new delivery with the same `Holdout-Event` id."""
     hook = await service.get(session, webhook, user)
     result = await service.redeliver(session, hook, delivery)
-    await commit(session, rt)
     return result
