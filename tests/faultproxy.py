@@ -45,6 +45,11 @@ class FaultProxy:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            server = self._runner.server
+            # clients that keep connections alive (an SDK waiting on a dropped upstream) would
+            # leave their handler tasks pending past cleanup: close them first
+            for connection in list(server.connections if server is not None else []):
+                connection.force_close()
             await self._runner.cleanup()
         if self._session is not None:
             await self._session.close()
