@@ -15,6 +15,7 @@ from bench import (
     p7_fairness,
     p8_web,
     p9_scoring_program,
+    p10_replicas,
     p11_kube,
 )
 from bench.common import RESULTS, record
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "P7": p7_fairness.run,
     "P8": p8_web.run,
     "P9": p9_scoring_program.run,
+    "P10": p10_replicas.run,
     "P11": p11_kube.run,
 }
 

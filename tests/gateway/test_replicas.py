@@ -215,3 +215,30 @@ async def test_a_delivery_claimed_in_the_past_is_due_again_after_its_lease(
             await dead.stop()
             await alive.stop()
         assert len(receiver.seen) == 1
+
+
+async def test_gateway_replicas_starting_together_make_one_admin(pg_database: Any) -> None:
+    """Four replicas bootstrapping the admin on a fresh PostgreSQL database at once: all
+    succeed (without the lock in ensure_admin one hits the unique username), one admin,
+    one bootstrap token that authenticates."""
+    from sqlalchemy import func, select
+
+    from services.gateway.auth.service import ensure_admin
+    from services.gateway.models import AccessToken, User, metadata
+    from shared.db import make_engine, make_sessionmaker
+
+    engine = make_engine(await pg_database("gateway-admin"))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        makers = [make_sessionmaker(engine) for _ in range(4)]
+        await asyncio.gather(*(ensure_admin(m, "admin-token-value-0123456789") for m in makers))
+        async with makers[0]() as session:
+            admins = await session.scalar(
+                select(func.count()).select_from(User).where(User.username == "admin")
+            )
+            tokens = await session.scalar(select(func.count()).select_from(AccessToken))
+        assert admins == 1
+        assert tokens == 1
+    finally:
+        await engine.dispose()

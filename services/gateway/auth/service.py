@@ -7,12 +7,14 @@ Sign-up, log-in and the administrator's changes to a user are in ``accounts``; t
 from __future__ import annotations
 
 import structlog
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.gateway import names
 from services.gateway.auth import repository, tokens
 from services.gateway.models import User
+from shared.db import is_postgresql
 from shared.web import Conflict
 
 log = structlog.get_logger(__name__)
@@ -95,6 +97,9 @@ async def ensure_admin(sessionmaker: async_sessionmaker[AsyncSession], token: st
     value from before replaces it, so changing the variable revokes the old value.
     """
     async with sessionmaker() as session, session.begin():
+        if is_postgresql(session):
+            # gateway replicas starting together: one creates the admin, the others then find it
+            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('holdout-ensure-admin'))"))
         user = await repository.get_by_username(session, ADMIN_USERNAME)
         if user is None:
             user = User(
