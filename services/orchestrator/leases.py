@@ -24,7 +24,12 @@ records nothing.
 - A replica shutting down lets its leases run out at once (``release``), so a rolling
   update hands its runs over without waiting.
 
-Lease times are the replicas' clocks, which must agree to well within a lease (NTP).
+Lease ends and expiry are the database's clock on PostgreSQL (``now()``), never a
+replica's (as the scorer's claims): a replica whose clock is off by an hour neither
+takes over a live run nor writes a lease that outlives it by an hour. The ``now`` and
+``until`` the callers pass are their own clock: on PostgreSQL only the lease's length
+(``until - now``) is taken from them; SQLite is one process on one host, whose clock
+is the database's. (The fence counts on this process's monotonic clock.)
 """
 
 from __future__ import annotations
@@ -35,11 +40,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, and_, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orchestrator.models import ExecutionStatus, executions
-from shared.db import transaction
+from shared.db import is_postgresql, transaction
 from shared.events import utcnow
 from shared.loops import BackgroundLoop
 from shared.runtime import ServiceRuntime
@@ -105,7 +110,8 @@ class Leases:
             # a slow database may take a while (the fence counts from the last renewal's
             # start either way), but a hung call must give way to the next try
             async with asyncio.timeout(self.lease_seconds / 2), transaction(self.rt.sessionmaker) as session:
-                rows = await renew_held(session, self.replica_id, list(held.items()), self.until(utcnow()))
+                now = utcnow()
+                rows = await renew_held(session, self.replica_id, list(held.items()), now, self.until(now))
         self._arm(started)
         kept = {row.submission_id for row in rows}
         # a run missing from the renewal was taken over, unless it just ended here
@@ -150,8 +156,20 @@ class Leases:
 # -- the SQL of leases (callers own the session and its transaction) --
 
 
+def db_now(session: AsyncSession, now: datetime) -> ColumnElement[datetime] | datetime:
+    """The clock leases are compared with: the database's on PostgreSQL (every replica
+    reads the same one), else ``now`` (SQLite: this host's clock is the database's)."""
+    return func.now() if is_postgresql(session) else now
+
+
+def lease_end(session: AsyncSession, now: datetime, until: datetime) -> ColumnElement[datetime] | datetime:
+    """When a lease taken at the caller's ``now`` to its ``until`` runs out: the same
+    length from the database's clock on PostgreSQL."""
+    return func.now() + (until - now) if is_postgresql(session) else until
+
+
 async def renew_held(
-    session: AsyncSession, owner: str, held: Sequence[tuple[str, int]], until: datetime
+    session: AsyncSession, owner: str, held: Sequence[tuple[str, int]], now: datetime, until: datetime
 ) -> list[Row[Any]]:
     """Extend the lease of the attempts ``owner`` holds; returns (submission_id,
     cancel_requested) of those it still holds (a missing one was taken over)."""
@@ -164,7 +182,7 @@ async def renew_held(
             E.status == ExecutionStatus.RUNNING,
             tuple_(E.submission_id, E.attempt).in_(list(held)),
         )
-        .values(lease_expires_at=until)
+        .values(lease_expires_at=lease_end(session, now, until))
         .returning(E.submission_id, E.cancel_requested)
     )
     return list(result.all())
@@ -180,16 +198,17 @@ async def cancels_for(session: AsyncSession, owner: str) -> list[str]:
     return list(rows.scalars().all())
 
 
-def _orphaned(owner: str, now: datetime) -> Any:
+def _orphaned(session: AsyncSession, owner: str, now: datetime) -> Any:
     """Held by ``owner`` itself, by no one, or by a replica whose lease ran out."""
-    return or_(E.owner == owner, E.owner.is_(None), E.lease_expires_at.is_(None), E.lease_expires_at < now)
+    expired = E.lease_expires_at < db_now(session, now)
+    return or_(E.owner == owner, E.owner.is_(None), E.lease_expires_at.is_(None), expired)
 
 
 async def orphans(session: AsyncSession, owner: str, now: datetime, exclude: Sequence[str]) -> list[Row[Any]]:
     """Running rows no live replica holds: their lease expired (the replica died), they
     have none (written before leases), or ``owner`` holds them with no run (``exclude``
     are the runs it has)."""
-    query = select(executions).where(E.status == ExecutionStatus.RUNNING, _orphaned(owner, now))
+    query = select(executions).where(E.status == ExecutionStatus.RUNNING, _orphaned(session, owner, now))
     if exclude:
         query = query.where(E.submission_id.not_in(list(exclude)))
     return list((await session.execute(query)).all())
@@ -205,9 +224,9 @@ async def take_over(session: AsyncSession, row: Row[Any], owner: str, now: datet
             E.status == ExecutionStatus.RUNNING,
             E.attempt == row.attempt,
             same_owner,
-            _orphaned(owner, now),
+            _orphaned(session, owner, now),
         )
-        .values(owner=owner, lease_expires_at=until)
+        .values(owner=owner, lease_expires_at=lease_end(session, now, until))
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -218,7 +237,7 @@ async def release_all(session: AsyncSession, owner: str, now: datetime) -> int:
     result = await session.execute(
         update(executions)
         .where(E.owner == owner, E.status == ExecutionStatus.RUNNING)
-        .values(lease_expires_at=now)
+        .values(lease_expires_at=db_now(session, now))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -5,7 +5,8 @@ queued or running. A run interrupted by a platform fault goes back to ``queued``
 the next attempt number, which is the one exception and is always made by the
 scheduler. Updates are compare-and-set on the status (and attempt), so a stale writer
 changes nothing; those of a running attempt compare its ``owner`` too, so a replica that
-lost its lease changes nothing either. The SQL of leases themselves is in ``leases.py``.
+lost its lease changes nothing either. The SQL of leases themselves is in ``leases.py``
+(``lease_end``: a claim's lease, like a renewal's, ends by the database's clock).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.orchestrator.leases import lease_end
 from services.orchestrator.models import ExecutionStatus, executions
 from shared.db import as_aware, is_postgresql
 from shared.events import SubmissionQueued, utcnow
@@ -167,7 +169,12 @@ async def mark_running(
             E.status == ExecutionStatus.QUEUED,
             E.attempt == attempt,
         )
-        .values(status=ExecutionStatus.RUNNING, started_at=now, owner=owner, lease_expires_at=lease_until)
+        .values(
+            status=ExecutionStatus.RUNNING,
+            started_at=now,
+            owner=owner,
+            lease_expires_at=lease_end(session, now, lease_until),
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

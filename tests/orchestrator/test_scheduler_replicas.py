@@ -4,7 +4,9 @@ that records every run across both: the global limit holds for both together, ea
 run is run by one replica, a dead replica's runs are taken over once its lease runs out
 (attempt 2 for the local sandbox, the same attempt adopted for pods), a replica that
 lost a run records nothing and stops it, a cancel received by either replica stops the
-run where it is, and a stale attempt's end leaves the live attempt's folder alone."""
+run where it is, a stale attempt's end leaves the live attempt's folder alone, and
+leases are the database's clock: a replica whose clock is off by an hour neither takes
+a live run over nor keeps a dead replica's run from being taken over."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +24,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.orchestrator import leases
+from services.orchestrator import leases, repository
+from services.orchestrator import scheduler as scheduler_module
 from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
@@ -29,6 +33,7 @@ from services.orchestrator.executors.local.executor import LocalSandboxExecutor
 from services.orchestrator.executors.local.runner import LocalRunner
 from services.orchestrator.models import executions
 from services.orchestrator.scheduler import Scheduler
+from shared import events
 from shared.bus.base import Subscription
 from shared.bus.memory import InProcessBus
 from shared.db import as_aware
@@ -432,3 +437,84 @@ async def test_a_stale_attempt_ending_leaves_the_live_attempts_folder(data_dir: 
     assert (live / "predictions.csv").read_text() == "id,y\n", "the live attempt's folder is intact"
     await executor.run(request(2))
     assert not (runs_dir / str(sid)).exists()
+
+
+# -- clocks: leases are the database's clock on PostgreSQL, not a replica's --
+
+# the skew of the replica whose tasks read it: a replica's tasks are created while it
+# starts, and copy the context then, so one replica's clock is off and the other's not
+_skew: ContextVar[timedelta] = ContextVar("clock_skew", default=timedelta(0))
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def skewable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The orchestrator's modules read a clock that is off by ``_skew`` (per replica)."""
+    true = events.utcnow
+
+    def skewed() -> datetime:
+        return true() + _skew.get()
+
+    for module in (scheduler_module, leases, repository):
+        monkeypatch.setattr(module, "utcnow", skewed)
+
+
+async def _start_skewed(cluster: Cluster, name: str, skew: timedelta, **settings: Any) -> Replica:
+    token = _skew.set(skew)
+    try:
+        return await cluster.start(name, **settings)
+    finally:
+        _skew.reset(token)
+
+
+@pytest.mark.usefixtures("skewable")
+@pytest.mark.parametrize(
+    ("holder_skew", "other_skew"),
+    [(timedelta(0), HOUR), (-HOUR, timedelta(0))],
+    ids=["other-ahead", "holder-behind"],
+)
+@pytest.mark.parametrize("resumes", [False, True], ids=["local", "pods"])
+async def test_a_replica_whose_clock_is_off_by_an_hour_takes_no_live_run_over(
+    cluster: Cluster, holder_skew: timedelta, other_skew: timedelta, resumes: bool
+) -> None:
+    """Its own clock would call the live lease an hour old (the other replica's clock
+    ahead, or the holder's lease written an hour early by a clock behind)."""
+    a = await _start_skewed(cluster, "a", holder_skew, resumes=resumes)
+    sid = await a.queue()
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
+    b = await _start_skewed(cluster, "b", other_skew, resumes=resumes)
+    await asyncio.sleep(LEASE_S * 1.5)  # time is the point: b reconciles every 0.2 s meanwhile
+    assert b.executor.started == {} and a.executor.cancelled == {}
+    row = (await rows(a))[sid]
+    assert (row.status, row.owner, row.attempt) == ("running", "a", 1)
+    lease_left = (as_aware(row.lease_expires_at) - datetime.now(UTC)).total_seconds()
+    assert 0 < lease_left <= LEASE_S + 1, f"the lease ends in {lease_left:.0f} s by the database's clock"
+    a.executor.end(sid)
+    [row] = await eventually(lambda: _all_status(a, [sid], "finished"), WAIT_S)
+    assert (row.owner, row.attempt, row.failure_reason) == ("a", 1, None)
+
+
+@pytest.mark.usefixtures("skewable")
+@pytest.mark.parametrize(
+    ("dead_skew", "other_skew"),
+    [(HOUR, timedelta(0)), (timedelta(0), -HOUR)],
+    ids=["dead-ahead", "other-behind"],
+)
+async def test_a_dead_replicas_run_is_taken_over_after_its_lease_whatever_the_clocks(
+    cluster: Cluster, dead_skew: timedelta, other_skew: timedelta
+) -> None:
+    """Its own clock would keep the dead replica's lease for an hour (the dead replica's
+    clock ahead wrote it an hour late, or the other's clock behind reads it so)."""
+    a = await _start_skewed(cluster, "a", dead_skew, resumes=True)
+    sid = await a.queue()
+    await eventually(lambda: sid in a.executor.started, WAIT_S)
+    b = await _start_skewed(cluster, "b", other_skew, resumes=True)
+    await a.crash()
+    expiry = as_aware((await rows(a))[sid].lease_expires_at)
+    assert expiry <= datetime.now(UTC) + timedelta(seconds=LEASE_S + 1), "a lease of the database's clock"
+    await eventually(lambda: sid in b.executor.started, WAIT_S)  # WAIT_S: well within the hour
+    attempt, at = b.executor.started[sid]
+    assert attempt == 1 and at >= expiry, "the same attempt, adopted once the lease ran out"
+    b.executor.end(sid)
+    [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
+    assert (row.owner, row.attempt, row.failure_reason) == ("b", 1, None)

@@ -236,6 +236,38 @@ async def test_cancel_deletes_the_pod_unless_detached(kube: FakeKube, make_execu
     assert pod_name(other.submission_id, 1) in kube.pods
 
 
+async def test_an_abandoned_run_leaves_its_pod_for_the_replica_that_took_it_over(
+    kube: FakeKube, make_executor: MakeExecutor
+) -> None:
+    """Two orchestrator replicas' executors on one (fake) namespace: the first one's run
+    was taken over by the second (its lease ran out), so its cancel leaves the pod, and
+    the second adopts that pod and gets its outcome without making another."""
+    first, second = await make_executor(), await make_executor()
+    request, other = make_request(), make_request()
+    name, other_name = pod_name(request.submission_id, 1), pod_name(other.submission_id, 1)
+    tasks = [asyncio.create_task(first.run(r)) for r in (request, other)]
+    await until(lambda: name in kube.pods and other_name in kube.pods)
+    await kube.set_status(name, statuses.running())
+    uid = kube.pods[name]["metadata"]["uid"]
+    first.abandon(str(request.submission_id), 1)  # what the scheduler does before the cancel
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert name in kube.pods and f"DELETE {name}" not in calls(kube, name)
+    assert other_name not in kube.pods, "a run that was not abandoned is still deleted on cancel"
+
+    outcome = await scenario(kube, second, request, (statuses.finished(0, statuses.report()), b"done\n"))
+    assert outcome.failure_reason is None and outcome.log_key is not None
+    assert await second.storage.get_bytes("outputs", outcome.log_key) == b"done\n"
+    assert len(kube.created[name]) == 1, "adopted, not made again"
+    assert kube.pods[name]["metadata"]["uid"] == uid
+    assert collected(kube.pods[name]) == outcome
+    await second.release(request)
+    assert name not in kube.pods
+    # the mark lasts for that one run: were the same attempt run here again, its cancel deletes
+    assert first._abandoned == set()
+
+
 async def test_unknown_runtime_fails_without_a_pod(kube: FakeKube, make_executor: MakeExecutor) -> None:
     executor = await make_executor(urls=FakeUrls())
     outcome = await executor.run(make_request(runtime="nope"))

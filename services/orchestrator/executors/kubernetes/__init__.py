@@ -9,7 +9,8 @@ and knows nothing of the scheduler or the database:
 - ``watcher``   list-then-watch reflector of the namespace's run pods
 - ``client``    the API client (kubernetes_asyncio), its HTTP session kept off the environment
 - ``collect``   collected pods: the outcome kept on the ended pod until it is recorded
-- ``executor``  ``KubernetesExecutor``: create / adopt, wait, read the log, collect; recovery
+- ``executor``  ``KubernetesExecutor``: create / adopt, wait, collect, abandon; recovery
+- ``logs``      the run's log: read with a byte cap, stored, its last lines quoted
 - ``urls``      short-lived SAS URLs the pod uses for its archive and its predictions
 - ``fetch``     runs *in the pod* (init container): download and safely unpack the zip
 - ``runner``    runs *in the pod* (main container, stdlib only): run ``main.py``, upload

@@ -19,6 +19,9 @@ deleted at once, since keeping it could still let it start.
 Cancelling ``run`` deletes the pod, unless ``detach()`` was called first: an
 orchestrator shutting down (a rolling update) leaves its pods running, and after the
 restart ``recover`` sorts the namespace out and ``run`` of the same attempt adopts.
+Nor after ``abandon(submission, attempt)``: another replica took the run over (its
+lease ran out here), and its ``run`` of the same attempt adopts the pod (409), which a
+delete would only make it retry as a new attempt.
 Every API call has a timeout (``client.py``); at most ``create_concurrency`` creations
 are in flight, so a burst of starts leaves the API to the runs that are ending.
 """
@@ -42,25 +45,24 @@ from services.orchestrator.executors.kubernetes.classify import classify, is_sta
 from services.orchestrator.executors.kubernetes.client import api_timeout, make_api_client
 from services.orchestrator.executors.kubernetes.collect import Reaper, collected, is_over, mark
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.logs import last_lines, read_log, store_log
 from services.orchestrator.executors.kubernetes.objects import (
     ATTEMPT_LABEL,
-    RUN_CONTAINER,
     SUBMISSION_LABEL,
     active_deadline_seconds,
     make_run_pod,
     pod_name,
 )
 from services.orchestrator.executors.kubernetes.urls import BlobUrls
-from services.orchestrator.executors.kubernetes.watcher import PodWatcher, raw, read_json, read_ok
+from services.orchestrator.executors.kubernetes.watcher import PodWatcher, read_json, read_ok
 from shared.aio import wait_event
 from shared.events import ExecutionSpec, FailureReason
-from shared.storage import Storage, StorageError
+from shared.storage import Storage
 
 __all__ = ["KubernetesExecutor", "Recovery", "make_api_client"]
 
 log = structlog.get_logger(__name__)
 
-LOG_READ_FACTOR = 4  # read this many times the kept tail, so whole lines survive the cut
 RECOVER_CONCURRENCY = 32
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -99,6 +101,7 @@ class KubernetesExecutor(Executor):
         # the execution record's machine (HOLDOUT_MACHINE_KIND), else the pod's node
         self.machine = machine
         self._detached = False
+        self._abandoned: set[tuple[str, int]] = set()  # (submission, attempt): another replica's now
         self._containers_ready = False
         self._timeout = api_timeout(settings)
         # else 2,000 creates hold the pool and the API while ended runs wait to be collected
@@ -108,17 +111,26 @@ class KubernetesExecutor(Executor):
 
     async def run(self, request: RunRequest) -> RunOutcome:
         name = pod_name(request.submission_id, request.attempt)
+        key = (str(request.submission_id), request.attempt)
         try:
             return await self._run(request, name)
         except asyncio.CancelledError:
-            if not self._detached:
+            if not self._detached and key not in self._abandoned:
                 await asyncio.shield(self._delete(name))
             raise
         except Exception as exc:
-            log.exception("k8s.run_failed", submission_id=str(request.submission_id), error=repr(exc)[:300])
-            with contextlib.suppress(Exception):
-                await self._delete(name)
+            log.exception("k8s.run_failed", submission_id=key[0], error=repr(exc)[:300])
+            if key not in self._abandoned:
+                with contextlib.suppress(Exception):
+                    await self._delete(name)
             return RunOutcome.internal("the Kubernetes executor failed")
+        finally:
+            self._abandoned.discard(key)
+
+    def abandon(self, submission_id: str, attempt: int) -> None:
+        """Another replica holds this run now: cancelling it here leaves its pod running
+        for the holder's ``run`` of the same attempt to adopt."""
+        self._abandoned.add((str(submission_id), int(attempt)))
 
     async def release(self, request: RunRequest) -> None:
         """The outcome of ``request`` is recorded: delete its collected pod."""
@@ -208,13 +220,13 @@ class KubernetesExecutor(Executor):
             self.reaper.collected(name)
             return kept
         image_digest, node = ran_on(last_seen, image)
-        text = await self._read_log(name, spec) if started else ""
-        stored_log = await self._store_log(log_key, text)
+        text = await read_log(self.api, self.settings, name, spec, timeout=self._timeout) if started else ""
+        stored_log = await store_log(self.storage, log_key, text, attempts=self.storage_attempts)
         if not stored_log:
             outcome = RunOutcome.internal("could not store the run's log")
         else:
             detail = verdict.detail
-            if verdict.failure_reason == FailureReason.RUNTIME_ERROR and (tail := _last_lines(text)):
+            if verdict.failure_reason == FailureReason.RUNTIME_ERROR and (tail := last_lines(text)):
                 detail = f"{detail}; last lines of the log:\n{tail}"
             outcome = dataclasses.replace(
                 verdict,
@@ -324,49 +336,6 @@ class KubernetesExecutor(Executor):
             if read is None:
                 return _internal("the run's pod was deleted outside Holdout"), started, seen
 
-    async def _read_log(self, name: str, spec: ExecutionSpec) -> str:
-        keep = spec.log_limit_kb * 1024
-        try:
-            response = raw(
-                await self.api.read_namespaced_pod_log(
-                    name,
-                    self.settings.namespace,
-                    container=RUN_CONTAINER,
-                    tail_lines=self.settings.log_tail_lines,
-                    limit_bytes=keep * LOG_READ_FACTOR,
-                    _preload_content=False,
-                    _request_timeout=self._timeout,
-                )
-            )
-            try:
-                if response.status != 200:
-                    raise ApiException(status=response.status, reason=(await response.text())[:300])
-                body = bytearray()
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    body += chunk
-                    if len(body) > keep * LOG_READ_FACTOR:  # a server that ignores limitBytes
-                        del body[: len(body) - keep * LOG_READ_FACTOR]
-            finally:
-                response.release()
-        except Exception as exc:
-            log.warning("k8s.log_unavailable", pod=name, error=repr(exc)[:300])
-            return "[holdout: the log of this run could not be read]\n"
-        text = body.decode("utf-8", "replace")
-        if len(body) > keep:
-            text = body[-keep:].decode("utf-8", "replace")
-            text = f"[holdout: earlier output was dropped; the last {keep // 1024} KiB are kept]\n" + text
-        return text
-
-    async def _store_log(self, key: str, text: str) -> bool:
-        for attempt in range(1, self.storage_attempts + 1):
-            try:
-                await self.storage.put_bytes("outputs", key, text.encode())
-                return True
-            except (StorageError, OSError) as exc:
-                log.warning("k8s.log_store_retry", key=key, attempt=attempt, error=repr(exc)[:300])
-                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
-        return False
-
     async def _delete(self, name: str) -> None:
         try:
             response = await self.api.delete_namespaced_pod(
@@ -393,7 +362,3 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return -1
-
-
-def _last_lines(text: str, lines: int = 20) -> str:
-    return "\n".join(text.rstrip("\n").splitlines()[-lines:])[-2000:]
