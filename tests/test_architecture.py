@@ -36,3 +36,17 @@ def test_the_contracts_catch_a_cross_service_import(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "services.scorer" in result.stdout and "services.gateway" in result.stdout
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_in_services_is_over_400_lines() -> None:
+    """Modules small enough to hold in one's head: a service module past 400 lines is
+    split along its seams (as executors/local/sandbox.py and gateway/models were)."""
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}, f"modules over {MAX_MODULE_LINES} lines: {too_long}"
