@@ -9,7 +9,6 @@ import json
 import os
 import stat
 import subprocess
-import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from holdout.digits import COMPETITION, DigitsData
 from holdout.processes import HOLDOUT
 from tests.e2e.conftest import Platform
+from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -137,10 +137,9 @@ async def test_participant_and_host_through_the_cli(
     assert "predicted" in ada.run("logs", mine["id"], "--follow").stdout  # ended: prints it and stops
     assert ada.json("status", mine["id"])["status"] == "scored"  # type: ignore[index]
 
-    deadline = time.monotonic() + 60
-    while not (board := ada.json("leaderboard", "digits-cli")):
-        assert time.monotonic() < deadline, "the score never reached the board"
-        time.sleep(0.2)
+    board = await eventually(
+        lambda: ada.json("leaderboard", "digits-cli"), 60, interval=0.2, what="the score on the board"
+    )
     assert board[0]["team_name"] == "ada" and board[0]["rank"] == 1  # type: ignore[index]
     assert board[0]["scores"]["accuracy"] == board[0]["score"]  # type: ignore[index]
     # a stage's board, each column at its precision (accuracy's default: 4 places)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -40,12 +39,6 @@ def sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def database_url(database: str, pg_database: Any, data_dir: Path) -> str:
-    if database == "postgresql":
-        return str(await pg_database("gateway"))
-    return f"sqlite:///{data_dir / 'gateway.db'}"
-
-
 async def stored_token_hashes(url: str) -> dict[str, str]:
     engine = make_engine(url)
     try:
@@ -56,11 +49,10 @@ async def stored_token_hashes(url: str) -> dict[str, str]:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
 async def test_users_from_before_accounts_keep_their_tokens(
-    make_gateway: Callable[..., Any], pg_database: Any, data_dir: Path, database: str
+    make_gateway: Callable[..., Any], database_url: str
 ) -> None:
-    url = await database_url(database, pg_database, data_dir)
+    url = database_url
     await upgrade(MIGRATIONS_DIR, url, "0003")
     engine = make_engine(url)
     async with engine.begin() as conn:

@@ -14,7 +14,6 @@ import asyncio
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from services.gateway.config import GatewaySettings
 from shared.bus.memory import InProcessBus
 from shared.storage import LocalStorage
 from tests.gateway.conftest import ADMIN_TOKEN, CHEAP_PASSWORD_HASHING, LABELS, make_zip
+from tests.support import eventually_sync
 
 EXAMPLES_PER_OPERATION = 25
 # every status an answer carries must be one the document declares for that operation
@@ -124,10 +124,14 @@ def served(data_dir: Path) -> Iterator[Served]:
     ready, stop = threading.Event(), threading.Event()
     thread = threading.Thread(target=_serve, args=(data_dir, sock, ready, stop), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not ready.wait(0.05):
-        assert thread.is_alive(), "the gateway did not start"
-        assert time.monotonic() < deadline, "the gateway did not start within 30 s"
+
+    def started() -> bool:
+        if ready.is_set():
+            return True
+        assert thread.is_alive(), "the gateway did not start: its thread ended"
+        return False
+
+    eventually_sync(started, 30, interval=0.05, what="the gateway's start")
     base_url = f"http://127.0.0.1:{port}"
     try:
         yield _populate(base_url)

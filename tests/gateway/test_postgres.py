@@ -8,10 +8,8 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -60,12 +58,10 @@ async def test_submission_flow_on_postgresql(make_gateway: Callable[..., Any], p
         await run_flow(gw)
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
 async def test_concurrent_uploads_never_exceed_the_quota(
-    make_gateway: Callable[..., Any], pg_database: Any, database: str
+    make_gateway: Callable[..., Any], database_url: str
 ) -> None:
-    overrides = {"gateway_database_url": await pg_database("gateway")} if database == "postgresql" else {}
-    async with make_gateway(**overrides) as gw:
+    async with make_gateway(gateway_database_url=database_url) as gw:
         host = await gw.user("hana", is_host=True)
         alice = await gw.user("alice")
         await gw.ready_competition(host, daily_quota=3)
@@ -96,16 +92,14 @@ async def test_nul_bytes_and_name_keys_on_postgresql(
         assert taken.status_code == 409
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
-async def test_migration_0004_backfills_name_keys(pg_database: Any, tmp_path: Path, database: str) -> None:
+async def test_migration_0004_backfills_name_keys(database_url: str) -> None:
     """Rows from before the keys get them; two names that already share a key both stay."""
-    url = await pg_database("gateway") if database == "postgresql" else f"sqlite:///{tmp_path}/gateway.db"
+    url = database_url
+    postgresql = url.startswith("postgresql")
     await upgrade(MIGRATIONS_DIR, url, "0003")
     engine = create_async_engine(normalise_url(url))
     # as each database stores a Uuid column (SQLite: 32 hex digits)
-    ids: list[Any] = [
-        uuid.UUID(int=i) if database == "postgresql" else uuid.UUID(int=i).hex for i in range(6)
-    ]
+    ids: list[Any] = [uuid.UUID(int=i) if postgresql else uuid.UUID(int=i).hex for i in range(6)]
     now = datetime.now(UTC)
     try:
         async with engine.begin() as conn:

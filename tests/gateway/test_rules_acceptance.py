@@ -7,8 +7,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from tests.gateway.conftest import Gateway
 
 COMP = "/api/v1/competitions/titanic"
@@ -108,12 +106,10 @@ async def test_rules_are_markdown_text_and_bounded(gw: Gateway) -> None:
     assert too_long.status_code == 422
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
 async def test_concurrent_acceptances_record_one_and_files_work_on_both_databases(
-    make_gateway: Callable[..., Any], pg_database: Any, database: str
+    make_gateway: Callable[..., Any], database_url: str
 ) -> None:
-    overrides = {"gateway_database_url": await pg_database("gateway")} if database == "postgresql" else {}
-    async with make_gateway(**overrides) as gw:
+    async with make_gateway(gateway_database_url=database_url) as gw:
         host = await gw.user("hana", is_host=True)
         alice = await gw.user("alice", accept_rules=False)
         await gw.competition(host, rules="v1")

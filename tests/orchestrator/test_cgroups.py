@@ -7,7 +7,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from services.orchestrator.executors.local import cgroups
 from services.orchestrator.executors.local.cgroups import CgroupUnavailable, parent_dirs
 from tests.orchestrator.conftest import needs_sandbox
+from tests.support import eventually_sync
 
 MOUNTINFO = """\
 30 25 0:26 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
@@ -104,15 +104,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_dead(pid: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 @needs_sandbox
 def test_groups_of_a_killed_owner_are_emptied_and_removed_and_no_others() -> None:
     mine, other = uuid.uuid4().hex[:10], uuid.uuid4().hex[:10]
@@ -130,7 +121,9 @@ def test_groups_of_a_killed_owner_are_emptied_and_removed_and_no_others() -> Non
 
         assert removed == [stale_dirs[0].name]
         assert not any(d.exists() for d in stale_dirs)
-        assert _wait_dead(sleeper)
+        eventually_sync(
+            lambda: not _alive(sleeper), 10, interval=0.01, what=f"the end of the run in them (pid {sleeper})"
+        )
         # a live process's group of the same deployment, and another deployment's, stay
         assert all(d.is_dir() for d in live.dirs.values())
         assert all(d.is_dir() for d in other_dirs) and _alive(other_sleeper)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from services.orchestrator.app import MIGRATIONS_DIR, create_app
 from services.orchestrator.config import OrchestratorSettings
@@ -153,12 +152,10 @@ def settings_for(data_dir: Path, runtimes_dir: Path, database_url: str | None = 
     )
 
 
-@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 async def test_queued_submission_runs_and_finishes(
-    db: str, data_dir: Path, runtimes_dir: Path, pg_database: Any
+    database_url: str, data_dir: Path, runtimes_dir: Path
 ) -> None:
-    url = await pg_database("orchestrator") if db == "postgresql" else None
-    async with platform(settings_for(data_dir, runtimes_dir, url)) as p:
+    async with platform(settings_for(data_dir, runtimes_dir, database_url)) as p:
         queued = await p.submit()
         await p.bus.publish(queued)
         finished = await p.finished(queued.submission_id)
