@@ -63,7 +63,7 @@ def api_calls(kube: FakeKube) -> Counter[str]:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 async def test_two_thousand_pods_at_once_each_get_one_outcome(
     kube: FakeKube, make_executor: MakeExecutor
 ) -> None:
@@ -73,7 +73,9 @@ async def test_two_thousand_pods_at_once_each_get_one_outcome(
     recorder = Recorder()
     requests = [make_request() for _ in range(runs)]
     try:
-        await asyncio.wait_for(asyncio.gather(*(recorder.execute(executor, r) for r in requests)), timeout=75)
+        # generous bounds: 22-45 s alone on 2 cores, much longer beside other work
+        everything = asyncio.gather(*(recorder.execute(executor, r) for r in requests))
+        await asyncio.wait_for(everything, timeout=200)
     finally:
         await kubelet.close()
     assert len(recorder.recorded) == runs and recorder.keys == {key(r) for r in requests}
@@ -88,7 +90,7 @@ async def test_two_thousand_pods_at_once_each_get_one_outcome(
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 async def test_an_orchestrator_stopped_mid_burst_runs_no_attempt_twice(
     kube: FakeKube, make_executor: MakeExecutor
 ) -> None:
@@ -103,7 +105,7 @@ async def test_an_orchestrator_stopped_mid_burst_runs_no_attempt_twice(
     try:
         # mid-burst, and at a moment when some outcomes are handed back but not recorded
         await until(
-            lambda: len(first.recorded) >= runs // 4 and len(first.handed_back - first.keys) >= 3, timeout=40
+            lambda: len(first.recorded) >= runs // 4 and len(first.handed_back - first.keys) >= 3, timeout=120
         )
         # the stop, as the service does it: detach, then cancel every run task
         before.detach()
@@ -120,7 +122,7 @@ async def test_an_orchestrator_stopped_mid_burst_runs_no_attempt_twice(
         after = await make_executor()
         found = await after.resume([key(r) for r in active])
         assert found
-        await asyncio.wait_for(asyncio.gather(*(second.execute(after, r) for r in active)), timeout=60)
+        await asyncio.wait_for(asyncio.gather(*(second.execute(after, r) for r in active)), timeout=90)
     finally:
         await kubelet.close()
 
