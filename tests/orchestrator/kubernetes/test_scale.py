@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from services.orchestrator.executors.base import RunOutcome, RunRequest
+from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.executor import KubernetesExecutor
 from services.orchestrator.executors.kubernetes.objects import pod_name
 from tests.orchestrator.kubernetes.conftest import MakeExecutor, make_request, until
@@ -55,6 +56,13 @@ class Recorder:
     @property
     def keys(self) -> set[Key]:
         return {k for k, _ in self.recorded}
+
+
+@pytest.fixture
+def k8s_settings(k8s_settings: KubernetesSettings) -> KubernetesSettings:
+    """The production read timeout, not the unit tests' 5 s: the fake API server shares this
+    process, and a burst of 2,000 beside other work can hold a reply past 5 s."""
+    return k8s_settings.model_copy(update={"api_timeout_seconds": 30.0})
 
 
 def api_calls(kube: FakeKube) -> Counter[str]:
