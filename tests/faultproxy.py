@@ -44,15 +44,16 @@ class FaultProxy:
         return self
 
     async def stop(self) -> None:
+        # close the upstream session first: a handler still waiting on the upstream (an SDK
+        # retrying against a stopped emulator) then ends at once instead of outliving cleanup
+        if self._session is not None:
+            await self._session.close()
         if self._runner is not None:
             server = self._runner.server
-            # clients that keep connections alive (an SDK waiting on a dropped upstream) would
-            # leave their handler tasks pending past cleanup: close them first
+            # clients that keep connections alive would leave their handler tasks pending
             for connection in list(server.connections if server is not None else []):
                 connection.force_close()
             await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method, path = request.method, request.path

@@ -110,6 +110,10 @@ async def test_whole_path_on_azure_blob_storage(
     assert not local.exists() or not any(f.is_file() for f in local.rglob("*"))
 
 
+@pytest.mark.allow_leaked_tasks(
+    "aiohttp's server may keep a connection task of the fault proxy a moment past cleanup "
+    "when its upstream stopped mid-request (seen once in a loaded full run, not alone)"
+)
 async def test_storage_stopping_mid_upload_is_a_503_and_leaves_no_blob(
     private_azurite: Azurite, prefix: str, platform_dir: Path, runtimes_dir: Path
 ) -> None:
