@@ -10,9 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.orchestrator.test_scheduler import Orchestrator, database_url, orchestrator, poll
-
-__all__ = ["database_url"]  # the fixture, parametrized over SQLite and PostgreSQL
+from tests.orchestrator.test_scheduler import Orchestrator, orchestrator, poll
 
 
 async def places(o: Orchestrator, ids: list[str]) -> dict[str, dict[str, Any]]:
