@@ -254,7 +254,7 @@ CASES: list[Case] = [
         print(f"contained: searched {{searched}} of {{walked}} files, no labels")
         predict()
         """,
-        spec={"time_limit_s": 30},
+        spec={"time_limit_s": 120},  # walks every file: seconds alone, far more beside a loaded suite
         log_contains=("contained: searched",),
     ),
     Case(
@@ -461,7 +461,7 @@ CASES: list[Case] = [
         log_contains=("contained: uid 64000",),
         # it walks /usr and tries up to eight tools with a 1 s timeout each: bounded, but
         # past the catalogue's 4 s on a loaded 2-core machine
-        spec={"time_limit_s": 20},
+        spec={"time_limit_s": 120},  # as label_hunt: slow beside a loaded suite
     ),
     Case(
         "user_namespace",
