@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -100,29 +100,53 @@ class LocalStorage(Storage):
         return StoredObject(container, key, size, digest.hexdigest())
 
     async def put_file(self, container: str, key: str, path: Path) -> StoredObject:
-        final = self.path(container, key)
-        tmp = self.root / ".partial" / uuid.uuid4().hex
-
-        def copy() -> StoredObject:
-            digest = hashlib.sha256()
+        def copy(dst: BinaryIO, digest: hashlib._Hash) -> int:
             size = 0
-            with path.open("rb") as src, tmp.open("wb") as dst:
+            with path.open("rb") as src:
                 while block := src.read(CHUNK):
                     digest.update(block)
                     size += len(block)
                     dst.write(block)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
+            return size
+
+        return await self._put_whole(container, key, copy)
+
+    async def put_bytes(self, container: str, key: str, data: bytes) -> StoredObject:
+        # one hop to a thread for the whole object (open, write, rename): a log or a small
+        # prediction file from each of 2,000 runs ending together would otherwise cost the
+        # event loop an open, a mkdir and a rename apiece
+        def write(dst: BinaryIO, digest: hashlib._Hash) -> int:
+            digest.update(data)
+            dst.write(data)
+            return len(data)
+
+        return await self._put_whole(container, key, write)
+
+    async def _put_whole(
+        self, container: str, key: str, fill: Callable[[BinaryIO, hashlib._Hash], int]
+    ) -> StoredObject:
+        """Write an object in one thread: ``fill`` writes it to a temporary file (and the
+        digest) and returns its size; the file is then renamed into place."""
+        final = self.path(container, key)
+        tmp = self.root / ".partial" / uuid.uuid4().hex
+
+        def store() -> StoredObject:
+            digest = hashlib.sha256()
+            try:
+                with tmp.open("wb") as dst:
+                    size = fill(dst, digest)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, final)
+            finally:
+                tmp.unlink(missing_ok=True)
             return StoredObject(container, key, size, digest.hexdigest())
 
         try:
-            return await asyncio.to_thread(copy)
+            return await asyncio.to_thread(store)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise _full(exc) from None
             raise
-        finally:
-            tmp.unlink(missing_ok=True)
 
     def _open(self, container: str, key: str) -> BinaryIO:
         try:

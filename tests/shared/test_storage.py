@@ -32,6 +32,21 @@ async def test_over_limit_upload_leaves_nothing_visible(tmp_path: Path) -> None:
     assert list((tmp_path / ".partial").iterdir()) == []
 
 
+async def test_bytes_and_files_are_stored_whole_or_not_at_all(tmp_path: Path) -> None:
+    st = LocalStorage(tmp_path)
+    obj = await st.put_bytes("outputs", "s/1/log.txt", b"hello")
+    assert (obj.size, obj.sha256) == (5, hashlib.sha256(b"hello").hexdigest())
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"z" * 100)
+    copied = await st.put_file("outputs", "s/1/copy.bin", source)
+    assert (copied.size, await st.get_bytes("outputs", "s/1/copy.bin")) == (100, b"z" * 100)
+    # a key under an existing object cannot be made: the error surfaces, no partial stays
+    with pytest.raises(OSError):
+        await st.put_bytes("outputs", "s/1/log.txt/nested", b"x")
+    assert await st.get_bytes("outputs", "s/1/log.txt") == b"hello"
+    assert list((tmp_path / ".partial").iterdir()) == []
+
+
 @pytest.mark.parametrize("key", ["../labels/x.csv", "/etc/passwd", "a/../../b", "", "a//b"])
 async def test_keys_cannot_escape_the_container(tmp_path: Path, key: str) -> None:
     st = LocalStorage(tmp_path)
