@@ -10,8 +10,6 @@ its own: the executor says so in the outcome.
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import structlog
 from kubernetes_asyncio.client import ApiException, CoreV1Api
@@ -20,6 +18,7 @@ from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.objects import RUN_CONTAINER
 from services.orchestrator.executors.kubernetes.watcher import raw
 from shared.events import ExecutionSpec
+from shared.retry import retrying
 from shared.storage import Storage, StorageError
 
 log = structlog.get_logger(__name__)
@@ -71,14 +70,15 @@ async def read_log(
 
 
 async def store_log(storage: Storage, key: str, text: str, *, attempts: int) -> bool:
-    """Keep the log at ``outputs/<key>``, with ``attempts`` tries; False if none worked."""
-    for attempt in range(1, attempts + 1):
-        try:
-            await storage.put_bytes("outputs", key, text.encode())
-            return True
-        except (StorageError, OSError) as exc:
-            log.warning("k8s.log_store_retry", key=key, attempt=attempt, error=repr(exc)[:300])
-            await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+    """Keep the log at ``outputs/<key>``, with ``attempts`` tries of the one retry policy;
+    False if none worked (the run's outcome then says so)."""
+    try:
+        async for attempt in retrying((StorageError, OSError), attempts=attempts, timeout_s=None):
+            with attempt:
+                await storage.put_bytes("outputs", key, text.encode())
+                return True
+    except (StorageError, OSError) as exc:
+        log.warning("k8s.log_store_failed", key=key, attempts=attempts, error=repr(exc)[:300])
     return False
 
 
