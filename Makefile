@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml clients/python/pyproject.toml | sha256sum | cut -c1-12)
+# some machines set PYTHONDONTWRITEBYTECODE: then every pytest worker and every service
+# process the tests start compiles (and pytest re-rewrites) every module again, about half
+# of the suite's collection time; the caches are git-ignored
+unexport PYTHONDONTWRITEBYTECODE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Azurite (the Azure Storage emulator the tests start) comes from npm, pinned by package-lock.json
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)

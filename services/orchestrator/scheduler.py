@@ -14,8 +14,8 @@ no execution stays ``running`` for ever.
 A platform fault that clears with time rather than at once (the machine's disk is
 full) does not use up an attempt: the run goes back to the queue, not to start again
 before a delay that doubles each time (``wait_retry_seconds`` up to
-``wait_retry_max_seconds``), at most ``wait_retries`` times; then it is an ordinary
-platform fault.
+``wait_retry_max_seconds``, jittered by the one retry policy), at most ``wait_retries``
+times; then it is an ordinary platform fault.
 
 Consumers only record work (``consumers.py``); this loop does it. Each start and each
 end is one transaction that changes the execution's row and stages the event it
@@ -52,7 +52,7 @@ from services.orchestrator.records import charged, finished_event, ran_on
 from shared.db import add_event, as_aware, transaction
 from shared.events import ExecutionStarted, FailureReason, SubmissionQueued, utcnow
 from shared.loops import BackgroundLoop
-from shared.retry import retrying
+from shared.retry import backoff, retrying
 from shared.runtime import ServiceRuntime
 
 __all__ = ["INTERRUPTED_TWICE", "Scheduler", "fair_pick"]
@@ -340,7 +340,10 @@ class Scheduler:
             await repository.mark_finished(session, sid, attempt, owner=me, status=ExecutionStatus.CANCELLED)
             log.info("execution.cancelled", submission_id=sid, attempt=attempt)
         elif outcome.wait_and_retry and current.deferrals < self.wait_retries:
-            delay = min(self.wait_retry_max_seconds, self.wait_retry_seconds * 2**current.deferrals)
+            # the one policy's doubling, jittered: runs deferred by one full disk do not
+            # all come back in the same instant
+            first, ceiling = self.wait_retry_seconds, self.wait_retry_max_seconds
+            delay = backoff(current.deferrals + 1, initial_s=first, ceiling_s=ceiling)
             await repository.defer(session, sid, attempt, utcnow() + timedelta(seconds=delay), owner=me)
             log.warning("execution.deferred", submission_id=sid, attempt=attempt, retry_in_s=delay)
         elif outcome.retryable and attempt < self.max_attempts:

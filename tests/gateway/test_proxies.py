@@ -224,7 +224,12 @@ async def test_live_board_with_the_leaderboard_down_is_a_503_problem(gw: Gateway
     assert (await gw.client.get("/api/v1/competitions/nope/leaderboard/events")).status_code == 404
 
 
-@pytest.mark.parametrize("credential", [INTERNAL_TOKEN, None, "not-the-deployments-token"])
+@pytest.mark.parametrize(
+    "credential",
+    [INTERNAL_TOKEN, None, "not-the-deployments-token"],
+    # stable ids: the token is random per process, and parallel workers must collect alike
+    ids=["the-deployments-token", "none", "another-token"],
+)
 async def test_calls_to_the_services_carry_the_credential_and_a_refusal_is_a_503(
     make_gateway: Callable[..., Any], upstreams: Upstreams, credential: str | None
 ) -> None:
