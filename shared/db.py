@@ -7,14 +7,18 @@ them the same building blocks:
 - the **outbox**: a service adds an event row in the same transaction as the state
   change that causes it; ``OutboxRelay`` publishes committed rows and marks them sent.
   A crash between commit and publish only delays the event; on PostgreSQL the relays
-  of several replicas claim rows, so each event is published by one of them.
+  of several replicas claim rows, so each event is published by one of them. On a bus
+  that is not durable (the in-process one) a row is marked sent only once its
+  consumers have acked it, so a crash of the process loses no event.
 - the **inbox**: ``claim_event`` records a consumed ``event_id`` in the handler's
   transaction, so a redelivered or duplicated event changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -156,6 +160,16 @@ class OutboxRelay:
     each takes the pending rows the other has not locked. Rows go out in id order within
     one relay's batch; across replicas there is no order (nor does the bus keep one with
     its concurrent consumers). SQLite has one writer, one process: no claim.
+
+    A bus that is not ``durable`` (the in-process bus of ``holdout up``) keeps what it
+    is given in memory only, so the row is the event's one durable copy until its
+    consumers are done with it: the relay hands rows over with ``publish_tracked`` and
+    keeps them *in flight* (not handed over again) until the bus reports them settled
+    (acked by every consumer after its commit, or dead-lettered); rounds then mark the
+    settled rows sent, in one commit, after handing over what is new. A crash leaves
+    the unsettled rows unmarked, and the relay of the next start hands them over again;
+    the consumers' inboxes absorb the ones already handled. ``max_in_flight`` bounds the
+    rows held so (and the size of the query that leaves them out).
     """
 
     def __init__(
@@ -166,12 +180,19 @@ class OutboxRelay:
         *,
         poll_seconds: float = 1.0,
         batch: int = 200,
+        max_in_flight: int = 1000,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
         self._bus = bus
         self._batch = batch
         self._loop = BackgroundLoop("outbox-relay", self._round, interval_s=poll_seconds)
+        # a bus that is not durable: rows handed over and not yet marked sent, and the
+        # ones among them the bus has settled since the last round
+        self._max_in_flight = max(1, max_in_flight)
+        self._in_flight: set[int] = set()
+        self._settled: list[int] = []
+        self._tracking = asyncio.Lock()
 
     def notify(self) -> None:
         self._loop.wake()
@@ -185,24 +206,29 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         await self._loop.stop()
+        if self._settled:  # what is settled need not be handed over again at the next start
+            with contextlib.suppress(Exception):
+                await self._mark_settled()
 
     async def _round(self) -> bool:
         # a full batch: there may be more waiting, go round again at once
         return await self.relay_once() >= self._batch
 
-    def _pending(self) -> Select[Any]:
+    def _pending(self, limit: int | None = None) -> Select[Any]:
         o = self._outbox
         return (
             select(o.c.id, o.c.event_id, o.c.type, o.c.body)
             .where(o.c.published_at.is_(None))
             .order_by(o.c.id)
-            .limit(self._batch)
+            .limit(limit or self._batch)
         )
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; returns how many rows the batch had.
 
         Raises what publishing raised, after marking the rows published before it."""
+        if not self._bus.durable:
+            return await self._relay_tracked()
         async with self._sessionmaker() as session:
             if is_postgresql(session):
                 return await self._relay_claimed(session)
@@ -241,6 +267,45 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(rows)
+
+    async def _relay_tracked(self) -> int:
+        """A bus that is not durable: hand over the pending rows not in flight, then mark
+        the settled ones sent (after, so that marking never delays what is new)."""
+        async with self._tracking:  # one round at a time: a row is handed over once
+            if len(self._in_flight) >= self._max_in_flight:
+                await self._mark_settled()  # full: marking what is settled makes room
+            rows: list[Any] = []
+            room = self._max_in_flight - len(self._in_flight)
+            if room > 0:
+                query = self._pending(min(self._batch, room))
+                if self._in_flight:
+                    query = query.where(self._outbox.c.id.not_in(self._in_flight))
+                async with self._sessionmaker() as session:
+                    rows = list((await session.execute(query)).all())
+            for row in rows:
+                self._in_flight.add(row.id)
+                await self._bus.publish_tracked(
+                    row.type, row.body.encode(), row.event_id, functools.partial(self._settle, row.id)
+                )
+            await self._mark_settled()
+            return len(rows)
+
+    def _settle(self, row_id: int) -> None:
+        self._settled.append(row_id)
+        if len(self._in_flight) >= self._max_in_flight:
+            self.notify()  # room again for rows waiting their turn
+
+    async def _mark_settled(self) -> None:
+        done, self._settled = self._settled, []
+        if not done:
+            return
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                await self._mark_published(session, done)
+        except BaseException:
+            self._settled.extend(done)  # still in flight: marked by a later round
+            raise
+        self._in_flight.difference_update(done)
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
         o = self._outbox

@@ -20,6 +20,8 @@ DELIVERIES = Counter(
 Handler = Callable[[Event], Awaitable[None]]
 DeadLetterHandler = Callable[[bytes, str], Awaitable[None]]
 """Called with the raw body of a dead-lettered message and why it died."""
+Settled = Callable[[], None]
+"""Called once a published message needs its publisher's copy no more (``publish_tracked``)."""
 
 
 class TransientError(Exception):
@@ -85,7 +87,16 @@ def topic_matches(pattern: str, key: str) -> bool:
 
 
 class Bus(abc.ABC):
-    """Publish events, consume them through durable per-service subscriptions."""
+    """Publish events, consume them through durable per-service subscriptions.
+
+    ``durable``: whether what the bus has taken survives the process that published it
+    (a broker's persistent queues). A bus that is not (the in-process one) keeps messages
+    in memory only: the publisher's outbox row stays the durable copy until every
+    consumer has settled the message (``publish_tracked``), and the relay hands it over
+    again after a crash.
+    """
+
+    durable: bool = True
 
     @abc.abstractmethod
     async def start(self) -> None: ...
@@ -100,6 +111,14 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
         """Publish an already-serialised event (used by the outbox relay)."""
+
+    async def publish_tracked(self, routing_key: str, body: bytes, message_id: str, settled: Settled) -> None:
+        """``publish_raw``, then call ``settled`` once the publisher may forget the message.
+
+        A durable bus holds it from its confirm on: at once. A bus that is not calls it
+        when every subscription has acked the message or dead-lettered it."""
+        await self.publish_raw(routing_key, body, message_id)
+        settled()
 
     @abc.abstractmethod
     async def subscribe(self, subscription: Subscription) -> None: ...

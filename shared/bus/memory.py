@@ -5,9 +5,15 @@ slow handler in one service does not hold up another. A handler that raises gets
 message again after a backoff, up to ``max_deliveries``; then, or at once for a
 ``PermanentError``, the message goes to the dead-letter handlers. A ``TransientError``
 is redelivered after the retry policy's backoff without counting toward
-``max_deliveries``, up to ``transient_retries`` times (see ``Subscription``). Messages live in
-memory: what was not yet handled when the process dies is gone, and the reconcilers
-(not the bus) are what bring such submissions to an end.
+``max_deliveries``, up to ``transient_retries`` times (see ``Subscription``).
+
+Messages live in memory only (the bus is not ``durable``), so the durable copy of each
+one stays its publisher's outbox row: the outbox relay hands rows over with
+``publish_tracked``, and the bus reports a message settled once every subscription it
+was routed to has acked it (its handler returned, after its transaction committed) or
+dead-lettered it; only then does the relay mark the row sent. What a crash of the
+process leaves unsettled is handed over again by the relay at the next start, and the
+consumers' inboxes absorb what had been handled already.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from shared.bus.base import (
     Bus,
     DeadLetterHandler,
     PermanentError,
+    Settled,
     Subscription,
     TransientError,
     topic_matches,
@@ -36,19 +43,36 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass
+class _Publication:
+    """One published message, shared by the queues it was routed to: settled when the
+    last of them has acked or dead-lettered it."""
+
+    settled: Settled | None
+    unsettled: int = 0
+
+    def settle_one(self) -> None:
+        self.unsettled -= 1
+        if self.unsettled == 0 and self.settled is not None:
+            self.settled()
+
+
+@dataclass
 class _Message:
     routing_key: str
     body: bytes
     message_id: str
+    publication: _Publication
     delivery: int = 1  # counts the deliveries that failed for any reason but a transient one
     transient: int = 0  # redeliveries so far after a TransientError
 
 
 class InProcessBus(Bus):
+    durable = False
+
     def __init__(self, *, hold_until_released: bool = False) -> None:
         # ``holdout up`` holds publications until every service has subscribed, as a
         # broker with durable queues would have kept them.
-        self._held: list[tuple[str, bytes, str]] | None = [] if hold_until_released else None
+        self._held: list[tuple[str, bytes, str, Settled | None]] | None = [] if hold_until_released else None
         self._subs: list[tuple[Subscription, asyncio.Queue[_Message]]] = []
         self._dead: list[DeadLetterHandler] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -75,19 +99,30 @@ class InProcessBus(Bus):
 
     def release(self) -> None:
         held, self._held = self._held or [], None
-        for routing_key, body, message_id in held:
-            self._route(routing_key, body, message_id)
+        for routing_key, body, message_id, settled in held:
+            self._route(routing_key, body, message_id, settled)
 
     async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
-        if self._held is not None:
-            self._held.append((routing_key, body, message_id))
-            return
-        self._route(routing_key, body, message_id)
+        self._accept(routing_key, body, message_id, None)
 
-    def _route(self, routing_key: str, body: bytes, message_id: str) -> None:
-        for sub, queue in self._subs:
-            if any(topic_matches(p, routing_key) for p in sub.routing_keys):
-                queue.put_nowait(_Message(routing_key, body, message_id))
+    async def publish_tracked(self, routing_key: str, body: bytes, message_id: str, settled: Settled) -> None:
+        self._accept(routing_key, body, message_id, settled)
+
+    def _accept(self, routing_key: str, body: bytes, message_id: str, settled: Settled | None) -> None:
+        if self._held is not None:
+            self._held.append((routing_key, body, message_id, settled))
+            return
+        self._route(routing_key, body, message_id, settled)
+
+    def _route(self, routing_key: str, body: bytes, message_id: str, settled: Settled | None) -> None:
+        queues = [q for sub, q in self._subs if any(topic_matches(p, routing_key) for p in sub.routing_keys)]
+        if not queues:  # nobody consumes it: nothing to wait for
+            if settled is not None:
+                settled()
+            return
+        publication = _Publication(settled, unsettled=len(queues))
+        for queue in queues:
+            queue.put_nowait(_Message(routing_key, body, message_id, publication))
 
     async def subscribe(self, subscription: Subscription) -> None:
         queue: asyncio.Queue[_Message] = asyncio.Queue()
@@ -114,7 +149,6 @@ class InProcessBus(Bus):
             set_correlation_id(event.correlation_id)
             try:
                 await sub.handler(event)
-                DELIVERIES.labels(sub.queue, msg.routing_key, "acked").inc()
             except asyncio.CancelledError:
                 raise
             except PermanentError as exc:
@@ -139,6 +173,9 @@ class InProcessBus(Bus):
                 else:
                     DELIVERIES.labels(sub.queue, msg.routing_key, "retried").inc()
                     self._spawn(self._redeliver(queue, msg, sub.backoff(msg.delivery), counted=True))
+            else:
+                DELIVERIES.labels(sub.queue, msg.routing_key, "acked").inc()
+                msg.publication.settle_one()  # the handler's transaction has committed
             finally:
                 set_correlation_id(None)
 
@@ -179,3 +216,4 @@ class InProcessBus(Bus):
                 await handler(msg.body, why)
             except Exception as exc:
                 log.error("bus.dead_letter_handler_failed", error=repr(exc))
+        msg.publication.settle_one()

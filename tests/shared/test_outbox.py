@@ -1,6 +1,8 @@
 """Transactional outbox and inbox: an event leaves only with its commit, the relays of
 two replicas publish it once, a wake-up during a round is not lost, and a duplicate
-delivery is recognised. Held against SQLite and PostgreSQL."""
+delivery is recognised. On the in-process bus (not durable) a row is marked sent only
+once its consumers have acked it, and what a crash left unacked is delivered again.
+Held against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, String, Table, insert, select
 
+from shared.bus import PermanentError, Subscription
 from shared.bus.memory import InProcessBus
 from shared.db import (
     OutboxRelay,
@@ -24,7 +27,7 @@ from shared.db import (
     new_metadata,
     outbox_table,
 )
-from shared.events import SubmissionCancelled, parse_event
+from shared.events import Event, SubmissionCancelled, parse_event
 from tests.support import eventually
 
 metadata = new_metadata()
@@ -43,6 +46,10 @@ async def sessionmaker(database_url: str) -> AsyncIterator[Any]:
 
 
 class RecordingBus(InProcessBus):
+    """A broker's stand-in: durable, so the relay marks a row sent once it is published."""
+
+    durable = True
+
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[bytes] = []
@@ -167,3 +174,141 @@ async def test_inbox_recognises_a_duplicate_delivery(sessionmaker: Any) -> None:
     async with sessionmaker() as s:
         rows = (await s.execute(select(inbox.c.event_id))).scalars().all()
     assert rows == [str(event.event_id)]
+
+
+async def unsent(sessionmaker: Any) -> list[str]:
+    """The event ids of the rows not marked sent."""
+    query = select(outbox.c.event_id).where(outbox.c.published_at.is_(None))
+    async with sessionmaker() as s:
+        return list((await s.execute(query)).scalars())
+
+
+async def stage(sessionmaker: Any, *events: SubmissionCancelled) -> None:
+    async with sessionmaker() as s, s.begin():
+        for event in events:
+            await add_event(s, outbox, event)
+
+
+class Gate:
+    """A consumer that takes each event and acks it only when let through."""
+
+    def __init__(self, queue: str = "consumer") -> None:
+        self.queue = queue
+        self.taken: list[Event] = []
+        self.acked: list[Event] = []
+        self.open = asyncio.Event()
+
+    async def handle(self, event: Event) -> None:
+        self.taken.append(event)
+        await self.open.wait()
+        self.acked.append(event)
+
+    def subscription(self) -> Subscription:
+        return Subscription(queue=self.queue, routing_keys=["submission.*"], handler=self.handle)
+
+
+async def test_on_the_in_process_bus_a_row_is_marked_sent_only_once_every_consumer_acked(
+    sessionmaker: Any,
+) -> None:
+    """Two services consume the event: until both have acked, its row stays unsent and
+    the relay does not hand it over again; the round after the last ack marks it."""
+    bus = InProcessBus()
+    first, second = Gate("first"), Gate("second")
+    await bus.subscribe(first.subscription())
+    await bus.subscribe(second.subscription())
+    event = SubmissionCancelled(submission_id=uuid.uuid4())
+    await stage(sessionmaker, event)
+    relay = OutboxRelay(sessionmaker, outbox, bus)
+    try:
+        assert await relay.relay_once() == 1
+        await eventually(lambda: first.taken and second.taken, what="both consumers handling it")
+        assert await relay.relay_once() == 0  # in flight: not handed over twice
+        first.open.set()
+        await eventually(lambda: first.acked, what="the first ack")
+        await relay.relay_once()
+        assert await unsent(sessionmaker) == [str(event.event_id)], "marked before the second ack"
+        second.open.set()
+        await eventually(lambda: second.acked, what="the second ack")
+        assert await relay.relay_once() == 0
+        assert await unsent(sessionmaker) == []
+        assert [e.event_id for e in first.taken + second.taken] == [event.event_id] * 2
+    finally:
+        await bus.close()
+
+
+async def test_a_crash_before_the_ack_delivers_the_event_again_at_the_next_start(sessionmaker: Any) -> None:
+    """The process dies while a consumer handles the event (its bus and relay are dropped,
+    nothing closed): the next start's relay finds the row unsent and delivers it again;
+    an event already acked and marked is not delivered again."""
+    done, pending = (SubmissionCancelled(submission_id=uuid.uuid4()) for _ in range(2))
+    crashed_bus = InProcessBus()
+    crashed = Gate()
+    await crashed_bus.subscribe(crashed.subscription())
+    await stage(sessionmaker, done)
+    crashed_relay = OutboxRelay(sessionmaker, outbox, crashed_bus)
+    crashed.open.set()
+    assert await crashed_relay.relay_once() == 1
+    await eventually(lambda: crashed.acked, what="the first event acked")
+    crashed.open.clear()
+    await stage(sessionmaker, pending)
+    assert await crashed_relay.relay_once() == 1  # marks the first, hands over the second
+    await eventually(lambda: len(crashed.taken) == 2, what="the second event being handled")
+    assert await unsent(sessionmaker) == [str(pending.event_id)]
+    await crashed_bus.close()  # the crash: its consumer never acks
+
+    bus = InProcessBus()
+    restarted = Gate()
+    restarted.open.set()
+    await bus.subscribe(restarted.subscription())
+    relay = OutboxRelay(sessionmaker, outbox, bus, poll_seconds=3600)
+    await relay.start()
+    try:
+        await eventually(lambda: restarted.acked, what="the unacked event delivered again")
+        await relay.stop()  # marks what was settled since its last round
+        assert [e.event_id for e in restarted.acked] == [pending.event_id]
+        assert await unsent(sessionmaker) == []
+    finally:
+        await relay.stop()
+        await bus.close()
+
+
+async def test_a_dead_lettered_event_is_settled_and_in_flight_rows_are_bounded(sessionmaker: Any) -> None:
+    """A message dead-lettered counts as done with (the dead-letter handler has it); with
+    ``max_in_flight`` rows handed over and unsettled, the relay hands over no more until
+    one settles, then goes on without waiting for its poll."""
+    bus = InProcessBus()
+    dead: list[bytes] = []
+
+    async def reject(e: Event) -> None:
+        raise PermanentError("never valid")
+
+    async def on_dead(body: bytes, why: str) -> None:
+        dead.append(body)
+
+    gate = Gate()
+    await bus.subscribe(gate.subscription())
+    await bus.subscribe_dead_letters("dead-letters", on_dead)
+    await bus.subscribe(Subscription(queue="rejects", routing_keys=["submission.cancelled"], handler=reject))
+    events = [SubmissionCancelled(submission_id=uuid.uuid4()) for _ in range(3)]
+    await stage(sessionmaker, *events)
+    relay = OutboxRelay(sessionmaker, outbox, bus, poll_seconds=3600, max_in_flight=2)
+    await relay.start()
+    try:
+        await eventually(lambda: len(dead) == 2 and len(gate.taken) == 2, what="two handed over")
+        assert len(gate.taken) == 2 and len(await unsent(sessionmaker)) == 3
+        gate.open.set()
+        await eventually(lambda: len(gate.acked) == 3, what="the third, once there was room")
+        await eventually(lambda: len(dead) == 3, what="the third dead-lettered")
+        relay.notify()
+        await eventually(unsent_is_empty(sessionmaker), what="all three marked sent")
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert [e.event_id for e in gate.acked] == [e.event_id for e in events]
+
+
+def unsent_is_empty(sessionmaker: Any) -> Any:
+    async def probe() -> bool:
+        return await unsent(sessionmaker) == []
+
+    return probe
