@@ -155,12 +155,38 @@ def guarded_http(header_timeout_s: float) -> type[asyncio.Protocol]:
     return guarded_httptools(header_timeout_s)
 
 
+class _HeaderDeadline:
+    """The header timer of both protocol classes below: armed at connect and after each
+    response, disarmed when a request's headers have all arrived; when it fires, the
+    connection is closed."""
+
+    header_timeout_s: float
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timed_out)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self._close_for_header_timeout()
+
+    def _close_for_header_timeout(self) -> None:
+        self.transport.close()
+
+
 def guarded_httptools(header_timeout_s: float) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol class, with a deadline for each request's headers."""
 
-    class HeaderTimeoutHttpToolsProtocol(HttpToolsProtocol):
-        _header_timer: asyncio.TimerHandle | None = None
-
+    class HeaderTimeoutHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_header_timer()
@@ -181,29 +207,14 @@ def guarded_httptools(header_timeout_s: float) -> type[HttpToolsProtocol]:
                 self._arm_header_timer()
             super().on_response_complete()
 
-        def _arm_header_timer(self) -> None:
-            self._disarm_header_timer()
-            self._header_timer = self.loop.call_later(header_timeout_s, self._header_timed_out)
-
-        def _disarm_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _header_timed_out(self) -> None:
-            self._header_timer = None
-            if not self.transport.is_closing():
-                self.transport.close()
-
+    HeaderTimeoutHttpToolsProtocol.header_timeout_s = header_timeout_s
     return HeaderTimeoutHttpToolsProtocol
 
 
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol class, with a deadline for each request's headers."""
 
-    class HeaderTimeoutH11Protocol(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
-
+    class HeaderTimeoutH11Protocol(_HeaderDeadline, H11Protocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_header_timer()
@@ -224,21 +235,10 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             self._arm_header_timer()
             super().on_response_complete()
 
-        def _arm_header_timer(self) -> None:
-            self._disarm_header_timer()
-            self._header_timer = self.loop.call_later(header_timeout_s, self._header_timed_out)
-
-        def _disarm_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _header_timed_out(self) -> None:
-            self._header_timer = None
-            if self.transport.is_closing():
-                return
+        def _close_for_header_timeout(self) -> None:
             with contextlib.suppress(h11.LocalProtocolError):  # mid-response: closing is all that is left
                 self.conn.send(h11.ConnectionClosed())
             self.transport.close()
 
+    HeaderTimeoutH11Protocol.header_timeout_s = header_timeout_s
     return HeaderTimeoutH11Protocol
