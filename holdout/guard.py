@@ -165,6 +165,14 @@ class _HeaderDeadline:
     transport: asyncio.Transport
     _header_timer: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # the protocol class after this one
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _arm_header_timer(self) -> None:
         self._disarm_header_timer()
         self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timed_out)
@@ -187,14 +195,6 @@ def guarded_httptools(header_timeout_s: float) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol class, with a deadline for each request's headers."""
 
     class HeaderTimeoutHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_header_timer()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_timer()
-            super().connection_lost(exc)
-
         def on_headers_complete(self) -> None:
             self._disarm_header_timer()  # a request's headers have all arrived
             super().on_headers_complete()
@@ -215,14 +215,6 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol class, with a deadline for each request's headers."""
 
     class HeaderTimeoutH11Protocol(_HeaderDeadline, H11Protocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_header_timer()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_timer()
-            super().connection_lost(exc)
-
         def handle_events(self) -> None:
             cycle = self.cycle
             super().handle_events()

@@ -13,18 +13,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import itertools
 import mimetypes
 import os
 import random
 import re
 import uuid
-from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import structlog
 from azure.core import MatchConditions
@@ -38,6 +36,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobBlock, BlobSasPermissions, ContentSettings, generate_blob_sas
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ExponentialRetry
 
+from shared.storage import ranged
 from shared.storage.base import (
     CONTAINERS,
     BlobNotFound,
@@ -55,8 +54,7 @@ BLOCK_SIZE = 4 << 20
 # blocks uploading while the next one is read: overlaps network and source, and bounds
 # memory to about (STAGING_CONCURRENCY + 1) * block_size
 STAGING_CONCURRENCY = 2
-# block-sized ranges of a download in flight at once (``download_to``): one GET at a time
-# leaves the link idle between a response's end and the next request's first byte
+# block-sized ranges of a download in flight at once: one GET at a time idles between two
 DOWNLOAD_CONCURRENCY = 4
 # Azure commits at most 50,000 blocks per blob; doubling the block size every 10,000
 # blocks takes 4 MiB blocks past 1 TiB while small and medium objects keep small blocks
@@ -283,51 +281,35 @@ class AzureBlobStorage(Storage):
 
     async def download_to(self, container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
         """Block-sized ranges fetched ``DOWNLOAD_CONCURRENCY`` at a time and written (and
-        hashed) in order as each arrives: one pass, memory bounded by the window. Every
-        range is asked of the version first seen (its ETag), so a blob replaced half-way
-        fails the download instead of mixing two versions."""
+        hashed) in order (``ranged.in_order``). Every range is asked of the version first
+        seen (its ETag), so a blob replaced half-way fails instead of mixing two versions."""
         blob = self._blob(container, key)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
         digest = hashlib.sha256()
-        window: deque[asyncio.Task[bytes]] = deque()
         try:
             with self._errors("read", container, key):
                 props = await blob.get_blob_properties()
             size, etag = int(props.size), props.etag
 
-            async def fetch(offset: int) -> bytes:
+            async def fetch(offset: int, length: int) -> bytes:
                 with self._errors("read", container, key):
                     downloader = await blob.download_blob(
-                        offset=offset,
-                        length=min(self.block_size, size - offset),
-                        etag=etag,
-                        match_condition=MatchConditions.IfNotModified,
+                        offset=offset, length=length, etag=etag, match_condition=MatchConditions.IfNotModified
                     )
                     return bytes(await downloader.readall())
 
-            def sink(f: BinaryIO, block: bytes) -> None:
-                # off the event loop; hashlib and the write both release the GIL
-                if sha256 is not None:
-                    digest.update(block)
-                f.write(block)
-
-            offsets = iter(range(0, size, self.block_size))
             with tmp.open("wb") as f:
-                for first in itertools.islice(offsets, DOWNLOAD_CONCURRENCY):
-                    window.append(asyncio.create_task(fetch(first)))
-                while window:
-                    block = await window.popleft()
-                    if (following := next(offsets, None)) is not None:
-                        window.append(asyncio.create_task(fetch(following)))
-                    await asyncio.to_thread(sink, f, block)
+
+                def sink(block: bytes) -> None:  # in a thread: hashlib and the write release the GIL
+                    if sha256 is not None:
+                        digest.update(block)
+                    f.write(block)
+
+                await ranged.in_order(fetch, size, self.block_size, DOWNLOAD_CONCURRENCY, sink)
             if sha256 is not None and digest.hexdigest() != sha256:
                 raise ContentMismatch(container, key)
             os.replace(tmp, path)
         finally:
-            for task in window:
-                task.cancel()
-            if window:
-                await asyncio.gather(*window, return_exceptions=True)
             tmp.unlink(missing_ok=True)
         return size
 
