@@ -5,9 +5,11 @@ uvicorn closes an idle keep-alive connection, and nothing else: a client that co
 and says nothing, sends its headers a byte at a time, or starts a body and then stalls
 or trickles, holds its connection (and an upload's temporary file) for ever. So:
 
-- ``guarded_h11``: uvicorn's h11 protocol with a deadline for each request's headers,
-  counted from the connection's start or from the end of the previous response;
-  past it the connection is closed.
+- ``guarded_http``: uvicorn's httptools protocol (the C parser: an upload's body costs
+  a fraction of the CPU the pure-Python h11 takes) with a deadline for each request's
+  headers, counted from the connection's start or from the end of the previous
+  response; past it the connection is closed. ``guarded_h11`` is the same deadline on
+  uvicorn's h11 protocol, for a machine without httptools.
 - ``BodyGuard``, an ASGI wrapper: while the app reads a request body, a pause longer
   than the idle timeout, or a body slower on average than the minimum rate once it has
   run for the idle timeout, is answered 408. On shutdown (``drain``) a request with a
@@ -30,6 +32,11 @@ from dataclasses import dataclass
 import h11
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is in requirements.lock; without it, h11
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 from shared.web import ProblemError, problem_response
 
@@ -141,20 +148,73 @@ def _has_body(scope: Scope) -> bool:
     return b"transfer-encoding" in headers or (length.isdigit() and int(length) > 0)
 
 
+def guarded_http(header_timeout_s: float) -> type[asyncio.Protocol]:
+    """The HTTP protocol class every server Holdout starts uses (see the module docstring)."""
+    if HttpToolsProtocol is None:
+        return guarded_h11(header_timeout_s)
+    return guarded_httptools(header_timeout_s)
+
+
+class _HeaderDeadline:
+    """The header timer of both protocol classes below: armed at connect and after each
+    response, disarmed when a request's headers have all arrived; when it fires, the
+    connection is closed."""
+
+    header_timeout_s: float
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # the protocol class after this one
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timed_out)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self._close_for_header_timeout()
+
+    def _close_for_header_timeout(self) -> None:
+        self.transport.close()
+
+
+def guarded_httptools(header_timeout_s: float) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol class, with a deadline for each request's headers."""
+
+    class HeaderTimeoutHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
+        def on_headers_complete(self) -> None:
+            self._disarm_header_timer()  # a request's headers have all arrived
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            # from here the next request's headers are due (a body still coming after
+            # an early answer counts against this deadline too), unless a pipelined
+            # request's have arrived already
+            if not self.pipeline:
+                self._arm_header_timer()
+            super().on_response_complete()
+
+    HeaderTimeoutHttpToolsProtocol.header_timeout_s = header_timeout_s
+    return HeaderTimeoutHttpToolsProtocol
+
+
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol class, with a deadline for each request's headers."""
 
-    class HeaderTimeoutH11Protocol(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_header_timer()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_timer()
-            super().connection_lost(exc)
-
+    class HeaderTimeoutH11Protocol(_HeaderDeadline, H11Protocol):
         def handle_events(self) -> None:
             cycle = self.cycle
             super().handle_events()
@@ -167,21 +227,10 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             self._arm_header_timer()
             super().on_response_complete()
 
-        def _arm_header_timer(self) -> None:
-            self._disarm_header_timer()
-            self._header_timer = self.loop.call_later(header_timeout_s, self._header_timed_out)
-
-        def _disarm_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _header_timed_out(self) -> None:
-            self._header_timer = None
-            if self.transport.is_closing():
-                return
+        def _close_for_header_timeout(self) -> None:
             with contextlib.suppress(h11.LocalProtocolError):  # mid-response: closing is all that is left
                 self.conn.send(h11.ConnectionClosed())
             self.transport.close()
 
+    HeaderTimeoutH11Protocol.header_timeout_s = header_timeout_s
     return HeaderTimeoutH11Protocol

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import structlog
 import uvicorn
 
-from holdout.guard import BodyGuard, BodyLimits, guarded_h11
+from holdout.guard import BodyGuard, BodyLimits, guarded_http
 from holdout.wiring import all_specs, service_spec
 from shared.bus.memory import InProcessBus
 from shared.internal_auth import load_or_create_token
@@ -77,6 +77,11 @@ class Running:
             server.should_exit = True
 
 
+def http_protocol(settings: CommonSettings) -> type[asyncio.Protocol]:
+    """The HTTP protocol class of every server Holdout starts (``holdout/guard.py``)."""
+    return guarded_http(settings.http_header_timeout_s)
+
+
 def http_server(app: object, host: str, port: int, settings: CommonSettings) -> _Server:
     """The uvicorn server for one service's app, with the limits of ``holdout/guard.py``."""
     limits = BodyLimits(settings.http_body_idle_timeout_s, settings.http_body_min_rate_bytes_s)
@@ -85,7 +90,7 @@ def http_server(app: object, host: str, port: int, settings: CommonSettings) -> 
         guard,
         host=host,
         port=port,
-        http=guarded_h11(settings.http_header_timeout_s),
+        http=http_protocol(settings),
         lifespan="on",
         log_level="warning",
         access_log=False,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from shared.storage.base import (
     CONTAINERS,
     BlobNotFound,
+    ContentMismatch,
     ObjectTooLarge,
     Storage,
     StorageError,
@@ -23,6 +24,7 @@ __all__ = [
     "CONTAINERS",
     "AzureBlobStorage",
     "BlobNotFound",
+    "ContentMismatch",
     "LocalStorage",
     "ObjectTooLarge",
     "Storage",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -35,9 +36,11 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobBlock, BlobSasPermissions, ContentSettings, generate_blob_sas
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ExponentialRetry
 
+from shared.storage import ranged
 from shared.storage.base import (
     CONTAINERS,
     BlobNotFound,
+    ContentMismatch,
     ObjectTooLarge,
     Storage,
     StorageError,
@@ -51,6 +54,8 @@ BLOCK_SIZE = 4 << 20
 # blocks uploading while the next one is read: overlaps network and source, and bounds
 # memory to about (STAGING_CONCURRENCY + 1) * block_size
 STAGING_CONCURRENCY = 2
+# block-sized ranges of a download in flight at once: one GET at a time idles between two
+DOWNLOAD_CONCURRENCY = 4
 # Azure commits at most 50,000 blocks per blob; doubling the block size every 10,000
 # blocks takes 4 MiB blocks past 1 TiB while small and medium objects keep small blocks
 BLOCKS_PER_SIZE_STEP = 10_000
@@ -274,14 +279,35 @@ class AzureBlobStorage(Storage):
             props = await blob.get_blob_properties()
         return int(props.size)
 
-    async def download_to(self, container: str, key: str, path: Path) -> int:
+    async def download_to(self, container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
+        """Block-sized ranges fetched ``DOWNLOAD_CONCURRENCY`` at a time and written (and
+        hashed) in order (``ranged.in_order``). Every range is asked of the version first
+        seen (its ETag), so a blob replaced half-way fails instead of mixing two versions."""
+        blob = self._blob(container, key)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
-        size = 0
+        digest = hashlib.sha256()
         try:
+            with self._errors("read", container, key):
+                props = await blob.get_blob_properties()
+            size, etag = int(props.size), props.etag
+
+            async def fetch(offset: int, length: int) -> bytes:
+                with self._errors("read", container, key):
+                    downloader = await blob.download_blob(
+                        offset=offset, length=length, etag=etag, match_condition=MatchConditions.IfNotModified
+                    )
+                    return bytes(await downloader.readall())
+
             with tmp.open("wb") as f:
-                async for chunk in self.iter_chunks(container, key):
-                    await asyncio.to_thread(f.write, chunk)
-                    size += len(chunk)
+
+                def sink(block: bytes) -> None:  # in a thread: hashlib and the write release the GIL
+                    if sha256 is not None:
+                        digest.update(block)
+                    f.write(block)
+
+                await ranged.in_order(fetch, size, self.block_size, DOWNLOAD_CONCURRENCY, sink)
+            if sha256 is not None and digest.hexdigest() != sha256:
+                raise ContentMismatch(container, key)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

@@ -35,6 +35,16 @@ class StorageFull(StorageError):
     """The backend has no space left (a full disk under local storage); nothing was kept."""
 
 
+class ContentMismatch(StorageError):
+    """The object's bytes do not hash to the sha256 they were asked for; nothing was kept.
+    Final: the same bytes would come again."""
+
+    def __init__(self, container: str, key: str) -> None:
+        super().__init__(f"the object {key!r} in container {container!r} does not match its recorded sha256")
+        self.container = container
+        self.key = key
+
+
 class ObjectTooLarge(StorageError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"object is larger than the {limit}-byte limit")
@@ -66,7 +76,9 @@ class Storage(abc.ABC):
         *,
         max_bytes: int | None = None,
     ) -> StoredObject:
-        """Store a stream; raise ``ObjectTooLarge`` past ``max_bytes`` and keep nothing."""
+        """Store a stream; raise ``ObjectTooLarge`` past ``max_bytes`` and keep nothing.
+        The chunks are held as they are until written, not copied: a source must not
+        change a chunk it has yielded."""
 
     async def put_bytes(self, container: str, key: str, data: bytes) -> StoredObject:
         async def one() -> AsyncIterator[bytes]:
@@ -108,8 +120,10 @@ class Storage(abc.ABC):
         return bytes(out)
 
     @abc.abstractmethod
-    async def download_to(self, container: str, key: str, path: Path) -> int:
-        """Write the object to ``path`` (atomically); returns its size."""
+    async def download_to(self, container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
+        """Write the object to ``path`` (atomically); returns its size. With ``sha256`` the
+        bytes are hashed on the way and must match it, else ``ContentMismatch`` and
+        nothing is written."""
 
     @abc.abstractmethod
     async def size(self, container: str, key: str) -> int:

@@ -20,6 +20,7 @@ from shared.storage.base import (
     CHUNK,
     CONTAINERS,
     BlobNotFound,
+    ContentMismatch,
     ObjectTooLarge,
     Storage,
     StorageError,
@@ -59,33 +60,36 @@ class LocalStorage(Storage):
         digest = hashlib.sha256()
         size = 0
 
-        def write(f: BinaryIO, block: bytes) -> None:
+        def write(f: BinaryIO, pieces: list[bytes]) -> None:
             # off the event loop; hashlib and the write both release the GIL
-            digest.update(block)
-            f.write(block)
+            for piece in pieces:
+                digest.update(piece)
+            f.writelines(pieces)
 
         try:
             with tmp.open("wb") as f:
-                # a request body comes in pieces of ~64 KiB: batch them to 1 MiB, and write one
-                # batch in a thread while the next is received (at most two in memory)
-                buffer = bytearray()
+                # a request body comes in pieces of ~64 KiB: gather them to 1 MiB (as they
+                # are, no copy on the event loop), and hash and write one batch in a thread
+                # while the next is received (at most two in memory)
+                pieces: list[bytes] = []
+                gathered = 0
                 writing: asyncio.Future[None] | None = None
                 try:
                     async for chunk in chunks:
                         size += len(chunk)
                         if max_bytes is not None and size > max_bytes:
                             raise ObjectTooLarge(max_bytes)
-                        buffer += chunk
-                        if len(buffer) >= CHUNK:
-                            block = bytes(buffer)
-                            buffer.clear()
+                        pieces.append(chunk)
+                        gathered += len(chunk)
+                        if gathered >= CHUNK:
                             if writing is not None:
                                 await writing
-                            writing = asyncio.ensure_future(asyncio.to_thread(write, f, block))
+                            writing = asyncio.ensure_future(asyncio.to_thread(write, f, pieces))
+                            pieces, gathered = [], 0
                     if writing is not None:
                         await writing
-                    if buffer:
-                        await asyncio.to_thread(write, f, bytes(buffer))
+                    if pieces:
+                        await asyncio.to_thread(write, f, pieces)
                 finally:
                     if writing is not None and not writing.done():
                         await asyncio.shield(writing)  # the file closes only after its last write
@@ -101,13 +105,8 @@ class LocalStorage(Storage):
 
     async def put_file(self, container: str, key: str, path: Path) -> StoredObject:
         def copy(dst: BinaryIO, digest: hashlib._Hash) -> int:
-            size = 0
             with path.open("rb") as src:
-                while block := src.read(CHUNK):
-                    digest.update(block)
-                    size += len(block)
-                    dst.write(block)
-            return size
+                return _copy_into(src, dst, digest)
 
         return await self._put_whole(container, key, copy)
 
@@ -167,18 +166,24 @@ class LocalStorage(Storage):
                 left -= len(chunk)
                 yield chunk
 
-    async def download_to(self, container: str, key: str, path: Path) -> int:
+    async def download_to(self, container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
         src = self.path(container, key)
         if not src.is_file():
             raise BlobNotFound(container, key)
         tmp = path.with_name(path.name + ".partial")
 
         def copy() -> int:
-            shutil.copyfile(src, tmp)
+            if sha256 is None:
+                shutil.copyfile(src, tmp)
+            elif _copy_hashed(src, tmp)[1] != sha256:  # one pass: read, hash, write
+                raise ContentMismatch(container, key)
             os.replace(tmp, path)
             return path.stat().st_size
 
-        return await asyncio.to_thread(copy)
+        try:
+            return await asyncio.to_thread(copy)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     async def size(self, container: str, key: str) -> int:
         try:
@@ -201,3 +206,21 @@ class LocalStorage(Storage):
                 if rel.startswith(prefix):
                     out.append(rel)
         return sorted(out)
+
+
+def _copy_hashed(src: Path, dst: Path) -> tuple[int, str]:
+    """Copy in one pass, hashing on the way; (size, sha256)."""
+    digest = hashlib.sha256()
+    with src.open("rb") as f, dst.open("wb") as out:
+        size = _copy_into(f, out, digest)
+    return size, digest.hexdigest()
+
+
+def _copy_into(src: BinaryIO, dst: BinaryIO, digest: hashlib._Hash) -> int:
+    """Copy ``src`` to ``dst`` in blocks, hashing on the way; the bytes copied."""
+    size = 0
+    while block := src.read(CHUNK):
+        digest.update(block)
+        size += len(block)
+        dst.write(block)
+    return size

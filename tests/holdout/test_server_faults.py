@@ -11,7 +11,10 @@ import time
 import httpx
 import pytest
 from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from holdout import server
+from holdout.guard import guarded_h11
 from shared.logging import TRACEBACK_CHARS, configure_logging
 from shared.runtime import install_service_plumbing
 from shared.settings import CommonSettings
@@ -82,6 +85,19 @@ async def test_an_unexpected_error_is_logged_once_briefly_and_never_stalls_healt
     assert len(traceback) < TRACEBACK_CHARS + 1000
 
 
+@pytest.fixture(params=["httptools", "h11"])
+def protocol(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each server's HTTP protocol: httptools (what Holdout uses), and the h11 fallback."""
+    if request.param == "h11":
+        monkeypatch.setattr(server, "http_protocol", lambda s: guarded_h11(s.http_header_timeout_s))
+    return str(request.param)
+
+
+async def test_the_servers_speak_httptools() -> None:
+    assert issubclass(server.http_protocol(CommonSettings()), HttpToolsProtocol)
+
+
+@pytest.mark.usefixtures("protocol")
 async def test_a_silent_connection_is_closed_within_the_header_timeout() -> None:
     async with serving(failing_app(), fast_settings(http_header_timeout_s=0.5)) as served:
         reader, writer = await served.connect()
@@ -89,6 +105,7 @@ async def test_a_silent_connection_is_closed_within_the_header_timeout() -> None
         writer.close()
 
 
+@pytest.mark.usefixtures("protocol")
 async def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout() -> None:
     async with serving(failing_app(), fast_settings(http_header_timeout_s=0.5)) as served:
         reader, writer = await served.connect()
@@ -110,6 +127,7 @@ async def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout()
         writer.close()
 
 
+@pytest.mark.usefixtures("protocol")
 async def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() -> None:
     settings = fast_settings(http_keep_alive_timeout_s=0.3, http_header_timeout_s=30)
     async with serving(failing_app(), settings) as served:

@@ -35,10 +35,10 @@ def counted(storage: AzureBlobStorage) -> list[str]:
     seen: list[str] = []
     original = storage.download_to
 
-    async def download_to(container: str, key: str, path: Path) -> int:
+    async def download_to(container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
         if container == "data":
             seen.append(key)
-        return await original(container, key, path)
+        return await original(container, key, path, sha256=sha256)
 
     storage.download_to = download_to  # type: ignore[method-assign]
     return seen

@@ -40,11 +40,11 @@ class FlakyStorage(LocalStorage):
 
     downloads = 0
 
-    async def download_to(self, container: str, key: str, path: Path) -> int:
+    async def download_to(self, container: str, key: str, path: Path, *, sha256: str | None = None) -> int:
         if container == "data":
             FlakyStorage.downloads += 1
             raise StorageError("connection reset")
-        return await super().download_to(container, key, path)
+        return await super().download_to(container, key, path, sha256=sha256)
 
 
 async def setup(storage: LocalStorage, main: bytes = MAIN) -> RunRequest:

@@ -26,6 +26,7 @@ from shared.settings import CommonSettings
 from shared.storage import (
     AzureBlobStorage,
     BlobNotFound,
+    ContentMismatch,
     LocalStorage,
     ObjectTooLarge,
     Storage,
@@ -82,6 +83,25 @@ async def test_put_file_and_download_to(storage: Storage, tmp_path: Path) -> Non
     assert await storage.download_to("data", "c1/v1/features.csv", dest) == src.stat().st_size
     assert dest.read_bytes() == src.read_bytes()
     assert sorted(p.name for p in dest.parent.iterdir()) == ["features.csv"]
+
+
+async def test_download_to_checks_the_sha256_on_the_way(storage: Storage, tmp_path: Path) -> None:
+    # more than two blocks, the last one short: the ranges come back out of order and are
+    # written (and hashed) in order
+    whole = b"".join(bytes([i]) * (3 * MiB + 5) for i in range(4))
+    obj = await storage.put_bytes("data", "c1/v1/features.bin", whole)
+    dest = tmp_path / "out" / "features.bin"
+    dest.parent.mkdir()
+    assert await storage.download_to("data", "c1/v1/features.bin", dest, sha256=obj.sha256) == len(whole)
+    assert dest.read_bytes() == whole
+    dest.unlink()
+    wrong = hashlib.sha256(b"other bytes").hexdigest()
+    with pytest.raises(
+        ContentMismatch, match=re.escape("'c1/v1/features.bin' in container 'data' does not match")
+    ):
+        await storage.download_to("data", "c1/v1/features.bin", dest, sha256=wrong)
+    assert list(dest.parent.iterdir()) == []  # nothing kept, not even a partial file
+    assert await storage.download_to("data", "c1/v1/features.bin", dest) == len(whole)  # no hash asked
 
 
 async def test_over_limit_upload_raises_and_leaves_nothing_visible(storage: Storage) -> None:

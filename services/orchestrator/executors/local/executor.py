@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -35,7 +34,7 @@ from services.orchestrator.executors.local.runner import (
 from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.archive import ENTRYPOINTS, ArchiveError
 from shared.events import ExecutionSpec, FailureReason
-from shared.storage.base import BlobNotFound
+from shared.storage.base import BlobNotFound, ContentMismatch
 
 log = structlog.get_logger(__name__)
 
@@ -179,16 +178,18 @@ class LocalSandboxExecutor(Executor):
                 target.chmod(0o644)
 
     async def _fetch_data(self, container: str, key: str, cached: Path, digest: str | None) -> None:
-        partial = self.cache_dir / ".partial"
-        partial.mkdir(parents=True, exist_ok=True)
-        tmp = partial / uuid.uuid4().hex
+        partials = self.cache_dir / ".partial"
+        partials.mkdir(parents=True, exist_ok=True)
+        tmp = partials / uuid.uuid4().hex
         try:
-            await self.runner.storage_call(
-                "download the test data", self.storage.download_to, container, key, tmp
-            )
-            if digest is not None and await asyncio.to_thread(_file_sha256, tmp) != digest:
-                # never cache bytes under a hash they do not have
-                raise StorageFailed(f"the test data file {key!r} does not match its recorded sha256")
+            try:
+                # hashed on the way (never cache bytes under a hash they do not have)
+                download = partial(self.storage.download_to, sha256=digest)
+                await self.runner.storage_call("download the test data", download, container, key, tmp)
+            except ContentMismatch:
+                raise StorageFailed(
+                    f"the test data file {key!r} does not match its recorded sha256"
+                ) from None
             tmp.chmod(0o644)
             for parent in reversed(cached.relative_to(self.cache_dir).parents):
                 (self.cache_dir / parent).mkdir(mode=0o755, exist_ok=True)
@@ -203,14 +204,6 @@ def remove_attempt_dir(run_dir: Path) -> None:
     remove_run_dir(run_dir)
     with contextlib.suppress(OSError):  # not empty: another attempt is live
         run_dir.parent.rmdir()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _safe_relative(value: str, what: str) -> Path:

@@ -43,7 +43,7 @@ from services.orchestrator.executors.local.spec import (
 from shared.archive import safe_extract
 from shared.retry import retrying
 from shared.storage import Storage
-from shared.storage.base import BlobNotFound, StorageError
+from shared.storage.base import BlobNotFound, ContentMismatch, StorageError
 
 log = structlog.get_logger(__name__)
 
@@ -246,8 +246,8 @@ class LocalRunner:
                 with attempt:
                     try:
                         return await op(*args)
-                    except BlobNotFound:
-                        raise
+                    except (BlobNotFound, ContentMismatch):
+                        raise  # the same answer would come again
                     except (StorageError, OSError) as exc:
                         if is_out_of_space(exc):
                             raise  # trying again at once would fail the same way
