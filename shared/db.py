@@ -18,7 +18,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -71,7 +71,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+SqliteSynchronous = Literal["FULL", "NORMAL"]
+
+
+def make_engine(
+    url: str, *, pool_size: int = 10, sqlite_synchronous: SqliteSynchronous = "FULL"
+) -> AsyncEngine:
+    """An engine for ``url``. SQLite runs in WAL mode, where ``sqlite_synchronous`` says
+    what a commit survives: ``FULL`` fsyncs the log at every commit, so a commit survives
+    a power loss or an OS crash; ``NORMAL`` fsyncs only at checkpoints, so a commit
+    survives the process being killed (SIGKILL, OOM: the log is written before the commit
+    returns) but the last ones may roll back after a power loss, leaving the database
+    consistent. Each service chooses by what repairs its losses (its ``app.py``);
+    PostgreSQL keeps its own ``synchronous_commit`` (on)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -80,6 +92,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
