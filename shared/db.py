@@ -128,8 +128,13 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+# set in a session's ``info`` by ``add_event``: its commit has something for the relay
+STAGED = "holdout.outbox_staged"
+
+
 async def add_event(session: AsyncSession, outbox: Table, event: BaseEvent) -> None:
     """Stage ``event`` for publication in the caller's transaction."""
+    session.info[STAGED] = True
     await session.execute(
         insert(outbox).values(
             event_id=str(event.event_id),
@@ -264,10 +269,13 @@ class OutboxRelay:
 async def transaction(
     sessionmaker: async_sessionmaker[AsyncSession], relay: OutboxRelay | None = None
 ) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit at the end, then wake the relay."""
+    """One unit of work: commit at the end, then wake the relay if it staged an event.
+
+    A commit that staged nothing does not wake it: a round for nothing costs a query on
+    the relay's one task, and a wake-up that matters meanwhile would wait behind it."""
     async with sessionmaker() as session, session.begin():
         yield session
-    if relay is not None:
+    if relay is not None and session.info.pop(STAGED, False):
         relay.notify()
 
 
