@@ -23,7 +23,9 @@ from bench.common import RESULTS, record
 
 BENCHMARKS = {
     "P1": p1_latency.run,
+    "P1-prod": p1_latency.run_prod,
     "P2": p2_throughput.run,
+    "P2-prod": p2_throughput.run_prod,
     "P3": p3_upload.run,
     "P4": p4_scoring.run,
     "P5": p5_board.run,

@@ -30,15 +30,20 @@ from typing import Any
 import asyncpg
 
 from bench.common import machine
-from bench.p1_latency import traversable_tmp, write_inputs
-from bench.p2_throughput import TERMINAL, all_submissions
+from bench.noop import (
+    AMQP_URL,
+    TERMINAL,
+    all_submissions,
+    drop_production,
+    pg_databases,
+    traversable_tmp,
+    write_inputs,
+)
 from holdout.client import HoldoutClient
 from services.orchestrator.executors.local.runtimes import runtime_path
 from shared.settings import default_data_dir
 from tests.e2e.replicas import ReplicaPlatform, start_replicated
 
-PG_ADMIN_DSN = os.environ.get("HOLDOUT_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_URL = os.environ.get("HOLDOUT_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TEAMS = 4
 
 
@@ -57,23 +62,6 @@ class Side:
     not_scored: list[str] = field(default_factory=list)
 
 
-async def _databases(made: list[str]) -> Any:
-    """``make(name)``: a fresh PostgreSQL database (dropped at the end), its URL."""
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
-
-    async def make(label: str) -> str:
-        name = f"holdout_b_{uuid.uuid4().hex[:10]}_{label}"
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        made.append(name)
-        return f"{base}/{name}"
-
-    return make
-
-
 @asynccontextmanager
 async def side(name: str, work: Path, orchestrators: int, concurrency: int) -> AsyncIterator[Side]:
     platform_dir = work / name
@@ -90,7 +78,7 @@ async def side(name: str, work: Path, orchestrators: int, concurrency: int) -> A
     p = await start_replicated(
         platform_dir,
         runtime.parent,
-        await _databases(made),
+        pg_databases(made),
         AMQP_URL,
         namespace,
         replicas=1,
@@ -118,23 +106,7 @@ async def side(name: str, work: Path, orchestrators: int, concurrency: int) -> A
                 yield Side(name, p, admin, comp["id"], host, namespace, made)
     finally:
         p.stop_all()
-        await _cleanup(namespace, made)
-
-
-async def _cleanup(namespace: str, databases: list[str]) -> None:
-    from shared.bus.rabbitmq import RabbitBus
-    from shared.settings import SERVICES
-
-    bus = RabbitBus(AMQP_URL, namespace)
-    await bus.start()
-    await bus.delete_topology([*SERVICES, "dead-letters"])
-    await bus.close()
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        for db in databases:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    finally:
-        await conn.close()
+        await drop_production(namespace, made)
 
 
 async def _watch_running(s: Side, stop: asyncio.Event) -> None:

@@ -1,102 +1,30 @@
-"""P2: no-op submissions completed per second at saturation, against bare sandbox runs
-per second at the same concurrency.
+"""P2 and P2-prod: no-op submissions completed per second at saturation, against bare
+sandbox runs per second at the same concurrency.
 
-Holdout = N no-op submissions uploaded back to back to `holdout up` (embedded
-defaults, the scheduler's limit set to the concurrency), timed from the first upload
+Holdout = N no-op submissions uploaded at once by several teams, as on deadline day
+(each team's client uploads its share back to back, all the teams together), to the
+platform with the scheduler's limit set to the concurrency, timed from the first upload
 to the last one scored: uploads, outbox, bus, scheduling, unpacking, the sandbox,
 uploading predictions, scoring. Bare = the same N runs of `run_sandbox` on
-already-unpacked code, the same number at once.
+already-unpacked code, the same number at once. P2 runs it on ``holdout up``
+(embedded defaults), P2-prod on the production wiring (four ``holdout serve``
+processes, PostgreSQL, RabbitMQ).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.common import machine
-from bench.p1_latency import NOOP_MAIN, bare_run, traversable_tmp, write_inputs
+from bench.noop import NoopSetup, Wiring, bare_run, noop_platform, wait_all_scored
+from bench.p1_latency import WIRING_TEXT
 from holdout.client import HoldoutClient
-from holdout.processes import Platform, base_env
-from services.orchestrator.executors.local.runtimes import runtime_path
-from shared.settings import default_data_dir
 
-TERMINAL = {"scored", "failed", "cancelled"}
-
-
-@dataclass
-class NoopSetup:
-    work: Path
-    runtime: Path
-    archive: Path
-    src: Path
-    data: Path
-    platform: Platform
-    admin: HoldoutClient
-    host: HoldoutClient
-    competition_id: str
-
-
-@asynccontextmanager
-async def noop_platform(name: str, concurrency: int, daily_quota: int = 1000) -> AsyncIterator[NoopSetup]:
-    """`holdout up` with a no-op competition, and the same code unpacked for bare runs."""
-    work = traversable_tmp(f"holdout-bench-{name}-")
-    runtime = runtime_path("default", default_data_dir() / "runtimes")
-    features, labels, archive = write_inputs(work)
-    src, data, scratch = work / "src", work / "data", work / "scratch"
-    for d in (src, data, scratch, work / "platform"):
-        d.mkdir()
-        d.chmod(0o755)
-    (src / "main.py").write_text(NOOP_MAIN)
-    shutil.copy(features, data / "features.csv")
-    env = base_env(work / "platform", runtime.parent)
-    env["HOLDOUT_MAX_CONCURRENT_RUNS"] = str(concurrency)
-    env["HOLDOUT_SCHEDULER_POLL_SECONDS"] = "0.5"
-    p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], work / "platform")
-    p.start("up", "up")
-    try:
-        async with p.client() as admin:
-            await admin.wait_ready(60)
-            host_user = await admin.create_user("host", is_host=True)
-            async with admin.as_user(host_user["token"]) as host:
-                comp = await host.create_competition(
-                    {
-                        "slug": name.lower(),
-                        "title": "No-op",
-                        "metric": "accuracy",
-                        "id_column": "id",
-                        "target_columns": ["label"],
-                        "limits": {"time_limit_s": 60, "memory_mb": 1024, "cpus": 1.0},
-                        "daily_quota": daily_quota,
-                    }
-                )
-                await host.upload_data(comp["id"], features, "features.csv")
-                await host.upload_labels(comp["id"], labels)
-                yield NoopSetup(work, runtime, archive, src, data, p, admin, host, comp["id"])
-    finally:
-        p.stop_all()
-        if not os.environ.get("HOLDOUT_BENCH_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-
-
-async def all_submissions(host: HoldoutClient, competition_id: str) -> list[dict[str, Any]]:
-    """Every submission of the competition (the host's view), page by page."""
-    out: list[dict[str, Any]] = []
-    while True:
-        page = await host._json(
-            "GET",
-            f"/api/v1/competitions/{competition_id}/submissions",
-            params={"offset": len(out), "limit": 200},
-        )
-        out.extend(page["items"])
-        if not page["items"] or len(out) >= page["total"]:
-            return out
+GOAL = 0.7
+TEAMS = 8  # clients uploading at once
 
 
 async def bare_throughput(s: NoopSetup, n: int, concurrency: int) -> float:
@@ -118,56 +46,65 @@ async def bare_throughput(s: NoopSetup, n: int, concurrency: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-async def platform_throughput(s: NoopSetup, n: int, tag: str, teams: int = 4) -> float:
+async def burst(s: NoopSetup, clients: list[HoldoutClient], n: int) -> list[str]:
+    """Upload ``n`` no-op submissions, the clients all at once, each its share in turn."""
+
+    async def team(k: int) -> list[str]:
+        return [
+            (await clients[k].submit(s.competition_id, s.archive))["id"] for _ in range(k, n, len(clients))
+        ]
+
+    return [sid for ids in await asyncio.gather(*(team(k) for k in range(len(clients)))) for sid in ids]
+
+
+async def platform_throughput(s: NoopSetup, n: int, tag: str, teams: int = TEAMS) -> float:
     """No-op submissions scored per second: first upload to last score."""
     users = [await s.admin.create_participant(f"p2-{tag}-{i}", s.competition_id) for i in range(teams)]
     clients = [s.admin.as_user(u["token"]) for u in users]
-    t0 = time.perf_counter()
-    ids = []
-    for i in range(n):
-        ids.append((await clients[i % teams].submit(s.competition_id, s.archive))["id"])
-    wanted = set(ids)
-    while True:
-        subs = [x for x in await all_submissions(s.host, s.competition_id) if x["id"] in wanted]
-        done = [x for x in subs if x["status"] in TERMINAL]
-        if len(done) == n:
-            elapsed = time.perf_counter() - t0
-            break
-        if time.perf_counter() - t0 > 600:
-            raise TimeoutError(f"{len(done)}/{n} done after 600 s\n{s.platform.dump_logs()}")
-        await asyncio.sleep(0.05)
-    failed = [x for x in done if x["status"] != "scored"]
-    if failed:
-        raise RuntimeError(f"{len(failed)} no-op submissions did not score: {failed[0]}")
-    for c in clients:
-        await c.__aexit__(None, None, None)
+    try:
+        t0 = time.perf_counter()
+        ids = await burst(s, clients, n)
+        elapsed = await wait_all_scored(s, set(ids), t0)
+    finally:
+        for c in clients:
+            await c.__aexit__(None, None, None)
     return n / elapsed
 
 
-async def run(n: int = 60, warmup: int = 4) -> dict[str, Any]:
+async def measure(wiring: Wiring, n: int, warmup: int) -> dict[str, Any]:
     concurrency = os.cpu_count() or 1
-    async with noop_platform("p2", concurrency) as s:
+    async with noop_platform(f"p2-{wiring}", concurrency, wiring=wiring) as s:
         await bare_throughput(s, warmup, concurrency)
         await platform_throughput(s, warmup, "warmup")
         bare = await bare_throughput(s, n, concurrency)
         holdout = await platform_throughput(s, n, "measured")
     ratio = holdout / bare
     return {
-        "measure": "no-op submissions scored per second at saturation / bare sandbox runs per second",
+        "measure": "no-op submissions scored per second at saturation / bare sandbox runs per second"
+        + (" (production wiring)" if wiring == "production" else ""),
         "value": ratio,
         "p99": ratio,
-        "goal": ">= 0.7",
-        "met": ratio >= 0.7,
-        "holdout": {"per_second": holdout, "n": n, "concurrency": concurrency},
+        "goal": f">= {GOAL}",
+        "met": ratio >= GOAL,
+        "holdout": {"per_second": holdout, "n": n, "concurrency": concurrency, "clients": TEAMS},
         "baseline": {"per_second": bare, "n": n, "concurrency": concurrency},
         "holdout_text": f"{holdout:.2f} submissions/s",
         "baseline_text": f"{bare:.2f} runs/s",
         "method": (
-            f"{n} no-op submissions (after {warmup} warm-up) uploaded back to back by 4 teams to "
-            f"`holdout up` (scheduler limit {concurrency} = CPU count), timed from the first upload to "
-            f"the last one scored (the host's list polled every 50 ms); against {n} `run_sandbox` runs "
-            f"of the same code already unpacked, {concurrency} at once. value = ratio (p99 repeats it: "
-            "a throughput has no per-sample tail)."
+            f"{n} no-op submissions (after {warmup} warm-up) uploaded at once by {TEAMS} teams' clients "
+            f"(a deadline-day burst; each client uploads its share back to back) to {WIRING_TEXT[wiring]} "
+            f"(scheduler limit {concurrency} = CPU count), timed from the first upload to the last one "
+            f"scored (the host's list polled every 50 ms); against {n} `run_sandbox` runs of the same "
+            f"code already unpacked, {concurrency} at once. value = ratio (p99 repeats it: a throughput "
+            "has no per-sample tail)."
         ),
         "machine": machine(),
     }
+
+
+async def run(n: int = 60, warmup: int = 4) -> dict[str, Any]:
+    return await measure("embedded", n, warmup)
+
+
+async def run_prod(n: int = 60, warmup: int = 4) -> dict[str, Any]:
+    return await measure("production", n, warmup)

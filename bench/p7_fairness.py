@@ -20,8 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from bench.common import machine
-from bench.p1_latency import NOOP_MAIN
-from bench.p2_throughput import NoopSetup, all_submissions, noop_platform
+from bench.noop import NOOP_MAIN, NoopSetup, all_submissions, noop_platform
 
 # A's runs take a few seconds, so A's queue is still deep when the B teams arrive
 A_SECONDS = 3

@@ -1,17 +1,21 @@
 """Holdout as real processes: ``holdout up`` or one ``holdout serve`` per service.
 
 Used by the end-to-end tests and the benchmarks to run the platform as an operator
-would, on free ports and a private data directory.
+would, on free ports and a private data directory: ``Platform`` for either, and
+``start_distributed`` for the production wiring (four ``holdout serve`` processes on
+PostgreSQL and RabbitMQ).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,3 +112,55 @@ def base_env(data_dir: Path, runtimes_dir: Path) -> dict[str, str]:
     for name in SERVICES:
         env[f"HOLDOUT_{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
     return env
+
+
+async def start_distributed(
+    platform_dir: Path,
+    runtimes_dir: Path,
+    pg_database: Callable[[str], Awaitable[str]],
+    amqp_url: str,
+    bus_namespace: str,
+    commands: dict[str, list[str]] | None = None,
+    env: dict[str, str] | None = None,
+) -> Platform:
+    """Migrate, then start the four services as separate processes (consumers first,
+    so their durable queues exist before anything is published). ``pg_database(name)``
+    makes an empty database and returns its URL; ``commands`` replaces a service's
+    command line (the crash tests wrap one); ``env`` adds settings for every service."""
+    full = base_env(platform_dir, runtimes_dir)
+    full["HOLDOUT_INTERNAL_TOKEN"] = secrets.token_urlsafe(32)  # `serve` refuses to start without
+    full["HOLDOUT_AMQP_URL"] = amqp_url
+    full["HOLDOUT_BUS_NAMESPACE"] = bus_namespace
+    full.update(env or {})
+    for name in SERVICES:
+        full[f"HOLDOUT_{name.upper()}_DATABASE_URL"] = await pg_database(name)
+    p = Platform(full, full["HOLDOUT_ADMIN_TOKEN"], platform_dir)
+    for name in SERVICES:
+        await asyncio.to_thread(
+            subprocess.run, [HOLDOUT, "migrate", name], env=full, check=True, capture_output=True
+        )
+    for name in ("leaderboard", "scorer", "orchestrator", "gateway"):
+        port = full[f"HOLDOUT_{name.upper()}_URL"].rsplit(":", 1)[1]
+        argv = (commands or {}).get(name)
+        if argv is None:
+            p.start(name, "serve", name, "--port", port)
+        else:
+            p.start_argv(name, [*argv, "--port", port])
+    try:
+        for name in SERVICES:
+            async with HoldoutClient(full[f"HOLDOUT_{name.upper()}_URL"]) as c:
+                await c.wait_ready(60)
+    except BaseException:
+        p.stop_all()
+        raise
+    return p
+
+
+async def delete_bus_namespace(amqp_url: str, namespace: str) -> None:
+    """Delete the exchange and queues ``holdout serve`` declared for ``namespace``."""
+    from shared.bus.rabbitmq import RabbitBus
+
+    bus = RabbitBus(amqp_url, namespace)
+    await bus.start()
+    await bus.delete_topology([*SERVICES, "dead-letters"])
+    await bus.close()

@@ -22,7 +22,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -75,7 +75,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+SqliteSynchronous = Literal["FULL", "NORMAL"]
+
+
+def make_engine(
+    url: str, *, pool_size: int = 10, sqlite_synchronous: SqliteSynchronous = "FULL"
+) -> AsyncEngine:
+    """An engine for ``url``. SQLite runs in WAL mode, where ``sqlite_synchronous`` says
+    what a commit survives: ``FULL`` fsyncs the log at every commit, so a commit survives
+    a power loss or an OS crash; ``NORMAL`` fsyncs only at checkpoints, so a commit
+    survives the process being killed (SIGKILL, OOM: the log is written before the commit
+    returns) but the last ones may roll back after a power loss, leaving the database
+    consistent. Each service chooses by what repairs its losses (its ``app.py``);
+    PostgreSQL keeps its own ``synchronous_commit`` (on)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -84,6 +96,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -119,8 +132,13 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+# set in a session's ``info`` by ``add_event``: its commit has something for the relay
+STAGED = "holdout.outbox_staged"
+
+
 async def add_event(session: AsyncSession, outbox: Table, event: BaseEvent) -> None:
     """Stage ``event`` for publication in the caller's transaction."""
+    session.info[STAGED] = True
     await session.execute(
         insert(outbox).values(
             event_id=str(event.event_id),
@@ -316,10 +334,13 @@ class OutboxRelay:
 async def transaction(
     sessionmaker: async_sessionmaker[AsyncSession], relay: OutboxRelay | None = None
 ) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit at the end, then wake the relay."""
+    """One unit of work: commit at the end, then wake the relay if it staged an event.
+
+    A commit that staged nothing does not wake it: a round for nothing costs a query on
+    the relay's one task, and a wake-up that matters meanwhile would wait behind it."""
     async with sessionmaker() as session, session.begin():
         yield session
-    if relay is not None:
+    if relay is not None and session.info.pop(STAGED, False):
         relay.notify()
 
 

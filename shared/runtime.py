@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus.base import Bus
 from shared.bus.memory import InProcessBus
-from shared.db import OutboxRelay, make_engine, make_sessionmaker
+from shared.db import OutboxRelay, SqliteSynchronous, make_engine, make_sessionmaker
 from shared.docs import install_offline_docs
 from shared.internal_auth import InternalAuthMiddleware
 from shared.migrations import upgrade
@@ -66,6 +66,8 @@ class ServiceRuntime:
     owns_bus: bool
     owns_storage: bool
     migrate_on_start: bool = True
+    # SQLite only: what a commit survives (``shared.db.make_engine``)
+    sqlite_synchronous: SqliteSynchronous = "FULL"
     engine: AsyncEngine = field(init=False)
     sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
     relay: OutboxRelay | None = field(init=False, default=None)
@@ -82,6 +84,7 @@ class ServiceRuntime:
         bus: Bus | None = None,
         storage: Storage | None = None,
         migrate_on_start: bool = True,
+        sqlite_synchronous: SqliteSynchronous = "FULL",
     ) -> ServiceRuntime:
         return cls(
             name=name,
@@ -93,6 +96,7 @@ class ServiceRuntime:
             owns_bus=bus is None,
             owns_storage=storage is None,
             migrate_on_start=migrate_on_start,
+            sqlite_synchronous=sqlite_synchronous,
         )
 
     async def start(self) -> None:
@@ -100,7 +104,7 @@ class ServiceRuntime:
             Path(self.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         if self.migrate_on_start:
             await upgrade(self.migrations_dir, self.database_url)
-        self.engine = make_engine(self.database_url)
+        self.engine = make_engine(self.database_url, sqlite_synchronous=self.sqlite_synchronous)
         self.sessionmaker = make_sessionmaker(self.engine)
         if self.owns_bus:
             await self.bus.start()

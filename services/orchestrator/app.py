@@ -81,8 +81,26 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # SQLite (``holdout up``): commits survive a crash of the process, not a power
+        # loss (``make_engine``), which saves an fsync on each of the 5 commits a run
+        # makes. What a power loss can roll back here is re-derived from what the gateway
+        # holds durably: a queued row lost is queued again by the gateway's reconciler
+        # (it republishes ``submission.queued`` past the queued deadline); a start lost
+        # leaves the row queued, to start again; an end lost leaves it running under a
+        # lease that has run out, which the reconcile takes over as an interrupted attempt
+        # (the run is done again: the machine went down under it); consumers downstream
+        # are idempotent on the state machine. The gateway, the
+        # scorer and the leaderboard keep FULL: their rows are records nobody re-derives
+        # (an accepted upload, a score, a board entry).
         rt = ServiceRuntime.create(
-            "orchestrator", settings, settings.database_url, MIGRATIONS_DIR, outbox, bus=bus, storage=storage
+            "orchestrator",
+            settings,
+            settings.database_url,
+            MIGRATIONS_DIR,
+            outbox,
+            bus=bus,
+            storage=storage,
+            sqlite_synchronous="NORMAL",
         )
         await rt.start()
         app.state.runtime = rt

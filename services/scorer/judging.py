@@ -166,13 +166,14 @@ class Judge:
     async def judge_run(self, event: ExecutionFinished) -> Scores | Failure | None:
         """Judge the run, record its outcome and stage its event; None: nothing to do (a
         duplicate, or an attempt no newer than the one already judged)."""
-        if await self._already_judged(event):
-            return None
+        # no look before the claim: a duplicate (rare) costs a claim taken and dropped,
+        # while every run saves a session; under the claim one read decides both
+        # whether there is anything to do and which spec applies
         claim = await self._wait_for_claim(event.submission_id)
         async with self.claims.holding(claim):
-            if await self._already_judged(event):  # by the holder this one waited for
-                return None
             async with self.rt.sessionmaker() as session:
+                if await _already_judged(session, event):  # by another holder, or a duplicate
+                    return None
                 spec, rescore_id = await _applicable_spec(session, event)
             submission = Submission.of_run(event)
             outcome = await self.evaluate(submission, spec, f"{event.submission_id}-{event.attempt}")
@@ -201,16 +202,6 @@ class Judge:
                     raise ClaimHeld(f"submission {submission_id} is being judged elsewhere")
                 return claim
         raise AssertionError("retrying() re-raises its last error")  # pragma: no cover
-
-    async def _already_judged(self, event: ExecutionFinished) -> bool:
-        async with self.rt.sessionmaker() as session:
-            seen = await session.scalar(
-                select(inbox.c.event_id).where(inbox.c.event_id == str(event.event_id))
-            )
-            if seen is not None:
-                return True
-            existing = await repository.get(session, event.submission_id)
-        return existing is not None and existing.supersedes(event.attempt)
 
     # --- one submission of a rescoring ------------------------------------------------
 
@@ -308,6 +299,15 @@ class Judge:
             Fault.PLATFORM,
             host_detail=f"gave up after {tries} tries (rescore_item_tries): {exc}",
         )
+
+
+async def _already_judged(session: AsyncSession, event: ExecutionFinished) -> bool:
+    """Whether ``event`` was handled (the inbox) or a run no older than it was judged."""
+    seen = await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == str(event.event_id)))
+    if seen is not None:
+        return True
+    existing = await repository.get(session, event.submission_id)
+    return existing is not None and existing.supersedes(event.attempt)
 
 
 async def _applicable_spec(

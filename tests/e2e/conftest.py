@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from holdout.client import HoldoutClient
 from holdout.digits import COMPETITION, DigitsData, build_dataset, build_example
-from holdout.processes import HOLDOUT, Platform, base_env
-from shared.settings import SERVICES
+from holdout.processes import Platform, base_env, start_distributed
+from holdout.processes import delete_bus_namespace as _delete_rabbit_namespace
 from tests.conftest import make_traversable_dir
 from tests.support import patient
 
@@ -52,39 +50,6 @@ async def embedded(platform_dir: Path, runtimes_dir: Path) -> AsyncIterator[Plat
         p.stop_all()
 
 
-async def start_distributed(
-    platform_dir: Path,
-    runtimes_dir: Path,
-    pg_database: Any,
-    amqp_url: str,
-    bus_namespace: str,
-    commands: dict[str, list[str]] | None = None,
-) -> Platform:
-    """Migrate, then start the four services as separate processes (consumers first,
-    so their durable queues exist before anything is published). ``commands``
-    replaces a service's command line (the crash tests wrap one)."""
-    env = base_env(platform_dir, runtimes_dir)
-    env["HOLDOUT_INTERNAL_TOKEN"] = secrets.token_urlsafe(32)  # `serve` refuses to start without
-    env["HOLDOUT_AMQP_URL"] = amqp_url
-    env["HOLDOUT_BUS_NAMESPACE"] = bus_namespace
-    for name in SERVICES:
-        env[f"HOLDOUT_{name.upper()}_DATABASE_URL"] = await pg_database(name)
-    p = Platform(env, env["HOLDOUT_ADMIN_TOKEN"], platform_dir)
-    for name in SERVICES:
-        subprocess.run([HOLDOUT, "migrate", name], env=env, check=True, capture_output=True)
-    for name in ("leaderboard", "scorer", "orchestrator", "gateway"):
-        port = env[f"HOLDOUT_{name.upper()}_URL"].rsplit(":", 1)[1]
-        argv = (commands or {}).get(name)
-        if argv is None:
-            p.start(name, "serve", name, "--port", port)
-        else:
-            p.start_argv(name, [*argv, "--port", port])
-    for name in SERVICES:
-        async with HoldoutClient(env[f"HOLDOUT_{name.upper()}_URL"]) as c:
-            await c.wait_ready(60)
-    return p
-
-
 @pytest.fixture
 async def distributed(
     platform_dir: Path, runtimes_dir: Path, pg_database: Any, amqp_url: str, bus_namespace: str
@@ -96,15 +61,6 @@ async def distributed(
     finally:
         p.stop_all()
         await _delete_rabbit_namespace(amqp_url, bus_namespace)
-
-
-async def _delete_rabbit_namespace(amqp_url: str, namespace: str) -> None:
-    from shared.bus.rabbitmq import RabbitBus
-
-    bus = RabbitBus(amqp_url, namespace)
-    await bus.start()
-    await bus.delete_topology([*SERVICES, "dead-letters"])
-    await bus.close()
 
 
 async def create_digits_competition(p: Platform, digits: DigitsData) -> tuple[dict[str, Any], str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from services.orchestrator.app import MIGRATIONS_DIR, create_app
 from services.orchestrator.config import OrchestratorSettings
@@ -36,6 +37,7 @@ from shared.events import (
     SubmissionQueued,
 )
 from shared.migrations import upgrade
+from shared.runtime import ServiceRuntime
 from shared.storage import LocalStorage
 from tests.conftest import INTERNAL_HEADERS, INTERNAL_TOKEN
 from tests.orchestrator.conftest import needs_sandbox
@@ -303,3 +305,14 @@ async def test_restart_requeues_interrupted_runs_once(data_dir: Path, runtimes_d
         assert failed.failure_reason == FailureReason.INTERNAL_ERROR
         assert failed.detail == INTERRUPTED_TWICE
         assert not p.of(ExecutionStarted, second.submission_id)
+
+
+async def test_the_orchestrator_commits_at_normal_and_the_others_stay_at_full(
+    data_dir: Path, runtimes_dir: Path
+) -> None:
+    # the orchestrator's losses at a power cut are re-derived (``app.py``); the default
+    # every other service keeps is FULL
+    settings = settings_for(data_dir, runtimes_dir)
+    async with platform(settings) as p, p.app.state.runtime.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 1
+    assert ServiceRuntime.__dataclass_fields__["sqlite_synchronous"].default == "FULL"

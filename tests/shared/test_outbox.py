@@ -1,8 +1,8 @@
 """Transactional outbox and inbox: an event leaves only with its commit, the relays of
-two replicas publish it once, a wake-up during a round is not lost, and a duplicate
-delivery is recognised. On the in-process bus (not durable) a row is marked sent only
-once its consumers have acked it, and what a crash left unacked is delivered again.
-Held against SQLite and PostgreSQL."""
+two replicas publish it once, a wake-up during a round is not lost, a commit wakes the
+relay only when it staged an event, and a duplicate delivery is recognised. On the
+in-process bus (not durable) a row is marked sent only once its consumers have acked
+it, and what a crash left unacked is delivered again. Held against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from shared.db import (
     make_sessionmaker,
     new_metadata,
     outbox_table,
+    transaction,
 )
 from shared.events import Event, SubmissionCancelled, parse_event
 from tests.support import eventually
@@ -312,3 +313,38 @@ def unsent_is_empty(sessionmaker: Any) -> Any:
         return await unsent(sessionmaker) == []
 
     return probe
+
+
+# --- when ``transaction`` wakes the relay ---------------------------------------
+
+
+class CountingRelay:
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def notify(self) -> None:
+        self.wakes += 1
+
+
+async def test_a_commit_that_staged_an_event_wakes_the_relay_and_one_that_did_not_does_not(
+    sessionmaker: Any,
+) -> None:
+    relay = CountingRelay()
+    async with transaction(sessionmaker, relay) as session:  # type: ignore[arg-type]
+        await session.execute(insert(things).values(id=1, name="no event"))
+    assert relay.wakes == 0
+    async with transaction(sessionmaker, relay) as session:  # type: ignore[arg-type]
+        await add_event(session, outbox, SubmissionCancelled(submission_id=uuid.uuid4()))
+    assert relay.wakes == 1
+    async with transaction(sessionmaker, relay) as session:  # type: ignore[arg-type]
+        await session.execute(insert(things).values(id=2, name="no event"))
+    assert relay.wakes == 1  # the mark went with its session
+
+
+async def test_a_rolled_back_event_does_not_wake_the_relay(sessionmaker: Any) -> None:
+    relay = CountingRelay()
+    with pytest.raises(RuntimeError):
+        async with transaction(sessionmaker, relay) as session:  # type: ignore[arg-type]
+            await add_event(session, outbox, SubmissionCancelled(submission_id=uuid.uuid4()))
+            raise RuntimeError("the handler failed")
+    assert relay.wakes == 0
