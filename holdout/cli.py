@@ -161,22 +161,45 @@ async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
 
 @runtime_app.command("build")
 def runtime_build(
-    name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default",
+    name: Annotated[str, typer.Argument(help="runtimes/NAME/ (installed from its requirements.lock)")] = "default",
 ) -> None:
-    """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
+    """Build a local runtime from the lock of runtimes/NAME/ (hash-checked) and import-test it."""
     from services.orchestrator.config import OrchestratorSettings
-    from services.orchestrator.executors.local.runtimes import build_runtime
+    from services.orchestrator.executors.local.runtimes import RuntimeBuildError, build_runtime
 
     # into the configured runtimes folder, import-tested as the sandbox user
     settings = OrchestratorSettings()
-    path = build_runtime(
-        name,
-        settings.runtimes_path,
-        settings.runtimes_requirements_dir,
-        check_uid=settings.sandbox_uid,
-        check_gid=settings.sandbox_gid,
-    )
+    try:
+        path = build_runtime(
+            name,
+            settings.runtimes_path,
+            settings.runtimes_requirements_dir,
+            check_uid=settings.sandbox_uid,
+            check_gid=settings.sandbox_gid,
+        )
+    except (RuntimeBuildError, ValueError) as exc:
+        typer.echo(f"holdout runtime build: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"runtime {name!r} ready at {path}")
+
+
+@runtime_app.command("lock")
+def runtime_lock(
+    names: Annotated[list[str] | None, typer.Argument(help="runtimes to re-lock (default: all)")] = None,
+) -> None:
+    """Re-lock runtimes/NAME/requirements.lock (and its README) from requirements.in with uv."""
+    from holdout.runtime_lock import lock_runtime
+    from services.orchestrator.config import OrchestratorSettings
+    from shared.runtime_locks import RuntimeLockError, runtime_names
+
+    root = OrchestratorSettings().runtimes_requirements_dir
+    for name in names or runtime_names(root):
+        try:
+            lock = lock_runtime(root, name)
+        except (RuntimeLockError, ValueError) as exc:
+            typer.echo(f"holdout runtime lock: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{name}: {len(lock.packages)} distributions locked, {lock.digest}")
 
 
 @app.command("test-submission")
