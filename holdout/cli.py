@@ -202,6 +202,25 @@ def runtime_lock(
         typer.echo(f"{name}: {len(lock.packages)} distributions locked, {lock.digest}")
 
 
+@runtime_app.command("check")
+def runtime_check(
+    names: Annotated[list[str] | None, typer.Argument(help="runtimes to check (default: all)")] = None,
+) -> None:
+    """Check that each runtime's lock was made from its requirements.in as it is now (CI runs it)."""
+    from holdout.runtime_lock import check_runtime
+    from services.orchestrator.config import OrchestratorSettings
+    from shared.runtime_locks import RuntimeLockError, runtime_names
+
+    root = OrchestratorSettings().runtimes_requirements_dir
+    for name in names or runtime_names(root):
+        try:
+            lock = check_runtime(root, name)
+        except (RuntimeLockError, ValueError) as exc:
+            typer.echo(f"holdout runtime check: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{name}: locked, {lock.digest}")
+
+
 @app.command("test-submission")
 def test_submission(
     archive: Annotated[Path, typer.Argument(help="The submission zip, as you would upload it.")],

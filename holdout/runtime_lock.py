@@ -27,6 +27,7 @@ from shared.runtime_locks import (
     check_name,
     file_sha256,
     lock_header,
+    read_fresh_lock,
     read_lock,
 )
 
@@ -112,3 +113,15 @@ def _write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def check_runtime(runtimes_dir: Path, name: str) -> RuntimeLock:
+    """The runtime's lock, made from its declared packages as they are now, with its README
+    written from it; ``RuntimeLockError`` saying what to run otherwise."""
+    lock = read_fresh_lock(runtimes_dir, name)
+    readme = lock.folder / README
+    if not readme.is_file() or readme.read_text() != render_readme(lock):
+        raise RuntimeLockError(
+            f"runtime {name!r}: {readme} does not list what {LOCK} holds; run `{RELOCK_COMMAND}`"
+        )
+    return lock
