@@ -264,7 +264,18 @@ def demo(
 def register(root: typer.Typer) -> None:
     """The ``holdout.commands`` entry point: add the operator commands to the ``holdout`` command."""
     root.registered_commands.extend(app.registered_commands)
-    root.registered_groups.extend(app.registered_groups)
+    existing = {group.name: group for group in root.registered_groups}
+    for group in app.registered_groups:
+        if group.name in existing and existing[group.name].typer_instance is not None:
+            # the client's group of that name (``runtime``: show, export) gets the operator's commands
+            target = existing[group.name].typer_instance
+            assert target is not None and group.typer_instance is not None
+            have = {c.name for c in target.registered_commands}
+            target.registered_commands.extend(
+                c for c in group.typer_instance.registered_commands if c.name not in have
+            )
+        else:
+            root.registered_groups.append(group)
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ LOCK_PYTHON = "3.11"
 """The Python every runtime is locked for: the runtime image's and Debian bookworm's."""
 RELOCK_COMMAND = "make lock-runtimes"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[1] / "runtimes"
+"""The repository's runtime folders (every service's default)."""
 
 _HEADER = re.compile(r"^# holdout-lock: (?P<fields>.*)$", re.MULTILINE)
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*\\?$")

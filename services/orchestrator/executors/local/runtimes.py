@@ -51,7 +51,7 @@ log = structlog.get_logger(__name__)
 BASE_PYTHON = "/usr/bin/python3"
 STAMP = ".holdout-runtime"
 RECORD = ".holdout-runtime.json"
-REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[4] / "runtimes"
+REPO_RUNTIMES_DIR = locks.REPO_RUNTIMES_DIR
 
 # distributions whose import name differs from the distribution name
 IMPORT_NAMES = {
