@@ -161,7 +161,9 @@ async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
 
 @runtime_app.command("build")
 def runtime_build(
-    name: Annotated[str, typer.Argument(help="runtimes/NAME/ (installed from its requirements.lock)")] = "default",
+    name: Annotated[
+        str, typer.Argument(help="runtimes/NAME/ (installed from its requirements.lock)")
+    ] = "default",
 ) -> None:
     """Build a local runtime from the lock of runtimes/NAME/ (hash-checked) and import-test it."""
     from services.orchestrator.config import OrchestratorSettings

@@ -62,7 +62,9 @@ def lock_runtime(runtimes_dir: Path, name: str) -> RuntimeLock:
             check=False,
         )
         if proc.returncode != 0:
-            raise RuntimeLockError(f"could not lock runtime {name!r}:\n{(proc.stderr or proc.stdout)[-4000:]}")
+            raise RuntimeLockError(
+                f"could not lock runtime {name!r}:\n{(proc.stderr or proc.stdout)[-4000:]}"
+            )
         body = out.read_text()
     header = (
         f'# The locked "{name}" runtime: every distribution it installs, pinned, with hashes.\n'

@@ -14,7 +14,12 @@ from tests.gateway.test_fuzz_api import Served, served  # noqa: F401  (the fixtu
 
 def test_a_participant_exports_a_runtime_lock_and_sees_its_packages(served: Served, tmp_path: Path) -> None:  # noqa: F811
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
-    env = {**base, "HOLDOUT_URL": served.base_url, "XDG_CONFIG_HOME": str(tmp_path / "none"), "COLUMNS": "200"}
+    env = {
+        **base,
+        "HOLDOUT_URL": served.base_url,
+        "XDG_CONFIG_HOME": str(tmp_path / "none"),
+        "COLUMNS": "200",
+    }
     lock = read_lock(REPO_RUNTIMES_DIR, "default")
 
     exported = holdout("runtime", "export", "default", env=env, cwd=tmp_path)

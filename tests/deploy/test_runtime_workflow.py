@@ -23,7 +23,9 @@ from shared.runtime_locks import runtime_names
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "runtimes.yml"
 DOCKERFILE = REPO / "deploy" / "docker" / "runtime.Dockerfile"
-REPO_PATH = re.compile(r"(?<![\w/.$-])((?:deploy|runtimes|clients|holdout|tests)/[\w./$-]*|requirements\.lock)")
+REPO_PATH = re.compile(
+    r"(?<![\w/.$-])((?:deploy|runtimes|clients|holdout|tests)/[\w./$-]*|requirements\.lock)"
+)
 
 
 def _workflow() -> dict[Any, Any]:
@@ -64,7 +66,9 @@ def test_the_workflow_builds_every_runtime_and_pushes_only_from_main() -> None:
     triggers = workflow.get("on", workflow.get(True))
     assert "runtimes/**" in triggers["pull_request"]["paths"]
     assert triggers["push"]["branches"] == ["main"]
-    pushing = [s for s in job["steps"] if "docker push" in s.get("run", "") or "azure/login" in s.get("uses", "")]
+    pushing = [
+        s for s in job["steps"] if "docker push" in s.get("run", "") or "azure/login" in s.get("uses", "")
+    ]
     assert len(pushing) == 2
     assert all(s["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'" for s in pushing)
     runs = "\n".join(_runs("default"))
@@ -116,5 +120,5 @@ def test_the_smoke_submission_is_checked_for_complete_sensible_predictions(tmp_p
     with pytest.raises(ValueError, match=f"one prediction for each of the {len(labels)} smoke rows"):
         runtime_smoke.check(tmp_path)
     labels.assign(label=(labels["label"] + 1) % 10).to_csv(predictions, index=False)
-    with pytest.raises(ValueError, match="accuracy 0.000"):
+    with pytest.raises(ValueError, match=r"accuracy 0\.000"):
         runtime_smoke.check(tmp_path)

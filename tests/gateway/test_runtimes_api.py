@@ -3,9 +3,8 @@ folders (their locks), with the version execution records report."""
 
 from __future__ import annotations
 
-from tests.gateway.conftest import Gateway
-
 from shared.runtime_locks import REPO_RUNTIMES_DIR, read_lock, runtime_names
+from tests.gateway.conftest import Gateway
 
 
 async def test_participants_see_every_runtime_and_its_packages_without_an_account(gw: Gateway) -> None:

@@ -133,6 +133,18 @@ async def test_the_execution_record_names_the_runtime_digest_it_was_built_with(
     assert outcome.runtime_digest == read_lock(lock.parent.parent, "default").digest
 
 
+async def test_a_zip_that_never_ran_still_records_the_runtime_it_was_for(
+    data_dir: Path, runtimes_dir: Path
+) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    request = await setup(storage)
+    await storage.put_bytes("submissions", request.archive_key, b"not a zip at all")
+    outcome = await executor(storage, data_dir, runtimes_dir).run(request)
+    assert outcome.failure_reason == FailureReason.INVALID_SUBMISSION, outcome.detail
+    assert outcome.runtime == "default"
+    assert outcome.runtime_digest == read_lock(runtimes.REPO_RUNTIMES_DIR, "default").digest
+
+
 async def test_storage_outage_is_an_internal_error_after_retries(data_dir: Path, runtimes_dir: Path) -> None:
     storage = FlakyStorage(data_dir / "storage")
     FlakyStorage.downloads = 0

@@ -77,7 +77,9 @@ def test_a_declared_change_without_relocking_is_caught_before_anything_is_built(
 ) -> None:
     declared = runtimes_copy / "default" / DECLARED
     declared.write_text(declared.read_text() + "pillow==12.0.0\n")
-    with pytest.raises(StaleLockError, match=r"changed since .*requirements.lock was made.*make lock-runtimes"):
+    with pytest.raises(
+        StaleLockError, match=r"changed since .*requirements.lock was made.*make lock-runtimes"
+    ):
         read_fresh_lock(runtimes_copy, "default")
     with pytest.raises(RuntimeBuildError, match="run `make lock-runtimes`"):
         build_runtime("default", tmp_path / "built", runtimes_copy)

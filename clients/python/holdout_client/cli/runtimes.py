@@ -13,12 +13,17 @@ import typer
 
 from holdout_client.cli.common import JsonOpt, handle_errors, print_json, session, table
 
-runtime_app = typer.Typer(help="Runtimes: what a submission can import, to reproduce it at home.", no_args_is_help=True)
+runtime_app = typer.Typer(
+    help="Runtimes: what a submission can import, to reproduce it at home.", no_args_is_help=True
+)
 
 
 @runtime_app.command("show")
 @handle_errors
-def show(name: Annotated[str, typer.Argument(help="The runtime's name (a stage's `runtime`).")], as_json: JsonOpt = False) -> None:
+def show(
+    name: Annotated[str, typer.Argument(help="The runtime's name (a stage's `runtime`).")],
+    as_json: JsonOpt = False,
+) -> None:
     """Every package a runtime installs (name and version) and its version (the lock's digest)."""
     with session(anonymous_ok=True) as h:
         runtime = h.call("get_runtime", name)

@@ -49,6 +49,7 @@ from shared import runtime_locks as locks
 log = structlog.get_logger(__name__)
 
 BASE_PYTHON = "/usr/bin/python3"
+NAME_RE = locks.NAME_RE
 STAMP = ".holdout-runtime"
 RECORD = ".holdout-runtime.json"
 REPO_RUNTIMES_DIR = locks.REPO_RUNTIMES_DIR
