@@ -25,21 +25,6 @@ class RuntimeSummary(BaseModel):
 
 
 class RuntimeRead(RuntimeSummary):
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "name": "default",
-                    "digest": "sha256:06cf" + "0" * 60,
-                    "python": "3.11",
-                    "declared": ["numpy==2.4.6", "scikit-learn==1.9.1"],
-                    "packages": [{"name": "numpy", "version": "2.4.6", "marker": None}],
-                    "lock": "numpy==2.4.6 \\\n    --hash=sha256:...\n",
-                }
-            ]
-        }
-    }
-
     packages: list[RuntimePackage] = Field(description="Every distribution it installs, pinned.")
     lock: str = Field(
         description="Its `requirements.lock` with hashes: `pip install --require-hashes --no-deps -r "

@@ -2611,7 +2611,25 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[RuntimeSummary] */
+        /**
+         * Page[RuntimeSummary]
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "default",
+         *           "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *           "python": "3.11",
+         *           "declared": [
+         *             "numpy==2.4.6",
+         *             "scikit-learn==1.9.1"
+         *           ]
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_RuntimeSummary_: {
             /** Items */
             items: components["schemas"]["RuntimeSummary"][];
@@ -3326,20 +3344,26 @@ export interface components {
         /**
          * RuntimeRead
          * @example {
+         *       "name": "default",
+         *       "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *       "python": "3.11",
          *       "declared": [
          *         "numpy==2.4.6",
          *         "scikit-learn==1.9.1"
          *       ],
-         *       "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
-         *       "lock": "numpy==2.4.6 \\\n    --hash=sha256:...\n",
-         *       "name": "default",
          *       "packages": [
          *         {
          *           "name": "numpy",
-         *           "version": "2.4.6"
+         *           "version": "2.4.6",
+         *           "marker": null
+         *         },
+         *         {
+         *           "name": "nvidia-cublas",
+         *           "version": "13.1.1.3",
+         *           "marker": "sys_platform == 'linux'"
          *         }
          *       ],
-         *       "python": "3.11"
+         *       "lock": "numpy==2.4.6 \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n"
          *     }
          */
         RuntimeRead: {
@@ -3374,7 +3398,18 @@ export interface components {
              */
             lock: string;
         };
-        /** RuntimeSummary */
+        /**
+         * RuntimeSummary
+         * @example {
+         *       "name": "default",
+         *       "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *       "python": "3.11",
+         *       "declared": [
+         *         "numpy==2.4.6",
+         *         "scikit-learn==1.9.1"
+         *       ]
+         *     }
+         */
         RuntimeSummary: {
             /**
              * Name
