@@ -9,13 +9,17 @@ command has everything where both packages are installed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shared.logging import configure_logging
 from shared.settings import SERVICES, CommonSettings
+
+if TYPE_CHECKING:
+    from shared.runtime_locks import RuntimeLock
 
 app = typer.Typer(help="Holdout: code-execution competitions.", no_args_is_help=True)
 admin_app = typer.Typer(help="Users and tokens.", no_args_is_help=True)
@@ -191,17 +195,8 @@ def runtime_lock(
 ) -> None:
     """Re-lock runtimes/NAME/requirements.lock (and its README) from requirements.in with uv."""
     from holdout.runtime_lock import lock_runtime
-    from services.orchestrator.config import OrchestratorSettings
-    from shared.runtime_locks import RuntimeLockError, runtime_names
 
-    root = OrchestratorSettings().runtimes_requirements_dir
-    for name in names or runtime_names(root):
-        try:
-            lock = lock_runtime(root, name)
-        except (RuntimeLockError, ValueError) as exc:
-            typer.echo(f"holdout runtime lock: {exc}", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"{name}: {len(lock.packages)} distributions locked, {lock.digest}")
+    _each_runtime("lock", names, lock_runtime, lambda lock: f"{len(lock.packages)} distributions locked")
 
 
 @runtime_app.command("check")
@@ -210,17 +205,28 @@ def runtime_check(
 ) -> None:
     """Check that each runtime's lock was made from its requirements.in as it is now (CI runs it)."""
     from holdout.runtime_lock import check_runtime
+
+    _each_runtime("check", names, check_runtime, lambda _lock: "locked")
+
+
+def _each_runtime(
+    command: str,
+    names: list[str] | None,
+    action: Callable[[Path, str], RuntimeLock],
+    done: Callable[[RuntimeLock], str],
+) -> None:
+    """``action`` on each named runtime folder (all of them by default); exit 1 at the first error."""
     from services.orchestrator.config import OrchestratorSettings
     from shared.runtime_locks import RuntimeLockError, runtime_names
 
     root = OrchestratorSettings().runtimes_requirements_dir
     for name in names or runtime_names(root):
         try:
-            lock = check_runtime(root, name)
+            lock = action(root, name)
         except (RuntimeLockError, ValueError) as exc:
-            typer.echo(f"holdout runtime check: {exc}", err=True)
+            typer.echo(f"holdout runtime {command}: {exc}", err=True)
             raise typer.Exit(1) from None
-        typer.echo(f"{name}: locked, {lock.digest}")
+        typer.echo(f"{name}: {done(lock)}, {lock.digest}")
 
 
 @app.command("test-submission")

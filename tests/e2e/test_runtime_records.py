@@ -4,8 +4,6 @@ that crashed both name the lock they ran with, for the team and for the host."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import httpx
@@ -14,16 +12,9 @@ import pytest
 from holdout.digits import DigitsData
 from shared.runtime_locks import REPO_RUNTIMES_DIR, read_lock
 from tests.e2e.conftest import Platform, create_digits_competition
+from tests.orchestrator.test_executor import zip_bytes
 
 pytestmark = pytest.mark.e2e
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 async def test_every_execution_record_names_the_runtime_and_its_lock_digest(
@@ -31,7 +22,7 @@ async def test_every_execution_record_names_the_runtime_and_its_lock_digest(
 ) -> None:
     comp, host_token = await create_digits_competition(embedded, digits)
     crash = tmp_path / "crash.zip"
-    crash.write_bytes(_zip({"main.py": b"raise SystemExit(3)\n"}))
+    crash.write_bytes(zip_bytes({"main.py": b"raise SystemExit(3)\n"}))
     async with embedded.client() as admin:
         ada = await admin.create_participant("ada", comp["id"])
     ids = {}
