@@ -15,7 +15,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum 
 WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha256sum | cut -c1-12)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench up install lint typecheck lock config-docs openapi system-deps node-deps runtime clean web web-types screenshots
+.PHONY: demo test bench up install lint typecheck lock lock-runtimes config-docs openapi system-deps node-deps runtime clean web web-types screenshots
 
 # the server, then the client package (clients/python) that owns the `holdout` command the server
 # plugs into: in this order, replacing an older server install (which had its own script) keeps it
@@ -101,6 +101,10 @@ lock:
 	.lockenv/bin/pip install --quiet -e clients/python -e '.[dev]'
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lockenv
+
+# re-lock every runtime (runtimes/*/requirements.lock and README.md) after editing its requirements.in
+lock-runtimes: install
+	$(BIN)/holdout runtime lock
 
 clean:
 	rm -rf $(VENV) node_modules web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache

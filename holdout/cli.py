@@ -9,13 +9,17 @@ command has everything where both packages are installed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shared.logging import configure_logging
 from shared.settings import SERVICES, CommonSettings
+
+if TYPE_CHECKING:
+    from shared.runtime_locks import RuntimeLock
 
 app = typer.Typer(help="Holdout: code-execution competitions.", no_args_is_help=True)
 admin_app = typer.Typer(help="Users and tokens.", no_args_is_help=True)
@@ -161,22 +165,68 @@ async def _create_user(username: str, *, is_host: bool, is_admin: bool) -> str:
 
 @runtime_app.command("build")
 def runtime_build(
-    name: Annotated[str, typer.Argument(help="runtimes/NAME/requirements.txt")] = "default",
+    name: Annotated[
+        str, typer.Argument(help="runtimes/NAME/ (installed from its requirements.lock)")
+    ] = "default",
 ) -> None:
-    """Build a local runtime from runtimes/NAME/requirements.txt and import-test it."""
+    """Build a local runtime from the lock of runtimes/NAME/ (hash-checked) and import-test it."""
     from services.orchestrator.config import OrchestratorSettings
-    from services.orchestrator.executors.local.runtimes import build_runtime
+    from services.orchestrator.executors.local.runtimes import RuntimeBuildError, build_runtime
 
     # into the configured runtimes folder, import-tested as the sandbox user
     settings = OrchestratorSettings()
-    path = build_runtime(
-        name,
-        settings.runtimes_path,
-        settings.runtimes_requirements_dir,
-        check_uid=settings.sandbox_uid,
-        check_gid=settings.sandbox_gid,
-    )
+    try:
+        path = build_runtime(
+            name,
+            settings.runtimes_path,
+            settings.runtimes_requirements_dir,
+            check_uid=settings.sandbox_uid,
+            check_gid=settings.sandbox_gid,
+        )
+    except (RuntimeBuildError, ValueError) as exc:
+        typer.echo(f"holdout runtime build: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"runtime {name!r} ready at {path}")
+
+
+@runtime_app.command("lock")
+def runtime_lock(
+    names: Annotated[list[str] | None, typer.Argument(help="runtimes to re-lock (default: all)")] = None,
+) -> None:
+    """Re-lock runtimes/NAME/requirements.lock (and its README) from requirements.in with uv."""
+    from holdout.runtime_lock import lock_runtime
+
+    _each_runtime("lock", names, lock_runtime, lambda lock: f"{len(lock.packages)} distributions locked")
+
+
+@runtime_app.command("check")
+def runtime_check(
+    names: Annotated[list[str] | None, typer.Argument(help="runtimes to check (default: all)")] = None,
+) -> None:
+    """Check that each runtime's lock was made from its requirements.in as it is now (CI runs it)."""
+    from holdout.runtime_lock import check_runtime
+
+    _each_runtime("check", names, check_runtime, lambda _lock: "locked")
+
+
+def _each_runtime(
+    command: str,
+    names: list[str] | None,
+    action: Callable[[Path, str], RuntimeLock],
+    done: Callable[[RuntimeLock], str],
+) -> None:
+    """``action`` on each named runtime folder (all of them by default); exit 1 at the first error."""
+    from services.orchestrator.config import OrchestratorSettings
+    from shared.runtime_locks import RuntimeLockError, runtime_names
+
+    root = OrchestratorSettings().runtimes_requirements_dir
+    for name in names or runtime_names(root):
+        try:
+            lock = action(root, name)
+        except (RuntimeLockError, ValueError) as exc:
+            typer.echo(f"holdout runtime {command}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{name}: {done(lock)}, {lock.digest}")
 
 
 @app.command("test-submission")
@@ -222,7 +272,18 @@ def demo(
 def register(root: typer.Typer) -> None:
     """The ``holdout.commands`` entry point: add the operator commands to the ``holdout`` command."""
     root.registered_commands.extend(app.registered_commands)
-    root.registered_groups.extend(app.registered_groups)
+    existing = {group.name: group for group in root.registered_groups}
+    for group in app.registered_groups:
+        if group.name in existing and existing[group.name].typer_instance is not None:
+            # the client's group of that name (``runtime``: show, export) gets the operator's commands
+            target = existing[group.name].typer_instance
+            assert target is not None and group.typer_instance is not None
+            have = {c.name for c in target.registered_commands}
+            target.registered_commands.extend(
+                c for c in group.typer_instance.registered_commands if c.name not in have
+            )
+        else:
+            root.registered_groups.append(group)
 
 
 def main() -> None:

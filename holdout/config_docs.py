@@ -28,6 +28,7 @@ SHOWN_DEFAULTS = {
     (CommonSettings, "data_dir"): "`/var/lib/holdout` as root, else `~/.local/share/holdout`",
     ("orchestrator", "max_concurrent_runs"): "the number of CPUs",
     ("orchestrator", "runtimes_requirements_dir"): "`runtimes/` of the installed package",
+    ("gateway", "runtimes_requirements_dir"): "`runtimes/` of the installed package",
 }
 
 HEADER = """\

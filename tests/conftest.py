@@ -19,9 +19,9 @@ import pytest
 from services.orchestrator.executors.local.runtimes import (
     REPO_RUNTIMES_DIR,
     build_runtime,
-    requirements_digest,
-    requirements_file,
+    lock_file,
 )
+from shared.runtime_locks import file_sha256
 
 pytest_plugins = ["tests.azurite", "tests.browser", "tests.taskguard", "pytester"]
 
@@ -98,14 +98,14 @@ def data_dir() -> Iterator[Path]:
 
 
 # The sandbox runtime takes ~30 s to build, so it is cached across sessions under
-# /var/tmp/holdout-test-runtimes/<hash of the requirements>/ (every parent 0755).
+# /var/tmp/holdout-test-runtimes/<hash of the lock>/ (every parent 0755).
 TEST_RUNTIMES_ROOT = Path(os.environ.get("HOLDOUT_TEST_RUNTIMES_ROOT", "/var/tmp/holdout-test-runtimes"))
 
 
 @pytest.fixture(scope="session")
 def runtimes_dir() -> Path:
     """A runtimes root holding the built ``default`` runtime (see ``OrchestratorSettings.runtimes_dir``)."""
-    digest = requirements_digest(requirements_file("default"))[:16]
+    digest = file_sha256(lock_file("default"))[:16]
     root = TEST_RUNTIMES_ROOT / digest
     root.mkdir(parents=True, exist_ok=True)
     for path in (TEST_RUNTIMES_ROOT, root):

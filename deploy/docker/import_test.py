@@ -1,8 +1,8 @@
-"""Build-time import test of a runtime image: import every package its requirements name.
+"""Build-time import test of a runtime image: import every package its declared requirements name.
 
 Standard library only (it runs in the competition's image, which has nothing of Holdout).
 The name mapping is the local sandbox's (``services.orchestrator.executors.local.runtimes``); a test
-keeps the two equal. Usage: ``python -I import_test.py requirements.txt``.
+keeps the two equal. Usage: ``python -I import_test.py requirements.in`` (the declared packages).
 """
 
 from __future__ import annotations

@@ -32,8 +32,11 @@ CMD ["holdout", "--help"]
 
 # The default (last) stage: the image deploy/ runs, as an unprivileged numeric user.
 FROM python:3.11-slim-bookworm AS service
-ENV PATH=/opt/holdout/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOLDOUT_DATA_DIR=/var/lib/holdout
+# the runtime folders: the gateway shows participants what each installs (/api/v1/runtimes)
+ENV PATH=/opt/holdout/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOLDOUT_DATA_DIR=/var/lib/holdout \
+    HOLDOUT_RUNTIMES_REQUIREMENTS_DIR=/opt/holdout-src/runtimes
 COPY --from=build /opt/holdout /opt/holdout
+COPY --from=build /src/runtimes /opt/holdout-src/runtimes
 RUN groupadd --gid 10001 holdout && useradd --uid 10001 --gid 10001 --no-create-home holdout \
     && mkdir -p /var/lib/holdout && chown 10001:10001 /var/lib/holdout
 # numeric, so that runAsNonRoot can verify it

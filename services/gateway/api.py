@@ -12,6 +12,7 @@ from services.gateway.leaderboard.endpoints import router as leaderboard
 from services.gateway.openapi import API_PREFIX
 from services.gateway.reproductions.endpoints import router as reproductions
 from services.gateway.rules.endpoints import router as rules
+from services.gateway.runtimes.endpoints import router as runtimes
 from services.gateway.stages.endpoints import router as stages
 from services.gateway.stages.program_endpoints import router as scoring_programs
 from services.gateway.submissions.endpoints import router as submissions
@@ -32,6 +33,7 @@ FEATURE_ROUTERS = (
     submission_review,
     reproductions,
     leaderboard,
+    runtimes,
     webhooks,
 )
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import field_validator
 from pydantic_settings import NoDecode
 
+from shared.runtime_locks import REPO_RUNTIMES_DIR
 from shared.settings import CommonSettings
 
 MiB = 1024**2
@@ -33,6 +34,9 @@ class GatewaySettings(CommonSettings):
     download_url_ttl_s: float = 300.0
     """How long the read-only URL a participant's download redirects to stays valid (Azure storage), in
     seconds."""
+    runtimes_requirements_dir: Path = REPO_RUNTIMES_DIR
+    """The folder of runtime folders (`NAME/requirements.in`, its `requirements.lock`): what
+    `/api/v1/runtimes` shows participants; the orchestrator builds from the same setting."""
     uploads_dir: Path | None = None
     """Where uploads are spooled while they are checked (unset: `<data_dir>/uploads`)."""
     proxy_timeout_s: float = 10.0

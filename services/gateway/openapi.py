@@ -30,6 +30,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "submissions", "description": "Upload a zipped solution, follow its run, read its log."},
     {"name": "leaderboard", "description": "Public and private leaderboards; revealing the private one."},
     {
+        "name": "runtimes",
+        "description": "The runtimes a stage may name: each one's version, packages and lock, to install "
+        "it at home.",
+    },
+    {
         "name": "scoring-programs",
         "description": "A stage's own scoring program (hosts): uploaded, tried on the smoke sample, "
         "and its logs.",

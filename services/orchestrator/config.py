@@ -56,7 +56,7 @@ class OrchestratorSettings(CommonSettings):
     cache_dir: Path | None = None
     """Where unpacked test data is cached between runs (unset: `<data_dir>/cache`)."""
     runtimes_requirements_dir: Path = REPO_RUNTIMES_DIR
-    """The folder with one `NAME/requirements.txt` per runtime."""
+    """The folder of runtime folders (`NAME/requirements.in`, its `requirements.lock` and README)."""
     build_missing_runtimes: bool = True
     """Build a missing runtime on first use (about half a minute) instead of failing the run."""
     machine_kind: str = ""

@@ -306,9 +306,9 @@ def test_runtime_image_import_test_matches_the_local_sandbox() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.IMPORT_NAMES == runtimes.IMPORT_NAMES
-    for requirements in (REPO / "runtimes").glob("*/requirements.txt"):
-        assert module.import_names(requirements.read_text()) == runtimes.import_names(requirements)
-    assert module.main(str(REPO / "runtimes" / "default" / "requirements.txt")) == 0  # same packages here
+    for declared in (REPO / "runtimes").glob("*/requirements.in"):
+        assert module.import_names(declared.read_text()) == runtimes.import_names(declared)
+    assert module.main(str(REPO / "runtimes" / "default" / "requirements.in")) == 0  # same packages here
 
 
 def test_dockerfiles_run_unprivileged() -> None:

@@ -33,6 +33,7 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "submissions",
         "leaderboard",
         "scoring-programs",
+        "runtimes",
         "webhooks",
     }
     assert all(t["description"] for t in doc["tags"])
@@ -74,6 +75,8 @@ async def test_every_operation_has_a_stable_id_a_tag_and_problem_errors(gw: Gate
         "upload_stage_labels",
         "upload_stage_smoke_data",
         "upload_stage_smoke_labels",
+        "list_runtimes",
+        "get_runtime",
     } <= set(ops)
     for op_id, op in ops.items():
         assert op["tags"], op_id

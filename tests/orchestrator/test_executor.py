@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -15,6 +16,7 @@ from services.orchestrator.executors.local import runtimes
 from services.orchestrator.executors.local.executor import LocalSandboxExecutor
 from services.orchestrator.executors.local.runner import LocalRunner
 from shared.events import ExecutionSpec, FailureReason
+from shared.runtime_locks import read_lock
 from shared.storage import LocalStorage
 from shared.storage.base import StorageError
 from tests.orchestrator.conftest import needs_sandbox
@@ -125,11 +127,22 @@ async def test_the_execution_record_names_the_runtime_digest_it_was_built_with(
     assert record["python"] == python
     assert f"numpy-{numpy_version}" in record["distributions"]
     assert f"scikit_learn-{sklearn_version}" in record["distributions"]
-    built_from = runtimes.requirements_digest(runtimes.requirements_file("default"))
-    assert record["requirements_sha256"] == built_from
-    # and the digest is a function of exactly that content
-    recomputed = runtimes.environment_record(runtimes_dir / "default", record["requirements_sha256"])
-    assert recomputed["digest"] == outcome.runtime_digest
+    # and the digest is the lock's: anyone can check it against the repository's file
+    lock = runtimes.lock_file("default")
+    assert outcome.runtime_digest == "sha256:" + hashlib.sha256(lock.read_bytes()).hexdigest()
+    assert outcome.runtime_digest == read_lock(lock.parent.parent, "default").digest
+
+
+async def test_a_zip_that_never_ran_still_records_the_runtime_it_was_for(
+    data_dir: Path, runtimes_dir: Path
+) -> None:
+    storage = LocalStorage(data_dir / "storage")
+    request = await setup(storage)
+    await storage.put_bytes("submissions", request.archive_key, b"not a zip at all")
+    outcome = await executor(storage, data_dir, runtimes_dir).run(request)
+    assert outcome.failure_reason == FailureReason.INVALID_SUBMISSION, outcome.detail
+    assert outcome.runtime == "default"
+    assert outcome.runtime_digest == read_lock(runtimes.REPO_RUNTIMES_DIR, "default").digest
 
 
 async def test_storage_outage_is_an_internal_error_after_retries(data_dir: Path, runtimes_dir: Path) -> None:

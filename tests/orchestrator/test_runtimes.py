@@ -1,4 +1,4 @@
-"""Runtimes: built once from the repository's requirements, readable by the sandbox user."""
+"""Runtimes: built once from the repository's locks (hash-checked), readable by the sandbox user."""
 
 from __future__ import annotations
 
@@ -16,18 +16,19 @@ from services.orchestrator.executors.local.runtimes import (
     STAMP,
     RuntimeBuildError,
     build_runtime,
+    declared_file,
     import_names,
     is_built,
-    requirements_file,
     runtime_digest,
     runtime_path,
 )
+from shared.runtime_locks import DECLARED, LOCK, file_sha256, lock_header
 from tests.orchestrator.conftest import needs_sandbox
 
 
 def test_default_runtime_pins_the_platform_versions() -> None:
     pins = dict(
-        line.split("==") for line in requirements_file("default").read_text().splitlines() if "==" in line
+        line.split("==") for line in declared_file("default").read_text().splitlines() if "==" in line
     )
     assert pins == {
         "numpy": "2.4.6",
@@ -36,7 +37,7 @@ def test_default_runtime_pins_the_platform_versions() -> None:
         "scipy": "1.17.1",
         "joblib": "1.6.0",
     }
-    assert import_names(requirements_file("default")) == ["numpy", "pandas", "sklearn", "scipy", "joblib"]
+    assert import_names(declared_file("default")) == ["numpy", "pandas", "sklearn", "scipy", "joblib"]
 
 
 def test_runtime_names_cannot_climb_out_of_the_root(tmp_path: Path) -> None:
@@ -89,7 +90,9 @@ print(build_runtime("tiny", Path(sys.argv[1]), Path(sys.argv[2]), check_uid=6400
 def test_concurrent_builds_never_show_a_half_built_runtime_and_share_one(data_dir: Path) -> None:
     requirements = data_dir / "requirements"
     (requirements / "tiny").mkdir(parents=True)
-    (requirements / "tiny" / "requirements.txt").write_text("# the standard library is enough\n")
+    (requirements / "tiny" / DECLARED).write_text("# the standard library is enough\n")
+    declared_sha256 = file_sha256(requirements / "tiny" / DECLARED)
+    (requirements / "tiny" / LOCK).write_text(lock_header(declared_sha256) + "# nothing to install\n")
     root = data_dir / "runtimes"
     target = root / "tiny"
     builders = [
@@ -136,19 +139,16 @@ def test_concurrent_builds_never_show_a_half_built_runtime_and_share_one(data_di
     ).stdout.strip() == str(target)
 
 
-def test_a_runtime_built_before_records_gets_its_digest_from_its_files(tmp_path: Path) -> None:
-    """An older Holdout left only the stamp: the digest is computed from the venv's files
-    (and kept), and it changes when what is installed changes."""
+def test_a_runtime_built_before_records_gets_its_digest_from_its_stamp(tmp_path: Path) -> None:
+    """A runtime with only its stamp (the lock's sha256) is recorded on first use, with
+    the same digest its build would have recorded."""
     venv = tmp_path / "old"
     site = venv / "lib" / "python3.11" / "site-packages"
     (site / "numpy-2.4.6.dist-info").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.2\n")
     (venv / STAMP).write_text("ab" * 32 + "\n")
-    first = runtime_digest(venv)
-    assert first.startswith("sha256:") and json.loads((venv / RECORD).read_text())["digest"] == first
-    assert json.loads((venv / RECORD).read_text())["distributions"] == ["numpy-2.4.6"]
-    (venv / RECORD).unlink()
-    (site / "numpy-2.4.6.dist-info").rename(site / "numpy-2.4.7.dist-info")
-    assert runtime_digest(venv) != first
+    assert runtime_digest(venv) == "sha256:" + "ab" * 32
+    record = json.loads((venv / RECORD).read_text())
+    assert record["digest"] == "sha256:" + "ab" * 32 and record["distributions"] == ["numpy-2.4.6"]
     with pytest.raises(RuntimeBuildError, match="not a built runtime"):
         runtime_digest(tmp_path / "nothing")

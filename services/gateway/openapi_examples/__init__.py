@@ -33,7 +33,23 @@ from services.gateway.openapi_examples.records import (
     WEBHOOK,
 )
 
+_RUNTIME = {
+    "name": "default",
+    "digest": "sha256:06cf" + "0" * 60,
+    "python": "3.11",
+    "declared": ["numpy==2.4.6", "scikit-learn==1.9.1"],
+}
+
 SCHEMA_EXAMPLES: dict[str, Any] = {
+    "RuntimeSummary": _RUNTIME,
+    "RuntimeRead": {
+        **_RUNTIME,
+        "packages": [
+            {"name": "numpy", "version": "2.4.6", "marker": None},
+            {"name": "nvidia-cublas", "version": "13.1.1.3", "marker": "sys_platform == 'linux'"},
+        ],
+        "lock": "numpy==2.4.6 \\\n    --hash=sha256:" + "0" * 64 + "\n",
+    },
     "UserCreate": {"username": "ada", "is_host": False},
     "UserCreated": {"id": _USER_ID, "username": "ada", "is_host": False, "token": "hdt_" + "x" * 43},
     "UserRead": {

@@ -1112,6 +1112,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runtimes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every runtime, by name: its version (the lock's digest) and declared packages
+         * @description Every runtime, by name: its version (the lock's digest) and declared packages.
+         */
+        get: operations["list_runtimes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runtimes/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One runtime: every package it installs (name and version) and its lock with hashes
+         * @description One runtime: every package it installs (name and version) and its lock with hashes.
+         */
+        get: operations["get_runtime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/competitions/{competition}/webhooks": {
         parameters: {
             query?: never;
@@ -2572,6 +2612,35 @@ export interface components {
             limit: number;
         };
         /**
+         * Page[RuntimeSummary]
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "default",
+         *           "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *           "python": "3.11",
+         *           "declared": [
+         *             "numpy==2.4.6",
+         *             "scikit-learn==1.9.1"
+         *           ]
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
+        Page_RuntimeSummary_: {
+            /** Items */
+            items: components["schemas"]["RuntimeSummary"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /**
          * Page[StageRead]
          * @example {
          *       "items": [
@@ -3256,6 +3325,112 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** RuntimePackage */
+        RuntimePackage: {
+            /**
+             * Name
+             * @description The distribution's name, as pip knows it.
+             */
+            name: string;
+            /** Version */
+            version: string;
+            /**
+             * Marker
+             * @description Where it is installed (an environment marker such as `sys_platform == 'linux'`); null: everywhere.
+             */
+            marker: string | null;
+        };
+        /**
+         * RuntimeRead
+         * @example {
+         *       "name": "default",
+         *       "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *       "python": "3.11",
+         *       "declared": [
+         *         "numpy==2.4.6",
+         *         "scikit-learn==1.9.1"
+         *       ],
+         *       "packages": [
+         *         {
+         *           "name": "numpy",
+         *           "version": "2.4.6",
+         *           "marker": null
+         *         },
+         *         {
+         *           "name": "nvidia-cublas",
+         *           "version": "13.1.1.3",
+         *           "marker": "sys_platform == 'linux'"
+         *         }
+         *       ],
+         *       "lock": "numpy==2.4.6 \\\n    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n"
+         *     }
+         */
+        RuntimeRead: {
+            /**
+             * Name
+             * @description The name a competition's stage names (`runtime`).
+             */
+            name: string;
+            /**
+             * Digest
+             * @description The runtime's version: `sha256:` of its lock file, as execution records in the local sandbox report it and runtime images are tagged with.
+             */
+            digest: string;
+            /**
+             * Python
+             * @description The Python version it is locked for.
+             */
+            python: string;
+            /**
+             * Declared
+             * @description The packages it declares (`requirements.in`).
+             */
+            declared: string[];
+            /**
+             * Packages
+             * @description Every distribution it installs, pinned.
+             */
+            packages: components["schemas"]["RuntimePackage"][];
+            /**
+             * Lock
+             * @description Its `requirements.lock` with hashes: `pip install --require-hashes --no-deps -r requirements.lock` installs the same packages at home.
+             */
+            lock: string;
+        };
+        /**
+         * RuntimeSummary
+         * @example {
+         *       "name": "default",
+         *       "digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *       "python": "3.11",
+         *       "declared": [
+         *         "numpy==2.4.6",
+         *         "scikit-learn==1.9.1"
+         *       ]
+         *     }
+         */
+        RuntimeSummary: {
+            /**
+             * Name
+             * @description The name a competition's stage names (`runtime`).
+             */
+            name: string;
+            /**
+             * Digest
+             * @description The runtime's version: `sha256:` of its lock file, as execution records in the local sandbox report it and runtime images are tagged with.
+             */
+            digest: string;
+            /**
+             * Python
+             * @description The Python version it is locked for.
+             */
+            python: string;
+            /**
+             * Declared
+             * @description The packages it declares (`requirements.in`).
+             */
+            declared: string[];
         };
         /**
          * ScoreColumn
@@ -10625,6 +10800,98 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_runtimes: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RuntimeSummary_"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_runtime: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuntimeRead"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

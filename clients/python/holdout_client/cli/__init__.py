@@ -14,6 +14,7 @@ import typer
 from holdout_client.cli import participant as p
 from holdout_client.cli.boards import leaderboard
 from holdout_client.cli.host import host_app
+from holdout_client.cli.runtimes import runtime_app
 from holdout_client.cli.stages import program_app, stages_app
 from holdout_client.cli.teams import finals_app, team_app
 
@@ -43,6 +44,7 @@ app.add_typer(finals_app, name="finals")
 app.add_typer(host_app, name="host")
 app.add_typer(stages_app, name="stages")
 app.add_typer(program_app, name="scoring-program")
+app.add_typer(runtime_app, name="runtime")
 
 
 def load_plugins(root: typer.Typer) -> None:

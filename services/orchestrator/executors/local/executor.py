@@ -120,7 +120,14 @@ class LocalSandboxExecutor(Executor):
                         result.output_path,
                     )
         except ArchiveError as exc:
-            return RunOutcome(FailureReason.INVALID_SUBMISSION, "; ".join(exc.problems))
+            # the runtime it was to run in is part of the record even when the zip never ran
+            return RunOutcome(
+                FailureReason.INVALID_SUBMISSION,
+                "; ".join(exc.problems),
+                runtime=spec.runtime,
+                runtime_digest=await self._runtime_digest(spec.runtime),
+                machine=self.machine,
+            )
         return RunOutcome(
             failure_reason=result.failure_reason,
             detail=result.detail,

@@ -217,7 +217,7 @@ class LocalRunner:
             return path
         if not self.build_missing_runtimes:
             return None
-        if not runtimes.requirements_file(name, self.requirements_dir).is_file():
+        if not runtimes.declared_file(name, self.requirements_dir).is_file():
             return None
         try:
             return await asyncio.to_thread(

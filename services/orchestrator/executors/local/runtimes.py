@@ -1,28 +1,29 @@
 """Runtimes for the local sandbox: one Python virtual environment per runtime name.
 
 A competition names its runtime (``ExecutionSpec.runtime``); on Kubernetes that is a
-container image, here it is a venv built from ``runtimes/<name>/requirements.txt`` with
-Debian's ``/usr/bin/python3`` (the sandbox user must be able to read the interpreter,
-which rules out a pyenv Python under ``/root``). The venv is bind-mounted read-only at
+container image, here it is a venv installed from the lock of ``runtimes/<name>/``
+(``shared.runtime_locks``: ``pip install --require-hashes --no-deps``, nothing resolved
+at build time) with Debian's ``/usr/bin/python3`` (the sandbox user must be able to read
+the interpreter, which rules out a pyenv Python under ``/root``). A lock older than its
+declared packages is refused with what to run. The venv is bind-mounted read-only at
 ``/opt/holdout/runtime`` inside the sandbox; Python finds a venv through the
 ``pyvenv.cfg`` next to the binary it was started as, so the relocated path works.
 
-Building is idempotent: a stamp file records the sha256 of the requirements the venv
-was built from, and a matching stamp skips the build. Several checkouts may share one
-runtimes folder (the default data directory for root is ``/var/lib/holdout``), so a
-build never happens in place: the venv is built in a temporary folder beside the target
-and renamed over it once it passed its import test (``os.rename`` for a new runtime, an
-atomic exchange for a rebuilt one). A run or a reader sees a complete runtime or none,
-never a half-built one. Builders on one machine take turns on a lock file; one that
-waited finds the winner's runtime built and uses it.
+Building is idempotent: a stamp file records the sha256 of the lock the venv was built
+from, and a matching stamp skips the build. Several checkouts may share one runtimes
+folder (the default data directory for root is ``/var/lib/holdout``), so a build never
+happens in place: the venv is built in a temporary folder beside the target and renamed
+over it once it passed its import test (``os.rename`` for a new runtime, an atomic
+exchange for a rebuilt one). A run or a reader sees a complete runtime or none, never a
+half-built one. Builders on one machine take turns on a lock file; one that waited finds
+the winner's runtime built and uses it.
 
 Next to the stamp, a record (``RECORD``, JSON) says what the build produced: the Python
-version, the installed distributions (name and version) and a content digest over them
-and the requirements (``sha256:<hex>``). Every execution reports that digest, so a host
-can tell whether two runs used the same environment. The stamp itself keeps its one
-line, so that older checkouts sharing a runtimes folder still recognise the build; a
-runtime built before records existed gets its record on first use (the same function
-over the same files gives the same digest).
+version, the installed distributions (name and version) and the runtime's digest, the
+lock's ``sha256:<hex>`` (the runtime's version everywhere: a competition's pin, the
+image tag). Every execution reports that digest, so a host can tell whether two runs
+used the same environment, and anyone can check it with ``sha256sum`` on the lock. A
+runtime built before records existed gets its record on first use (from its stamp).
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
-import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -45,13 +44,15 @@ from pathlib import Path
 
 import structlog
 
+from shared import runtime_locks as locks
+
 log = structlog.get_logger(__name__)
 
 BASE_PYTHON = "/usr/bin/python3"
+NAME_RE = locks.NAME_RE
 STAMP = ".holdout-runtime"
 RECORD = ".holdout-runtime.json"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-REPO_RUNTIMES_DIR = Path(__file__).resolve().parents[4] / "runtimes"
+REPO_RUNTIMES_DIR = locks.REPO_RUNTIMES_DIR
 
 # distributions whose import name differs from the distribution name
 IMPORT_NAMES = {
@@ -65,53 +66,39 @@ IMPORT_NAMES = {
     "beautifulsoup4": "bs4",
 }
 
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
 
 class RuntimeBuildError(Exception):
     """The runtime could not be built or failed its import test."""
 
 
 def runtime_path(name: str, root: Path) -> Path:
-    if not NAME_RE.match(name):
-        raise ValueError(f"invalid runtime name {name!r}: use lower-case letters, digits, '.', '_' or '-'")
-    return Path(root) / name
+    return Path(root) / locks.check_name(name)
 
 
 def runtime_python(path: Path) -> Path:
     return path / "bin" / "python"
 
 
-def requirements_file(name: str, requirements_dir: Path = REPO_RUNTIMES_DIR) -> Path:
-    return Path(requirements_dir) / name / "requirements.txt"
+def lock_file(name: str, requirements_dir: Path = REPO_RUNTIMES_DIR) -> Path:
+    return Path(requirements_dir) / locks.check_name(name) / locks.LOCK
 
 
-def requirements_digest(requirements: Path) -> str:
-    return hashlib.sha256(requirements.read_bytes()).hexdigest()
+def declared_file(name: str, requirements_dir: Path = REPO_RUNTIMES_DIR) -> Path:
+    return Path(requirements_dir) / locks.check_name(name) / locks.DECLARED
 
 
-def requirement_names(requirements: Path) -> list[str]:
-    names = []
-    for line in requirements.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        if m := _REQ_NAME.match(line):
-            names.append(m.group(1).lower())
-    return names
-
-
-def import_names(requirements: Path) -> list[str]:
-    names = requirement_names(requirements)
+def import_names(declared: Path) -> list[str]:
+    """The modules the import test imports: one per declared distribution."""
+    names = locks.declared_names(declared.read_text())
     return [IMPORT_NAMES.get(n, n.replace("-", "_").replace(".", "_")) for n in names]
 
 
 def is_built(name: str, root: Path, requirements_dir: Path = REPO_RUNTIMES_DIR) -> bool:
-    path = runtime_path(name, root)
-    stamp = path / STAMP
-    req = requirements_file(name, requirements_dir)
+    """Whether the venv of ``name`` was built from the lock the folder holds now."""
+    stamp = runtime_path(name, root) / STAMP
+    lock = lock_file(name, requirements_dir)
     try:
-        return req.is_file() and stamp.read_text().strip() == requirements_digest(req)
+        return lock.is_file() and stamp.read_text().strip() == locks.file_sha256(lock)
     except OSError:
         return False
 
@@ -124,16 +111,17 @@ def build_runtime(
     check_uid: int | None = None,
     check_gid: int | None = None,
 ) -> Path:
-    """Build (or reuse) the venv for runtime ``name`` under ``root``; returns its path.
+    """Build (or reuse) the venv for runtime ``name`` under ``root`` from its lock; returns its path.
 
     ``check_uid``/``check_gid``: run the import test as that user (root only), which
     also proves the sandbox user can read every file of the runtime.
     """
     path = runtime_path(name, root)
-    req = requirements_file(name, requirements_dir)
-    if not req.is_file():
-        raise RuntimeBuildError(f"unknown runtime {name!r}: {req} does not exist")
-    digest = requirements_digest(req)
+    try:
+        lock = locks.read_fresh_lock(requirements_dir, name)
+    except locks.RuntimeLockError as exc:
+        raise RuntimeBuildError(str(exc)) from None
+    lock_sha256 = locks.file_sha256(lock.folder / locks.LOCK)
     _make_traversable_dirs(Path(root))
     with _lock(Path(root) / f".{name}.lock"):
         if is_built(name, root, requirements_dir):
@@ -142,51 +130,54 @@ def build_runtime(
             shutil.rmtree(leftover, ignore_errors=True)  # a builder killed mid-way; we hold the lock
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.building-", dir=root))
         try:
-            log.info("runtime.build_started", runtime=name, path=str(path))
+            log.info("runtime.build_started", runtime=name, path=str(path), digest=lock.digest)
             _run([BASE_PYTHON, "-m", "venv", str(staging)], "create the venv")
+            _check_python(staging, lock)
             py = str(runtime_python(staging))
-            pip = [py, "-m", "pip", "install", "--no-input", "--quiet", "-r", str(req)]
-            _run(pip, "install requirements")
+            # the lock alone: every distribution pinned and hash-checked, nothing resolved here
+            pip = [py, "-m", "pip", "install", "--no-input", "--quiet", "--require-hashes", "--no-deps"]
+            _run([*pip, "-r", str(lock.folder / locks.LOCK)], "install the lock")
             _make_world_readable(staging)
-            check_imports(staging, import_names(req), uid=check_uid, gid=check_gid)
-            _write_record(staging, environment_record(staging, digest))
-            (staging / STAMP).write_text(digest + "\n")
+            check_imports(staging, import_names(lock.folder / locks.DECLARED), uid=check_uid, gid=check_gid)
+            _write_record(staging, environment_record(staging, lock_sha256))
+            (staging / STAMP).write_text(lock_sha256 + "\n")
             (staging / STAMP).chmod(0o644)
-            if _install(staging, path, digest):
-                log.info("runtime.built", runtime=name, path=str(path))
+            if _install(staging, path, lock_sha256):
+                log.info("runtime.built", runtime=name, path=str(path), digest=lock.digest)
         finally:
             # our build if another one won, the replaced runtime after an exchange
             shutil.rmtree(staging, ignore_errors=True)
     return path
 
 
-def environment_record(path: Path, requirements_sha256: str) -> dict[str, object]:
-    """What the venv at ``path`` holds, and its digest: pure over the files, so two builds
-    from the same requirements with the same Python and wheels agree on it."""
-    python = _venv_python_version(path)
-    distributions = sorted(
-        p.name.removesuffix(".dist-info") for p in path.glob("lib/python*/site-packages/*.dist-info")
-    )
-    lines = [
-        "holdout-runtime 1",
-        f"requirements {requirements_sha256}",
-        f"python {python}",
-        *(f"distribution {d}" for d in distributions),
-    ]
+def _check_python(venv: Path, lock: locks.RuntimeLock) -> None:
+    version = _venv_python_version(venv)
+    if version.split(".")[:2] != lock.python.split(".")[:2]:
+        raise RuntimeBuildError(
+            f"runtime {lock.name!r} is locked for Python {lock.python}, but {BASE_PYTHON} is {version}: "
+            f"install Python {lock.python} there, or re-lock for {version}"
+        )
+
+
+def environment_record(path: Path, lock_sha256: str) -> dict[str, object]:
+    """What the venv at ``path`` holds; its digest is the lock's, which pins all of it
+    (hash-checked at install), so any two builds of one lock report the same digest."""
     return {
-        "digest": "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest(),
-        "requirements_sha256": requirements_sha256,
-        "python": python,
-        "distributions": distributions,
+        "digest": "sha256:" + lock_sha256,
+        "lock_sha256": lock_sha256,
+        "python": _venv_python_version(path),
+        "distributions": sorted(
+            p.name.removesuffix(".dist-info") for p in path.glob("lib/python*/site-packages/*.dist-info")
+        ),
     }
 
 
 def runtime_digest(path: Path) -> str:
-    """The content digest of the runtime at ``path`` as recorded at its build.
+    """The digest of the runtime at ``path`` as recorded at its build.
 
-    A runtime built before records existed is recorded now (from its stamp, which names
-    the requirements it was built from); where the folder is read-only the digest is
-    still computed, just not kept. ``RuntimeBuildError`` when ``path`` is no built runtime.
+    A runtime built before records existed is recorded now (its stamp names what it was
+    built from); where the folder is read-only the digest is still computed, just not
+    kept. ``RuntimeBuildError`` when ``path`` is no built runtime.
     """
     try:
         record = json.loads((path / RECORD).read_text())
@@ -195,10 +186,10 @@ def runtime_digest(path: Path) -> str:
     except (OSError, ValueError):
         pass
     try:
-        requirements_sha256 = (path / STAMP).read_text().split()[0]
+        built_from = (path / STAMP).read_text().split()[0]
     except (OSError, IndexError):
         raise RuntimeBuildError(f"{path} is not a built runtime (no {STAMP})") from None
-    record = environment_record(path, requirements_sha256)
+    record = environment_record(path, built_from)
     with contextlib.suppress(OSError):
         _write_record(path, record)
     return str(record["digest"])

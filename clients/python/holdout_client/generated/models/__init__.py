@@ -31,6 +31,7 @@ from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
+from .page_runtime_summary import PageRuntimeSummary
 from .page_stage_read import PageStageRead
 from .page_submission_read import PageSubmissionRead
 from .page_team_read import PageTeamRead
@@ -52,6 +53,9 @@ from .rules_acceptance_read import RulesAcceptanceRead
 from .run_result import RunResult
 from .run_result_private_scores import RunResultPrivateScores
 from .run_result_public_scores import RunResultPublicScores
+from .runtime_package import RuntimePackage
+from .runtime_read import RuntimeRead
+from .runtime_summary import RuntimeSummary
 from .score_column import ScoreColumn
 from .score_column_body import ScoreColumnBody
 from .scoring_program_read import ScoringProgramRead
@@ -126,6 +130,7 @@ __all__ = (
     "PageCompetitionRead",
     "PageParticipantFileRead",
     "PageRescoreRead",
+    "PageRuntimeSummary",
     "PageStageRead",
     "PageSubmissionRead",
     "PageTeamRead",
@@ -147,6 +152,9 @@ __all__ = (
     "RunResult",
     "RunResultPrivateScores",
     "RunResultPublicScores",
+    "RuntimePackage",
+    "RuntimeRead",
+    "RuntimeSummary",
     "ScoreColumn",
     "ScoreColumnBody",
     "ScoringProgramRead",
