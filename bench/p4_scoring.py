@@ -8,7 +8,8 @@ averaged) on both subsets, trusting the rows to be aligned and valid. On both si
 the labels (5 million rows too) are loaded before the clock starts, as the scorer
 does once per competition (its consumer caches the parsed labels); that load is
 timed separately (goal: within 2x of pyarrow's). Each side runs in its own subprocess,
-alternating, so that each one's peak RSS is its own (``os.wait4``, labels included); time is
+alternating, so that each one's peak RSS is its own (its ``VmHWM``, labels included; not
+``wait4``'s, which a child inherits from the bench process it was forked from); time is
 measured inside the subprocess, after imports (a running scorer has them loaded).
 """
 
@@ -118,11 +119,19 @@ def measure(side: str, predictions: Path, labels: Path) -> dict[str, Any]:
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{side} exited with {proc.returncode}")
-    return {**json.loads(out), "peak_rss_mb": usage.ru_maxrss / 1024}
+    return dict(json.loads(out))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (``VmHWM``, reset by exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
@@ -177,7 +186,7 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
             "storage, labels parsed beforehand by `prepare`) vs pyarrow.csv.read_csv + a numpy rank-sum "
             "ROC AUC (labels read beforehand); both give the same scores. "
             "value = median time ratio (timed after imports), p99 column = the worst run's peak RSS "
-            "ratio (os.wait4, imports included); time_ratios/memory_ratios: each run against the "
+            "ratio (VmHWM, imports included); time_ratios/memory_ratios: each run against the "
             "baseline run beside it (the goal: all of them). labels_parse_s: `prepare` on the labels' "
             "bytes vs labels_parse_baseline_s: pyarrow.csv.read_csv of the file and its two columns as "
             "numpy (medians)."
@@ -188,4 +197,5 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
 
 if __name__ == "__main__":
     side, pred_path, label_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    print(json.dumps((holdout if side == "holdout" else baseline)(pred_path, label_path)))
+    result = (holdout if side == "holdout" else baseline)(pred_path, label_path)
+    print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}))
