@@ -210,10 +210,17 @@ async def run() -> dict[str, Any]:
             trivial: list[tuple[float, list[float]]] = []
             boards: list[tuple[float, list[float]]] = []
             anywhere: list[tuple[float, list[float]]] = []
+            any_page_error = None
             for _ in range(ROUNDS):
                 trivial.append(await p5_board.load(base, "/healthz"))
                 boards.append(await p5_board.load(base, first_page))
-                anywhere.append(await p5_board.load(base, any_page))
+                if any_page_error is None:
+                    try:
+                        anywhere.append(await p5_board.load(base, any_page))
+                    except RuntimeError as exc:
+                        # information only: deep pages under 64 readers once exhausted the
+                        # service's connection pool (a 500 after its 30 s wait); say so, go on
+                        any_page_error = str(exc)[:300]
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -225,6 +232,9 @@ async def run() -> dict[str, Any]:
 
     def p99(phase: list[tuple[float, list[float]]]) -> float:
         return percentile([s for _, seconds in phase for s in seconds], 99)
+
+    def shown(phase: list[tuple[float, list[float]]]) -> str:
+        return f"{rps(phase):.0f} req/s, p99 {p99(phase) * 1000:.0f} ms" if phase else "failed"
 
     ratio = rps(boards) / rps(trivial)
     latency_ratio = p99(boards) / p99(trivial)
@@ -239,13 +249,13 @@ async def run() -> dict[str, Any]:
             "board_rps": [r for r, _ in boards],
             "board_p99_ms": p99(boards) * 1000,
             "any_page_rps": [r for r, _ in anywhere],
-            "any_page_p99_ms": p99(anywhere) * 1000,
+            "any_page_p99_ms": p99(anywhere) * 1000 if anywhere else None,
+            "any_page_error": any_page_error,
             "seed_seconds": seed_seconds,
             "plans": explained,
         },
         "baseline": {"trivial_rps": [r for r, _ in trivial], "trivial_p99_ms": p99(trivial) * 1000},
-        "holdout_text": f"{rps(boards):.0f} req/s, p99 {p99(boards) * 1000:.0f} ms (any page: "
-        f"{rps(anywhere):.0f} req/s, p99 {p99(anywhere) * 1000:.0f} ms)",
+        "holdout_text": f"{shown(boards)} (any page: {shown(anywhere)})",
         "baseline_text": f"{rps(trivial):.0f} req/s, p99 {p99(trivial) * 1000:.0f} ms (/healthz)",
         "method": (
             f"leaderboard under uvicorn (1 worker) on a fresh PostgreSQL database, migrated, seeded by COPY "
