@@ -7,8 +7,9 @@ file read with ``pyarrow.csv`` and ROC AUC computed with numpy (rank sum, ties
 averaged) on both subsets, trusting the rows to be aligned and valid. On both sides
 the labels (5 million rows too) are loaded before the clock starts, as the scorer
 does once per competition (its consumer caches the parsed labels); that load is
-timed separately and reported. Each side runs in its own subprocess, alternating,
-so that each one's peak RSS is its own (``os.wait4``, labels included); time is
+timed separately (goal: within 2x of pyarrow's). Each side runs in its own subprocess,
+alternating, so that each one's peak RSS is its own (its ``VmHWM``, labels included; not
+``wait4``'s, which a child inherits from the bench process it was forked from); time is
 measured inside the subprocess, after imports (a running scorer has them loaded).
 """
 
@@ -32,6 +33,7 @@ from bench.common import machine
 ROWS = 5_000_000
 GOAL_TIME = 1.5
 GOAL_MEMORY = 2.0
+GOAL_LABELS = 2.0
 
 
 def write_files(work: Path, rows: int) -> tuple[Path, Path]:
@@ -117,11 +119,19 @@ def measure(side: str, predictions: Path, labels: Path) -> dict[str, Any]:
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{side} exited with {proc.returncode}")
-    return {**json.loads(out), "peak_rss_mb": usage.ru_maxrss / 1024}
+    return dict(json.loads(out))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (``VmHWM``, reset by exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
@@ -145,26 +155,41 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
     b_mem = max(r["peak_rss_mb"] for r in runs["baseline"])
     h_labels = statistics.median(r["labels_seconds"] for r in runs["holdout"])
     b_labels = statistics.median(r["labels_seconds"] for r in runs["baseline"])
-    time_ratio, memory_ratio = h_time / b_time, h_mem / b_mem
+    # the goal holds in every run: each run of Holdout against the baseline run beside it
+    pairs = list(zip(runs["holdout"], runs["baseline"], strict=True))
+    time_ratios = [h["seconds"] / b["seconds"] for h, b in pairs]
+    memory_ratios = [h["peak_rss_mb"] / b["peak_rss_mb"] for h, b in pairs]
+    labels_ratio = h_labels / b_labels
+    time_ratio, memory_ratio = h_time / b_time, max(memory_ratios)
     return {
         "measure": f"scoring a {rows:,}-row predictions file (validation + ROC AUC on both subsets), "
         "time / pyarrow+numpy",
         "value": time_ratio,
         "p99": memory_ratio,
-        "goal": f"time <= {GOAL_TIME}x, peak memory <= {GOAL_MEMORY}x (p99 column: memory ratio)",
-        "met": time_ratio <= GOAL_TIME and memory_ratio <= GOAL_MEMORY,
+        "goal": f"time <= {GOAL_TIME}x and peak memory <= {GOAL_MEMORY}x in every run (p99 column: the "
+        f"worst run's memory ratio); labels parse <= {GOAL_LABELS}x",
+        "met": max(time_ratios) <= GOAL_TIME and memory_ratio <= GOAL_MEMORY and labels_ratio <= GOAL_LABELS,
+        "time_ratios": time_ratios,
+        "memory_ratios": memory_ratios,
+        "labels_parse_s": h_labels,
+        "labels_parse_baseline_s": b_labels,
+        "labels_ratio": labels_ratio,
         "holdout": {"runs": runs["holdout"], "median_seconds": h_time, "peak_rss_mb": h_mem},
         "baseline": {"runs": runs["baseline"], "median_seconds": b_time, "peak_rss_mb": b_mem},
-        "holdout_text": f"{h_time:.2f} s, peak RSS {h_mem:.0f} MB (labels load {h_labels:.2f} s)",
-        "baseline_text": f"{b_time:.2f} s, peak RSS {b_mem:.0f} MB (labels load {b_labels:.2f} s)",
+        "holdout_text": f"{h_time:.2f} s, peak RSS {h_mem:.0f} MB, labels parse {h_labels:.2f} s "
+        f"(worst run {max(time_ratios):.2f}x time, {memory_ratio:.2f}x memory; labels {labels_ratio:.2f}x)",
+        "baseline_text": f"{b_time:.2f} s, peak RSS {b_mem:.0f} MB, labels parse {b_labels:.2f} s",
         "method": (
             f"{rows:,}-row predictions and labels CSVs ({size_mb:.0f} MB together, 30% public), "
             f"{repeats} runs of each side alternating, each in its own subprocess: "
             "`services.scorer.scoring.score_prepared` on the file's bytes (the scorer's path after "
             "storage, labels parsed beforehand by `prepare`) vs pyarrow.csv.read_csv + a numpy rank-sum "
             "ROC AUC (labels read beforehand); both give the same scores. "
-            "value = median time ratio (timed after imports), p99 column = peak RSS "
-            "ratio (os.wait4, imports included)."
+            "value = median time ratio (timed after imports), p99 column = the worst run's peak RSS "
+            "ratio (VmHWM, imports included); time_ratios/memory_ratios: each run against the "
+            "baseline run beside it (the goal: all of them). labels_parse_s: `prepare` on the labels' "
+            "bytes vs labels_parse_baseline_s: pyarrow.csv.read_csv of the file and its two columns as "
+            "numpy (medians)."
         ),
         "machine": machine(),
     }
@@ -172,4 +197,5 @@ async def run(rows: int = ROWS, repeats: int = 3) -> dict[str, Any]:
 
 if __name__ == "__main__":
     side, pred_path, label_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    print(json.dumps((holdout if side == "holdout" else baseline)(pred_path, label_path)))
+    result = (holdout if side == "holdout" else baseline)(pred_path, label_path)
+    print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}))

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,50 +97,51 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def load(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[float, int]:
-    """(requests per second, requests) for CLIENTS clients each making REQUESTS_PER_CLIENT requests."""
+async def load(
+    base: str, path: str | Callable[[], str], headers: dict[str, str] | None = None
+) -> tuple[float, list[float]]:
+    """(requests per second, each request's seconds) for CLIENTS clients each making
+    REQUESTS_PER_CLIENT requests of ``path`` (or of a path drawn for each request)."""
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     client = httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=INTERNAL_HEADERS)
+    latencies: list[float] = []
     async with client:
 
         async def one_client() -> None:
             for _ in range(REQUESTS_PER_CLIENT):
+                url = path if isinstance(path, str) else path()
+                started = time.perf_counter()
                 try:
-                    response = await client.get(path, headers=headers)
+                    response = await client.get(url, headers=headers)
                 except (httpx.ReadError, httpx.RemoteProtocolError):
                     # a keep-alive connection the server closed just as it was reused: once more
-                    response = await client.get(path, headers=headers)
+                    response = await client.get(url, headers=headers)
+                latencies.append(time.perf_counter() - started)
                 if response.status_code not in (200, 304):
-                    raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
 
         t0 = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
         elapsed = time.perf_counter() - t0
-    total = CLIENTS * REQUESTS_PER_CLIENT
-    return total / elapsed, total
+    return len(latencies) / elapsed, latencies
 
 
-async def run() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="holdout-bench-p5-"))
-    competition_id = uuid.uuid4()
+@asynccontextmanager
+async def serve(work: Path, env: dict[str, str]) -> AsyncIterator[str]:
+    """The leaderboard under uvicorn in a subprocess (its log in ``work``); yields its base URL."""
     port = free_port()
-    proc: subprocess.Popen[bytes] | None = None
+    env = {**os.environ, "HOLDOUT_DATA_DIR": str(work), "HOLDOUT_INTERNAL_TOKEN": INTERNAL_TOKEN, **env}
+    log_path = work / "server.log"
+    proc = subprocess.Popen(  # noqa: ASYNC220 (started once, before any load)
+        [sys.executable, "-m", "uvicorn", "services.leaderboard.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
     try:
-        t_seed = time.perf_counter()
-        await seed(work, competition_id)
-        seed_seconds = time.perf_counter() - t_seed
-        env = {**os.environ, "HOLDOUT_DATA_DIR": str(work), "HOLDOUT_INTERNAL_TOKEN": INTERNAL_TOKEN}
-        server_log = (work / "server.log").open("wb")
-        proc = subprocess.Popen(  # noqa: ASYNC220 (started once, before any load)
-            [sys.executable, "-m", "uvicorn", "services.leaderboard.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        board_path = f"/api/v1/competitions/{competition_id}/leaderboard?offset=0&limit=50"
         async with httpx.AsyncClient(base_url=base, headers=INTERNAL_HEADERS) as probe:
             deadline = time.monotonic() + 60
             while True:
@@ -150,28 +153,50 @@ async def run() -> dict[str, Any]:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the leaderboard service never became ready")
                 await asyncio.sleep(0.1)
-            board = (await probe.get(board_path)).json()
-            etag = (await probe.get(board_path)).headers["etag"]
-        if board["total"] != TEAMS or len(board["entries"]) != 50:
-            raise RuntimeError(f"unexpected board: total {board['total']}")
-        await load(base, "/healthz")  # warm-up
-        await load(base, board_path)
-        trivial: list[float] = []
-        boards: list[float] = []
-        conditional: list[float] = []
-        for _ in range(ROUNDS):
-            trivial.append((await load(base, "/healthz"))[0])
-            boards.append((await load(base, board_path))[0])
-            conditional.append((await load(base, board_path, {"If-None-Match": etag}))[0])
+        yield base
     except Exception:
-        log_path = work / "server.log"
-        if log_path.exists():
-            print(log_path.read_text()[-5000:], file=sys.stderr)
+        print(log_path.read_text()[-5000:], file=sys.stderr)
         raise
     finally:
-        if proc is not None:
-            proc.terminate()
+        proc.terminate()
+        try:
             proc.wait(30)
+        except subprocess.TimeoutExpired:
+            # a loaded machine can keep a draining server past the wait: the figures are in
+            proc.kill()
+            proc.wait(30)
+
+
+async def check_board(base: str, board_path: str, teams: int) -> str:
+    """The board's ETag, after checking that the first page is what was seeded."""
+    async with httpx.AsyncClient(base_url=base, headers=INTERNAL_HEADERS, timeout=60) as probe:
+        board = (await probe.get(board_path)).json()
+        etag = (await probe.get(board_path)).headers["etag"]
+    if board["total"] != teams or len(board["entries"]) != 50:
+        raise RuntimeError(f"unexpected board: total {board['total']}")
+    return str(etag)
+
+
+async def run() -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="holdout-bench-p5-"))
+    competition_id = uuid.uuid4()
+    try:
+        t_seed = time.perf_counter()
+        await seed(work, competition_id)
+        seed_seconds = time.perf_counter() - t_seed
+        async with serve(work, {}) as base:
+            board_path = f"/api/v1/competitions/{competition_id}/leaderboard?offset=0&limit=50"
+            etag = await check_board(base, board_path, TEAMS)
+            await load(base, "/healthz")  # warm-up
+            await load(base, board_path)
+            trivial: list[float] = []
+            boards: list[float] = []
+            conditional: list[float] = []
+            for _ in range(ROUNDS):
+                trivial.append((await load(base, "/healthz"))[0])
+                boards.append((await load(base, board_path))[0])
+                conditional.append((await load(base, board_path, {"If-None-Match": etag}))[0])
+    finally:
         if not os.environ.get("HOLDOUT_BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
     t_rps, b_rps, c_rps = (sorted(x)[len(x) // 2] for x in (trivial, boards, conditional))

@@ -174,16 +174,76 @@ def read_table(data: bytes, columns: dict[str, pa.DataType | None]) -> pa.Table:
         raise Defer from None
 
 
+def trim(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The text without surrounding whitespace (Arrow's, Unicode's included)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    # trimming copies every string; most files have no cell to trim, which two byte
+    # gathers show (a cell that starts or ends with anything but visible ASCII is trimmed)
+    if array.null_count == 0 and len(array):
+        data, offsets = _text_buffers(array)
+        lengths = np.diff(offsets)
+        if lengths.min() > 0:
+            # visible ASCII is 0x21..0x7E: an unsigned byte minus 0x21 below 0x5E
+            first, last = data[offsets[:-1]] - 0x21, data[offsets[1:] - 1] - 0x21
+            if ((first < 0x5E) & (last < 0x5E)).all():
+                return array
+    return pc.utf8_trim_whitespace(array)
+
+
 def text(column: pa.ChunkedArray) -> pa.Array:
     """Trimmed text; an empty cell defers."""
-    trimmed = pc.utf8_trim_whitespace(column.combine_chunks())
+    trimmed = trim(column)
     if len(trimmed) and pc.min(pc.binary_length(trimmed)).as_py() == 0:
         raise Defer
     return trimmed
 
 
 def unique(ids: pa.Array) -> bool:
+    """No value repeated. Millions of ids are hashed with numpy and the hashes sorted
+    (several times faster than Arrow's hash table of the strings); only a repeated hash,
+    a repeated id or a collision, asks Arrow for the exact answer."""
+    if len(ids) < 2:
+        return True
+    if ids.null_count or not pa.types.is_string(ids.type):
+        return len(pc.unique(ids)) == len(ids)
+    hashes = np.sort(_hash64(ids))
+    if not (hashes[1:] == hashes[:-1]).any():
+        return True
     return len(pc.unique(ids)) == len(ids)
+
+
+def _text_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's bytes and its ``len + 1`` offsets into them (int64)."""
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets.astype(np.int64)
+
+
+_K = np.uint64(0x9E3779B97F4A7C15)
+# _LOW[k]: the low k bytes of a word
+_LOW = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+def _hash64(array: pa.Array) -> np.ndarray:
+    """A 64-bit hash of every string, read 8 bytes at a time from the shared buffer."""
+    data, offsets = _text_buffers(array)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    longest = int(lengths.max())
+    # a copy with room past the end: a string shorter than the word being read reads on
+    # (into the next strings or the padding), and the mask below drops those bytes
+    padded = np.zeros(len(data) + longest + 8, dtype=np.uint8)
+    padded[: len(data)] = data
+    # element i: the 8 bytes from byte i (an unaligned view, one gather per word)
+    words = np.ndarray((len(data) + longest,), dtype="<u8", buffer=padded, strides=(1,))
+    hashes = lengths.astype(np.uint64) * _K
+    for j in range(0, longest, 8):
+        word = words[starts + j]
+        word &= _LOW[np.minimum(np.maximum(lengths - j, 0), 8)]
+        hashes ^= word
+        hashes *= _K
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
 
 
 def compact_integers(values: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shared.csvdata import ColumnKind, Defer, finite, read_table, unique
+from shared.csvdata import ColumnKind, Defer, finite, read_table, trim, unique
 from shared.csvdata import text as trimmed_text
 
 __all__ = ["ColumnKind", "Defer", "predictions"]
@@ -60,7 +60,7 @@ def predictions(
     table = read_table(data, wanted)
     if table.num_rows != len(label_ids):
         raise Defer
-    ids = pc.utf8_trim_whitespace(table[id_column].combine_chunks())
+    ids = trim(table[id_column])
     order: pa.Array | None = None
     # most files list the ids in the test set's order: then no hashing is needed at all
     if not _same_text(ids, label_ids):

@@ -57,6 +57,26 @@ def _normalised(y_pred: np.ndarray) -> np.ndarray:
     return np.asarray(y_pred / y_pred.sum(axis=1, keepdims=True))
 
 
+def _roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """scikit-learn's ROC AUC. For one 0/1 column of finite scores it is computed as the
+    rank sum (Mann-Whitney U, ties at their average rank), the same number without
+    building the curve: several times faster on millions of rows. Anything else (one
+    class only, other labels, several columns) goes to scikit-learn, errors included."""
+    if y_true.ndim == 1 and y_pred.ndim == 1 and y_true.dtype.kind in "iu" and y_pred.dtype.kind == "f":
+        positive = y_true == 1
+        positives = int(np.count_nonzero(positive))
+        negatives = int(np.count_nonzero(y_true == 0))
+        if positives and negatives and positives + negatives == len(y_true) and np.isfinite(y_pred).all():
+            order = np.argsort(y_pred)
+            ordered = y_pred[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            counts = np.diff(np.r_[starts, len(ordered)])
+            ranks = np.repeat(starts + (counts + 1) / 2, counts)  # 1-based, in score order
+            rank_sum = float(ranks[positive[order]].sum())
+            return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    return float(skm.roc_auc_score(y_true, y_pred))
+
+
 def _roc_auc_ovr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if y_true.ndim == 1:
         return float(skm.roc_auc_score(y_true, y_pred))
@@ -91,7 +111,7 @@ _IMPLEMENTATIONS: dict[str, tuple[MetricFn, tuple[float, float] | None]] = {
     "f1_micro": (_per_column(skm.f1_score, average="micro"), None),
     "f1_weighted": (_per_column(skm.f1_score, average="weighted"), None),
     "jaccard": (_per_column(skm.jaccard_score, average="macro"), None),
-    "roc_auc": (_sk(skm.roc_auc_score), None),
+    "roc_auc": (_roc_auc, None),
     "roc_auc_ovr": (_roc_auc_ovr, _PROBABILITIES),
     "log_loss": (_log_loss, _PROBABILITIES),
     "average_precision": (_sk(skm.average_precision_score), None),

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from sklearn import metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
 
 from services.scorer.metrics import METRICS, UnknownMetric, get_metric
 from shared.metrics_catalog import METRICS as CATALOG
@@ -143,3 +144,19 @@ def test_multiclass_rows_are_normalised_before_scoring() -> None:
 def test_unknown_metric_names_the_known_ones() -> None:
     with pytest.raises(UnknownMetric, match="accuracy"):
         get_metric("nope")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64])
+def test_roc_auc_by_ranks_is_scikit_learns(dtype: type[np.integer]) -> None:
+    # one 0/1 column is scored by its rank sum: the same number as the curve, ties included
+    rng = np.random.default_rng(3)
+    y_true = rng.integers(0, 2, 20_000).astype(dtype)
+    for y_pred in (rng.random(20_000), np.round(rng.random(20_000), 2), np.zeros(20_000)):
+        ours = get_metric("roc_auc").compute(y_true, y_pred)
+        assert ours == pytest.approx(skm.roc_auc_score(y_true, y_pred), abs=1e-12)
+
+
+def test_roc_auc_of_one_class_is_left_to_scikit_learn() -> None:
+    # undefined (scikit-learn warns and gives NaN, which scoring refuses as no finite score)
+    with pytest.warns(UndefinedMetricWarning):
+        assert np.isnan(get_metric("roc_auc").compute(np.ones(10, dtype=np.int8), np.linspace(0, 1, 10)))
