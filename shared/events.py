@@ -38,10 +38,20 @@ class FailureReason(StrEnum):
     MISSING_PREDICTIONS = "missing_predictions"
     INVALID_PREDICTIONS = "invalid_predictions"
     INTERNAL_ERROR = "internal_error"
+    # a training run's own failures: its model past the stage's size cap, no model at all,
+    # or something in its model folder that is not a file or a folder (a symlink, a FIFO)
+    MODEL_TOO_LARGE = "model_too_large"
+    MISSING_MODEL = "missing_model"
+    INVALID_MODEL = "invalid_model"
 
 
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# what a run is for: predictions to score (``inference``), or a model for the next stage
+# (``training``: it sees the training data, writes ``/code_execution/model``, is not scored)
+RunKind = Literal["inference", "training"]
 
 
 class ExecutionSpec(Contract):
@@ -65,6 +75,12 @@ class ExecutionSpec(Contract):
     gpu: bool = False
     # the most runs of this competition at once on the platform (None: only the global limit)
     max_concurrent_runs: int | None = Field(default=None, gt=0)
+    kind: RunKind = "inference"
+    # a training run: the most its ``/code_execution/model`` folder may hold
+    model_limit_mb: int = Field(default=512, gt=0)
+    # an inference run: the trained model (a zip in the ``outputs`` container, ``shared.runs``)
+    # unpacked read-only at ``/code_execution/model``; None: no platform-trained model
+    model_key: str | None = None
 
 
 COLUMN_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -221,6 +237,9 @@ class ExecutionFinished(BaseEvent):
     machine: str = ""
     gpu_used: bool = False
     purpose: Purpose = "compete"
+    # a training run (never scored) and, when it succeeded, its model in ``outputs``
+    kind: RunKind = "inference"
+    model_key: str | None = None
 
 
 class SubmissionScored(BaseEvent):
