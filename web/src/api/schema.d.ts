@@ -1559,6 +1559,13 @@ export interface components {
              * @default false
              */
             participants_download_own: boolean;
+            /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             * @default upload
+             * @enum {string}
+             */
+            model_source: "upload" | "platform" | "upload_or_platform";
         };
         /**
          * CompetitionRead
@@ -1801,6 +1808,12 @@ export interface components {
              */
             participants_download_own: boolean;
             /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             * @enum {string}
+             */
+            model_source: "upload" | "platform" | "upload_or_platform";
+            /**
              * Is Open
              * @description Whether participants may submit now: a stage that takes uploads is open.
              */
@@ -1900,6 +1913,11 @@ export interface components {
             requires_approval?: boolean | null;
             /** Participants Download Own */
             participants_download_own?: boolean | null;
+            /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             */
+            model_source?: ("upload" | "platform" | "upload_or_platform") | null;
         };
         /**
          * ComputeUsage
@@ -2040,7 +2058,7 @@ export interface components {
          * @description Why a submission failed, as a participant sees it (DESIGN.md lifecycle).
          * @enum {string}
          */
-        FailureReason: "invalid_submission" | "runtime_error" | "time_limit_exceeded" | "memory_limit_exceeded" | "output_limit_exceeded" | "missing_predictions" | "invalid_predictions" | "internal_error";
+        FailureReason: "invalid_submission" | "runtime_error" | "time_limit_exceeded" | "memory_limit_exceeded" | "output_limit_exceeded" | "missing_predictions" | "invalid_predictions" | "internal_error" | "model_too_large" | "missing_model" | "invalid_model";
         /**
          * FileKind
          * @description What a participant file is, so the web app can group the downloads.
@@ -2324,6 +2342,12 @@ export interface components {
              * @description The most runs of this competition at once (none: the platform's).
              */
             max_concurrent_runs?: number | null;
+            /**
+             * Model Limit Mb
+             * @description Training stages: the most a run's model folder (/code_execution/model) may hold, in MiB; a run that writes more fails with model_too_large.
+             * @default 512
+             */
+            model_limit_mb: number;
         };
         /**
          * LimitsPatch
@@ -2349,6 +2373,11 @@ export interface components {
             gpu?: boolean | null;
             /** Max Concurrent Runs */
             max_concurrent_runs?: number | null;
+            /**
+             * Model Limit Mb
+             * @description Training stages: the most a run's model folder (/code_execution/model) may hold, in MiB; a run that writes more fails with model_too_large.
+             */
+            model_limit_mb?: number | null;
         };
         /**
          * LogIn
@@ -3512,6 +3541,11 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
              */
             feed?: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             */
+            kind?: ("inference" | "training") | null;
             /** Metric */
             metric?: string | null;
             /** Extra Metrics */
@@ -3639,6 +3673,12 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing).
              */
             feed: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             * @enum {string}
+             */
+            kind: "inference" | "training";
             /**
              * Is Open
              * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
@@ -3768,6 +3808,12 @@ export interface components {
              */
             feed: ("finals" | "all") | null;
             /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             * @enum {string}
+             */
+            kind: "inference" | "training";
+            /**
              * Is Open
              * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
              */
@@ -3813,6 +3859,11 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
              */
             feed?: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             */
+            kind?: ("inference" | "training") | null;
             /** Metric */
             metric?: string | null;
             /** Extra Metrics */
@@ -3936,6 +3987,11 @@ export interface components {
             /** @description Its place in the queue while it is queued (null otherwise, and while the queue cannot be read). */
             queue?: components["schemas"]["QueuePosition"] | null;
             /**
+             * Model From
+             * @description An inference run given a model trained on Holdout: the training submission (of the previous, training stage) whose model it read at /code_execution/model; else null.
+             */
+            model_from?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -3950,7 +4006,7 @@ export interface components {
          * SubmissionStatus
          * @enum {string}
          */
-        SubmissionStatus: "queued" | "running" | "scoring" | "scored" | "failed" | "cancelled";
+        SubmissionStatus: "queued" | "running" | "scoring" | "scored" | "trained" | "failed" | "cancelled";
         /**
          * TeamCreate
          * @example {
