@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
-import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -22,11 +19,14 @@ from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.kubernetes import fetch
 from services.orchestrator.executors.kubernetes.classify import classify
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
-from services.orchestrator.executors.kubernetes.objects import make_run_pod
+from services.orchestrator.executors.kubernetes.objects import make_run_pod, pod_name
 from shared.events import ExecutionSpec, FailureReason
 from shared.storage.azure import AzureBlobStorage
 from tests.orchestrator.kubernetes import statuses
-from tests.orchestrator.kubernetes.test_in_pod import TTL, run_fetch, sas, zip_of
+from tests.orchestrator.kubernetes.conftest import MakeExecutor, make_request
+from tests.orchestrator.kubernetes.fakekube import FakeKube
+from tests.orchestrator.kubernetes.test_executor import scenario
+from tests.orchestrator.kubernetes.test_in_pod import TTL, run_fetch, runner_process, sas, zip_of
 
 K8S_VERSION = "1.32.0"
 TRAINING = ExecutionSpec(
@@ -98,20 +98,8 @@ def test_an_inference_pod_given_a_model_reads_it_read_only() -> None:
 async def run_training(stage: Path, upload_url: str) -> tuple[int, dict[str, Any], str]:
     model = stage / "volume" / "model"
     model.mkdir(parents=True)
-    report = stage / "run-report"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-I",
-        str(stage / "tools" / "runner.py"),
-        *("--src", str(stage / "src"), "--model-dir", str(model), "--time-limit", "10"),
-        *("--output-limit-bytes", str(1024 * 1024), "--upload-url", upload_url, "--report", str(report)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={"MODEL": str(model), "PATH": "/usr/bin:/bin"},
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, json.loads(report.read_text()), out.decode()
+    args = ["--model-dir", str(model), "--time-limit", "10", "--output-limit-bytes", str(1024 * 1024)]
+    return await runner_process(stage, args, upload_url, {"MODEL": str(model)})
 
 
 TRAIN = """
@@ -165,3 +153,29 @@ async def test_a_training_pod_past_its_model_cap_fails_with_its_reason(
     evicted = statuses.evicted("Pod ephemeral local storage usage exceeds the total limit of containers")
     verdict = classify({"status": evicted}, TRAINING, predictions_key=MODEL)
     assert verdict is not None and verdict.failure_reason == FailureReason.MODEL_TOO_LARGE
+
+
+async def test_the_executor_stores_a_training_pods_model_and_hands_it_to_the_next_run(
+    kube: FakeKube, make_executor: MakeExecutor
+) -> None:
+    """Against the fake Kubernetes API (no cluster can run here): the training pod uploads
+    to the model's key, and the outcome names it; an inference run given that key gets a
+    pod whose fetch reads exactly that blob."""
+    executor = await make_executor()
+    request = make_request(kind="training", model_limit_mb=4)
+    model_key = f"{request.submission_id}/1/model.zip"
+    report = statuses.report(predictions="skipped", model="uploaded", model_bytes=12)
+    outcome = await scenario(
+        kube, executor, request, (statuses.running(), None), (statuses.finished(0, report), b"trained\n")
+    )
+    assert outcome.failure_reason is None and outcome.model_key == model_key
+    assert outcome.predictions_key is None
+    (run,) = kube.pods[pod_name(request.submission_id, 1)]["spec"]["containers"]
+    assert f"https://storage.invalid/outputs/{model_key}?sp=cw" in run["args"]
+
+    inference = make_request(model_key=model_key)
+    await scenario(kube, executor, inference, (statuses.finished(0, statuses.report()), b""))
+    (fetcher,) = kube.pods[pod_name(inference.submission_id, 1)]["spec"]["initContainers"]
+    assert fetcher["args"][fetcher["args"].index("--model-url") + 1] == (
+        f"https://storage.invalid/outputs/{model_key}?sp=r"
+    )
