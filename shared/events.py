@@ -38,8 +38,7 @@ class FailureReason(StrEnum):
     MISSING_PREDICTIONS = "missing_predictions"
     INVALID_PREDICTIONS = "invalid_predictions"
     INTERNAL_ERROR = "internal_error"
-    # a training run's own failures: its model past the stage's size cap, no model at all,
-    # or something in its model folder that is not a file or a folder (a symlink, a FIFO)
+    # a training run's own: its model past the size cap, no model, a symlink or FIFO in it
     MODEL_TOO_LARGE = "model_too_large"
     MISSING_MODEL = "missing_model"
     INVALID_MODEL = "invalid_model"
@@ -76,8 +75,7 @@ class ExecutionSpec(Contract):
     # the most runs of this competition at once on the platform (None: only the global limit)
     max_concurrent_runs: int | None = Field(default=None, gt=0)
     kind: RunKind = "inference"
-    # a training run: the most its ``/code_execution/model`` folder may hold
-    model_limit_mb: int = Field(default=512, gt=0)
+    model_limit_mb: int = Field(default=512, gt=0)  # a training run's model folder's cap
     # an inference run: the trained model (a zip in the ``outputs`` container, ``shared.runs``)
     # unpacked read-only at ``/code_execution/model``; None: no platform-trained model
     model_key: str | None = None
