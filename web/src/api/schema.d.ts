@@ -1590,7 +1590,8 @@ export interface components {
          *         "output_limit_mb": 100,
          *         "log_limit_kb": 64,
          *         "gpu": false,
-         *         "max_concurrent_runs": null
+         *         "max_concurrent_runs": null,
+         *         "model_limit_mb": 512
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
@@ -1628,6 +1629,7 @@ export interface components {
          *           "closes_at": "2027-01-31T23:59:59+00:00",
          *           "accepts_submissions": true,
          *           "feed": null,
+         *           "kind": "inference",
          *           "is_open": true,
          *           "metric": "accuracy",
          *           "columns": [
@@ -1657,6 +1659,7 @@ export interface components {
          *           "closes_at": "2027-02-08T00:00:00+00:00",
          *           "accepts_submissions": false,
          *           "feed": "finals",
+         *           "kind": "inference",
          *           "is_open": false,
          *           "metric": "accuracy",
          *           "columns": [
@@ -1697,6 +1700,7 @@ export interface components {
          *       "rank_host_submissions": false,
          *       "requires_approval": false,
          *       "participants_download_own": false,
+         *       "model_source": "upload",
          *       "created_at": "2026-12-01T10:00:00+00:00",
          *       "updated_at": "2026-12-01T10:00:00+00:00"
          *     }
@@ -2298,7 +2302,8 @@ export interface components {
          *       "output_limit_mb": 100,
          *       "log_limit_kb": 64,
          *       "gpu": false,
-         *       "max_concurrent_runs": null
+         *       "max_concurrent_runs": null,
+         *       "model_limit_mb": 512
          *     }
          */
         Limits: {
@@ -2417,7 +2422,8 @@ export interface components {
          *             "output_limit_mb": 100,
          *             "log_limit_kb": 64,
          *             "gpu": false,
-         *             "max_concurrent_runs": null
+         *             "max_concurrent_runs": null,
+         *             "model_limit_mb": 512
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
@@ -2455,6 +2461,7 @@ export interface components {
          *               "closes_at": "2027-01-31T23:59:59+00:00",
          *               "accepts_submissions": true,
          *               "feed": null,
+         *               "kind": "inference",
          *               "is_open": true,
          *               "metric": "accuracy",
          *               "columns": [
@@ -2484,6 +2491,7 @@ export interface components {
          *               "closes_at": "2027-02-08T00:00:00+00:00",
          *               "accepts_submissions": false,
          *               "feed": "finals",
+         *               "kind": "inference",
          *               "is_open": false,
          *               "metric": "accuracy",
          *               "columns": [
@@ -2524,6 +2532,7 @@ export interface components {
          *           "rank_host_submissions": false,
          *           "requires_approval": false,
          *           "participants_download_own": false,
+         *           "model_source": "upload",
          *           "created_at": "2026-12-01T10:00:00+00:00",
          *           "updated_at": "2026-12-01T10:00:00+00:00"
          *         }
@@ -2612,6 +2621,7 @@ export interface components {
          *           "closes_at": "2027-02-08T00:00:00+00:00",
          *           "accepts_submissions": false,
          *           "feed": "finals",
+         *           "kind": "inference",
          *           "is_open": false,
          *           "metric": "accuracy",
          *           "columns": [
@@ -2643,7 +2653,8 @@ export interface components {
          *             "output_limit_mb": 100,
          *             "log_limit_kb": 64,
          *             "gpu": false,
-         *             "max_concurrent_runs": null
+         *             "max_concurrent_runs": null,
+         *             "model_limit_mb": 512
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
@@ -3588,6 +3599,7 @@ export interface components {
          *       "closes_at": "2027-02-08T00:00:00+00:00",
          *       "accepts_submissions": false,
          *       "feed": "finals",
+         *       "kind": "inference",
          *       "is_open": false,
          *       "metric": "accuracy",
          *       "columns": [
@@ -3619,7 +3631,8 @@ export interface components {
          *         "output_limit_mb": 100,
          *         "log_limit_kb": 64,
          *         "gpu": false,
-         *         "max_concurrent_runs": null
+         *         "max_concurrent_runs": null,
+         *         "model_limit_mb": 512
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
@@ -3757,6 +3770,7 @@ export interface components {
          *       "closes_at": "2027-01-31T23:59:59+00:00",
          *       "accepts_submissions": true,
          *       "feed": null,
+         *       "kind": "inference",
          *       "is_open": true,
          *       "metric": "accuracy",
          *       "columns": [
