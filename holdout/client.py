@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-TERMINAL = {"scored", "failed", "cancelled"}
+TERMINAL = {"scored", "trained", "failed", "cancelled"}
 
 
 class ApiError(Exception):

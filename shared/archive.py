@@ -64,7 +64,8 @@ def inspect_archive(
     path: Path, limits: ArchiveLimits = ArchiveLimits(), *, entrypoints: Sequence[str] = ENTRYPOINTS
 ) -> ArchiveSummary:
     """Check a zip against the rules without unpacking it; raise ``ArchiveError``.
-    One of ``entrypoints`` must be at its root (a submission's ``main.py`` by default)."""
+    One of ``entrypoints`` must be at its root (a submission's ``main.py`` by default;
+    none: a trained model's zip, which runs nothing)."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -114,14 +115,13 @@ def inspect_archive(
             )
         names = {i.filename for i in infos}
         entry = next((e for e in entrypoints if e in names), None)
-        if entry is None:
+        if entry is None and entrypoints:
             nested = sorted(n for n in names if PurePosixPath(n).name in entrypoints)
             hint = f" (found {nested[0]!r}: zip the folder's contents, not the folder)" if nested else ""
             problems.append(f"{entrypoints[0]} must be at the root of the archive{hint}")
     if problems:
         raise ArchiveError(problems)
-    assert entry is not None
-    return ArchiveSummary(entrypoint=entry, files=len(infos), unpacked_bytes=total)
+    return ArchiveSummary(entrypoint=entry or "", files=len(infos), unpacked_bytes=total)
 
 
 def safe_extract(

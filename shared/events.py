@@ -38,10 +38,19 @@ class FailureReason(StrEnum):
     MISSING_PREDICTIONS = "missing_predictions"
     INVALID_PREDICTIONS = "invalid_predictions"
     INTERNAL_ERROR = "internal_error"
+    # a training run's own: its model past the size cap, no model, a symlink or FIFO in it
+    MODEL_TOO_LARGE = "model_too_large"
+    MISSING_MODEL = "missing_model"
+    INVALID_MODEL = "invalid_model"
 
 
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# what a run is for: predictions to score (``inference``), or a model for the next stage
+# (``training``: it sees the training data, writes ``/code_execution/model``, is not scored)
+RunKind = Literal["inference", "training"]
 
 
 class ExecutionSpec(Contract):
@@ -65,6 +74,11 @@ class ExecutionSpec(Contract):
     gpu: bool = False
     # the most runs of this competition at once on the platform (None: only the global limit)
     max_concurrent_runs: int | None = Field(default=None, gt=0)
+    kind: RunKind = "inference"
+    model_limit_mb: int = Field(default=512, gt=0)  # a training run's model folder's cap
+    # an inference run: the trained model (a zip in the ``outputs`` container, ``shared.runs``)
+    # unpacked read-only at ``/code_execution/model``; None: no platform-trained model
+    model_key: str | None = None
 
 
 COLUMN_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -221,6 +235,9 @@ class ExecutionFinished(BaseEvent):
     machine: str = ""
     gpu_used: bool = False
     purpose: Purpose = "compete"
+    # a training run (never scored) and, when it succeeded, its model in ``outputs``
+    kind: RunKind = "inference"
+    model_key: str | None = None
 
 
 class SubmissionScored(BaseEvent):

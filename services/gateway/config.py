@@ -77,6 +77,8 @@ class GatewaySettings(CommonSettings):
     """The most processes a competition may allow a run."""
     max_run_output_mb: int = 10 * 1024
     """The largest output limit a competition may give a run, in MiB."""
+    max_run_model_mb: int = 10 * 1024
+    """The largest model size limit a stage may give its training runs (`limits.model_limit_mb`), in MiB."""
     max_run_log_kb: int = 10 * 1024
     """The largest log limit a competition may give a run, in KiB."""
     max_competition_concurrent_runs: int = 1000

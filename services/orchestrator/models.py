@@ -40,6 +40,8 @@ executions = Table(
     Column("resources", JSON, nullable=True),
     Column("predictions_key", String(300), nullable=True),
     Column("log_key", String(300), nullable=True),
+    # a training run's model (a zip in ``outputs``; ExecutionFinished.model_key)
+    Column("model_key", String(300), nullable=True),
     # the execution record: what the finished attempt ran on (ExecutionFinished carries it)
     Column("runtime", String(100), nullable=True),
     Column("runtime_digest", String(300), nullable=True),

@@ -54,6 +54,7 @@ def finished_event(queued: SubmissionQueued, attempt: int, **fields: Any) -> Exe
         scoring=queued.scoring,
         stage_id=queued.stage_id,
         purpose=queued.purpose,
+        kind=queued.execution.kind,
         correlation_id=queued.correlation_id,
         **fields,
     )
@@ -81,6 +82,7 @@ def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None
         exit_code=row.exit_code,
         predictions_key=row.predictions_key,
         log_key=row.log_key,
+        model_key=row.model_key,
         resources=Resources(**(row.resources or {})),
         runtime=row.runtime or "",
         runtime_digest=row.runtime_digest or "",

@@ -368,6 +368,7 @@ class Scheduler:
             "exit_code": outcome.exit_code,
             "predictions_key": outcome.predictions_key,
             "log_key": outcome.log_key,
+            "model_key": outcome.model_key,
             **ran_on(outcome),
         }
         resources = charged(queued, outcome)

@@ -86,6 +86,10 @@ class ExecutionFinishedConsumer:
     async def handle(self, event: Event) -> None:
         if not isinstance(event, ExecutionFinished) or event.failure_reason is not None:
             return
+        if event.kind == "training":
+            # a training run leaves a model for the next stage, no predictions: nothing to score
+            log.info("scoring.training_run_skipped", submission_id=str(event.submission_id))
+            return
         started = time.perf_counter()
         outcome = await self.judge.judge_run(event)
         if outcome is None:

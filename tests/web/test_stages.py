@@ -218,3 +218,30 @@ def test_a_fed_stage_shows_its_reruns(
     expect(page.get_by_test_id("current-stage")).to_contain_text("Stage 2: Final")
     expect(page.get_by_test_id("evaluation-only")).to_be_visible()
     expect(page.get_by_test_id("current-stage")).to_contain_text("it re-runs the finals of stage 1")
+
+
+def test_host_adds_a_training_stage_once_the_model_source_allows_it(
+    site: Site, data: DigitsData, open_as: OpenAs
+) -> None:
+    _, admin = site
+    token = admin.create_user("training-console-host", is_host=True)
+    host = admin.as_user(token)
+    slug = host.create_competition(data, closes_at=_at(timedelta(days=1)))["slug"]
+    page = open_as(token)
+    page.goto(f"/c/{slug}/host")
+    rows = page.get_by_test_id("host-stage-row")
+    expect(rows).to_have_count(1)
+
+    form = page.get_by_role("form", name="Add a stage")
+    form.get_by_label("Name", exact=True).fill("Training")
+    form.get_by_label("Opens", exact=True).fill("2030-01-01T00:00")
+    form.get_by_label("Kind", exact=True).select_option("training")
+    form.get_by_role("button", name="Add the stage").click()
+    # the competition still takes models only from the zip: the API's words say what to change
+    expect(form.get_by_role("alert")).to_contain_text("model_source")
+    host("PATCH", f"/competitions/{slug}", json={"model_source": "platform"})
+    form.get_by_role("button", name="Add the stage").click()
+    expect(form.get_by_role("status")).to_have_text("Stage 2 added.")
+    expect(rows.nth(1)).to_contain_text("training: takes uploads")
+    (_, second) = host("GET", f"/competitions/{slug}/stages")["items"]
+    assert second["kind"] == "training"

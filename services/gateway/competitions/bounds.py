@@ -24,6 +24,7 @@ _LIMIT_BOUNDS: dict[str, tuple[str, str]] = {
     "max_processes": ("max_run_processes", "processes"),
     "output_limit_mb": ("max_run_output_mb", "MB"),
     "log_limit_kb": ("max_run_log_kb", "KB"),
+    "model_limit_mb": ("max_run_model_mb", "MB"),
     "max_concurrent_runs": ("max_competition_concurrent_runs", "runs"),
 }
 

@@ -37,6 +37,28 @@ REQUIRES_APPROVAL_DOC = (
 )
 
 
+MODEL_LIMIT_MB = 512
+MODEL_LIMIT_DOC = (
+    "Training stages: the most a run's model folder (/code_execution/model) may hold, in MiB; "
+    "a run that writes more fails with model_too_large."
+)
+ModelSource = Literal["upload", "platform", "upload_or_platform"]
+MODEL_SOURCE_DOC = (
+    "Where inference runs take their model from: `upload` (only what the zip ships), `platform` "
+    "(only the model the team's latest successful run of the previous, training stage left, at "
+    "/code_execution/model; a zip that ships model files is refused), or `upload_or_platform` "
+    "(the zip's, and the trained model at /code_execution/model when the team has one). "
+    "A competition with a training stage cannot be `upload`."
+)
+StageKind = Literal["inference", "training"]
+STAGE_KIND_DOC = (
+    "`inference` (runs write predictions, which are scored) or `training` (runs see the stage's "
+    "data, the training features and labels, at /code_execution/data, write a model to "
+    "/code_execution/model for the next stage, and are not scored). Needs `model_source` "
+    "`platform` or `upload_or_platform`."
+)
+
+
 # the prediction format's names: bounded so that a body cannot carry megabytes of them
 ColumnName = Annotated[str, Field(min_length=1, max_length=128)]
 MAX_TARGET_COLUMNS = 1000
@@ -56,6 +78,7 @@ class Limits(RequestBody):
     max_concurrent_runs: int | None = Field(
         default=None, gt=0, description="The most runs of this competition at once (none: the platform's)."
     )
+    model_limit_mb: int = Field(default=MODEL_LIMIT_MB, gt=0, description=MODEL_LIMIT_DOC)
 
 
 def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> None:
@@ -110,6 +133,7 @@ class CompetitionCreate(RequestBody):
         description="Whether a team may download its own submissions' zips and predictions "
         "(the host always may, for every team).",
     )
+    model_source: ModelSource = Field("upload", description=MODEL_SOURCE_DOC)
 
     @model_validator(mode="after")
     def _consistent(self) -> CompetitionCreate:
@@ -136,6 +160,7 @@ class LimitsPatch(RequestBody):
     log_limit_kb: int | None = Field(default=None, gt=0)
     gpu: bool | None = None
     max_concurrent_runs: int | None = Field(default=None, gt=0)
+    model_limit_mb: int | None = Field(default=None, gt=0, description=MODEL_LIMIT_DOC)
 
 
 class CompetitionUpdate(RequestBody):
@@ -175,6 +200,7 @@ class CompetitionUpdate(RequestBody):
         description="Teams made while approval was not required stay approved when it is turned on.",
     )
     participants_download_own: bool | None = None
+    model_source: ModelSource | None = Field(default=None, description=MODEL_SOURCE_DOC)
 
     @model_validator(mode="after")
     def _aware(self) -> CompetitionUpdate:
@@ -213,6 +239,7 @@ class StageSummary(BaseModel):
         description="False: an evaluation-only stage, which runs only what it is fed."
     )
     feed: Feed | None = Field(description=FEED_DOC)
+    kind: StageKind = Field(description=STAGE_KIND_DOC)
     is_open: bool = Field(description=IS_OPEN_DOC)
     metric: str = Field(description="The ranking column's key (its catalog metric without `columns`).")
     columns: list[ScoreColumn] = Field(description="The board columns in ranking order (the first ranks).")
@@ -264,6 +291,7 @@ class CompetitionRead(BaseModel):
     participants_download_own: bool = Field(
         description="Whether a team may download its own submissions' zips and predictions."
     )
+    model_source: ModelSource = Field(description=MODEL_SOURCE_DOC)
     is_open: bool = Field(
         description="Whether participants may submit now: a stage that takes uploads is open."
     )

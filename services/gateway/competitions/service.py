@@ -94,6 +94,7 @@ async def create(
         rank_host_submissions=body.rank_host_submissions,
         requires_approval=body.requires_approval,
         participants_download_own=body.participants_download_own,
+        model_source=body.model_source,
         smoke_data_version=1,
         smoke_data_frozen=False,
     )
@@ -172,6 +173,9 @@ async def update(
     changes = stage_settings.changes_of({k: getattr(body, k) for k in _STAGE_FIELDS if k in sent})
     if body.limits is not None:
         changes["limits"] = body.limits.model_dump(exclude_none=True)
+    if body.model_source is not None:
+        # checked with the stages' kinds in ``apply``; a refused edit is never committed
+        competition.model_source = body.model_source
     await stage_settings.apply(
         settings, storage, competition, competition, stages, changes, labels_kept=not format_changed
     )

@@ -26,6 +26,7 @@ from services.gateway.models import Competition, DataFile, ParticipantFile, User
 from services.gateway.rules import repository as rules_repo
 from services.gateway.stages import repository as stages_repo
 from services.gateway.stages import scope as scopes
+from services.gateway.stages import training
 from services.gateway.stages import views as stage_views
 from services.gateway.stages.scope import (
     Scope,
@@ -118,6 +119,7 @@ def to_read(
         rank_host_submissions=competition.rank_host_submissions,
         requires_approval=competition.requires_approval,
         participants_download_own=competition.participants_download_own,
+        model_source=training.model_source(competition),
         is_open=current is not None and stage_views.takes_uploads(current, now),
         stages=[stage_views.summary(s, now) for s in stages],
         current_stage=current.position if current is not None else None,

@@ -58,6 +58,9 @@ class StageSettings:
     accepts_submissions: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     # None, or "finals" / "all": what of the previous stage it re-runs when it opens
     feed: Mapped[str | None] = mapped_column(String(16))
+    # "inference" (runs are scored), or "training": runs see the stage's data (training
+    # features and labels), leave a model for the next stage, and are not scored
+    kind: Mapped[str] = mapped_column(String(16), default="inference", server_default="inference")
     # when the stage clock published its opening / closing (each exactly once)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -94,6 +97,9 @@ class Competition(StageSettings, Base):
     # participant accepts the version they read (rules_acceptances)
     rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     rules_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # where inference runs take their model from: "upload" (the zip only), "platform" (only
+    # the team's training run of the stage before), "upload_or_platform" (both)
+    model_source: Mapped[str] = mapped_column(String(24), default="upload", server_default="upload")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

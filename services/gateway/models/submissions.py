@@ -79,6 +79,10 @@ class Submission(Base):
     runtime_digest: Mapped[str | None] = mapped_column(String(300))
     machine: Mapped[str | None] = mapped_column(String(200))
     gpu_used: Mapped[bool | None] = mapped_column(Boolean)
+    # a training run's model (a zip in ``outputs``), once it succeeded; for an inference
+    # run, ``model_from`` is the training submission whose model it was given
+    model_key: Mapped[str | None] = mapped_column(String(300))
+    model_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # the stuck-submission reconciler: when it last acted on this one, and how many times
     reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reconciliations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -20,6 +20,7 @@ LIMITS: dict[str, Any] = {
     "log_limit_kb": 64,
     "gpu": False,
     "max_concurrent_runs": None,
+    "model_limit_mb": 512,
 }
 DATA_FILE: dict[str, Any] = {
     "filename": "features.csv",
@@ -52,6 +53,7 @@ STAGE_SUMMARY: dict[str, Any] = {
     "closes_at": "2027-01-31T23:59:59+00:00",
     "accepts_submissions": True,
     "feed": None,
+    "kind": "inference",
     "is_open": True,
     "metric": "accuracy",
     "columns": [COLUMN, {**COLUMN, "key": "f1_macro", "metric": "f1_macro"}],
@@ -125,6 +127,7 @@ COMPETITION: dict[str, Any] = {
     "rank_host_submissions": False,
     "requires_approval": False,
     "participants_download_own": False,
+    "model_source": "upload",
     "created_at": _WHEN,
     "updated_at": _WHEN,
 }

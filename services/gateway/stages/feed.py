@@ -115,6 +115,8 @@ def rerun_of(
         sha256=original.sha256,
         size_bytes=original.size_bytes,
         archive_key=original.archive_key,
+        # the same platform-trained model as the original read (``stages.training``)
+        model_from=original.model_from,
         created_at=now,
         updated_at=now,
     )

@@ -10,10 +10,12 @@ from pydantic import Field, model_validator
 from services.gateway.bodies import RequestBody
 from services.gateway.competitions.schemas import (
     FEED_DOC,
+    STAGE_KIND_DOC,
     DataFileRead,
     Feed,
     Limits,
     LimitsPatch,
+    StageKind,
     StageSummary,
     _check_schedule,
     budget_field,
@@ -53,6 +55,7 @@ class _StageSettings(RequestBody):
     closes_at: datetime | None = None
     accepts_submissions: bool | None = None
     feed: Feed | None = Field(default=None, description=FEED_DOC + " Stages 2 and later only.")
+    kind: StageKind | None = Field(default=None, description=STAGE_KIND_DOC)
     metric: str | None = Field(default=None, max_length=64)
     extra_metrics: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=32)
     columns: list[ScoreColumnBody] | None = Field(

@@ -92,6 +92,7 @@ async def create(
         "opens_at": body.opens_at,
         "closes_at": body.closes_at,
         "feed": body.feed,
+        "kind": body.kind or "inference",
         "accepts_submissions": body.accepts_submissions is not False,
     }
     await stage_settings.apply(settings, storage, competition, stage, [*stages, stage], changes)

@@ -1,6 +1,6 @@
 """Changing what a stage sets for itself, checked as one: the platform's bounds, the
-schedule among the other stages, the feed, the metric or board columns, and the labels
-already uploaded.
+schedule among the other stages, the feed, its kind (``training``), the metric or board
+columns, and the labels already uploaded.
 
 The one place these rules live: ``competitions.service.update`` (the first stage's
 settings are the competition's) and ``stages.service`` (create and edit any stage) both
@@ -16,7 +16,7 @@ from services.gateway.competitions import bounds, scoring
 from services.gateway.competitions.schemas import Limits
 from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition
-from services.gateway.stages import checks, programs
+from services.gateway.stages import checks, programs, training
 from services.gateway.stages.scope import Scope
 from shared.events import utcnow
 from shared.storage import Storage
@@ -29,6 +29,7 @@ _COLUMNS = {
     "closes_at": "closes_at",
     "accepts_submissions": "accepts_submissions",
     "feed": "feed",
+    "kind": "kind",
     "runtime": "runtime",
     "daily_quota": "daily_quota",
     "smoke_daily_quota": "smoke_daily_quota",
@@ -100,6 +101,13 @@ async def apply(
     edited = checks.Times(scope.position, plain["stage_name"], plain["opens_at"], plain["closes_at"])
     checks.check_order([edited if s is scope else checks.Times.of(s) for s in stages])
     checks.check_feed(scope.position, plain["feed"], plain["accepts_submissions"])
+    edited_shape = training.StageShape(
+        scope.position, plain["kind"], plain["accepts_submissions"], plain["feed"]
+    )
+    training.check(
+        competition.model_source,
+        [edited_shape if s is scope else training.StageShape.of(s) for s in stages],
+    )
     new_scoring = _scoring(scope, changes)
     if new_scoring is not None and labels_kept:
         metric, extra, columns = new_scoring

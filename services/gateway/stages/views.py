@@ -32,6 +32,7 @@ def summary(stage: Scope, now: datetime) -> StageSummary:
         closes_at=_aware(stage.closes_at),
         accepts_submissions=stage.accepts_submissions,
         feed=stage.feed,
+        kind="training" if stage.kind == "training" else "inference",
         is_open=takes_uploads(stage, now),
         metric=stage.metric,
         columns=scoring.columns_of(stage),

@@ -1,6 +1,7 @@
 """How consumed events move a submission through its lifecycle.
 
-Forward only (queued < running < scoring < terminal): a stale or duplicated event
+Forward only (queued < running < scoring < terminal; a training run goes from running
+to ``trained``, terminal, with its model's key): a stale or duplicated event
 finds the submission already past it and changes nothing. One exception: a scored
 submission takes the score of a newer ``submission.scored`` (a rescoring), judged by
 ``occurred_at``; an older one arriving late is ignored. Likewise a newer
@@ -65,6 +66,11 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
         recorded = _record(submission, event)
         if event.failure_reason is not None:
             changed = _fail(submission, event.failure_reason, event.detail, event.type)
+        elif event.kind == "training":
+            # nothing to score: the run is done once its model is stored
+            changed = _move(submission, SubmissionStatus.TRAINED, event.type)
+            if changed:
+                submission.model_key = event.model_key
         else:
             changed = _move(submission, SubmissionStatus.SCORING, event.type)
         if changed:

@@ -16,17 +16,22 @@ class SubmissionStatus(StrEnum):
     RUNNING = "running"
     SCORING = "scoring"
     SCORED = "scored"
+    # a training stage's run that left its model (training runs are not scored)
+    TRAINED = "trained"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-TERMINAL = frozenset({SubmissionStatus.SCORED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED})
+TERMINAL = frozenset(
+    {SubmissionStatus.SCORED, SubmissionStatus.TRAINED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED}
+)
 
 _RANK = {
     SubmissionStatus.QUEUED: 0,
     SubmissionStatus.RUNNING: 1,
     SubmissionStatus.SCORING: 2,
     SubmissionStatus.SCORED: 3,
+    SubmissionStatus.TRAINED: 3,
     SubmissionStatus.FAILED: 3,
     SubmissionStatus.CANCELLED: 3,
 }
@@ -83,6 +88,11 @@ class SubmissionRead(BaseModel):
         default=None,
         description="Its place in the queue while it is queued (null otherwise, and while the queue "
         "cannot be read).",
+    )
+    model_from: uuid.UUID | None = Field(
+        default=None,
+        description="An inference run given a model trained on Holdout: the training submission "
+        "(of the previous, training stage) whose model it read at /code_execution/model; else null.",
     )
     created_at: UtcDatetime
     updated_at: UtcDatetime

@@ -27,7 +27,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.models import Competition, Submission, Team, User, outbox
 from services.gateway.rules import service as rules
 from services.gateway.stages import repository as stages_repo
-from services.gateway.stages import scope
+from services.gateway.stages import scope, training
 from services.gateway.stages.scope import Scope
 from services.gateway.submissions import quota, repository
 from services.gateway.submissions.schemas import TERMINAL, QuotaCounter, SubmissionRead, SubmissionStatus
@@ -100,6 +100,7 @@ async def submit(
             team = await teams.ensure_team(session, competition, user)
             approval.require_approved(competition, team, user)
             await quota.check(session, stage, team, smoke=smoke, now=utcnow())
+        await asyncio.to_thread(training.check_archive, competition, stage, upload.path)
 
         submission_id = uuid.uuid4()
         key = archive_key(competition.id, submission_id)
@@ -168,7 +169,7 @@ async def _check_ready(session: AsyncSession, competition: Competition, stage: S
     missing = []
     if not await competitions_repo.data_files(session, stage.id, stage.data_version):
         missing.append("test data (PUT .../data/{filename})")
-    if stage.labels_version is None:
+    if stage.labels_version is None and stage.kind != "training":  # a training run is not scored
         missing.append("labels (PUT .../labels)")
     if missing:
         where = "" if stage.position == 1 else f" of stage {stage.position} ({stage.stage_name!r})"
@@ -254,7 +255,9 @@ async def queued_event(
     version = scope.data_version(stage, subset)
     files = await competitions_repo.data_files(session, stage.id, version, subset)
     limits = Limits.model_validate(stage.limits)
-    assert labels_key is not None  # _check_ready saw labels in this transaction
+    # _check_ready saw labels in this transaction (a training stage needs none: never scored)
+    assert labels_key is not None or stage.kind == "training"
+    trained = await training.given_model(session, competition, stage, submission)
     if subset == "smoke":
         stage.smoke_data_frozen = True
     else:
@@ -287,8 +290,11 @@ async def queued_event(
             predictions_filename=competition.predictions_filename,
             gpu=limits.gpu,
             max_concurrent_runs=limits.max_concurrent_runs,
+            kind="training" if stage.kind == "training" else "inference",
+            model_limit_mb=limits.model_limit_mb,
+            model_key=trained.model_key if trained is not None else None,
         ),
-        scoring=snapshots.scoring_spec(competition, stage, labels_key),
+        scoring=snapshots.scoring_spec(competition, stage, labels_key or ""),
     )
 
 
@@ -312,6 +318,7 @@ def to_read(submission: Submission, team_name: str, stage_position: int) -> Subm
         size_bytes=submission.size_bytes,
         resources=Resources(**submission.resources) if submission.resources else None,
         started_at=as_aware(submission.started_at) if submission.started_at else None,
+        model_from=submission.model_from,
         created_at=as_aware(submission.created_at),
         updated_at=as_aware(submission.updated_at),
     )

@@ -50,6 +50,8 @@ class RunOutcome:
     resources: Resources = field(default_factory=Resources)
     predictions_key: str | None = None
     log_key: str | None = None
+    # a training run that succeeded: its model's zip in the ``outputs`` container
+    model_key: str | None = None
     # a platform fault that another attempt may not hit
     retryable: bool = False
     # a platform fault that clears with time, not at once (a full disk): the scheduler

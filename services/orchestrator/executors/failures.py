@@ -154,3 +154,21 @@ def output_unreadable(expected: str, action: str, why: str) -> str:
 def output_too_large(expected: str, limit: str, limit_name: str = "output limit") -> str:
     """``limit_name``: ``output limit`` or the file's own (``limit of a scores file``)."""
     return f"{expected} is larger than the {limit} {limit_name}"
+
+
+def model_too_large(limit: str, where: str, written: str) -> str:
+    """A training run's model folder ``where`` held more than the stage's model size cap."""
+    return (
+        f"the model in {where} is larger than the model size limit of {limit} (it wrote at least "
+        f"{written}); save a smaller model, or ask the host to raise limits.model_limit_mb"
+    )
+
+
+def model_missing(where: str) -> str:
+    """A training run ended without error but left nothing in ``where``."""
+    return f"the training run finished but left no model in {where}; save the model's files there"
+
+
+def model_not_regular(path: str, kind: str) -> str:
+    """A training run left ``kind`` (a symlink, a FIFO, ...) in its model folder."""
+    return f"{path} in the model folder is {kind}; a model may hold only regular files and folders"

@@ -14,6 +14,7 @@ import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,16 +62,30 @@ async def run_runner(
 ) -> tuple[int, dict[str, object], str]:
     predictions = stage / "submission" / "submission.csv"
     predictions.parent.mkdir(exist_ok=True)
+    args = [
+        "--predictions",
+        str(predictions),
+        "--time-limit",
+        str(time_limit),
+        "--output-limit-bytes",
+        "1000",
+    ]
+    return await runner_process(stage, args, upload_url, {"PRED": str(predictions)})
+
+
+async def runner_process(
+    stage: Path, args: list[str], upload_url: str, env: dict[str, str]
+) -> tuple[int, dict[str, Any], str]:
+    """``runner.py`` (copied into ``<stage>/tools`` by fetch) on ``<stage>/src``, as the pod runs it."""
     report = stage / "run-report"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-I",
         str(stage / "tools" / "runner.py"),
-        *("--src", str(stage / "src"), "--predictions", str(predictions), "--time-limit", str(time_limit)),
-        *("--output-limit-bytes", "1000", "--upload-url", upload_url, "--report", str(report)),
+        *("--src", str(stage / "src"), *args, "--upload-url", upload_url, "--report", str(report)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={"PRED": str(predictions), "PATH": "/usr/bin:/bin"},
+        env={**env, "PATH": "/usr/bin:/bin"},
     )
     out, _ = await proc.communicate()
     assert proc.returncode is not None

@@ -1599,6 +1599,13 @@ export interface components {
              * @default false
              */
             participants_download_own: boolean;
+            /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             * @default upload
+             * @enum {string}
+             */
+            model_source: "upload" | "platform" | "upload_or_platform";
         };
         /**
          * CompetitionRead
@@ -1623,7 +1630,8 @@ export interface components {
          *         "output_limit_mb": 100,
          *         "log_limit_kb": 64,
          *         "gpu": false,
-         *         "max_concurrent_runs": null
+         *         "max_concurrent_runs": null,
+         *         "model_limit_mb": 512
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
@@ -1661,6 +1669,7 @@ export interface components {
          *           "closes_at": "2027-01-31T23:59:59+00:00",
          *           "accepts_submissions": true,
          *           "feed": null,
+         *           "kind": "inference",
          *           "is_open": true,
          *           "metric": "accuracy",
          *           "columns": [
@@ -1690,6 +1699,7 @@ export interface components {
          *           "closes_at": "2027-02-08T00:00:00+00:00",
          *           "accepts_submissions": false,
          *           "feed": "finals",
+         *           "kind": "inference",
          *           "is_open": false,
          *           "metric": "accuracy",
          *           "columns": [
@@ -1730,6 +1740,7 @@ export interface components {
          *       "rank_host_submissions": false,
          *       "requires_approval": false,
          *       "participants_download_own": false,
+         *       "model_source": "upload",
          *       "created_at": "2026-12-01T10:00:00+00:00",
          *       "updated_at": "2026-12-01T10:00:00+00:00"
          *     }
@@ -1841,6 +1852,12 @@ export interface components {
              */
             participants_download_own: boolean;
             /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             * @enum {string}
+             */
+            model_source: "upload" | "platform" | "upload_or_platform";
+            /**
              * Is Open
              * @description Whether participants may submit now: a stage that takes uploads is open.
              */
@@ -1940,6 +1957,11 @@ export interface components {
             requires_approval?: boolean | null;
             /** Participants Download Own */
             participants_download_own?: boolean | null;
+            /**
+             * Model Source
+             * @description Where inference runs take their model from: `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training stage cannot be `upload`.
+             */
+            model_source?: ("upload" | "platform" | "upload_or_platform") | null;
         };
         /**
          * ComputeUsage
@@ -2080,7 +2102,7 @@ export interface components {
          * @description Why a submission failed, as a participant sees it (DESIGN.md lifecycle).
          * @enum {string}
          */
-        FailureReason: "invalid_submission" | "runtime_error" | "time_limit_exceeded" | "memory_limit_exceeded" | "output_limit_exceeded" | "missing_predictions" | "invalid_predictions" | "internal_error";
+        FailureReason: "invalid_submission" | "runtime_error" | "time_limit_exceeded" | "memory_limit_exceeded" | "output_limit_exceeded" | "missing_predictions" | "invalid_predictions" | "internal_error" | "model_too_large" | "missing_model" | "invalid_model";
         /**
          * FileKind
          * @description What a participant file is, so the web app can group the downloads.
@@ -2320,7 +2342,8 @@ export interface components {
          *       "output_limit_mb": 100,
          *       "log_limit_kb": 64,
          *       "gpu": false,
-         *       "max_concurrent_runs": null
+         *       "max_concurrent_runs": null,
+         *       "model_limit_mb": 512
          *     }
          */
         Limits: {
@@ -2364,6 +2387,12 @@ export interface components {
              * @description The most runs of this competition at once (none: the platform's).
              */
             max_concurrent_runs?: number | null;
+            /**
+             * Model Limit Mb
+             * @description Training stages: the most a run's model folder (/code_execution/model) may hold, in MiB; a run that writes more fails with model_too_large.
+             * @default 512
+             */
+            model_limit_mb: number;
         };
         /**
          * LimitsPatch
@@ -2389,6 +2418,11 @@ export interface components {
             gpu?: boolean | null;
             /** Max Concurrent Runs */
             max_concurrent_runs?: number | null;
+            /**
+             * Model Limit Mb
+             * @description Training stages: the most a run's model folder (/code_execution/model) may hold, in MiB; a run that writes more fails with model_too_large.
+             */
+            model_limit_mb?: number | null;
         };
         /**
          * LogIn
@@ -2428,7 +2462,8 @@ export interface components {
          *             "output_limit_mb": 100,
          *             "log_limit_kb": 64,
          *             "gpu": false,
-         *             "max_concurrent_runs": null
+         *             "max_concurrent_runs": null,
+         *             "model_limit_mb": 512
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
@@ -2466,6 +2501,7 @@ export interface components {
          *               "closes_at": "2027-01-31T23:59:59+00:00",
          *               "accepts_submissions": true,
          *               "feed": null,
+         *               "kind": "inference",
          *               "is_open": true,
          *               "metric": "accuracy",
          *               "columns": [
@@ -2495,6 +2531,7 @@ export interface components {
          *               "closes_at": "2027-02-08T00:00:00+00:00",
          *               "accepts_submissions": false,
          *               "feed": "finals",
+         *               "kind": "inference",
          *               "is_open": false,
          *               "metric": "accuracy",
          *               "columns": [
@@ -2535,6 +2572,7 @@ export interface components {
          *           "rank_host_submissions": false,
          *           "requires_approval": false,
          *           "participants_download_own": false,
+         *           "model_source": "upload",
          *           "created_at": "2026-12-01T10:00:00+00:00",
          *           "updated_at": "2026-12-01T10:00:00+00:00"
          *         }
@@ -2652,6 +2690,7 @@ export interface components {
          *           "closes_at": "2027-02-08T00:00:00+00:00",
          *           "accepts_submissions": false,
          *           "feed": "finals",
+         *           "kind": "inference",
          *           "is_open": false,
          *           "metric": "accuracy",
          *           "columns": [
@@ -2683,7 +2722,8 @@ export interface components {
          *             "output_limit_mb": 100,
          *             "log_limit_kb": 64,
          *             "gpu": false,
-         *             "max_concurrent_runs": null
+         *             "max_concurrent_runs": null,
+         *             "model_limit_mb": 512
          *           },
          *           "daily_quota": 5,
          *           "smoke_daily_quota": 10,
@@ -3687,6 +3727,11 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
              */
             feed?: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             */
+            kind?: ("inference" | "training") | null;
             /** Metric */
             metric?: string | null;
             /** Extra Metrics */
@@ -3729,6 +3774,7 @@ export interface components {
          *       "closes_at": "2027-02-08T00:00:00+00:00",
          *       "accepts_submissions": false,
          *       "feed": "finals",
+         *       "kind": "inference",
          *       "is_open": false,
          *       "metric": "accuracy",
          *       "columns": [
@@ -3760,7 +3806,8 @@ export interface components {
          *         "output_limit_mb": 100,
          *         "log_limit_kb": 64,
          *         "gpu": false,
-         *         "max_concurrent_runs": null
+         *         "max_concurrent_runs": null,
+         *         "model_limit_mb": 512
          *       },
          *       "daily_quota": 5,
          *       "smoke_daily_quota": 10,
@@ -3814,6 +3861,12 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing).
              */
             feed: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             * @enum {string}
+             */
+            kind: "inference" | "training";
             /**
              * Is Open
              * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
@@ -3892,6 +3945,7 @@ export interface components {
          *       "closes_at": "2027-01-31T23:59:59+00:00",
          *       "accepts_submissions": true,
          *       "feed": null,
+         *       "kind": "inference",
          *       "is_open": true,
          *       "metric": "accuracy",
          *       "columns": [
@@ -3943,6 +3997,12 @@ export interface components {
              */
             feed: ("finals" | "all") | null;
             /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             * @enum {string}
+             */
+            kind: "inference" | "training";
+            /**
              * Is Open
              * @description Whether participants may upload now: the stage is open (its schedule) and takes submissions.
              */
@@ -3988,6 +4048,11 @@ export interface components {
              * @description What of the previous stage this stage re-runs when it opens: `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and later only.
              */
             feed?: ("finals" | "all") | null;
+            /**
+             * Kind
+             * @description `inference` (runs write predictions, which are scored) or `training` (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
+             */
+            kind?: ("inference" | "training") | null;
             /** Metric */
             metric?: string | null;
             /** Extra Metrics */
@@ -4111,6 +4176,11 @@ export interface components {
             /** @description Its place in the queue while it is queued (null otherwise, and while the queue cannot be read). */
             queue?: components["schemas"]["QueuePosition"] | null;
             /**
+             * Model From
+             * @description An inference run given a model trained on Holdout: the training submission (of the previous, training stage) whose model it read at /code_execution/model; else null.
+             */
+            model_from?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -4125,7 +4195,7 @@ export interface components {
          * SubmissionStatus
          * @enum {string}
          */
-        SubmissionStatus: "queued" | "running" | "scoring" | "scored" | "failed" | "cancelled";
+        SubmissionStatus: "queued" | "running" | "scoring" | "scored" | "trained" | "failed" | "cancelled";
         /**
          * TeamCreate
          * @example {

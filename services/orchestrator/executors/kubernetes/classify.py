@@ -10,7 +10,9 @@ phase, reasons and exit codes decide whenever that report is absent or disagrees
   (``memory_limit_exceeded``), the runner's time limit or the pod's deadline after the
   program started (``time_limit_exceeded``), an eviction for exceeding the pod's own
   ephemeral storage (``output_limit_exceeded``), a zip the init container rejected
-  (``invalid_submission``), no or bad predictions file;
+  (``invalid_submission``), no or bad predictions file; a training run's model past
+  its size cap (``model_too_large``, also when its emptyDir got the pod evicted), no
+  model, or one with other than files and folders;
 - the host's to fix, failed at once and not retried: image pull errors, a missing
   archive, a pod the API accepts but the kubelet cannot configure;
 - the platform's, retried as another attempt: evictions and disruptions, a pod that
@@ -28,6 +30,7 @@ from services.orchestrator.executors.base import RunOutcome
 from services.orchestrator.executors.kubernetes.objects import (
     ATTEMPT_LABEL,
     FETCH_CONTAINER,
+    MODEL_DIR,
     RUN_CONTAINER,
     SUBMISSION_DIR,
     SUBMISSION_LABEL,
@@ -106,6 +109,11 @@ def classify(
 
     if reason == "Evicted" or (disruption := _disruption(pod)) is not None:
         if reason == "Evicted" and any(s in message.lower() for s in _STORAGE_EVICTION):
+            if spec.kind == "training":
+                limit = failures.fmt_mib(spec.model_limit_mb)
+                return RunOutcome(
+                    FailureReason.MODEL_TOO_LARGE, failures.model_too_large(limit, MODEL_DIR, limit)
+                )
             return RunOutcome(
                 FailureReason.OUTPUT_LIMIT_EXCEEDED,
                 failures.disk_allowance_exceeded(failures.fmt_mib(spec.output_limit_mb), SUBMISSION_DIR),
@@ -176,10 +184,12 @@ def classify(
         how = failures.exited(exit_code, killed_by=killed_by)
         return RunOutcome(FailureReason.RUNTIME_ERROR, how, exit_code=exit_code, resources=resources)
 
+    if spec.kind == "training":
+        return _trained(report, spec, resources, predictions_key or _output_key(pod, "model"))
     expected = f"{SUBMISSION_DIR}/{spec.predictions_filename}"
     predictions = report.get("predictions")
     if predictions == "uploaded":
-        key = predictions_key or _predictions_key(pod)
+        key = predictions_key or _output_key(pod, "predictions")
         return RunOutcome(None, exit_code=0, resources=resources, predictions_key=key)
     if predictions == "missing":
         return RunOutcome(
@@ -214,12 +224,36 @@ def classify(
     return _internal("the run ended without the runner's report", retryable=True)
 
 
-def _predictions_key(pod: dict[str, Any]) -> str | None:
+def _trained(
+    report: dict[str, Any], spec: ExecutionSpec, resources: Resources, key: str | None
+) -> RunOutcome:
+    """A training run that exited 0, by what its runner said of the model folder."""
+    status, written = report.get("model"), report.get("model_bytes")
+    if status == "uploaded":
+        return RunOutcome(None, exit_code=0, resources=resources, model_key=key)
+    if status == "too_large":
+        limit = failures.fmt_mib(spec.model_limit_mb)
+        shown = failures.fmt_bytes(written) if isinstance(written, int) else limit
+        failure = (FailureReason.MODEL_TOO_LARGE, failures.model_too_large(limit, MODEL_DIR, shown))
+    elif status == "missing":
+        failure = (FailureReason.MISSING_MODEL, failures.model_missing(MODEL_DIR))
+    elif status == "not_regular":
+        # the report comes from inside the pod: its path is not repeated, only the rule
+        failure = (FailureReason.INVALID_MODEL, failures.model_not_regular(MODEL_DIR + "/...", UNKNOWN_KIND))
+    elif status == "upload_failed":
+        return _internal(f"the model could not be stored ({report.get('detail', '')})", retryable=True)
+    else:
+        return _internal("the run ended without the runner's report", retryable=True)
+    return RunOutcome(*failure, exit_code=0, resources=resources)
+
+
+def _output_key(pod: dict[str, Any], what: str) -> str | None:
     labels = (pod.get("metadata") or {}).get("labels") or {}
     submission, attempt = str(labels.get(SUBMISSION_LABEL) or ""), str(labels.get(ATTEMPT_LABEL) or "")
     if not submission or not attempt.isdigit():
         return None
-    return output_keys(submission, int(attempt)).predictions
+    keys = output_keys(submission, int(attempt))
+    return keys.model if what == "model" else keys.predictions
 
 
 def is_started(pod: dict[str, Any]) -> bool:

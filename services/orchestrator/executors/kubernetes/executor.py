@@ -194,18 +194,24 @@ class KubernetesExecutor(Executor):
                 f"no container image is configured for runtime {spec.runtime!r}", retryable=False
             )
         self.watcher.start()
-        predictions_key, log_key = output_keys(request.submission_id, request.attempt)
+        predictions_key, log_key, model_key = output_keys(request.submission_id, request.attempt)
         ttl = timedelta(
             seconds=active_deadline_seconds(request, self.settings)
             + self.settings.pending_timeout_seconds
             + self.settings.url_slack_seconds
         )
+        trains = spec.kind == "training"
+        # a training run's output is its model's zip; an inference run may read one
+        output_key = model_key if trains else predictions_key
         pod = make_run_pod(
             request,
             self.settings,
             image=image,
             archive_url=self.urls.read_url("submissions", request.archive_key, ttl),
-            predictions_url=self.urls.write_url("outputs", predictions_key, ttl),
+            predictions_url=self.urls.write_url("outputs", output_key, ttl),
+            model_url=(
+                self.urls.read_url("outputs", spec.model_key, ttl) if spec.model_key and not trains else None
+            ),
         )
         if not self._containers_ready:
             # the pod uploads its predictions with a SAS URL, which cannot create a container
@@ -213,7 +219,7 @@ class KubernetesExecutor(Executor):
             self._containers_ready = True
         async with self._creating:
             await self._create(pod, str(request.submission_id))
-        verdict, started, last_seen = await self._wait(name, spec, predictions_key)
+        verdict, started, last_seen = await self._wait(name, spec, output_key)
         if (kept := collected(last_seen)) is not None:
             # collected before a restart: the outcome that was handed back, once more
             log.info("k8s.collected_adopted", pod=name, submission_id=str(request.submission_id))

@@ -4,7 +4,8 @@
 Downloads the submission zip with a read-only SAS URL for exactly that blob, unpacks it
 with ``shared.archive.safe_extract`` (the same zip rules as the local executor: no
 absolute paths, no ``..``, no symlinks, bounded size, count and ratio) into
-``<stage>/src``, deletes the zip, and copies the stdlib-only ``runner.py`` into the
+``<stage>/src``, deletes the zip (a run given a trained model, ``--model-url``: the
+same for the model's zip, into ``<stage>/model``), and copies the stdlib-only ``runner.py`` into the
 tools volume the main container mounts read-only.
 
 Exit codes, with a JSON report in the termination message:
@@ -38,7 +39,7 @@ class DownloadError(Exception):
         self.missing = missing
 
 
-def download(url: str, dest: Path, max_bytes: int) -> int:
+def download(url: str, dest: Path, max_bytes: int, what: str = "the submission archive") -> int:
     last = ""
     for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
         try:
@@ -52,14 +53,14 @@ def download(url: str, dest: Path, max_bytes: int) -> int:
                 return size
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise DownloadError("the submission archive is not in storage", missing=True) from None
+                raise DownloadError(f"{what} is not in storage", missing=True) from None
             last = f"HTTP {exc.code}"
             if exc.code == 403:
                 break
         except OSError as exc:
             last = str(exc)
         time.sleep(attempt)
-    raise DownloadError(f"could not download the submission archive: {last}")
+    raise DownloadError(f"could not download {what}: {last}")
 
 
 def _report(path: str, report: dict[str, object]) -> None:
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", required=True, type=Path)
     parser.add_argument("--max-archive-bytes", type=int, default=1024**3)
     parser.add_argument("--report", default="/dev/termination-log")
+    # an inference run given a platform-trained model: its zip, unpacked to ``<stage>/model``
+    parser.add_argument("--model-url")
     args = parser.parse_args(argv)
 
     archive = args.stage / "archive.zip"
@@ -84,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         size = download(args.url, archive, args.max_archive_bytes)
         summary = safe_extract(archive, src)
+        if args.model_url:
+            archive.unlink()
+            model = args.stage / "model"
+            model.mkdir(mode=0o755, exist_ok=True)
+            download(args.model_url, archive, args.max_archive_bytes, "the trained model")
+            try:
+                safe_extract(archive, model, entrypoints=())
+            except ArchiveError as exc:  # the platform zipped it: not the submission's fault
+                raise DownloadError(f"the trained model could not be unpacked ({exc})") from None
     except DownloadError as exc:
         _report(args.report, {"error": str(exc)})
         print(f"holdout fetch: {exc}", file=sys.stderr)

@@ -12,6 +12,12 @@ after a crash finds (409) the pod it made before. How a run moves its files:
   ``/code_execution/submission/<file>`` with a write-only SAS URL for exactly the
   blob ``outputs/<submission_id>/<attempt>/predictions.csv`` and writes a JSON report
   to its termination message;
+- a training run's pod mounts the test data's place with its training data (the stage's
+  data, on the same claim), has ``/code_execution/model`` (an emptyDir capped by the
+  model size limit) instead of ``/code_execution/submission``, and its runner uploads
+  that folder zipped to ``.../model.zip``; an inference run given a trained model has
+  ``fetch`` download and unpack it (read URL) into the ``src`` volume's ``model``
+  folder, mounted read-only at ``/code_execution/model``;
 - the orchestrator reads the log (capped) through the API and uploads it itself.
 """
 
@@ -21,6 +27,7 @@ from typing import Any
 
 from services.orchestrator.executors.base import RunRequest
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from shared.events import ExecutionSpec
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "holdout"
@@ -34,6 +41,11 @@ FETCH_CONTAINER = "fetch"
 SRC_DIR = "/code_execution/src"
 DATA_DIR = "/code_execution/data"
 SUBMISSION_DIR = "/code_execution/submission"
+# a training run writes its model here; an inference run given one reads it here
+MODEL_DIR = "/code_execution/model"
+# a training run's model volume, whole: the model folder (``MODEL_DIR``, its ``model``
+# subfolder) and, beside it, the runner's zip of it
+MODEL_VOLUME_DIR = "/holdout/model"
 STAGE_DIR = "/holdout/stage"
 TOOLS_DIR = "/holdout/tools"
 MIB = 1024 * 1024
@@ -83,6 +95,25 @@ def _empty_dir(name: str, size_mb: int) -> dict[str, Any]:
     return {"name": name, "emptyDir": {"sizeLimit": f"{size_mb}Mi"}}
 
 
+def _writable_mb(spec: ExecutionSpec) -> int:
+    """The run's writable volume: the predictions folder, or a training run's model folder
+    with room for its zip beside it."""
+    return 2 * spec.model_limit_mb + 1 if spec.kind == "training" else spec.output_limit_mb
+
+
+def _writable_mounts(spec: ExecutionSpec, *, given_model: bool) -> list[dict[str, Any]]:
+    if spec.kind == "training":
+        return [
+            {"name": "model", "mountPath": MODEL_DIR, "subPath": "model"},
+            {"name": "model", "mountPath": MODEL_VOLUME_DIR},
+        ]
+    mounts: list[dict[str, Any]] = [{"name": "submission", "mountPath": SUBMISSION_DIR}]
+    if given_model:
+        # unpacked by ``fetch`` into the code's volume, beside ``src``
+        mounts.append({"name": "src", "mountPath": MODEL_DIR, "subPath": "model", "readOnly": True})
+    return mounts
+
+
 def make_run_pod(
     request: RunRequest,
     settings: KubernetesSettings,
@@ -90,25 +121,32 @@ def make_run_pod(
     image: str,
     archive_url: str,
     predictions_url: str,
+    model_url: str | None = None,
 ) -> dict[str, Any]:
-    """The pod for one attempt of one submission, as the API's JSON."""
+    """The pod for one attempt of one submission, as the API's JSON.
+
+    ``predictions_url``: where the run's output goes (a training run's: its model's zip).
+    ``model_url``: an inference run's trained model (a read URL), unpacked by ``fetch``
+    next to the code and mounted read-only at ``MODEL_DIR``."""
     spec = request.execution
+    trains = spec.kind == "training"
+    # the code's volume also holds a given model (at most the model size limit)
+    src_mb = settings.src_size_mb + (spec.model_limit_mb if model_url is not None and not trains else 0)
     data_subpath = spec.data_prefix.strip("/")
     if not data_subpath or any(part in ("", ".", "..") for part in data_subpath.split("/")):
         raise ValueError(f"invalid data prefix {spec.data_prefix!r}")
+    disk_mb = src_mb + settings.tmp_size_mb + _writable_mb(spec) + settings.log_slack_mb
     run_resources = {
         "cpu": cpu_quantity(spec.cpus),
         "memory": f"{spec.memory_mb}Mi",
-        "ephemeral-storage": (
-            f"{settings.src_size_mb + settings.tmp_size_mb + spec.output_limit_mb + settings.log_slack_mb}Mi"
-        ),
+        "ephemeral-storage": f"{disk_mb}Mi",
     }
     if spec.gpu:
         run_resources["nvidia.com/gpu"] = "1"
     fetch_resources = {
         "cpu": settings.helper_cpu,
         "memory": settings.helper_memory,
-        "ephemeral-storage": f"{settings.src_size_mb + settings.log_slack_mb}Mi",
+        "ephemeral-storage": f"{src_mb + settings.log_slack_mb}Mi",
     }
     fetch = {
         "name": FETCH_CONTAINER,
@@ -122,6 +160,7 @@ def make_run_pod(
             STAGE_DIR,
             "--tools",
             TOOLS_DIR,
+            *(["--model-url", model_url] if model_url is not None and not trains else []),
         ],
         "env": [{"name": "PYTHONUNBUFFERED", "value": "1"}, {"name": "HOME", "value": TMP_DIR}],
         "resources": _equal(fetch_resources),
@@ -140,12 +179,15 @@ def make_run_pod(
         "args": [
             "--src",
             SRC_DIR,
-            "--predictions",
-            f"{SUBMISSION_DIR}/{spec.predictions_filename}",
+            *(
+                ["--model-dir", MODEL_DIR, "--model-zip", f"{MODEL_VOLUME_DIR}/model.zip"]
+                if trains
+                else ["--predictions", f"{SUBMISSION_DIR}/{spec.predictions_filename}"]
+            ),
             "--time-limit",
             str(spec.time_limit_s),
             "--output-limit-bytes",
-            str(spec.output_limit_mb * MIB),
+            str((spec.model_limit_mb if trains else spec.output_limit_mb) * MIB),
             "--upload-url",
             predictions_url,
         ],
@@ -163,7 +205,7 @@ def make_run_pod(
         "volumeMounts": [
             {"name": "src", "mountPath": SRC_DIR, "subPath": "src", "readOnly": True},
             {"name": "data", "mountPath": DATA_DIR, "subPath": data_subpath, "readOnly": True},
-            {"name": "submission", "mountPath": SUBMISSION_DIR},
+            *_writable_mounts(spec, given_model=model_url is not None),
             {"name": "tmp", "mountPath": TMP_DIR},
             {"name": "tools", "mountPath": TOOLS_DIR, "readOnly": True},
         ],
@@ -187,8 +229,10 @@ def make_run_pod(
         "initContainers": [fetch],
         "containers": [run],
         "volumes": [
-            _empty_dir("src", settings.src_size_mb),
-            _empty_dir("submission", spec.output_limit_mb),
+            _empty_dir("src", src_mb),
+            _empty_dir("model", _writable_mb(spec))
+            if trains
+            else _empty_dir("submission", spec.output_limit_mb),
             _empty_dir("tmp", settings.tmp_size_mb),
             _empty_dir("tools", 1),
             {

@@ -7,8 +7,9 @@ orchestrator that built the pod.
 It runs the participant's ``main.py`` (or ``main.sh``) in its own process group, kills
 the whole group at the time limit, uploads the predictions file (a regular file, never
 through a symlink, at most the output limit) with a write-only SAS URL for exactly one
-blob, and writes a JSON report to the termination message, which the orchestrator
-reads from the pod's status. The container exits with the participant's exit code
+blob (a training run: its model folder, zipped, at most the model size limit), and
+writes a JSON report to the termination message, which the orchestrator reads from the
+pod's status. The container exits with the participant's exit code
 (124 after the time limit), so the status tells the same story without the report.
 """
 
@@ -26,6 +27,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
+from typing import BinaryIO
 
 TIMEOUT_EXIT = 124
 REPORT_LIMIT = 4000  # the kubelet keeps at most 4096 bytes of a termination message
@@ -80,6 +83,36 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _put(f: BinaryIO, size: int, url: str, content_type: str) -> tuple[str, str]:
+    """PUT ``size`` bytes of ``f`` to the SAS ``url``: (uploaded | upload_failed, detail)."""
+    last = ""
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        f.seek(0)
+        request = urllib.request.Request(  # noqa: S310 - an https SAS URL from the orchestrator
+            url,
+            data=f,
+            method="PUT",
+            headers={
+                "x-ms-blob-type": "BlockBlob",
+                "Content-Length": str(size),
+                "Content-Type": content_type,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                if 200 <= response.status < 300:
+                    return "uploaded", ""
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+            if exc.code in (401, 403, 404):
+                break
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(attempt)
+    return "upload_failed", f"the upload failed: {last}"
+
+
 def upload_predictions(path: str, url: str, limit: int) -> tuple[str, str]:
     """Returns (status, detail); status: uploaded | missing | not_regular | too_large | upload_failed."""
     try:
@@ -97,32 +130,52 @@ def upload_predictions(path: str, url: str, limit: int) -> tuple[str, str]:
     with os.fdopen(fd, "rb") as f:
         if st.st_size > limit:
             return "too_large", f"{path} has {st.st_size} bytes; the limit is {limit}"
-        last = ""
-        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            f.seek(0)
-            request = urllib.request.Request(  # noqa: S310 - an https SAS URL from the orchestrator
-                url,
-                data=f,
-                method="PUT",
-                headers={
-                    "x-ms-blob-type": "BlockBlob",
-                    "Content-Length": str(st.st_size),
-                    "Content-Type": "text/csv",
-                },
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                    if 200 <= response.status < 300:
-                        return "uploaded", ""
-                    last = f"HTTP {response.status}"
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code}"
-                if exc.code in (401, 403, 404):
-                    break
-            except OSError as exc:
-                last = str(exc)
-            time.sleep(attempt)
-        return "upload_failed", f"the upload failed: {last}"
+        return _put(f, st.st_size, url, "text/csv")
+
+
+def zip_model(model_dir: str, dest: str, limit: int) -> tuple[str, str, int]:
+    """Zip a training run's model folder: (status, detail, bytes); status: zipped | missing |
+    not_regular | too_large. Regular files and folders only, never through a symlink."""
+    total = files = 0
+    with zipfile.ZipFile(dest, "x", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for root, dirs, names in os.walk(model_dir):
+            dirs.sort()
+            rel_root = os.path.relpath(root, model_dir)
+            for name in sorted(dirs + names):
+                path = os.path.join(root, name)
+                rel = name if rel_root == "." else f"{rel_root}/{name}"
+                st = os.lstat(path)
+                if stat.S_ISDIR(st.st_mode):
+                    zf.writestr(zipfile.ZipInfo(rel + "/"), b"")
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else file_kind(st.st_mode)
+                    return "not_regular", f"{path} is {kind}", total
+                total += st.st_size
+                if total > limit:
+                    return "too_large", f"the model folder holds more than {limit} bytes", total
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                with os.fdopen(fd, "rb") as src, zf.open(zipfile.ZipInfo(rel), "w") as out:
+                    while block := src.read(1 << 20):
+                        out.write(block)
+                files += 1
+    return ("zipped", "", total) if files else ("missing", f"{model_dir} is empty", 0)
+
+
+def upload_model(model_dir: str, archive: str, url: str, limit: int) -> tuple[str, str, int]:
+    """Zip the model folder to ``archive`` (a new file: nothing planted there is followed)
+    and upload it: (status, detail, bytes in the folder)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(archive)
+    try:
+        status, detail, total = zip_model(model_dir, archive, limit)
+        if status != "zipped":
+            return status, detail, total
+        with open(archive, "rb") as f:
+            return (*_put(f, os.fstat(f.fileno()).st_size, url, "application/zip"), total)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(archive)
 
 
 def write_report(path: str, report: dict[str, object]) -> None:
@@ -140,21 +193,34 @@ def write_report(path: str, report: dict[str, object]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a Holdout submission and upload its predictions.")
     parser.add_argument("--src", required=True)
-    parser.add_argument("--predictions", required=True)
+    parser.add_argument("--predictions")
+    # a training run: its model folder, zipped and uploaded instead of predictions
+    parser.add_argument("--model-dir")
+    parser.add_argument("--model-zip", help="where to zip the model folder before the upload")
     parser.add_argument("--time-limit", type=float, required=True)
     parser.add_argument("--output-limit-bytes", type=int, required=True)
     parser.add_argument("--upload-url", required=True)
     parser.add_argument("--report", default="/dev/termination-log")
     args = parser.parse_args(argv)
+    if (args.predictions is None) == (args.model_dir is None):
+        parser.error("give one of --predictions and --model-dir")
 
     report = run_participant(args.src, args.time_limit)
+    what = "model" if args.model_dir else "predictions"
     if report["exit_code"] == 0 and not report["timed_out"]:
-        status, detail = upload_predictions(args.predictions, args.upload_url, args.output_limit_bytes)
-        report["predictions"] = status
+        if args.model_dir:
+            archive = args.model_zip or os.path.join(os.path.dirname(args.model_dir), "model.zip")
+            status, detail, total = upload_model(
+                args.model_dir, archive, args.upload_url, args.output_limit_bytes
+            )
+            report["model_bytes"] = total
+        else:
+            status, detail = upload_predictions(args.predictions, args.upload_url, args.output_limit_bytes)
+        report[what] = status
         if detail:
             report["detail"] = detail
     else:
-        report["predictions"] = "skipped"
+        report[what] = "skipped"
     write_report(args.report, report)
     code = report["exit_code"]
     return code if isinstance(code, int) else 1

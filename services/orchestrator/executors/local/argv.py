@@ -11,7 +11,9 @@ these lists without running anything (``tests/orchestrator/test_sandbox_view.py`
   namespaces, drops all capabilities, clears the environment and loads the seccomp
   blocklist (``seccomp.py``) before it execs the submission;
 - ``/tmp`` is the capped tmpfs of ``scratch.py`` (or a tmpfs bwrap makes);
-- a competition that asks for a GPU gets the host's NVIDIA devices (``gpu.py``).
+- a competition that asks for a GPU gets the host's NVIDIA devices (``gpu.py``);
+- a training run's writable folder is ``/code_execution/model``; an inference run given a
+  platform-trained model reads it there, read-only.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from services.orchestrator.executors.local.gpu import bwrap_args
 from services.orchestrator.executors.local.spec import (
     DATA_MOUNT,
     MIB,
+    MODEL_MOUNT,
     RUNTIME_MOUNT,
     SANDBOX_TMP,
     SRC_MOUNT,
-    SUBMISSION_MOUNT,
     SandboxLimits,
     SandboxSpec,
 )
@@ -140,9 +142,11 @@ def build_argv(
         "--ro-bind",
         str(spec.data_dir),
         DATA_MOUNT,
+        # a training run's model folder, else the predictions folder
         "--bind",
         str(spec.submission_dir),
-        SUBMISSION_MOUNT,
+        spec.writable_mount,
+        *(["--ro-bind", str(spec.model_dir), MODEL_MOUNT] if spec.model_dir is not None else []),
         "--remount-ro",
         "/",
         "--chdir",

@@ -12,7 +12,12 @@ import contextlib
 import signal
 
 from services.orchestrator.executors import failures
-from services.orchestrator.executors.local.spec import SANDBOX_TMP, SUBMISSION_MOUNT, SandboxLimits
+from services.orchestrator.executors.local.spec import (
+    MODEL_MOUNT,
+    SANDBOX_TMP,
+    SUBMISSION_MOUNT,
+    SandboxLimits,
+)
 from shared.events import FailureReason
 
 # how much of the log a runtime error's detail quotes
@@ -28,8 +33,13 @@ def classify(
     limits: SandboxLimits,
     log_text: str,
     tmp_full: bool = False,
+    model_written: int | None = None,
 ) -> tuple[FailureReason, str] | None:
-    """The failure (reason, detail) of a finished run, before looking at its predictions."""
+    """The failure (reason, detail) of a finished run, before looking at its predictions.
+
+    ``model_written``: a training run's bytes in its model folder (its writable folder,
+    capped at ``limits.output_limit_bytes``, the stage's model size limit); None: an
+    inference run."""
     if timed_out:
         return FailureReason.TIME_LIMIT_EXCEEDED, failures.time_limit_exceeded(limits.time_limit_s)
     if oom_killed and exit_code != 0:
@@ -37,7 +47,12 @@ def classify(
             FailureReason.MEMORY_LIMIT_EXCEEDED,
             failures.memory_limit_exceeded(failures.fmt_bytes(limits.memory_bytes), tmp_counts=True),
         )
-    if output_exceeded or exit_code == 128 + signal.SIGXFSZ:
+    over = output_exceeded or exit_code == 128 + signal.SIGXFSZ
+    if model_written is not None and (over or model_written > limits.output_limit_bytes):
+        limit = failures.fmt_bytes(limits.output_limit_bytes)
+        written = failures.fmt_bytes(max(model_written, limits.output_limit_bytes + 1))
+        return FailureReason.MODEL_TOO_LARGE, failures.model_too_large(limit, MODEL_MOUNT, written)
+    if over:
         return (
             FailureReason.OUTPUT_LIMIT_EXCEEDED,
             failures.output_limit_exceeded(failures.fmt_bytes(limits.output_limit_bytes), SUBMISSION_MOUNT),

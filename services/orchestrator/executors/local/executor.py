@@ -1,5 +1,7 @@
 """The local executor (``Executor`` of ``executors/base.py``): one run in the bubblewrap
-sandbox of this machine, its test data linked from this machine's cache.
+sandbox of this machine, its test data (a training run's: its training data) linked from
+this machine's cache; a training run's model goes to ``outputs`` as a zip, and an
+inference run given one reads it unpacked at ``/code_execution/model``.
 
 Its run folder is ``<runs_dir>/<submission_id>/<attempt>/`` (its layout: ``runner``);
 ``data/`` holds hard links to the cached test features.
@@ -86,7 +88,11 @@ class LocalSandboxExecutor(Executor):
 
     async def _run(self, request: RunRequest, run_dir: Path) -> RunOutcome:
         spec = request.execution
-        predictions_key, log_key = output_keys(request.submission_id, request.attempt)
+        predictions_key, log_key, model_key = output_keys(request.submission_id, request.attempt)
+        trains = spec.kind == "training"
+        # a training run's writable folder is its model folder, capped at the model limit
+        output_limit_mb = spec.model_limit_mb if trains else spec.output_limit_mb
+        output_key = model_key if trains else predictions_key
         job = Job(
             name=f"{request.submission_id}-{request.attempt}",
             archive_container="submissions",
@@ -99,7 +105,7 @@ class LocalSandboxExecutor(Executor):
                 memory_bytes=spec.memory_mb * MIB,
                 cpus=spec.cpus,
                 max_processes=spec.max_processes,
-                output_limit_bytes=spec.output_limit_mb * MIB,
+                output_limit_bytes=output_limit_mb * MIB,
                 log_limit_bytes=spec.log_limit_kb * 1024,
                 tmp_bytes=self.runner.tmp_bytes,
             ),
@@ -108,15 +114,17 @@ class LocalSandboxExecutor(Executor):
             stage_inputs=partial(self._stage_data, spec),
             is_smoke=request.is_smoke,
             gpu=spec.gpu,
+            trains=trains,
+            model_key=None if trains else spec.model_key,
         )
         try:
             async with self.runner.run(job, run_dir) as result:
                 if result.output_path is not None:
                     await self.runner.storage_call(
-                        "upload the predictions",
+                        "upload the model" if trains else "upload the predictions",
                         self.storage.put_file,
                         "outputs",
-                        predictions_key,
+                        output_key,
                         result.output_path,
                     )
         except ArchiveError as exc:
@@ -133,7 +141,8 @@ class LocalSandboxExecutor(Executor):
             detail=result.detail,
             exit_code=result.exit_code,
             resources=result.resources,
-            predictions_key=predictions_key if result.output_path is not None else None,
+            predictions_key=predictions_key if result.output_path is not None and not trains else None,
+            model_key=model_key if result.output_path is not None and trains else None,
             log_key=log_key,
             runtime=spec.runtime,
             runtime_digest=await self._runtime_digest(spec.runtime),

@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 from services.orchestrator.executors import failures
-from services.orchestrator.executors.local.spec import SUBMISSION_MOUNT, OutputFile
+from services.orchestrator.executors.local.spec import MODEL_MOUNT, SUBMISSION_MOUNT, OutputFile
 from shared.events import FailureReason
 
 # entries (files, folders) the writable folder may hold; more count as over the limit
@@ -155,3 +156,46 @@ def copy_output(
     finally:
         os.close(fd)
     return None
+
+
+def zip_model(model_dir: Path, dest: Path) -> tuple[FailureReason, str] | None:
+    """Zip a training run's model folder (its size already checked) to the host-owned
+    ``dest``; a failure (reason, detail) for an empty folder or anything but regular
+    files and folders in it. Reads like ``copy_output``: never through a symlink
+    (``O_NOFOLLOW``, checked again with ``fstat`` on the opened file), never blocking on a FIFO.
+    """
+    files = 0
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            with os.scandir(model_dir / rel if rel else model_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for entry in entries:
+                name = f"{rel}{entry.name}"
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    zf.writestr(zipfile.ZipInfo(name + "/"), b"")
+                    stack.append(name + "/")
+                    continue
+                shown = f"{MODEL_MOUNT}/{name}"
+                if not stat.S_ISREG(st.st_mode):
+                    return _invalid_model(shown, st.st_mode)
+                try:
+                    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                except OSError:
+                    return _invalid_model(shown, stat.S_IFLNK if os.path.islink(entry.path) else st.st_mode)
+                with os.fdopen(fd, "rb") as src:
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        return _invalid_model(shown, os.fstat(fd).st_mode)
+                    with zf.open(zipfile.ZipInfo(name), "w") as out:
+                        while block := src.read(1 << 20):
+                            out.write(block)
+                files += 1
+    if files == 0:
+        return FailureReason.MISSING_MODEL, failures.model_missing(MODEL_MOUNT)
+    return None
+
+
+def _invalid_model(path: str, mode: int) -> tuple[FailureReason, str]:
+    return FailureReason.INVALID_MODEL, failures.model_not_regular(path, failures.file_kind(mode))

@@ -12,7 +12,9 @@ Run folder (the caller names it)::
     archive.zip    downloaded, deleted once unpacked
     src/           unpacked code, owned by root, mounted read-only
     data/          the inputs (``Job.stage_inputs``), mounted read-only
-    submission/    owned by the sandbox user, the only writable mount
+    model/         a platform-trained model (``Job.model_key``), mounted read-only
+    submission/    owned by the sandbox user, the only writable mount (a training
+                   run's ``/code_execution/model``)
     log.txt, output.copy   host-side copies (log, output file), read or uploaded by the caller
 """
 
@@ -40,7 +42,7 @@ from services.orchestrator.executors.local.spec import (
     SandboxResult,
     SandboxSpec,
 )
-from shared.archive import safe_extract
+from shared.archive import ArchiveError, safe_extract
 from shared.retry import retrying
 from shared.storage import Storage
 from shared.storage.base import BlobNotFound, ContentMismatch, StorageError
@@ -87,6 +89,12 @@ class Job:
     stage_inputs: Callable[[Path], Awaitable[None]]
     is_smoke: bool = False
     gpu: bool = False
+    # a training run: its writable folder is ``/code_execution/model`` and its output that
+    # folder, zipped (``limits.output_limit_bytes`` is then the model size limit)
+    trains: bool = False
+    # an inference run given a platform-trained model: its zip in the ``outputs`` container,
+    # unpacked read-only at ``/code_execution/model``
+    model_key: str | None = None
 
 
 class LocalRunner:
@@ -179,6 +187,7 @@ class LocalRunner:
             archive.unlink(missing_ok=True)
 
         await job.stage_inputs(data)
+        model = await self._stage_model(job.model_key, run_dir) if job.model_key else None
 
         result = await run_sandbox(
             SandboxSpec(
@@ -191,6 +200,8 @@ class LocalRunner:
                 uid=self.uid,
                 gid=self.gid,
                 gpu=passthrough,
+                trains=job.trains,
+                model_dir=model,
             ),
             job.limits,
             log_path=run_dir / "log.txt",
@@ -203,6 +214,25 @@ class LocalRunner:
             "upload the log", self.storage.put_file, "outputs", job.log_key, result.log_path
         )
         return result
+
+    async def _stage_model(self, key: str, run_dir: Path) -> Path:
+        """Unpack the trained model ``key`` (``outputs`` container) into ``run_dir/model``."""
+        archive, model = run_dir / "model.zip", run_dir / "model"
+        model.mkdir(mode=0o755)
+        try:
+            await self.storage_call(
+                "download the trained model", self.storage.download_to, "outputs", key, archive
+            )
+        except BlobNotFound:
+            raise Refused(failures.missing_from_storage("the trained model"), retryable=False) from None
+        try:
+            # the platform zipped it from a capped folder: still, the same unpacking rules
+            await asyncio.to_thread(safe_extract, archive, model, entrypoints=())
+        except ArchiveError as exc:
+            raise Refused(f"the trained model could not be unpacked ({exc})", retryable=False) from None
+        finally:
+            archive.unlink(missing_ok=True)
+        return model
 
     async def runtime(self, name: str) -> Path | None:
         """The runtime's folder, built first if it is missing and that is allowed."""

@@ -46,7 +46,9 @@ from services.orchestrator.executors.local.output import (
     copy_output,
     over_limit,
     pump_log,
+    tree_usage,
     watch_output,
+    zip_model,
 )
 from services.orchestrator.executors.local.scratch import Scratch
 from services.orchestrator.executors.local.spec import (
@@ -264,6 +266,9 @@ class _Run:
         # a run stopped from outside is reported through the stop reason, not its exit code
         if not ended.timed_out and not output_exceeded and exit_code is not None and exit_code < 0:
             exit_code = 128 - exit_code
+        model_written: int | None = None
+        if self.spec.trains:
+            model_written = (await asyncio.to_thread(tree_usage, self.spec.submission_dir))[0]
         if not output_exceeded:
             output_exceeded = await asyncio.to_thread(
                 over_limit, self.spec.submission_dir, self.limits.output_limit_bytes
@@ -276,9 +281,15 @@ class _Run:
             limits=self.limits,
             log_text=ended.log_text,
             tmp_full=await asyncio.to_thread(self.scratch.tmp_full),
+            model_written=model_written,
         )
         copied: Path | None = None
-        if failure is None:
+        if failure is None and self.spec.trains:
+            dest = self.output_copy or self.log_path.with_name("model.zip")
+            failure = await asyncio.to_thread(zip_model, self.spec.submission_dir, dest)
+            if failure is None:
+                copied = dest
+        elif failure is None:
             output = self.output
             dest = self.output_copy or self.log_path.with_name(output.name)
             max_bytes = output.max_bytes if output.max_bytes is not None else self.limits.output_limit_bytes

@@ -23,6 +23,8 @@ CODE_ROOT = "/code_execution"
 SRC_MOUNT = f"{CODE_ROOT}/src"
 DATA_MOUNT = f"{CODE_ROOT}/data"
 SUBMISSION_MOUNT = f"{CODE_ROOT}/submission"
+# a training run writes its model here; the next stage's inference run reads it here
+MODEL_MOUNT = f"{CODE_ROOT}/model"
 SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own private tmpfs, not the host's /tmp
 
 
@@ -70,6 +72,21 @@ class SandboxSpec:
     gid: int = 64000
     # the host's GPU devices, found by ``gpu.discover`` (None: a CPU run)
     gpu: GpuPassthrough | None = None
+    # a training run: ``submission_dir`` (its only writable, size-capped folder) is mounted
+    # at ``MODEL_MOUNT`` instead, and what it holds there is the run's output
+    trains: bool = False
+    # an inference run given a platform-trained model: its unpacked files, read-only at
+    # ``MODEL_MOUNT``
+    model_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.trains and self.model_dir is not None:
+            raise ValueError("a training run writes /code_execution/model; it cannot also be given one")
+
+    @property
+    def writable_mount(self) -> str:
+        """Where the run's one writable folder is: its model's or its predictions' place."""
+        return MODEL_MOUNT if self.trains else SUBMISSION_MOUNT
 
 
 @dataclass

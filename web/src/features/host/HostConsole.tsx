@@ -229,7 +229,7 @@ function AllSubmissions({ slug }: { slug: string }) {
     const by = new Map<string, Record<string, number>>();
     for (const s of items) {
       const day = s.created_at.slice(0, 10);
-      const outcome = ["scored", "failed", "cancelled"].includes(s.status) ? s.status : "pending";
+      const outcome = ["scored", "trained", "failed", "cancelled"].includes(s.status) ? s.status : "pending";
       const counts = by.get(day) ?? {};
       counts[outcome] = (counts[outcome] ?? 0) + 1;
       by.set(day, counts);
@@ -243,7 +243,7 @@ function AllSubmissions({ slug }: { slug: string }) {
       <div className="row filters">
         <label>Status <select value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">any</option>
-          {["queued", "running", "scoring", "scored", "failed", "cancelled"].map((s) => <option key={s}>{s}</option>)}
+          {["queued", "running", "scoring", "scored", "trained", "failed", "cancelled"].map((s) => <option key={s}>{s}</option>)}
         </select></label>
         <label>Reason <select value={reason} onChange={(e) => setReason(e.target.value)}>
           <option value="">any</option>

@@ -51,7 +51,7 @@ export function StagesSection({ slug }: { slug: string }) {
                   <td>{s.opens_at ? formatDate(s.opens_at) : "from the start"}</td>
                   <td>{s.closes_at ? formatDate(s.closes_at) : "never"}</td>
                   <td>{stageState(s)}</td>
-                  <td>{s.accepts_submissions ? "takes uploads" : "evaluation only"}{feedText(s) ? `; ${feedText(s)}` : ""}</td>
+                  <td>{s.kind === "training" ? "training: " : ""}{s.accepts_submissions ? "takes uploads" : "evaluation only"}{feedText(s) ? `; ${feedText(s)}` : ""}</td>
                   <td><DataStatus s={s} /></td>
                 </tr>
               ))}
@@ -93,9 +93,10 @@ function AddStage({ slug, onAdded }: { slug: string; onAdded: () => void }) {
   const [closes, setCloses] = useState("");
   const [uploads, setUploads] = useState(true);
   const [feed, setFeed] = useState<"" | Feed>("");
+  const [kind, setKind] = useState<"inference" | "training">("inference");
   const add = useMutation({
     mutationFn: () =>
-      createStage(slug, { name: name.trim(), opens_at: iso(opens), closes_at: iso(closes), accepts_submissions: uploads, feed: feed || null }),
+      createStage(slug, { name: name.trim(), opens_at: iso(opens), closes_at: iso(closes), accepts_submissions: uploads, feed: feed || null, kind }),
     onSuccess: () => {
       setName("");
       onAdded();
@@ -125,6 +126,14 @@ function AddStage({ slug, onAdded }: { slug: string; onAdded: () => void }) {
             <option value="">nothing</option>
             <option value="finals">each team's final submissions</option>
             <option value="all">every successful submission</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Kind" name="stage-kind" error={errors.kind} hint="Training: runs see this stage's data (training features and labels) and save a model for the next stage's runs; they are not scored.">
+        {(id, d) => (
+          <select id={id} aria-describedby={d} value={kind} onChange={(e) => setKind(e.target.value as "inference" | "training")}>
+            <option value="inference">inference (scored predictions)</option>
+            <option value="training">training (a model for the next stage)</option>
           </select>
         )}
       </Field>

@@ -4,7 +4,7 @@ import { formatDuration } from "@/components/ui";
 
 export type Submission = Schemas["SubmissionRead"];
 
-export const TERMINAL = new Set(["scored", "failed", "cancelled"]);
+export const TERMINAL = new Set(["scored", "trained", "failed", "cancelled"]);
 
 const REASONS: Record<string, string> = {
   invalid_submission: "The zip is not a valid submission",
@@ -22,7 +22,7 @@ export function reasonText(reason: string | null | undefined): string {
 }
 
 export function StatusBadge({ s }: { s: Submission }) {
-  const cls = s.status === "scored" ? "ok" : s.status === "failed" ? "bad" : s.status === "cancelled" ? "" : "wait";
+  const cls = s.status === "scored" || s.status === "trained" ? "ok" : s.status === "failed" ? "bad" : s.status === "cancelled" ? "" : "wait";
   return (
     <span className={`badge ${cls}`} data-testid="status">
       {s.status}

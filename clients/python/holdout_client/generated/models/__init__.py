@@ -6,8 +6,11 @@ from .approval_read_state import ApprovalReadState
 from .board_reproduction_create import BoardReproductionCreate
 from .board_reproductions import BoardReproductions
 from .competition_create import CompetitionCreate
+from .competition_create_model_source import CompetitionCreateModelSource
 from .competition_read import CompetitionRead
+from .competition_read_model_source import CompetitionReadModelSource
 from .competition_update import CompetitionUpdate
+from .competition_update_model_source_type_0 import CompetitionUpdateModelSourceType0
 from .compute_usage import ComputeUsage
 from .data_file_read import DataFileRead
 from .execution_record import ExecutionRecord
@@ -67,12 +70,16 @@ from .spread import Spread
 from .spread_board import SpreadBoard
 from .stage_create import StageCreate
 from .stage_create_feed_type_0 import StageCreateFeedType0
+from .stage_create_kind_type_0 import StageCreateKindType0
 from .stage_read import StageRead
 from .stage_read_feed_type_0 import StageReadFeedType0
+from .stage_read_kind import StageReadKind
 from .stage_summary import StageSummary
 from .stage_summary_feed_type_0 import StageSummaryFeedType0
+from .stage_summary_kind import StageSummaryKind
 from .stage_update import StageUpdate
 from .stage_update_feed_type_0 import StageUpdateFeedType0
+from .stage_update_kind_type_0 import StageUpdateKindType0
 from .submission_read import SubmissionRead
 from .submission_read_purpose import SubmissionReadPurpose
 from .submission_status import SubmissionStatus
@@ -105,8 +112,11 @@ __all__ = (
     "BoardReproductionCreate",
     "BoardReproductions",
     "CompetitionCreate",
+    "CompetitionCreateModelSource",
     "CompetitionRead",
+    "CompetitionReadModelSource",
     "CompetitionUpdate",
+    "CompetitionUpdateModelSourceType0",
     "ComputeUsage",
     "DataFileRead",
     "ExecutionRecord",
@@ -166,12 +176,16 @@ __all__ = (
     "SpreadBoard",
     "StageCreate",
     "StageCreateFeedType0",
+    "StageCreateKindType0",
     "StageRead",
     "StageReadFeedType0",
+    "StageReadKind",
     "StageSummary",
     "StageSummaryFeedType0",
+    "StageSummaryKind",
     "StageUpdate",
     "StageUpdateFeedType0",
+    "StageUpdateKindType0",
     "SubmissionRead",
     "SubmissionReadPurpose",
     "SubmissionStatus",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.competition_create_model_source import CompetitionCreateModelSource
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ class CompetitionCreate:
             default their runs are shown to them but not ranked). Default: False.
         participants_download_own (bool | Unset): Whether a team may download its own submissions' zips and predictions
             (the host always may, for every team). Default: False.
+        model_source (CompetitionCreateModelSource | Unset): Where inference runs take their model from: `upload` (only
+            what the zip ships), `platform` (only the model the team's latest successful run of the previous, training stage
+            left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's,
+            and the trained model at /code_execution/model when the team has one). A competition with a training stage
+            cannot be `upload`. Default: CompetitionCreateModelSource.UPLOAD.
     """
 
     slug: str
@@ -76,6 +82,9 @@ class CompetitionCreate:
     final_count: int | Unset = 2
     rank_host_submissions: bool | Unset = False
     participants_download_own: bool | Unset = False
+    model_source: CompetitionCreateModelSource | Unset = (
+        CompetitionCreateModelSource.UPLOAD
+    )
 
     def to_dict(self) -> dict[str, Any]:
         slug = self.slug
@@ -146,6 +155,10 @@ class CompetitionCreate:
 
         participants_download_own = self.participants_download_own
 
+        model_source: str | Unset = UNSET
+        if not isinstance(self.model_source, Unset):
+            model_source = self.model_source.value
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -191,6 +204,8 @@ class CompetitionCreate:
             field_dict["rank_host_submissions"] = rank_host_submissions
         if participants_download_own is not UNSET:
             field_dict["participants_download_own"] = participants_download_own
+        if model_source is not UNSET:
+            field_dict["model_source"] = model_source
 
         return field_dict
 
@@ -292,6 +307,13 @@ class CompetitionCreate:
 
         participants_download_own = d.pop("participants_download_own", UNSET)
 
+        _model_source = d.pop("model_source", UNSET)
+        model_source: CompetitionCreateModelSource | Unset
+        if isinstance(_model_source, Unset):
+            model_source = UNSET
+        else:
+            model_source = CompetitionCreateModelSource(_model_source)
+
         competition_create = cls(
             slug=slug,
             title=title,
@@ -315,6 +337,7 @@ class CompetitionCreate:
             final_count=final_count,
             rank_host_submissions=rank_host_submissions,
             participants_download_own=participants_download_own,
+            model_source=model_source,
         )
 
         return competition_create

@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.competition_read_model_source import CompetitionReadModelSource
+
 if TYPE_CHECKING:
     from ..models.data_file_read import DataFileRead
     from ..models.limits import Limits
@@ -62,6 +64,11 @@ class CompetitionRead:
             .../teams?approval=pending, POST .../teams/{team}/approval); the host's and admins' teams are approved when
             made.
         participants_download_own (bool): Whether a team may download its own submissions' zips and predictions.
+        model_source (CompetitionReadModelSource): Where inference runs take their model from: `upload` (only what the
+            zip ships), `platform` (only the model the team's latest successful run of the previous, training stage left, at
+            /code_execution/model; a zip that ships model files is refused), or `upload_or_platform` (the zip's, and the
+            trained model at /code_execution/model when the team has one). A competition with a training stage cannot be
+            `upload`.
         is_open (bool): Whether participants may submit now: a stage that takes uploads is open.
         stages (list[StageSummary]): Every stage in order; the competition's own settings above are the first stage's.
         current_stage (int | None): The position of the stage open now (which may be evaluation-only), or null.
@@ -105,6 +112,7 @@ class CompetitionRead:
     rank_host_submissions: bool
     requires_approval: bool
     participants_download_own: bool
+    model_source: CompetitionReadModelSource
     is_open: bool
     stages: list[StageSummary]
     current_stage: int | None
@@ -206,6 +214,8 @@ class CompetitionRead:
 
         participants_download_own = self.participants_download_own
 
+        model_source = self.model_source.value
+
         is_open = self.is_open
 
         stages = []
@@ -265,6 +275,7 @@ class CompetitionRead:
                 "rank_host_submissions": rank_host_submissions,
                 "requires_approval": requires_approval,
                 "participants_download_own": participants_download_own,
+                "model_source": model_source,
                 "is_open": is_open,
                 "stages": stages,
                 "current_stage": current_stage,
@@ -424,6 +435,8 @@ class CompetitionRead:
 
         participants_download_own = d.pop("participants_download_own")
 
+        model_source = CompetitionReadModelSource(d.pop("model_source"))
+
         is_open = d.pop("is_open")
 
         stages = []
@@ -495,6 +508,7 @@ class CompetitionRead:
             rank_host_submissions=rank_host_submissions,
             requires_approval=requires_approval,
             participants_download_own=participants_download_own,
+            model_source=model_source,
             is_open=is_open,
             stages=stages,
             current_stage=current_stage,

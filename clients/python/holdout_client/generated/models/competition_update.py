@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.competition_update_model_source_type_0 import (
+    CompetitionUpdateModelSourceType0,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -53,6 +56,11 @@ class CompetitionUpdate:
             requires_approval (bool | None | Unset): Teams made while approval was not required stay approved when it is
                 turned on.
             participants_download_own (bool | None | Unset):
+            model_source (CompetitionUpdateModelSourceType0 | None | Unset): Where inference runs take their model from:
+                `upload` (only what the zip ships), `platform` (only the model the team's latest successful run of the previous,
+                training stage left, at /code_execution/model; a zip that ships model files is refused), or `upload_or_platform`
+                (the zip's, and the trained model at /code_execution/model when the team has one). A competition with a training
+                stage cannot be `upload`.
     """
 
     title: None | str | Unset = UNSET
@@ -76,6 +84,7 @@ class CompetitionUpdate:
     rank_host_submissions: bool | None | Unset = UNSET
     requires_approval: bool | None | Unset = UNSET
     participants_download_own: bool | None | Unset = UNSET
+    model_source: CompetitionUpdateModelSourceType0 | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.limits_patch import LimitsPatch
@@ -218,6 +227,14 @@ class CompetitionUpdate:
         else:
             participants_download_own = self.participants_download_own
 
+        model_source: None | str | Unset
+        if isinstance(self.model_source, Unset):
+            model_source = UNSET
+        elif isinstance(self.model_source, CompetitionUpdateModelSourceType0):
+            model_source = self.model_source.value
+        else:
+            model_source = self.model_source
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -263,6 +280,8 @@ class CompetitionUpdate:
             field_dict["requires_approval"] = requires_approval
         if participants_download_own is not UNSET:
             field_dict["participants_download_own"] = participants_download_own
+        if model_source is not UNSET:
+            field_dict["model_source"] = model_source
 
         return field_dict
 
@@ -507,6 +526,25 @@ class CompetitionUpdate:
             d.pop("participants_download_own", UNSET)
         )
 
+        def _parse_model_source(
+            data: object,
+        ) -> CompetitionUpdateModelSourceType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                model_source_type_0 = CompetitionUpdateModelSourceType0(data)
+
+                return model_source_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CompetitionUpdateModelSourceType0 | None | Unset, data)
+
+        model_source = _parse_model_source(d.pop("model_source", UNSET))
+
         competition_update = cls(
             title=title,
             description=description,
@@ -529,6 +567,7 @@ class CompetitionUpdate:
             rank_host_submissions=rank_host_submissions,
             requires_approval=requires_approval,
             participants_download_own=participants_download_own,
+            model_source=model_source,
         )
 
         return competition_update

@@ -24,6 +24,8 @@ class Limits:
             log_limit_kb (int | Unset):  Default: 64.
             gpu (bool | Unset):  Default: False.
             max_concurrent_runs (int | None | Unset): The most runs of this competition at once (none: the platform's).
+            model_limit_mb (int | Unset): Training stages: the most a run's model folder (/code_execution/model) may hold,
+                in MiB; a run that writes more fails with model_too_large. Default: 512.
     """
 
     time_limit_s: float | Unset = 600.0
@@ -34,6 +36,7 @@ class Limits:
     log_limit_kb: int | Unset = 64
     gpu: bool | Unset = False
     max_concurrent_runs: int | None | Unset = UNSET
+    model_limit_mb: int | Unset = 512
 
     def to_dict(self) -> dict[str, Any]:
         time_limit_s = self.time_limit_s
@@ -56,6 +59,8 @@ class Limits:
         else:
             max_concurrent_runs = self.max_concurrent_runs
 
+        model_limit_mb = self.model_limit_mb
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -75,6 +80,8 @@ class Limits:
             field_dict["gpu"] = gpu
         if max_concurrent_runs is not UNSET:
             field_dict["max_concurrent_runs"] = max_concurrent_runs
+        if model_limit_mb is not UNSET:
+            field_dict["model_limit_mb"] = model_limit_mb
 
         return field_dict
 
@@ -106,6 +113,8 @@ class Limits:
             d.pop("max_concurrent_runs", UNSET)
         )
 
+        model_limit_mb = d.pop("model_limit_mb", UNSET)
+
         limits = cls(
             time_limit_s=time_limit_s,
             memory_mb=memory_mb,
@@ -115,6 +124,7 @@ class Limits:
             log_limit_kb=log_limit_kb,
             gpu=gpu,
             max_concurrent_runs=max_concurrent_runs,
+            model_limit_mb=model_limit_mb,
         )
 
         return limits

@@ -23,6 +23,8 @@ class LimitsPatch:
         log_limit_kb (int | None | Unset):
         gpu (bool | None | Unset):
         max_concurrent_runs (int | None | Unset):
+        model_limit_mb (int | None | Unset): Training stages: the most a run's model folder (/code_execution/model) may
+            hold, in MiB; a run that writes more fails with model_too_large.
     """
 
     time_limit_s: float | None | Unset = UNSET
@@ -33,6 +35,7 @@ class LimitsPatch:
     log_limit_kb: int | None | Unset = UNSET
     gpu: bool | None | Unset = UNSET
     max_concurrent_runs: int | None | Unset = UNSET
+    model_limit_mb: int | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         time_limit_s: float | None | Unset
@@ -83,6 +86,12 @@ class LimitsPatch:
         else:
             max_concurrent_runs = self.max_concurrent_runs
 
+        model_limit_mb: int | None | Unset
+        if isinstance(self.model_limit_mb, Unset):
+            model_limit_mb = UNSET
+        else:
+            model_limit_mb = self.model_limit_mb
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -102,6 +111,8 @@ class LimitsPatch:
             field_dict["gpu"] = gpu
         if max_concurrent_runs is not UNSET:
             field_dict["max_concurrent_runs"] = max_concurrent_runs
+        if model_limit_mb is not UNSET:
+            field_dict["model_limit_mb"] = model_limit_mb
 
         return field_dict
 
@@ -183,6 +194,15 @@ class LimitsPatch:
             d.pop("max_concurrent_runs", UNSET)
         )
 
+        def _parse_model_limit_mb(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        model_limit_mb = _parse_model_limit_mb(d.pop("model_limit_mb", UNSET))
+
         limits_patch = cls(
             time_limit_s=time_limit_s,
             memory_mb=memory_mb,
@@ -192,6 +212,7 @@ class LimitsPatch:
             log_limit_kb=log_limit_kb,
             gpu=gpu,
             max_concurrent_runs=max_concurrent_runs,
+            model_limit_mb=model_limit_mb,
         )
 
         return limits_patch

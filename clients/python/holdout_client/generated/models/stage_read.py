@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.stage_read_feed_type_0 import StageReadFeedType0
+from ..models.stage_read_kind import StageReadKind
 
 if TYPE_CHECKING:
     from ..models.data_file_read import DataFileRead
@@ -31,6 +32,9 @@ class StageRead:
         accepts_submissions (bool): False: an evaluation-only stage, which runs only what it is fed.
         feed (None | StageReadFeedType0): What of the previous stage this stage re-runs when it opens: `finals` (each
             team's selected final submissions), `all` (every successful one) or null (nothing).
+        kind (StageReadKind): `inference` (runs write predictions, which are scored) or `training` (runs see the stage's
+            data, the training features and labels, at /code_execution/data, write a model to /code_execution/model for the
+            next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
         is_open (bool): Whether participants may upload now: the stage is open (its schedule) and takes submissions.
         metric (str): The ranking column's key (its catalog metric without `columns`).
         columns (list[ScoreColumn]): The board columns in ranking order (the first ranks).
@@ -62,6 +66,7 @@ class StageRead:
     closes_at: datetime.datetime | None
     accepts_submissions: bool
     feed: None | StageReadFeedType0
+    kind: StageReadKind
     is_open: bool
     metric: str
     columns: list[ScoreColumn]
@@ -111,6 +116,8 @@ class StageRead:
             feed = self.feed.value
         else:
             feed = self.feed
+
+        kind = self.kind.value
 
         is_open = self.is_open
 
@@ -186,6 +193,7 @@ class StageRead:
                 "closes_at": closes_at,
                 "accepts_submissions": accepts_submissions,
                 "feed": feed,
+                "kind": kind,
                 "is_open": is_open,
                 "metric": metric,
                 "columns": columns,
@@ -271,6 +279,8 @@ class StageRead:
             return cast(None | StageReadFeedType0, data)
 
         feed = _parse_feed(d.pop("feed"))
+
+        kind = StageReadKind(d.pop("kind"))
 
         is_open = d.pop("is_open")
 
@@ -385,6 +395,7 @@ class StageRead:
             closes_at=closes_at,
             accepts_submissions=accepts_submissions,
             feed=feed,
+            kind=kind,
             is_open=is_open,
             metric=metric,
             columns=columns,

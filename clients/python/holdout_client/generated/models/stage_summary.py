@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.stage_summary_feed_type_0 import StageSummaryFeedType0
+from ..models.stage_summary_kind import StageSummaryKind
 
 if TYPE_CHECKING:
     from ..models.score_column import ScoreColumn
@@ -31,6 +32,9 @@ class StageSummary:
             accepts_submissions (bool): False: an evaluation-only stage, which runs only what it is fed.
             feed (None | StageSummaryFeedType0): What of the previous stage this stage re-runs when it opens: `finals` (each
                 team's selected final submissions), `all` (every successful one) or null (nothing).
+            kind (StageSummaryKind): `inference` (runs write predictions, which are scored) or `training` (runs see the
+                stage's data, the training features and labels, at /code_execution/data, write a model to /code_execution/model
+                for the next stage, and are not scored). Needs `model_source` `platform` or `upload_or_platform`.
             is_open (bool): Whether participants may upload now: the stage is open (its schedule) and takes submissions.
             metric (str): The ranking column's key (its catalog metric without `columns`).
             columns (list[ScoreColumn]): The board columns in ranking order (the first ranks).
@@ -43,6 +47,7 @@ class StageSummary:
     closes_at: datetime.datetime | None
     accepts_submissions: bool
     feed: None | StageSummaryFeedType0
+    kind: StageSummaryKind
     is_open: bool
     metric: str
     columns: list[ScoreColumn]
@@ -75,6 +80,8 @@ class StageSummary:
         else:
             feed = self.feed
 
+        kind = self.kind.value
+
         is_open = self.is_open
 
         metric = self.metric
@@ -95,6 +102,7 @@ class StageSummary:
                 "closes_at": closes_at,
                 "accepts_submissions": accepts_submissions,
                 "feed": feed,
+                "kind": kind,
                 "is_open": is_open,
                 "metric": metric,
                 "columns": columns,
@@ -161,6 +169,8 @@ class StageSummary:
 
         feed = _parse_feed(d.pop("feed"))
 
+        kind = StageSummaryKind(d.pop("kind"))
+
         is_open = d.pop("is_open")
 
         metric = d.pop("metric")
@@ -180,6 +190,7 @@ class StageSummary:
             closes_at=closes_at,
             accepts_submissions=accepts_submissions,
             feed=feed,
+            kind=kind,
             is_open=is_open,
             metric=metric,
             columns=columns,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.stage_update_feed_type_0 import StageUpdateFeedType0
+from ..models.stage_update_kind_type_0 import StageUpdateKindType0
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ class StageUpdate:
             feed (None | StageUpdateFeedType0 | Unset): What of the previous stage this stage re-runs when it opens:
                 `finals` (each team's selected final submissions), `all` (every successful one) or null (nothing). Stages 2 and
                 later only.
+            kind (None | StageUpdateKindType0 | Unset): `inference` (runs write predictions, which are scored) or `training`
+                (runs see the stage's data, the training features and labels, at /code_execution/data, write a model to
+                /code_execution/model for the next stage, and are not scored). Needs `model_source` `platform` or
+                `upload_or_platform`.
             metric (None | str | Unset):
             extra_metrics (list[str] | None | Unset):
             columns (list[ScoreColumnBody] | None | Unset): The board columns in ranking order (instead of metric and
@@ -51,6 +56,7 @@ class StageUpdate:
     closes_at: datetime.datetime | None | Unset = UNSET
     accepts_submissions: bool | None | Unset = UNSET
     feed: None | StageUpdateFeedType0 | Unset = UNSET
+    kind: None | StageUpdateKindType0 | Unset = UNSET
     metric: None | str | Unset = UNSET
     extra_metrics: list[str] | None | Unset = UNSET
     columns: list[ScoreColumnBody] | None | Unset = UNSET
@@ -95,6 +101,14 @@ class StageUpdate:
             feed = self.feed.value
         else:
             feed = self.feed
+
+        kind: None | str | Unset
+        if isinstance(self.kind, Unset):
+            kind = UNSET
+        elif isinstance(self.kind, StageUpdateKindType0):
+            kind = self.kind.value
+        else:
+            kind = self.kind
 
         metric: None | str | Unset
         if isinstance(self.metric, Unset):
@@ -184,6 +198,8 @@ class StageUpdate:
             field_dict["accepts_submissions"] = accepts_submissions
         if feed is not UNSET:
             field_dict["feed"] = feed
+        if kind is not UNSET:
+            field_dict["kind"] = kind
         if metric is not UNSET:
             field_dict["metric"] = metric
         if extra_metrics is not UNSET:
@@ -277,6 +293,23 @@ class StageUpdate:
             return cast(None | StageUpdateFeedType0 | Unset, data)
 
         feed = _parse_feed(d.pop("feed", UNSET))
+
+        def _parse_kind(data: object) -> None | StageUpdateKindType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                kind_type_0 = StageUpdateKindType0(data)
+
+                return kind_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StageUpdateKindType0 | Unset, data)
+
+        kind = _parse_kind(d.pop("kind", UNSET))
 
         def _parse_metric(data: object) -> None | str | Unset:
             if data is None:
@@ -413,6 +446,7 @@ class StageUpdate:
             closes_at=closes_at,
             accepts_submissions=accepts_submissions,
             feed=feed,
+            kind=kind,
             metric=metric,
             extra_metrics=extra_metrics,
             columns=columns,

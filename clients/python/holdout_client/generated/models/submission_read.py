@@ -48,6 +48,8 @@ class SubmissionRead:
         started_at (datetime.datetime | None | Unset):
         queue (None | QueuePosition | Unset): Its place in the queue while it is queued (null otherwise, and while the
             queue cannot be read).
+        model_from (None | Unset | UUID): An inference run given a model trained on Holdout: the training submission (of
+            the previous, training stage) whose model it read at /code_execution/model; else null.
     """
 
     id: UUID
@@ -71,6 +73,7 @@ class SubmissionRead:
     resources: None | Resources | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     queue: None | QueuePosition | Unset = UNSET
+    model_from: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +152,14 @@ class SubmissionRead:
         else:
             queue = self.queue
 
+        model_from: None | str | Unset
+        if isinstance(self.model_from, Unset):
+            model_from = UNSET
+        elif isinstance(self.model_from, UUID):
+            model_from = str(self.model_from)
+        else:
+            model_from = self.model_from
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -180,6 +191,8 @@ class SubmissionRead:
             field_dict["started_at"] = started_at
         if queue is not UNSET:
             field_dict["queue"] = queue
+        if model_from is not UNSET:
+            field_dict["model_from"] = model_from
 
         return field_dict
 
@@ -317,6 +330,23 @@ class SubmissionRead:
 
         queue = _parse_queue(d.pop("queue", UNSET))
 
+        def _parse_model_from(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                model_from_type_0 = UUID(data)
+
+                return model_from_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        model_from = _parse_model_from(d.pop("model_from", UNSET))
+
         submission_read = cls(
             id=id,
             competition_id=competition_id,
@@ -339,6 +369,7 @@ class SubmissionRead:
             resources=resources,
             started_at=started_at,
             queue=queue,
+            model_from=model_from,
         )
 
         submission_read.additional_properties = d

@@ -8,6 +8,7 @@ class SubmissionStatus(StrEnum):
     RUNNING = "running"
     SCORED = "scored"
     SCORING = "scoring"
+    TRAINED = "trained"
 
     def __str__(self) -> str:
         return str(self.value)

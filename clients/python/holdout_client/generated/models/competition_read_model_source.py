@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class CompetitionReadModelSource(StrEnum):
+    PLATFORM = "platform"
+    UPLOAD = "upload"
+    UPLOAD_OR_PLATFORM = "upload_or_platform"
+
+    def __str__(self) -> str:
+        return str(self.value)
