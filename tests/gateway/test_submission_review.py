@@ -128,6 +128,9 @@ async def test_the_host_downloads_what_was_uploaded_and_written_and_other_teams_
         False,
     )
     assert body["attempts"] == 1 and body["resources"]["wall_seconds"] == 2.5
+    # the competition's pinned version beside the one the run reported, for the host to compare
+    pinned = (await gw.client.get("/api/v1/competitions/titanic")).json()["runtime_digest"]
+    assert body["pinned_runtime_digest"] == pinned and pinned.startswith("sha256:") and pinned != DIGEST
     assert body["has_predictions"] and body["has_log"] and body["sha256"] == r.json()["sha256"]
     assert body["finished_at"].startswith("2026-12-01T10:00:04")
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.auth.dependencies import CurrentUser, HostUser, OptionalUser
-from services.gateway.competitions import rescoring, service, uploads, views
+from services.gateway.competitions import rescoring, runtime_pins, service, uploads, views
 from services.gateway.competitions.schemas import (
     CompetitionCreate,
     CompetitionRead,
@@ -17,6 +17,8 @@ from services.gateway.competitions.schemas import (
     DataFileRead,
     LabelsRead,
     RescoreRead,
+    RuntimeChangeRead,
+    RuntimePin,
 )
 from services.gateway.deps import PageDep, RuntimeDep, SessionDep, SettingsDep, release
 from services.gateway.openapi import Page, binary_body, problems
@@ -129,7 +131,9 @@ async def update_competition(
     """Edit a competition (host): only the fields sent change. Queued runs keep their settings."""
     found = await service.get(session, competition)
     service.require_host(found, user)
+    before = (found.runtime, found.runtime_digest)
     await service.update(session, settings, rt.storage, found, body)
+    await runtime_pins.follow_edit(session, settings, found, user, before)
     return await views.read(session, found, user)
 
 
@@ -265,4 +269,39 @@ async def list_rescores(
     found = await service.get(session, competition)
     service.require_host(found, user)
     items, total = await rescoring.page(session, found, page.offset, page.limit)
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.put(
+    "/{competition}/runtime",
+    operation_id="pin_competition_runtime",
+    response_model=CompetitionRead,
+    responses=problems(401, 403, 404, 422),
+)
+async def pin_runtime(
+    competition: str, body: RuntimePin, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> CompetitionRead:
+    """Set the runtime and pin it to its current lock (host): recorded and listed to participants.
+
+    Sending the runtime it has pins it again to the runtime's lock as it is now; when
+    neither the name nor the lock changed, nothing is recorded.
+    """
+    found = await service.get(session, competition)
+    service.require_host(found, user)
+    await runtime_pins.pin(session, settings, found, user, body)
+    return await views.read(session, found, user)
+
+
+@router.get(
+    "/{competition}/runtime/changes",
+    operation_id="list_competition_runtime_changes",
+    response_model=Page[RuntimeChangeRead],
+    responses=problems(404),
+)
+async def list_runtime_changes(
+    competition: str, session: SessionDep, page: PageDep
+) -> Page[RuntimeChangeRead]:
+    """Every change of the competition's runtime or its pinned version, newest first."""
+    found = await service.get(session, competition)
+    items, total = await runtime_pins.changes(session, found, page.offset, page.limit)
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.models import Competition, DataFile, Rescore, Submission, TeamMember, User
+from services.gateway.models import (
+    Competition,
+    DataFile,
+    Rescore,
+    RuntimeChange,
+    Submission,
+    TeamMember,
+    User,
+)
 
 
 async def get(session: AsyncSession, competition_id: uuid.UUID) -> Competition | None:
@@ -128,3 +136,20 @@ async def rescores(
         .limit(limit)
     )
     return rows.all(), total
+
+
+async def runtime_changes(
+    session: AsyncSession, competition_id: uuid.UUID, offset: int, limit: int
+) -> tuple[Sequence[tuple[RuntimeChange, str]], int]:
+    """A competition's runtime changes, newest first, each with its host's username."""
+    where = RuntimeChange.competition_id == competition_id
+    total = await session.scalar(select(func.count()).select_from(RuntimeChange).where(where)) or 0
+    rows = await session.execute(
+        select(RuntimeChange, User.username)
+        .join(User, User.id == RuntimeChange.changed_by)
+        .where(where)
+        .order_by(RuntimeChange.changed_at.desc(), RuntimeChange.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(change, username) for change, username in rows.all()], total

@@ -89,6 +89,14 @@ def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> No
         raise ValueError("closes_at must be after opens_at")
 
 
+RUNTIME_DIGEST_DOC = (
+    "The runtime's version the competition is pinned to: `sha256:` of its lock "
+    "(`GET /api/v1/runtimes/{name}`), recorded when the runtime was set; null when its lock "
+    "could not be read then. Changes are listed at `GET .../runtime/changes`."
+)
+REASON_MAX = 2000
+
+
 class CompetitionCreate(RequestBody):
     slug: str = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits and '-'; unique.")
     title: str = Field(min_length=1, max_length=200)
@@ -269,6 +277,7 @@ class CompetitionRead(BaseModel):
     target_columns: list[str]
     predictions_filename: str
     runtime: str
+    runtime_digest: str | None = Field(description=RUNTIME_DIGEST_DOC)
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
@@ -304,6 +313,27 @@ class CompetitionRead(BaseModel):
     revealed_at: UtcDatetime | None
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+class RuntimePin(RequestBody):
+    runtime: str = Field(
+        min_length=1, max_length=64, description="The runtime to run in (`GET /api/v1/runtimes` lists them)."
+    )
+    reason: str = Field(
+        default="", max_length=REASON_MAX, description="Why, for participants (shown with the change)."
+    )
+
+
+class RuntimeChangeRead(BaseModel):
+    id: uuid.UUID
+    changed_by: uuid.UUID = Field(description="The host (or administrator) who changed it.")
+    changed_by_username: str
+    changed_at: UtcDatetime
+    from_runtime: str
+    from_digest: str | None = Field(description="The version pinned before (null: none was).")
+    to_runtime: str
+    to_digest: str | None = Field(description="The version pinned since.")
+    reason: str
 
 
 class LabelsRead(BaseModel):

@@ -13,7 +13,7 @@ import re
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.competitions import bounds, repository, scoring
+from services.gateway.competitions import bounds, repository, runtime_pins, scoring
 from services.gateway.competitions.schemas import (
     FILENAME_PATTERN,
     CompetitionCreate,
@@ -78,6 +78,7 @@ async def create(
         target_columns=list(body.target_columns),
         predictions_filename=body.predictions_filename,
         runtime=body.runtime,
+        runtime_digest=await runtime_pins.digest_or_none(settings, body.runtime),
         limits=body.limits.model_dump(),
         daily_quota=body.daily_quota,
         smoke_daily_quota=body.smoke_daily_quota,

@@ -99,6 +99,7 @@ def to_read(
         target_columns=list(competition.target_columns),
         predictions_filename=competition.predictions_filename,
         runtime=competition.runtime,
+        runtime_digest=competition.runtime_digest,
         limits=Limits.model_validate(competition.limits),
         daily_quota=competition.daily_quota,
         smoke_daily_quota=competition.smoke_daily_quota,

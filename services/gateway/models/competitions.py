@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -100,6 +101,9 @@ class Competition(StageSettings, Base):
     # where inference runs take their model from: "upload" (the zip only), "platform" (only
     # the team's training run of the stage before), "upload_or_platform" (both)
     model_source: Mapped[str] = mapped_column(String(24), default="upload", server_default="upload")
+    # the version of ``runtime`` the competition is pinned to (``sha256:`` of its lock, as
+    # ``shared.runtime_locks`` reads it); None: its lock could not be read when it was set
+    runtime_digest: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -184,3 +188,21 @@ class RulesAcceptance(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     rules_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RuntimeChange(Base):
+    """A host changed a competition's runtime or pinned it again to the runtime's current
+    lock: kept for participants to read (``GET .../runtime/changes``)."""
+
+    __tablename__ = "runtime_changes"
+    __table_args__ = (Index("ix_runtime_changes_competition_changed", "competition_id", "changed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    competition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    changed_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    from_runtime: Mapped[str] = mapped_column(String(64))
+    from_digest: Mapped[str | None] = mapped_column(String(80))
+    to_runtime: Mapped[str] = mapped_column(String(64))
+    to_digest: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -52,6 +52,7 @@ class ExecutionRecord(BaseModel):
                     "status": "scored",
                     "runtime": "default",
                     "runtime_digest": "sha256:5f1c" + "0" * 60,
+                    "pinned_runtime_digest": "sha256:5f1c" + "0" * 60,
                     "machine": "cpu-standard-4",
                     "gpu_used": False,
                     "resources": {
@@ -78,6 +79,10 @@ class ExecutionRecord(BaseModel):
         description="A content digest of the runtime it ran in: `sha256:...` of a local runtime's "
         "locked environment, or the container image's digest (its reference where the cluster "
         "reported none)."
+    )
+    pinned_runtime_digest: str | None = Field(
+        description="The runtime version the competition is pinned to now, for a run of its first stage "
+        "(null otherwise, or when none is pinned): a `runtime_digest` that differs ran in another version."
     )
     machine: str | None = Field(description="The machine kind (or host) it ran on.")
     gpu_used: bool | None = Field(description="Whether a GPU was given to the run.")
@@ -214,7 +219,8 @@ async def get_submission_execution(
 ) -> ExecutionRecord:
     """The execution record of a submission of your team (or of a competition you host):
     the runtime and its content digest, the machine, the GPU, the resources and attempts."""
-    submission, _ = await service.get_visible(session, submission_id, user)
+    submission, competition = await service.get_visible(session, submission_id, user)
+    pinned = competition.runtime_digest if submission.stage_id == competition.id else None
     await session.close()
     url = f"{settings.orchestrator_url.rstrip('/')}/internal/v1/executions/{submission_id}"
     upstream = await proxy.get(http, "orchestrator", url)
@@ -227,6 +233,7 @@ async def get_submission_execution(
         status=SubmissionStatus(submission.status),
         runtime=submission.runtime or view.get("runtime") or None,
         runtime_digest=submission.runtime_digest or view.get("runtime_digest") or None,
+        pinned_runtime_digest=pinned,
         machine=submission.machine or view.get("machine") or None,
         gpu_used=submission.gpu_used if submission.gpu_used is not None else view.get("gpu_used"),
         resources=Resources(**submission.resources) if submission.resources else None,

@@ -345,6 +345,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/competitions/{competition}/runtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the runtime and pin it to its current lock (host): recorded and listed to participants
+         * @description Set the runtime and pin it to its current lock (host): recorded and listed to participants.
+         *
+         *     Sending the runtime it has pins it again to the runtime's lock as it is now; when
+         *     neither the name nor the lock changed, nothing is recorded.
+         */
+        put: operations["pin_competition_runtime"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{competition}/runtime/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change of the competition's runtime or its pinned version, newest first
+         * @description Every change of the competition's runtime or its pinned version, newest first.
+         */
+        get: operations["list_competition_runtime_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/competitions/{competition}/stages": {
         parameters: {
             query?: never;
@@ -1797,6 +1840,11 @@ export interface components {
             predictions_filename: string;
             /** Runtime */
             runtime: string;
+            /**
+             * Runtime Digest
+             * @description The runtime's version the competition is pinned to: `sha256:` of its lock (`GET /api/v1/runtimes/{name}`), recorded when the runtime was set; null when its lock could not be read then. Changes are listed at `GET .../runtime/changes`.
+             */
+            runtime_digest: string | null;
             limits: components["schemas"]["Limits"];
             /** Daily Quota */
             daily_quota: number;
@@ -2029,6 +2077,7 @@ export interface components {
          *       "has_log": true,
          *       "has_predictions": true,
          *       "machine": "cpu-standard-4",
+         *       "pinned_runtime_digest": "sha256:5f1c000000000000000000000000000000000000000000000000000000000000",
          *       "resources": {
          *         "cpu_seconds": 1.7,
          *         "gpu_seconds": 0,
@@ -2060,6 +2109,11 @@ export interface components {
              * @description A content digest of the runtime it ran in: `sha256:...` of a local runtime's locked environment, or the container image's digest (its reference where the cluster reported none).
              */
             runtime_digest: string | null;
+            /**
+             * Pinned Runtime Digest
+             * @description The runtime version the competition is pinned to now, for a run of its first stage (null otherwise, or when none is pinned): a `runtime_digest` that differs ran in another version.
+             */
+            pinned_runtime_digest: string | null;
             /**
              * Machine
              * @description The machine kind (or host) it ran on.
@@ -2642,6 +2696,17 @@ export interface components {
         Page_RescoreRead_: {
             /** Items */
             items: components["schemas"]["RescoreRead"][];
+            /** Total */
+            total: number;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+        };
+        /** Page[RuntimeChangeRead] */
+        Page_RuntimeChangeRead_: {
+            /** Items */
+            items: components["schemas"]["RuntimeChangeRead"][];
             /** Total */
             total: number;
             /** Offset */
@@ -3366,6 +3431,43 @@ export interface components {
              */
             created_at: string;
         };
+        /** RuntimeChangeRead */
+        RuntimeChangeRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Changed By
+             * Format: uuid
+             * @description The host (or administrator) who changed it.
+             */
+            changed_by: string;
+            /** Changed By Username */
+            changed_by_username: string;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /** From Runtime */
+            from_runtime: string;
+            /**
+             * From Digest
+             * @description The version pinned before (null: none was).
+             */
+            from_digest: string | null;
+            /** To Runtime */
+            to_runtime: string;
+            /**
+             * To Digest
+             * @description The version pinned since.
+             */
+            to_digest: string | null;
+            /** Reason */
+            reason: string;
+        };
         /** RuntimePackage */
         RuntimePackage: {
             /**
@@ -3380,6 +3482,20 @@ export interface components {
              * @description Where it is installed (an environment marker such as `sys_platform == 'linux'`); null: everywhere.
              */
             marker: string | null;
+        };
+        /** RuntimePin */
+        RuntimePin: {
+            /**
+             * Runtime
+             * @description The runtime to run in (`GET /api/v1/runtimes` lists them).
+             */
+            runtime: string;
+            /**
+             * Reason
+             * @description Why, for participants (shown with the change).
+             * @default
+             */
+            reason: string;
         };
         /**
          * RuntimeRead
@@ -6655,6 +6771,162 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pin_competition_runtime: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuntimePin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetitionRead"];
+                };
+            };
+            /** @description The request is malformed (e.g. a body that is not JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (bearer token or session cookie). */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this user (or the account is disabled), or not at this time. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or not visible to this user). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's body stalled (or came too slowly); nothing was kept. Send it again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request or the uploaded content is invalid; `detail` says what was expected. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Holdout hit an unexpected error (a bug); it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this request depends on is unavailable, or the server is stopping; retry later (`Retry-After`). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_competition_runtime_changes: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip. */
+                offset?: number;
+                /** @description How many items to return. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                competition: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RuntimeChangeRead_"];
                 };
             };
             /** @description No such resource (or not visible to this user). */

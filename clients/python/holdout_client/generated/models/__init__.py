@@ -34,6 +34,7 @@ from .log_in import LogIn
 from .page_competition_read import PageCompetitionRead
 from .page_participant_file_read import PageParticipantFileRead
 from .page_rescore_read import PageRescoreRead
+from .page_runtime_change_read import PageRuntimeChangeRead
 from .page_runtime_summary import PageRuntimeSummary
 from .page_stage_read import PageStageRead
 from .page_submission_read import PageSubmissionRead
@@ -56,7 +57,9 @@ from .rules_acceptance_read import RulesAcceptanceRead
 from .run_result import RunResult
 from .run_result_private_scores import RunResultPrivateScores
 from .run_result_public_scores import RunResultPublicScores
+from .runtime_change_read import RuntimeChangeRead
 from .runtime_package import RuntimePackage
+from .runtime_pin import RuntimePin
 from .runtime_read import RuntimeRead
 from .runtime_summary import RuntimeSummary
 from .score_column import ScoreColumn
@@ -140,6 +143,7 @@ __all__ = (
     "PageCompetitionRead",
     "PageParticipantFileRead",
     "PageRescoreRead",
+    "PageRuntimeChangeRead",
     "PageRuntimeSummary",
     "PageStageRead",
     "PageSubmissionRead",
@@ -162,7 +166,9 @@ __all__ = (
     "RunResult",
     "RunResultPrivateScores",
     "RunResultPublicScores",
+    "RuntimeChangeRead",
     "RuntimePackage",
+    "RuntimePin",
     "RuntimeRead",
     "RuntimeSummary",
     "ScoreColumn",

@@ -41,6 +41,9 @@ class CompetitionRead:
         target_columns (list[str]):
         predictions_filename (str):
         runtime (str):
+        runtime_digest (None | str): The runtime's version the competition is pinned to: `sha256:` of its lock (`GET
+            /api/v1/runtimes/{name}`), recorded when the runtime was set; null when its lock could not be read then. Changes
+            are listed at `GET .../runtime/changes`.
         limits (Limits): What one run may use; enforced by the executor. The upper bounds are the
             gateway's settings (``HOLDOUT_MAX_RUN_*``: the largest run machine).
         daily_quota (int):
@@ -92,6 +95,7 @@ class CompetitionRead:
     target_columns: list[str]
     predictions_filename: str
     runtime: str
+    runtime_digest: None | str
     limits: Limits
     daily_quota: int
     smoke_daily_quota: int
@@ -155,6 +159,9 @@ class CompetitionRead:
         predictions_filename = self.predictions_filename
 
         runtime = self.runtime
+
+        runtime_digest: None | str
+        runtime_digest = self.runtime_digest
 
         limits = self.limits.to_dict()
 
@@ -255,6 +262,7 @@ class CompetitionRead:
                 "target_columns": target_columns,
                 "predictions_filename": predictions_filename,
                 "runtime": runtime,
+                "runtime_digest": runtime_digest,
                 "limits": limits,
                 "daily_quota": daily_quota,
                 "smoke_daily_quota": smoke_daily_quota,
@@ -336,6 +344,13 @@ class CompetitionRead:
         predictions_filename = d.pop("predictions_filename")
 
         runtime = d.pop("runtime")
+
+        def _parse_runtime_digest(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        runtime_digest = _parse_runtime_digest(d.pop("runtime_digest"))
 
         limits = Limits.from_dict(d.pop("limits"))
 
@@ -488,6 +503,7 @@ class CompetitionRead:
             target_columns=target_columns,
             predictions_filename=predictions_filename,
             runtime=runtime,
+            runtime_digest=runtime_digest,
             limits=limits,
             daily_quota=daily_quota,
             smoke_daily_quota=smoke_daily_quota,

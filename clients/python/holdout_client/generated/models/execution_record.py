@@ -27,6 +27,8 @@ class ExecutionRecord:
         runtime (None | str): The runtime's name (null until the run finished).
         runtime_digest (None | str): A content digest of the runtime it ran in: `sha256:...` of a local runtime's locked
             environment, or the container image's digest (its reference where the cluster reported none).
+        pinned_runtime_digest (None | str): The runtime version the competition is pinned to now, for a run of its first
+            stage (null otherwise, or when none is pinned): a `runtime_digest` that differs ran in another version.
         machine (None | str): The machine kind (or host) it ran on.
         gpu_used (bool | None): Whether a GPU was given to the run.
         resources (None | Resources): What the run used (null until it finished).
@@ -42,6 +44,7 @@ class ExecutionRecord:
     status: SubmissionStatus
     runtime: None | str
     runtime_digest: None | str
+    pinned_runtime_digest: None | str
     machine: None | str
     gpu_used: bool | None
     resources: None | Resources
@@ -65,6 +68,9 @@ class ExecutionRecord:
 
         runtime_digest: None | str
         runtime_digest = self.runtime_digest
+
+        pinned_runtime_digest: None | str
+        pinned_runtime_digest = self.pinned_runtime_digest
 
         machine: None | str
         machine = self.machine
@@ -107,6 +113,7 @@ class ExecutionRecord:
                 "status": status,
                 "runtime": runtime,
                 "runtime_digest": runtime_digest,
+                "pinned_runtime_digest": pinned_runtime_digest,
                 "machine": machine,
                 "gpu_used": gpu_used,
                 "resources": resources,
@@ -143,6 +150,15 @@ class ExecutionRecord:
             return cast(None | str, data)
 
         runtime_digest = _parse_runtime_digest(d.pop("runtime_digest"))
+
+        def _parse_pinned_runtime_digest(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        pinned_runtime_digest = _parse_pinned_runtime_digest(
+            d.pop("pinned_runtime_digest")
+        )
 
         def _parse_machine(data: object) -> None | str:
             if data is None:
@@ -221,6 +237,7 @@ class ExecutionRecord:
             status=status,
             runtime=runtime,
             runtime_digest=runtime_digest,
+            pinned_runtime_digest=pinned_runtime_digest,
             machine=machine,
             gpu_used=gpu_used,
             resources=resources,
