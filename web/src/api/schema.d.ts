@@ -1665,6 +1665,7 @@ export interface components {
          *       ],
          *       "predictions_filename": "submission.csv",
          *       "runtime": "default",
+         *       "runtime_digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
          *       "limits": {
          *         "time_limit_s": 120,
          *         "memory_mb": 1024,
@@ -2508,6 +2509,7 @@ export interface components {
          *           ],
          *           "predictions_filename": "submission.csv",
          *           "runtime": "default",
+         *           "runtime_digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
          *           "limits": {
          *             "time_limit_s": 120,
          *             "memory_mb": 1024,
@@ -2703,7 +2705,27 @@ export interface components {
             /** Limit */
             limit: number;
         };
-        /** Page[RuntimeChangeRead] */
+        /**
+         * Page[RuntimeChangeRead]
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "f6a7b8c9-d0e1-4f2a-b3c4-d5e6f7a8b9c0",
+         *           "changed_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *           "changed_by_username": "grace",
+         *           "changed_at": "2026-12-01T10:00:00+00:00",
+         *           "from_runtime": "default",
+         *           "from_digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *           "to_runtime": "default-gpu",
+         *           "to_digest": "sha256:9a2e000000000000000000000000000000000000000000000000000000000000",
+         *           "reason": "The models of the finals need CUDA."
+         *         }
+         *       ],
+         *       "total": 1,
+         *       "offset": 0,
+         *       "limit": 50
+         *     }
+         */
         Page_RuntimeChangeRead_: {
             /** Items */
             items: components["schemas"]["RuntimeChangeRead"][];
@@ -3431,7 +3453,20 @@ export interface components {
              */
             created_at: string;
         };
-        /** RuntimeChangeRead */
+        /**
+         * RuntimeChangeRead
+         * @example {
+         *       "id": "f6a7b8c9-d0e1-4f2a-b3c4-d5e6f7a8b9c0",
+         *       "changed_by": "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+         *       "changed_by_username": "grace",
+         *       "changed_at": "2026-12-01T10:00:00+00:00",
+         *       "from_runtime": "default",
+         *       "from_digest": "sha256:06cf000000000000000000000000000000000000000000000000000000000000",
+         *       "to_runtime": "default-gpu",
+         *       "to_digest": "sha256:9a2e000000000000000000000000000000000000000000000000000000000000",
+         *       "reason": "The models of the finals need CUDA."
+         *     }
+         */
         RuntimeChangeRead: {
             /**
              * Id
@@ -3483,7 +3518,13 @@ export interface components {
              */
             marker: string | null;
         };
-        /** RuntimePin */
+        /**
+         * RuntimePin
+         * @example {
+         *       "runtime": "default-gpu",
+         *       "reason": "The models of the finals need CUDA."
+         *     }
+         */
         RuntimePin: {
             /**
              * Runtime
