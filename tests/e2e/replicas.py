@@ -479,6 +479,19 @@ def _replica_of(pid: int, replica_pids: dict[int, int]) -> int | None:
 # --- watching the bus ------------------------------------------------------------
 
 
+# which service's outbox publishes each event type: a relay killed between publishing
+# a batch and committing it publishes that batch again (at least once, by design)
+PUBLISHER = {
+    "execution": "orchestrator",
+    "submission.scored": "scorer",
+    "submission.scoring_failed": "scorer",
+}
+
+
+def publisher_of(event_type: str) -> str:
+    return PUBLISHER.get(event_type, PUBLISHER.get(event_type.split(".")[0], "gateway"))
+
+
 @dataclass
 class BusSpy:
     """Counts every event published on a namespace's exchange, by event id."""
@@ -487,6 +500,7 @@ class BusSpy:
     namespace: str
     received: Counter[str] = field(default_factory=Counter)  # event id -> deliveries
     types: dict[str, str] = field(default_factory=dict)  # event id -> type
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # monotonic
     _conn: Any = None
 
     async def start(self) -> BusSpy:
@@ -505,18 +519,34 @@ class BusSpy:
             event_id = message.message_id or ""
             self.received[event_id] += 1
             self.types[event_id] = message.routing_key or ""
+            self.times[event_id].append(time.monotonic())
             await message.ack()
 
         await queue.consume(on_message)
         return self
 
-    def published_twice(self) -> dict[str, int]:
-        """type -> how many of its events arrived more than once."""
+    def published_twice(self, kills: Iterable[tuple[float, str, int]] = ()) -> dict[str, int]:
+        """type -> how many of its events arrived more than once, leaving out those a kill
+        explains: a replica of the event's publisher killed between the first receipt
+        (less a second: the batch may have gone out just before) and the last."""
         out: dict[str, int] = defaultdict(int)
         for event_id, n in self.received.items():
-            if n > 1:
-                out[self.types[event_id]] += 1
+            if n <= 1:
+                continue
+            kind = self.types[event_id]
+            first, last = self.times[event_id][0], self.times[event_id][-1]
+            explained = any(
+                service == publisher_of(kind) and first - 1.0 <= t <= last for t, service, _ in kills
+            )
+            if not explained:
+                out[kind] += 1
         return dict(out)
+
+    def published_twice_after_kills(self, kills: list[tuple[float, str, int]]) -> dict[str, int]:
+        """type -> duplicates that a kill of the publisher explains (reported, not failed)."""
+        every = self.published_twice()
+        unexplained = self.published_twice(kills)
+        return {k: v - unexplained.get(k, 0) for k, v in every.items() if v - unexplained.get(k, 0)}
 
     async def close(self) -> None:
         if self._conn is not None:
