@@ -101,7 +101,9 @@ def test_runtime_pin_and_its_changes_are_shown_and_the_reason_as_text(
     # the API's message when the runtime does not exist
     form.get_by_label("Runtime", exact=True).fill("no-such-runtime")
     form.get_by_role("button", name="Pin the runtime").click()
-    expect(form.get_by_role("alert")).to_contain_text("Unknown runtime 'no-such-runtime'; choose one of: default, default-gpu")
+    expect(form.get_by_role("alert")).to_contain_text(
+        "Unknown runtime 'no-such-runtime'; choose one of: default, default-gpu"
+    )
     form.get_by_label("Runtime", exact=True).fill("default-gpu")
     form.get_by_label("Reason (shown to participants)", exact=True).fill(f"GPU now {IMG}")
     form.get_by_role("button", name="Pin the runtime").click()

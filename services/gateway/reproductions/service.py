@@ -77,7 +77,7 @@ def _check_reproducible(original: Submission, stage: Scope) -> None:
             status_now=original.status,
         )
     # unrecorded (queued before versions were kept): version 1 is the only one it can have used
-    then = (original.data_version or 1, original.labels_version or 1)
+    then: tuple[int, int | None] = (original.data_version or 1, original.labels_version or 1)
     now = (stage.data_version, stage.labels_version)
     if stage.kind == "training":  # its runs see the stage's data only: no labels to change
         then, now = (then[0], None), (now[0], None)

@@ -163,7 +163,9 @@ def zip_model(model_dir: str, dest: str, limit: int) -> tuple[str, str, int]:
     return ("zipped", "", total) if files else ("missing", f"{model_dir} is empty", 0)
 
 
-def upload_model(model_dir: str, archive: str, url: str, limit: int, report: dict[str, object]) -> tuple[str, str]:
+def upload_model(
+    model_dir: str, archive: str, url: str, limit: int, report: dict[str, object]
+) -> tuple[str, str]:
     """Zip the model folder to ``archive`` (a new file: nothing planted there is followed)
     and upload it: (status, detail); ``report`` gets the bytes in the folder and the zip's
     sha256 and size (what a reproduction compares)."""
