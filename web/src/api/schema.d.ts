@@ -1021,7 +1021,9 @@ export interface paths {
          * Re-run a scored submission count times on the same archive, runtime, data and labels (host), at low priority, off every
          * @description Re-run a scored submission `count` times on the same archive, runtime, data and
          *     labels (host), at low priority, off every board and quota; read the verdict with
-         *     `get_submission_reproductions`.
+         *     `get_submission_reproductions`. A training stage's `trained` submission trains again
+         *     and its model is compared byte for byte (`model_matches`); the next stage never gets
+         *     a reproduction's model.
          */
         post: operations["reproduce_submission"];
         delete?: never;
