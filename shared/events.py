@@ -235,9 +235,13 @@ class ExecutionFinished(BaseEvent):
     machine: str = ""
     gpu_used: bool = False
     purpose: Purpose = "compete"
-    # a training run (never scored) and, when it succeeded, its model in ``outputs``
+    # a training run (never scored) and, when it succeeded, its model in ``outputs`` with
+    # the sha256 and size of that zip (its entries are sorted and undated, so the same
+    # files give the same zip: a reproduction compares them; empty where not known)
     kind: RunKind = "inference"
     model_key: str | None = None
+    model_sha256: str = ""
+    model_size_bytes: int | None = None
 
 
 class SubmissionScored(BaseEvent):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, String, Table, Text
 
 from shared.db import inbox_table, new_metadata, outbox_table
 
@@ -42,6 +42,8 @@ executions = Table(
     Column("log_key", String(300), nullable=True),
     # a training run's model (a zip in ``outputs``; ExecutionFinished.model_key)
     Column("model_key", String(300), nullable=True),
+    Column("model_sha256", String(64), nullable=True),
+    Column("model_size_bytes", BigInteger, nullable=True),
     # the execution record: what the finished attempt ran on (ExecutionFinished carries it)
     Column("runtime", String(100), nullable=True),
     Column("runtime_digest", String(300), nullable=True),

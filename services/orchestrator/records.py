@@ -83,6 +83,8 @@ def replayed_event(row: Row[Any]) -> ExecutionStarted | ExecutionFinished | None
         predictions_key=row.predictions_key,
         log_key=row.log_key,
         model_key=row.model_key,
+        model_sha256=row.model_sha256 or "",
+        model_size_bytes=row.model_size_bytes,
         resources=Resources(**(row.resources or {})),
         runtime=row.runtime or "",
         runtime_digest=row.runtime_digest or "",

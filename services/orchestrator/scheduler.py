@@ -369,6 +369,8 @@ class Scheduler:
             "predictions_key": outcome.predictions_key,
             "log_key": outcome.log_key,
             "model_key": outcome.model_key,
+            "model_sha256": outcome.model_sha256,
+            "model_size_bytes": outcome.model_size_bytes,
             **ran_on(outcome),
         }
         resources = charged(queued, outcome)

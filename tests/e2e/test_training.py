@@ -3,7 +3,8 @@ sandbox): a training stage whose runs fit a scikit-learn model on the training d
 inside the sandbox, then an inference stage whose runs predict the hidden test features
 with the model their team trained. Only platform-trained models count here, so the
 platform's score must equal the score of the same model trained and applied in this test;
-a training run that writes past the model size cap fails with its own reason."""
+a training run that writes past the model size cap fails with its own reason, and a host's
+reproduction of a training run trains the same model again, byte for byte."""
 
 from __future__ import annotations
 
@@ -129,6 +130,11 @@ async def test_train_then_infer_with_the_trained_model(
         assert done["status"] == "trained", (done, p.dump_logs())
         assert done["public_score"] is None and done["stage_position"] == 1
         assert "trained on" in await a.log(trained["id"])
+        # the host asks for a reproduction of the training run: trained again, model compared
+        reproductions = f"/api/v1/submissions/{trained['id']}/reproductions"
+        async with p.client(host["token"]) as h:
+            asked = await h._json("POST", reproductions, json={"count": 1})
+        assert asked["kind"] == "training" and asked["original"]["model_sha256"], asked
         over = await a.wait_terminal(too_large["id"], timeout=180)
         assert over["status"] == "failed", (over, p.dump_logs())
         assert over["failure_reason"] == "model_too_large", over
@@ -156,6 +162,20 @@ async def test_train_then_infer_with_the_trained_model(
         inferred = await a.submit(comp["id"], zips["infer"])
         scored = await a.wait_terminal(inferred["id"], timeout=180)
         assert scored["status"] == "scored", (scored, p.dump_logs())
+        # given the original's model, not the reproduction's (trained later)
         assert scored["model_from"] == trained["id"]
         assert scored["public_score"] == pytest.approx(expected_accuracy(digits), abs=1e-12)
         assert "predicted" in await a.log(inferred["id"])
+
+        # GaussianNB on the same data in the same runtime: the same model, byte for byte
+        async with p.client(host["token"]) as h:
+
+            async def reproduced() -> dict[str, Any] | None:
+                found: dict[str, Any] = await h._json("GET", reproductions)
+                return None if found["verdict"] == "pending" else found
+
+            verdict = await poll(reproduced, timeout=180)
+        assert (verdict["verdict"], verdict["model_matches"]) == ("identical", True), (verdict, p.dump_logs())
+        [rerun] = verdict["reruns"]
+        assert rerun["status"] == "trained" and rerun["model_sha256"] == verdict["original"]["model_sha256"]
+        assert rerun["model_size_bytes"] == verdict["original"]["model_size_bytes"] > 0

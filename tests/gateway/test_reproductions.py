@@ -18,6 +18,8 @@ from shared.events import (
     utcnow,
 )
 from tests.gateway.conftest import LABELS, Gateway, eventually
+from tests.gateway.test_consumers import finished
+from tests.gateway.test_training_stages import open_second_stage, training_then_inference
 
 
 async def queued_of(gw: Gateway, submission_id: str) -> SubmissionQueued:
@@ -282,3 +284,59 @@ async def test_the_top_of_the_board_is_reproduced_best_first(gw: Gateway) -> Non
 
     queued = await eventually(reruns_published)
     assert sorted(str(e.rerun_of) for e in queued) == sorted([best_of_alice, of_bob] * 2)
+
+
+async def test_a_training_run_is_reproduced_by_its_model_digest_and_keeps_feeding_its_own_model(
+    gw: Gateway,
+) -> None:
+    host = await gw.user("hana", is_host=True)
+    ada = await gw.user("ada")
+    await training_then_inference(gw, host, "platform")
+    r = await gw.submit(ada)
+    assert r.status_code == 202, r.text
+    sid = str(r.json()["id"])
+    q = await queued_of(gw, sid)
+    model = {"model_sha256": "ab" * 32, "model_size_bytes": 1234}
+
+    async def train(q: SubmissionQueued, **model: Any) -> None:
+        done = finished(q, exit_code=0, kind="training", model_key=f"{q.submission_id}/1/model.zip", **model)
+        await gw.bus.publish(done)
+        await gw.consumed(done)
+
+    # not yet trained: nothing to reproduce
+    r = await gw.client.post(f"/api/v1/submissions/{sid}/reproductions", json={}, headers=host)
+    assert (r.status_code, r.json()["code"]) == (409, "submission-not-scored"), r.text
+    assert "only trained submissions" in r.json()["detail"]
+    await train(q, **model)
+
+    asked = await reproduce(gw, sid, host, count=2)
+    assert (asked["kind"], asked["verdict"], asked["model_matches"]) == ("training", "pending", None)
+    assert asked["original"]["model_sha256"] == "ab" * 32 and asked["original"]["model_size_bytes"] == 1234
+    reruns = [await queued_of(gw, x["submission_id"]) for x in asked["reruns"]]
+    for rerun in reruns:
+        # the same zip trained again on the same data and limits, as a reproduction
+        assert (rerun.purpose, rerun.archive_key) == ("reproduce", q.archive_key)
+        assert rerun.execution == q.execution
+
+    await train(reruns[0], **model)
+    first = await report(gw, sid, host)
+    assert [x["status"] for x in first["reruns"]] == ["trained", "queued"]
+    assert (first["verdict"], first["model_matches"], first["spread"]) == ("pending", True, [])
+    await train(reruns[1], **model)
+    same = await report(gw, sid, host)
+    assert (same["verdict"], same["model_matches"]) == ("identical", True)
+
+    # the next stage's run is given the original's model, never a reproduction's
+    await open_second_stage(gw, host)
+    r = await gw.submit(ada)
+    assert r.status_code == 202, r.text
+    inference = await queued_of(gw, str(r.json()["id"]))
+    assert inference.execution.model_key == f"{sid}/1/model.zip"
+
+    # a re-run whose model differs in one byte does not reproduce
+    r = await gw.client.post(f"/api/v1/submissions/{sid}/reproductions", json={"count": 1}, headers=host)
+    assert r.status_code == 202, r.text
+    [third] = [x for x in r.json()["reruns"] if x["status"] == "queued"]
+    await train(await queued_of(gw, third["submission_id"]), model_sha256="cd" * 32, model_size_bytes=1234)
+    differs = await report(gw, sid, host)
+    assert (differs["verdict"], differs["model_matches"]) == ("differs", False)

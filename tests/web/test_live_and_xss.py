@@ -1,6 +1,6 @@
 """An open leaderboard updates when another team scores; HTML or script in a
-competition's overview, a stage's name, a team's name or a run's log is shown as text,
-never run."""
+competition's overview, a stage's name, a team's name, a run's log or a host's reason for a
+runtime change is shown as text, never run; the pinned runtime and its changes are shown."""
 
 from __future__ import annotations
 
@@ -83,3 +83,42 @@ def test_html_and_script_are_shown_as_text(
     expect(log).to_contain_text(IMG)
     assert log.locator("script, img").count() == 0
     assert page.evaluate("window.__pwned") is None  # no injected script ran (an alert also fails the test)
+
+
+def test_runtime_pin_and_its_changes_are_shown_and_the_reason_as_text(
+    site: Site, data: DigitsData, open_as: OpenAs
+) -> None:
+    _, admin = site
+    host_token = admin.create_user("pin-host", is_host=True)
+    slug = admin.as_user(host_token).create_competition(data)["slug"]
+    pinned = admin("GET", f"/competitions/{slug}")["runtime_digest"]
+    assert pinned and pinned.startswith("sha256:")
+
+    page = open_as(host_token)
+    page.goto(f"/c/{slug}/host")
+    form = page.get_by_role("form", name="Pin the runtime")
+    expect(page.get_by_test_id("host-pinned-runtime")).to_contain_text(f"default pinned to {pinned[:19]}")
+    # the API's message when the runtime does not exist
+    form.get_by_label("Runtime", exact=True).fill("no-such-runtime")
+    form.get_by_role("button", name="Pin the runtime").click()
+    expect(form.get_by_role("alert")).to_contain_text(
+        "Unknown runtime 'no-such-runtime'; choose one of: default, default-gpu"
+    )
+    form.get_by_label("Runtime", exact=True).fill("default-gpu")
+    form.get_by_label("Reason (shown to participants)", exact=True).fill(f"GPU now {IMG}")
+    form.get_by_role("button", name="Pin the runtime").click()
+    expect(form.get_by_role("status")).to_contain_text("Pinned to sha256:")
+    [change] = admin("GET", f"/competitions/{slug}/runtime/changes")["items"]
+    assert (change["from_runtime"], change["to_runtime"]) == ("default", "default-gpu")
+
+    # participants (here a visitor) see the pin and the change, the host's reason as text
+    visitor = open_as(None)
+    visitor.goto(f"/c/{slug}")
+    new = change["to_digest"]
+    expect(visitor.get_by_test_id("pinned-runtime")).to_contain_text(f"default-gpu pinned to {new[:19]}")
+    shown = visitor.get_by_role("region", name="Runtime changes").get_by_test_id("runtime-change")
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text(f"default {pinned[:19]} → default-gpu {new[:19]}")
+    expect(shown).to_contain_text(f"GPU now {IMG}")
+    assert shown.locator("script, img").count() == 0
+    assert visitor.evaluate("window.__pwned") is None

@@ -82,6 +82,9 @@ class Submission(Base):
     # a training run's model (a zip in ``outputs``), once it succeeded; for an inference
     # run, ``model_from`` is the training submission whose model it was given
     model_key: Mapped[str | None] = mapped_column(String(300))
+    # that model zip's sha256 and size (None: not known, as for runs from before them)
+    model_sha256: Mapped[str | None] = mapped_column(String(64))
+    model_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     model_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # the stuck-submission reconciler: when it last acted on this one, and how many times
     reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

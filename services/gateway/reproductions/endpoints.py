@@ -48,7 +48,9 @@ async def reproduce_submission(
 ) -> ReproductionReport:
     """Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
-    `get_submission_reproductions`."""
+    `get_submission_reproductions`. A training stage's `trained` submission trains again
+    and its model is compared byte for byte (`model_matches`); the next stage never gets
+    a reproduction's model."""
     original, competition = await _hosted(session, submission_id, user)
     await service.reproduce(session, competition, original, body.count, body.tolerance)
     return await service.report(session, competition, original)

@@ -62,6 +62,13 @@ class RunResult(BaseModel):
     private_scores: dict[str, float] = Field(description="Every board column's private score, by key.")
     resources: Resources | None
     created_at: UtcDatetime
+    model_sha256: str | None = Field(
+        default=None,
+        description="A training run's model: the sha256 of the zip it left (its files, sorted and "
+        "undated, so the same files give the same digest); null for an inference run, or a run "
+        "that left none.",
+    )
+    model_size_bytes: int | None = Field(default=None, description="The size of that model zip.")
 
 
 class Spread(BaseModel):
@@ -83,6 +90,9 @@ class ReproductionReport(BaseModel):
     `identical`: every score equal; `within_tolerance`: no score further than `tolerance`
     from the original's; `differs`: see `spread`; `pending`: a re-run has not finished;
     `failed`: a re-run failed (its `failure_reason` and `detail` say why).
+
+    A training run has no scores: it is `identical` when every re-run trained and left a
+    model byte for byte the original's (`model_matches`), else `differs`.
     """
 
     submission_id: uuid.UUID
@@ -93,6 +103,15 @@ class ReproductionReport(BaseModel):
     original: RunResult
     reruns: list[RunResult]
     spread: list[Spread]
+    kind: Literal["inference", "training"] = Field(
+        default="inference", description="What the original's stage runs: scored predictions, or a model."
+    )
+    model_matches: bool | None = Field(
+        default=None,
+        description="A training run: whether every finished re-run's model zip has the original's "
+        "sha256 and size; null for an inference run, while none has finished, or where a digest "
+        "is not known.",
+    )
 
 
 class BoardReproductions(BaseModel):

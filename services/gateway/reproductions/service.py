@@ -15,6 +15,12 @@ have run on the first ones, which holds exactly when the stage never replaced th
 The verdict compares the original's latest scores (a rescoring updates them) with each
 re-run's; a re-run keeps the original's submission time, so the scorer judges it by
 the same rescoring as the original.
+
+A training stage's run (``trained``, never scored) is reproduced the same way: the
+orchestrator trains again on the same zip, runtime, data and limits, and the verdict
+compares the status and the model zip's sha256 and size with the original's. The
+re-run's model is never given to an inference run (``stages.training.model_for``
+leaves reproductions out), and no board sees it (nothing of it is scored).
 """
 
 from __future__ import annotations
@@ -62,15 +68,19 @@ def _check_reproducible(original: Submission, stage: Scope) -> None:
         )
     if original.is_smoke:
         raise Conflict("smoke runs cannot be reproduced; only real runs", code="smoke-run")
-    if original.status != SubmissionStatus.SCORED.value:
+    # a training stage's runs are not scored: one that left its model is done
+    done = SubmissionStatus.TRAINED if stage.kind == "training" else SubmissionStatus.SCORED
+    if original.status != done.value:
         raise Conflict(
-            f"the submission is {original.status}; only scored submissions can be reproduced",
+            f"the submission is {original.status}; only {done.value} submissions can be reproduced",
             code="submission-not-scored",
             status_now=original.status,
         )
     # unrecorded (queued before versions were kept): version 1 is the only one it can have used
-    then = (original.data_version or 1, original.labels_version or 1)
+    then: tuple[int, int | None] = (original.data_version or 1, original.labels_version or 1)
     now = (stage.data_version, stage.labels_version)
+    if stage.kind == "training":  # its runs see the stage's data only: no labels to change
+        then, now = (then[0], None), (now[0], None)
     if then != now:
         raise Conflict(
             f"the stage's test data or labels changed since the submission ran (data version {then[0]}, "
@@ -165,6 +175,8 @@ def _result(submission: Submission, primary: str) -> RunResult:
         private_scores=_scores(submission, "private", primary),
         resources=Resources(**submission.resources) if submission.resources else None,
         created_at=as_aware(submission.created_at),
+        model_sha256=submission.model_sha256,
+        model_size_bytes=submission.model_size_bytes,
     )
 
 
@@ -195,11 +207,28 @@ def spread(original: RunResult, reruns: Sequence[RunResult]) -> list[Spread]:
     return out
 
 
-def verdict(reruns: Sequence[RunResult], spreads: Sequence[Spread], tolerance: float) -> Verdict:
+def model_matches(original: RunResult, reruns: Sequence[RunResult]) -> bool | None:
+    """Whether every trained re-run left the original's model zip (sha256 and size); None
+    while none has, or where a digest is not known (a run from before digests were kept)."""
+    trained = [r for r in reruns if r.status == SubmissionStatus.TRAINED]
+    if not trained or original.model_sha256 is None:
+        return None
+    if any(r.model_sha256 is None for r in trained):
+        return None
+    mine = (original.model_sha256, original.model_size_bytes)
+    return all((r.model_sha256, r.model_size_bytes) == mine for r in trained)
+
+
+def verdict(
+    reruns: Sequence[RunResult], spreads: Sequence[Spread], tolerance: float, *, models: bool | None = None
+) -> Verdict:
+    """``models``: a training run's ``model_matches`` (it has no scores to compare)."""
     if any(r.status in (SubmissionStatus.FAILED, SubmissionStatus.CANCELLED) for r in reruns):
         return Verdict.FAILED
     if any(r.status not in TERMINAL for r in reruns):
         return Verdict.PENDING
+    if models is not None:
+        return Verdict.IDENTICAL if models else Verdict.DIFFERS
     diffs = [s.max_abs_diff for s in spreads]
     if any(d is None for d in diffs):
         return Verdict.DIFFERS
@@ -222,14 +251,20 @@ async def report(
     mine = _result(original, primary)
     theirs = [_result(r, primary) for r in reruns]
     spreads = spread(mine, theirs)
+    trains = stage.kind == "training"
+    models = model_matches(mine, theirs) if trains else None
+    # a trained model whose digest is not known cannot be said to match: it differs
+    judged = verdict(theirs, spreads, tolerance, models=(models is True) if trains else None)
     names = await submissions_repo.team_names(session, {original.team_id})
     return ReproductionReport(
         submission_id=original.id,
         team_id=original.team_id,
         team_name=names.get(original.team_id, ""),
-        verdict=verdict(theirs, spreads, tolerance) if theirs else Verdict.PENDING,
+        verdict=judged if theirs else Verdict.PENDING,
         tolerance=tolerance,
         original=mine,
         reruns=theirs,
         spread=spreads,
+        kind="training" if trains else "inference",
+        model_matches=models,
     )

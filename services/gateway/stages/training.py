@@ -119,6 +119,8 @@ async def model_for(
                 Submission.status == "trained",
                 Submission.model_key.is_not(None),
                 Submission.is_smoke.is_(False),
+                # a host's reproduction checks a model; it never replaces the one given
+                Submission.purpose != "reproduce",
             )
             .order_by(Submission.created_at.desc(), Submission.id.desc())
             .limit(1)

@@ -71,6 +71,8 @@ def apply(submission: Submission, event: LifecycleEvent) -> bool:
             changed = _move(submission, SubmissionStatus.TRAINED, event.type)
             if changed:
                 submission.model_key = event.model_key
+                submission.model_sha256 = event.model_sha256 or None
+                submission.model_size_bytes = event.model_size_bytes
         else:
             changed = _move(submission, SubmissionStatus.SCORING, event.type)
         if changed:

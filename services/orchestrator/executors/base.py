@@ -50,8 +50,11 @@ class RunOutcome:
     resources: Resources = field(default_factory=Resources)
     predictions_key: str | None = None
     log_key: str | None = None
-    # a training run that succeeded: its model's zip in the ``outputs`` container
+    # a training run that succeeded: its model's zip in the ``outputs`` container, and
+    # that zip's sha256 and size ("" and None where the executor could not tell)
     model_key: str | None = None
+    model_sha256: str = ""
+    model_size_bytes: int | None = None
     # a platform fault that another attempt may not hit
     retryable: bool = False
     # a platform fault that clears with time, not at once (a full disk): the scheduler

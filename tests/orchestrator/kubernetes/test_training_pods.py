@@ -7,6 +7,7 @@ signs. No cluster can run here; this is the same split as ``test_in_pod``."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import uuid
 import zipfile
@@ -122,8 +123,12 @@ async def test_the_runner_uploads_the_model_and_fetch_unpacks_it_for_the_next_st
     assert code == 0 and report["model"] == "uploaded", (report, out)
     verdict = classify({"status": statuses.finished(0, report)}, TRAINING, predictions_key=MODEL)
     assert verdict is not None and verdict.failure_reason is None and verdict.model_key == MODEL
-    with zipfile.ZipFile(io.BytesIO(await azure_storage.get_bytes("outputs", MODEL))) as zf:
+    stored = await azure_storage.get_bytes("outputs", MODEL)
+    with zipfile.ZipFile(io.BytesIO(stored)) as zf:
         assert zf.read("weights.txt") == b"w=0.5\n" and zf.read("parts/bias.txt") == b"b=1\n"
+    # the report names the uploaded zip's digest and size, for a reproduction to compare
+    assert verdict.model_sha256 == hashlib.sha256(stored).hexdigest()
+    assert verdict.model_size_bytes == len(stored)
 
     # the next stage's pod: fetch brings the code and, beside it, the model
     await azure_storage.put_bytes("submissions", "c/infer.zip", zip_of({"main.py": "print(1)"}))

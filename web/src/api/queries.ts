@@ -9,6 +9,7 @@ export const keys = {
   competitions: ["competitions"] as const,
   competition: (slug: string) => ["competition", slug] as const,
   myTeam: (slug: string) => ["competition", slug, "team"] as const,
+  runtimeChanges: (slug: string) => ["competition", slug, "runtime-changes"] as const,
   quota: (slug: string) => ["competition", slug, "quota"] as const,
   submissions: (slug: string) => ["competition", slug, "submissions"] as const,
   board: (slug: string, board: string, stage: number, offset: number) =>
@@ -36,6 +37,19 @@ export function useCompetition(slug: string) {
   return useQuery({
     queryKey: keys.competition(slug),
     queryFn: () => call(api.GET("/api/v1/competitions/{competition}", { params: { path: { competition: slug } } })),
+  });
+}
+
+/** Every change of a competition's runtime or its pinned version, newest first. */
+export function useRuntimeChanges(slug: string) {
+  return useQuery({
+    queryKey: keys.runtimeChanges(slug),
+    queryFn: () =>
+      call(
+        api.GET("/api/v1/competitions/{competition}/runtime/changes", {
+          params: { path: { competition: slug }, query: { limit: 50 } },
+        }),
+      ),
   });
 }
 

@@ -1021,7 +1021,9 @@ export interface paths {
          * Re-run a scored submission count times on the same archive, runtime, data and labels (host), at low priority, off every
          * @description Re-run a scored submission `count` times on the same archive, runtime, data and
          *     labels (host), at low priority, off every board and quota; read the verdict with
-         *     `get_submission_reproductions`.
+         *     `get_submission_reproductions`. A training stage's `trained` submission trains again
+         *     and its model is compared byte for byte (`model_matches`); the next stage never gets
+         *     a reproduction's model.
          */
         post: operations["reproduce_submission"];
         delete?: never;
@@ -3216,6 +3218,9 @@ export interface components {
          *     `identical`: every score equal; `within_tolerance`: no score further than `tolerance`
          *     from the original's; `differs`: see `spread`; `pending`: a re-run has not finished;
          *     `failed`: a re-run failed (its `failure_reason` and `detail` say why).
+         *
+         *     A training run has no scores: it is `identical` when every re-run trained and left a
+         *     model byte for byte the original's (`model_matches`), else `differs`.
          * @example {
          *       "submission_id": "c4e1f7a2-9b3d-4e8f-a1c2-5d6e7f8a9b0c",
          *       "team_id": "8b2d7c1e-55aa-4f0e-bb1c-0d9e8f7a6b5c",
@@ -3303,6 +3308,18 @@ export interface components {
             reruns: components["schemas"]["RunResult"][];
             /** Spread */
             spread: components["schemas"]["Spread"][];
+            /**
+             * Kind
+             * @description What the original's stage runs: scored predictions, or a model.
+             * @default inference
+             * @enum {string}
+             */
+            kind: "inference" | "training";
+            /**
+             * Model Matches
+             * @description A training run: whether every finished re-run's model zip has the original's sha256 and size; null for an inference run, while none has finished, or where a digest is not known.
+             */
+            model_matches?: boolean | null;
         };
         /**
          * RescoreRead
@@ -3452,6 +3469,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Model Sha256
+             * @description A training run's model: the sha256 of the zip it left (its files, sorted and undated, so the same files give the same digest); null for an inference run, or a run that left none.
+             */
+            model_sha256?: string | null;
+            /**
+             * Model Size Bytes
+             * @description The size of that model zip.
+             */
+            model_size_bytes?: number | null;
         };
         /**
          * RuntimeChangeRead

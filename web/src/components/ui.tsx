@@ -66,6 +66,13 @@ export function formatDate(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** A content digest, short enough to read and compare: "sha256:" and its first 12 hex digits. */
+export function shortDigest(digest: string | null | undefined): string {
+  if (!digest) return "no pinned version";
+  const [algo, hex] = digest.includes(":") ? digest.split(":", 2) : ["sha256", digest];
+  return `${algo}:${hex.slice(0, 12)}`;
+}
+
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const d = Math.floor(s / 86400);

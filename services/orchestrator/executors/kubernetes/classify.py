@@ -230,7 +230,15 @@ def _trained(
     """A training run that exited 0, by what its runner said of the model folder."""
     status, written = report.get("model"), report.get("model_bytes")
     if status == "uploaded":
-        return RunOutcome(None, exit_code=0, resources=resources, model_key=key)
+        digest, size = report.get("model_sha256"), report.get("model_zip_bytes")
+        return RunOutcome(
+            None,
+            exit_code=0,
+            resources=resources,
+            model_key=key,
+            model_sha256=digest if isinstance(digest, str) else "",
+            model_size_bytes=size if isinstance(size, int) else None,
+        )
     if status == "too_large":
         limit = failures.fmt_mib(spec.model_limit_mb)
         shown = failures.fmt_bytes(written) if isinstance(written, int) else limit

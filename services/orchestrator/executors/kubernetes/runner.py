@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import resource
@@ -162,17 +163,24 @@ def zip_model(model_dir: str, dest: str, limit: int) -> tuple[str, str, int]:
     return ("zipped", "", total) if files else ("missing", f"{model_dir} is empty", 0)
 
 
-def upload_model(model_dir: str, archive: str, url: str, limit: int) -> tuple[str, str, int]:
+def upload_model(
+    model_dir: str, archive: str, url: str, limit: int, report: dict[str, object]
+) -> tuple[str, str]:
     """Zip the model folder to ``archive`` (a new file: nothing planted there is followed)
-    and upload it: (status, detail, bytes in the folder)."""
+    and upload it: (status, detail); ``report`` gets the bytes in the folder and the zip's
+    sha256 and size (what a reproduction compares)."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(archive)
     try:
-        status, detail, total = zip_model(model_dir, archive, limit)
+        status, detail, report["model_bytes"] = zip_model(model_dir, archive, limit)
         if status != "zipped":
-            return status, detail, total
+            return status, detail
         with open(archive, "rb") as f:
-            return (*_put(f, os.fstat(f.fileno()).st_size, url, "application/zip"), total)
+            digest = hashlib.sha256()
+            while block := f.read(1 << 20):
+                digest.update(block)
+            report["model_sha256"], report["model_zip_bytes"] = digest.hexdigest(), f.tell()
+            return _put(f, os.fstat(f.fileno()).st_size, url, "application/zip")
     finally:
         with contextlib.suppress(OSError):
             os.unlink(archive)
@@ -210,10 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     if report["exit_code"] == 0 and not report["timed_out"]:
         if args.model_dir:
             archive = args.model_zip or os.path.join(os.path.dirname(args.model_dir), "model.zip")
-            status, detail, total = upload_model(
-                args.model_dir, archive, args.upload_url, args.output_limit_bytes
+            status, detail = upload_model(
+                args.model_dir, archive, args.upload_url, args.output_limit_bytes, report
             )
-            report["model_bytes"] = total
         else:
             status, detail = upload_predictions(args.predictions, args.upload_url, args.output_limit_bytes)
         report[what] = status

@@ -36,7 +36,7 @@ from services.orchestrator.executors.local.runner import (
 from services.orchestrator.executors.local.spec import MIB, OutputFile, SandboxLimits
 from shared.archive import ENTRYPOINTS, ArchiveError
 from shared.events import ExecutionSpec, FailureReason
-from shared.storage.base import BlobNotFound, ContentMismatch
+from shared.storage.base import BlobNotFound, ContentMismatch, StoredObject
 
 log = structlog.get_logger(__name__)
 
@@ -117,10 +117,11 @@ class LocalSandboxExecutor(Executor):
             trains=trains,
             model_key=None if trains else spec.model_key,
         )
+        stored: StoredObject | None = None
         try:
             async with self.runner.run(job, run_dir) as result:
                 if result.output_path is not None:
-                    await self.runner.storage_call(
+                    stored = await self.runner.storage_call(
                         "upload the model" if trains else "upload the predictions",
                         self.storage.put_file,
                         "outputs",
@@ -143,6 +144,8 @@ class LocalSandboxExecutor(Executor):
             resources=result.resources,
             predictions_key=predictions_key if result.output_path is not None and not trains else None,
             model_key=model_key if result.output_path is not None and trains else None,
+            model_sha256=stored.sha256 if stored is not None and trains else "",
+            model_size_bytes=stored.size if stored is not None and trains else None,
             log_key=log_key,
             runtime=spec.runtime,
             runtime_digest=await self._runtime_digest(spec.runtime),

@@ -1,8 +1,9 @@
 // A competition's page: overview, schedule, metric, limits, runtime, quotas.
 import { lazy, Suspense } from "react";
 import { useCompetition } from "@/api/queries";
-import { formatDate, formatDuration, Loading, RelativeTime } from "@/components/ui";
+import { formatDate, formatDuration, Loading, RelativeTime, shortDigest } from "@/components/ui";
 import { Downloads, Rules } from "./Downloads";
+import { RuntimeChanges } from "./RuntimeChanges";
 import { CurrentStage, StagesTimeline } from "./Stages";
 
 const Markdown = lazy(() => import("./Markdown"));
@@ -60,7 +61,9 @@ export function CompetitionOverview({ slug }: { slug: string }) {
         <h2>Limits per run</h2>
         <dl>
           <dt>Runtime</dt>
-          <dd><code>{c.runtime}</code></dd>
+          <dd data-testid="pinned-runtime">
+            <code>{c.runtime}</code> pinned to <code title={c.runtime_digest ?? undefined}>{shortDigest(c.runtime_digest)}</code>
+          </dd>
           <dt>Time</dt>
           <dd>{formatDuration(l.time_limit_s)}</dd>
           <dt>Memory</dt>
@@ -76,6 +79,7 @@ export function CompetitionOverview({ slug }: { slug: string }) {
           <dt>Logs</dt>
           <dd>{c.show_logs ? "you can read your runs' logs" : "logs of real runs are hidden"}</dd>
         </dl>
+        <RuntimeChanges slug={slug} />
       </aside>
     </div>
   );

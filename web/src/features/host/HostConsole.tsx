@@ -7,6 +7,7 @@ import { stagesOf, type StageSummary } from "@/api/stages";
 import { DayBars, type DayBar } from "@/components/charts";
 import { ErrorNotice, formatBytes, formatDate, formatScore, Loading } from "@/components/ui";
 import { CompetitionForm } from "./CompetitionForm";
+import { RuntimeSection } from "./RuntimeSection";
 import { StagesSection } from "./StagesSection";
 import { Uploader } from "./Uploader";
 
@@ -70,6 +71,7 @@ export function HostConsole({ slug }: { slug: string }) {
           Export as CSV: <CsvLink slug={slug} board="public" /> · <CsvLink slug={slug} board="private" />
         </p>
       </section>
+      <RuntimeSection c={c} />
       <section>
         <h2>Settings</h2>
         <CompetitionForm existing={c} key={c.updated_at} />

@@ -50,6 +50,7 @@ from .quota_counter import QuotaCounter
 from .quota_read import QuotaRead
 from .reproduction_create import ReproductionCreate
 from .reproduction_report import ReproductionReport
+from .reproduction_report_kind import ReproductionReportKind
 from .rescore_read import RescoreRead
 from .rescore_read_scoring import RescoreReadScoring
 from .resources import Resources
@@ -159,6 +160,7 @@ __all__ = (
     "QuotaRead",
     "ReproductionCreate",
     "ReproductionReport",
+    "ReproductionReportKind",
     "RescoreRead",
     "RescoreReadScoring",
     "Resources",

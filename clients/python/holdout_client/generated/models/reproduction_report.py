@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.reproduction_report_kind import ReproductionReportKind
 from ..models.verdict import Verdict
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.run_result import RunResult
@@ -25,6 +27,9 @@ class ReproductionReport:
     from the original's; `differs`: see `spread`; `pending`: a re-run has not finished;
     `failed`: a re-run failed (its `failure_reason` and `detail` say why).
 
+    A training run has no scores: it is `identical` when every re-run trained and left a
+    model byte for byte the original's (`model_matches`), else `differs`.
+
         Attributes:
             submission_id (UUID):
             team_id (UUID):
@@ -34,6 +39,10 @@ class ReproductionReport:
             original (RunResult): One run: the original or a re-run, with every score it got and what it used.
             reruns (list[RunResult]):
             spread (list[Spread]):
+            kind (ReproductionReportKind | Unset): What the original's stage runs: scored predictions, or a model. Default:
+                ReproductionReportKind.INFERENCE.
+            model_matches (bool | None | Unset): A training run: whether every finished re-run's model zip has the
+                original's sha256 and size; null for an inference run, while none has finished, or where a digest is not known.
     """
 
     submission_id: UUID
@@ -44,6 +53,8 @@ class ReproductionReport:
     original: RunResult
     reruns: list[RunResult]
     spread: list[Spread]
+    kind: ReproductionReportKind | Unset = ReproductionReportKind.INFERENCE
+    model_matches: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +80,16 @@ class ReproductionReport:
             spread_item = spread_item_data.to_dict()
             spread.append(spread_item)
 
+        kind: str | Unset = UNSET
+        if not isinstance(self.kind, Unset):
+            kind = self.kind.value
+
+        model_matches: bool | None | Unset
+        if isinstance(self.model_matches, Unset):
+            model_matches = UNSET
+        else:
+            model_matches = self.model_matches
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -83,6 +104,10 @@ class ReproductionReport:
                 "spread": spread,
             }
         )
+        if kind is not UNSET:
+            field_dict["kind"] = kind
+        if model_matches is not UNSET:
+            field_dict["model_matches"] = model_matches
 
         return field_dict
 
@@ -118,6 +143,22 @@ class ReproductionReport:
 
             spread.append(spread_item)
 
+        _kind = d.pop("kind", UNSET)
+        kind: ReproductionReportKind | Unset
+        if isinstance(_kind, Unset):
+            kind = UNSET
+        else:
+            kind = ReproductionReportKind(_kind)
+
+        def _parse_model_matches(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        model_matches = _parse_model_matches(d.pop("model_matches", UNSET))
+
         reproduction_report = cls(
             submission_id=submission_id,
             team_id=team_id,
@@ -127,6 +168,8 @@ class ReproductionReport:
             original=original,
             reruns=reruns,
             spread=spread,
+            kind=kind,
+            model_matches=model_matches,
         )
 
         reproduction_report.additional_properties = d

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.failure_reason import FailureReason
 from ..models.submission_status import SubmissionStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.resources import Resources
@@ -33,6 +34,9 @@ class RunResult:
         private_scores (RunResultPrivateScores): Every board column's private score, by key.
         resources (None | Resources):
         created_at (datetime.datetime):
+        model_sha256 (None | str | Unset): A training run's model: the sha256 of the zip it left (its files, sorted and
+            undated, so the same files give the same digest); null for an inference run, or a run that left none.
+        model_size_bytes (int | None | Unset): The size of that model zip.
     """
 
     submission_id: UUID
@@ -43,6 +47,8 @@ class RunResult:
     private_scores: RunResultPrivateScores
     resources: None | Resources
     created_at: datetime.datetime
+    model_sha256: None | str | Unset = UNSET
+    model_size_bytes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +78,18 @@ class RunResult:
 
         created_at = self.created_at.isoformat()
 
+        model_sha256: None | str | Unset
+        if isinstance(self.model_sha256, Unset):
+            model_sha256 = UNSET
+        else:
+            model_sha256 = self.model_sha256
+
+        model_size_bytes: int | None | Unset
+        if isinstance(self.model_size_bytes, Unset):
+            model_size_bytes = UNSET
+        else:
+            model_size_bytes = self.model_size_bytes
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -86,6 +104,10 @@ class RunResult:
                 "created_at": created_at,
             }
         )
+        if model_sha256 is not UNSET:
+            field_dict["model_sha256"] = model_sha256
+        if model_size_bytes is not UNSET:
+            field_dict["model_size_bytes"] = model_size_bytes
 
         return field_dict
 
@@ -138,6 +160,24 @@ class RunResult:
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
+        def _parse_model_sha256(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model_sha256 = _parse_model_sha256(d.pop("model_sha256", UNSET))
+
+        def _parse_model_size_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        model_size_bytes = _parse_model_size_bytes(d.pop("model_size_bytes", UNSET))
+
         run_result = cls(
             submission_id=submission_id,
             status=status,
@@ -147,6 +187,8 @@ class RunResult:
             private_scores=private_scores,
             resources=resources,
             created_at=created_at,
+            model_sha256=model_sha256,
+            model_size_bytes=model_size_bytes,
         )
 
         run_result.additional_properties = d

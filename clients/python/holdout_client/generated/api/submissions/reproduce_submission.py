@@ -116,7 +116,9 @@ def sync_detailed(
 
      Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
-    `get_submission_reproductions`.
+    `get_submission_reproductions`. A training stage's `trained` submission trains again
+    and its model is compared byte for byte (`model_matches`); the next stage never gets
+    a reproduction's model.
 
     Args:
         submission_id (UUID):
@@ -153,7 +155,9 @@ def sync(
 
      Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
-    `get_submission_reproductions`.
+    `get_submission_reproductions`. A training stage's `trained` submission trains again
+    and its model is compared byte for byte (`model_matches`); the next stage never gets
+    a reproduction's model.
 
     Args:
         submission_id (UUID):
@@ -185,7 +189,9 @@ async def asyncio_detailed(
 
      Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
-    `get_submission_reproductions`.
+    `get_submission_reproductions`. A training stage's `trained` submission trains again
+    and its model is compared byte for byte (`model_matches`); the next stage never gets
+    a reproduction's model.
 
     Args:
         submission_id (UUID):
@@ -220,7 +226,9 @@ async def asyncio(
 
      Re-run a scored submission `count` times on the same archive, runtime, data and
     labels (host), at low priority, off every board and quota; read the verdict with
-    `get_submission_reproductions`.
+    `get_submission_reproductions`. A training stage's `trained` submission trains again
+    and its model is compared byte for byte (`model_matches`); the next stage never gets
+    a reproduction's model.
 
     Args:
         submission_id (UUID):
