@@ -23,7 +23,7 @@ from services.orchestrator.executors.local.runtimes import (
 )
 from shared.runtime_locks import file_sha256
 
-pytest_plugins = ["tests.azurite", "tests.browser", "tests.taskguard", "pytester"]
+pytest_plugins = ["tests.azurite", "tests.browser", "tests.migration_cache", "tests.taskguard", "pytester"]
 
 PG_ADMIN_DSN = os.environ.get("HOLDOUT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("HOLDOUT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
