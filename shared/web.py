@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +28,9 @@ from shared.context import new_correlation_id, set_correlation_id
 from shared.storage.base import BlobNotFound, StorageError, StorageFull
 
 log = structlog.get_logger(__name__)
+
+DATABASE_BUSY_RETRY_AFTER = 2
+"""Seconds a client is asked to wait when no database connection came free in time."""
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://holdout.dev/problems/"
@@ -192,8 +196,24 @@ def install_problem_handlers(app: FastAPI) -> None:
         response.headers["Retry-After"] = "30"
         return response
 
+    async def on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # every pooled database connection stayed busy for the pool's whole timeout: the
+        # service is overloaded, not broken; the client may come back shortly
+        log.warning("http.database_busy", path=request.url.path, error=str(exc)[:300])
+        response = problem_response(
+            503,
+            "database-busy",
+            "Service Unavailable",
+            "Holdout is too busy to answer this request right now (no database connection came "
+            f"free in time); try again in {DATABASE_BUSY_RETRY_AFTER} seconds",
+            request.url.path,
+        )
+        response.headers["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+        return response
+
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StorageError, on_storage)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ClientDisconnect, on_client_disconnect)
