@@ -5,9 +5,10 @@ competition's. The boards are read from ``team_best``, which is maintained on wr
 every change to a team's entries or selection recomputes that team's row for the stage
 (a team has a handful of entries), and a change of columns, direction or final count
 recomputes the stage's. So a board page is one indexed range scan, however many
-submissions and columns the stage has, and ranks identically on SQLite and PostgreSQL
-(the order itself is ``ranking.sort_key``). The caller owns the session and commits at
-its boundary.
+submissions and columns the stage has, starting from a sort key near its first place
+(``positions.py``: never a walk past every team before it), and ranks identically on
+SQLite and PostgreSQL (the order itself is ``ranking.sort_key``). The caller owns the
+session and commits at its boundary.
 
 Ranking rules (DESIGN.md, competitions and leaderboards; ``ranking``):
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -347,12 +348,32 @@ def _select(board: BoardKind, competition_id: uuid.UUID, stage_id: uuid.UUID) ->
     )
 
 
-async def count(
-    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind
-) -> int:
+def positions_query(competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind, stride: int) -> Any:
+    """Every ``stride``-th place of the board and its last, as (place, sort key) rows."""
     sort = _columns(board)[0]
-    query = select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None))
-    return await session.scalar(query) or 0
+    place = (func.row_number().over(order_by=sort) - 1).label("place")
+    after = func.lead(sort).over(order_by=sort).label("after")
+    ranked = (
+        select(sort.label("sort"), place, after)
+        .where(_board(competition_id, stage_id), sort.is_not(None))
+        .subquery()
+    )
+    # no ORDER BY: the window's order is the index's, and sorting again costs a pass
+    return select(ranked.c.place, ranked.c.sort).where(
+        (ranked.c.place % stride == 0) | ranked.c.after.is_(None)
+    )
+
+
+async def positions(
+    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind, stride: int
+) -> tuple[int, list[bytes]]:
+    """(how many teams the board has, the sort key of every ``stride``-th place from the
+    first): one pass over the board's sort keys in index order (``positions.py``)."""
+    query = positions_query(competition_id, stage_id, board, stride)
+    rows = sorted((await session.execute(query)).all(), key=lambda row: row.place)
+    if not rows:
+        return 0, []
+    return rows[-1].place + 1, [bytes(row.sort) for row in rows if row.place % stride == 0]
 
 
 async def page(
@@ -361,12 +382,19 @@ async def page(
     stage_id: uuid.UUID,
     board: BoardKind,
     *,
-    offset: int,
+    start: tuple[bytes | None, int],
     limit: int,
+    first_rank: int,
 ) -> list[RankedRow]:
-    query = _select(board, competition_id, stage_id).offset(offset).limit(limit)
-    rows = (await session.execute(query)).all()
-    return [_ranked(row, offset + i + 1) for i, row in enumerate(rows)]
+    """``limit`` rows from ``start``: (the sort key of a place on the board, or None for
+    its top; how many rows to skip past it); ranked from ``first_rank``."""
+    sort = _columns(board)[0]
+    anchor, skip = start
+    query = _select(board, competition_id, stage_id)
+    if anchor is not None:
+        query = query.where(sort >= anchor)
+    rows = (await session.execute(query.offset(skip).limit(limit))).all()
+    return [_ranked(row, first_rank + i) for i, row in enumerate(rows)]
 
 
 async def all_rows(
@@ -382,14 +410,18 @@ async def team_row(
     stage_id: uuid.UUID,
     board: BoardKind,
     team_id: uuid.UUID,
+    anchor_before: Callable[[bytes], tuple[bytes | None, int]],
 ) -> RankedRow | None:
-    """The team's row with its rank: one more than the teams ahead of it (an index range count)."""
+    """The team's row with its rank: its anchor's place (``anchor_before``: the last
+    anchor at or before a sort key, and that anchor's place) plus the teams between
+    that anchor and it (a short index range count)."""
     sort = _columns(board)[0]
     query = _select(board, competition_id, stage_id).where(team_best.c.team_id == str(team_id))
     row = (await session.execute(query.add_columns(sort.label("sort")))).first()
     if row is None:
         return None
-    ahead = await session.scalar(
-        select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None), sort < row.sort)
-    )
-    return _ranked(row, (ahead or 0) + 1)
+    anchor, place = anchor_before(bytes(row.sort))
+    between = select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None), sort < row.sort)
+    if anchor is not None:
+        between = between.where(sort >= anchor)
+    return _ranked(row, place + (await session.scalar(between) or 0) + 1)
