@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.leaderboard import repository
+from services.leaderboard import board_reads, repository
+from services.leaderboard.board_reads import RankedRow
 from services.leaderboard.positions import BoardPositions
 from services.leaderboard.ranking import BoardColumn
-from services.leaderboard.repository import BoardKind, Competition, RankedRow
+from services.leaderboard.repository import BoardKind, Competition
 from services.leaderboard.schemas import Board, BoardEntry, Column, TeamStanding
 from shared.web import Forbidden, NotFound
 
@@ -103,7 +104,7 @@ async def get_board(
     rows: list[RankedRow] = []
     if offset < total:
         start = places.start(offset)
-        rows = await repository.page(
+        rows = await board_reads.page(
             session, competition_id, stage_id, board, start=start, limit=limit, first_rank=offset + 1
         )
     entries = [_entry(row, shown, hidden, first) for row in rows]
@@ -136,7 +137,7 @@ async def team_standing(
     competition = await _visible(session, competition_id, board, internal)
     version = competition.version if competition else 0
     places = await positions.get(session, competition_id, stage_id, board, version)
-    row = await repository.team_row(session, competition_id, stage_id, board, team_id, places.anchor_before)
+    row = await board_reads.team_row(session, competition_id, stage_id, board, team_id, places.anchor_before)
     if row is None or competition is None:
         raise NotFound(
             f"team {team_id} has no scored submission on the {board} leaderboard of this competition"
@@ -165,7 +166,7 @@ async def export_csv(
     competition = await repository.get_competition(session, competition_id)
     shown = shown_columns(competition, stage_id)
     hidden = _hidden_keys(competition, stage_id, shown)
-    rows = await repository.all_rows(session, competition_id, stage_id, board)
+    rows = await board_reads.all_rows(session, competition_id, stage_id, board)
     keys = [c.key for c in shown]
     extra = sorted({name for row in rows for name in row.extra_scores} - set(keys) - hidden)
     score_hidden = _heading(competition, stage_id)["metric"] in hidden

@@ -3,7 +3,7 @@
 A page deep in a board read with ``OFFSET`` walks every row before it: at 100,000 teams
 the last pages took the database over 100 ms each, and 64 readers of random pages held
 every pooled connection. So a board's positions are read once per board version (one
-index-only pass over the board's sort keys, ``repository.positions``) and kept in the
+index-only pass over the board's sort keys, ``board_reads.positions``) and kept in the
 process: a page at ``offset`` then starts at the sort key of place
 ``offset // STRIDE * STRIDE`` (an index range scan from that key) and skips fewer than
 ``STRIDE`` rows, however deep it is; a team's rank counts fewer than ``STRIDE`` rows
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.leaderboard import repository
+from services.leaderboard import board_reads
 from services.leaderboard.repository import BoardKind
 
 STRIDE = 256
@@ -81,7 +81,7 @@ class BoardPositions:
         async with lock:
             found = self._fresh(key, version)  # read by the reader this one waited for
             if found is None:
-                total, anchors = await repository.positions(
+                total, anchors = await board_reads.positions(
                     session, competition_id, stage_id, board, self.stride
                 )
                 found = Positions(version, total, self.stride, tuple(anchors))
