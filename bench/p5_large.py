@@ -295,7 +295,8 @@ async def run() -> dict[str, Any]:
             "load_average": {"before": list(load_before), "after": list(load_after)},
         },
         "baseline": {"trivial_rps": [r for r, _ in trivial], "trivial_p99_ms": p99(trivial) * 1000},
-        "holdout_text": f"{shown(boards)} (any page: {shown(anywhere)})",
+        "holdout_text": f"{shown(boards)} (any page: {shown(anywhere)}); load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (shared machine)",
         "baseline_text": f"{rps(trivial):.0f} req/s, p99 {p99(trivial) * 1000:.0f} ms (/healthz)",
         "method": (
             f"leaderboard under uvicorn (1 worker) on a fresh PostgreSQL database, migrated, seeded by COPY "
