@@ -79,7 +79,11 @@ SqliteSynchronous = Literal["FULL", "NORMAL"]
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, sqlite_synchronous: SqliteSynchronous = "FULL"
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 30.0,
+    sqlite_synchronous: SqliteSynchronous = "FULL",
 ) -> AsyncEngine:
     """An engine for ``url``. SQLite runs in WAL mode, where ``sqlite_synchronous`` says
     what a commit survives: ``FULL`` fsyncs the log at every commit, so a commit survives
@@ -87,7 +91,10 @@ def make_engine(
     survives the process being killed (SIGKILL, OOM: the log is written before the commit
     returns) but the last ones may roll back after a power loss, leaving the database
     consistent. Each service chooses by what repairs its losses (its ``app.py``);
-    PostgreSQL keeps its own ``synchronous_commit`` (on)."""
+    PostgreSQL keeps its own ``synchronous_commit`` (on). On PostgreSQL the pool holds
+    ``pool_size`` connections (and as many more at a peak); a session that finds none free
+    for ``pool_timeout`` seconds raises ``sqlalchemy.exc.TimeoutError``, which the HTTP
+    services answer with a 503 (``shared.web``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -102,7 +109,9 @@ def make_engine(
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout, pool_pre_ping=True
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -68,6 +68,9 @@ class ServiceRuntime:
     migrate_on_start: bool = True
     # SQLite only: what a commit survives (``shared.db.make_engine``)
     sqlite_synchronous: SqliteSynchronous = "FULL"
+    # PostgreSQL only: the connection pool (``shared.db.make_engine``)
+    pool_size: int = 10
+    pool_timeout: float = 30.0
     engine: AsyncEngine = field(init=False)
     sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
     relay: OutboxRelay | None = field(init=False, default=None)
@@ -97,6 +100,8 @@ class ServiceRuntime:
             owns_storage=storage is None,
             migrate_on_start=migrate_on_start,
             sqlite_synchronous=sqlite_synchronous,
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_s,
         )
 
     async def start(self) -> None:
@@ -104,7 +109,12 @@ class ServiceRuntime:
             Path(self.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         if self.migrate_on_start:
             await upgrade(self.migrations_dir, self.database_url)
-        self.engine = make_engine(self.database_url, sqlite_synchronous=self.sqlite_synchronous)
+        self.engine = make_engine(
+            self.database_url,
+            pool_size=self.pool_size,
+            pool_timeout=self.pool_timeout,
+            sqlite_synchronous=self.sqlite_synchronous,
+        )
         self.sessionmaker = make_sessionmaker(self.engine)
         if self.owns_bus:
             await self.bus.start()

@@ -78,6 +78,12 @@ class CommonSettings(BaseSettings):
     http_body_min_rate_bytes_s: int = 1024
     """The slowest request body accepted, in bytes per second on average (once the body has
     run for the idle timeout)."""
+    database_pool_size: int = Field(10, ge=1)
+    """PostgreSQL connections each service process keeps pooled (as many more are opened at a
+    peak, then closed)."""
+    database_pool_timeout_s: float = Field(30.0, gt=0)
+    """How long a request waits for a pooled PostgreSQL connection before it is answered 503 with
+    `Retry-After`, in seconds."""
     shutdown_grace_s: float = 10.0
     """On SIGTERM: how long uploads in flight may go on before they are answered 503, in seconds."""
     shutdown_drain_s: float = 0.0

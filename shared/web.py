@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +28,9 @@ from shared.context import new_correlation_id, set_correlation_id
 from shared.storage.base import BlobNotFound, StorageError, StorageFull
 
 log = structlog.get_logger(__name__)
+
+DATABASE_BUSY_RETRY_AFTER = 2
+"""Seconds a client is asked to wait when no database connection came free in time."""
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://holdout.dev/problems/"
@@ -126,6 +130,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def unavailable(path: str, code: str, detail: str, *, retry_after: int) -> JSONResponse:
+    """A 503 problem that tells the client when to come back."""
+    response = problem_response(503, code, "Service Unavailable", detail, path)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -181,19 +192,29 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await on_problem(request, InsufficientStorage())
         # the backend's message names its endpoint: logged for the operator, not shown
         log.error("http.storage_unavailable", path=request.url.path, error=str(exc)[:500])
-        response = problem_response(
-            503,
+        return unavailable(
+            request.url.path,
             "storage-unavailable",
-            "Service Unavailable",
             "Holdout's file storage is unavailable right now, so nothing from this request was "
             "stored; try again in a few minutes",
-            request.url.path,
+            retry_after=30,
         )
-        response.headers["Retry-After"] = "30"
-        return response
+
+    async def on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # every pooled database connection stayed busy for the pool's whole timeout: the
+        # service is overloaded, not broken; the client may come back shortly
+        log.warning("http.database_busy", path=request.url.path, error=str(exc)[:300])
+        return unavailable(
+            request.url.path,
+            "database-busy",
+            "Holdout is too busy to answer this request right now (no database connection came "
+            f"free in time); try again in {DATABASE_BUSY_RETRY_AFTER} seconds",
+            retry_after=DATABASE_BUSY_RETRY_AFTER,
+        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StorageError, on_storage)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ClientDisconnect, on_client_disconnect)

@@ -96,7 +96,14 @@ def _board_route(board: BoardKind, internal: bool) -> Callable[..., Awaitable[An
 
         async def build() -> Board:
             return await boards.get_board(
-                session, competition_id, stage, board, offset=offset, limit=limit, internal=internal
+                session,
+                competition_id,
+                stage,
+                board,
+                offset=offset,
+                limit=limit,
+                positions=request.app.state.positions,
+                internal=internal,
             )
 
         if board == "private" and not internal:
@@ -144,9 +151,15 @@ internal_router.add_api_route(
     responses={404: {"description": "the team has no scored submission", **_PROBLEM}},
 )
 async def get_team_standing(
-    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep, stage_id: StageQuery = None
+    competition_id: uuid.UUID,
+    team_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    stage_id: StageQuery = None,
 ) -> TeamStanding:
-    return await boards.team_standing(session, competition_id, stage_id or competition_id, "public", team_id)
+    stage = stage_id or competition_id
+    positions = request.app.state.positions
+    return await boards.team_standing(session, competition_id, stage, "public", team_id, positions=positions)
 
 
 @router.get(
@@ -157,10 +170,15 @@ async def get_team_standing(
     responses={**_HIDDEN, 404: {"description": "the team is not on the private board", **_PROBLEM}},
 )
 async def get_private_team_standing(
-    competition_id: uuid.UUID, team_id: uuid.UUID, session: SessionDep, stage_id: StageQuery = None
+    competition_id: uuid.UUID,
+    team_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    stage_id: StageQuery = None,
 ) -> TeamStanding:
     stage = stage_id or competition_id
-    return await boards.team_standing(session, competition_id, stage, "private", team_id)
+    positions = request.app.state.positions
+    return await boards.team_standing(session, competition_id, stage, "private", team_id, positions=positions)
 
 
 @internal_router.get(

@@ -15,6 +15,7 @@ from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
 from services.leaderboard.fanout import BoardChangeListener, is_postgres
 from services.leaderboard.live import BoardNotifier
+from services.leaderboard.positions import BoardPositions
 from shared.bus.base import Bus
 from shared.runtime import ServiceRuntime, install_service_plumbing
 from shared.storage import Storage
@@ -35,6 +36,7 @@ def create_app(
         await rt.start()
         app.state.runtime = rt
         pages = app.state.pages = PageCache(ttl=settings.page_cache_seconds)
+        app.state.positions = BoardPositions()
         notifier = app.state.notifier = BoardNotifier(on_change=pages.drop, on_reset=pages.clear)
         # draining (SIGTERM): live streams end now, and their clients reconnect to a ready replica
         app.state.drain.on_drain(notifier.close)

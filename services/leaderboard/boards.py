@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.leaderboard import repository
+from services.leaderboard import board_reads, repository
+from services.leaderboard.board_reads import RankedRow
+from services.leaderboard.positions import BoardPositions
 from services.leaderboard.ranking import BoardColumn
-from services.leaderboard.repository import BoardKind, Competition, RankedRow
+from services.leaderboard.repository import BoardKind, Competition
 from services.leaderboard.schemas import Board, BoardEntry, Column, TeamStanding
 from shared.web import Forbidden, NotFound
 
@@ -89,14 +91,22 @@ async def get_board(
     *,
     offset: int,
     limit: int,
+    positions: BoardPositions,
     internal: bool = False,
 ) -> Board:
     competition = await _visible(session, competition_id, board, internal)
     shown = shown_columns(competition, stage_id, internal=internal)
     hidden = _hidden_keys(competition, stage_id, shown)
     first = _heading(competition, stage_id)["metric"]
-    total = await repository.count(session, competition_id, stage_id, board)
-    rows = await repository.page(session, competition_id, stage_id, board, offset=offset, limit=limit)
+    version = competition.version if competition else 0
+    places = await positions.get(session, competition_id, stage_id, board, version)
+    total = places.total
+    rows: list[RankedRow] = []
+    if offset < total:
+        start = places.start(offset)
+        rows = await board_reads.page(
+            session, competition_id, stage_id, board, start=start, limit=limit, first_rank=offset + 1
+        )
     entries = [_entry(row, shown, hidden, first) for row in rows]
     return Board(
         competition_id=competition_id,
@@ -109,7 +119,7 @@ async def get_board(
         limit=limit,
         columns=[Column(**c.describe()) for c in shown],
         extra_metrics=sorted({name for e in entries for name in e.extra_scores}),
-        version=competition.version if competition else 0,
+        version=version,
         entries=entries,
     )
 
@@ -121,10 +131,13 @@ async def team_standing(
     board: BoardKind,
     team_id: uuid.UUID,
     *,
+    positions: BoardPositions,
     internal: bool = False,
 ) -> TeamStanding:
     competition = await _visible(session, competition_id, board, internal)
-    row = await repository.team_row(session, competition_id, stage_id, board, team_id)
+    version = competition.version if competition else 0
+    places = await positions.get(session, competition_id, stage_id, board, version)
+    row = await board_reads.team_row(session, competition_id, stage_id, board, team_id, places.anchor_before)
     if row is None or competition is None:
         raise NotFound(
             f"team {team_id} has no scored submission on the {board} leaderboard of this competition"
@@ -138,7 +151,7 @@ async def team_standing(
         stage_id=stage_id,
         board=board,
         **heading,
-        total=await repository.count(session, competition_id, stage_id, board),
+        total=places.total,
         version=competition.version,
         columns=[Column(**c.describe()) for c in shown],
         entry=_entry(row, shown, hidden, heading["metric"]),
@@ -153,7 +166,7 @@ async def export_csv(
     competition = await repository.get_competition(session, competition_id)
     shown = shown_columns(competition, stage_id)
     hidden = _hidden_keys(competition, stage_id, shown)
-    rows = await repository.all_rows(session, competition_id, stage_id, board)
+    rows = await board_reads.all_rows(session, competition_id, stage_id, board)
     keys = [c.key for c in shown]
     extra = sorted({name for row in rows for name in row.extra_scores} - set(keys) - hidden)
     score_hidden = _heading(competition, stage_id)["metric"] in hidden

@@ -5,9 +5,9 @@ competition's. The boards are read from ``team_best``, which is maintained on wr
 every change to a team's entries or selection recomputes that team's row for the stage
 (a team has a handful of entries), and a change of columns, direction or final count
 recomputes the stage's. So a board page is one indexed range scan, however many
-submissions and columns the stage has, and ranks identically on SQLite and PostgreSQL
-(the order itself is ``ranking.sort_key``). The caller owns the session and commits at
-its boundary.
+submissions and columns the stage has (``board_reads.py`` reads them), and ranks
+identically on SQLite and PostgreSQL (the order itself is ``ranking.sort_key``). The
+caller owns the session and commits at its boundary.
 
 Ranking rules (DESIGN.md, competitions and leaderboards; ``ranking``):
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.leaderboard import ranking
@@ -80,19 +80,6 @@ class EntryScores:
     # every column's score by key, the ranking one included
     scores: dict[str, float] = field(default_factory=dict)
     private_scores: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RankedRow:
-    rank: int
-    team_id: uuid.UUID
-    team_name: str
-    submission_id: uuid.UUID
-    score: float
-    submitted_at: datetime
-    submissions: int
-    extra_scores: dict[str, float]
-    scores: dict[str, float]
 
 
 # --- competitions ---------------------------------------------------------------------
@@ -298,98 +285,3 @@ async def recompute_stages(
     teams = None if team_ids is None else list(team_ids)
     for stage_id in await stages_with_entries(session, competition.competition_id):
         await recompute_teams(session, competition, stage_id, teams)
-
-
-# --- boards ---------------------------------------------------------------------------
-
-
-_FIELDS = ("sort", "submitted_at", "submission_id", "score", "extra", "scores")
-
-
-def _columns(board: BoardKind) -> tuple[Any, ...]:
-    """The board's columns of ``team_best``: sort key, time, submission, score, extras, scores."""
-    return tuple(team_best.c[f"{board}_{name}"] for name in _FIELDS)
-
-
-def _ranked(row: Row[Any], rank: int) -> RankedRow:
-    return RankedRow(
-        rank=rank,
-        team_id=uuid.UUID(row.team_id),
-        team_name=row.team_name,
-        submission_id=uuid.UUID(row.submission_id),
-        score=row.score,
-        submitted_at=as_aware(row.submitted_at),
-        submissions=row.submissions,
-        extra_scores=json.loads(row.extra),
-        scores=json.loads(row.scores),
-    )
-
-
-def _board(competition_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
-    return (team_best.c.competition_id == str(competition_id)) & (team_best.c.stage_id == str(stage_id))
-
-
-def _select(board: BoardKind, competition_id: uuid.UUID, stage_id: uuid.UUID) -> Any:
-    sort, at, sid, score, extra, scores = _columns(board)
-    return (
-        select(
-            team_best.c.team_id,
-            team_best.c.team_name,
-            team_best.c.submissions,
-            sid.label("submission_id"),
-            score.label("score"),
-            at.label("submitted_at"),
-            extra.label("extra"),
-            scores.label("scores"),
-        )
-        .where(_board(competition_id, stage_id), sort.is_not(None))
-        .order_by(sort)
-    )
-
-
-async def count(
-    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind
-) -> int:
-    sort = _columns(board)[0]
-    query = select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None))
-    return await session.scalar(query) or 0
-
-
-async def page(
-    session: AsyncSession,
-    competition_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    board: BoardKind,
-    *,
-    offset: int,
-    limit: int,
-) -> list[RankedRow]:
-    query = _select(board, competition_id, stage_id).offset(offset).limit(limit)
-    rows = (await session.execute(query)).all()
-    return [_ranked(row, offset + i + 1) for i, row in enumerate(rows)]
-
-
-async def all_rows(
-    session: AsyncSession, competition_id: uuid.UUID, stage_id: uuid.UUID, board: BoardKind
-) -> list[RankedRow]:
-    rows = (await session.execute(_select(board, competition_id, stage_id))).all()
-    return [_ranked(row, i + 1) for i, row in enumerate(rows)]
-
-
-async def team_row(
-    session: AsyncSession,
-    competition_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    board: BoardKind,
-    team_id: uuid.UUID,
-) -> RankedRow | None:
-    """The team's row with its rank: one more than the teams ahead of it (an index range count)."""
-    sort = _columns(board)[0]
-    query = _select(board, competition_id, stage_id).where(team_best.c.team_id == str(team_id))
-    row = (await session.execute(query.add_columns(sort.label("sort")))).first()
-    if row is None:
-        return None
-    ahead = await session.scalar(
-        select(func.count()).where(_board(competition_id, stage_id), sort.is_not(None), sort < row.sort)
-    )
-    return _ranked(row, (ahead or 0) + 1)
