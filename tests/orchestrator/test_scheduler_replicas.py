@@ -178,6 +178,13 @@ class Cluster:
     data_dir: Path
     stack: AsyncExitStack
     tracker: Tracker = field(default_factory=Tracker)
+    replicas: list[Replica] = field(default_factory=list)
+
+    def finished(self) -> list[ExecutionFinished]:
+        """Every ``execution.finished`` published, whichever replica's bus it went out on:
+        the replicas share one outbox, and any replica's relay (a paused or crashed one's
+        too: only its scheduler stopped) may be the one that claims a row."""
+        return [e for replica in self.replicas for e in replica.finished()]
 
     async def start(
         self, name: str, *, duration_s: float | None = None, resumes: bool = False, **settings: Any
@@ -201,7 +208,9 @@ class Cluster:
         await bus.subscribe(Subscription(queue="test", routing_keys=["execution.*"], handler=collect))
         self.stack.push_async_callback(bus.close)
         await self.stack.enter_async_context(app.router.lifespan_context(app))
-        return Replica(name, bus, executor, app.state.scheduler, events)
+        replica = Replica(name, bus, executor, app.state.scheduler, events)
+        self.replicas.append(replica)
+        return replica
 
 
 @pytest.fixture
@@ -263,7 +272,7 @@ async def test_a_dead_replicas_runs_are_taken_over_after_its_lease(cluster: Clus
         b.executor.end(sid)
     found = await eventually(lambda: _all_status(b, sids, "finished"), WAIT_S)
     assert {(r.attempt, r.owner, r.failure_reason) for r in found} == {(attempt, "b", None)}
-    finished = await eventually(lambda: len(b.finished()) == 2 and b.finished(), WAIT_S)
+    finished = await eventually(lambda: len(cluster.finished()) == 2 and cluster.finished(), WAIT_S)
     assert sorted(str(e.submission_id) for e in finished) == sorted(sids)
 
 
@@ -292,9 +301,10 @@ async def test_a_stale_replica_records_nothing_after_its_run_was_taken_over(
     b.executor.end(sid)
     [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
     assert (row.owner, row.failure_reason, row.exit_code) == ("b", None, None)
-    assert [e.exit_code for e in await eventually(b.finished, WAIT_S)] == [None] and a.finished() == []
+    assert [e.exit_code for e in await eventually(cluster.finished, WAIT_S)] == [None]
     # only the holder, once it recorded the end, lets go of what kept the run recoverable
-    assert a.executor.released == [] and b.executor.released == [(sid, row.attempt)]
+    await eventually(lambda: b.executor.released == [(sid, row.attempt)], WAIT_S)  # after its commit
+    assert a.executor.released == []
     # a frozen replica cannot stop its own run (a stopped process fences nothing), so
     # here the two attempts did overlap (pods: both followed the one pod): what the
     # lease guarantees is the record
@@ -319,7 +329,9 @@ async def test_a_replica_whose_run_was_taken_over_stops_it_when_its_heartbeat_re
     assert a.executor.abandoned == [(sid, 1)]
     b.executor.end(sid)
     [row] = await eventually(lambda: _all_status(b, [sid], "finished"), WAIT_S)
-    assert (row.owner, row.attempt) == ("b", 1 if resumes else 2) and a.finished() == []
+    assert (row.owner, row.attempt) == ("b", 1 if resumes else 2)
+    ended = await eventually(cluster.finished, WAIT_S)
+    assert [e.attempt for e in ended] == [row.attempt], "b's end only, nothing of a's"
     # while a was frozen (see above); pods: one pod that both followed
     assert cluster.tracker.overlaps == [f"{sid} on a and b"]
     cluster.tracker.overlaps.clear()
@@ -406,7 +418,7 @@ async def test_a_cancel_received_by_one_replica_stops_the_run_on_the_other(clust
     latency = asyncio.get_running_loop().time() - sent
     assert sid in b.executor.cancelled and sid not in a.executor.started
     assert latency < 2.0, f"the cancel took {latency:.2f} s to reach the replica holding the run"
-    assert row.owner == "b" and b.finished() == []
+    assert row.owner == "b" and cluster.finished() == []
 
 
 async def test_a_stale_attempt_ending_leaves_the_live_attempts_folder(data_dir: Path) -> None:
