@@ -71,8 +71,11 @@ ARGS ?=
 up: runtime web
 	$(BIN)/holdout up $(ARGS)
 
+# the suite over TEST_WORKERS pytest-xdist workers (tests/conftest.py keeps the scenarios
+# that start whole platforms to two of them, one at a time); TEST_WORKERS=0: one process
+TEST_WORKERS ?= 3
 test: install node-deps web
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: runtime web
 	$(BIN)/python -m bench

@@ -117,3 +117,42 @@ def runtimes_dir() -> Path:
 @pytest.fixture(scope="session")
 def default_runtime(runtimes_dir: Path) -> Path:
     return runtimes_dir / "default"
+
+
+# ``make test`` spreads the suite over pytest-xdist workers (``--dist loadgroup``); the
+# tests that start whole platforms as processes run in two groups, each on one worker,
+# one test at a time: the kill-and-burst scenarios, whose checks sample the machine
+# (sandboxes live, runs per replica), never beside each other, and the other platforms.
+# The in-process tests fill the remaining worker and whatever time the groups leave.
+SCENARIO_GROUPS = {
+    "kills": (
+        "tests/e2e/test_replicas.py",
+        "tests/e2e/test_orchestrator_crash.py",
+        "tests/e2e/test_embedded_crash.py",
+        "tests/e2e/test_delivery.py",
+        "tests/orchestrator/kubernetes/test_scale.py",
+    ),
+    "platforms": (
+        "tests/e2e/",
+        "tests/holdout/",
+        "tests/clients/test_cli",
+        "tests/clients/test_install.py",
+        "tests/deploy/test_graceful_shutdown.py",
+    ),
+}
+
+
+def scenario_group(path: str) -> str | None:
+    for group, prefixes in SCENARIO_GROUPS.items():  # in order: "kills" before "platforms"
+        if any(path.startswith(prefix) for prefix in prefixes):
+            return group
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        relative = Path(str(item.path)).relative_to(root).as_posix()
+        if (group := scenario_group(relative)) is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
