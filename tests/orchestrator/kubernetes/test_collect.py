@@ -18,11 +18,12 @@ from collections import Counter
 
 import pytest
 
-from services.orchestrator.executors.base import RunOutcome
+from services.orchestrator.executors.base import RunOutcome, RunRequest
 from services.orchestrator.executors.kubernetes.classify import classify
 from services.orchestrator.executors.kubernetes.client import make_api_client
 from services.orchestrator.executors.kubernetes.collect import Collector, collected
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
+from services.orchestrator.executors.kubernetes.executor import KubernetesExecutor
 from services.orchestrator.executors.kubernetes.objects import make_run_pod, pod_name
 from shared.events import FailureReason, Resources
 from shared.runs import output_keys
@@ -49,6 +50,18 @@ def test_an_outcome_survives_its_json() -> None:
         RunOutcome.from_json('{"detail": "no reason"}')
 
 
+async def restarted_run(
+    make_executor: MakeExecutor, before: KubernetesExecutor, request: RunRequest
+) -> tuple[KubernetesExecutor, RunOutcome]:
+    """Stop ``before`` as the service stops (detach, close), start the next orchestrator
+    and run the same attempt there, as the scheduler does for a run still active."""
+    before.detach()
+    await before.close()
+    after = await make_executor()
+    await after.resume([(str(request.submission_id), request.attempt)])
+    return after, await asyncio.wait_for(after.run(request), timeout=10)
+
+
 async def test_a_restarted_orchestrator_gets_the_collected_outcome_back(
     kube: FakeKube, make_executor: MakeExecutor
 ) -> None:
@@ -57,15 +70,9 @@ async def test_a_restarted_orchestrator_gets_the_collected_outcome_back(
     name = pod_name(request.submission_id, 1)
     outcome = await scenario(kube, before, request, (statuses.finished(0, statuses.report()), b"ok\n"))
     assert outcome.failure_reason is None and name in kube.pods  # handed back, not yet recorded
-    # stopped before the outcome was recorded, as the service stops: the queued mark still
-    # goes out; the next orchestrator runs the same attempt
-    before.detach()
-    await before.close()
-    assert collected(kube.pods[name]) == outcome
-    after = await make_executor()
-    await after.resume([(str(request.submission_id), 1)])
-    again = await asyncio.wait_for(after.run(request), timeout=10)
-    assert again == outcome
+    # stopped before the outcome was recorded: closing, it still sends the queued mark
+    after, again = await restarted_run(make_executor, before, request)
+    assert again == outcome and collected(kube.pods[name]) == outcome
     assert len(kube.created[name]) == 1  # met 409: no pod made twice, nothing run again
     assert calls(kube, name).count("GET log") == 1  # the kept outcome, not a second collection
     await after.release(request)
@@ -75,24 +82,18 @@ async def test_a_restarted_orchestrator_gets_the_collected_outcome_back(
 async def test_a_pod_ended_but_not_yet_marked_is_classified_again_to_the_same_outcome(
     kube: FakeKube, make_executor: MakeExecutor
 ) -> None:
+    kube.refuse_patches = True  # the mark never lands: as if stopped before it went out
     before = await make_executor()
     request = make_request()
     name = pod_name(request.submission_id, 1)
-    kube.refuse_patches = True  # the mark never lands: as if stopped before it went out
     log = b"loading\nTraceback (most recent call last):\nValueError: bad shape\n"
     outcome = await scenario(
         kube, before, request, (statuses.finished(1, statuses.report(1, "skipped")), log)
     )
     assert outcome.failure_reason == FailureReason.RUNTIME_ERROR and "ValueError: bad shape" in outcome.detail
     await until(lambda: "PATCH " + name in calls(kube, name))
-    before.detach()
-    await before.close()
+    after, again = await restarted_run(make_executor, before, request)
     assert collected(kube.pods[name]) is None
-    kube.refuse_patches = False
-
-    after = await make_executor()
-    await after.resume([(str(request.submission_id), 1)])
-    again = await asyncio.wait_for(after.run(request), timeout=10)
     assert again == outcome  # the same verdict, detail (the log's last lines) and record
     assert len(kube.created[name]) == 1  # adopted (409): nothing run again
     assert calls(kube, name).count("GET log") == 2  # the log read again, with the same bounds
