@@ -129,7 +129,8 @@ class Collector:
         marked already), and delete it after the grace unless released first."""
         if outcome is not None:
             self._marks[name] = outcome
-            if len(self._markers) < self.mark_concurrency:
+            # done(), not the set's size: a sender that just returned leaves the set later
+            if sum(not task.done() for task in self._markers) < self.mark_concurrency:
                 task = asyncio.create_task(self._send_marks(), name="holdout-k8s-marker")
                 self._markers.add(task)
                 task.add_done_callback(self._markers.discard)
