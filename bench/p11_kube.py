@@ -8,7 +8,9 @@ in a process of their own, so the event loop measured is the orchestrator's alon
 
 A burst of 2,000 runs is started at once; each run's outcome counts as recorded when
 ``run`` hands it back (the scheduler's commit is not part of this), and is then
-released (its collected pod deleted) as the scheduler's finaliser step would. Per run:
+released (its collected pod deleted) as the scheduler's finaliser step would; released
+at once, with no commit in between, no run's collected mark has gone out yet, so none
+is sent (behind a real commit some are: at most 4 in flight, in the background). Per run:
 the time from the kubelet writing the pod's end (wall clock, same machine) to the
 outcome handed back; the API requests the server saw, per run (lists and watches
 included). Baseline, in the same run: the same burst with the scale fixes disabled:
@@ -219,8 +221,9 @@ async def run(runs: int = RUNS) -> dict[str, Any]:
             f"runs nothing (idlekubelet.py: pods end {SECONDS[0]:g}-{SECONDS[1]:g} s after they start), "
             "the server in its own process. Per run: kubelet's wall-clock time of writing the pod's end "
             "-> run() handing the outcome back (then release(), deleting the collected pod). API "
-            "requests per run: every request the server saw (create, log, collect patch, delete, plus "
-            "the watcher's list and watches) / runs. Baseline: the same burst, same process layout, "
+            "requests per run: every request the server saw (create, log, the collected mark if it went "
+            "out before the release, which drops it, delete, plus the watcher's list and watches) / runs. "
+            "Baseline: the same burst, same process layout, "
             "with every watch event waking every waiting run, the client's trust_env=True session and "
             "all creations at once (no create_concurrency bound)."
         ),

@@ -86,6 +86,8 @@ class FakeKube:
     bookmark_seconds: float = 0.2
     # faults the next watch requests meet, in order: "gone" (an ERROR 410 event) or "drop"
     watch_faults: list[str] = field(default_factory=list)
+    # answer every PATCH with 503 (an API server refusing writes for a while)
+    refuse_patches: bool = False
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     url: str = ""
     # a "kubelet" to tell about pods made and deleted through the API (kubelet.py)
@@ -192,6 +194,8 @@ class FakeKube:
         name = request.match_info["name"]
         if name not in self.pods:
             return _status(404, "NotFound", f'pods "{name}" not found')
+        if self.refuse_patches:
+            return _status(503, "ServiceUnavailable", "the API server is refusing writes")
         if request.content_type != "application/merge-patch+json":
             expected = f"expected a merge patch, got {request.content_type}"
             return _status(415, "UnsupportedMediaType", expected)

@@ -60,9 +60,10 @@ async def test_success_reads_the_log_and_keeps_the_pod_collected_until_released(
     assert outcome.resources.wall_seconds == 6.5 and outcome.resources.cpu_seconds == 5.25
     assert outcome.log_key is not None
     assert await executor.storage.get_bytes("outputs", outcome.log_key) == b"loading model\npredicting\n"
-    # the ended pod is kept, marked with the outcome, until the scheduler has recorded it
+    # the ended pod is kept until the scheduler has recorded it, marked with the outcome
+    # in the background (after the outcome was handed back)
+    await until(lambda: collected(kube.pods[name]) == outcome)
     assert calls(kube, name)[-2:] == ["GET log", f"PATCH {name}"]
-    assert collected(kube.pods[name]) == outcome
     log_query = next(q for m, p, q in kube.requests if p.endswith("/log"))
     assert log_query["limitBytes"] == str(64 * 1024 * 4) and log_query["container"] == "run"
     await executor.release(request)

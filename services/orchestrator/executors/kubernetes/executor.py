@@ -8,10 +8,12 @@ store the log, and return the same ``RunOutcome`` the local sandbox returns. The
 predictions were uploaded by the pod itself (``runner.py``) to
 ``outputs/<submission>/<attempt>/predictions.csv``.
 
-An ended pod is not deleted before its outcome is safe: ``run`` marks it collected
-(the outcome in an annotation) and returns; the pod goes when the scheduler calls
-``release`` after recording the outcome, or after a grace (``collect.py`` says why
-this means no attempt is ever run twice, however a restart interleaves). A verdict
+An ended pod is not deleted before its outcome is safe: ``run`` returns the outcome
+once the log is stored, and the pod is marked collected (the outcome in an annotation)
+in the background, behind the runs still ending; the pod goes when the scheduler calls
+``release`` after recording the outcome (a mark not yet sent is then dropped), or after
+a grace (``collect.py`` says why this means no attempt is ever run twice, however a
+restart interleaves, marked or not). A verdict
 reached while the pod is *not* over (its image cannot be pulled, it cannot be
 configured, it never started) comes before the participant's program ran: that pod is
 deleted at once, since keeping it could still let it start.
@@ -43,7 +45,7 @@ from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest, output_keys
 from services.orchestrator.executors.kubernetes.classify import classify, is_started, ran_on
 from services.orchestrator.executors.kubernetes.client import api_timeout, make_api_client
-from services.orchestrator.executors.kubernetes.collect import Reaper, collected, is_over, mark
+from services.orchestrator.executors.kubernetes.collect import Collector, collected, is_over, mark
 from services.orchestrator.executors.kubernetes.config import KubernetesSettings
 from services.orchestrator.executors.kubernetes.logs import last_lines, read_log, store_log
 from services.orchestrator.executors.kubernetes.objects import (
@@ -95,7 +97,7 @@ class KubernetesExecutor(Executor):
         self.api_client = api_client
         self.api = CoreV1Api(api_client)
         self.watcher = PodWatcher(self.api, settings)
-        self.reaper = Reaper(self._delete, grace_seconds=settings.collected_grace_seconds)
+        self.collector = Collector(self._mark, self._delete, grace_seconds=settings.collected_grace_seconds)
         self.poll_seconds = poll_seconds
         self.storage_attempts = storage_attempts
         # the execution record's machine (HOLDOUT_MACHINE_KIND), else the pod's node
@@ -134,13 +136,13 @@ class KubernetesExecutor(Executor):
 
     async def release(self, request: RunRequest) -> None:
         """The outcome of ``request`` is recorded: delete its collected pod."""
-        await self.reaper.release(pod_name(request.submission_id, request.attempt))
+        await self.collector.release(pod_name(request.submission_id, request.attempt))
 
     def detach(self) -> None:
         """From now on, cancelling a run leaves its pod running and collected pods stay
         for the next orchestrator (call before shutting down)."""
         self._detached = True
-        self.reaper.stop()
+        self.collector.stop()
 
     async def resume(self, runs: Collection[tuple[str, int]]) -> bool:
         """After a restart the runs' pods may still be going: delete the orphans, and let
@@ -153,7 +155,7 @@ class KubernetesExecutor(Executor):
         return True
 
     async def close(self) -> None:
-        await self.reaper.close()
+        await self.collector.close()
         await self.watcher.stop()
         await self.api_client.close()
 
@@ -223,7 +225,7 @@ class KubernetesExecutor(Executor):
         if (kept := collected(last_seen)) is not None:
             # collected before a restart: the outcome that was handed back, once more
             log.info("k8s.collected_adopted", pod=name, submission_id=str(request.submission_id))
-            self.reaper.collected(name)
+            self.collector.collected(name)
             return kept
         image_digest, node = ran_on(last_seen, image)
         text = await read_log(self.api, self.settings, name, spec, timeout=self._timeout) if started else ""
@@ -250,15 +252,16 @@ class KubernetesExecutor(Executor):
             failure_reason=outcome.failure_reason,
             retryable=outcome.retryable,
         )
-        await self._collect(name, outcome, over=is_over(last_seen))
+        if is_over(last_seen):
+            # kept until the outcome is recorded; marked with it in the background
+            self.collector.collected(name, outcome)
+        else:
+            # its program never ran, and must not start now
+            await self._delete(name)
         return outcome
 
-    async def _collect(self, name: str, outcome: RunOutcome, *, over: bool) -> None:
-        """Keep an ended pod, marked with its outcome, until the outcome is recorded; delete
-        a pod that is not over (its program never ran, and must not start now)."""
-        if not over:
-            await self._delete(name)
-            return
+    async def _mark(self, name: str, outcome: RunOutcome) -> None:
+        """Mark an ended pod collected with ``outcome`` (the ``Collector`` calls this)."""
         try:
             response = await self.api.patch_namespaced_pod(  # type: ignore[call-arg]  # _content_type: in its kwargs
                 name,
@@ -269,13 +272,9 @@ class KubernetesExecutor(Executor):
                 _request_timeout=self._timeout,
             )
             await read_ok(response)
-        except Exception as exc:
-            if isinstance(exc, ApiException) and exc.status == 404:  # deleted outside Holdout
-                return
-            # the outcome stands and the ended pod is kept all the same: classified again
-            # after a restart, it gives this verdict
-            log.warning("k8s.collect_mark_failed", pod=name, error=repr(exc)[:300])
-        self.reaper.collected(name)
+        except ApiException as exc:
+            if exc.status != 404:  # 404: released meanwhile, or deleted outside Holdout
+                raise
 
     async def _create(self, pod: dict[str, Any], submission_id: str) -> None:
         name = pod["metadata"]["name"]
