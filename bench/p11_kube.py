@@ -230,6 +230,7 @@ async def run(runs: int = RUNS) -> dict[str, Any]:
             "out before the release, which drops it, delete, plus the watcher's list and watches) / runs. "
             "Baseline: the same burst, same process layout, "
             "with every watch event waking every waiting run, the client's trust_env=True session and "
-            "all creations at once (no create_concurrency bound)."
+            "all creations at once (no create_concurrency bound), and the collected mark sent before "
+            "run() hands back (as before the background Collector)."
         ),
     }
