@@ -181,10 +181,17 @@ class Cluster:
     replicas: list[Replica] = field(default_factory=list)
 
     def finished(self) -> list[ExecutionFinished]:
-        """Every ``execution.finished`` published, whichever replica's bus it went out on:
-        the replicas share one outbox, and any replica's relay (a paused or crashed one's
-        too: only its scheduler stopped) may be the one that claims a row."""
-        return [e for replica in self.replicas for e in replica.finished()]
+        """Every ``execution.finished`` published, whichever replica's bus it went out on,
+        once per event id: the replicas share one outbox, and each has an in-process bus
+        of its own (here only: in production they share RabbitMQ), whose relay hands over
+        every pending row without a claim, so a row may go out on both buses, as one
+        event id that an inbox takes once. A paused or crashed replica's relay runs on
+        (only its scheduler stopped)."""
+        unique: dict[uuid.UUID, ExecutionFinished] = {}
+        for replica in self.replicas:
+            for event in replica.finished():
+                unique.setdefault(event.event_id, event)
+        return list(unique.values())
 
     async def start(
         self, name: str, *, duration_s: float | None = None, resumes: bool = False, **settings: Any
