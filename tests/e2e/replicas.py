@@ -232,17 +232,32 @@ class ReplicaPlatform(Platform):
         """Start a replica and wait until it is ready; one whose start-up fails is started
         again (as Kubernetes restarts a crashed container), up to ``tries`` in all. Each
         failed start is kept in ``failed_starts``: a replica that cannot start beside its
-        siblings is a finding, not noise."""
-        for attempt in range(1, tries + 1):
+        siblings is a finding, not noise. One whose port was taken before it bound (the
+        harness chose it free, then something else got it) starts again on another port,
+        not counted."""
+        attempt = port_moves = 0
+        while True:
             self.start_replica(service, index)
             try:
                 await self.wait_replica_ready(service, index)
                 return
             except ReplicaExited as exc:
-                self.failed_starts.append(exc)
                 self.procs.pop(exc.name, None)
+                if "address already in use" in exc.error and port_moves < 3:
+                    # the harness's fault, not the replica's: its free port was taken (by a
+                    # client's ephemeral port, or a server of a test beside this one) before
+                    # it bound; it starts again on another, which its proxy then pipes to
+                    port_moves += 1
+                    self.move_port(service, index)
+                    continue
+                self.failed_starts.append(exc)
+                attempt += 1
                 if attempt == tries:
                     raise
+
+    def move_port(self, service: str, index: int) -> None:
+        self.ports[(service, index)] = port = free_port()
+        self.proxies[service].upstream_ports[index] = port
 
     def kill_replica(self, service: str, index: int) -> None:
         """SIGKILL the replica's process group (what it started dies with it)."""
