@@ -119,7 +119,7 @@ def default_runtime(runtimes_dir: Path) -> Path:
     return runtimes_dir / "default"
 
 
-# ``make test`` spreads the suite over pytest-xdist workers (``--dist loadgroup``); the
+# ``make test TEST_WORKERS=3`` spreads the suite over pytest-xdist workers (``--dist loadgroup``); the
 # tests that start whole platforms as processes run in two groups, each on one worker,
 # one test at a time: the kill-and-burst scenarios, whose checks sample the machine
 # (sandboxes live, runs per replica), never beside each other, and the other platforms.
@@ -131,6 +131,8 @@ SCENARIO_GROUPS = {
         "tests/e2e/test_embedded_crash.py",
         "tests/e2e/test_delivery.py",
         "tests/orchestrator/kubernetes/test_scale.py",
+        # hostile runs beside honest ones under wall-clock limits
+        "tests/orchestrator/hostile/",
     ),
     "platforms": (
         "tests/e2e/",
