@@ -1,10 +1,11 @@
 """The leaderboard's consumers: scores, competition settings, final selections, reveals.
 
 Each event is applied in one transaction with its inbox claim, so a redelivered event
-changes nothing; in the same transaction the affected teams' ``team_best`` rows are
-recomputed and the competition's board version is bumped, and every replica is told
-(``fanout.announce``: a PostgreSQL ``NOTIFY`` that goes out with the commit). After the
-commit, this replica's live streams are woken.
+changes nothing; the transaction first locks the competition's row, so the writes to
+one competition's boards take turns across replicas; in the same transaction the
+affected teams' ``team_best`` rows are recomputed and the competition's board version
+is bumped, and every replica is told (``fanout.announce``: a PostgreSQL ``NOTIFY`` that
+goes out with the commit). After the commit, this replica's live streams are woken.
 
 Events name their stage (``stage_id``; None, as in every event written before stages:
 the first stage, whose id is the competition's).
@@ -54,6 +55,14 @@ ROUTING_KEYS = [
     "final_selection.changed",
 ]
 
+BoardEvent = (
+    SubmissionScored,
+    SubmissionScoringFailed,
+    CompetitionUpdated,
+    FinalSelectionChanged,
+    CompetitionRevealed,
+)
+
 
 class LeaderboardConsumer:
     def __init__(self, runtime: ServiceRuntime, notifier: BoardNotifier | None = None) -> None:
@@ -64,10 +73,14 @@ class LeaderboardConsumer:
         return Subscription(queue="leaderboard", routing_keys=ROUTING_KEYS, handler=self.handle)
 
     async def handle(self, event: Event) -> None:
+        if not isinstance(event, BoardEvent):
+            return  # not a routing key of this queue
         changed: uuid.UUID | None = None
         async with transaction(self.rt.sessionmaker) as session:
             if not await claim_event(session, inbox, event):
                 return
+            # before anything is read: writes of one competition's boards take turns
+            await repository.lock_competition(session, event.competition_id)
             if isinstance(event, SubmissionScored):
                 changed = await self._scored(session, event)
             elif isinstance(event, SubmissionScoringFailed):

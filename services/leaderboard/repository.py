@@ -120,6 +120,23 @@ async def ensure_competition(session: AsyncSession, competition_id: uuid.UUID) -
     return await get_competition(session, competition_id)  # type: ignore[return-value]
 
 
+async def lock_competition(session: AsyncSession, competition_id: uuid.UUID) -> None:
+    """Make this transaction's board writes of the competition wait for any other's.
+
+    Each write rebuilds teams' rows from the entries it reads; two side by side (two
+    replicas, or one replica's concurrent deliveries) would each miss the other's
+    uncommitted entry, and the later commit would overwrite the team's row without it.
+    Holding the competition's row from the start (PostgreSQL: ``FOR UPDATE``; on
+    SQLite the one writer already takes turns) makes every read after it see the
+    commits before it. One lock per transaction, always the same row: no deadlock."""
+    await ensure_competition(session, competition_id)
+    await session.execute(
+        select(competitions.c.version)
+        .where(competitions.c.competition_id == str(competition_id))
+        .with_for_update()
+    )
+
+
 async def update_competition(session: AsyncSession, competition_id: uuid.UUID, **values: Any) -> None:
     await session.execute(
         update(competitions).where(competitions.c.competition_id == str(competition_id)).values(**values)

@@ -3,6 +3,8 @@ board's visibility and finals, pagination, idempotency."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.leaderboard import repository
 from services.leaderboard.app import create_app
 from services.leaderboard.config import LeaderboardSettings
 from services.leaderboard.consumers import LeaderboardConsumer
@@ -333,3 +336,60 @@ async def test_unranked_teams_are_kept_off_both_boards(lb: Leaderboard) -> None:
     assert standings(await lb.board()) == [(1, "team-1", 0.99, 1), (2, "team-2", 0.80, 1)]
     await lb.feed(updated([team(2)], minutes=11))
     assert standings(await lb.board()) == [(1, "team-1", 0.99, 1)]
+
+
+async def test_a_score_applied_meanwhile_is_not_overwritten(
+    each_db_lb: Leaderboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas (or one replica's prefetch) apply scores of one team side by side,
+    each rebuilding the team's row from the entries it reads. Here the first pauses
+    between reading them and writing the row while the second is applied: unless board
+    writes of a competition take turns, the first then writes a row that misses the
+    second's entry (seen once in tests/e2e/test_replicas.py: 24 of 25 counted). When they
+    do take turns, the second waits for the first, which goes on after its pause."""
+    await each_db_lb.feed(scored(2, 0.1))  # the competition's row exists
+    first, second = scored(1, 0.6), scored(1, 0.9, minutes=1)
+    paused, second_done = asyncio.Event(), asyncio.Event()
+    selections = repository._selections
+
+    async def slow_selections(*args: Any) -> Any:
+        if not paused.is_set():
+            paused.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(second_done.wait(), 1.0)
+        return await selections(*args)
+
+    monkeypatch.setattr(repository, "_selections", slow_selections)
+
+    async def apply_second() -> None:
+        await paused.wait()
+        await each_db_lb.consumer.handle(second)
+        second_done.set()
+
+    await asyncio.gather(each_db_lb.consumer.handle(first), apply_second())
+    row = (await each_db_lb.board())["entries"][0]
+    assert (row["team_name"], row["submissions"], row["score"]) == ("team-1", 2, 0.9), row
+
+
+async def test_concurrent_scores_of_one_team_are_all_counted(each_db_lb: Leaderboard) -> None:
+    """Replicas, and one replica's prefetch, apply a team's scores side by side: each
+    recomputes the team's row from the entries it can see, so without a lock the last
+    commit wins with a count that misses the other's entry (seen once as 24 of 25 after
+    the replica kills in tests/e2e/test_replicas.py). A handler that fails (a key
+    conflict) is retried here as the bus retries it."""
+    events = [scored(1, 0.5 + i / 100, minutes=i) for i in range(24)] + [scored(2, 0.1)]
+
+    async def deliver(event: SubmissionScored) -> None:
+        for _ in range(20):
+            try:
+                await each_db_lb.consumer.handle(event)
+                return
+            except Exception:  # what the bus does: redeliver
+                await asyncio.sleep(0.01)
+        raise AssertionError(f"{event.submission_id} was never applied")
+
+    await asyncio.gather(*(deliver(e) for e in events))
+    rows = {e["team_name"]: e for e in (await each_db_lb.board())["entries"]}
+    assert rows["team-1"]["submissions"] == 24, rows["team-1"]
+    assert rows["team-1"]["score"] == pytest.approx(0.73), rows["team-1"]
+    assert rows["team-2"]["submissions"] == 1
