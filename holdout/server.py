@@ -54,6 +54,19 @@ class _Server(uvicorn.Server):
         self.drain_s = drain_s
         # the app's readiness switch (shared/runtime.install_service_plumbing), if it has one
         self.drain: Drain | None = getattr(getattr(app, "state", None), "drain", None)
+        # servers that must be up before this one opens its port (``holdout up``'s gateway)
+        self.start_after: list[_Server] = []
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        # The gateway of ``holdout up`` calls the other three on their own ports: opened
+        # before they listen, its /readyz says yes while the first board or submission
+        # read it proxies is a 503 (connection refused). It opens once they are up, or
+        # not at all if one of them stopped during its start-up.
+        while not all(s.started for s in self.start_after):
+            if self.should_exit or any(s.should_exit for s in self.start_after):
+                return
+            await asyncio.sleep(0.02)
+        await super().serve(sockets)
 
     def begin_drain(self) -> None:
         if self.drain is not None:
@@ -194,6 +207,7 @@ def embedded_servers(listen: Listen, settings: CommonSettings) -> tuple[dict[str
         app = spec.create_app(service_settings, bus=bus, storage=storage)
         port = _port_of(getattr(service_settings, f"{spec.name}_url"))
         servers[spec.name] = http_server(app, listen.host_of(spec.name), port, settings)
+    servers["gateway"].start_after = [s for name, s in servers.items() if name != "gateway"]
     return servers, bus
 
 
