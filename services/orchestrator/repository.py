@@ -30,8 +30,11 @@ E = executions.c
 CLAIM_LOCK = 0x686F6C646F757401
 
 
-async def get(session: AsyncSession, submission_id: str) -> Row[Any] | None:
-    return (await session.execute(select(executions).where(E.submission_id == submission_id))).first()
+async def get(session: AsyncSession, submission_id: str, *, for_update: bool = False) -> Row[Any] | None:
+    query = select(executions).where(E.submission_id == submission_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
 
 
 async def insert_queued(session: AsyncSession, event: SubmissionQueued) -> bool:
@@ -61,8 +64,12 @@ async def request_cancel(session: AsyncSession, submission_id: str) -> Execution
 
     A cancellation that arrives before its submission leaves a cancelled row behind, so
     the late ``submission.queued`` finds it and runs nothing.
+
+    The row is locked first: read unlocked, a run claimed meanwhile (``mark_running``
+    committing between the read and the update) would leave a "queued" update that
+    matches nothing, and the cancel would be lost with the run going on.
     """
-    row = await get(session, submission_id)
+    row = await get(session, submission_id, for_update=True)
     now = utcnow()
     if row is None:
         await session.execute(

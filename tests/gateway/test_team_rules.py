@@ -3,9 +3,15 @@ shared quota, and choosing final submissions (with the authorization cases)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from services.gateway.teams import repository as teams_repository
 from shared.events import SubmissionScored
 from tests.gateway.conftest import Gateway, eventually
 
@@ -186,3 +192,44 @@ async def test_final_selection_locks_when_submissions_close(gw: Gateway) -> None
     assert locked.json()["type"].endswith("/selection-locked")
     assert "closed" in locked.json()["detail"]
     assert (await gw.client.get(finals, headers=alice)).json()["submission_ids"] == [subs[0]["id"]]
+
+
+async def test_the_last_two_members_leaving_at_once_leave_no_empty_team(
+    make_gateway: Callable[..., Any], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each leave removes its member and then counts who is left, deleting the team at
+    zero. Two side by side (on PostgreSQL) each count the other, who has not committed
+    yet, and neither deletes the team: an empty team is left, its name taken. Here the
+    first pauses after its count while the second leaves; once leaves of a team take
+    turns, the second waits for the first and then counts zero."""
+    async with make_gateway(gateway_database_url=database_url) as gw:
+        host = await gw.user("hana", is_host=True)
+        alice, bob = await gw.user("alice"), await gw.user("bob")
+        await gw.ready_competition(host)
+        code = (await gw.client.post(TEAMS, json={"name": "alpha"}, headers=alice)).json()["invite_code"]
+        joined = await gw.client.post(f"{TEAMS}/join", json={"invite_code": code}, headers=bob)
+        assert joined.status_code == 200, joined.text
+        paused, second_done = asyncio.Event(), asyncio.Event()
+        member_count = teams_repository.member_count
+
+        async def slow_count(*args: Any) -> int:
+            n = await member_count(*args)
+            if not paused.is_set():
+                paused.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(second_done.wait(), 1.0)
+            return n
+
+        monkeypatch.setattr(teams_repository, "member_count", slow_count)
+
+        async def second() -> int:
+            await paused.wait()
+            r = await gw.client.post(f"{TEAMS}/mine/leave", headers=bob)
+            second_done.set()
+            return r.status_code
+
+        first = gw.client.post(f"{TEAMS}/mine/leave", headers=alice)
+        codes = await asyncio.gather(first, second())
+        assert [c if isinstance(c, int) else c.status_code for c in codes] == [204, 204]
+        listed = (await gw.client.get(TEAMS)).json()
+        assert listed["total"] == 0, listed

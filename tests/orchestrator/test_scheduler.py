@@ -6,16 +6,20 @@ pick reads a window function)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import pytest
 
+from services.orchestrator import repository
 from services.orchestrator.app import create_app
 from services.orchestrator.config import OrchestratorSettings
 from services.orchestrator.executors.base import Executor, RunOutcome, RunRequest
@@ -184,6 +188,51 @@ async def test_a_team_with_many_queued_runs_delays_another_by_at_most_one_free_s
         o.executor.release(a_runs[1])  # and then A carries on, oldest first
         assert (await o.started_count(4))[3] == a_runs[2]
         assert len(o.executor.started) == 4
+
+
+async def test_a_cancel_read_as_queued_while_the_run_is_claimed_is_not_lost(
+    data_dir: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancellation reads the execution as queued, and before its update the scheduler
+    (another replica's, or this one's) claims the run. Unless the cancel locks the row
+    it read, its "still queued" update then matches nothing and the run goes on as if
+    never cancelled. Here the cancel pauses after its read while the slot frees: when
+    it holds the row, the claim waits for it (and then finds the run cancelled)."""
+    async with orchestrator(data_dir, database_url, max_concurrent_runs=1) as o:
+        first = await o.queue(uuid.uuid4())
+        await o.started_count(1)
+        second = await o.queue(uuid.uuid4())
+        real_get, real_cancel = repository.get, repository.request_cancel
+        paused = asyncio.Event()
+        cancelling: ContextVar[bool] = ContextVar("cancelling", default=False)
+
+        async def cancel(session: Any, submission_id: str) -> Any:
+            cancelling.set(True)  # this task's reads, not the API's polls
+            return await real_cancel(session, submission_id)
+
+        async def slow_get(session: Any, submission_id: str, **kwargs: Any) -> Any:
+            row = await real_get(session, submission_id, **kwargs)
+            if cancelling.get() and not paused.is_set():
+                paused.set()
+                o.executor.release(first)  # the slot frees: the scheduler claims ``second``
+
+                async def claimed() -> bool:
+                    while second not in o.executor.started:
+                        await asyncio.sleep(0.02)
+                    return True
+
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(claimed(), 2.0)
+
+            return row
+
+        monkeypatch.setattr(repository, "get", slow_get)
+        monkeypatch.setattr(repository, "request_cancel", cancel)
+        await o.bus.publish(SubmissionCancelled(submission_id=uuid.UUID(second)))
+        await o.status_is(second, "cancelled")
+        assert paused.is_set()
+        # never started, or started and stopped: not left running
+        assert second not in o.executor.started or second in o.executor.cancelled
 
 
 async def test_teams_take_turns_when_both_have_queues(data_dir: Path) -> None:

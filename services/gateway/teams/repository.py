@@ -55,6 +55,16 @@ async def by_invite(session: AsyncSession, competition_id: uuid.UUID, code: str)
     return team
 
 
+async def lock(session: AsyncSession, *team_ids: uuid.UUID) -> None:
+    """Make this transaction's membership changes of these teams wait for any other's
+    (PostgreSQL: their rows ``FOR UPDATE``, in one order so two never deadlock; SQLite's
+    one writer already takes turns). A leave counts who is left after removing its
+    member: two side by side would each count the other and leave an empty team, and a
+    join beside the last leave would be deleted with the team."""
+    ids = sorted(set(team_ids))
+    await session.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update())
+
+
 async def member_count(session: AsyncSession, team_id: uuid.UUID) -> int:
     return (
         await session.scalar(

@@ -130,6 +130,8 @@ async def join(session: AsyncSession, competition: Competition, user: User, code
     current = await repository.team_of(session, competition.id, user.id)
     if current is not None and current.id == team.id:
         return team
+    # before the counts: membership changes of a team take turns (``repository.lock``)
+    await repository.lock(session, team.id, *([current.id] if current is not None else []))
     if current is not None:
         if (
             await repository.has_submissions(session, current.id)
@@ -155,6 +157,7 @@ async def join(session: AsyncSession, competition: Competition, user: User, code
 
 async def leave(session: AsyncSession, competition: Competition, user: User) -> None:
     team = await mine(session, competition, user)
+    await repository.lock(session, team.id)  # before the count: leaves of a team take turns
     if await repository.has_submissions(session, team.id):
         raise Conflict(
             f"team {team.name!r} has submitted, so its members stay in it: its daily quota is "
