@@ -128,13 +128,16 @@ async def lock_competition(session: AsyncSession, competition_id: uuid.UUID) -> 
     uncommitted entry, and the later commit would overwrite the team's row without it.
     Holding the competition's row from the start (PostgreSQL: ``FOR UPDATE``; on
     SQLite the one writer already takes turns) makes every read after it see the
-    commits before it. One lock per transaction, always the same row: no deadlock."""
-    await ensure_competition(session, competition_id)
-    await session.execute(
+    commits before it. One lock per transaction, always the same row: no deadlock. A
+    competition not seen before gets its row here, held by this transaction until it
+    commits (a second first event meets the primary key, and its redelivery waits)."""
+    found = await session.scalar(
         select(competitions.c.version)
         .where(competitions.c.competition_id == str(competition_id))
         .with_for_update()
     )
+    if found is None:
+        await session.execute(insert(competitions).values(competition_id=str(competition_id)))
 
 
 async def update_competition(session: AsyncSession, competition_id: uuid.UUID, **values: Any) -> None:
