@@ -62,11 +62,8 @@ class _Server(uvicorn.Server):
         # before they listen, its /readyz says yes while the first board or submission
         # read it proxies is a 503 (connection refused). It opens once they are up, or
         # not at all if one of them stopped during its start-up.
-        while not all(s.started for s in self.start_after):
-            if self.should_exit or any(s.should_exit for s in self.start_after):
-                return
-            await asyncio.sleep(0.02)
-        await super().serve(sockets)
+        if await all_started(self.start_after) and not self.should_exit:
+            await super().serve(sockets)
 
     def begin_drain(self) -> None:
         if self.drain is not None:
@@ -79,6 +76,17 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.guard.drain(self.grace_s)
         await super().shutdown(sockets)
+
+
+async def all_started(servers: Iterable[_Server], poll_s: float = 0.02) -> bool:
+    """Wait until every one of ``servers`` has started; False as soon as one of them is
+    told to stop first (a stop of ``holdout up`` tells them all)."""
+    servers = list(servers)
+    while not all(s.started for s in servers):
+        if any(s.should_exit for s in servers):
+            return False
+        await asyncio.sleep(poll_s)
+    return True
 
 
 @dataclass
@@ -223,10 +231,8 @@ async def run_embedded(
     gateway = servers["gateway"].config
 
     async def release_when_started() -> None:
-        while not all(s.started for s in servers.values()):
-            if any(s.should_exit for s in servers.values()):
-                return
-            await asyncio.sleep(0.05)
+        if not await all_started(servers.values()):
+            return
         bus.release()
         log.info(
             "holdout.up",
