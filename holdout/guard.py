@@ -9,7 +9,9 @@ or trickles, holds its connection (and an upload's temporary file) for ever. So:
   a fraction of the CPU the pure-Python h11 takes) with a deadline for each request's
   headers, counted from the connection's start or from the end of the previous
   response; past it the connection is closed. ``guarded_h11`` is the same deadline on
-  uvicorn's h11 protocol, for a machine without httptools.
+  uvicorn's h11 protocol, for a machine without httptools. Both close a connection
+  answered before its request body ended by lingering (``_HeaderDeadline``), so the
+  client reads the answer instead of a reset.
 - ``BodyGuard``, an ASGI wrapper: while the app reads a request body, a pause longer
   than the idle timeout, or a body slower on average than the minimum rate once it has
   run for the idle timeout, is answered 408. On shutdown (``drain``) a request with a
@@ -155,23 +157,92 @@ def guarded_http(header_timeout_s: float) -> type[asyncio.Protocol]:
     return guarded_httptools(header_timeout_s)
 
 
+# How long a connection answered before its request body ended goes on reading (and
+# dropping) what the client still sends, unless the client closes first
+LINGER_S = 5.0
+
+
+class _LingeringTransport:
+    """A connection's transport as its protocol and request cycles see it, where ``close``
+    while the client is still sending a request's body lingers (see ``_HeaderDeadline``);
+    everything else is the transport's own."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: _HeaderDeadline) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._linger: asyncio.TimerHandle | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+    @property
+    def lingering(self) -> bool:
+        return self._linger is not None
+
+    def is_closing(self) -> bool:  # lingering is closing: nothing more is written
+        return self._linger is not None or self._transport.is_closing()
+
+    def close(self) -> None:
+        transport = self._transport
+        if self._linger is not None or transport.is_closing():
+            self.abandon()
+        elif self._protocol._body_unread() and transport.can_write_eof():
+            transport.write_eof()  # the answer goes out, then our FIN; reading goes on
+            transport.resume_reading()
+            self._linger = self._protocol.loop.call_later(LINGER_S, self.abandon)
+        else:
+            transport.close()
+
+    def abandon(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+        self._transport.close()
+
+
 class _HeaderDeadline:
-    """The header timer of both protocol classes below: armed at connect and after each
-    response, disarmed when a request's headers have all arrived; when it fires, the
-    connection is closed."""
+    """The header timer of both protocol classes below, and their lingering close.
+
+    The timer is armed at connect and after each response, and disarmed when a request's
+    headers have all arrived; when it fires, the connection is closed.
+
+    An answer sent before the request's body ended (a 408 for a trickling body, a 413 for
+    one too large) closes the connection while the client is still sending. Closed
+    outright, the kernel answers the next bytes with a reset, and a reset makes the
+    client's kernel drop the answer it has not read yet: the client sees "connection
+    reset" instead of the reason. So, as RFC 9112 section 9.6 advises, only the sending
+    side is shut, and what the client still sends is read and dropped until it closes,
+    or for ``LINGER_S`` at most.
+    """
 
     header_timeout_s: float
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     _header_timer: asyncio.TimerHandle | None = None
+    _lingering: _LingeringTransport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[misc]  # the protocol class after this one
+        self._lingering = _LingeringTransport(transport, self)  # type: ignore[arg-type]
+        super().connection_made(self._lingering)  # type: ignore[misc]  # the protocol class after this one
         self._arm_header_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()
+        self._lingering.abandon()
         super().connection_lost(exc)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        if not self._lingering.lingering:  # lingering, what arrives is dropped
+            super().data_received(data)  # type: ignore[misc]
+
+    def eof_received(self) -> None:
+        if self._lingering.lingering:
+            self._lingering.abandon()
+        else:
+            super().eof_received()  # type: ignore[misc]
+
+    def _body_unread(self) -> bool:
+        """Whether the client is still sending the body of the request in flight."""
+        raise NotImplementedError
 
     def _arm_header_timer(self) -> None:
         self._disarm_header_timer()
@@ -195,6 +266,9 @@ def guarded_httptools(header_timeout_s: float) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol class, with a deadline for each request's headers."""
 
     class HeaderTimeoutHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
+        def _body_unread(self) -> bool:
+            return self.cycle is not None and self.cycle.more_body
+
         def on_headers_complete(self) -> None:
             self._disarm_header_timer()  # a request's headers have all arrived
             super().on_headers_complete()
@@ -215,6 +289,9 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol class, with a deadline for each request's headers."""
 
     class HeaderTimeoutH11Protocol(_HeaderDeadline, H11Protocol):
+        def _body_unread(self) -> bool:
+            return self.conn.their_state is h11.SEND_BODY
+
         def handle_events(self) -> None:
             cycle = self.cycle
             super().handle_events()

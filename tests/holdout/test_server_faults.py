@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from holdout import server
@@ -40,6 +40,18 @@ def failing_app() -> FastAPI:
             {"team": f"team-{i}", "token": SECRET, "features": list(range(50))} for i in range(200)
         ]
         descend(150, SECRET, rows)
+
+    return app
+
+
+def early_answer_app() -> FastAPI:
+    """A service app that refuses an upload by its declared size, before reading its body."""
+    app = FastAPI()
+    install_service_plumbing(app, "probe", faces_users=True)
+
+    @app.put("/upload")
+    async def upload() -> Response:
+        return Response("too large", status_code=413, headers={"Connection": "close"})
 
     return app
 
@@ -137,6 +149,25 @@ async def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_time
         answer = await read_until_closed(reader, timeout=5)
         assert status_of(answer) == 200
         writer.close()
+
+
+@pytest.mark.usefixtures("protocol")
+async def test_an_answer_sent_before_the_body_ended_reaches_a_client_still_sending() -> None:
+    """The client reads only once it has sent its whole body, as most do: the server has
+    answered and closed by then, and without a lingering close its next bytes are
+    answered with a reset that wipes the unread answer (the client sees b"")."""
+    async with serving(early_answer_app(), fast_settings()) as served:
+        reader, writer = await served.connect()
+        writer.write(b"PUT /upload HTTP/1.1\r\nHost: probe\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+        await writer.drain()
+        await asyncio.sleep(0.3)  # answered and closed meanwhile
+        for _ in range(20):
+            writer.write(b"x" * 1000)
+            await asyncio.sleep(0.01)
+        answer = await read_until_closed(reader, timeout=10)
+        writer.close()
+        assert status_of(answer) == 413, answer[:300]
+        assert answer.endswith(b"too large")
 
 
 async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
