@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services.gateway.teams import finals as teams_finals
 from services.gateway.teams import repository as teams_repository
 from shared.events import SubmissionScored
 from tests.gateway.conftest import Gateway, eventually
@@ -233,3 +234,58 @@ async def test_the_last_two_members_leaving_at_once_leave_no_empty_team(
         assert [c if isinstance(c, int) else c.status_code for c in codes] == [204, 204]
         listed = (await gw.client.get(TEAMS)).json()
         assert listed["total"] == 0, listed
+
+
+async def test_two_members_choosing_finals_at_once_leave_one_selection(
+    make_gateway: Callable[..., Any], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A choice deletes the stage's finals and inserts the new ones. Two members side by
+    side (on PostgreSQL) each delete without seeing the other's uncommitted rows and both
+    insert: the team is left with both choices, more than ``final_count``, and the last
+    ``final_selection.changed`` disagrees with what is stored. Here the first pauses after
+    its replace while the second chooses; once a team's choices take turns, the second
+    waits for the first and then replaces its picks."""
+    async with make_gateway(gateway_database_url=database_url) as gw:
+        host = await gw.user("hana", is_host=True)
+        alice, bob = await gw.user("alice"), await gw.user("bob")
+        comp = await gw.ready_competition(host, final_count=2, daily_quota=10)
+        finals = f"{TEAMS}/mine/final-submissions"
+        code = (await gw.client.post(TEAMS, json={"name": "alpha"}, headers=alice)).json()["invite_code"]
+        joined = await gw.client.post(f"{TEAMS}/join", json={"invite_code": code}, headers=bob)
+        assert joined.status_code == 200, joined.text
+        subs = [(await gw.submit(alice)).json() for _ in range(4)]
+        for i, sub in enumerate(subs):
+            await scored(gw, sub, 0.5 + i / 10)
+        by_alice, by_bob = [s["id"] for s in subs[:2]], [s["id"] for s in subs[2:]]
+
+        paused, second_done = asyncio.Event(), asyncio.Event()
+        add_event = teams_finals.add_event
+
+        async def slow_add_event(*args: Any) -> None:
+            await add_event(*args)
+            if not paused.is_set():
+                paused.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(second_done.wait(), 1.0)
+
+        monkeypatch.setattr(teams_finals, "add_event", slow_add_event)
+
+        async def second() -> int:
+            await paused.wait()
+            r = await gw.client.put(finals, json={"submission_ids": by_bob}, headers=bob)
+            second_done.set()
+            return r.status_code
+
+        first = gw.client.put(finals, json={"submission_ids": by_alice}, headers=alice)
+        codes = await asyncio.gather(first, second())
+        assert [c if isinstance(c, int) else c.status_code for c in codes] == [200, 200]
+        stored = (await gw.client.get(finals, headers=alice)).json()["submission_ids"]
+        assert len(stored) <= comp["final_count"], (stored, by_alice, by_bob)
+        assert sorted(stored) == sorted(by_bob), (stored, by_alice, by_bob)
+
+        async def two() -> list[Any] | None:
+            found = [e for e in gw.of_type("final_selection.changed") if str(e.competition_id) == comp["id"]]
+            return found if len(found) >= 2 else None
+
+        events = await eventually(two)
+        assert [sorted(map(str, e.submission_ids)) for e in events] == [sorted(by_alice), sorted(by_bob)]

@@ -73,6 +73,10 @@ async def select(
             code="too-many-final-submissions",
             final_count=competition.final_count,
         )
+    # before anything is read: a team's choices take turns (``repository.lock``). Two
+    # members side by side would each delete the stage's finals without seeing the
+    # other's uncommitted picks, and the team would keep both.
+    await repository.lock(session, team.id)
     found = {s.id: s for s in await repository.submissions_of(session, wanted)}
     problems: list[str] = []
     for sid in wanted:

@@ -60,7 +60,8 @@ async def lock(session: AsyncSession, *team_ids: uuid.UUID) -> None:
     (PostgreSQL: their rows ``FOR UPDATE``, in one order so two never deadlock; SQLite's
     one writer already takes turns). A leave counts who is left after removing its
     member: two side by side would each count the other and leave an empty team, and a
-    join beside the last leave would be deleted with the team."""
+    join beside the last leave would be deleted with the team. Choices of final
+    submissions take the same turns: two replaces side by side would keep both."""
     ids = sorted(set(team_ids))
     await session.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update())
 
