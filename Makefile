@@ -77,7 +77,7 @@ up: runtime web
 # default stays one process (0)
 TEST_WORKERS ?= 0
 test: install node-deps web
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 bench: runtime web
 	$(BIN)/python -m bench
