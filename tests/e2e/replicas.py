@@ -321,8 +321,9 @@ async def start_replicated(
             p.ports[(name, i)] = free_port()
         upstreams = [p.ports[(name, i)] for i in range(p.counts[name])]
         p.proxies[name] = RoundRobinProxy(name, upstreams, proxy_port)
-    for name in SERVICES:
-        subprocess.run([HOLDOUT, "migrate", name], env=base, check=True, capture_output=True)
+    await asyncio.to_thread(
+        subprocess.run, [HOLDOUT, "migrate", "all"], env=base, check=True, capture_output=True
+    )
     p._proxy_thread = ProxyThread(p.proxies.values())
     p._proxy_thread.start()
     try:
