@@ -16,14 +16,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
 MAX_EXAMPLES = 5
+
+if TYPE_CHECKING:  # pandas costs half a second to import: only where a file is parsed
+    import pandas as pd
 
 
 class CsvProblem(Exception):
@@ -128,6 +131,8 @@ def read_header(data: bytes, what: str, expected: Sequence[str], error: type[Csv
 
 def read_csv(data: bytes, what: str, expected: Sequence[str], error: type[CsvProblem]) -> pd.DataFrame:
     """Parse CSV bytes (UTF-8, optional BOM, LF or CRLF) with every cell as stripped text."""
+    import pandas as pd
+
     wanted = ",".join(expected)
     read_header(data, what, expected, error)
     try:
@@ -146,6 +151,8 @@ def read_csv(data: bytes, what: str, expected: Sequence[str], error: type[CsvPro
 
 def classify(series: pd.Series) -> str:
     """The kind of a column of stripped text: integers, other numbers, or text."""
+    import pandas as pd
+
     numbers = pd.to_numeric(series, errors="coerce")
     if not np.isfinite(numbers.to_numpy(dtype=float)).all():
         return ColumnKind.TEXT

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -31,6 +31,9 @@ USAGE_COLUMN = "Usage"
 PUBLIC = "Public"
 PRIVATE = "Private"
 USAGE_VALUES = (PUBLIC, PRIVATE)
+
+if TYPE_CHECKING:  # pandas costs half a second to import: only where a file is parsed
+    import pandas as pd
 
 
 class LabelsInvalid(CsvProblem):
@@ -54,6 +57,8 @@ class Labels:
         return len(self.ids)
 
     def id_series(self) -> pd.Series:
+        import pandas as pd
+
         return pd.Series(self.ids.to_pylist(), dtype=object)
 
 
@@ -139,6 +144,8 @@ def _fast(data: bytes, id_column: str, targets: tuple[str, ...], has_usage: bool
 
 
 def _detailed(data: bytes, id_column: str, targets: tuple[str, ...], numeric: bool) -> Labels:
+    import pandas as pd
+
     frame = csvdata.read_csv(data, "labels", [id_column, *targets, USAGE_COLUMN], LabelsInvalid)
     if frame.empty:
         raise LabelsInvalid("the labels file has a header but no rows")
