@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,3 +52,22 @@ def test_no_module_in_services_is_over_400_lines() -> None:
         if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert too_long == {}, f"modules over {MAX_MODULE_LINES} lines: {too_long}"
+
+
+# libraries that take seconds to import, and what Holdout does without them until it uses
+# them: importing them up front delays every process start (`holdout up`, a restarted pod)
+ON_DEMAND = [
+    # pandas: the detailed labels parse only; scikit-learn: the scorer's first metric
+    ("import services.gateway.app", ["pandas", "sklearn"]),
+    ("import services.scorer.app", ["sklearn"]),
+    # `holdout migrate` reads a service's settings and migrations, not its app
+    ("from holdout.wiring import service_spec; service_spec('gateway').settings()", ["services.gateway.app"]),
+]
+
+
+@pytest.mark.parametrize(("statement", "libraries"), ON_DEMAND, ids=["gateway", "scorer", "migrate"])
+def test_slow_libraries_are_imported_only_when_used(statement: str, libraries: list[str]) -> None:
+    probe = f"import sys\n{statement}\nprint(' '.join(m for m in {libraries!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], f"{statement!r} imported {result.stdout.strip()}"

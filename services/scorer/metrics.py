@@ -15,17 +15,28 @@ positive-class probability. With several target columns:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from shared.metrics_catalog import METRICS as CATALOG
 from shared.metrics_catalog import PredictionKind
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
+
+
+def sklearn_metrics() -> ModuleType:
+    """scikit-learn's metrics, imported on first use rather than with the scorer: the import
+    (scipy and the rest come with it) takes about 3 s, and a scorer (``holdout up``, a pod
+    after a restart) that waited for it would be ready that much later. The first run
+    judged pays it instead, once. (Importing it in a thread at start-up made ``holdout up``
+    slower still: the import holds the GIL the other three services start on.)"""
+    return importlib.import_module("sklearn.metrics")
+
 
 # how far a multi-class row of probabilities may be from summing to one (6-digit rounding
 # of a dozen classes stays well inside; a row of raw scores does not)
@@ -44,8 +55,9 @@ class Metric:
     multiclass: bool = False
 
 
-def _per_column(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
+def _per_column(name: str, **kwargs: Any) -> MetricFn:
     def compute(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        fn = getattr(sklearn_metrics(), name)
         if y_true.ndim == 1:
             return float(fn(y_true, y_pred, **kwargs))
         return float(np.mean([fn(y_true[:, j], y_pred[:, j], **kwargs) for j in range(y_true.shape[1])]))
@@ -74,15 +86,15 @@ def _roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
             ranks = np.repeat(starts + (counts + 1) / 2, counts)  # 1-based, in score order
             rank_sum = float(ranks[positive[order]].sum())
             return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-    return float(skm.roc_auc_score(y_true, y_pred))
+    return float(sklearn_metrics().roc_auc_score(y_true, y_pred))
 
 
 def _roc_auc_ovr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if y_true.ndim == 1:
-        return float(skm.roc_auc_score(y_true, y_pred))
+        return float(sklearn_metrics().roc_auc_score(y_true, y_pred))
     classes = list(range(y_true.shape[1]))
     return float(
-        skm.roc_auc_score(
+        sklearn_metrics().roc_auc_score(
             np.argmax(y_true, axis=1), _normalised(y_pred), multi_class="ovr", average="macro", labels=classes
         )
     )
@@ -90,14 +102,14 @@ def _roc_auc_ovr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 def _log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if y_true.ndim == 1:
-        return float(skm.log_loss(y_true, y_pred, labels=[0, 1]))
+        return float(sklearn_metrics().log_loss(y_true, y_pred, labels=[0, 1]))
     classes = list(range(y_true.shape[1]))
-    return float(skm.log_loss(np.argmax(y_true, axis=1), _normalised(y_pred), labels=classes))
+    return float(sklearn_metrics().log_loss(np.argmax(y_true, axis=1), _normalised(y_pred), labels=classes))
 
 
-def _sk(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
+def _sk(name: str, **kwargs: Any) -> MetricFn:
     def compute(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(fn(y_true, y_pred, **kwargs))
+        return float(getattr(sklearn_metrics(), name)(y_true, y_pred, **kwargs))
 
     return compute
 
@@ -105,20 +117,20 @@ def _sk(fn: Callable[..., Any], **kwargs: Any) -> MetricFn:
 _PROBABILITIES = (0.0, 1.0)
 
 _IMPLEMENTATIONS: dict[str, tuple[MetricFn, tuple[float, float] | None]] = {
-    "accuracy": (_per_column(skm.accuracy_score), None),
-    "balanced_accuracy": (_per_column(skm.balanced_accuracy_score), None),
-    "f1_macro": (_per_column(skm.f1_score, average="macro"), None),
-    "f1_micro": (_per_column(skm.f1_score, average="micro"), None),
-    "f1_weighted": (_per_column(skm.f1_score, average="weighted"), None),
-    "jaccard": (_per_column(skm.jaccard_score, average="macro"), None),
+    "accuracy": (_per_column("accuracy_score"), None),
+    "balanced_accuracy": (_per_column("balanced_accuracy_score"), None),
+    "f1_macro": (_per_column("f1_score", average="macro"), None),
+    "f1_micro": (_per_column("f1_score", average="micro"), None),
+    "f1_weighted": (_per_column("f1_score", average="weighted"), None),
+    "jaccard": (_per_column("jaccard_score", average="macro"), None),
     "roc_auc": (_roc_auc, None),
     "roc_auc_ovr": (_roc_auc_ovr, _PROBABILITIES),
     "log_loss": (_log_loss, _PROBABILITIES),
-    "average_precision": (_sk(skm.average_precision_score), None),
-    "rmse": (_sk(skm.root_mean_squared_error), None),
-    "mae": (_sk(skm.mean_absolute_error), None),
-    "r2": (_sk(skm.r2_score), None),
-    "mape": (_sk(skm.mean_absolute_percentage_error), None),
+    "average_precision": (_sk("average_precision_score"), None),
+    "rmse": (_sk("root_mean_squared_error"), None),
+    "mae": (_sk("mean_absolute_error"), None),
+    "r2": (_sk("r2_score"), None),
+    "mape": (_sk("mean_absolute_percentage_error"), None),
 }
 
 METRICS: dict[str, Metric] = {
