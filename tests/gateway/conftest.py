@@ -248,11 +248,13 @@ def make_gateway(data_dir: Path, upstreams: Upstreams) -> Callable[..., Any]:
 
         await bus.subscribe(Subscription(queue="observer", routing_keys=["#"], handler=observe, prefetch=1))
         app = create_app(settings, bus=bus, storage=storage, http_transport=upstreams.transport())
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app)
-        await bus.close()
+        try:
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                    yield Gateway(client, bus, storage, app.state.runtime, settings, upstreams, events, app)
+        finally:
+            await bus.close()
 
     return make
 

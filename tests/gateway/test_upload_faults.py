@@ -65,23 +65,28 @@ async def served_gateway(
     storage = LocalStorage(storage_root or data_dir / "storage")
     app = create_app(settings, bus=bus, storage=storage, http_transport=Upstreams().transport())
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with serving(app, settings) as served, httpx.AsyncClient(base_url=served.url, timeout=30) as client:
-        r = await client.post("/api/v1/users", json={"username": "host", "is_host": True}, headers=admin)
-        assert r.status_code == 201, r.text
-        host_token = r.json()["token"]
-        body = {
-            "slug": "titanic",
-            "title": "Titanic",
-            "metric": "accuracy",
-            "id_column": "id",
-            "target_columns": ["target"],
-        }
-        r = await client.post(
-            "/api/v1/competitions", json=body, headers={"Authorization": f"Bearer {host_token}"}
-        )
-        assert r.status_code == 201, r.text
-        yield ServedGateway(served, client, host_token, settings, storage)
-    await bus.close()
+    try:
+        async with (
+            serving(app, settings) as served,
+            httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+        ):
+            r = await client.post("/api/v1/users", json={"username": "host", "is_host": True}, headers=admin)
+            assert r.status_code == 201, r.text
+            host_token = r.json()["token"]
+            body = {
+                "slug": "titanic",
+                "title": "Titanic",
+                "metric": "accuracy",
+                "id_column": "id",
+                "target_columns": ["target"],
+            }
+            r = await client.post(
+                "/api/v1/competitions", json=body, headers={"Authorization": f"Bearer {host_token}"}
+            )
+            assert r.status_code == 201, r.text
+            yield ServedGateway(served, client, host_token, settings, storage)
+    finally:
+        await bus.close()
 
 
 @pytest.fixture

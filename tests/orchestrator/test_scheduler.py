@@ -162,12 +162,14 @@ async def orchestrator(
         events.append(event)
 
     await bus.subscribe(Subscription(queue="test", routing_keys=["execution.*"], handler=collect))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        client = httpx.AsyncClient(transport=transport, base_url="http://orch", headers=INTERNAL_HEADERS)
-        async with client:
-            yield Orchestrator(bus, executor, app.state.scheduler, client, events)
-    await bus.close()
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            client = httpx.AsyncClient(transport=transport, base_url="http://orch", headers=INTERNAL_HEADERS)
+            async with client:
+                yield Orchestrator(bus, executor, app.state.scheduler, client, events)
+    finally:
+        await bus.close()
 
 
 async def test_a_team_with_many_queued_runs_delays_another_by_at_most_one_free_slot(

@@ -137,9 +137,11 @@ async def platform(settings: OrchestratorSettings) -> AsyncIterator[Platform]:
         p.events.append(event)
 
     await bus.subscribe(Subscription(queue="test", routing_keys=["execution.*"], handler=collect))
-    async with app.router.lifespan_context(app), p.client:
-        yield p
-    await bus.close()
+    try:
+        async with app.router.lifespan_context(app), p.client:
+            yield p
+    finally:
+        await bus.close()
 
 
 def settings_for(data_dir: Path, runtimes_dir: Path, database_url: str | None = None) -> OrchestratorSettings:

@@ -169,14 +169,16 @@ async def scorer(data_dir: Path) -> AsyncIterator[Scorer]:
     app = create_app(
         ScorerSettings(data_dir=data_dir, internal_token=INTERNAL_TOKEN), bus=bus, storage=storage
     )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
-        ) as client,
-    ):
-        yield Scorer(app, bus, storage, client, received)
-    await bus.close()
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
+            ) as client,
+        ):
+            yield Scorer(app, bus, storage, client, received)
+    finally:
+        await bus.close()
 
 
 def finished(scoring: ScoringSpec, **fields: Any) -> ExecutionFinished:

@@ -202,9 +202,11 @@ async def scorer(data_dir: Path, *, reachable: bool = True) -> AsyncIterator[Sco
             rescore_poll_seconds=60,
         )
         app = create_app(settings, bus=bus, storage=storage)
-        async with app.router.lifespan_context(app):
-            yield Scorer(app, bus, storage, received, orchestrator)
-        await bus.close()
+        try:
+            async with app.router.lifespan_context(app):
+                yield Scorer(app, bus, storage, received, orchestrator)
+        finally:
+            await bus.close()
 
 
 async def test_the_programs_columns_join_the_registrys(data_dir: Path) -> None:

@@ -110,29 +110,33 @@ async def replica(
         **overrides,
     )
     app = create_app(settings, bus=bus, storage=storage)
-    async with app.router.lifespan_context(app):
-        r = Replica(name, app, bus, storage)
-        judge = app.state.judge
-        evaluate = judge.evaluate
+    try:
+        async with app.router.lifespan_context(app):
+            r = Replica(name, app, bus, storage)
+            judge = app.state.judge
+            evaluate = judge.evaluate
 
-        async def watched(submission: Submission, scoring: ScoringSpec, run_prefix: str) -> Scores | Failure:
-            sid = str(submission.submission_id)
-            if sid in watch.in_flight:
-                watch.overlaps.append(sid)
-            watch.in_flight.add(sid)
-            watch.started.append(sid)
-            started = time.monotonic()
-            try:
-                await asyncio.sleep(slow_s)  # long enough for the other replica to try the same one
-                return await evaluate(submission, scoring, run_prefix)  # type: ignore[no-any-return]
-            finally:
-                watch.in_flight.discard(sid)
-                if "-r" in run_prefix:
-                    r.rescored.append((sid, started, time.monotonic()))
+            async def watched(
+                submission: Submission, scoring: ScoringSpec, run_prefix: str
+            ) -> Scores | Failure:
+                sid = str(submission.submission_id)
+                if sid in watch.in_flight:
+                    watch.overlaps.append(sid)
+                watch.in_flight.add(sid)
+                watch.started.append(sid)
+                started = time.monotonic()
+                try:
+                    await asyncio.sleep(slow_s)  # long enough for the other replica to try the same one
+                    return await evaluate(submission, scoring, run_prefix)  # type: ignore[no-any-return]
+                finally:
+                    watch.in_flight.discard(sid)
+                    if "-r" in run_prefix:
+                        r.rescored.append((sid, started, time.monotonic()))
 
-        judge.evaluate = watched
-        yield r
-    await bus.close()
+            judge.evaluate = watched
+            yield r
+    finally:
+        await bus.close()
 
 
 # a whole replica's work (judging, rescoring, claims expiring) takes longer than one event

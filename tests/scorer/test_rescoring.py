@@ -137,14 +137,16 @@ async def running(data_dir: Path, storage: LocalStorage) -> AsyncIterator[Scorer
         bus=bus,
         storage=storage,
     )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
-        ) as client,
-    ):
-        yield Scorer(app, bus, client, received)
-    await bus.close()
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://scorer", headers=INTERNAL_HEADERS
+            ) as client,
+        ):
+            yield Scorer(app, bus, client, received)
+    finally:
+        await bus.close()
 
 
 async def score_submissions(s: Scorer, storage: LocalStorage, count: int) -> list[uuid.UUID]:
