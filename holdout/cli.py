@@ -8,16 +8,15 @@ command has everything where both packages are installed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from shared.logging import configure_logging
-from shared.settings import SERVICES, CommonSettings
-
+# every participant command loads this module (the entry point), so the server's settings and
+# logging (pydantic-settings, structlog: about 0.3 s) and asyncio are imported by the commands
+# that use them
 if TYPE_CHECKING:
     from shared.runtime_locks import RuntimeLock
 
@@ -29,6 +28,9 @@ app.add_typer(runtime_app, name="runtime")
 
 
 def _logging() -> None:
+    from shared.logging import configure_logging
+    from shared.settings import CommonSettings
+
     settings = CommonSettings()
     configure_logging(settings.log_level, json=settings.log_json)
 
@@ -60,6 +62,8 @@ def up(
     """Run all four services in one process on the embedded defaults.
 
     Without --port or --ports the ports come from the HOLDOUT_*_URL settings (8000 to 8003)."""
+    import asyncio
+
     from holdout.server import Listen, run_embedded
 
     _logging()
@@ -68,6 +72,8 @@ def up(
 
 
 def _embedded_ports(port: int | None, ports: str | None) -> dict[str, int] | None:
+    from shared.settings import SERVICES
+
     if port is not None and ports is not None:
         raise typer.BadParameter("give --port or --ports, not both", param_hint="--ports")
     if port is not None:
@@ -99,7 +105,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Defaults to the service's usual port.")] = None,
 ) -> None:
     """Run one service alone with production parts (PostgreSQL, RabbitMQ) from the environment."""
+    import asyncio
+
     from holdout.server import run_one
+    from shared.settings import SERVICES
 
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
@@ -115,6 +124,7 @@ def migrate(
     """Apply database migrations (Alembic) for one service or all of them."""
     from holdout.wiring import service_spec
     from shared.migrations import upgrade_sync
+    from shared.settings import SERVICES
 
     names = SERVICES if service == "all" else (service,)
     for name in names:
@@ -136,6 +146,8 @@ def create_user(
     admin: Annotated[bool, typer.Option("--admin", help="May do everything.")] = False,
 ) -> None:
     """Create a user in the gateway's database and print its token (shown once)."""
+    import asyncio
+
     from shared.web import ProblemError
 
     _logging()
@@ -243,7 +255,10 @@ def test_submission(
 ) -> None:
     """Run a submission locally in Holdout's own sandbox and runtime on the smoke sample;
     print its score or why it failed (exit status 1)."""
+    import asyncio
+
     from holdout.local_test import CompetitionDirError, run_local_test
+    from shared.logging import configure_logging
 
     configure_logging("WARNING", json=False)  # the result, not the sandbox's info lines
     try:
@@ -264,6 +279,8 @@ def demo(
     ] = None,
 ) -> None:
     """Start Holdout, run the digits demo competition end to end, print the leaderboard."""
+    import asyncio
+
     from holdout.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo(keep_running)))

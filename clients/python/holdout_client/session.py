@@ -5,6 +5,9 @@ Every call goes through the function openapi-python-client generated for its ope
 submission to end, uploads and downloads streamed from and to disk with progress callbacks
 (downloads resume with ``Range``), and problems raised as the exceptions of ``errors``.
 Results are the API's JSON (dicts), as documented in ``docs/openapi.json``.
+
+httpx and the generated package (its models alone take about 0.2 s) are imported when a session
+is opened or a body built, not with this module: every CLI command imports it, ``--help`` too.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import httpx
-
-from holdout_client import generated
 from holdout_client.errors import ApiProblem, HoldoutError, SubmissionFailed, raise_for
-from holdout_client.generated import models
-from holdout_client.generated.client import AuthenticatedClient, Client
-from holdout_client.generated.types import File
+
+if TYPE_CHECKING:
+    import httpx
+
+    from holdout_client.generated.client import AuthenticatedClient, Client
+
+GENERATED = "holdout_client.generated"
 
 TERMINAL = frozenset({"scored", "failed", "cancelled"})
 CHUNK = 1 << 20
@@ -34,7 +38,7 @@ Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 def operation(operation_id: str) -> ModuleType:
     """The generated module of one operation (``api/<tag>/<operation_id>.py``)."""
-    api = importlib.import_module(f"{generated.__name__}.api")
+    api = importlib.import_module(f"{GENERATED}.api")
     for tag in pkgutil.iter_modules(api.__path__):
         try:
             return importlib.import_module(f"{api.__name__}.{tag.name}.{operation_id}")
@@ -79,6 +83,10 @@ class Holdout:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         """``transport`` replaces the network (tests)."""
+        import httpx
+
+        from holdout_client.generated.client import AuthenticatedClient, Client
+
         self.url = url.rstrip("/")
         self.token = token
         limits = httpx.Timeout(timeout, connect=10.0)
@@ -134,11 +142,15 @@ class Holdout:
     @staticmethod
     def body(model: str, data: dict[str, Any]) -> Any:
         """A JSON body as the generated model ``model`` (e.g. ``CompetitionCreate``)."""
+        from holdout_client.generated import models
+
         return getattr(models, model).from_dict(data)
 
     @staticmethod
     def enum(name: str, value: str) -> Any:
         """A query or path value as the generated enum ``name`` (e.g. ``FileKind``)."""
+        from holdout_client.generated import models
+
         return getattr(models, name)(value)
 
     # --- the usual operations ---------------------------------------------------------------------
@@ -216,6 +228,8 @@ class Holdout:
         self, operation_id: str, path: Path, *args: Any, progress: Progress | None = None, **kw: Any
     ) -> Any:
         """Send a file as an operation's raw body, streamed (never read whole into memory)."""
+        from holdout_client.generated.types import File
+
         reader = ProgressReader(path, progress)
         try:
             body = File(payload=reader, file_name=path.name, mime_type="application/octet-stream")  # type: ignore[arg-type]

@@ -1,5 +1,9 @@
 """What every command shares: the session from the config, output (``--json`` or rich tables),
-progress bars, and turning API problems into a message and a non-zero exit status."""
+progress bars, and turning API problems into a message and a non-zero exit status.
+
+httpx and rich's progress bars are imported where a command uses them, not here: every command
+(``--help`` too) imports this module.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-import httpx
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
 from holdout_client import config
@@ -69,7 +64,11 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except HoldoutError as exc:
             err.print(f"[red]Error:[/] {exc}")
             raise typer.Exit(1) from None
-        except httpx.TransportError as exc:
+        except Exception as exc:
+            import httpx  # already loaded by the session that could have raised it
+
+            if not isinstance(exc, httpx.TransportError):
+                raise
             err.print(f"[red]Cannot reach {config.load().url}:[/] {exc}")
             raise typer.Exit(1) from None
 
@@ -105,6 +104,15 @@ def _cell(value: Any) -> str:
 @contextlib.contextmanager
 def transfer(description: str, total: int | None = None) -> Iterator[Callable[[int, int | None], None]]:
     """A progress bar (on stderr, so stdout stays parseable) fed by a (done, total) callback."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from holdout_client.cli.common import (
     CompetitionOpt,
@@ -44,6 +43,8 @@ def read_spec(path: Path) -> dict[str, Any]:
     if path.suffix == ".toml":
         spec: Any = tomllib.loads(text)
     elif path.suffix in (".yaml", ".yml"):
+        import yaml  # here, not at the top: only this command reads YAML
+
         spec = yaml.safe_load(text)
     else:
         spec = json.loads(text)
